@@ -1,0 +1,17 @@
+"""Cloud offerings: the Offering value, loading catalogs (bundled, own CSV, SkyPilot), filtering."""
+
+from planner.catalog.load import BUNDLED, Catalog, CatalogError, load_catalog
+from planner.catalog.offering import CATALOG_COLUMNS, SERVICES, Offering
+from planner.catalog.select import SORT_KEYS, select_offerings
+
+__all__ = [
+    "BUNDLED",
+    "CATALOG_COLUMNS",
+    "SERVICES",
+    "SORT_KEYS",
+    "Catalog",
+    "CatalogError",
+    "Offering",
+    "load_catalog",
+    "select_offerings",
+]

@@ -1,0 +1,80 @@
+"""An Offering: one instance type a cloud sells in one region through one service, with prices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+SERVICES = ("ec2", "sagemaker", "gce", "vertex", "azure-vm")
+PROVIDER_SERVICES = {"aws": ("ec2", "sagemaker"), "gcp": ("gce", "vertex"), "azure": ("azure-vm",)}
+SERVICE_KIND = {
+    "ec2": "vm",
+    "gce": "vm",
+    "azure-vm": "vm",
+    "sagemaker": "sagemaker",
+    "vertex": "vertex",
+}
+"""The spec's service name for each catalog service (Kubernetes runs on the vm services)."""
+
+PricingName = Literal["on_demand", "spot"]
+
+
+@dataclass(frozen=True, slots=True)
+class Offering:
+    """One purchasable instance type: where, through which service, what it holds, what it costs."""
+
+    provider: str
+    region: str
+    service: str
+    instance_type: str
+    accelerator: str
+    accelerator_count: int
+    accelerator_memory_gb: float
+    vcpus: float
+    memory_gib: float
+    price_on_demand: float
+    price_spot: float | None = None
+    zone: str = ""
+    source: str = ""
+    as_of: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        """Identity of the offering: provider, region, zone, service, instance type."""
+        return (self.provider, self.region, self.zone, self.service, self.instance_type)
+
+    @property
+    def service_kind(self) -> str:
+        """The spec's name for how it runs: vm, sagemaker or vertex."""
+        return SERVICE_KIND[self.service]
+
+    def price(self, pricing: PricingName) -> float | None:
+        """Dollars per instance-hour for `pricing`, or None where that pricing is not sold."""
+        return self.price_on_demand if pricing == "on_demand" else self.price_spot
+
+    @property
+    def price_per_accelerator(self) -> float:
+        """On-demand dollars per accelerator-hour."""
+        return self.price_on_demand / self.accelerator_count
+
+    def as_row(self) -> dict[str, object]:
+        """The offering as a flat dict in catalog-CSV column order."""
+        return {name: getattr(self, name) for name in CATALOG_COLUMNS}
+
+
+CATALOG_COLUMNS = (
+    "provider",
+    "region",
+    "zone",
+    "service",
+    "instance_type",
+    "accelerator",
+    "accelerator_count",
+    "accelerator_memory_gb",
+    "vcpus",
+    "memory_gib",
+    "price_on_demand",
+    "price_spot",
+    "source",
+    "as_of",
+)

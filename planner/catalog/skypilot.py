@@ -1,0 +1,254 @@
+"""Read SkyPilot's public catalog files (`<cloud>/vms.csv`) into Offerings.
+
+SkyPilot keeps one row per zone for AWS and GCP, prices a GCP VM as host row + accelerator row,
+and has a few known data errors; this reader handles each and reports what it skipped or fixed.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from pathlib import Path
+
+from planner._csvdata import read_csv_lines
+from planner.catalog.offering import Offering
+from planner.errors import InputError
+from planner.facts import find_accelerator
+
+SOURCE_LABEL = "skypilot-catalog"
+
+AZURE_CORRECTIONS = {
+    # SkyPilot's Azure file lists 12 accelerators for this 8 x H100 SXM size.
+    "Standard_ND96isr_H100_v5": ("H100", 8),
+    # The NC H100 v5 sizes carry the 94 GB H100 NVL, not the 80 GB SXM part.
+    "Standard_NC40ads_H100_v5": ("H100-NVL", 1),
+    "Standard_NC80adis_H100_v5": ("H100-NVL", 2),
+}
+"""Known errors in SkyPilot's Azure rows: instance type -> (accelerator, count) as sold."""
+
+GCP_BUILT_IN = [
+    (re.compile(r"^a2-highgpu-(\d+)g$"), "A100", None),
+    (re.compile(r"^a2-megagpu-(\d+)g$"), "A100", None),
+    (re.compile(r"^a2-ultragpu-(\d+)g$"), "A100-80GB", None),
+    (re.compile(r"^a3-highgpu-(\d+)g$"), "H100", None),
+    (re.compile(r"^a3-edgegpu-(\d+)g$"), "H100", None),
+    (re.compile(r"^a3-megagpu-(\d+)g$"), "H100-MEGA", None),
+    (re.compile(r"^a3-ultragpu-(\d+)g$"), "H200", None),
+    (
+        re.compile(r"^g2-standard-(\d+)$"),
+        "L4",
+        {4: 1, 8: 1, 12: 1, 16: 1, 32: 1, 24: 2, 48: 4, 96: 8},
+    ),
+]
+"""GCP machine families with GPUs built in: name pattern -> SkyPilot accelerator name, count."""
+
+_TPU = re.compile(r"^tpu-v5(?:litepod|e)-(\d+)$", re.IGNORECASE)
+
+
+def detect_provider(path: Path, header: list[str]) -> str:
+    """aws, gcp or azure: from the folder name SkyPilot uses, else from the columns."""
+    for part in reversed(path.parts[:-1]):
+        if part.lower() in ("aws", "gcp", "azure"):
+            return part.lower()
+    if "Arch" in header:
+        return "aws"
+    if "Generation" in header:
+        return "azure"
+    if header.index("Region") < header.index("Price"):
+        return "gcp"
+    raise InputError(f"Catalog {path}: cannot tell which cloud this SkyPilot file is for")
+
+
+def _float(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def _memory_gb(accelerator: str, gpu_info: str) -> float | None:
+    acc = find_accelerator(accelerator)
+    if acc is not None:
+        return acc.memory_gb
+    try:
+        info = ast.literal_eval(gpu_info) if gpu_info.startswith("{") else {}
+        mib = info["Gpus"][0]["MemoryInfo"]["SizeInMiB"]
+    except (ValueError, SyntaxError, KeyError, IndexError, TypeError):
+        return None
+    return round(mib / 1024, 1)
+
+
+class _Reader:
+    """Collects offerings and counts of what was skipped or corrected, for one file."""
+
+    def __init__(self, path: Path, provider: str):
+        self.path, self.provider = path, provider
+        self.offerings: list[Offering] = []
+        self.skipped: Counter[str] = Counter()
+
+    def add(
+        self,
+        *,
+        region: str,
+        zone: str,
+        service: str,
+        instance_type: str,
+        accelerator: str,
+        count: int,
+        vcpus: str,
+        memory: str,
+        price: float | None,
+        spot: float | None,
+        gpu_info: str = "",
+    ) -> None:
+        if price is None:
+            self.skipped["no on-demand price"] += 1
+            return
+        if spot is not None and spot >= price:
+            self.skipped["spot price not below on-demand (spot price dropped)"] += 1
+            spot = None
+        memory_gb = _memory_gb(accelerator, gpu_info)
+        if memory_gb is None:
+            self.skipped[f"unknown accelerator memory ({accelerator})"] += 1
+            return
+        acc = find_accelerator(accelerator)
+        self.offerings.append(
+            Offering(
+                provider=self.provider,
+                region=region,
+                zone=zone,
+                service=service,
+                instance_type=instance_type,
+                accelerator=acc.name if acc else accelerator,
+                accelerator_count=count,
+                accelerator_memory_gb=memory_gb,
+                vcpus=_float(vcpus) or 0.0,
+                memory_gib=_float(memory) or 0.0,
+                price_on_demand=price,
+                price_spot=spot,
+                source=SOURCE_LABEL,
+            )
+        )
+
+    def warnings(self) -> list[str]:
+        return [f"{self.path}: {n} row(s) {reason}" for reason, n in sorted(self.skipped.items())]
+
+
+def _read_aws(reader: _Reader, rows: list[dict[str, str]]) -> None:
+    for row in rows:
+        if not row["AcceleratorName"]:
+            reader.skipped["skipped: no accelerator"] += 1
+            continue
+        reader.add(
+            region=row["Region"],
+            zone=row.get("AvailabilityZone", ""),
+            service="ec2",
+            instance_type=row["InstanceType"],
+            accelerator=row["AcceleratorName"],
+            count=int(float(row["AcceleratorCount"])),
+            vcpus=row["vCPUs"],
+            memory=row["MemoryGiB"],
+            price=_float(row["Price"]),
+            spot=_float(row["SpotPrice"]),
+            gpu_info=row.get("GpuInfo", ""),
+        )
+
+
+def _read_azure(reader: _Reader, rows: list[dict[str, str]]) -> None:
+    for row in rows:
+        if not row["AcceleratorName"]:
+            reader.skipped["skipped: no accelerator"] += 1
+            continue
+        accelerator, count = row["AcceleratorName"], int(float(row["AcceleratorCount"]))
+        fixed = AZURE_CORRECTIONS.get(row["InstanceType"])
+        if fixed and fixed != (accelerator, count):
+            reader.skipped[f"corrected: {row['InstanceType']} is {fixed[1]} x {fixed[0]}"] += 1
+            accelerator, count = fixed
+        reader.add(
+            region=row["Region"],
+            zone="",
+            service="azure-vm",
+            instance_type=row["InstanceType"],
+            accelerator=accelerator,
+            count=count,
+            vcpus=row["vCPUs"],
+            memory=row["MemoryGiB"],
+            price=_float(row["Price"]),
+            spot=_float(row["SpotPrice"]),
+        )
+
+
+def _gcp_built_in(instance_type: str) -> tuple[str, int] | None:
+    for pattern, accelerator, counts in GCP_BUILT_IN:
+        match = pattern.match(instance_type)
+        if match:
+            n = int(match.group(1))
+            count = counts.get(n) if counts else n
+            return (accelerator, count) if count else None
+    return None
+
+
+def _read_gcp(reader: _Reader, rows: list[dict[str, str]]) -> None:
+    """GCP rows: host VMs and accelerator prices apart; built-in GPU VMs get both added."""
+    accel_prices: dict[tuple[str, str, int], tuple[float | None, float | None]] = {}
+    for row in rows:
+        if not row["InstanceType"] and row["AcceleratorName"]:
+            key = (
+                row["AvailabilityZone"],
+                row["AcceleratorName"],
+                int(float(row["AcceleratorCount"])),
+            )
+            accel_prices[key] = (_float(row["Price"]), _float(row["SpotPrice"]))
+    for row in rows:
+        name, zone = row["InstanceType"], row["AvailabilityZone"]
+        tpu = _TPU.match(row["AcceleratorName"] or "")
+        if tpu:
+            reader.add(
+                region=row["Region"],
+                zone=zone,
+                service="gce",
+                instance_type=row["AcceleratorName"],
+                accelerator="TPU-v5e",
+                count=int(tpu.group(1)),
+                vcpus=row["vCPUs"],
+                memory=row["MemoryGiB"],
+                price=_float(row["Price"]),
+                spot=_float(row["SpotPrice"]),
+            )
+            continue
+        if not name:
+            continue
+        built_in = _gcp_built_in(name)
+        if built_in is None:
+            reader.skipped["skipped: no built-in GPU (attachable GPUs are not paired)"] += 1
+            continue
+        accelerator, count = built_in
+        accel = accel_prices.get((zone, accelerator, count))
+        if accel is None:
+            reader.skipped[f"skipped: no {accelerator}:{count} price row in the zone"] += 1
+            continue
+        host_price, host_spot = _float(row["Price"]), _float(row["SpotPrice"])
+        acc_price, acc_spot = accel
+        price = host_price + acc_price if host_price and acc_price else None
+        spot = host_spot + acc_spot if host_spot and acc_spot else None
+        reader.add(
+            region=row["Region"], zone=zone, service="gce", instance_type=name,
+            accelerator=accelerator, count=count, vcpus=row["vCPUs"], memory=row["MemoryGiB"],
+            price=price, spot=spot,
+        )  # fmt: skip
+
+
+def read_skypilot_csv(path: Path, text: str) -> tuple[list[Offering], list[str]]:
+    """Offerings and warnings from one SkyPilot `vms.csv` (AWS, GCP or Azure)."""
+    header, numbered = read_csv_lines(text)
+    provider = detect_provider(path, header)
+    needed = {"InstanceType", "AcceleratorName", "AcceleratorCount", "Price", "SpotPrice", "Region"}
+    missing = sorted(needed - set(header))
+    if missing:
+        raise InputError(f"SkyPilot catalog {path}: missing column(s) {', '.join(missing)}")
+    reader = _Reader(path, provider)
+    rows = [row for _, row in numbered]
+    {"aws": _read_aws, "gcp": _read_gcp, "azure": _read_azure}[provider](reader, rows)
+    return reader.offerings, reader.warnings()

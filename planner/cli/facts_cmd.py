@@ -1,0 +1,34 @@
+"""`planner models` and `planner accelerators`: the bundled facts the performance model uses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import typer
+
+from planner.cli.output import Format, print_rows
+
+
+def models(
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+) -> None:
+    """List the bundled open LLMs and their shapes."""
+    from planner.facts import llms
+
+    rows = [asdict(m) for m in llms()]
+    print_rows(rows, list(rows[0]), fmt, title="Bundled models")
+
+
+def accelerators(
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+) -> None:
+    """List the bundled accelerators and their memory, bandwidth and FLOPs."""
+    from planner.facts import accelerators as all_accelerators
+
+    rows = [{**asdict(a), "aliases": ", ".join(a.aliases)} for a in all_accelerators()]
+    print_rows(rows, list(rows[0]), fmt, title="Bundled accelerators")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(models)
+    app.command()(accelerators)

@@ -1,0 +1,21 @@
+"""Errors the planner reports to users: a message and the CLI exit code that goes with it."""
+
+from __future__ import annotations
+
+
+class PlannerError(Exception):
+    """An error with a user-facing message; the CLI prints it (no traceback) and exits."""
+
+    exit_code = 1
+
+
+class InputError(PlannerError):
+    """Invalid user input (a spec, catalog or option): exit code 2."""
+
+    exit_code = 2
+
+
+class InfeasibleError(PlannerError):
+    """No plan satisfies the constraints: exit code 3."""
+
+    exit_code = 3

@@ -1,0 +1,71 @@
+"""Accelerator facts (memory, bandwidth, FLOPs) from the bundled, sourced data file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from planner._csvdata import opt_float, read_commented_csv
+
+DATA_FILE = Path(__file__).parent / "data" / "accelerators.csv"
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """One accelerator model as its vendor specifies it (per chip, dense, no sparsity)."""
+
+    name: str
+    vendor: str
+    memory_gb: float
+    bandwidth_gbps: float
+    bf16_tflops: float
+    fp8_tflops: float | None
+    int8_tops: float | None
+    interconnect_gbps: float
+    supports_bf16: bool
+    aliases: tuple[str, ...] = ()
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+@cache
+def accelerators() -> tuple[Accelerator, ...]:
+    """All bundled accelerators, in file order."""
+    return tuple(
+        Accelerator(
+            name=row["name"],
+            vendor=row["vendor"],
+            memory_gb=float(row["memory_gb"]),
+            bandwidth_gbps=float(row["bandwidth_gbps"]),
+            bf16_tflops=float(row["bf16_tflops"]),
+            fp8_tflops=opt_float(row["fp8_tflops"]),
+            int8_tops=opt_float(row["int8_tops"]),
+            interconnect_gbps=float(row["interconnect_gbps"]),
+            supports_bf16=row["supports_bf16"].lower() == "true",
+            aliases=tuple(a for a in row["aliases"].split("|") if a),
+        )
+        for row in read_commented_csv(DATA_FILE)
+    )
+
+
+@cache
+def _index() -> dict[str, Accelerator]:
+    index: dict[str, Accelerator] = {}
+    for acc in accelerators():
+        for name in (acc.name, *acc.aliases):
+            index[_key(name)] = acc
+    return index
+
+
+def find_accelerator(name: str) -> Accelerator | None:
+    """The accelerator called `name` (canonical name or alias, any case), or None."""
+    return _index().get(_key(name))
+
+
+def canonical_accelerator_name(name: str) -> str:
+    """The canonical name for `name` when it is known, else `name` unchanged."""
+    acc = find_accelerator(name)
+    return acc.name if acc else name.strip()

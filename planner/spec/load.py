@@ -1,0 +1,268 @@
+"""Load a spec file: YAML with line numbers, pydantic validation, reference checks, clear errors."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from planner.errors import InputError
+from planner.facts import accelerators, find_accelerator, find_llm, llms
+from planner.spec.models import WORKLOAD_KINDS, Spec
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a spec: where (path in the document) and what."""
+
+    loc: Loc
+    message: str
+
+
+class SpecError(InputError):
+    """A spec file failed validation; the message names file, line, field and what is allowed."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        super().__init__(f"Invalid spec {source} ({count}):\n" + "\n".join(problems))
+
+
+class _LineIndex:
+    """Line numbers of every key and list item of a YAML document, by path."""
+
+    def __init__(self, root: yaml.Node | None):
+        self.lines: dict[Loc, int] = {}
+        self.duplicates: list[tuple[Loc, int]] = []
+        if root is not None:
+            self.lines[()] = root.start_mark.line + 1
+            self._walk(root, ())
+
+    def _walk(self, node: yaml.Node, path: Loc) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value
+                here = (*path, key)
+                if here in self.lines:
+                    self.duplicates.append((here, key_node.start_mark.line + 1))
+                self.lines[here] = key_node.start_mark.line + 1
+                self._walk(value_node, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.lines[(*path, i)] = item.start_mark.line + 1
+                self._walk(item, (*path, i))
+
+    def locate(self, loc: Loc) -> tuple[Loc, int | None]:
+        """The document path for a validation loc (union tags dropped) and its nearest line."""
+        path: list[str | int] = []
+        line = self.lines.get(())
+        for part in loc:
+            candidate = (*path, part)
+            if candidate in self.lines:
+                path.append(part)
+                line = self.lines[candidate]
+            elif part in WORKLOAD_KINDS and path and isinstance(path[-1], int):
+                continue  # the discriminated union's tag, not a key in the document
+            else:
+                path.append(part)
+        return tuple(path), line
+
+
+def format_path(loc: Loc) -> str:
+    """A document path as `workloads[0].traffic.requests_per_second`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _strip(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The spec model class that validates the value at `loc`, if one does."""
+    tp: Any = Spec
+    for part in loc:
+        tp = _strip(tp)
+        if isinstance(part, int):
+            args = typing.get_args(tp)
+            tp = args[0] if args else None
+        elif isinstance(tp, type) and issubclass(tp, BaseModel) and part in tp.model_fields:
+            tp = tp.model_fields[part].annotation
+        elif part in WORKLOAD_KINDS:
+            tp = WORKLOAD_KINDS[part]
+        else:
+            return None
+    tp = _strip(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind, msg, value = error["type"], error["msg"], error.get("input")
+    loc = tuple(error["loc"])
+    if kind == "extra_forbidden":
+        model = _model_at(tuple(p for p in loc[:-1]))
+        allowed = sorted(model.model_fields) if model else []
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        text = f"unknown key '{loc[-1]}'"
+        if hint:
+            text += f" (did you mean '{hint[0]}'?)"
+        return text + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_not_found":
+        return f"missing 'kind': one of {', '.join(WORKLOAD_KINDS)}"
+    if kind == "union_tag_invalid":
+        return (
+            f"kind '{error['ctx']['tag']}' is not allowed; use one of {', '.join(WORKLOAD_KINDS)}"
+        )
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "name":
+        return (
+            f"name {value!r} is not allowed: use lower-case letters, digits and '-', "
+            "1-63 characters, starting and ending with a letter or digit"
+        )
+    text = msg[0].lower() + msg[1:] if msg else kind
+    if value is not None and not isinstance(value, dict | list):
+        text += f" (got {value!r})"
+    return text
+
+
+def _problem_text(source: str, index: _LineIndex, loc: Loc, message: str) -> str:
+    path, line = index.locate(loc)
+    where = f"{source}:{line}" if line else source
+    return f"  {where}: {format_path(path)}: {message}"
+
+
+def _reference_problems(spec: Spec) -> list[Problem]:
+    """Names that pydantic cannot check: models, accelerators, duplicate workload names."""
+    problems: list[Problem] = []
+    user = spec.user_llms()
+    known_models = ", ".join(sorted({m.name for m in (*user, *llms())}))
+    known_accs = ", ".join(a.name for a in accelerators())
+    seen: dict[str, int] = {}
+    for i, workload in enumerate(spec.workloads):
+        if workload.name in seen:
+            problems.append(
+                Problem(
+                    ("workloads", i, "name"),
+                    f"workload name '{workload.name}' is used twice "
+                    f"(also workloads[{seen[workload.name]}])",
+                )
+            )
+        seen.setdefault(workload.name, i)
+        if workload.model is not None and find_llm(workload.model, user) is None:
+            problems.append(
+                Problem(
+                    ("workloads", i, "model"),
+                    f"unknown model '{workload.model}'; bundled models: {known_models}; "
+                    "or define it under `models:`",
+                )
+            )
+        ref = getattr(workload, "reference_accelerator", None)
+        if ref is not None and find_accelerator(ref) is None:
+            problems.append(
+                Problem(
+                    ("workloads", i, "reference_accelerator"),
+                    f"unknown accelerator '{ref}'; known: {known_accs}",
+                )
+            )
+    for i, quota in enumerate(spec.constraints.quotas):
+        if find_accelerator(quota.accelerator) is None:
+            problems.append(
+                Problem(
+                    ("constraints", "quotas", i, "accelerator"),
+                    f"unknown accelerator '{quota.accelerator}'; known: {known_accs}",
+                )
+            )
+    return problems
+
+
+def _validation_problems(source: str, index: _LineIndex, err: ValidationError) -> list[str]:
+    """One line per pydantic error, in document order, without knock-on length errors."""
+    errors = err.errors()
+    locs = [tuple(e["loc"]) for e in errors]
+    found: list[tuple[int, str]] = []
+    for error, loc in zip(errors, locs, strict=True):
+        nested = any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+        if error["type"] == "too_short" and nested:
+            continue  # items under it failed: the length error only repeats that
+        if error["type"].startswith("union_tag"):
+            loc = (*loc, "kind")
+        _, line = index.locate(loc)
+        found.append((line or 0, _problem_text(source, index, loc, _describe(error))))
+    return [text for _, text in sorted(found, key=lambda item: item[0])]
+
+
+def parse_spec(text: str, source: str = "<string>") -> Spec:
+    """Validate spec text (YAML or JSON) into a Spec, or raise SpecError naming lines and fields."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise SpecError(source, [f"  {source}{line}: not valid YAML: {err.problem}"]) from None
+    index = _LineIndex(root)
+    if index.duplicates:
+        raise SpecError(
+            source,
+            [
+                f"  {source}:{line}: {format_path(loc)}: key appears twice in the same mapping"
+                for loc, line in index.duplicates
+            ],
+        )
+    if not isinstance(data, dict):
+        raise SpecError(
+            source,
+            [f"  {source}: the file must be a mapping with a `workloads:` list (got {data!r})"],
+        )
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(source, _validation_problems(source, index, err)) from None
+    refs = _reference_problems(spec)
+    if refs:
+        raise SpecError(source, [_problem_text(source, index, p.loc, p.message) for p in refs])
+    return spec
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate a spec file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"Cannot read spec {path}: {err.strerror or err}") from None
+    return parse_spec(text, str(path))
+
+
+def spec_json_schema() -> dict[str, Any]:
+    """JSON Schema of the spec file, for editors and CI validation."""
+    schema = Spec.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "LLM placement planner spec",
+        **schema,
+    }

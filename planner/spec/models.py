@@ -1,0 +1,297 @@
+"""The workload spec: pydantic v2 models for one file of `workloads:`, `constraints:` and `models:`.
+
+Every model forbids unknown keys (a typo must never pass silently) and is frozen.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from planner.facts.llms import LLM
+
+Provider = Literal["aws", "gcp", "azure"]
+Service = Literal["vm", "sagemaker", "vertex", "kubernetes"]
+Pricing = Literal["on_demand", "spot"]
+WeightsDtype = Literal["bf16", "fp16", "fp8", "int8", "int4"]
+Objective = Literal["cost", "completion_time"]
+
+NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+Name = Annotated[
+    str,
+    Field(
+        pattern=NAME_PATTERN,
+        description="Lower-case letters, digits and '-', 1-63 characters (a DNS label: safe as a "
+        "Kubernetes, SageMaker or Vertex resource name).",
+    ),
+]
+
+
+class Strict(BaseModel):
+    """Base for spec models: unknown keys are errors and values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bucket(Strict):
+    """One request size in a traffic histogram, with its share of the requests."""
+
+    input_tokens: int = Field(gt=0, description="Prompt tokens per request.")
+    output_tokens: int = Field(gt=0, description="Generated tokens per request.")
+    fraction: float = Field(gt=0, le=1, description="Share of requests of this size.")
+
+
+class Traffic(Strict):
+    """Request rate and request sizes: either averages or a histogram of buckets."""
+
+    requests_per_second: float = Field(gt=0, description="Peak request rate (requests/s).")
+    input_tokens: int | None = Field(None, gt=0, description="Average prompt tokens per request.")
+    output_tokens: int | None = Field(
+        None, gt=0, description="Average generated tokens per request."
+    )
+    buckets: tuple[Bucket, ...] | None = Field(
+        None, min_length=1, description="Histogram of request sizes; fractions sum to 1."
+    )
+    hourly_profile: tuple[Annotated[float, Field(ge=0, le=1)], ...] | None = Field(
+        None,
+        min_length=24,
+        max_length=24,
+        description="24 values, hour 0-23 (UTC): the rate in that hour as a fraction of "
+        "requests_per_second (the peak).",
+    )
+
+    @model_validator(mode="after")
+    def _sizes_given_once(self) -> Traffic:
+        averages = (self.input_tokens, self.output_tokens)
+        if self.buckets is None:
+            if None in averages:
+                raise ValueError(
+                    "give request sizes either as input_tokens and output_tokens (averages) "
+                    "or as buckets (a histogram)"
+                )
+        else:
+            if averages != (None, None):
+                raise ValueError(
+                    "give request sizes as input_tokens/output_tokens or as buckets, not both"
+                )
+            total = math.fsum(b.fraction for b in self.buckets)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"bucket fractions must sum to 1 (they sum to {total:g})")
+        return self
+
+    def request_buckets(self) -> tuple[Bucket, ...]:
+        """The request-size histogram (a single bucket when averages were given)."""
+        if self.buckets is not None:
+            return self.buckets
+        assert self.input_tokens is not None and self.output_tokens is not None
+        return (
+            Bucket(input_tokens=self.input_tokens, output_tokens=self.output_tokens, fraction=1),
+        )
+
+
+class ServingSLO(Strict):
+    """Latency targets for a serving endpoint."""
+
+    ttft_p95_ms: float | None = Field(
+        None, gt=0, description="95th percentile time to first token, including queueing (ms)."
+    )
+    tpot_ms: float | None = Field(None, gt=0, description="Time per output token (ms).")
+
+
+class Placement(Strict):
+    """Where a workload may run and how it may be spread."""
+
+    providers: tuple[Provider, ...] | None = Field(
+        None, min_length=1, description="Allowed clouds; all when omitted."
+    )
+    regions: tuple[str, ...] | None = Field(
+        None, min_length=1, description="Allowed regions (data residency); all when omitted."
+    )
+    services: tuple[Service, ...] | None = Field(
+        None,
+        min_length=1,
+        description="Allowed ways to run: vm, sagemaker, vertex, kubernetes; all when omitted.",
+    )
+    spot: bool | None = Field(
+        None,
+        description="Allow spot/preemptible capacity. Default: allowed for preemptible batch and "
+        "training jobs, not for serving.",
+    )
+    max_spot_share: float = Field(
+        1.0, ge=0, le=1, description="Largest share of the workload's capacity that may be spot."
+    )
+    min_regions: int = Field(1, ge=1, description="Spread over at least this many regions.")
+    survive_region_loss: bool = Field(
+        False, description="Keep the demand served if any one region is lost."
+    )
+    priority: int = Field(0, description="Higher runs first when capacity is short.")
+
+
+class WorkloadBase(Strict):
+    """Fields every workload has."""
+
+    name: Name
+    weights_dtype: WeightsDtype = Field("bf16", description="Precision of the model weights.")
+    placement: Placement = Placement()
+
+
+class ServingWorkload(WorkloadBase):
+    """An online endpoint with traffic and latency SLOs."""
+
+    kind: Literal["serving"]
+    model: str = Field(min_length=1, description="A bundled model name or one under `models:`.")
+    traffic: Traffic
+    slo: ServingSLO = ServingSLO()
+    min_replicas: int = Field(1, ge=0, description="Fewest replicas to run.")
+    max_replicas: int | None = Field(None, ge=1, description="Most replicas to run.")
+
+    @model_validator(mode="after")
+    def _replica_bounds(self) -> ServingWorkload:
+        if self.max_replicas is not None and self.min_replicas > self.max_replicas:
+            raise ValueError(
+                f"min_replicas ({self.min_replicas}) is above max_replicas ({self.max_replicas})"
+            )
+        return self
+
+
+class BatchVolume(Strict):
+    """How much a batch job processes: a request shape and a count or total token volume."""
+
+    input_tokens: int = Field(gt=0, description="Prompt tokens per request.")
+    output_tokens: int = Field(gt=0, description="Generated tokens per request.")
+    requests: int | None = Field(None, gt=0, description="Number of requests.")
+    total_tokens: float | None = Field(
+        None, gt=0, description="Total tokens (input + output) instead of a request count."
+    )
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> BatchVolume:
+        if (self.requests is None) == (self.total_tokens is None):
+            raise ValueError("give exactly one of requests or total_tokens")
+        return self
+
+    @property
+    def request_count(self) -> float:
+        """Requests in the job (derived from total_tokens when that was given)."""
+        if self.requests is not None:
+            return float(self.requests)
+        assert self.total_tokens is not None
+        return self.total_tokens / (self.input_tokens + self.output_tokens)
+
+
+class BatchWorkload(WorkloadBase):
+    """Offline inference over a fixed volume, due by a deadline."""
+
+    kind: Literal["batch"]
+    model: str = Field(min_length=1, description="A bundled model name or one under `models:`.")
+    volume: BatchVolume
+    deadline_hours: float = Field(gt=0, description="Hours from start to finish the job.")
+    preemptible: bool = Field(False, description="The job tolerates preemption (spot capacity).")
+
+
+class TrainingWorkload(WorkloadBase):
+    """A training or fine-tuning job: a gang of accelerators on one instance type."""
+
+    kind: Literal["training"]
+    model: str | None = Field(None, min_length=1, description="Model trained (with `tokens`).")
+    tokens: float | None = Field(None, gt=0, description="Training tokens processed (with model).")
+    gpu_hours: float | None = Field(
+        None, gt=0, description="Work in accelerator-hours on `reference_accelerator`."
+    )
+    reference_accelerator: str | None = Field(
+        None, min_length=1, description="Accelerator that `gpu_hours` is measured on."
+    )
+    min_accelerator_memory_gb: float | None = Field(
+        None, gt=0, description="Each accelerator needs at least this much memory (GB)."
+    )
+    gang_size: int = Field(1, ge=1, description="Accelerators that must run together.")
+    deadline_hours: float | None = Field(None, gt=0, description="Hours to finish the job.")
+    preemptible: bool = Field(False, description="The job tolerates preemption (spot capacity).")
+
+    @model_validator(mode="after")
+    def _work_given_once(self) -> TrainingWorkload:
+        by_model = self.model is not None or self.tokens is not None
+        by_hours = self.gpu_hours is not None or self.reference_accelerator is not None
+        if by_model and by_hours:
+            raise ValueError(
+                "give the work either as model + tokens or as gpu_hours + reference_accelerator"
+            )
+        if by_hours and (self.gpu_hours is None or self.reference_accelerator is None):
+            raise ValueError("gpu_hours and reference_accelerator go together")
+        if not by_hours and (self.model is None or self.tokens is None):
+            raise ValueError(
+                "give the work as model + tokens or as gpu_hours + reference_accelerator"
+            )
+        return self
+
+
+Workload = Annotated[
+    ServingWorkload | BatchWorkload | TrainingWorkload, Field(discriminator="kind")
+]
+WORKLOAD_KINDS = {"serving": ServingWorkload, "batch": BatchWorkload, "training": TrainingWorkload}
+
+
+class Quota(Strict):
+    """Most accelerators usable in one (provider, region, accelerator[, pricing]) pool."""
+
+    provider: Provider
+    region: str = Field(min_length=1)
+    accelerator: str = Field(min_length=1)
+    pricing: Pricing | None = Field(None, description="Limit only this pricing; both when omitted.")
+    max_accelerators: int = Field(ge=0)
+
+
+class Constraints(Strict):
+    """Limits shared by all workloads, and what to optimise."""
+
+    budget_per_hour: float | None = Field(None, gt=0, description="Most dollars per hour.")
+    quotas: tuple[Quota, ...] = ()
+    objective: Objective = "cost"
+
+
+class ModelDefinition(Strict):
+    """A model the bundled list lacks: its shape, as in its config.json."""
+
+    name: str = Field(min_length=1)
+    params_b: float = Field(gt=0, description="Total parameters, billions.")
+    active_params_b: float | None = Field(
+        None, gt=0, description="Parameters active per token (MoE), billions; default params_b."
+    )
+    layers: int = Field(gt=0)
+    hidden_size: int = Field(gt=0)
+    attention_heads: int = Field(gt=0)
+    kv_heads: int = Field(gt=0)
+    head_dim: int | None = Field(None, gt=0, description="Default hidden_size / attention_heads.")
+    vocab_size: int = Field(0, ge=0)
+    max_context: int = Field(0, ge=0)
+    hf_id: str = ""
+
+    def to_llm(self) -> LLM:
+        """The model as the performance model's LLM value."""
+        return LLM(
+            name=self.name,
+            params_b=self.params_b,
+            active_params_b=self.active_params_b or self.params_b,
+            layers=self.layers,
+            hidden_size=self.hidden_size,
+            attention_heads=self.attention_heads,
+            kv_heads=self.kv_heads,
+            head_dim=self.head_dim or self.hidden_size // self.attention_heads,
+            vocab_size=self.vocab_size,
+            max_context=self.max_context,
+            hf_id=self.hf_id,
+        )
+
+
+class Spec(Strict):
+    """One spec file: the workloads to place, shared constraints and extra model definitions."""
+
+    workloads: tuple[Workload, ...] = Field(min_length=1)
+    constraints: Constraints = Constraints()
+    models: tuple[ModelDefinition, ...] = ()
+
+    def user_llms(self) -> tuple[LLM, ...]:
+        """Models defined in this file, as LLM values."""
+        return tuple(m.to_llm() for m in self.models)

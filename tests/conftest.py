@@ -1,0 +1,45 @@
+"""Shared fixtures: running the CLI in-process, and the SkyPilot catalog excerpts in ../shared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+SKYPILOT = ROOT.parent / "shared" / "catalogs" / "skypilot"
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `planner ARGS...` in-process; returns exit code, stdout and stderr."""
+    from planner.cli.app import run
+
+    def invoke(*args: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            run([str(a) for a in args])
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        out = capsys.readouterr()
+        return CliResult(code, out.out, out.err)
+
+    return invoke
+
+
+@pytest.fixture
+def skypilot_dir() -> Path:
+    """SkyPilot's real catalog rows, kept outside the project in ../shared (not copied in)."""
+    if not (SKYPILOT / "aws").is_dir():
+        pytest.skip(f"SkyPilot catalog excerpts not found at {SKYPILOT} (../shared is absent)")
+    return SKYPILOT
