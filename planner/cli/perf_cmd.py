@@ -1,0 +1,203 @@
+"""`planner estimate` (one replica's fit, latency and capacity) and `planner queue` (M/M/c)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from planner.cli.output import Format, print_record
+from planner.errors import InputError
+from planner.facts.accelerators import Accelerator, accelerators, find_accelerator
+from planner.facts.llms import LLM, find_llm, llms
+from planner.perf import (
+    SLO,
+    Capacity,
+    Dtype,
+    as_kv_dtype,
+    load_profiles,
+    memory_fit,
+    replica_capacity,
+    replicas_per_instance,
+    smallest_fitting_tp,
+    tp_problem,
+    valid_tp_degrees,
+)
+from planner.queueing import mmc, mmc_wait_percentile, mmc_wait_tail
+
+
+def _model(name: str) -> LLM:
+    model = find_llm(name)
+    if model is None:
+        known = ", ".join(m.name for m in llms())
+        raise InputError(f"unknown model {name!r}; known models: {known}")
+    return model
+
+
+def _accelerator(name: str) -> Accelerator:
+    accelerator = find_accelerator(name)
+    if accelerator is None:
+        known = ", ".join(a.name for a in accelerators())
+        raise InputError(f"unknown accelerator {name!r}; known accelerators: {known}")
+    return accelerator
+
+
+def _choose_tp(
+    model: LLM,
+    accelerator: Accelerator,
+    count: int,
+    tp: int | None,
+    context: int,
+    weights_dtype: Dtype,
+    kv_dtype: Dtype,
+) -> int:
+    allowed = valid_tp_degrees(model, count)
+    if tp is not None:
+        problem = tp_problem(model, tp, count)
+        if problem:
+            shown = ", ".join(map(str, allowed))
+            raise InputError(f"--tp {tp}: {problem}; allowed here: {shown}")
+        return tp
+    chosen = smallest_fitting_tp(model, accelerator, count, context, weights_dtype, kv_dtype)
+    return chosen if chosen is not None else allowed[-1]
+
+
+def _estimate_record(
+    model: LLM, accelerator: Accelerator, count: int, capacity: Capacity
+) -> dict[str, Any]:
+    fit = memory_fit(
+        model,
+        accelerator,
+        capacity.tp,
+        capacity.input_tokens + capacity.output_tokens,
+        1,
+        capacity.weights_dtype,
+        capacity.kv_dtype,
+    )
+    replicas = replicas_per_instance(count, capacity.tp)
+    return {
+        "model": capacity.model,
+        "accelerator": capacity.accelerator,
+        "count": count,
+        "tp": capacity.tp,
+        "replicas_per_instance": replicas,
+        "weights_dtype": capacity.weights_dtype.value,
+        "kv_dtype": capacity.kv_dtype.value,
+        "input_tokens": capacity.input_tokens,
+        "output_tokens": capacity.output_tokens,
+        "tpot_slo_ms": capacity.slo.tpot_ms,
+        "ttft_slo_ms": capacity.slo.ttft_ms,
+        "fits": capacity.fits,
+        "weights_gib_per_gpu": round(fit.weights_gib_per_gpu, 3),
+        "kv_cache_gib_per_gpu": round(fit.free_kv_gib_per_gpu, 3),
+        "kv_bytes_per_token": capacity.kv_bytes_per_token,
+        "kv_capacity_tokens": fit.kv_capacity_tokens,
+        "max_batch": capacity.max_batch,
+        "batch": round(capacity.batch, 3),
+        "ttft_ms": None if capacity.ttft_ms is None else round(capacity.ttft_ms, 3),
+        "tpot_ms": None if capacity.tpot_ms is None else round(capacity.tpot_ms, 3),
+        "tokens_per_s": round(capacity.tokens_per_s, 3),
+        "max_rps": round(capacity.max_rps, 6),
+        "instance_max_rps": round(capacity.max_rps * replicas, 6),
+        "instance_tokens_per_s": round(capacity.tokens_per_s * replicas, 3),
+        "limited_by": capacity.limited_by,
+        "source": capacity.source,
+        "reason": capacity.reason,
+    }
+
+
+def estimate(
+    model: str = typer.Option(..., "--model", help="Model name or Hugging Face id."),
+    accelerator: str = typer.Option(..., "--accelerator", help="Accelerator name or alias."),
+    count: int = typer.Option(1, "--count", min=1, help="Accelerators per instance."),
+    tp: int | None = typer.Option(
+        None, "--tp", min=1, help="Tensor-parallel degree (default: the smallest that fits)."
+    ),
+    input_tokens: int = typer.Option(..., "--input-tokens", min=1, help="Prompt tokens."),
+    output_tokens: int = typer.Option(..., "--output-tokens", min=1, help="Generated tokens."),
+    tpot_ms: float | None = typer.Option(None, "--tpot-ms", help="Mean TPOT objective (ms)."),
+    ttft_ms: float | None = typer.Option(None, "--ttft-ms", help="TTFT objective (ms)."),
+    weights_dtype: Dtype = typer.Option(Dtype.bf16, "--weights-dtype", help="Weights format."),
+    kv_dtype: Dtype = typer.Option(Dtype.bf16, "--kv-dtype", help="KV-cache format."),
+    profiles: Path | None = typer.Option(
+        None, "--profiles", help="Measured profiles CSV that overrides the roofline."
+    ),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+) -> None:
+    """Memory fit, TTFT, TPOT, tokens/s and the max requests/s one replica sustains at the SLO."""
+    llm, chip = _model(model), _accelerator(accelerator)
+    try:
+        kv = as_kv_dtype(kv_dtype)
+        slo = SLO(tpot_ms=tpot_ms, ttft_ms=ttft_ms)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    measured = load_profiles(profiles) if profiles is not None else None
+    degree = _choose_tp(llm, chip, count, tp, input_tokens + output_tokens, weights_dtype, kv)
+    capacity = replica_capacity(
+        llm,
+        chip,
+        degree,
+        input_tokens,
+        output_tokens,
+        slo,
+        weights_dtype=weights_dtype,
+        kv_dtype=kv,
+        profiles=measured,
+    )
+    if tp is None and not capacity.fits:
+        reason = f"does not fit at any TP on {count} x {chip.name}: {capacity.reason}"
+        capacity = replace(capacity, reason=reason)
+    record = _estimate_record(llm, chip, count, capacity)
+    print_record(record, fmt, title=f"{llm.name} on {chip.name}")
+
+
+def queue(
+    arrival_rate: float = typer.Option(..., "--arrival-rate", help="Requests per second."),
+    service_rate: float = typer.Option(..., "--service-rate", help="Requests/s per server."),
+    servers: int = typer.Option(1, "--servers", min=1, help="Number of servers (c)."),
+    wait_ms: float | None = typer.Option(
+        None, "--wait-ms", min=0, help="Also report P(wait > this many ms)."
+    ),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+) -> None:
+    """M/M/c figures: utilization, probability of waiting, mean wait and time in system."""
+    try:
+        metrics = mmc(arrival_rate, service_rate, servers)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    record: dict[str, Any] = {
+        "model": metrics.model,
+        "arrival_rate": arrival_rate,
+        "service_rate": service_rate,
+        "servers": servers,
+        "utilization": metrics.utilization,
+        "stable": metrics.stable,
+        "prob_wait": metrics.prob_wait,
+        "mean_wait_ms": _ms(metrics.mean_wait_s),
+        "mean_time_in_system_ms": _ms(metrics.mean_time_in_system_s),
+        "mean_queue_length": metrics.mean_queue_length,
+        "wait_p95_ms": None,
+    }
+    if metrics.stable:
+        record["wait_p95_ms"] = _ms(mmc_wait_percentile(arrival_rate, service_rate, servers))
+    if wait_ms is not None:
+        record["wait_ms"] = wait_ms
+        record["p_wait_gt_t"] = (
+            mmc_wait_tail(arrival_rate, service_rate, servers, wait_ms / 1e3)
+            if metrics.stable
+            else 1.0
+        )
+    record["reason"] = metrics.reason
+    print_record(record, fmt, title=f"M/M/{servers}")
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1e3
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `estimate` and `queue` verbs to the CLI."""
+    app.command("estimate")(estimate)
+    app.command("queue")(queue)
