@@ -17,8 +17,8 @@ $(VENV)/.dev: pyproject.toml
 
 demo: $(VENV)/.runtime
 	$(BIN)/planner validate examples/*.yaml
-	$(BIN)/planner catalog list --accelerator L4 --accelerator A10G --region us-east-1 --region us-central1 --region eastus --max-price 1.5
-	$(BIN)/planner catalog list --accelerator H100 --sort price-per-accelerator --max-price 60
+	$(BIN)/planner catalog list --accelerator L4 --region us-east-1 --region us-central1 --max-price 1.5
+	$(BIN)/planner plan examples/chatbot-fleet.yaml
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -29,6 +29,9 @@ _EXPORTS = {
     "find_llm": "planner.facts",
     "find_accelerator": "planner.facts",
     "PlannerError": "planner.errors",
+    "InfeasibleError": "planner.errors",
+    "Plan": "planner.plan",
+    "solve": "planner.solve",
     "InputError": "planner.errors",
 }
 
@@ -36,8 +39,10 @@ __all__ = [
     "LLM",
     "Accelerator",
     "Catalog",
+    "InfeasibleError",
     "InputError",
     "Offering",
+    "Plan",
     "PlannerError",
     "Spec",
     "SpecError",
@@ -48,13 +53,16 @@ __all__ = [
     "load_spec",
     "parse_spec",
     "select_offerings",
+    "solve",
     "spec_json_schema",
 ]
 
 if TYPE_CHECKING:
     from planner.catalog import Catalog, Offering, load_catalog, select_offerings
-    from planner.errors import InputError, PlannerError
+    from planner.errors import InfeasibleError, InputError, PlannerError
     from planner.facts import LLM, Accelerator, find_accelerator, find_llm
+    from planner.plan import Plan
+    from planner.solve import solve
     from planner.spec import Spec, SpecError, load_spec, parse_spec, spec_json_schema
 
 

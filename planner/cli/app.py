@@ -35,9 +35,9 @@ def _root(
 
 
 def _register() -> None:
-    from planner.cli import catalog_cmd, facts_cmd, perf_cmd, spec_cmd
+    from planner.cli import catalog_cmd, facts_cmd, perf_cmd, plan_cmd, spec_cmd
 
-    for module in (spec_cmd, catalog_cmd, facts_cmd, perf_cmd):
+    for module in (spec_cmd, catalog_cmd, facts_cmd, perf_cmd, plan_cmd):
         module.register(app)
 
 

@@ -180,6 +180,14 @@ def _reference_problems(spec: Spec) -> list[Problem]:
                     "or define it under `models:`",
                 )
             )
+        for j, name in enumerate(workload.placement.accelerators or ()):
+            if find_accelerator(name) is None:
+                problems.append(
+                    Problem(
+                        ("workloads", i, "placement", "accelerators", j),
+                        f"unknown accelerator '{name}'; known: {known_accs}",
+                    )
+                )
         ref = getattr(workload, "reference_accelerator", None)
         if ref is not None and find_accelerator(ref) is None:
             problems.append(

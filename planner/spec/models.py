@@ -114,6 +114,11 @@ class Placement(Strict):
         min_length=1,
         description="Allowed ways to run: vm, sagemaker, vertex, kubernetes; all when omitted.",
     )
+    accelerators: tuple[str, ...] | None = Field(
+        None,
+        min_length=1,
+        description="Allowed accelerator types (names or aliases: H100, L4...); all when omitted.",
+    )
     spot: bool | None = Field(
         None,
         description="Allow spot/preemptible capacity. Default: allowed for preemptible batch and "

@@ -1,0 +1,117 @@
+"""`planner plan`: solve a spec into a plan and print or write it."""
+
+from __future__ import annotations
+
+import enum
+import json
+from pathlib import Path
+
+import typer
+
+from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.output import Format, print_rows
+from planner.errors import InputError
+
+
+class PlanFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+    md = "md"
+
+
+ALLOCATION_COLUMNS = [
+    "workload", "provider", "region", "service", "instance_type", "accelerator",
+    "pricing", "count", "tp", "cost_per_hour", "routed_rps", "utilisation", "hours", "job_cost",
+]  # fmt: skip
+
+
+def _markdown(plan) -> str:
+    lines = [
+        f"**Plan** ({plan.status}): ${plan.cost_per_hour:,.2f}/h serving "
+        f"(${plan.cost_per_month:,.0f}/month), ${plan.job_cost:,.2f} in jobs; gap {plan.gap:.2%}",
+        "",
+        "| " + " | ".join(ALLOCATION_COLUMNS) + " |",
+        "|" + "---|" * len(ALLOCATION_COLUMNS),
+    ]
+    for a in plan.allocations:
+        row = a.model_dump()
+        cells = ["" if row[c] is None else str(row[c]) for c in ALLOCATION_COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
+    for b in plan.baselines:
+        lines.append(
+            f"\n- baseline {b.name}: {b.objective_value:,.2f} (plan saves {b.savings:,.2f})"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _render(plan, fmt: PlanFormat) -> str:
+    data = plan.model_dump(mode="json")
+    if fmt is PlanFormat.json:
+        return json.dumps(data, indent=2) + "\n"
+    if fmt is PlanFormat.yaml:
+        import yaml
+
+        return yaml.safe_dump(data, sort_keys=False)
+    return _markdown(plan)
+
+
+def _print_table(plan) -> None:
+    typer.echo(
+        f"Plan: {plan.status}; serving ${plan.cost_per_hour:,.2f}/h (${plan.cost_per_month:,.0f}"
+        f"/month); jobs ${plan.job_cost:,.2f}; lower bound {plan.lower_bound:,.2f}, "
+        f"gap {plan.gap:.2%}; {plan.solve_seconds:.1f} s"
+    )
+    rows = [a.model_dump() for a in plan.allocations]
+    print_rows(rows, ALLOCATION_COLUMNS, Format.table, title="Allocations")
+    for w in plan.workloads:
+        binding = f"; binding: {', '.join(w.binding)}" if w.binding else ""
+        typer.echo(f"{w.name}: {w.slo_note}{binding}")
+        for alt in w.alternatives:
+            typer.echo(f"    instead: {alt.description}: {alt.cost:,.2f}")
+    for b in plan.baselines:
+        quota = f"; over quota: {'; '.join(b.over_quota)}" if b.over_quota else ""
+        typer.echo(
+            f"Baseline {b.name}: {b.objective_value:,.2f} (plan saves {b.savings:,.2f}){quota}"
+        )
+
+
+def plan(
+    spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
+    catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
+    profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit, seconds."),
+    gap: float = typer.Option(1e-4, "--gap", help="Relative optimality gap to stop at."),
+    fmt: PlanFormat = typer.Option(PlanFormat.table, "--format", help="table, json, yaml, md."),
+    output: Path = typer.Option(None, "-o", "--output", help="Write the plan (JSON) here."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+) -> None:
+    """Find the cheapest placement; exit 2 on invalid input, 3 when no plan exists."""
+    from planner.catalog import load_catalog
+    from planner.perf import load_profiles
+    from planner.solve import SolveOptions, solve
+    from planner.spec import load_spec
+
+    if output is not None and output.exists() and not force:
+        raise InputError(f"{output} exists; pass --force to overwrite it")
+    if time_limit <= 0 or not 0 <= gap < 1:
+        raise InputError("--time-limit must be above 0 and --gap in [0, 1)")
+    spec = load_spec(spec_file)
+    loaded = load_catalog(catalog or None)
+    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
+    result = solve(
+        spec,
+        loaded,
+        profiles=measured,
+        options=SolveOptions(time_limit_s=time_limit, relative_gap=gap),
+    )
+    if output is not None:
+        output.write_text(_render(result, PlanFormat.json))
+    if fmt is PlanFormat.table:
+        _print_table(result)
+    else:
+        typer.echo(_render(result, fmt), nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(plan)

@@ -1,0 +1,98 @@
+"""The Plan: the versioned, JSON-serialisable contract between planning and everything after it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+HOURS_PER_MONTH = 730.0
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Allocation(Frozen):
+    """Instances of one offering, at one pricing, given to one workload."""
+
+    workload: str
+    kind: Literal["serving", "batch", "training"]
+    provider: str
+    region: str
+    zone: str = ""
+    service: str
+    instance_type: str
+    accelerator: str
+    accelerators_per_instance: int
+    pricing: Literal["on_demand", "spot"]
+    count: int = Field(description="Instances running at once.")
+    tp: int = Field(description="Tensor-parallel degree of each replica.")
+    replicas_per_instance: int
+    price_per_hour: float = Field(description="Dollars per instance-hour.")
+    cost_per_hour: float = Field(description="count x price_per_hour.")
+    routed_rps: float | None = None
+    utilisation: float | None = Field(None, description="Routed load / sustainable rate.")
+    ttft_ms: float | None = Field(
+        None, description="Predicted TTFT before queueing (worst bucket)."
+    )
+    tpot_ms: float | None = Field(None, description="Predicted TPOT (worst bucket).")
+    hours: float | None = Field(None, description="Batch/training: hours the instances run.")
+    job_cost: float | None = Field(None, description="Batch/training: dollars for the job.")
+
+
+class Alternative(Frozen):
+    """A next-best single choice for a workload, and what it would cost."""
+
+    description: str
+    cost: float
+
+
+class WorkloadResult(Frozen):
+    """How the plan serves one workload."""
+
+    name: str
+    kind: Literal["serving", "batch", "training"]
+    cost_per_hour: float
+    job_cost: float = 0.0
+    replicas: int = 0
+    regions: list[str] = []
+    meets_slo: bool = True
+    slo_note: str = ""
+    binding: list[str] = Field(default_factory=list, description="Constraints that bind.")
+    alternatives: list[Alternative] = []
+
+
+class Baseline(Frozen):
+    """A simpler planner's answer, to show what this plan saves."""
+
+    name: str
+    description: str
+    cost_per_hour: float
+    job_cost: float
+    objective_value: float
+    savings: float = Field(
+        description="Baseline objective minus the plan's (positive: plan cheaper)."
+    )
+    over_quota: list[str] = []
+
+
+class Plan(Frozen):
+    """A placement: allocations, their cost, how good the solution is, and what it beat."""
+
+    schema_version: int = SCHEMA_VERSION
+    status: Literal["optimal", "feasible"]
+    objective: Literal["cost", "completion_time"]
+    objective_value: float = Field(description="Serving $/h plus batch/training job dollars.")
+    cost_per_hour: float = Field(description="Serving fleet dollars per hour.")
+    cost_per_month: float = Field(description="Serving fleet dollars per month (730 h).")
+    job_cost: float = Field(description="Batch and training jobs, dollars in total.")
+    peak_cost_per_hour: float = Field(description="All instances running at once, $/h.")
+    lower_bound: float
+    gap: float = Field(description="(objective - lower bound) / objective.")
+    solve_seconds: float
+    solver: str
+    allocations: list[Allocation]
+    workloads: list[WorkloadResult]
+    baselines: list[Baseline] = []

@@ -1,0 +1,379 @@
+"""Candidates: for each workload, the feasible (offering, tensor parallelism, pricing) choices.
+
+All performance figures come from `planner.perf` and depend only on the model, accelerator,
+TP and request sizes, so they are computed once per accelerator type and shared by every
+region and service that sells it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from planner.catalog.offering import Offering
+from planner.facts import LLM, Accelerator, find_accelerator, find_llm
+from planner.facts.accelerators import canonical_accelerator_name
+from planner.perf import (
+    SLO,
+    Capacity,
+    PerfSettings,
+    Profiles,
+    replica_capacity,
+    scale_gpu_hours,
+    training_hours,
+    valid_tp_degrees,
+)
+from planner.queueing.mmc import mmc_wait_percentile
+from planner.spec.models import (
+    BatchWorkload,
+    Placement,
+    ServingWorkload,
+    Spec,
+    TrainingWorkload,
+    Workload,
+)
+
+MAX_UTILISATION = 0.9
+"""Highest planned utilisation of a replica's sustainable rate, SLO or not (headroom for bursts)."""
+SPOT_EFFICIENCY = 0.9
+"""Share of a spot instance's time doing useful batch/training work (preemptions, restarts)."""
+TRAINING_BYTES_PER_PARAM = 16.0
+"""Training memory per parameter: mixed precision with Adam (weights, grads, master, moments)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One way to run part of a workload: an offering, a TP degree and a pricing."""
+
+    workload: str
+    offering: Offering
+    pricing: str
+    tp: int
+    replicas_per_instance: int
+    price: float
+    """Dollars per instance-hour at this pricing."""
+    bucket_rps: tuple[float, ...] = ()
+    """Serving: requests/s one instance may be planned to carry per bucket (0: cannot serve it)."""
+    capacities: tuple[Capacity | None, ...] = ()
+    utilisation_caps: tuple[float, ...] = ()
+    batch_rps: float = 0.0
+    """Batch: requests/s one instance completes (spot efficiency applied)."""
+    instances: int = 0
+    """Training: instances in the gang."""
+    hours: float = 0.0
+    """Training: wall-clock hours of the job."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def accelerators(self) -> int:
+        return self.offering.accelerator_count
+
+    @property
+    def pool(self) -> tuple[str, str, str, str]:
+        """The quota pool: provider, region, accelerator, pricing."""
+        o = self.offering
+        return (o.provider, o.region, o.accelerator, self.pricing)
+
+    @property
+    def region(self) -> tuple[str, str]:
+        return (self.offering.provider, self.offering.region)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (*self.offering.key, self.pricing, self.tp)
+
+
+def spot_allowed(workload: Workload) -> bool:
+    """Spot is allowed where placement says so; by default only for preemptible jobs."""
+    if workload.placement.spot is not None:
+        return workload.placement.spot
+    return bool(getattr(workload, "preemptible", False))
+
+
+def placement_allows(placement: Placement, offering: Offering) -> bool:
+    """Provider, region (residency) and service rules of a workload's placement."""
+    if placement.providers and offering.provider not in placement.providers:
+        return False
+    if placement.regions and offering.region not in placement.regions:
+        return False
+    if placement.accelerators:
+        wanted = {canonical_accelerator_name(a) for a in placement.accelerators}
+        if offering.accelerator not in wanted:
+            return False
+    if placement.services:
+        kinds = {"kubernetes": "vm"}
+        allowed = {kinds.get(s, s) for s in placement.services}
+        if offering.service_kind not in allowed:
+            return False
+    return True
+
+
+def pricings(workload: Workload, offering: Offering) -> list[str]:
+    chosen = ["on_demand"]
+    if spot_allowed(workload) and offering.price_spot is not None:
+        chosen.append("spot")
+    return chosen
+
+
+def resolve_llm(spec: Spec, name: str) -> LLM:
+    model = find_llm(name, spec.user_llms())
+    if model is None:  # validated specs never get here
+        raise ValueError(f"unknown model {name!r}")
+    return model
+
+
+def queueing_cap(capacity: Capacity, ttft_p95_ms: float | None) -> float:
+    """Highest utilisation of a replica at which the p95 queueing wait still fits the TTFT SLO.
+
+    A replica is an M/M/c queue with c = its mean batch (concurrent slots) and the slot rate
+    max_rps / c; the wait comes on top of the unqueued TTFT.
+    """
+    if ttft_p95_ms is None or capacity.max_rps <= 0:
+        return MAX_UTILISATION
+    slots = max(1, math.floor(capacity.batch))
+    slack_s = (ttft_p95_ms - (capacity.ttft_ms or 0.0)) / 1000
+    if slack_s <= 0:
+        return 0.0
+    mu = capacity.max_rps / slots
+
+    def ok(rho: float) -> bool:
+        return mmc_wait_percentile(rho * capacity.max_rps, mu, slots, 0.95) <= slack_s
+
+    if ok(MAX_UTILISATION):
+        return MAX_UTILISATION
+    low, high = 0.0, MAX_UTILISATION
+    for _ in range(40):
+        mid = (low + high) / 2
+        low, high = (mid, high) if ok(mid) else (low, mid)
+    return low
+
+
+@cache
+def _serving_profile(
+    model: LLM,
+    accelerator: Accelerator,
+    tp: int,
+    buckets: tuple[tuple[int, int], ...],
+    slo: SLO,
+    dtype: str,
+    settings: PerfSettings,
+    profiles: Profiles | None,
+) -> tuple[tuple[Capacity, ...], tuple[float, ...]]:
+    caps = tuple(
+        replica_capacity(
+            model, accelerator, tp, i, o, slo, settings, weights_dtype=dtype, profiles=profiles
+        )
+        for i, o in buckets
+    )
+    return caps, tuple(queueing_cap(c, slo.ttft_ms) for c in caps)
+
+
+def limited_pools(spec: Spec) -> frozenset[tuple[str, str, str, str]]:
+    """Quota pools (provider, region, accelerator, pricing) some quota limits."""
+    pools = set()
+    for q in spec.constraints.quotas:
+        acc = find_accelerator(q.accelerator)
+        name = acc.name if acc else q.accelerator
+        for pricing in (q.pricing,) if q.pricing else ("on_demand", "spot"):
+            pools.add((q.provider, q.region, name, pricing))
+    return frozenset(pools)
+
+
+def dominance_rules(spec: Spec, workload: Workload) -> Dominance:
+    """Pruning rules that keep every optimal plan of `workload` reachable."""
+    p = workload.placement
+    return Dominance(
+        limited_pools=limited_pools(spec),
+        spread=p.min_regions > 1 or p.survive_region_loss,
+        exact_replicas=getattr(workload, "max_replicas", None) is not None,
+        cross_pool=p.max_spot_share >= 1 or not spot_allowed(workload),
+    )
+
+
+def serving_candidates(
+    spec: Spec,
+    workload: ServingWorkload,
+    offerings: Iterable[Offering],
+    settings: PerfSettings,
+    profiles: Profiles | None = None,
+) -> list[Candidate]:
+    """Every (offering, TP, pricing) that can serve at least one of the workload's buckets."""
+    model = resolve_llm(spec, workload.model)
+    buckets = tuple((b.input_tokens, b.output_tokens) for b in workload.traffic.request_buckets())
+    slo = SLO(tpot_ms=workload.slo.tpot_ms, ttft_ms=workload.slo.ttft_p95_ms)
+    found: list[Candidate] = []
+    for offering in offerings:
+        accelerator = find_accelerator(offering.accelerator)
+        if accelerator is None or not placement_allows(workload.placement, offering):
+            continue
+        for tp in valid_tp_degrees(model, offering.accelerator_count):
+            caps, utils = _serving_profile(
+                model, accelerator, tp, buckets, slo, workload.weights_dtype, settings, profiles
+            )
+            if not any(c.max_rps > 0 for c in caps):
+                continue
+            replicas = offering.accelerator_count // tp
+            rps = tuple(replicas * c.max_rps * u for c, u in zip(caps, utils, strict=True))
+            for pricing in pricings(workload, offering):
+                found.append(
+                    Candidate(
+                        workload=workload.name,
+                        offering=offering,
+                        pricing=pricing,
+                        tp=tp,
+                        replicas_per_instance=replicas,
+                        price=offering.price(pricing),  # type: ignore[arg-type]
+                        bucket_rps=rps,
+                        capacities=caps,
+                        utilisation_caps=utils,
+                    )
+                )
+    return prune_dominated(found, dominance_rules(spec, workload))
+
+
+def batch_candidates(
+    spec: Spec, workload: BatchWorkload, offerings: Iterable[Offering], settings: PerfSettings
+) -> list[Candidate]:
+    """Every (offering, TP, pricing) with a positive offline rate for the batch's request shape."""
+    model = resolve_llm(spec, workload.model)
+    volume = workload.volume
+    found: list[Candidate] = []
+    for offering in offerings:
+        accelerator = find_accelerator(offering.accelerator)
+        if accelerator is None or not placement_allows(workload.placement, offering):
+            continue
+        best: tuple[float, int] | None = None
+        for tp in valid_tp_degrees(model, offering.accelerator_count):
+            caps, _ = _serving_profile(
+                model,
+                accelerator,
+                tp,
+                ((volume.input_tokens, volume.output_tokens),),
+                SLO(),
+                workload.weights_dtype,
+                settings,
+                None,
+            )
+            rate = caps[0].max_rps * (offering.accelerator_count // tp)
+            if rate > 0 and (best is None or rate > best[0]):
+                best = (rate, tp)
+        if best is None:
+            continue
+        for pricing in pricings(workload, offering):
+            rate = best[0] * (SPOT_EFFICIENCY if pricing == "spot" else 1.0)
+            found.append(
+                Candidate(
+                    workload=workload.name,
+                    offering=offering,
+                    pricing=pricing,
+                    tp=best[1],
+                    replicas_per_instance=offering.accelerator_count // best[1],
+                    price=offering.price(pricing),  # type: ignore[arg-type]
+                    batch_rps=rate,
+                )
+            )
+    return prune_dominated(found, dominance_rules(spec, workload))
+
+
+def training_candidates(
+    spec: Spec, workload: TrainingWorkload, offerings: Iterable[Offering], settings: PerfSettings
+) -> list[Candidate]:
+    """Every (offering, pricing) whose gang fits in memory and finishes by the deadline."""
+    found: list[Candidate] = []
+    gang = workload.gang_size
+    model = resolve_llm(spec, workload.model) if workload.model else None
+    reference = (
+        find_accelerator(workload.reference_accelerator) if workload.reference_accelerator else None
+    )
+    for offering in offerings:
+        accelerator = find_accelerator(offering.accelerator)
+        if accelerator is None or not placement_allows(workload.placement, offering):
+            continue
+        memory_floor = workload.min_accelerator_memory_gb or 0.0
+        if offering.accelerator_memory_gb < memory_floor:
+            continue
+        if model is not None:
+            needed_gb = model.params_b * TRAINING_BYTES_PER_PARAM / gang
+            if needed_gb > offering.accelerator_memory_gb * settings.memory_utilization:
+                continue
+            hours = training_hours(model, accelerator, gang, workload.tokens or 0.0, settings)
+        else:
+            assert reference is not None and workload.gpu_hours is not None
+            hours = scale_gpu_hours(workload.gpu_hours, reference, accelerator) / gang
+        instances = math.ceil(gang / offering.accelerator_count)
+        for pricing in pricings(workload, offering):
+            run_hours = hours / (SPOT_EFFICIENCY if pricing == "spot" else 1.0)
+            if workload.deadline_hours is not None and run_hours > workload.deadline_hours:
+                continue
+            found.append(
+                Candidate(
+                    workload=workload.name,
+                    offering=offering,
+                    pricing=pricing,
+                    tp=1,
+                    replicas_per_instance=1,
+                    price=offering.price(pricing),  # type: ignore[arg-type]
+                    instances=instances,
+                    hours=run_hours,
+                )
+            )
+    return prune_dominated(found, dominance_rules(spec, workload))
+
+
+@dataclass(frozen=True)
+class Dominance:
+    """What makes one candidate a safe replacement for another, for one workload.
+
+    Within a quota pool a candidate may replace another that uses no fewer accelerators, costs
+    no less and delivers no more. A candidate in a pool no quota limits can replace candidates
+    of other pools too: in any region when the workload has no spread rules, in its own
+    region otherwise.
+    """
+
+    limited_pools: frozenset[tuple[str, str, str, str]] = frozenset()
+    spread: bool = False
+    exact_replicas: bool = False
+    """Replica counts must match (the workload has max_replicas)."""
+    cross_pool: bool = True
+    """False when a spot-share cap counts accelerators, so pools must not mix."""
+
+    def scope(self, c: Candidate) -> tuple:
+        return (c.region, c.pricing) if self.spread else (c.pricing,)
+
+    def dominates(self, a: Candidate, b: Candidate) -> bool:
+        if a.price > b.price:
+            return False
+        if a.pool != b.pool:
+            if not self.cross_pool or a.pool in self.limited_pools:
+                return False
+            if self.scope(a) != self.scope(b):
+                return False
+        elif a.accelerators > b.accelerators:
+            return False
+        if a.instances or b.instances:
+            return (
+                a.instances * a.price * a.hours <= b.instances * b.price * b.hours
+                and a.instances * a.accelerators <= b.instances * b.accelerators
+                and a.hours <= b.hours
+            )
+        if a.batch_rps or b.batch_rps:
+            return a.batch_rps >= b.batch_rps
+        if self.exact_replicas and a.replicas_per_instance != b.replicas_per_instance:
+            return False
+        return a.replicas_per_instance >= b.replicas_per_instance and all(
+            x >= y for x, y in zip(a.bucket_rps, b.bucket_rps, strict=True)
+        )
+
+
+def prune_dominated(
+    candidates: Sequence[Candidate], rules: Dominance = Dominance()
+) -> list[Candidate]:
+    """Drop candidates that another candidate dominates under `rules` (ties keep the first)."""
+    ordered = sorted(candidates, key=lambda c: (c.price, c.accelerators, c.sort_key))
+    kept: list[Candidate] = []
+    for candidate in ordered:
+        if not any(rules.dominates(k, candidate) for k in kept):
+            kept.append(candidate)
+    return sorted(kept, key=lambda c: c.sort_key)

@@ -1,0 +1,181 @@
+"""Explaining infeasible specs in words: which workloads cannot run anywhere, or which
+constraints conflict (a minimal set, found by a deletion filter over constraint groups)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from planner.catalog.offering import Offering
+from planner.facts import find_accelerator
+from planner.perf import weight_bytes
+from planner.solve.candidates import placement_allows, resolve_llm, spot_allowed
+from planner.solve.mip import Problem, build
+from planner.solve.run import SolveOptions, is_feasible
+from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
+
+
+def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering, ...]) -> str:
+    """Why no offering can run `workload`: the first filter that leaves nothing, with numbers."""
+    p = workload.placement
+    allowed = [o for o in offerings if placement_allows(p, o)]
+    rules = []
+    if p.providers:
+        rules.append(f"providers {', '.join(p.providers)}")
+    if p.regions:
+        rules.append(f"regions {', '.join(p.regions)}")
+    if p.services:
+        rules.append(f"services {', '.join(p.services)}")
+    if p.accelerators:
+        rules.append(f"accelerators {', '.join(p.accelerators)}")
+    if not allowed:
+        return (
+            f"{workload.name}: no offering in the catalog matches its placement "
+            f"({'; '.join(rules) or 'no rules'})"
+        )
+    where = f" within its placement ({'; '.join(rules)})" if rules else ""
+    types = sorted({o.accelerator for o in allowed})
+    if isinstance(workload, TrainingWorkload):
+        floor = workload.min_accelerator_memory_gb
+        reasons = []
+        if floor:
+            reasons.append(f"at least {floor:g} GB per accelerator")
+        if workload.deadline_hours:
+            reasons.append(f"finishing within {workload.deadline_hours:g} h")
+        if not spot_allowed(workload):
+            reasons.append("on-demand only")
+        return (
+            f"{workload.name}: none of the {len(allowed)} offerings{where} "
+            f"({', '.join(types)}) can run a gang of {workload.gang_size} "
+            f"{' and '.join(reasons) or ''}".rstrip()
+        )
+    model = resolve_llm(spec, workload.model)
+    weights_gb = weight_bytes(model, workload.weights_dtype) / 1e9
+    biggest = max(o.accelerator_memory_gb * o.accelerator_count for o in allowed)
+    if weights_gb > biggest:
+        return (
+            f"{workload.name}: {model.name} needs {weights_gb:.0f} GB for its "
+            f"{workload.weights_dtype} weights, but the largest instance{where} has "
+            f"{biggest:.0f} GB of accelerator memory"
+        )
+    if isinstance(workload, ServingWorkload):
+        slo = workload.slo
+        targets = [
+            f"TPOT {slo.tpot_ms:g} ms" if slo.tpot_ms else "",
+            f"p95 TTFT {slo.ttft_p95_ms:g} ms" if slo.ttft_p95_ms else "",
+        ]
+        return (
+            f"{workload.name}: no offering{where} ({', '.join(types)}) serves {model.name} "
+            f"within its SLO ({', '.join(t for t in targets if t)})"
+        )
+    assert isinstance(workload, BatchWorkload)
+    return f"{workload.name}: no offering{where} ({', '.join(types)}) can run {model.name}"
+
+
+def describe_group(spec: Spec, name: str) -> str:
+    """A constraint group in words."""
+    kind, _, arg = name.partition(":")
+    if kind == "quota":
+        q = spec.constraints.quotas[int(arg)]
+        acc = find_accelerator(q.accelerator)
+        pricing = f" ({q.pricing.replace('_', '-')})" if q.pricing else ""
+        return (
+            f"the quota allows at most {q.max_accelerators} {acc.name if acc else q.accelerator}"
+            f"{pricing} in {q.provider} {q.region}"
+        )
+    if kind == "budget":
+        return f"the budget is ${spec.constraints.budget_per_hour:g} per hour"
+    w = next(w for w in spec.workloads if w.name == arg)
+    if kind == "min_regions":
+        return f"{arg} must run in at least {w.placement.min_regions} regions"
+    if kind == "survive_region_loss":
+        return f"{arg} must keep its demand served if any one region is lost"
+    if kind == "min_replicas":
+        return f"{arg} needs at least {w.min_replicas} replicas"  # type: ignore[union-attr]
+    if kind == "max_replicas":
+        return f"{arg} may use at most {w.max_replicas} replicas"  # type: ignore[union-attr]
+    if kind == "spot_share":
+        return f"{arg} may put at most {w.placement.max_spot_share:.0%} of its capacity on spot"
+    return name
+
+
+def _placement_note(workload: Workload) -> str | None:
+    p = workload.placement
+    if p.regions:
+        return f"{workload.name} may only run in {', '.join(p.regions)} (residency)"
+    if p.providers:
+        return f"{workload.name} may only run on {', '.join(p.providers)}"
+    return None
+
+
+def conflicting_groups(problem: Problem, options: SolveOptions) -> list[str]:
+    """A minimal set of constraint groups that cannot hold together (deletion filter)."""
+    groups = build(problem).groups
+    quick = replace(options, time_limit_s=min(options.time_limit_s, 20.0), relative_gap=1.0)
+    everything = frozenset(groups)
+    if not is_feasible(build(problem, disabled=everything), quick):
+        return []
+    conflict = list(groups)
+    for name in groups:
+        trial = [g for g in conflict if g != name]
+        if not is_feasible(build(problem, disabled=everything - set(trial)), quick):
+            conflict = trial
+    return conflict
+
+
+def _quota_need(problem: Problem, conflict: list[str], group: str, options: SolveOptions) -> str:
+    """What the workloads would take from a conflicting quota's pool if that quota were lifted."""
+    from planner.solve.run import run
+
+    spec = problem.spec
+    q = spec.constraints.quotas[int(group.partition(":")[2])]
+    acc = find_accelerator(q.accelerator)
+    name = acc.name if acc else q.accelerator
+    everything = frozenset(build(problem).groups)
+    keep = set(conflict) - {group}
+    built = build(problem, disabled=everything - keep)
+    outcome = run(built, replace(options, time_limit_s=min(options.time_limit_s, 20.0)))
+    if outcome.status not in ("optimal", "feasible"):
+        return ""
+    needs: dict[str, float] = {}
+    for (workload, i), var in {**built.n, **built.z}.items():
+        c = problem.candidates[workload][i]
+        o = c.offering
+        in_pool = (o.provider, o.region, o.accelerator) == (q.provider, q.region, name) and (
+            q.pricing is None or c.pricing == q.pricing
+        )
+        if in_pool:
+            per_unit = c.accelerators * (c.instances or 1)
+            needs[workload] = needs.get(workload, 0) + per_unit * outcome.result.variable_values(
+                var
+            )
+    parts = [f"{w} needs {round(v)} {name}" for w, v in sorted(needs.items()) if v > 0.5]
+    if not parts:
+        return ""
+    return (
+        f"{' and '.join(parts)} in {q.provider} {q.region}, but the quota is {q.max_accelerators}"
+    )
+
+
+def explain_conflict(
+    problem: Problem, conflict: list[str], options: SolveOptions = SolveOptions()
+) -> str:
+    """The conflict in words, with the residency rules of the workloads it involves."""
+    spec = problem.spec
+    lines = []
+    for g in conflict:
+        need = _quota_need(problem, conflict, g, options) if g.startswith("quota") else ""
+        lines.append(f"  - {need or describe_group(spec, g)}")
+    involved = []
+    for g in conflict:
+        _, _, arg = g.partition(":")
+        involved += [w for w in spec.workloads if w.name == arg]
+    if any(g.startswith(("quota", "budget")) for g in conflict):
+        involved = list(spec.workloads)
+    notes = [n for w in involved if (n := _placement_note(w))]
+    lines += [f"  - {n}" for n in dict.fromkeys(notes)]
+    if not conflict:
+        return "No plan exists even without quotas, budget and spread rules."
+    return (
+        "No plan satisfies these constraints together (dropping any one of them makes a plan "
+        "possible):\n" + "\n".join(lines)
+    )

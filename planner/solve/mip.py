@@ -1,0 +1,196 @@
+"""The placement MIP, built apart from solving it (OR-Tools MathOpt).
+
+Serving (Mélange-style): integer instances n_c per candidate and the share x_cb of each
+request-size bucket routed to it; bucket loads must fit the instances' planned capacity.
+Batch: instance-hours h_c that finish the volume, with n_c concurrent instances so the
+deadline holds. Training: one binary z_c per candidate, exactly one chosen. Quotas and the
+budget couple the workloads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.math_opt.python import mathopt
+
+from planner.solve.candidates import Candidate
+from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What the MIP needs: the spec and each workload's candidates (sorted, deterministic)."""
+
+    spec: Spec
+    candidates: dict[str, tuple[Candidate, ...]]
+
+    def demand(self, workload: ServingWorkload) -> tuple[float, ...]:
+        """Peak requests/s of each bucket."""
+        rate = workload.traffic.requests_per_second
+        return tuple(rate * b.fraction for b in workload.traffic.request_buckets())
+
+
+@dataclass
+class Built:
+    """A built model and the handles needed to read a solution back."""
+
+    model: mathopt.Model
+    n: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
+    x: dict[tuple[str, int, int], mathopt.Variable] = field(default_factory=dict)
+    h: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
+    z: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    """Names of the constraint groups that were added (those the diagnosis may relax)."""
+
+
+def instance_bound(workload: ServingWorkload, demand: tuple[float, ...], c: Candidate) -> int:
+    """Most instances of one candidate a serving workload could ever need."""
+    needed = sum(d / r for d, r in zip(demand, c.bucket_rps, strict=True) if r > 0)
+    floor = math.ceil(workload.min_replicas / c.replicas_per_instance)
+    return max(math.ceil(needed) + 1, floor)
+
+
+def _sum(terms) -> mathopt.LinearSum:
+    return mathopt.fast_sum(list(terms))
+
+
+def build(problem: Problem, disabled: frozenset[str] = frozenset()) -> Built:
+    """The MIP for `problem`, leaving out the constraint groups named in `disabled`."""
+    spec = problem.spec
+    built = Built(mathopt.Model(name="placement"))
+    m = built.model
+    cost_terms = []
+    hourly_terms = []
+    pool_use: dict[tuple[str, str, str, str], list] = defaultdict(list)
+
+    def group(name: str) -> bool:
+        if name in disabled:
+            return False
+        built.groups.append(name)
+        return True
+
+    for w in spec.workloads:
+        cands = problem.candidates[w.name]
+        if isinstance(w, ServingWorkload):
+            _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use)
+        elif isinstance(w, BatchWorkload):
+            _batch(built, w, cands, cost_terms, hourly_terms, pool_use)
+        else:
+            _training(built, w, cands, cost_terms, hourly_terms, pool_use)
+
+    for i, quota in enumerate(spec.constraints.quotas):
+        from planner.facts import find_accelerator
+
+        acc = find_accelerator(quota.accelerator)
+        name = acc.name if acc else quota.accelerator
+        terms = [
+            t
+            for pool, ts in pool_use.items()
+            if pool[:3] == (quota.provider, quota.region, name)
+            and (quota.pricing is None or pool[3] == quota.pricing)
+            for t in ts
+        ]
+        if terms and group(f"quota:{i}"):
+            m.add_linear_constraint(_sum(terms) <= quota.max_accelerators, name=f"quota_{i}")
+    budget = spec.constraints.budget_per_hour
+    if budget is not None and hourly_terms and group("budget"):
+        m.add_linear_constraint(_sum(hourly_terms) <= budget, name="budget")
+    m.minimize(_sum(cost_terms))
+    return built
+
+
+def _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use) -> None:
+    m = built.model
+    demand = problem.demand(w)
+    load: dict[int, list] = defaultdict(list)
+    for i, c in enumerate(cands):
+        n = m.add_integer_variable(lb=0, ub=instance_bound(w, demand, c), name=f"n[{w.name},{i}]")
+        built.n[(w.name, i)] = n
+        cost_terms.append(c.price * n)
+        hourly_terms.append(c.price * n)
+        pool_use[c.pool].append(c.accelerators * n)
+    for b, d in enumerate(demand):
+        shares = []
+        for i, c in enumerate(cands):
+            if c.bucket_rps[b] <= 0:
+                continue
+            x = m.add_variable(lb=0, ub=1, name=f"x[{w.name},{i},{b}]")
+            built.x[(w.name, i, b)] = x
+            shares.append(x)
+            load[i].append((d / c.bucket_rps[b]) * x)
+        m.add_linear_constraint(_sum(shares) == 1, name=f"route[{w.name},{b}]")
+    for i, terms in load.items():
+        m.add_linear_constraint(_sum(terms) <= built.n[(w.name, i)], name=f"cap[{w.name},{i}]")
+    replicas = _sum(c.replicas_per_instance * built.n[(w.name, i)] for i, c in enumerate(cands))
+    if w.min_replicas and group(f"min_replicas:{w.name}"):
+        m.add_linear_constraint(replicas >= w.min_replicas, name=f"min_replicas[{w.name}]")
+    if w.max_replicas is not None and group(f"max_replicas:{w.name}"):
+        m.add_linear_constraint(replicas <= w.max_replicas, name=f"max_replicas[{w.name}]")
+    share = w.placement.max_spot_share
+    spot = [i for i, c in enumerate(cands) if c.pricing == "spot"]
+    if spot and share < 1 and group(f"spot_share:{w.name}"):
+        accs = [(c.accelerators, built.n[(w.name, i)]) for i, c in enumerate(cands)]
+        m.add_linear_constraint(
+            _sum(cands[i].accelerators * built.n[(w.name, i)] for i in spot)
+            <= share * _sum(a * n for a, n in accs),
+            name=f"spot_share[{w.name}]",
+        )
+    regions = sorted({c.region for c in cands})
+    if w.placement.min_regions > 1 and group(f"min_regions:{w.name}"):
+        used = []
+        for region in regions:
+            y = m.add_binary_variable(name=f"y[{w.name},{region}]")
+            here = [(i, c) for i, c in enumerate(cands) if c.region == region]
+            for i, c in here:
+                m.add_linear_constraint(built.n[(w.name, i)] <= instance_bound(w, demand, c) * y)
+            m.add_linear_constraint(y <= _sum(built.n[(w.name, i)] for i, _ in here))
+            used.append(y)
+        m.add_linear_constraint(_sum(used) >= w.placement.min_regions, name=f"regions[{w.name}]")
+    if w.placement.survive_region_loss and group(f"survive_region_loss:{w.name}"):
+        for region in regions:
+            left = [(i, c) for i, c in enumerate(cands) if c.region != region]
+            scenario_load: dict[int, list] = defaultdict(list)
+            for b, d in enumerate(demand):
+                shares = []
+                for i, c in left:
+                    if c.bucket_rps[b] <= 0:
+                        continue
+                    x = m.add_variable(lb=0, ub=1)
+                    shares.append(x)
+                    scenario_load[i].append((d / c.bucket_rps[b]) * x)
+                m.add_linear_constraint(_sum(shares) == 1)
+            for i, terms in scenario_load.items():
+                m.add_linear_constraint(_sum(terms) <= built.n[(w.name, i)])
+
+
+def _batch(built, w: BatchWorkload, cands, cost_terms, hourly_terms, pool_use) -> None:
+    m = built.model
+    requests = w.volume.request_count
+    work = []
+    for i, c in enumerate(cands):
+        seconds_alone = requests / c.batch_rps
+        bound = math.ceil(seconds_alone / 3600 / w.deadline_hours) + 1
+        n = m.add_integer_variable(lb=0, ub=bound, name=f"n[{w.name},{i}]")
+        h = m.add_variable(lb=0, ub=bound * w.deadline_hours, name=f"h[{w.name},{i}]")
+        built.n[(w.name, i)], built.h[(w.name, i)] = n, h
+        m.add_linear_constraint(h <= w.deadline_hours * n)
+        work.append(c.batch_rps * 3600 * h)
+        cost_terms.append(c.price * h)
+        hourly_terms.append(c.price * n)
+        pool_use[c.pool].append(c.accelerators * n)
+    m.add_linear_constraint(_sum(work) >= requests, name=f"volume[{w.name}]")
+
+
+def _training(built, w: TrainingWorkload, cands, cost_terms, hourly_terms, pool_use) -> None:
+    m = built.model
+    chosen = []
+    for i, c in enumerate(cands):
+        z = m.add_binary_variable(name=f"z[{w.name},{i}]")
+        built.z[(w.name, i)] = z
+        chosen.append(z)
+        cost_terms.append(c.instances * c.price * c.hours * z)
+        hourly_terms.append(c.instances * c.price * z)
+        pool_use[c.pool].append(c.instances * c.accelerators * z)
+    m.add_linear_constraint(_sum(chosen) == 1, name=f"gang[{w.name}]")

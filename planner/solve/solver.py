@@ -1,0 +1,441 @@
+"""Solve a spec into a Plan: candidates, MIP, solution read-back, baselines, explanations."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import replace
+
+from planner.catalog import Catalog, load_catalog
+from planner.errors import InfeasibleError, InputError, PlannerError
+from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.plan.model import (
+    HOURS_PER_MONTH,
+    Allocation,
+    Alternative,
+    Baseline,
+    Plan,
+    WorkloadResult,
+)
+from planner.solve.candidates import (
+    Candidate,
+    batch_candidates,
+    serving_candidates,
+    training_candidates,
+)
+from planner.solve.diagnose import conflicting_groups, explain_conflict, why_no_candidates
+from planner.solve.mip import Built, Problem, build
+from planner.solve.run import SOLVER_NAME, Outcome, SolveOptions, run
+from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
+
+_EPS = 1e-7
+
+
+def make_problem(
+    spec: Spec,
+    catalog: Catalog,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    profiles: Profiles | None = None,
+) -> Problem:
+    """Each workload's candidates over the catalog; InfeasibleError if one has none."""
+    candidates: dict[str, tuple[Candidate, ...]] = {}
+    missing: list[str] = []
+    for w in spec.workloads:
+        if isinstance(w, ServingWorkload):
+            found = serving_candidates(spec, w, catalog.offerings, settings, profiles)
+        elif isinstance(w, BatchWorkload):
+            found = batch_candidates(spec, w, catalog.offerings, settings)
+        else:
+            found = training_candidates(spec, w, catalog.offerings, settings)
+        candidates[w.name] = tuple(found)
+        if not found:
+            missing.append(why_no_candidates(spec, w, catalog.offerings))
+    if missing:
+        raise InfeasibleError(
+            "No plan: some workloads cannot run on any offering:\n  - " + "\n  - ".join(missing)
+        )
+    return Problem(spec, candidates)
+
+
+def _value(outcome: Outcome, var) -> float:
+    return outcome.result.variable_values(var)
+
+
+def _serving_allocations(problem, built, outcome, w: ServingWorkload) -> list[Allocation]:
+    demand = problem.demand(w)
+    out = []
+    for i, c in enumerate(problem.candidates[w.name]):
+        n = round(_value(outcome, built.n[(w.name, i)]))
+        if n <= 0:
+            continue
+        routed = [
+            demand[b] * _value(outcome, built.x[(w.name, i, b)])
+            if (w.name, i, b) in built.x
+            else 0.0
+            for b in range(len(demand))
+        ]
+        used = [b for b, r in enumerate(routed) if r > _EPS]
+        full = [n * c.replicas_per_instance * cap.max_rps for cap in c.capacities]
+        utilisation = sum(routed[b] / full[b] for b in used)
+        ttft = max((c.capacities[b].ttft_ms or 0.0 for b in used), default=None)
+        tpot = max((c.capacities[b].tpot_ms or 0.0 for b in used), default=None)
+        out.append(_allocation(w, c, n, routed_rps=max(0.0, sum(routed)), utilisation=utilisation,
+                               ttft_ms=ttft, tpot_ms=tpot))  # fmt: skip
+    return out
+
+
+def _allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
+    o = c.offering
+    return Allocation(
+        workload=w.name,
+        kind=w.kind,
+        provider=o.provider,
+        region=o.region,
+        zone=o.zone,
+        service=o.service,
+        instance_type=o.instance_type,
+        accelerator=o.accelerator,
+        accelerators_per_instance=o.accelerator_count,
+        pricing=c.pricing,  # type: ignore[arg-type]
+        count=n,
+        tp=c.tp,
+        replicas_per_instance=c.replicas_per_instance,
+        price_per_hour=c.price,
+        cost_per_hour=round(n * c.price, 6),
+        **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in extra.items()},
+    )
+
+
+def _job_allocations(problem, built, outcome, w: Workload) -> list[Allocation]:
+    out = []
+    for i, c in enumerate(problem.candidates[w.name]):
+        if isinstance(w, BatchWorkload):
+            n = round(_value(outcome, built.n[(w.name, i)]))
+            hours = _value(outcome, built.h[(w.name, i)])
+            if n <= 0 or hours <= _EPS:
+                continue
+            out.append(_allocation(w, c, n, hours=hours / n, job_cost=hours * c.price))
+        elif _value(outcome, built.z[(w.name, i)]) > 0.5:
+            out.append(
+                _allocation(w, c, c.instances, hours=c.hours,
+                            job_cost=c.instances * c.price * c.hours)
+            )  # fmt: skip
+    return out
+
+
+def single_choice_cost(w: Workload, c: Candidate, demand: tuple[float, ...]) -> float | None:
+    """Cost of running `w` entirely on one candidate (hourly for serving, per job otherwise)."""
+    if isinstance(w, ServingWorkload):
+        if any(r <= 0 for r in c.bucket_rps):
+            return None
+        load = sum(d / r for d, r in zip(demand, c.bucket_rps, strict=True))
+        n = max(math.ceil(load - 1e-9), math.ceil(w.min_replicas / c.replicas_per_instance))
+        if w.max_replicas is not None and n * c.replicas_per_instance > w.max_replicas:
+            return None
+        return n * c.price
+    if isinstance(w, BatchWorkload):
+        return w.volume.request_count / (c.batch_rps * 3600) * c.price
+    return c.instances * c.price * c.hours
+
+
+def _single_instances(w: Workload, c: Candidate, demand: tuple[float, ...]) -> int:
+    if isinstance(w, ServingWorkload):
+        load = sum(d / r for d, r in zip(demand, c.bucket_rps, strict=True))
+        return max(math.ceil(load - 1e-9), math.ceil(w.min_replicas / c.replicas_per_instance))
+    if isinstance(w, BatchWorkload):
+        hours = w.volume.request_count / (c.batch_rps * 3600)
+        return math.ceil(hours / w.deadline_hours - 1e-9)
+    return c.instances
+
+
+def _describe(c: Candidate) -> str:
+    o = c.offering
+    spot = " spot" if c.pricing == "spot" else ""
+    shape = f"{o.accelerator_count}x {o.accelerator}, TP {c.tp}"
+    return f"{o.instance_type}{spot} ({shape}) in {o.provider} {o.region}"
+
+
+def _alternatives(problem: Problem, w: Workload, chosen: set[str]) -> list[Alternative]:
+    """The cheapest single choice per accelerator type the plan did not use."""
+    demand = problem.demand(w) if isinstance(w, ServingWorkload) else ()
+    best: dict[str, tuple[float, Candidate]] = {}
+    for c in problem.candidates[w.name]:
+        cost = single_choice_cost(w, c, demand)
+        key = c.offering.accelerator
+        if cost is not None and key not in chosen and (key not in best or cost < best[key][0]):
+            best[key] = (cost, c)
+    ranked = sorted(best.values(), key=lambda item: (item[0], item[1].sort_key))[:3]
+    return [Alternative(description=_describe(c), cost=round(cost, 4)) for cost, c in ranked]
+
+
+def _pool_usage(spec: Spec, allocations: list[Allocation]) -> dict[int, int]:
+    from planner.facts import find_accelerator
+
+    usage = {}
+    for i, q in enumerate(spec.constraints.quotas):
+        acc = find_accelerator(q.accelerator)
+        name = acc.name if acc else q.accelerator
+        usage[i] = sum(
+            a.count * a.accelerators_per_instance
+            for a in allocations
+            if (a.provider, a.region, a.accelerator) == (q.provider, q.region, name)
+            and (q.pricing is None or a.pricing == q.pricing)
+        )
+    return usage
+
+
+def _over_quota(spec: Spec, allocations: list[Allocation]) -> list[str]:
+    over = []
+    for i, used in _pool_usage(spec, allocations).items():
+        q = spec.constraints.quotas[i]
+        if used > q.max_accelerators:
+            over.append(
+                f"{q.provider} {q.region} {q.accelerator}: needs {used}, quota {q.max_accelerators}"
+            )
+    return over
+
+
+def _baseline_cheapest_single(problem: Problem, plan_value: float) -> Baseline:
+    """(a) Each workload on its own cheapest single choice, blind to the others (per-task)."""
+    spec = problem.spec
+    allocations, hourly, jobs = [], 0.0, 0.0
+    for w in spec.workloads:
+        demand = problem.demand(w) if isinstance(w, ServingWorkload) else ()
+        priced = [
+            (cost, c.sort_key, c)
+            for c in problem.candidates[w.name]
+            if (cost := single_choice_cost(w, c, demand)) is not None
+        ]
+        if not priced:
+            continue
+        cost, _, c = min(priced, key=lambda item: item[:2])
+        if isinstance(w, ServingWorkload):
+            hourly += cost
+        else:
+            jobs += cost
+        allocations.append(_allocation(w, c, _single_instances(w, c, demand)))
+    value = hourly + jobs
+    return Baseline(
+        name="cheapest-single-choice",
+        description="each workload on its cheapest single instance type, ignoring the others "
+        "(what a per-task optimizer such as SkyPilot's picks); spread rules ignored",
+        cost_per_hour=round(hourly, 4),
+        job_cost=round(jobs, 4),
+        objective_value=round(value, 4),
+        savings=round(value - plan_value, 4),
+        over_quota=_over_quota(spec, allocations),
+    )
+
+
+def _fractional_floor(cands: list[Candidate], demand: tuple[float, ...]) -> float:
+    """A lower bound on serving `demand` with `cands`: each bucket at its cheapest $/rps."""
+    total = 0.0
+    for b, d in enumerate(demand):
+        rates = [c.price / c.bucket_rps[b] for c in cands if c.bucket_rps[b] > 0]
+        if not rates:
+            return math.inf
+        total += d * min(rates)
+    return total
+
+
+def _baseline_single_type(problem: Problem, options: SolveOptions, plan_hourly: float):
+    """(b) Each serving workload on the best single accelerator type (Mélange's baseline)."""
+    spec = problem.spec
+    serving = [w for w in spec.workloads if isinstance(w, ServingWorkload)]
+    if not serving:
+        return None
+    total, allocations = 0.0, []
+    for w in serving:
+        best = None
+        demand = problem.demand(w)
+        by_type: dict[str, list[Candidate]] = defaultdict(list)
+        for c in problem.candidates[w.name]:
+            by_type[c.offering.accelerator].append(c)
+        for floor, acc in sorted((_fractional_floor(by_type[a], demand), a) for a in by_type):
+            if best is not None and floor >= best[0] - _EPS:
+                break  # no fleet of this or any later type can beat the best one found
+            sub_spec = spec.model_copy(update={"workloads": (w,)})
+            cands = tuple(by_type[acc])
+            sub = Problem(sub_spec, {w.name: cands})
+            built = build(sub)
+            outcome = run(built, replace(options, relative_gap=max(options.relative_gap, 0.01)))
+            if outcome.status in ("optimal", "feasible") and (
+                best is None or outcome.objective < best[0] - _EPS
+            ):
+                best = (outcome.objective, _serving_allocations(sub, built, outcome, w))
+        if best is None:
+            return None
+        total += best[0]
+        allocations += best[1]
+    return Baseline(
+        name="best-single-accelerator-type",
+        description="each serving workload on one accelerator type, the best for it "
+        "(Mélange's homogeneous baseline); serving $/h only",
+        cost_per_hour=round(total, 4),
+        job_cost=0.0,
+        objective_value=round(total, 4),
+        savings=round(total - plan_hourly, 4),
+        over_quota=_over_quota(spec, allocations),
+    )
+
+
+def _binding(spec: Spec, w: Workload, allocations: list[Allocation], peak: float) -> list[str]:
+    notes = []
+    usage = _pool_usage(spec, allocations)
+    mine = [a for a in allocations if a.workload == w.name]
+    for i, used in usage.items():
+        q = spec.constraints.quotas[i]
+        touches = any(
+            (a.provider, a.region) == (q.provider, q.region) and a.accelerator in q.accelerator
+            for a in mine
+        )
+        if used == q.max_accelerators and q.max_accelerators and touches:
+            notes.append(f"quota {q.provider} {q.region} {q.accelerator} is fully used ({used})")
+    budget = spec.constraints.budget_per_hour
+    if budget is not None and peak >= budget - 1e-6:
+        notes.append(f"budget ${budget:g}/h is fully used")
+    if isinstance(w, ServingWorkload):
+        replicas = sum(a.count * a.replicas_per_instance for a in mine)
+        if replicas == w.min_replicas:
+            notes.append(f"min_replicas ({w.min_replicas})")
+        if w.max_replicas is not None and replicas == w.max_replicas:
+            notes.append(f"max_replicas ({w.max_replicas})")
+        regions = {(a.provider, a.region) for a in mine}
+        if w.placement.min_regions > 1 and len(regions) == w.placement.min_regions:
+            notes.append(f"min_regions ({w.placement.min_regions})")
+    return notes
+
+
+def _workload_result(problem, w, allocations, peak) -> WorkloadResult:
+    mine = [a for a in allocations if a.workload == w.name]
+    slo_note = ""
+    if isinstance(w, ServingWorkload):
+        worst_tpot = max((a.tpot_ms or 0.0 for a in mine), default=0.0)
+        worst_util = max((a.utilisation or 0.0 for a in mine), default=0.0)
+        parts = [f"max utilisation {worst_util:.0%}"]
+        if w.slo.tpot_ms:
+            parts.append(f"TPOT {worst_tpot:.1f} of {w.slo.tpot_ms:g} ms")
+        slo_note = "; ".join(parts)
+    elif isinstance(w, BatchWorkload | TrainingWorkload) and w.deadline_hours:
+        longest = max((a.hours or 0.0 for a in mine), default=0.0)
+        slo_note = f"finishes in {longest:.2f} of {w.deadline_hours:g} h"
+    return WorkloadResult(
+        name=w.name,
+        kind=w.kind,
+        cost_per_hour=round(sum(a.cost_per_hour for a in mine if a.kind == "serving"), 6),
+        job_cost=round(sum(a.job_cost or 0.0 for a in mine), 6),
+        replicas=sum(a.count * a.replicas_per_instance for a in mine),
+        regions=sorted({f"{a.provider}/{a.region}" for a in mine}),
+        meets_slo=True,
+        slo_note=slo_note,
+        binding=_binding(problem.spec, w, allocations, peak),
+        alternatives=_alternatives(problem, w, {a.accelerator for a in mine}),
+    )
+
+
+def _allocations(problem: Problem, built: Built, outcome: Outcome) -> list[Allocation]:
+    allocations: list[Allocation] = []
+    for w in problem.spec.workloads:
+        if isinstance(w, ServingWorkload):
+            allocations += _serving_allocations(problem, built, outcome, w)
+        else:
+            allocations += _job_allocations(problem, built, outcome, w)
+    return allocations
+
+
+def _solve_decomposed(problem: Problem, options: SolveOptions):
+    """Solve each workload alone (with the quotas it touches); sum the bounds.
+
+    The sum of the per-workload bounds bounds the whole fleet from below. When the combined
+    per-workload plans also respect the shared quotas and the budget they are optimal for the
+    fleet, and the monolithic MIP is skipped (returns allocations None otherwise).
+    """
+    spec = problem.spec
+    bound, seconds, status = 0.0, 0.0, "optimal"
+    allocations: list[Allocation] = []
+    for w in spec.workloads:
+        sub_spec = spec.model_copy(
+            update={
+                "workloads": (w,),
+                "constraints": spec.constraints.model_copy(update={"budget_per_hour": None}),
+            }
+        )
+        sub = Problem(sub_spec, {w.name: problem.candidates[w.name]})
+        built = build(sub)
+        outcome = run(built, options)
+        seconds += outcome.seconds
+        if outcome.status not in ("optimal", "feasible"):
+            return "feasible", 0.0, seconds, None
+        bound += outcome.bound if math.isfinite(outcome.bound) else 0.0
+        if outcome.status == "feasible":
+            status = "feasible"
+        allocations += _allocations(sub, built, outcome)
+    budget = spec.constraints.budget_per_hour
+    peak = sum(a.cost_per_hour for a in allocations)
+    if _over_quota(spec, allocations) or (budget is not None and peak > budget + 1e-9):
+        return "feasible", bound, seconds, None
+    return status, bound, seconds, allocations
+
+
+def solve(
+    spec: Spec,
+    catalog: Catalog | None = None,
+    *,
+    profiles: Profiles | None = None,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    options: SolveOptions = SolveOptions(),
+    baselines: bool = True,
+) -> Plan:
+    """The cheapest placement of every workload in `spec` on `catalog` (bundled by default).
+
+    Raises InfeasibleError (exit 3) naming the conflicting constraints when there is none.
+    """
+    if spec.constraints.objective != "cost":
+        raise InputError(
+            f"objective {spec.constraints.objective!r} is not supported yet; use objective: cost"
+        )
+    catalog = catalog if catalog is not None else load_catalog()
+    problem = make_problem(spec, catalog, settings, profiles)
+    status, bound, seconds, allocations = _solve_decomposed(problem, options)
+    if allocations is None:
+        built: Built = build(problem)
+        outcome = run(built, options)
+        seconds += outcome.seconds
+        if outcome.status == "infeasible":
+            raise InfeasibleError(
+                explain_conflict(problem, conflicting_groups(problem, options), options)
+            )
+        if outcome.status == "unknown":
+            raise PlannerError(
+                f"No plan found within the {options.time_limit_s:g} s time limit; "
+                "raise --time-limit or simplify the spec"
+            )
+        allocations = _allocations(problem, built, outcome)
+        status = outcome.status
+        if math.isfinite(outcome.bound):
+            bound = max(bound, outcome.bound)
+    hourly = sum(a.cost_per_hour for a in allocations if a.kind == "serving")
+    jobs = sum(a.job_cost or 0.0 for a in allocations)
+    peak = sum(a.cost_per_hour for a in allocations)
+    value = hourly + jobs
+    bound = min(bound, value)
+    found = [
+        _baseline_cheapest_single(problem, value),
+        _baseline_single_type(problem, options, hourly) if baselines else None,
+    ]
+    return Plan(
+        status=status,  # type: ignore[arg-type]
+        objective=spec.constraints.objective,
+        objective_value=round(value, 6),
+        cost_per_hour=round(hourly, 6),
+        cost_per_month=round(hourly * HOURS_PER_MONTH, 2),
+        job_cost=round(jobs, 6),
+        peak_cost_per_hour=round(peak, 6),
+        lower_bound=round(bound, 6),
+        gap=round((value - bound) / value, 6) if value > 0 else 0.0,
+        solve_seconds=round(seconds, 3),
+        solver=SOLVER_NAME,
+        allocations=allocations,
+        workloads=[_workload_result(problem, w, allocations, peak) for w in spec.workloads],
+        baselines=[b for b in found if b is not None] if baselines else [],
+    )
