@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +38,8 @@ class Allocation(Frozen):
         None, description="Predicted TTFT before queueing (worst bucket)."
     )
     tpot_ms: float | None = Field(None, description="Predicted TPOT (worst bucket).")
+    max_batch: int | None = Field(None, description="Serving: concurrent sequences per replica.")
+    max_context: int | None = Field(None, description="Serving: longest request (in + out tokens).")
     hours: float | None = Field(None, description="Batch/training: hours the instances run.")
     job_cost: float | None = Field(None, description="Batch/training: dollars for the job.")
 
@@ -54,6 +56,16 @@ class WorkloadResult(Frozen):
 
     name: str
     kind: Literal["serving", "batch", "training"]
+    model: str | None = Field(None, description="Model name (None for gpu_hours training).")
+    hf_id: str = ""
+    weights_dtype: str = "bf16"
+    priority: int = 0
+    min_replicas: int | None = None
+    max_replicas: int | None = None
+    requests_per_second: float | None = None
+    ttft_p95_ms: float | None = None
+    tpot_ms: float | None = None
+    allowed_regions: list[str] | None = Field(None, description="Residency rule, if any.")
     cost_per_hour: float
     job_cost: float = 0.0
     replicas: int = 0
@@ -82,6 +94,7 @@ class Plan(Frozen):
     """A placement: allocations, their cost, how good the solution is, and what it beat."""
 
     schema_version: int = SCHEMA_VERSION
+    plan_id: str = Field(description="Stable id of this plan (hash of spec and allocations).")
     status: Literal["optimal", "feasible"]
     objective: Literal["cost", "completion_time"]
     objective_value: float = Field(description="Serving $/h plus batch/training job dollars.")
@@ -96,3 +109,6 @@ class Plan(Frozen):
     allocations: list[Allocation]
     workloads: list[WorkloadResult]
     baselines: list[Baseline] = []
+    deploy: dict[str, Any] = Field(
+        default_factory=dict, description="The spec's deploy settings, for emitters/launchers."
+    )

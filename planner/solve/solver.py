@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import defaultdict
 from dataclasses import replace
@@ -20,6 +22,7 @@ from planner.plan.model import (
 from planner.solve.candidates import (
     Candidate,
     batch_candidates,
+    resolve_llm,
     serving_candidates,
     training_candidates,
 )
@@ -79,7 +82,13 @@ def _serving_allocations(problem, built, outcome, w: ServingWorkload) -> list[Al
         utilisation = sum(routed[b] / full[b] for b in used)
         ttft = max((c.capacities[b].ttft_ms or 0.0 for b in used), default=None)
         tpot = max((c.capacities[b].tpot_ms or 0.0 for b in used), default=None)
+        batches = [c.capacities[b].max_batch for b in used] or [
+            cap.max_batch for cap in c.capacities
+        ]
         out.append(_allocation(w, c, n, routed_rps=max(0.0, sum(routed)), utilisation=utilisation,
+                               max_batch=min(batches), max_context=max(
+                                   i + o for i, o in ((b.input_tokens, b.output_tokens)
+                                                      for b in w.traffic.request_buckets())),
                                ttft_ms=ttft, tpot_ms=tpot))  # fmt: skip
     return out
 
@@ -319,9 +328,21 @@ def _workload_result(problem, w, allocations, peak) -> WorkloadResult:
     elif isinstance(w, BatchWorkload | TrainingWorkload) and w.deadline_hours:
         longest = max((a.hours or 0.0 for a in mine), default=0.0)
         slo_note = f"finishes in {longest:.2f} of {w.deadline_hours:g} h"
+    serving = w if isinstance(w, ServingWorkload) else None
+    model = resolve_llm(problem.spec, w.model) if w.model else None
     return WorkloadResult(
         name=w.name,
         kind=w.kind,
+        model=model.name if model else None,
+        hf_id=model.hf_id if model else "",
+        weights_dtype=w.weights_dtype,
+        priority=w.placement.priority,
+        min_replicas=serving.min_replicas if serving else None,
+        max_replicas=serving.max_replicas if serving else None,
+        requests_per_second=serving.traffic.requests_per_second if serving else None,
+        ttft_p95_ms=serving.slo.ttft_p95_ms if serving else None,
+        tpot_ms=serving.slo.tpot_ms if serving else None,
+        allowed_regions=list(w.placement.regions) if w.placement.regions else None,
         cost_per_hour=round(sum(a.cost_per_hour for a in mine if a.kind == "serving"), 6),
         job_cost=round(sum(a.job_cost or 0.0 for a in mine), 6),
         replicas=sum(a.count * a.replicas_per_instance for a in mine),
@@ -377,6 +398,15 @@ def _solve_decomposed(problem: Problem, options: SolveOptions):
     return status, bound, seconds, allocations
 
 
+def plan_id(spec: Spec, allocations: list[Allocation]) -> str:
+    """A short, stable id: the same spec and allocations always give the same id."""
+    payload = json.dumps(
+        [spec.model_dump(mode="json"), [a.model_dump(mode="json") for a in allocations]],
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
 def solve(
     spec: Spec,
     catalog: Catalog | None = None,
@@ -423,7 +453,10 @@ def solve(
         _baseline_cheapest_single(problem, value),
         _baseline_single_type(problem, options, hourly) if baselines else None,
     ]
+    deploy = getattr(spec, "deploy", None)
     return Plan(
+        plan_id=plan_id(spec, allocations),
+        deploy=deploy.model_dump(mode="json") if deploy is not None else {},
         status=status,  # type: ignore[arg-type]
         objective=spec.constraints.objective,
         objective_value=round(value, 6),
