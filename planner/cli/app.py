@@ -34,11 +34,24 @@ def _root(
     """Plan where and on what to run LLM workloads across AWS, GCP and Azure, and at what cost."""
 
 
-def _register() -> None:
-    from planner.cli import catalog_cmd, facts_cmd, perf_cmd, plan_cmd, spec_cmd
+_registered = False
 
-    for module in (spec_cmd, catalog_cmd, facts_cmd, perf_cmd, plan_cmd):
-        module.register(app)
+
+def _register() -> None:
+    """Register every `planner/cli/*_cmd.py` module's verbs (each has `register(app)`)."""
+    global _registered
+    if _registered:
+        return
+    import importlib
+    import pkgutil
+
+    import planner.cli
+
+    names = sorted(m.name for m in pkgutil.iter_modules(planner.cli.__path__))
+    for name in names:
+        if name.endswith("_cmd"):
+            importlib.import_module(f"planner.cli.{name}").register(app)
+    _registered = True
 
 
 def run(argv: list[str] | None = None) -> None:
