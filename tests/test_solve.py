@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
 from planner.errors import InfeasibleError
+from planner.plan.verify import verify
 from planner.solve import make_problem, solve
 from planner.spec import load_spec, parse_spec
 from tests.conftest import EXAMPLES
@@ -77,6 +78,7 @@ def test_plan_cost_equals_the_enumerated_optimum(rps, inp, out, prices):
     )
     plan = solve(spec, catalog, baselines=False)
     assert plan.status == "optimal"
+    assert verify(plan, spec, catalog) == []
     assert plan.cost_per_hour == pytest.approx(best, rel=1e-6, abs=1e-5)
     assert sum(a.routed_rps for a in plan.allocations) == pytest.approx(rps, rel=1e-6)
     assert all(a.utilisation <= 1 + 1e-9 for a in plan.allocations)

@@ -56,14 +56,46 @@ def _render(plan, fmt: PlanFormat) -> str:
     return _markdown(plan)
 
 
+def _serving_row(a) -> dict:
+    return {
+        "workload": a.workload,
+        "where": f"{a.provider} {a.region}",
+        "instance": a.instance_type + (" spot" if a.pricing == "spot" else ""),
+        "gpus": f"{a.accelerators_per_instance}x {a.accelerator}",
+        "n": a.count,
+        "TP": a.tp,
+        "$/h": f"{a.cost_per_hour:,.2f}",
+        "rps": f"{a.routed_rps:,.2f}" if a.routed_rps is not None else None,
+        "util": f"{a.utilisation:.0%}" if a.utilisation is not None else None,
+    }
+
+
+def _job_row(a) -> dict:
+    return {
+        "workload": a.workload,
+        "where": f"{a.provider} {a.region}",
+        "instance": a.instance_type + (" spot" if a.pricing == "spot" else ""),
+        "gpus": f"{a.accelerators_per_instance}x {a.accelerator}",
+        "n": a.count,
+        "hours": round(a.hours or 0.0, 2),
+        "job $": f"{a.job_cost:,.2f}" if a.job_cost is not None else None,
+    }
+
+
 def _print_table(plan) -> None:
+    """A summary readable in a 100-column terminal: serving and job allocations apart."""
     typer.echo(
-        f"Plan: {plan.status}; serving ${plan.cost_per_hour:,.2f}/h (${plan.cost_per_month:,.0f}"
-        f"/month); jobs ${plan.job_cost:,.2f}; lower bound {plan.lower_bound:,.2f}, "
-        f"gap {plan.gap:.2%}; {plan.solve_seconds:.1f} s"
+        f"Plan {plan.plan_id}: {plan.status}, gap {plan.gap:.2%} (lower bound "
+        f"{plan.lower_bound:,.2f}), solved in {plan.solve_seconds:.1f} s\n"
+        f"Serving ${plan.cost_per_hour:,.2f}/h (${plan.cost_per_month:,.0f}/month); "
+        f"jobs ${plan.job_cost:,.2f}"
     )
-    rows = [a.model_dump() for a in plan.allocations]
-    print_rows(rows, ALLOCATION_COLUMNS, Format.table, title="Allocations")
+    serving = [_serving_row(a) for a in plan.allocations if a.kind == "serving"]
+    jobs = [_job_row(a) for a in plan.allocations if a.kind != "serving"]
+    if serving:
+        print_rows(serving, list(serving[0]), Format.table, title="Serving")
+    if jobs:
+        print_rows(jobs, list(jobs[0]), Format.table, title="Jobs")
     for w in plan.workloads:
         binding = f"; binding: {', '.join(w.binding)}" if w.binding else ""
         typer.echo(f"{w.name}: {w.slo_note}{binding}")
@@ -71,9 +103,10 @@ def _print_table(plan) -> None:
             typer.echo(f"    instead: {alt.description}: {alt.cost:,.2f}")
     for b in plan.baselines:
         quota = f"; over quota: {'; '.join(b.over_quota)}" if b.over_quota else ""
-        typer.echo(
-            f"Baseline {b.name}: {b.objective_value:,.2f} (plan saves {b.savings:,.2f}){quota}"
-        )
+        saves = f"plan saves {b.savings:,.2f}" if b.savings > 0.005 else "no saving"
+        typer.echo(f"Baseline {b.name}: {b.objective_value:,.2f} ({saves}){quota}")
+        for rule in b.breaks:
+            typer.echo(f"    but it breaks {rule}")
 
 
 def plan(

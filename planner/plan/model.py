@@ -88,6 +88,7 @@ class Baseline(Frozen):
         description="Baseline objective minus the plan's (positive: plan cheaper)."
     )
     over_quota: list[str] = []
+    breaks: list[str] = Field(default_factory=list, description="Spec rules it ignores.")
 
 
 class Plan(Frozen):

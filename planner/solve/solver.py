@@ -224,7 +224,15 @@ def _baseline_cheapest_single(problem: Problem, plan_value: float) -> Baseline:
             jobs += cost
         allocations.append(_allocation(w, c, _single_instances(w, c, demand)))
     value = hourly + jobs
+    breaks = [
+        f"{w.name}: one instance type in one region ignores "
+        + ("survive_region_loss" if w.placement.survive_region_loss else "min_regions")
+        for w in spec.workloads
+        if isinstance(w, ServingWorkload)
+        and (w.placement.min_regions > 1 or w.placement.survive_region_loss)
+    ]
     return Baseline(
+        breaks=breaks,
         name="cheapest-single-choice",
         description="each workload on its cheapest single instance type, ignoring the others "
         "(what a per-task optimizer such as SkyPilot's picks); spread rules ignored",

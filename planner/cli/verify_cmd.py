@@ -1,0 +1,58 @@
+"""`planner verify`: re-check a plan against its spec with code independent of the solver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.errors import InputError, PlannerError
+
+
+class VerifyFailed(PlannerError):
+    """The plan breaks at least one constraint: exit 1."""
+
+
+def load_plan(path: Path):
+    """A Plan from a JSON file, or an InputError naming the file and the field."""
+    from pydantic import ValidationError
+
+    from planner.plan import Plan
+
+    try:
+        return Plan.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InputError(f"Cannot read plan {path}: {err.strerror or err}") from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise InputError(f"Invalid plan {path}: {where}: {first['msg']}") from None
+
+
+def verify(
+    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
+    spec_file: Path = typer.Argument(..., help="The spec the plan was made for."),
+    catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
+    profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+) -> None:
+    """Check every constraint of the spec on the plan; exit 1 on any violation."""
+    from planner.catalog import load_catalog
+    from planner.perf import load_profiles
+    from planner.plan.verify import verify as check
+    from planner.spec import load_spec
+
+    plan = load_plan(plan_file)
+    spec = load_spec(spec_file)
+    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
+    violations = check(plan, spec, load_catalog(catalog or None), profiles=measured)
+    if violations:
+        raise VerifyFailed(
+            f"Plan {plan_file} breaks {len(violations)} constraint(s) of {spec_file}:\n"
+            + "\n".join(f"  - {v}" for v in violations)
+        )
+    typer.echo(f"OK: {plan_file} keeps every constraint of {spec_file}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(verify)

@@ -1,0 +1,288 @@
+"""Check a plan against its spec and catalog with code independent of the MIP.
+
+Every constraint the solver promises is re-derived here from the spec, the catalog and the
+performance model: offerings and prices, placement and residency, spot rules, capacity (an
+LP finds a routing of each bucket's load onto the plan's instances, also with any one region
+lost where the spec asks), replica bounds, region spread, quotas, budget and deadlines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from planner.catalog import Catalog
+from planner.facts import find_accelerator, find_llm
+from planner.perf import (
+    DEFAULT_SETTINGS,
+    SLO,
+    PerfSettings,
+    Profiles,
+    replica_capacity,
+    scale_gpu_hours,
+    training_hours,
+)
+from planner.plan.model import Allocation, Plan
+from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
+
+_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken promise: which workload (or 'fleet') and what."""
+
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}"
+
+
+def _canonical(name: str) -> str:
+    acc = find_accelerator(name)
+    return acc.name if acc else name
+
+
+def _placement_problems(spec: Spec, a: Allocation) -> list[str]:
+    w = next(w for w in spec.workloads if w.name == a.workload)
+    p, out = w.placement, []
+    if p.providers and a.provider not in p.providers:
+        out.append(f"provider {a.provider} is not among {list(p.providers)}")
+    if p.regions and a.region not in p.regions:
+        out.append(f"region {a.region} breaks residency {list(p.regions)}")
+    if p.accelerators and a.accelerator not in {_canonical(x) for x in p.accelerators}:
+        out.append(f"accelerator {a.accelerator} is not among {list(p.accelerators)}")
+    if p.services:
+        kind = {"ec2": "vm", "gce": "vm", "azure-vm": "vm"}.get(a.service, a.service)
+        allowed = {"vm" if s == "kubernetes" else s for s in p.services}
+        if kind not in allowed:
+            out.append(f"service {a.service} is not among {list(p.services)}")
+    spot_ok = p.spot if p.spot is not None else bool(getattr(w, "preemptible", False))
+    if a.pricing == "spot" and not spot_ok:
+        out.append("runs on spot but spot is not allowed")
+    return out
+
+
+def _routable(loads: list[tuple[int, list[float]]], demand: list[float]) -> bool:
+    """Whether instances (count, per-bucket planned rps) can carry every bucket's demand (LP)."""
+    from ortools.math_opt.python import mathopt
+
+    model = mathopt.Model(name="verify-routing")
+    share = {}
+    for b, d in enumerate(demand):
+        terms = []
+        for i, (_, rps) in enumerate(loads):
+            if rps[b] > 0:
+                share[(i, b)] = model.add_variable(lb=0, ub=1)
+                terms.append(share[(i, b)])
+        if not terms:
+            return d <= _TOL
+        model.add_linear_constraint(mathopt.fast_sum(terms) == 1)
+    for i, (count, rps) in enumerate(loads):
+        used = [demand[b] / rps[b] * share[(i, b)] for b in range(len(demand)) if (i, b) in share]
+        if used:
+            model.add_linear_constraint(mathopt.fast_sum(used) <= count * (1 + _TOL))
+    result = mathopt.solve(model, mathopt.SolverType.GLOP)
+    return result.termination.reason == mathopt.TerminationReason.OPTIMAL
+
+
+def _serving_problems(
+    spec: Spec, w: ServingWorkload, mine: list[Allocation], settings, profiles
+) -> list[str]:
+    from planner.solve.candidates import queueing_cap
+
+    model = find_llm(w.model, spec.user_llms())
+    buckets = w.traffic.request_buckets()
+    demand = [w.traffic.requests_per_second * b.fraction for b in buckets]
+    slo = SLO(tpot_ms=w.slo.tpot_ms, ttft_ms=w.slo.ttft_p95_ms)
+    out, loads = [], []
+    for a in mine:
+        acc = find_accelerator(a.accelerator)
+        if acc is None or model is None:
+            out.append(f"cannot evaluate {a.instance_type}: unknown model or accelerator")
+            continue
+        rps = []
+        for b in buckets:
+            cap = replica_capacity(
+                model,
+                acc,
+                a.tp,
+                b.input_tokens,
+                b.output_tokens,
+                slo,
+                settings,
+                weights_dtype=w.weights_dtype,
+                profiles=profiles,
+            )
+            rps.append(a.replicas_per_instance * cap.max_rps * queueing_cap(cap, slo.ttft_ms))
+        if a.tp * a.replicas_per_instance > a.accelerators_per_instance:
+            out.append(
+                f"{a.instance_type}: {a.replicas_per_instance} replicas of TP {a.tp} "
+                f"need more than its {a.accelerators_per_instance} accelerators"
+            )
+        loads.append((a.count, rps))
+    if not out and not _routable(loads, demand):
+        out.append(f"the plan's instances cannot carry {sum(demand):g} requests/s within the SLO")
+    replicas = sum(a.count * a.replicas_per_instance for a in mine)
+    if replicas < w.min_replicas:
+        out.append(f"{replicas} replicas, below min_replicas {w.min_replicas}")
+    if w.max_replicas is not None and replicas > w.max_replicas:
+        out.append(f"{replicas} replicas, above max_replicas {w.max_replicas}")
+    regions = sorted({(a.provider, a.region) for a in mine})
+    if len(regions) < w.placement.min_regions:
+        out.append(f"spans {len(regions)} region(s), below min_regions {w.placement.min_regions}")
+    if w.placement.survive_region_loss and not out:
+        for region in regions:
+            left = [
+                ld for a, ld in zip(mine, loads, strict=True) if (a.provider, a.region) != region
+            ]
+            if not _routable(left, demand):
+                out.append(f"losing {region[0]} {region[1]} leaves too little capacity")
+    total = sum(a.count * a.accelerators_per_instance for a in mine)
+    spot = sum(a.count * a.accelerators_per_instance for a in mine if a.pricing == "spot")
+    if total and spot / total > w.placement.max_spot_share + _TOL:
+        out.append(
+            f"{spot / total:.0%} of accelerators on spot, above {w.placement.max_spot_share:.0%}"
+        )
+    return out
+
+
+def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settings) -> list[str]:
+    from planner.perf import batch_throughput
+
+    model = find_llm(w.model, spec.user_llms())
+    v, out, done = w.volume, [], 0.0
+    for a in mine:
+        acc = find_accelerator(a.accelerator)
+        rate = batch_throughput(
+            model,
+            acc,
+            a.accelerators_per_instance,
+            a.tp,
+            v.input_tokens,
+            v.output_tokens,
+            settings,
+            weights_dtype=w.weights_dtype,
+        ).requests_per_s
+        if a.pricing == "spot":
+            from planner.solve.candidates import SPOT_EFFICIENCY
+
+            rate *= SPOT_EFFICIENCY
+        done += a.count * (a.hours or 0.0) * 3600 * rate
+        if (a.hours or 0.0) > w.deadline_hours + _TOL:
+            out.append(
+                f"{a.instance_type} runs {a.hours:.2f} h, past the {w.deadline_hours:g} h deadline"
+            )
+    if done < v.request_count * (1 - 1e-6):
+        out.append(f"completes {done:,.0f} of {v.request_count:,.0f} requests")
+    return out
+
+
+def _training_problems(spec: Spec, w: TrainingWorkload, mine: list[Allocation], settings):
+    from planner.solve.candidates import SPOT_EFFICIENCY
+
+    if len(mine) != 1:
+        return [f"needs exactly one gang, the plan has {len(mine)} allocations"]
+    (a,) = mine
+    acc = find_accelerator(a.accelerator)
+    out = []
+    if a.count * a.accelerators_per_instance < w.gang_size:
+        out.append(
+            f"{a.count * a.accelerators_per_instance} accelerators, gang needs {w.gang_size}"
+        )
+    memory = acc.memory_gb if acc else 0.0
+    if w.min_accelerator_memory_gb and memory < w.min_accelerator_memory_gb:
+        out.append(f"{a.accelerator} has {memory:g} GB, below {w.min_accelerator_memory_gb:g} GB")
+    if w.model is not None:
+        hours = training_hours(
+            find_llm(w.model, spec.user_llms()), acc, w.gang_size, w.tokens or 0.0, settings
+        )
+    else:
+        ref = find_accelerator(w.reference_accelerator or "")
+        hours = scale_gpu_hours(w.gpu_hours or 0.0, ref, acc) / w.gang_size
+    if a.pricing == "spot":
+        hours /= SPOT_EFFICIENCY
+    if w.deadline_hours is not None and hours > w.deadline_hours + _TOL:
+        out.append(f"needs {hours:.2f} h, past the {w.deadline_hours:g} h deadline")
+    return out
+
+
+def verify(
+    plan: Plan,
+    spec: Spec,
+    catalog: Catalog,
+    *,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    profiles: Profiles | None = None,
+) -> list[Violation]:
+    """Every way `plan` breaks `spec` on `catalog`; empty when the plan keeps every promise."""
+    found: list[Violation] = []
+    offerings = {o.key: o for o in catalog.offerings}
+    names = {w.name for w in spec.workloads}
+    by_workload: dict[str, list[Allocation]] = defaultdict(list)
+    for a in plan.allocations:
+        if a.workload not in names:
+            found.append(Violation(a.workload, "is not a workload of the spec"))
+            continue
+        by_workload[a.workload].append(a)
+        o = offerings.get((a.provider, a.region, a.zone, a.service, a.instance_type))
+        if o is None:
+            found.append(
+                Violation(a.workload, f"{a.instance_type} in {a.region} is not in the catalog")
+            )
+            continue
+        price = o.price(a.pricing)
+        if price is None or not math.isclose(price, a.price_per_hour, rel_tol=1e-6):
+            found.append(
+                Violation(
+                    a.workload,
+                    f"{a.instance_type} {a.pricing} price {a.price_per_hour} "
+                    f"differs from the catalog's {price}",
+                )
+            )
+        if (o.accelerator, o.accelerator_count) != (a.accelerator, a.accelerators_per_instance):
+            found.append(
+                Violation(
+                    a.workload,
+                    f"{a.instance_type} holds {o.accelerator_count} x "
+                    f"{o.accelerator}, not as the plan says",
+                )
+            )
+        if not math.isclose(
+            a.cost_per_hour, a.count * a.price_per_hour, rel_tol=1e-6, abs_tol=1e-6
+        ):
+            found.append(
+                Violation(a.workload, f"{a.instance_type} cost_per_hour is not count x price")
+            )
+        found += [Violation(a.workload, m) for m in _placement_problems(spec, a)]
+    for w in spec.workloads:
+        mine = by_workload.get(w.name, [])
+        if isinstance(w, ServingWorkload):
+            problems = _serving_problems(spec, w, mine, settings, profiles)
+        elif isinstance(w, BatchWorkload):
+            problems = _batch_problems(spec, w, mine, settings)
+        else:
+            problems = _training_problems(spec, w, mine, settings)
+        found += [Violation(w.name, m) for m in problems]
+    for q in spec.constraints.quotas:
+        name = _canonical(q.accelerator)
+        used = sum(
+            a.count * a.accelerators_per_instance
+            for a in plan.allocations
+            if (a.provider, a.region, a.accelerator) == (q.provider, q.region, name)
+            and (q.pricing is None or a.pricing == q.pricing)
+        )
+        if used > q.max_accelerators:
+            found.append(
+                Violation(
+                    "fleet",
+                    f"uses {used} {name} in {q.provider} {q.region}, quota {q.max_accelerators}",
+                )
+            )
+    budget = spec.constraints.budget_per_hour
+    peak = sum(a.cost_per_hour for a in plan.allocations)
+    if budget is not None and peak > budget + _TOL:
+        found.append(Violation("fleet", f"spends ${peak:,.2f}/h, above the ${budget:g}/h budget"))
+    return found

@@ -1,0 +1,108 @@
+"""`verify` re-checks plans independently: solver plans pass, tampered plans are caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.catalog import load_catalog
+from planner.solve import solve
+from planner.spec import load_spec
+from tests.conftest import EXAMPLES
+
+BY_NAME = {p.name: p for p in EXAMPLES}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def residency(catalog):
+    spec = load_spec(BY_NAME["eu-residency.yaml"])
+    return spec, solve(spec, catalog, baselines=False)
+
+
+@pytest.mark.parametrize("name", sorted(BY_NAME))
+def test_every_example_plan_passes_verify(name, catalog):
+    from planner.plan.verify import verify
+
+    spec = load_spec(BY_NAME[name])
+    assert verify(solve(spec, catalog, baselines=False), spec, catalog) == []
+
+
+def tampered(plan, index=0, **changes):
+    allocations = list(plan.allocations)
+    allocations[index] = allocations[index].model_copy(update=changes)
+    return plan.model_copy(update={"allocations": allocations})
+
+
+def messages(plan, spec, catalog):
+    from planner.plan.verify import verify
+
+    return "\n".join(str(v) for v in verify(plan, spec, catalog))
+
+
+def test_too_few_instances_are_caught(residency, catalog):
+    spec, plan = residency
+    shrunk = plan.model_copy(update={"allocations": plan.allocations[:1]})
+    assert "cannot carry" in messages(shrunk, spec, catalog)
+
+
+def test_a_region_outside_residency_is_caught(residency, catalog):
+    spec, plan = residency
+    a = plan.allocations[0]
+    moved = next(
+        o
+        for o in catalog
+        if (o.provider, o.service, o.instance_type) == (a.provider, a.service, a.instance_type)
+        and o.region.startswith(("us-", "eastus"))
+    )
+    text = messages(
+        tampered(
+            plan,
+            region=moved.region,
+            price_per_hour=moved.price_on_demand,
+            cost_per_hour=a.count * moved.price_on_demand,
+        ),
+        spec,
+        catalog,
+    )
+    assert f"region {moved.region} breaks residency" in text
+
+
+def test_wrong_prices_and_unknown_offerings_are_caught(residency, catalog):
+    spec, plan = residency
+    assert "differs from the catalog" in messages(
+        tampered(plan, price_per_hour=0.01), spec, catalog
+    )
+    assert "not in the catalog" in messages(tampered(plan, instance_type="x9.huge"), spec, catalog)
+
+
+def test_spot_where_not_allowed_is_caught(residency, catalog):
+    spec, plan = residency
+    assert "spot is not allowed" in messages(tampered(plan, pricing="spot"), spec, catalog)
+
+
+def test_quota_and_budget_breaches_are_caught(catalog):
+    spec = load_spec(BY_NAME["finetune-with-quota.yaml"])
+    plan = solve(spec, catalog, baselines=False)
+    a = plan.allocations[0]
+    big = tampered(plan, provider="aws", region="us-east-1", count=a.count * 10)
+    text = messages(big, spec, catalog)
+    assert "quota" in text or "not in the catalog" in text
+
+
+def test_cli_verify_exit_codes(cli, tmp_path, residency):
+    _, plan = residency
+    good = tmp_path / "plan.json"
+    good.write_text(plan.model_dump_json())
+    ok = cli("verify", good, BY_NAME["eu-residency.yaml"])
+    assert ok.exit_code == 0 and ok.stdout.startswith("OK")
+    bad = tmp_path / "bad.json"
+    bad.write_text(tampered(plan, pricing="spot").model_dump_json())
+    failed = cli("verify", bad, BY_NAME["eu-residency.yaml"])
+    assert failed.exit_code == 1 and "spot is not allowed" in failed.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"status": "optimal"}')
+    assert cli("verify", broken, BY_NAME["eu-residency.yaml"]).exit_code == 2
