@@ -146,5 +146,48 @@ def plan(
         typer.echo(_render(result, fmt), nl=False)
 
 
+def frontier(
+    spec_file: Path = typer.Argument(..., help="Spec file with batch/training jobs and a budget."),
+    catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
+    profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    points: int = typer.Option(8, "--points", min=2, max=50, help="Completion-time steps."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per solve."),
+    fmt: PlanFormat = typer.Option(PlanFormat.table, "--format", help="table, json, yaml, md."),
+    output: Path = typer.Option(None, "-o", "--output", help="Write the plan (JSON) here."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+) -> None:
+    """The cost-completion-time Pareto frontier of the batch and training jobs."""
+    from planner.catalog import load_catalog
+    from planner.perf import load_profiles
+    from planner.solve import SolveOptions
+    from planner.solve.frontier import frontier as pareto
+    from planner.spec import load_spec
+
+    if output is not None and output.exists() and not force:
+        raise InputError(f"{output} exists; pass --force to overwrite it")
+    spec = load_spec(spec_file)
+    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
+    result = pareto(
+        spec,
+        load_catalog(catalog or None),
+        points=points,
+        profiles=measured,
+        options=SolveOptions(time_limit_s=time_limit),
+    )
+    if output is not None:
+        output.write_text(_render(result, PlanFormat.json))
+    if fmt is not PlanFormat.table:
+        typer.echo(_render(result, fmt), nl=False)
+        return
+    rows = [p.model_dump() for p in result.frontier or []]
+    print_rows(
+        rows,
+        ["completion_hours", "objective_value", "cost_per_hour", "job_cost"],
+        Format.table,
+        title="Cost against completion time (each point: the cheapest plan finishing by then)",
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(plan)
+    app.command()(frontier)

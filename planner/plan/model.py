@@ -91,6 +91,15 @@ class Baseline(Frozen):
     breaks: list[str] = Field(default_factory=list, description="Spec rules it ignores.")
 
 
+class FrontierPoint(Frozen):
+    """One cost-optimal plan for a completion-time limit on the batch and training jobs."""
+
+    completion_hours: float
+    objective_value: float
+    cost_per_hour: float
+    job_cost: float
+
+
 class Plan(Frozen):
     """A placement: allocations, their cost, how good the solution is, and what it beat."""
 
@@ -110,6 +119,12 @@ class Plan(Frozen):
     allocations: list[Allocation]
     workloads: list[WorkloadResult]
     baselines: list[Baseline] = []
+    makespan_hours: float | None = Field(
+        None, description="When the last batch/training job finishes, hours from the start."
+    )
+    frontier: list[FrontierPoint] | None = Field(
+        None, description="Cost-time Pareto frontier, when asked for (planner frontier)."
+    )
     deploy: dict[str, Any] = Field(
         default_factory=dict, description="The spec's deploy settings, for emitters/launchers."
     )

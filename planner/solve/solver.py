@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from planner.catalog import Catalog, load_catalog
-from planner.errors import InfeasibleError, InputError, PlannerError
+from planner.errors import InfeasibleError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plan.model import (
     HOURS_PER_MONTH,
@@ -406,6 +406,11 @@ def _solve_decomposed(problem: Problem, options: SolveOptions):
     return status, bound, seconds, allocations
 
 
+def _makespan(allocations: list[Allocation]) -> float | None:
+    hours = [a.hours for a in allocations if a.kind != "serving" and a.hours is not None]
+    return round(max(hours), 6) if hours else None
+
+
 def plan_id(spec: Spec, allocations: list[Allocation]) -> str:
     """A short, stable id: the same spec and allocations always give the same id."""
     payload = json.dumps(
@@ -423,22 +428,29 @@ def solve(
     settings: PerfSettings = DEFAULT_SETTINGS,
     options: SolveOptions = SolveOptions(),
     baselines: bool = True,
+    diagnose: bool = True,
 ) -> Plan:
-    """The cheapest placement of every workload in `spec` on `catalog` (bundled by default).
+    """The best placement of every workload in `spec` on `catalog` (bundled by default).
 
-    Raises InfeasibleError (exit 3) naming the conflicting constraints when there is none.
+    Objective `cost` minimises serving $/h plus job dollars; `completion_time` minimises when
+    the last batch/training job finishes under the budget, then cost. Raises InfeasibleError
+    (exit 3) naming the conflicting constraints when no plan exists.
     """
-    if spec.constraints.objective != "cost":
-        raise InputError(
-            f"objective {spec.constraints.objective!r} is not supported yet; use objective: cost"
-        )
     catalog = catalog if catalog is not None else load_catalog()
+    if spec.constraints.objective == "completion_time":
+        from planner.solve.frontier import solve_completion_time
+
+        return solve_completion_time(
+            spec, catalog, profiles=profiles, settings=settings, options=options
+        )
     problem = make_problem(spec, catalog, settings, profiles)
     status, bound, seconds, allocations = _solve_decomposed(problem, options)
     if allocations is None:
         built: Built = build(problem)
         outcome = run(built, options)
         seconds += outcome.seconds
+        if outcome.status == "infeasible" and not diagnose:
+            raise InfeasibleError("No plan satisfies the constraints")
         if outcome.status == "infeasible":
             raise InfeasibleError(
                 explain_conflict(problem, conflicting_groups(problem, options), options)
@@ -479,4 +491,5 @@ def solve(
         allocations=allocations,
         workloads=[_workload_result(problem, w, allocations, peak) for w in spec.workloads],
         baselines=[b for b in found if b is not None] if baselines else [],
+        makespan_hours=_makespan(allocations),
     )
