@@ -150,6 +150,37 @@ def queueing_cap(capacity: Capacity, ttft_p95_ms: float | None) -> float:
     return low
 
 
+def offering_choices(
+    workload: Workload, offerings: Iterable[Offering], rules: Dominance
+) -> list[tuple[Offering, str, Accelerator]]:
+    """(offering, pricing, accelerator) choices worth evaluating for `workload`.
+
+    Capacity depends only on the accelerator and its count, so among offerings in pools no
+    quota limits only the cheapest of each (accelerator, count, pricing) can be in an optimal
+    plan (per region when the workload has spread rules). Offerings in limited pools are all
+    kept. This is the dominance rule applied before any performance figure is computed.
+    """
+    cheapest: dict[tuple, tuple[float, tuple, Offering, str, Accelerator]] = {}
+    kept: list[tuple[Offering, str, Accelerator]] = []
+    for offering in offerings:
+        accelerator = find_accelerator(offering.accelerator)
+        if accelerator is None or not placement_allows(workload.placement, offering):
+            continue
+        for pricing in pricings(workload, offering):
+            pool = (offering.provider, offering.region, offering.accelerator, pricing)
+            if not rules.cross_pool or pool in rules.limited_pools:
+                kept.append((offering, pricing, accelerator))
+                continue
+            shape = (offering.accelerator, offering.accelerator_count, pricing)
+            if rules.spread:
+                shape += (offering.provider, offering.region)
+            entry = (offering.price(pricing), offering.key, offering, pricing, accelerator)
+            if shape not in cheapest or entry[:2] < cheapest[shape][:2]:
+                cheapest[shape] = entry  # type: ignore[assignment]
+    kept += [(o, p, a) for _, _, o, p, a in cheapest.values()]
+    return sorted(kept, key=lambda item: (item[0].key, item[1]))
+
+
 @cache
 def _serving_profile(
     model: LLM,
@@ -203,11 +234,9 @@ def serving_candidates(
     model = resolve_llm(spec, workload.model)
     buckets = tuple((b.input_tokens, b.output_tokens) for b in workload.traffic.request_buckets())
     slo = SLO(tpot_ms=workload.slo.tpot_ms, ttft_ms=workload.slo.ttft_p95_ms)
+    rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
-    for offering in offerings:
-        accelerator = find_accelerator(offering.accelerator)
-        if accelerator is None or not placement_allows(workload.placement, offering):
-            continue
+    for offering, pricing, accelerator in offering_choices(workload, offerings, rules):
         for tp in valid_tp_degrees(model, offering.accelerator_count):
             caps, utils = _serving_profile(
                 model, accelerator, tp, buckets, slo, workload.weights_dtype, settings, profiles
@@ -215,22 +244,22 @@ def serving_candidates(
             if not any(c.max_rps > 0 for c in caps):
                 continue
             replicas = offering.accelerator_count // tp
-            rps = tuple(replicas * c.max_rps * u for c, u in zip(caps, utils, strict=True))
-            for pricing in pricings(workload, offering):
-                found.append(
-                    Candidate(
-                        workload=workload.name,
-                        offering=offering,
-                        pricing=pricing,
-                        tp=tp,
-                        replicas_per_instance=replicas,
-                        price=offering.price(pricing),  # type: ignore[arg-type]
-                        bucket_rps=rps,
-                        capacities=caps,
-                        utilisation_caps=utils,
-                    )
+            found.append(
+                Candidate(
+                    workload=workload.name,
+                    offering=offering,
+                    pricing=pricing,
+                    tp=tp,
+                    replicas_per_instance=replicas,
+                    price=offering.price(pricing),  # type: ignore[arg-type]
+                    bucket_rps=tuple(
+                        replicas * c.max_rps * u for c, u in zip(caps, utils, strict=True)
+                    ),
+                    capacities=caps,
+                    utilisation_caps=utils,
                 )
-    return prune_dominated(found, dominance_rules(spec, workload))
+            )
+    return prune_dominated(found, rules)
 
 
 def batch_candidates(
@@ -239,11 +268,9 @@ def batch_candidates(
     """Every (offering, TP, pricing) with a positive offline rate for the batch's request shape."""
     model = resolve_llm(spec, workload.model)
     volume = workload.volume
+    rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
-    for offering in offerings:
-        accelerator = find_accelerator(offering.accelerator)
-        if accelerator is None or not placement_allows(workload.placement, offering):
-            continue
+    for offering, pricing, accelerator in offering_choices(workload, offerings, rules):
         best: tuple[float, int] | None = None
         for tp in valid_tp_degrees(model, offering.accelerator_count):
             caps, _ = _serving_profile(
@@ -261,20 +288,18 @@ def batch_candidates(
                 best = (rate, tp)
         if best is None:
             continue
-        for pricing in pricings(workload, offering):
-            rate = best[0] * (SPOT_EFFICIENCY if pricing == "spot" else 1.0)
-            found.append(
-                Candidate(
-                    workload=workload.name,
-                    offering=offering,
-                    pricing=pricing,
-                    tp=best[1],
-                    replicas_per_instance=offering.accelerator_count // best[1],
-                    price=offering.price(pricing),  # type: ignore[arg-type]
-                    batch_rps=rate,
-                )
+        found.append(
+            Candidate(
+                workload=workload.name,
+                offering=offering,
+                pricing=pricing,
+                tp=best[1],
+                replicas_per_instance=offering.accelerator_count // best[1],
+                price=offering.price(pricing),  # type: ignore[arg-type]
+                batch_rps=best[0] * (SPOT_EFFICIENCY if pricing == "spot" else 1.0),
             )
-    return prune_dominated(found, dominance_rules(spec, workload))
+        )
+    return prune_dominated(found, rules)
 
 
 def training_candidates(
@@ -287,10 +312,8 @@ def training_candidates(
     reference = (
         find_accelerator(workload.reference_accelerator) if workload.reference_accelerator else None
     )
-    for offering in offerings:
-        accelerator = find_accelerator(offering.accelerator)
-        if accelerator is None or not placement_allows(workload.placement, offering):
-            continue
+    rules = dominance_rules(spec, workload)
+    for offering, pricing, accelerator in offering_choices(workload, offerings, rules):
         memory_floor = workload.min_accelerator_memory_gb or 0.0
         if offering.accelerator_memory_gb < memory_floor:
             continue
@@ -302,24 +325,22 @@ def training_candidates(
         else:
             assert reference is not None and workload.gpu_hours is not None
             hours = scale_gpu_hours(workload.gpu_hours, reference, accelerator) / gang
-        instances = math.ceil(gang / offering.accelerator_count)
-        for pricing in pricings(workload, offering):
-            run_hours = hours / (SPOT_EFFICIENCY if pricing == "spot" else 1.0)
-            if workload.deadline_hours is not None and run_hours > workload.deadline_hours:
-                continue
-            found.append(
-                Candidate(
-                    workload=workload.name,
-                    offering=offering,
-                    pricing=pricing,
-                    tp=1,
-                    replicas_per_instance=1,
-                    price=offering.price(pricing),  # type: ignore[arg-type]
-                    instances=instances,
-                    hours=run_hours,
-                )
+        run_hours = hours / (SPOT_EFFICIENCY if pricing == "spot" else 1.0)
+        if workload.deadline_hours is not None and run_hours > workload.deadline_hours:
+            continue
+        found.append(
+            Candidate(
+                workload=workload.name,
+                offering=offering,
+                pricing=pricing,
+                tp=1,
+                replicas_per_instance=1,
+                price=offering.price(pricing),  # type: ignore[arg-type]
+                instances=math.ceil(gang / offering.accelerator_count),
+                hours=run_hours,
             )
-    return prune_dominated(found, dominance_rules(spec, workload))
+        )
+    return prune_dominated(found, rules)
 
 
 @dataclass(frozen=True)
