@@ -60,6 +60,7 @@ def _index() -> dict[str, Accelerator]:
     return index
 
 
+@cache
 def find_accelerator(name: str) -> Accelerator | None:
     """The accelerator called `name` (canonical name or alias, any case), or None."""
     return _index().get(_key(name))

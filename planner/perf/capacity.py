@@ -26,7 +26,7 @@ from planner.perf.settings import DEFAULT_SETTINGS, PerfSettings
 from planner.perf.slo import NO_SLO, SLO
 
 _BATCH_CEILING = float(2**24)
-_BISECTIONS = 80
+_BISECTIONS = 24
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,12 @@ def _timing(
     return prefill, tpot, ttft
 
 
-def _largest_batch(ok: Callable[[float], bool]) -> float:
-    """The largest B in [1, 2^24] with ok(B), for ok true at 1 and monotone; fixed grid, so
-    a weaker condition never yields a smaller B."""
-    if ok(_BATCH_CEILING):
-        return _BATCH_CEILING
-    low, high = 1.0, _BATCH_CEILING
+def _largest_batch(ok: Callable[[float], bool], ceiling: float = _BATCH_CEILING) -> float:
+    """The largest B in [1, ceiling] with ok(B), for ok true at 1 and monotone; fixed grid, so
+    a weaker condition never yields a smaller B. Above `ceiling` another limit binds anyway."""
+    if ok(ceiling):
+        return ceiling
+    low, high = 1.0, ceiling
     for _ in range(_BISECTIONS):
         middle = (low + high) / 2
         if ok(middle):
@@ -160,10 +160,11 @@ def roofline_capacity(
     limits = {"memory": float(fit.max_batch)}
     if settings.max_num_seqs is not None:
         limits["max_num_seqs"] = float(settings.max_num_seqs)
+    ceiling = min(limits.values())
     if slo.tpot_ms is not None:
-        limits["tpot"] = _largest_batch(lambda b: tpot(b) * 1e3 <= slo.tpot_ms)
+        limits["tpot"] = _largest_batch(lambda b: tpot(b) * 1e3 <= slo.tpot_ms, ceiling)
     if slo.ttft_ms is not None:
-        limits["ttft"] = _largest_batch(lambda b: ttft(b) * 1e3 <= slo.ttft_ms)
+        limits["ttft"] = _largest_batch(lambda b: ttft(b) * 1e3 <= slo.ttft_ms, ceiling)
     limited_by = min(limits, key=lambda k: limits[k])
     batch = limits[limited_by]
     tpot_s = tpot(batch)

@@ -38,6 +38,8 @@ KV_DTYPES: frozenset[Dtype] = frozenset({Dtype.bf16, Dtype.fp16, Dtype.fp8})
 
 def as_dtype(value: str | Dtype) -> Dtype:
     """`value` as a Dtype; ValueError naming the allowed formats otherwise."""
+    if isinstance(value, Dtype):
+        return value
     try:
         return Dtype(str(value).strip().lower())
     except ValueError:

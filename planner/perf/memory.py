@@ -7,6 +7,7 @@ Accelerator memory is read as GiB (vendors size HBM in binary units: an "80 GB" 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
@@ -17,6 +18,7 @@ from planner.perf.settings import DEFAULT_SETTINGS, PerfSettings
 GIB = 2**30
 
 
+@cache
 def weight_bytes(model: LLM, dtype: str | Dtype = Dtype.bf16) -> float:
     """Bytes of all weights in `dtype`.
 

@@ -144,7 +144,7 @@ def queueing_cap(capacity: Capacity, ttft_p95_ms: float | None) -> float:
     if ok(MAX_UTILISATION):
         return MAX_UTILISATION
     low, high = 0.0, MAX_UTILISATION
-    for _ in range(40):
+    for _ in range(24):
         mid = (low + high) / 2
         low, high = (mid, high) if ok(mid) else (low, mid)
     return low
@@ -192,13 +192,31 @@ def _serving_profile(
     settings: PerfSettings,
     profiles: Profiles | None,
 ) -> tuple[tuple[Capacity, ...], tuple[float, ...]]:
-    caps = tuple(
-        replica_capacity(
-            model, accelerator, tp, i, o, slo, settings, weights_dtype=dtype, profiles=profiles
-        )
+    found = [
+        _bucket_capacity(model, accelerator, tp, i, o, slo, dtype, settings, profiles)
         for i, o in buckets
-    )
-    return caps, tuple(queueing_cap(c, slo.ttft_ms) for c in caps)
+    ]
+    return tuple(c for c, _ in found), tuple(u for _, u in found)
+
+
+@cache
+def _bucket_capacity(
+    model: LLM,
+    accelerator: Accelerator,
+    tp: int,
+    input_tokens: int,
+    output_tokens: int,
+    slo: SLO,
+    dtype: str,
+    settings: PerfSettings,
+    profiles: Profiles | None,
+) -> tuple[Capacity, float]:
+    """One bucket's replica capacity and queueing cap, shared by every workload that asks."""
+    capacity = replica_capacity(
+        model, accelerator, tp, input_tokens, output_tokens, slo, settings,
+        weights_dtype=dtype, profiles=profiles,
+    )  # fmt: skip
+    return capacity, queueing_cap(capacity, slo.ttft_ms)
 
 
 def limited_pools(spec: Spec) -> frozenset[tuple[str, str, str, str]]:

@@ -43,6 +43,22 @@ class Built:
     z: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
     """Names of the constraint groups that were added (those the diagnosis may relax)."""
+    relaxed: bool = False
+    """Integer and binary variables are continuous (the LP relaxation)."""
+    n_bounds: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
+    """Tighter bounds on instance counts, by (workload, candidate index)."""
+
+    def integer(self, lb: float, ub: float, name: str, key: tuple[str, int] | None = None):
+        """An instance-count variable: integer, or continuous in the relaxation."""
+        if key is not None and key in self.n_bounds:
+            lb, ub = max(lb, self.n_bounds[key][0]), min(ub, self.n_bounds[key][1])
+        if self.relaxed:
+            return self.model.add_variable(lb=lb, ub=ub, name=name)
+        return self.model.add_integer_variable(lb=lb, ub=ub, name=name)
+
+    def binary(self, name: str):
+        """A yes/no variable: binary, or in [0, 1] in the relaxation."""
+        return self.integer(0, 1, name)
 
 
 def instance_bound(workload: ServingWorkload, demand: tuple[float, ...], c: Candidate) -> int:
@@ -52,14 +68,38 @@ def instance_bound(workload: ServingWorkload, demand: tuple[float, ...], c: Cand
     return max(math.ceil(needed) + 1, floor)
 
 
+def instance_floor(
+    workload: ServingWorkload, demand: tuple[float, ...], cands: tuple[Candidate, ...]
+) -> int:
+    """Fewest instances any plan of `workload` needs: a valid cut that tightens the LP.
+
+    Each bucket's load needs at least demand / (the best per-instance rate for it) instances'
+    worth of time, and min_replicas needs min_replicas / (most replicas per instance).
+    """
+    if not cands:
+        return 0
+    by_load = sum(d / max(c.bucket_rps[b] for c in cands) for b, d in enumerate(demand) if d > 0)
+    by_replicas = workload.min_replicas / max(c.replicas_per_instance for c in cands)
+    return max(math.ceil(by_load - 1e-9), math.ceil(by_replicas - 1e-9))
+
+
 def _sum(terms) -> mathopt.LinearSum:
     return mathopt.fast_sum(list(terms))
 
 
-def build(problem: Problem, disabled: frozenset[str] = frozenset()) -> Built:
-    """The MIP for `problem`, leaving out the constraint groups named in `disabled`."""
+def build(
+    problem: Problem,
+    disabled: frozenset[str] = frozenset(),
+    *,
+    relaxed: bool = False,
+    n_bounds: dict[tuple[str, int], tuple[float, float]] | None = None,
+) -> Built:
+    """The MIP for `problem`, leaving out the constraint groups named in `disabled`.
+
+    `relaxed` builds the LP relaxation; `n_bounds` narrows chosen instance counts.
+    """
     spec = problem.spec
-    built = Built(mathopt.Model(name="placement"))
+    built = Built(mathopt.Model(name="placement"), relaxed=relaxed, n_bounds=dict(n_bounds or {}))
     m = built.model
     cost_terms = []
     hourly_terms = []
@@ -106,7 +146,7 @@ def _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use
     demand = problem.demand(w)
     load: dict[int, list] = defaultdict(list)
     for i, c in enumerate(cands):
-        n = m.add_integer_variable(lb=0, ub=instance_bound(w, demand, c), name=f"n[{w.name},{i}]")
+        n = built.integer(0, instance_bound(w, demand, c), f"n[{w.name},{i}]", (w.name, i))
         built.n[(w.name, i)] = n
         cost_terms.append(c.price * n)
         hourly_terms.append(c.price * n)
@@ -123,6 +163,12 @@ def _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use
         m.add_linear_constraint(_sum(shares) == 1, name=f"route[{w.name},{b}]")
     for i, terms in load.items():
         m.add_linear_constraint(_sum(terms) <= built.n[(w.name, i)], name=f"cap[{w.name},{i}]")
+    floor = instance_floor(w, demand, cands)
+    if floor > 0:
+        m.add_linear_constraint(
+            _sum(built.n[(w.name, i)] for i in range(len(cands))) >= floor,
+            name=f"instances[{w.name}]",
+        )
     replicas = _sum(c.replicas_per_instance * built.n[(w.name, i)] for i, c in enumerate(cands))
     if w.min_replicas and group(f"min_replicas:{w.name}"):
         m.add_linear_constraint(replicas >= w.min_replicas, name=f"min_replicas[{w.name}]")
@@ -141,7 +187,7 @@ def _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use
     if w.placement.min_regions > 1 and group(f"min_regions:{w.name}"):
         used = []
         for region in regions:
-            y = m.add_binary_variable(name=f"y[{w.name},{region}]")
+            y = built.binary(f"y[{w.name},{region}]")
             here = [(i, c) for i, c in enumerate(cands) if c.region == region]
             for i, c in here:
                 m.add_linear_constraint(built.n[(w.name, i)] <= instance_bound(w, demand, c) * y)
@@ -172,7 +218,7 @@ def _batch(built, w: BatchWorkload, cands, cost_terms, hourly_terms, pool_use) -
     for i, c in enumerate(cands):
         seconds_alone = requests / c.batch_rps
         bound = math.ceil(seconds_alone / 3600 / w.deadline_hours) + 1
-        n = m.add_integer_variable(lb=0, ub=bound, name=f"n[{w.name},{i}]")
+        n = built.integer(0, bound, f"n[{w.name},{i}]", (w.name, i))
         h = m.add_variable(lb=0, ub=bound * w.deadline_hours, name=f"h[{w.name},{i}]")
         built.n[(w.name, i)], built.h[(w.name, i)] = n, h
         m.add_linear_constraint(h <= w.deadline_hours * n)
@@ -187,7 +233,7 @@ def _training(built, w: TrainingWorkload, cands, cost_terms, hourly_terms, pool_
     m = built.model
     chosen = []
     for i, c in enumerate(cands):
-        z = m.add_binary_variable(name=f"z[{w.name},{i}]")
+        z = built.binary(f"z[{w.name},{i}]")
         built.z[(w.name, i)] = z
         chosen.append(z)
         cost_terms.append(c.instances * c.price * c.hours * z)

@@ -35,16 +35,29 @@ class Outcome:
     result: mathopt.SolveResult
 
 
-def run(built: Built, options: SolveOptions) -> Outcome:
-    """Solve a built model with SCIP under `options`."""
-    params = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=options.time_limit_s),
-        relative_gap_tolerance=options.relative_gap,
-        random_seed=options.seed,
-        threads=options.threads,
-    )
+def run(built: Built, options: SolveOptions, hint: dict | None = None) -> Outcome:
+    """Solve a built model: SCIP for the MIP, GLOP for its LP relaxation.
+
+    `hint` maps variables to values of a known (possibly partial) solution to start from.
+    """
+    if built.relaxed:
+        solver = mathopt.SolverType.GLOP
+        params = mathopt.SolveParameters(time_limit=timedelta(seconds=options.time_limit_s))
+    else:
+        solver = mathopt.SolverType.GSCIP
+        params = mathopt.SolveParameters(
+            time_limit=timedelta(seconds=options.time_limit_s),
+            relative_gap_tolerance=options.relative_gap,
+            random_seed=options.seed,
+            threads=options.threads,
+        )
     start = time.perf_counter()
-    result = mathopt.solve(built.model, mathopt.SolverType.GSCIP, params=params)
+    model_params = None
+    if hint:
+        model_params = mathopt.ModelSolveParameters(
+            solution_hints=[mathopt.SolutionHint(variable_values=hint)]
+        )
+    result = mathopt.solve(built.model, solver, params=params, model_params=model_params)
     seconds = time.perf_counter() - start
     reason = result.termination.reason
     if reason == mathopt.TerminationReason.OPTIMAL:

@@ -372,6 +372,119 @@ def _allocations(problem: Problem, built: Built, outcome: Outcome) -> list[Alloc
     return allocations
 
 
+DECOMPOSE_LIMIT = 40
+"""Fleets up to this many workloads are solved workload by workload first (exact when the
+shared constraints do not bind); larger ones are solved LP-guided."""
+
+
+SINGLE_CHOICE_EXTRAS = 2
+"""Besides its LP support, each workload keeps its cheapest single choices in the restricted MIP
+(a small workload's LP favours a fraction of a big instance; a whole small one is what it buys)."""
+
+
+def _uses_spread(w: Workload) -> bool:
+    p = w.placement
+    return p.min_regions > 1 or p.survive_region_loss
+
+
+def _solve_lp_guided(problem: Problem, options: SolveOptions):
+    """LP relaxation of the whole fleet, then the MIP over each workload's LP support.
+
+    The LP's optimum is a valid lower bound. The restricted MIP keeps, per workload, only the
+    candidates the LP used, with counts between the LP value rounded down and one above it
+    rounded up (all candidates where spread rules or a training gang make that too tight), so
+    it is small and its plan is feasible for the full problem. Returns None for the plan when
+    the restriction leaves no feasible plan.
+    """
+    spec = problem.spec
+    lp_built = build(problem, relaxed=True)
+    lp = run(lp_built, options)
+    if lp.status not in ("optimal", "feasible"):
+        return lp.status, 0.0, lp.seconds, None, {}
+    restricted: dict[str, tuple[Candidate, ...]] = {}
+    n_bounds: dict[tuple[str, int], tuple[float, float]] = {}
+    for w in spec.workloads:
+        cands = problem.candidates[w.name]
+        if isinstance(w, TrainingWorkload) or _uses_spread(w):
+            restricted[w.name] = cands
+            continue
+        support = []
+        for i in range(len(cands)):
+            var = lp_built.n[(w.name, i)]
+            value = _value(lp, var)
+            extra = _value(lp, lp_built.h[(w.name, i)]) if (w.name, i) in lp_built.h else 0.0
+            if value > 1e-7 or extra > 1e-7:
+                support.append((i, value))
+        demand = problem.demand(w) if isinstance(w, ServingWorkload) else ()
+        in_support = {i for i, _ in support}
+        single = sorted(
+            (cost, i)
+            for i, c in enumerate(cands)
+            if i not in in_support and (cost := single_choice_cost(w, c, demand)) is not None
+        )[:SINGLE_CHOICE_EXTRAS]
+        restricted[w.name] = tuple(cands[i] for i, _ in support) + tuple(
+            cands[i] for _, i in single
+        )
+        for j, (_, value) in enumerate(support):
+            n_bounds[(w.name, j)] = (math.floor(value + 1e-9), math.ceil(value - 1e-9) + 1)
+    sub = Problem(spec, restricted)
+    built = build(sub, n_bounds=n_bounds)
+    outcome = run(built, options)
+    seconds = lp.seconds + outcome.seconds
+    if outcome.status not in ("optimal", "feasible"):
+        return "feasible", lp.objective, seconds, None, {}
+    allocations = _allocations(sub, built, outcome)
+    counts = _counts_by_candidate(problem, sub, built, outcome)
+    value = sum(a.cost_per_hour for a in allocations if a.kind == "serving") + sum(
+        a.job_cost or 0.0 for a in allocations
+    )
+    gap = (value - lp.objective) / value if value > 0 else 0.0
+    status = "optimal" if gap <= options.relative_gap else "feasible"
+    return status, lp.objective, seconds, allocations, counts
+
+
+def _counts_by_candidate(problem: Problem, sub: Problem, built: Built, outcome: Outcome):
+    """A restricted solution's instance counts keyed by the full problem's candidate index."""
+    counts: dict[tuple[str, int], float] = {}
+    for w in problem.spec.workloads:
+        index = {id(c): i for i, c in enumerate(problem.candidates[w.name])}
+        for j, c in enumerate(sub.candidates[w.name]):
+            var = built.n.get((w.name, j)) or built.z.get((w.name, j))
+            if var is not None:
+                counts[(w.name, index[id(c)])] = round(_value(outcome, var))
+    return counts
+
+
+def _improve_with_full_mip(problem: Problem, options: SolveOptions, guided):
+    """Run the full MIP from the LP-guided plan; keep whichever plan is cheaper, best bound."""
+    status, bound, seconds, allocations, counts = guided
+    built = build(problem)
+    hint = {}
+    for key, value in counts.items():
+        var = built.n.get(key) or built.z.get(key)
+        if var is not None:
+            hint[var] = value
+    outcome = run(built, options, hint=hint or None)
+    seconds += outcome.seconds
+    if math.isfinite(outcome.bound):
+        bound = max(bound, outcome.bound)
+    if outcome.status in ("optimal", "feasible"):
+        full = _allocations(problem, built, outcome)
+        if allocations is None or _value_of(full) < _value_of(allocations) - 1e-9:
+            allocations, status = full, outcome.status
+    elif allocations is None:
+        return outcome.status, bound, seconds, None
+    value = _value_of(allocations)
+    if value > 0 and (value - bound) / value <= options.relative_gap:
+        status = "optimal"
+    return status, bound, seconds, allocations
+
+
+def _value_of(allocations: list[Allocation]) -> float:
+    serving = sum(a.cost_per_hour for a in allocations if a.kind == "serving")
+    return serving + sum(a.job_cost or 0.0 for a in allocations)
+
+
 def _solve_decomposed(problem: Problem, options: SolveOptions):
     """Solve each workload alone (with the quotas it touches); sum the bounds.
 
@@ -420,6 +533,18 @@ def plan_id(spec: Spec, allocations: list[Allocation]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
+def _no_plan(status: str, problem: Problem, options: SolveOptions, diagnose: bool):
+    """Raise the error that says why no plan came back."""
+    if status == "unknown":
+        raise PlannerError(
+            f"No plan found within the {options.time_limit_s:g} s time limit; "
+            "raise --time-limit or simplify the spec"
+        )
+    if not diagnose:
+        raise InfeasibleError("No plan satisfies the constraints")
+    raise InfeasibleError(explain_conflict(problem, conflicting_groups(problem, options), options))
+
+
 def solve(
     spec: Spec,
     catalog: Catalog | None = None,
@@ -444,22 +569,19 @@ def solve(
             spec, catalog, profiles=profiles, settings=settings, options=options
         )
     problem = make_problem(spec, catalog, settings, profiles)
-    status, bound, seconds, allocations = _solve_decomposed(problem, options)
+    if len(spec.workloads) > DECOMPOSE_LIMIT:
+        guided = _solve_lp_guided(problem, options)
+        status, bound, seconds, allocations = _improve_with_full_mip(problem, options, guided)
+    else:
+        status, bound, seconds, allocations = _solve_decomposed(problem, options)
+    if allocations is None and status in ("infeasible", "unknown"):
+        _no_plan(status, problem, options, diagnose)
     if allocations is None:
         built: Built = build(problem)
         outcome = run(built, options)
         seconds += outcome.seconds
-        if outcome.status == "infeasible" and not diagnose:
-            raise InfeasibleError("No plan satisfies the constraints")
-        if outcome.status == "infeasible":
-            raise InfeasibleError(
-                explain_conflict(problem, conflicting_groups(problem, options), options)
-            )
-        if outcome.status == "unknown":
-            raise PlannerError(
-                f"No plan found within the {options.time_limit_s:g} s time limit; "
-                "raise --time-limit or simplify the spec"
-            )
+        if outcome.status in ("infeasible", "unknown"):
+            _no_plan(outcome.status, problem, options, diagnose)
         allocations = _allocations(problem, built, outcome)
         status = outcome.status
         if math.isfinite(outcome.bound):
