@@ -128,3 +128,16 @@ class Plan(Frozen):
     deploy: dict[str, Any] = Field(
         default_factory=dict, description="The spec's deploy settings, for emitters/launchers."
     )
+
+    def to_dataframe(self):
+        """The allocations as a pandas DataFrame, one row each, with the plan id (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise ImportError(
+                "Plan.to_dataframe needs pandas: pip install 'llm-placement-planner[pandas]'"
+            ) from err
+        columns = ["plan_id", *Allocation.model_fields]
+        rows = [{"plan_id": self.plan_id, **a.model_dump()} for a in self.allocations]
+        optional = ("routed_rps", "utilisation", "ttft_ms", "tpot_ms", "hours", "job_cost")
+        return pd.DataFrame(rows, columns=columns).astype({c: "float64" for c in optional})

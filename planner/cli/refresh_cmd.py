@@ -1,0 +1,324 @@
+"""`planner catalog refresh` and `planner quotas refresh`: fresh prices and real quotas from the
+clouds' APIs, written to files the planner reads (`--catalog`, a quotas YAML).
+
+The provider code (and boto3 or HTTP calls) is imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from planner.cli.catalog_cmd import catalog_app
+from planner.errors import InputError, PlannerError
+
+CATALOG_PROVIDERS = ("aws", "gcp", "azure")
+QUOTA_PROVIDERS = ("aws", "gcp")
+ENDPOINT_SERVICES = {
+    "aws": ("ec2", "pricing", "service-quotas"),
+    "gcp": ("compute", "billing"),
+    "azure": ("prices",),
+}
+SLEEP: Callable[[float], None] = time.sleep
+"""How retries wait (tests replace it to run without waiting)."""
+
+quotas_app = typer.Typer(help="Fetch accelerator quotas from the clouds.", no_args_is_help=True)
+
+REGIONS_HELP = (
+    "Comma-separated regions, or 'all'. Default: the regions the base catalog (quotas: "
+    "--catalog) has for the provider."
+)
+ENDPOINT_HELP = (
+    "Send requests to URL instead of the cloud (a proxy, a test server). 'SERVICE=URL' sets one "
+    "service (aws: ec2, pricing, service-quotas; gcp: compute, billing; azure: prices); a bare "
+    "URL sets all. Repeatable."
+)
+PROJECT_HELP = "GCP project for the Compute Engine API (default: $GOOGLE_CLOUD_PROJECT)."
+AS_OF_HELP = "Date written to the as_of column (YYYY-MM-DD); default: today (UTC)."
+
+
+def _provider(value: str, allowed: Sequence[str]) -> str:
+    name = value.strip().lower()
+    if name not in allowed:
+        raise InputError(f"--provider {value!r} is not allowed; use one of {', '.join(allowed)}")
+    return name
+
+
+def parse_regions(value: str | None) -> list[str] | str | None:
+    """None (the default regions), 'all', or the listed regions."""
+    if value is None:
+        return None
+    regions = [r.strip() for r in value.split(",") if r.strip()]
+    if not regions:
+        raise InputError("--regions is empty; give regions separated by commas, or 'all'")
+    return "all" if regions == ["all"] else regions
+
+
+def parse_endpoints(values: Sequence[str] | None, provider: str) -> dict[str, str]:
+    """Service -> URL from `--endpoint-url [SERVICE=]URL` options ('' is every service)."""
+    allowed = ENDPOINT_SERVICES[provider]
+    found: dict[str, str] = {}
+    for value in values or ():
+        service, sep, url = value.partition("=")
+        if not sep or "://" in service:
+            service, url = "", value
+        if service and service not in allowed:
+            raise InputError(
+                f"--endpoint-url {value!r}: {provider} has no service {service!r}; "
+                f"use one of {', '.join(allowed)}"
+            )
+        if not url.startswith(("http://", "https://")):
+            raise InputError(f"--endpoint-url {value!r}: the URL must start with http(s)://")
+        found[service] = url
+    return found
+
+
+def _endpoint(endpoints: dict[str, str], service: str) -> str | None:
+    return endpoints.get(service) or endpoints.get("")
+
+
+def _as_of(value: str | None, now: Any) -> str:
+    if value is None:
+        return now.date().isoformat()
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InputError(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _default_regions(offerings, provider: str, what: str) -> list[str]:
+    regions = sorted({o.region for o in offerings if o.provider == provider})
+    if not regions:
+        raise InputError(f"The {what} has no {provider} rows to take regions from; give --regions")
+    return regions
+
+
+def _gcp_api(ctx, endpoints: dict[str, str], project: str | None, uses_compute: bool):
+    from providers.gcp.refresh import BILLING_URL, COMPUTE_URL, GcpApi, gcp_headers
+
+    compute = _endpoint(endpoints, "compute")
+    billing = _endpoint(endpoints, "billing")
+    real = billing is None or (uses_compute and compute is None)
+    headers = gcp_headers(os.environ, real_endpoint=real)
+    return GcpApi(
+        http=ctx.http(headers),
+        compute_url=compute or COMPUTE_URL,
+        billing_url=billing or BILLING_URL,
+        project=project,
+    )
+
+
+def _refresh(provider, regions, base, ctx, endpoints, project):
+    """The provider's RefreshResult for the chosen regions."""
+    if provider == "aws":
+        from providers.aws.refresh import all_regions, make_clients, refresh_aws
+
+        clients = make_clients(endpoints)
+        chosen = all_regions(clients, ctx) if regions == "all" else regions
+        return refresh_aws(chosen, ctx, clients)
+    if provider == "gcp":
+        from providers.gcp.refresh import refresh_gcp
+
+        api = _gcp_api(ctx, endpoints, project, uses_compute=bool(project))
+        return refresh_gcp(None if regions == "all" else regions, base, ctx, api)
+    from providers.azure.refresh import PRICES_URL, AzureApi, refresh_azure
+
+    api = AzureApi(http=ctx.http(), base_url=_endpoint(endpoints, "prices") or PRICES_URL)
+    return refresh_azure(None if regions == "all" else regions, ctx, api)
+
+
+def _reasons(failures: Sequence[object], shown: int = 3) -> str:
+    """The first failures, one per line, and how many more there were."""
+    lines = [f"\n  {f}" for f in failures[:shown]]
+    if len(failures) > shown:
+        lines.append(f"\n  ... and {len(failures) - shown} more like these")
+    return "".join(lines)
+
+
+def _report(lines: Sequence[str], failures: Sequence[object]) -> None:
+    for line in lines:
+        typer.echo(f"note: {line}", err=True)
+    for failure in failures:
+        typer.echo(f"warning: not refreshed: {failure}", err=True)
+
+
+def _catalog_comments(provider, result, merged, base_names, as_of) -> list[str]:
+    from providers.refresh_common import summary_lines
+
+    services = ", ".join(sorted({o.service for o in result.offerings}))
+    regions = ", ".join(sorted({o.region for o in result.offerings}))
+    lines = [
+        f"LLM placement planner catalog, written by `planner catalog refresh --provider "
+        f"{provider}` on {as_of}.",
+        f"Refreshed: {provider} {services} in {regions} (source and as_of columns say which rows);",
+        f"every other row is from the base catalog ({', '.join(base_names)}) as it was.",
+        "Sources:",
+        *(f"  {s}" for s in result.sources),
+        "Summary:",
+        *(f"  {s}" for s in summary_lines(result, merged)),
+        *(f"  not refreshed (base rows kept): {f}" for f in result.failures),
+        "Prices are USD per instance-hour. Columns: see README, 'The catalog format'.",
+    ]
+    return lines
+
+
+@catalog_app.command("refresh")
+def refresh_catalog(
+    provider: str = typer.Option(..., "--provider", help="aws, gcp or azure."),
+    output: Path = typer.Option(..., "-o", "--output", help="Catalog CSV to write."),
+    regions: str = typer.Option(None, "--regions", help=REGIONS_HELP),
+    base: list[str] = typer.Option(
+        None,
+        "--base",
+        help="Catalog(s) whose rows are kept where not refreshed (default: bundled); repeatable.",
+    ),
+    endpoint_url: list[str] = typer.Option(None, "--endpoint-url", help=ENDPOINT_HELP),
+    project: str = typer.Option(None, "--project", help=PROJECT_HELP),
+    as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+) -> None:
+    """Fetch current offerings and prices from a cloud's APIs into a catalog CSV.
+
+    Rows that cannot be refreshed (a failing region, call or spot listing) keep their values
+    from the base catalog, and the summary on stderr says which.
+    """
+    from planner.catalog import load_catalog
+    from providers.refresh_common import (
+        RefreshContext,
+        RetryPolicy,
+        catalog_csv,
+        check_writable,
+        merge_with_base,
+        progress_bar,
+        summary_lines,
+        utc_now,
+        write_text_atomically,
+    )
+
+    provider = _provider(provider, CATALOG_PROVIDERS)
+    check_writable(output, force)
+    endpoints = parse_endpoints(endpoint_url, provider)
+    chosen = parse_regions(regions)
+    now = utc_now()
+    stamp = _as_of(as_of, now)
+    base_names = list(base or ["bundled"])
+    loaded = load_catalog(base_names)
+    if chosen is None:
+        chosen = _default_regions(loaded.offerings, provider, "base catalog")
+    project = project or os.environ.get("GOOGLE_CLOUD_PROJECT")
+    with progress_bar(f"Refreshing {provider}", enabled=not quiet) as progress:
+        ctx = RefreshContext(
+            now=now, as_of=stamp, sleep=SLEEP, policy=RetryPolicy(), progress=progress
+        )
+        result = _refresh(provider, chosen, loaded.offerings, ctx, endpoints, project)
+    if not result.refreshed:
+        raise PlannerError(
+            f"Nothing refreshed for {provider}; {output} not written." + _reasons(result.failures)
+        )
+    merged = merge_with_base(loaded.offerings, result)
+    comments = _catalog_comments(provider, result, merged, base_names, stamp)
+    write_text_atomically(output, catalog_csv(merged.offerings, comments), force)
+    _report(summary_lines(result, merged), result.failures)
+    typer.echo(f"Wrote {len(merged.offerings)} offerings to {output}", err=True)
+
+
+def _fetch_quotas(provider, regions, catalog, ctx, endpoints, project, fewest_vcpus):
+    """(quotas, log, source, how they were converted) from the provider's quota API."""
+    if provider == "aws":
+        from providers.aws.quotas import SOURCE, refresh_aws_quotas
+        from providers.aws.refresh import all_regions, make_clients
+
+        clients = make_clients(endpoints)
+        chosen = all_regions(clients, ctx) if regions == "all" else regions
+        quotas, log = refresh_aws_quotas(chosen, catalog, ctx, clients, most=not fewest_vcpus)
+        how = (
+            f"vCPU quotas / the {'fewest' if fewest_vcpus else 'most'} vCPUs per accelerator "
+            "among the catalog's EC2 types of the class in the region; each accelerator of a "
+            "class gets the whole class pool"
+        )
+        return quotas, log, SOURCE, how
+    from providers.gcp.quotas import SOURCE, refresh_gcp_quotas
+
+    api = _gcp_api(ctx, endpoints, project, uses_compute=True)
+    quotas, log = refresh_gcp_quotas(None if regions == "all" else regions, ctx, api)
+    how = "regional limits of the NVIDIA_*_GPUS (on-demand) and PREEMPTIBLE_* (spot) metrics"
+    return quotas, log, SOURCE, how
+
+
+@quotas_app.command("refresh")
+def refresh_quotas(
+    provider: str = typer.Option(..., "--provider", help="aws or gcp."),
+    output: Path = typer.Option(..., "-o", "--output", help="Quotas YAML file to write."),
+    regions: str = typer.Option(None, "--regions", help=REGIONS_HELP),
+    catalog: list[str] = typer.Option(
+        None,
+        "--catalog",
+        help="Catalog(s) giving the EC2 types' vCPUs per accelerator and the default regions "
+        "(default: bundled).",
+    ),
+    fewest_vcpus: bool = typer.Option(
+        False,
+        "--fewest-vcpus",
+        help="AWS: convert vCPU quotas with the fewest vCPUs per accelerator among a family's "
+        "types (optimistic) instead of the most (conservative, the default).",
+    ),
+    endpoint_url: list[str] = typer.Option(None, "--endpoint-url", help=ENDPOINT_HELP),
+    project: str = typer.Option(None, "--project", help=PROJECT_HELP),
+    as_of: str = typer.Option(None, "--as-of", help="Date written in the file's header."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+) -> None:
+    """Fetch accelerator quotas (AWS Service Quotas, GCP regional quotas) into a quotas YAML."""
+    from planner.catalog import load_catalog
+    from planner.quotas import write_quotas
+    from providers.refresh_common import (
+        RefreshContext,
+        RetryPolicy,
+        check_writable,
+        progress_bar,
+        utc_now,
+    )
+
+    provider = _provider(provider, QUOTA_PROVIDERS)
+    check_writable(output, force)
+    endpoints = parse_endpoints(endpoint_url, provider)
+    chosen = parse_regions(regions)
+    now = utc_now()
+    stamp = _as_of(as_of, now)
+    loaded = load_catalog(catalog or None)
+    if chosen is None:
+        chosen = _default_regions(loaded.offerings, provider, "catalog")
+    project = project or os.environ.get("GOOGLE_CLOUD_PROJECT")
+    if provider == "gcp" and not project:
+        raise InputError("GCP quotas need a project: give --project or set GOOGLE_CLOUD_PROJECT")
+    with progress_bar(f"Quotas {provider}", enabled=not quiet) as progress:
+        ctx = RefreshContext(
+            now=now, as_of=stamp, sleep=SLEEP, policy=RetryPolicy(), progress=progress
+        )
+        quotas, log, source, how = _fetch_quotas(
+            provider, chosen, loaded.offerings, ctx, endpoints, project, fewest_vcpus
+        )
+    if not quotas and log.failures:
+        raise PlannerError(
+            f"No quotas fetched for {provider}; {output} not written." + _reasons(log.failures)
+        )
+    comments = [
+        f"Accelerator quotas written by `planner quotas refresh --provider {provider}` on {stamp}.",
+        f"Source: {source}. Conversion: {how}.",
+        *(f"Not fetched: {f}" for f in log.failures),
+        "Use with `planner plan SPEC --quotas FILE`; quotas in the spec win over these.",
+    ]
+    write_quotas(output, quotas, comments, force=force)
+    _report(log.notes, log.failures)
+    typer.echo(f"Wrote {len(quotas)} quotas to {output}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(quotas_app, name="quotas")

@@ -1,0 +1,203 @@
+"""`planner report`, `diff`, `check` and `export`: plans people read, CI gates and FinOps files."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import typer
+
+from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.errors import InputError, PlannerError
+
+
+class ReportFormat(enum.StrEnum):
+    html = "html"
+    md = "md"
+
+
+class DiffFormat(enum.StrEnum):
+    table = "table"
+    md = "md"
+    json = "json"
+
+
+class ExportFormat(enum.StrEnum):
+    focus_csv = "focus-csv"
+
+
+class PeriodOption(enum.StrEnum):
+    hour = "hour"
+    day = "day"
+    month = "month"
+
+
+class GateFailed(PlannerError):
+    """A plan breaks a limit given on the command line: exit 1."""
+
+
+def _guard(output: Path | None, force: bool) -> None:
+    """Refuse to overwrite a user's file unless --force."""
+    if output is not None and output.exists() and not force:
+        raise InputError(f"{output} exists; pass --force to overwrite it")
+
+
+def _emit(text: str, output: Path | None, what: str) -> None:
+    """Write `text` to `output`, or print it when there is none."""
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"Cannot write {output}: {err.strerror or err}") from None
+    typer.echo(f"Wrote {what} to {output}", err=True)
+
+
+def report(
+    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
+    spec_file: Path = typer.Option(None, "--spec", help="The plan's spec: adds quota usage."),
+    output: Path = typer.Option(None, "-o", "--output", help="Write here (default: stdout)."),
+    fmt: ReportFormat = typer.Option(ReportFormat.html, "--format", help="html or md."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+) -> None:
+    """A one-page report of a plan: costs, savings, workloads, quotas and charts."""
+    from planner.report import read_plan, render_html, render_markdown
+    from planner.report.quota import quota_usage
+
+    _guard(output, force)
+    plan = read_plan(plan_file)
+    uses = None
+    if spec_file is not None:
+        from planner.spec import load_spec
+
+        uses = quota_usage(plan, load_spec(spec_file).constraints.quotas)
+    render = render_html if fmt is ReportFormat.html else render_markdown
+    _emit(render(plan, uses), output, f"the {fmt.value} report")
+
+
+def diff(
+    old_file: Path = typer.Argument(..., help="The old plan JSON (e.g. the base branch's)."),
+    new_file: Path = typer.Argument(..., help="The new plan JSON (e.g. the pull request's)."),
+    fmt: DiffFormat = typer.Option(DiffFormat.table, "--format", help="table, md or json."),
+    fail_on_increase: float = typer.Option(
+        None,
+        "--fail-on-increase",
+        metavar="PCT",
+        help="Exit 1 if serving $/h or job $ rose by more than PCT percent.",
+    ),
+) -> None:
+    """What changed between two plans: allocations, cost per workload and in total, SLOs."""
+    from planner.cli.output import Format, print_rows
+    from planner.report import diff_plans, read_plan
+    from planner.report.diff import increase_breaches
+    from planner.report.diff_render import (
+        CHANGE_COLUMNS,
+        change_rows,
+        diff_json,
+        diff_markdown,
+        headline,
+        slo_lines,
+    )
+
+    if fail_on_increase is not None and fail_on_increase < 0:
+        raise InputError("--fail-on-increase must be a percentage of 0 or more")
+    result = diff_plans(read_plan(old_file), read_plan(new_file))
+    if fmt is DiffFormat.json:
+        typer.echo(diff_json(result), nl=False)
+    elif fmt is DiffFormat.md:
+        typer.echo(diff_markdown(result), nl=False)
+    else:
+        typer.echo(headline(result))
+        for note in result.notes:
+            typer.echo(f"  {note}")
+        if result.changes:
+            print_rows(change_rows(result), CHANGE_COLUMNS, Format.table, title="Changes")
+        for line in slo_lines(result):
+            typer.echo(line)
+    if fail_on_increase is not None:
+        breaches = increase_breaches(result, fail_on_increase)
+        if breaches:
+            raise GateFailed(
+                f"FAIL cost increase over {fail_on_increase:g}%: " + "; ".join(breaches)
+            )
+
+
+def check(
+    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
+    max_cost_per_hour: float = typer.Option(
+        None, "--max-cost-per-hour", help="Most serving dollars per hour."
+    ),
+    max_cost_per_month: float = typer.Option(
+        None, "--max-cost-per-month", help="Most serving dollars per month (730 h)."
+    ),
+    max_job_cost: float = typer.Option(
+        None, "--max-job-cost", help="Most batch and training dollars in total."
+    ),
+    require_slo: bool = typer.Option(
+        False, "--require-slo", help="Fail if any workload misses its SLO."
+    ),
+    max_gap: float = typer.Option(
+        None, "--max-gap", help="Largest optimality gap, a fraction (0.01 = 1%)."
+    ),
+) -> None:
+    """A CI gate: one line 'OK ...', or a one-line reason and exit 1."""
+    from planner.report import CheckLimits, check_plan, read_plan
+
+    limits = CheckLimits(max_cost_per_hour, max_cost_per_month, max_job_cost, require_slo, max_gap)
+    if not limits.any():
+        raise InputError(
+            "give at least one limit: --max-cost-per-hour, --max-cost-per-month, "
+            "--max-job-cost, --require-slo or --max-gap"
+        )
+    if any(v is not None and v < 0 for v in (max_cost_per_hour, max_cost_per_month, max_job_cost)):
+        raise InputError("cost limits must be 0 or more")
+    if max_gap is not None and not 0 <= max_gap < 1:
+        raise InputError("--max-gap is a fraction in [0, 1), e.g. 0.01 for 1%")
+    result = check_plan(read_plan(plan_file), limits)
+    if not result.ok:
+        raise GateFailed(result.line)
+    typer.echo(result.line)
+
+
+def export(
+    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
+    fmt: ExportFormat = typer.Option(ExportFormat.focus_csv, "--format", help="focus-csv."),
+    period: PeriodOption = typer.Option(
+        PeriodOption.month, "--period", help="Length of the charge period: hour, day or month."
+    ),
+    start: str = typer.Option(
+        None,
+        "--start",
+        help="ChargePeriodStart, ISO 8601 in UTC (default: 00:00 UTC on the 1st of next month).",
+    ),
+    catalog: list[str] = typer.Option(
+        None, "--catalog", help="Where list prices come from. " + CATALOG_HELP
+    ),
+    output: Path = typer.Option(None, "-o", "--output", help="Write here (default: stdout)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+) -> None:
+    """Projected costs as a FinOps FOCUS CSV: one row per allocation for one charge period."""
+    from planner.catalog import load_catalog
+    from planner.report import focus_csv, focus_rows, read_plan
+    from planner.report.focus import Period, default_period_start, list_prices, parse_start
+
+    _guard(output, force)
+    plan = read_plan(plan_file)
+    begin = parse_start(start) if start else default_period_start()
+    rows = focus_rows(plan, begin, Period(period.value), list_prices(load_catalog(catalog or None)))
+    total = sum(r["BilledCost"] for r in rows)
+    what = (
+        f"{len(rows)} FOCUS row(s), ${total:,.2f} billed from {rows[0]['ChargePeriodStart']} "
+        f"to {rows[0]['ChargePeriodEnd']}"
+        if rows
+        else "an empty FOCUS file"
+    )
+    _emit(focus_csv(rows), output, what)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)
+    app.command()(diff)
+    app.command()(check)
+    app.command()(export)

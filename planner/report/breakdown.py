@@ -1,0 +1,53 @@
+"""Where the money goes: serving $/h and job dollars summed by provider, region and workload."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from planner.plan import Allocation, Plan
+
+GROUPINGS: dict[str, Callable[[Allocation], str]] = {
+    "provider": lambda a: a.provider,
+    "region": lambda a: f"{a.provider}/{a.region}",
+    "workload": lambda a: a.workload,
+}
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Totals by one grouping (largest first), in one unit ('$/h' or 'job $')."""
+
+    by: str
+    unit: str
+    totals: tuple[tuple[str, float], ...]
+
+
+def allocation_hourly(a: Allocation) -> float:
+    """What an allocation adds to the plan's serving $/h (jobs add nothing)."""
+    return a.cost_per_hour if a.kind == "serving" else 0.0
+
+
+def allocation_job(a: Allocation) -> float:
+    """What an allocation adds to the plan's job dollars (serving adds nothing)."""
+    return (a.job_cost or 0.0) if a.kind != "serving" else 0.0
+
+
+def _totals(plan: Plan, key: Callable[[Allocation], str], value) -> tuple[tuple[str, float], ...]:
+    sums: dict[str, float] = {}
+    for a in plan.allocations:
+        amount = value(a)
+        if amount:
+            sums[key(a)] = sums.get(key(a), 0.0) + amount
+    return tuple(sorted(sums.items(), key=lambda item: (-item[1], item[0])))
+
+
+def breakdowns(plan: Plan) -> list[Breakdown]:
+    """Serving $/h and job $ by provider, region and workload; units with no cost are left out."""
+    out = []
+    for unit, value in (("$/h", allocation_hourly), ("job $", allocation_job)):
+        for by, key in GROUPINGS.items():
+            totals = _totals(plan, key, value)
+            if totals:
+                out.append(Breakdown(by, unit, totals))
+    return out

@@ -1,0 +1,55 @@
+"""The report as Markdown, short enough for a pull-request comment (tables, no charts)."""
+
+from __future__ import annotations
+
+from planner.plan import Plan
+from planner.report.money import pct
+from planner.report.quota import QuotaUse
+from planner.report.summary import (
+    ALLOCATION_HEADERS,
+    allocation_cells,
+    baseline_rows,
+    headlines,
+    workload_cells,
+)
+
+WORKLOAD_HEADERS = ("workload", "kind", "model", "$/h", "job $", "replicas", "regions", "SLO",
+                    "predicted")  # fmt: skip
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+
+def _table(headers, rows) -> list[str]:
+    return [_row(headers), "|" + "---|" * len(headers), *(_row(r) for r in rows)]
+
+
+def render_markdown(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> str:
+    """Summary, baselines, workloads, allocations and (with a spec) quotas, as Markdown."""
+    lines = [f"### Placement plan {plan.plan_id}", ""]
+    lines += [
+        f"- **{h.label}**: {h.value}" + (f" ({h.note})" if h.note else "") for h in headlines(plan)
+    ]
+    rows = baseline_rows(plan)
+    if rows:
+        lines += ["", "**Against simpler planners** (serving $/h plus job $)", ""]
+        cells = [b.as_cells() for b in rows]
+        lines += _table(list(cells[0]), [list(c.values()) for c in cells])
+    lines += ["", "**Workloads**", ""]
+    lines += _table(
+        WORKLOAD_HEADERS,
+        [[workload_cells(plan, w)[h] for h in WORKLOAD_HEADERS] for w in plan.workloads],
+    )
+    lines += ["", "**Allocations**", ""]
+    lines += _table(
+        ("workload", *ALLOCATION_HEADERS),
+        [[a.workload, *allocation_cells(a).values()] for a in plan.allocations],
+    )
+    if quota_uses:
+        lines += ["", "**Quotas** (accelerators, all instances at once)", ""]
+        lines += _table(
+            ("pool", "limit", "used", "share"),
+            [[q.label, q.limit, q.used, pct(q.share, 0)] for q in quota_uses],
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Microsoft Azure: catalog refresh from the public Retail Prices API."""

@@ -1,0 +1,1 @@
+"""Google Cloud: catalog refresh, quotas and the Vertex AI launcher (SDKs imported lazily)."""
