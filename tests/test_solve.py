@@ -196,3 +196,21 @@ def test_cli_plan_json_and_exit_codes(cli, tmp_path):
                    + "    placement: {accelerators: [T4]}\n")  # fmt: skip
     infeasible = cli("plan", bad)
     assert infeasible.exit_code == 3 and "No plan" in infeasible.stderr
+
+
+def test_cli_plan_applies_a_quotas_file(cli, tmp_path):
+    example = next(p for p in EXAMPLES if p.name == "chatbot-fleet.yaml")
+    quotas = tmp_path / "quotas.yaml"
+    quotas.write_text(
+        "quotas:\n"
+        "  - {provider: aws, region: us-east-1, accelerator: H100, max_accelerators: 0}\n"
+        "  - {provider: aws, region: us-west-2, accelerator: H100, max_accelerators: 0}\n"
+    )
+    result = cli("plan", example, "--quotas", quotas, "--format", "json")
+    assert result.exit_code == 0
+    plan = json.loads(result.stdout)
+    assert not any(
+        (a["provider"], a["region"], a["accelerator"]) in {("aws", "us-east-1", "H100"),
+                                                          ("aws", "us-west-2", "H100")}
+        for a in plan["allocations"]
+    )  # fmt: skip

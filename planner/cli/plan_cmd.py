@@ -113,6 +113,9 @@ def plan(
     spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    quotas: list[Path] = typer.Option(
+        None, "--quotas", help="Quotas YAML (planner quotas refresh); the spec's own win."
+    ),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit, seconds."),
     gap: float = typer.Option(1e-4, "--gap", help="Relative optimality gap to stop at."),
     fmt: PlanFormat = typer.Option(PlanFormat.table, "--format", help="table, json, yaml, md."),
@@ -130,6 +133,10 @@ def plan(
     if time_limit <= 0 or not 0 <= gap < 1:
         raise InputError("--time-limit must be above 0 and --gap in [0, 1)")
     spec = load_spec(spec_file)
+    for quota_file in quotas or ():
+        from planner.quotas import load_quotas, merge_quotas
+
+        spec = merge_quotas(spec, load_quotas(quota_file))
     loaded = load_catalog(catalog or None)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     result = solve(
