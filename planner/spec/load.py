@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -17,6 +18,7 @@ from planner.facts import accelerators, find_accelerator, find_llm, llms
 from planner.spec.models import WORKLOAD_KINDS, Spec
 
 Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,9 @@ def _strip(tp: Any) -> Any:
             return tp
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
+def _model_at(loc: Loc, root: type[BaseModel] = Spec) -> type[BaseModel] | None:
     """The spec model class that validates the value at `loc`, if one does."""
-    tp: Any = Spec
+    tp: Any = root
     for part in loc:
         tp = _strip(tp)
         if isinstance(part, int):
@@ -117,11 +119,11 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: dict[str, Any], root: type[BaseModel] = Spec) -> str:
     kind, msg, value = error["type"], error["msg"], error.get("input")
     loc = tuple(error["loc"])
     if kind == "extra_forbidden":
-        model = _model_at(tuple(p for p in loc[:-1]))
+        model = _model_at(tuple(p for p in loc[:-1]), root)
         allowed = sorted(model.model_fields) if model else []
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         text = f"unknown key '{loc[-1]}'"
@@ -207,7 +209,9 @@ def _reference_problems(spec: Spec) -> list[Problem]:
     return problems
 
 
-def _validation_problems(source: str, index: _LineIndex, err: ValidationError) -> list[str]:
+def _validation_problems(
+    source: str, index: _LineIndex, err: ValidationError, root: type[BaseModel] = Spec
+) -> list[str]:
     """One line per pydantic error, in document order, without knock-on length errors."""
     errors = err.errors()
     locs = [tuple(e["loc"]) for e in errors]
@@ -219,7 +223,7 @@ def _validation_problems(source: str, index: _LineIndex, err: ValidationError) -
         if error["type"].startswith("union_tag"):
             loc = (*loc, "kind")
         _, line = index.locate(loc)
-        found.append((line or 0, _problem_text(source, index, loc, _describe(error))))
+        found.append((line or 0, _problem_text(source, index, loc, _describe(error, root))))
     return [text for _, text in sorted(found, key=lambda item: item[0])]
 
 
@@ -274,3 +278,39 @@ def spec_json_schema() -> dict[str, Any]:
         "title": "LLM placement planner spec",
         **schema,
     }
+
+
+def validate_yaml(
+    text: str,
+    source: str,
+    model_cls: type[M],
+    check: Callable[[M], list[Problem]] | None = None,
+) -> M:
+    """Validate YAML (or JSON) text into `model_cls` with the spec's line-numbered errors
+    (`file:line: field: what is wrong`); `check` adds problems pydantic cannot see."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise SpecError(source, [f"  {source}{line}: not valid YAML: {err.problem}"]) from None
+    index = _LineIndex(root)
+    if index.duplicates:
+        raise SpecError(
+            source,
+            [
+                f"  {source}:{line}: {format_path(loc)}: key appears twice in the same mapping"
+                for loc, line in index.duplicates
+            ],
+        )
+    if not isinstance(data, dict):
+        raise SpecError(source, [f"  {source}: the file must be a mapping (got {data!r})"])
+    try:
+        value = model_cls.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(source, _validation_problems(source, index, err, model_cls)) from None
+    problems = check(value) if check is not None else []
+    if problems:
+        raise SpecError(source, [_problem_text(source, index, p.loc, p.message) for p in problems])
+    return value

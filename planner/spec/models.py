@@ -8,9 +8,11 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from planner.facts.llms import LLM
+from planner.spec.base import Strict
+from planner.spec.deploy import Deploy
 
 Provider = Literal["aws", "gcp", "azure"]
 Service = Literal["vm", "sagemaker", "vertex", "kubernetes"]
@@ -27,12 +29,6 @@ Name = Annotated[
         "Kubernetes, SageMaker or Vertex resource name).",
     ),
 ]
-
-
-class Strict(BaseModel):
-    """Base for spec models: unknown keys are errors and values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Bucket(Strict):
@@ -296,6 +292,7 @@ class Spec(Strict):
     workloads: tuple[Workload, ...] = Field(min_length=1)
     constraints: Constraints = Constraints()
     models: tuple[ModelDefinition, ...] = ()
+    deploy: Deploy = Deploy()
 
     def user_llms(self) -> tuple[LLM, ...]:
         """Models defined in this file, as LLM values."""

@@ -1,0 +1,53 @@
+"""`planner emit`: write a plan's deployment files for SageMaker, Vertex AI, Kubernetes or Ray."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import typer
+
+
+class EmitTarget(enum.StrEnum):
+    sagemaker = "sagemaker"
+    vertex = "vertex"
+    kubernetes = "kubernetes"
+    ray = "ray"
+    all = "all"
+
+
+def emit(
+    plan_file: Path = typer.Argument(..., help="Plan JSON (planner plan --format json -o FILE)."),
+    target: EmitTarget = typer.Option(..., "--target", "-t", help="What to emit, or all."),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder to write the files in."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files whose content changed."),
+) -> None:
+    """Write one file per resource (<target>/<workload>-<index>-<kind>.*) and an index.json.
+
+    The same plan always gives byte-identical files. Exit 2 if a file would change and --force
+    is not given (unchanged files are fine).
+    """
+    from planner.emit import emit as render_all
+    from planner.emit import expand
+    from planner.emit.planfile import read_plan
+    from planner.emit.write import write_files
+
+    plan = read_plan(plan_file)
+    targets = expand(target.value)
+    files, notes = render_all(plan, targets)
+    written = write_files(
+        files, output, plan_id=plan.plan_id, targets=targets, notes=notes, force=force
+    )
+    for note in notes:
+        typer.echo(note, err=True)
+    for path in written.stale:
+        typer.echo(f"stale (not in this plan, left in place): {path}", err=True)
+    typer.echo(
+        f"plan {plan.plan_id}: {len(files)} file(s) for {', '.join(targets)} in {output} "
+        f"({len(written.created)} new, {len(written.changed)} changed, "
+        f"{len(written.unchanged)} unchanged)"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(emit)

@@ -1,0 +1,185 @@
+"""What every target derives from a plan: settings, labels, replica bounds and server arguments."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from planner.errors import InputError
+from planner.plan.model import Allocation, Plan, WorkloadResult
+from planner.spec.deploy import Deploy
+
+MANAGED_BY = "llm-placement-planner"
+VM_SERVICES = frozenset({"ec2", "gce", "azure-vm"})
+DTYPE_ARGS = {
+    "bf16": ("--dtype", "bfloat16"),
+    "fp16": ("--dtype", "float16"),
+    "fp8": ("--quantization", "fp8"),
+}
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One allocation with its workload and its index among that workload's allocations."""
+
+    index: int
+    allocation: Allocation
+    workload: WorkloadResult
+
+
+def settings(plan: Plan) -> Deploy:
+    """The plan's deploy settings (defaults where the spec gave none)."""
+    try:
+        return Deploy.model_validate(plan.deploy)
+    except ValidationError as err:
+        raise InputError(f"plan {plan.plan_id}: invalid deploy settings: {err}") from err
+
+
+def placed(plan: Plan) -> Iterator[Placed]:
+    """Every allocation in plan order, numbered within its workload."""
+    workloads = {w.name: w for w in plan.workloads}
+    seen: dict[str, int] = {}
+    for alloc in plan.allocations:
+        index = seen.get(alloc.workload, 0)
+        seen[alloc.workload] = index + 1
+        yield Placed(index, alloc, workloads[alloc.workload])
+
+
+def labels(plan: Plan, deploy: Deploy, workload: str) -> dict[str, str]:
+    """Labels/tags on every resource: who manages it, which plan and workload it belongs to."""
+    return {
+        **deploy.labels,
+        "managed-by": MANAGED_BY,
+        "planner-plan-id": plan.plan_id,
+        "planner-workload": workload,
+    }
+
+
+def tag_list(values: dict[str, str]) -> list[dict[str, str]]:
+    """Labels as AWS tags, sorted by key."""
+    return [{"Key": k, "Value": v} for k, v in sorted(values.items())]
+
+
+def weights_source(deploy: Deploy, workload: WorkloadResult) -> str:
+    """Where the workload's weights are, with the placeholders filled in."""
+    return deploy.weights.format(
+        hf_id=workload.hf_id or workload.model or workload.name,
+        model=workload.model or workload.name,
+        workload=workload.name,
+    )
+
+
+def model_argument(source: str) -> str:
+    """What the server is told to load: a Hugging Face id for hf://, the location otherwise."""
+    return source.removeprefix("hf://")
+
+
+def image(deploy: Deploy, accelerator: str) -> str:
+    """The serving image for an accelerator."""
+    return deploy.accelerator_images.get(accelerator, deploy.image)
+
+
+def planned_replicas(alloc: Allocation) -> int:
+    """Model replicas the plan runs on this allocation."""
+    return alloc.count * alloc.replicas_per_instance
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Autoscaling bounds of one allocation, in replicas and in instances."""
+
+    replicas: int
+    min_replicas: int
+    max_replicas: int
+    instances: int
+    min_instances: int
+    max_instances: int
+
+
+def bounds(plan: Plan, alloc: Allocation, workload: WorkloadResult) -> Bounds:
+    """The workload's min/max replicas shared out over its allocations by planned replicas.
+
+    An allocation never scales below one replica or above its share of max_replicas; without
+    max_replicas it stays at what the plan sized (more would cost more than the plan says).
+    """
+    mine = planned_replicas(alloc)
+    total = sum(planned_replicas(a) for a in plan.allocations if a.workload == alloc.workload)
+    share = mine / total if total else 1.0
+    low = math.ceil((workload.min_replicas or 0) * share - 1e-9)
+    low = max(1, min(low, mine))
+    high = mine
+    if workload.max_replicas is not None:
+        high = max(mine, math.ceil(workload.max_replicas * share - 1e-9))
+    per = alloc.replicas_per_instance
+    return Bounds(
+        replicas=mine,
+        min_replicas=low,
+        max_replicas=high,
+        instances=alloc.count,
+        min_instances=math.ceil(low / per),
+        max_instances=math.ceil(high / per),
+    )
+
+
+def target_concurrency(alloc: Allocation, deploy: Deploy) -> int:
+    """In-flight requests per replica at which autoscalers add replicas."""
+    return max(1, round((alloc.max_batch or 1) * deploy.target_utilisation))
+
+
+def target_rps(alloc: Allocation, deploy: Deploy) -> float:
+    """Requests/s per replica at which autoscalers add replicas.
+
+    The plan routes `routed_rps` at `utilisation` of what the replicas sustain; the target is
+    target_utilisation of that sustainable rate.
+    """
+    replicas = planned_replicas(alloc)
+    routed = alloc.routed_rps or 0.0
+    if routed <= 0 or replicas == 0:
+        return 1.0
+    per_replica = routed / replicas
+    if alloc.utilisation:
+        per_replica /= alloc.utilisation
+    return round(per_replica * deploy.target_utilisation, 4)
+
+
+def traffic_weights(allocs: list[Allocation]) -> list[float]:
+    """Each allocation's share of its group's routed requests (by replicas where none routed)."""
+    rates = [a.routed_rps or 0.0 for a in allocs]
+    if sum(rates) <= 0:
+        rates = [float(planned_replicas(a)) for a in allocs]
+    total = sum(rates)
+    return [round(r / total, 4) for r in rates]
+
+
+def percentages(weights: list[float]) -> list[int]:
+    """Whole percentages summing to 100, largest remainders first (Vertex traffic splits)."""
+    total = sum(weights) or 1.0
+    raw = [w * 100 / total for w in weights]
+    whole = [math.floor(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: (whole[i] - raw[i], i))
+    for i in order[: 100 - sum(whole)]:
+        whole[i] += 1
+    return whole
+
+
+def server_args(alloc: Allocation, workload: WorkloadResult, deploy: Deploy) -> list[str]:
+    """vLLM OpenAI server arguments for one replica of this allocation."""
+    args = [
+        "--model",
+        model_argument(weights_source(deploy, workload)),
+        "--served-model-name",
+        workload.name,
+        "--port",
+        str(deploy.port),
+        "--tensor-parallel-size",
+        str(alloc.tp),
+    ]
+    if alloc.max_batch:
+        args += ["--max-num-seqs", str(alloc.max_batch)]
+    if alloc.max_context:
+        args += ["--max-model-len", str(alloc.max_context)]
+    args += list(DTYPE_ARGS.get(workload.weights_dtype, ()))
+    return args + list(deploy.extra_args)

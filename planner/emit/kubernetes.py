@@ -1,0 +1,174 @@
+"""Kubernetes: per allocation on a VM service, the manifests that run it on EKS, GKE or AKS.
+
+Serving: one pod per model replica, holding TP devices; a Deployment, Service, autoscaler and
+priority. Batch: an indexed Job, one pod per replica. Training: an indexed Job, one pod per
+instance with all its devices, and a headless Service for rendezvous. On EKS, a Karpenter
+NodePool limited to the plan's instance type and pricing. Secure defaults throughout.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from planner.emit.common import (
+    MANAGED_BY,
+    VM_SERVICES,
+    Placed,
+    bounds,
+    image,
+    labels,
+    model_argument,
+    placed,
+    server_args,
+    settings,
+    target_concurrency,
+    weights_source,
+)
+from planner.emit.groups import coverage
+from planner.emit.names import dns_label
+from planner.emit.nodes import device_resource, node_selector, pod_size, tolerations
+from planner.emit.resource import Built, Resource
+from planner.plan.model import Plan
+from planner.spec.deploy import Deploy
+
+TARGET = "kubernetes"
+CACHE_DIR = "/cache"
+PROBE_PERIOD_S = 10
+PRIORITY_STEP = 1000
+PRIORITY_LIMIT = 1_000_000_000
+RENDEZVOUS_PORT = 29500
+BATCH_COMMAND = ["python3", "-m", "vllm.entrypoints.openai.run_batch"]
+
+
+def workload_name(item: Placed) -> str:
+    """The allocation's Kubernetes name: workload and index."""
+    return dns_label(item.allocation.workload, str(item.index))
+
+
+def priority_value(priority: int) -> int:
+    """PriorityClass value for a workload priority (higher runs first)."""
+    return max(-PRIORITY_LIMIT, min(PRIORITY_LIMIT, priority * PRIORITY_STEP))
+
+
+def _devices(item: Placed) -> int:
+    a = item.allocation
+    return a.accelerators_per_instance if a.kind == "training" else a.tp
+
+
+def _batch_args(item: Placed, deploy: Deploy) -> list[str]:
+    a, w = item.allocation, item.workload
+    args = ["-i", deploy.batch_input, "-o", deploy.batch_output]
+    args += ["--model", model_argument(weights_source(deploy, w)), "--tensor-parallel-size"]
+    args += [str(a.tp), *deploy.extra_args]
+    return args
+
+
+def _container(item: Placed, deploy: Deploy) -> dict[str, Any]:
+    """Image, command and arguments of the allocation's main container."""
+    a, w = item.allocation, item.workload
+    if a.kind == "serving":
+        args = [*server_args(a, w, deploy), "--download-dir", f"{CACHE_DIR}/models"]
+        return {"image": image(deploy, a.accelerator), "command": [], "args": args}
+    if a.kind == "batch":
+        return {
+            "image": image(deploy, a.accelerator),
+            "command": BATCH_COMMAND,
+            "args": _batch_args(item, deploy),
+        }
+    return {"image": deploy.training_image, "command": list(deploy.training_command), "args": []}
+
+
+def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
+    """Everything the Kubernetes templates need for one allocation."""
+    a, w = item.allocation, item.workload
+    name = workload_name(item)
+    b = bounds(plan, a, w)
+    devices = _devices(item)
+    size = pod_size(a, devices)
+    pods = a.count if a.kind == "training" else b.replicas
+    selector = {"app.kubernetes.io/instance": name, "app.kubernetes.io/name": w.name}
+    all_labels = {
+        **labels(plan, deploy, w.name),
+        **selector,
+        "app.kubernetes.io/component": a.kind,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        "planner-provider": a.provider,
+        "planner-region": a.region,
+    }
+    return {
+        "name": name,
+        "namespace": deploy.namespace,
+        "kind": a.kind,
+        "labels": all_labels,
+        "pod_labels": {k: v for k, v in all_labels.items() if k != "planner-plan-id"},
+        "selector": selector,
+        "pods": pods,
+        "min_replicas": b.min_replicas,
+        "max_replicas": b.max_replicas,
+        "metric": deploy.autoscaling_metric,
+        "metric_target": target_concurrency(a, deploy),
+        **_container(item, deploy),
+        "port": deploy.port,
+        "health_path": deploy.health_path,
+        "startup_failures": math.ceil(deploy.startup_timeout_s / PROBE_PERIOD_S),
+        "probe_period": PROBE_PERIOD_S,
+        "device": device_resource(a.accelerator),
+        "devices": devices,
+        "cpu": size.cpu if size else None,
+        "memory": f"{size.memory_gib}Gi" if size else None,
+        "shm": f"{max(1, size.memory_gib // 4) if size else 8}Gi",
+        "node_selector": node_selector(a),
+        "tolerations": tolerations(a),
+        "service_account": deploy.service_account or name,
+        "own_service_account": not deploy.service_account,
+        "hf_token_secret": deploy.hf_token_secret,
+        "priority_class": dns_label(deploy.namespace, name),
+        "priority": priority_value(w.priority),
+        "spot": a.pricing == "spot",
+        "data_claim": deploy.data_volume_claim,
+        "nnodes": a.count,
+        "nproc": a.accelerators_per_instance,
+        "rendezvous_port": RENDEZVOUS_PORT,
+        "instance_type": a.instance_type,
+        "capacity_type": "spot" if a.pricing == "spot" else "on-demand",
+        "node_class": deploy.karpenter_node_class,
+        "device_limit": b.max_instances * a.accelerators_per_instance,
+        "plan_id": plan.plan_id,
+    }
+
+
+def kinds(item: Placed, deploy: Deploy) -> list[str]:
+    """The manifests one allocation needs, in the order to apply them."""
+    a = item.allocation
+    out = ["priorityclass"]
+    if not deploy.service_account:
+        out.append("serviceaccount")
+    out.append("networkpolicy")
+    if a.provider == "aws":
+        out.append("nodepool")
+    if a.kind == "serving":
+        out += ["deployment", "service", "hpa"]
+    else:
+        out += ["service", "job"] if a.kind == "training" else ["job"]
+    return out
+
+
+def build(plan: Plan) -> Built:
+    """Kubernetes manifests for every allocation on a VM service (EC2, Compute Engine, Azure)."""
+    deploy = settings(plan)
+    resources = []
+    for item in (p for p in placed(plan) if p.allocation.service in VM_SERVICES):
+        ctx = context(plan, item, deploy)
+        for kind in kinds(item, deploy):
+            template = f"kubernetes/{kind}.yaml.j2"
+            if kind == "service" and item.allocation.kind == "training":
+                template = "kubernetes/headless-service.yaml.j2"
+            meta = {"provider": item.allocation.provider, "region": item.allocation.region}
+            resources.append(
+                Resource(TARGET, item.allocation.workload, item.index, kind, template, ctx, meta)
+            )
+    notes, covered = coverage(
+        plan, TARGET, VM_SERVICES, frozenset({"serving", "batch", "training"})
+    )
+    return Built(tuple(resources), notes, covered)

@@ -1,0 +1,112 @@
+"""Where Kubernetes and Ray pods land: device resources, node selectors and tolerations by cloud."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+from planner.plan.model import Allocation
+
+NVIDIA = "nvidia.com/gpu"
+DEVICE_RESOURCE = {
+    "Inferentia2": "aws.amazon.com/neuron",
+    "Trainium": "aws.amazon.com/neuron",
+    "TPU-v5e": "google.com/tpu",
+}
+RAY_RESOURCE = {"Inferentia2": "neuron_cores", "Trainium": "neuron_cores", "TPU-v5e": "TPU"}
+GKE_ACCELERATOR = {
+    "T4": "nvidia-tesla-t4",
+    "V100": "nvidia-tesla-v100",
+    "A100": "nvidia-tesla-a100",
+    "A100-80GB": "nvidia-a100-80gb",
+    "L4": "nvidia-l4",
+    "H100": "nvidia-h100-80gb",
+    "H200": "nvidia-h200-141gb",
+}
+GKE_TPU = {1: "1x1", 4: "2x2", 8: "2x4"}
+ALLOCATABLE = 0.85
+"""Share of an instance's CPU and memory that pods may ask for (the rest is the node's own)."""
+
+
+def device_resource(accelerator: str) -> str:
+    """The extended resource a pod requests for `accelerator`."""
+    return DEVICE_RESOURCE.get(accelerator, NVIDIA)
+
+
+def machine_type(instance_type: str) -> str:
+    """The VM's machine type (GCP n1 with attached GPUs is written `n1-standard-8+T4x1`)."""
+    return instance_type.split("+", 1)[0]
+
+
+def node_selector(alloc: Allocation) -> dict[str, str]:
+    """Node labels that pin pods to the plan's instance type and pricing on EKS, GKE or AKS."""
+    selector = {"node.kubernetes.io/instance-type": machine_type(alloc.instance_type)}
+    spot = alloc.pricing == "spot"
+    if alloc.provider == "aws":
+        selector["karpenter.sh/capacity-type"] = "spot" if spot else "on-demand"
+    elif alloc.provider == "gcp":
+        if alloc.accelerator in GKE_ACCELERATOR:
+            selector["cloud.google.com/gke-accelerator"] = GKE_ACCELERATOR[alloc.accelerator]
+        elif alloc.accelerator == "TPU-v5e":
+            selector["cloud.google.com/gke-tpu-accelerator"] = "tpu-v5-lite-podslice"
+            topology = GKE_TPU.get(alloc.accelerators_per_instance, "1x1")
+            selector["cloud.google.com/gke-tpu-topology"] = topology
+        if spot:
+            selector["cloud.google.com/gke-spot"] = "true"
+    elif alloc.provider == "azure" and spot:
+        selector["kubernetes.azure.com/scalesetpriority"] = "spot"
+    return selector
+
+
+def tolerations(alloc: Allocation) -> list[dict[str, str]]:
+    """Taints the pods tolerate: the device's, and the spot taint where the cloud sets one."""
+    out = [
+        {"key": device_resource(alloc.accelerator), "operator": "Exists", "effect": "NoSchedule"}
+    ]
+    if alloc.pricing == "spot" and alloc.provider == "gcp":
+        out.append(
+            {
+                "key": "cloud.google.com/gke-spot",
+                "operator": "Equal",
+                "value": "true",
+                "effect": "NoSchedule",
+            }
+        )
+    if alloc.pricing == "spot" and alloc.provider == "azure":
+        out.append(
+            {
+                "key": "kubernetes.azure.com/scalesetpriority",
+                "operator": "Equal",
+                "value": "spot",
+                "effect": "NoSchedule",
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class PodSize:
+    """CPU cores and memory (GiB) a pod asks for, equal to its limits."""
+
+    cpu: int
+    memory_gib: int
+
+
+@cache
+def _machines() -> dict[tuple[str, str], tuple[float, float]]:
+    from planner.catalog import load_catalog
+
+    return {(o.provider, o.instance_type): (o.vcpus, o.memory_gib) for o in load_catalog()}
+
+
+def pod_size(alloc: Allocation, devices: int) -> PodSize | None:
+    """The pod's share of its instance's CPU and memory, by devices; None if unknown."""
+    machine = _machines().get((alloc.provider, alloc.instance_type))
+    if machine is None or not all(machine):
+        return None
+    share = devices / alloc.accelerators_per_instance * ALLOCATABLE
+    return PodSize(
+        cpu=max(1, math.floor(machine[0] * share)),
+        memory_gib=max(1, math.floor(machine[1] * share)),
+    )

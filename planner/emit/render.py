@@ -1,0 +1,91 @@
+"""Render resources with Jinja2 and write them in one canonical form.
+
+Templates lay out each document; every value goes in through a quoting filter (`q` for JSON/YAML,
+`sh` for shell), so no name or image can change a document's structure. The result is parsed
+back and dumped with sorted keys: the same plan gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from functools import cache
+from typing import Any
+
+import yaml
+
+from planner.emit.resource import Rendered, Resource
+from planner.errors import PlannerError
+
+
+def _not_serialisable(value: Any) -> Any:
+    """Let a missing template variable raise its own error (str() of StrictUndefined does)."""
+    str(value)
+    raise TypeError(f"cannot quote a {type(value).__name__} in a template")
+
+
+def quote(value: Any) -> str:
+    """A JSON literal of `value`, which is also valid YAML (flow style)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, default=_not_serialisable)
+
+
+def shell_quote(value: Any) -> str:
+    """`value` as one shell word."""
+    return shlex.quote(str(value))
+
+
+@cache
+def environment():
+    """The Jinja2 environment over the templates folder: strict undefined, no autoescape."""
+    import jinja2
+
+    from planner.resources import templates_dir
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["q"] = quote
+    env.filters["sh"] = shell_quote
+    return env
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML with multi-line strings as literal blocks (readable embedded configs)."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and not value.endswith((" ", "\n\n")) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_yaml(data: Any) -> str:
+    """Canonical YAML: sorted keys, block style, ASCII."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False, width=1 << 16)
+
+
+def dump_json(data: Any) -> str:
+    """Canonical JSON: sorted keys, two-space indent, final newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+
+
+def render(resource: Resource) -> Rendered:
+    """Render one resource and normalise it; a template that yields invalid data is a bug."""
+    raw = environment().get_template(resource.template).render(**resource.context)
+    try:
+        if resource.extension == "json":
+            data = json.loads(raw)
+            return Rendered(resource, dump_json(data), data)
+        if resource.extension == "yaml":
+            data = yaml.safe_load(raw)
+            return Rendered(resource, dump_yaml(data), data)
+    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        raise PlannerError(f"template {resource.template} rendered invalid data: {err}") from err
+    return Rendered(resource, raw, None)

@@ -1,0 +1,160 @@
+"""Vertex AI: model upload, endpoint and deploy-model request bodies, and a gcloud script.
+
+One endpoint per workload and region (its id is the workload's name), one uploaded model and one
+deployed model per allocation. Deployed-model ids are fixed in advance (digits derived from the
+plan), so each deploy call can state the traffic split over those made before it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.emit.common import (
+    Placed,
+    bounds,
+    image,
+    labels,
+    percentages,
+    server_args,
+    settings,
+    traffic_weights,
+    weights_source,
+)
+from planner.emit.groups import Group, coverage, endpoint_groups
+from planner.emit.names import dns_label, letter_first, numeric_id
+from planner.emit.resource import Built, Resource
+from planner.plan.model import Plan
+from planner.spec.deploy import Deploy
+
+TARGET = "vertex"
+PROJECT_PLACEHOLDER = "PROJECT_ID"
+ACCELERATOR_TYPES = {
+    "T4": "NVIDIA_TESLA_T4",
+    "V100": "NVIDIA_TESLA_V100",
+    "A100": "NVIDIA_TESLA_A100",
+    "A100-80GB": "NVIDIA_A100_80GB",
+    "L4": "NVIDIA_L4",
+    "H100": "NVIDIA_H100_80GB",
+    "H200": "NVIDIA_H200_141GB",
+    "TPU-v5e": "TPU_V5_LITEPOD",
+}
+TPU_TOPOLOGY = {1: "1x1", 4: "2x2", 8: "2x4"}
+GPU_DUTY_CYCLE = "aiplatform.googleapis.com/prediction/online/accelerator/duty_cycle"
+CPU_UTILISATION = "aiplatform.googleapis.com/prediction/online/cpu/utilization"
+SERVER_COMMAND = ["python3", "-m", "vllm.entrypoints.openai.api_server"]
+
+
+def endpoint_id(workload: str) -> str:
+    """The endpoint's id: the workload's name (ids that start with a letter may be names)."""
+    return letter_first(dns_label(workload), "ep")
+
+
+def model_id(plan: Plan, workload: str, k: int) -> str:
+    return letter_first(dns_label(workload, plan.plan_id, f"v{k}"), "m")
+
+
+def machine_spec(instance_type: str, accelerator: str, count: int) -> dict[str, Any]:
+    """Vertex MachineSpec: n1 machines with attached GPUs are written `n1-standard-8+T4x1`."""
+    spec: dict[str, Any] = {"machineType": instance_type.split("+", 1)[0]}
+    kind = ACCELERATOR_TYPES.get(accelerator)
+    if kind is None:
+        return spec
+    if kind.startswith("TPU"):
+        spec["tpuTopology"] = TPU_TOPOLOGY.get(count, f"{count}x1")
+        return spec
+    return {**spec, "acceleratorType": kind, "acceleratorCount": count}
+
+
+def _deployment(plan: Plan, group: Group, item: Placed, k: int, deploy: Deploy) -> dict:
+    a, w = item.allocation, item.workload
+    b = bounds(plan, a, w)
+    spec = machine_spec(a.instance_type, a.accelerator, a.accelerators_per_instance)
+    gpu = "acceleratorType" in spec
+    source = weights_source(deploy, w)
+    return {
+        "k": k,
+        "model_id": model_id(plan, group.workload, k),
+        "deployed_id": numeric_id(f"{plan.plan_id}/{group.workload}/{group.region}/{k}"),
+        "display_name": dns_label(group.workload, f"v{k}", a.instance_type.split("+")[0]),
+        "image": deploy.vertex_image or image(deploy, a.accelerator),
+        "args": server_args(a, w, deploy),
+        "artifact_uri": source if source.startswith("gs://") else "",
+        "shm_mb": 16384 if a.tp > 1 else 0,
+        "machine": spec,
+        "accelerator_flag": spec.get("acceleratorType", "").lower().replace("_", "-"),
+        "min": b.min_instances,
+        "max": b.max_instances,
+        "metric": GPU_DUTY_CYCLE if gpu else CPU_UTILISATION,
+        "metric_flag": "gpu-duty-cycle" if gpu else "cpu-usage",
+        "target_percent": round(deploy.target_utilisation * 100),
+        "spot": a.pricing == "spot",
+    }
+
+
+def _splits(deployments: list[dict], weights: list[float]) -> None:
+    """Give each deploy call the split over itself ("0") and the deployed models before it."""
+    for k, d in enumerate(deployments):
+        shares = percentages(weights[: k + 1])
+        split = {deployments[j]["deployed_id"]: shares[j] for j in range(k)}
+        split["0"] = shares[k]
+        d["split"] = dict(sorted(split.items()))
+        d["split_flag"] = ",".join(f"{key}={value}" for key, value in d["split"].items())
+
+
+def group_context(plan: Plan, group: Group, deploy: Deploy, project: str) -> dict[str, Any]:
+    """Everything the Vertex AI templates need for one endpoint group."""
+    parent = f"projects/{project}/locations/{group.region}"
+    deployments = [
+        _deployment(plan, group, item, k, deploy) for k, item in enumerate(group.members)
+    ]
+    _splits(deployments, traffic_weights([m.allocation for m in group.members]))
+    return {
+        "plan_id": plan.plan_id,
+        "workload": group.workload,
+        "project": project,
+        "region": group.region,
+        "parent": parent,
+        "endpoint_id": endpoint_id(group.workload),
+        "endpoint": f"{parent}/endpoints/{endpoint_id(group.workload)}",
+        "labels": labels(plan, deploy, group.workload),
+        "port": deploy.port,
+        "health_path": deploy.health_path,
+        "predict_path": deploy.predict_path,
+        "command": SERVER_COMMAND,
+        "startup_timeout": f"{deploy.startup_timeout_s}s",
+        "service_account": deploy.vertex_service_account,
+        "deployments": deployments,
+    }
+
+
+def group_resources(group: Group, ctx: dict[str, Any]) -> list[Resource]:
+    """The group's files, in the order a launcher makes the calls."""
+
+    def make(kind: str, template: str, operation: str, context) -> Resource:
+        meta = {"region": group.region, "operation": operation}
+        return Resource(
+            TARGET, group.workload, group.index, kind, f"vertex/{template}", context, meta
+        )
+
+    per_model = [{**ctx, "d": d} for d in ctx["deployments"]]
+    out = [
+        make(f"model-v{c['d']['k']}", "upload-model.json.j2", "UploadModel", c) for c in per_model
+    ]
+    out.append(make("endpoint", "create-endpoint.json.j2", "CreateEndpoint", ctx))
+    out += [
+        make(f"deploy-model-v{c['d']['k']}", "deploy-model.json.j2", "DeployModel", c)
+        for c in per_model
+    ]
+    out.append(make("gcloud", "gcloud.sh.j2", "", ctx))
+    return out
+
+
+def build(plan: Plan, project: str | None = None) -> Built:
+    """Vertex AI resources for every serving allocation on Vertex AI in the plan."""
+    deploy = settings(plan)
+    project = project or deploy.gcp_project or PROJECT_PLACEHOLDER
+    resources = []
+    for group in endpoint_groups(plan, "vertex"):
+        resources += group_resources(group, group_context(plan, group, deploy, project))
+    notes, covered = coverage(plan, TARGET, frozenset({"vertex"}), frozenset({"serving"}))
+    return Built(tuple(resources), notes, covered)

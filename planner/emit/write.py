@@ -1,0 +1,106 @@
+"""Writing rendered files to a folder: never clobber an edited file, and keep an index.
+
+A file whose content would change is an error unless forced; identical files are left alone.
+`index.json` lists every file with its sha256, so a reviewer or CI can check what was emitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from planner.emit.resource import Rendered
+from planner.errors import InputError
+
+INDEX = "index.json"
+SHOWN = 10
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Written:
+    """What writing did: files created, rewritten, left as they were, and stale ones."""
+
+    created: tuple[str, ...]
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    stale: tuple[str, ...]
+
+
+def _status(path: Path, text: str) -> str:
+    if not path.exists():
+        return "created"
+    return "unchanged" if path.read_text() == text else "changed"
+
+
+def _old_index(out_dir: Path) -> dict:
+    try:
+        return json.loads((out_dir / INDEX).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def index_document(
+    plan_id: str, targets: tuple[str, ...], files: list[Rendered], notes: list[str], old: dict
+) -> dict:
+    """The index: this run's files, plus other targets' entries when the plan is the same."""
+    entries = {f.path: {"path": f.path, "sha256": sha256(f.text)} for f in files}
+    kept_notes = list(notes)
+    if old.get("plan_id") == plan_id:
+        for entry in old.get("files", []):
+            if entry.get("path", "").split("/")[0] not in targets:
+                entries.setdefault(entry["path"], entry)
+        kept_notes += [n for n in old.get("notes", []) if n.split(":")[0] not in targets]
+    return {
+        "plan_id": plan_id,
+        "files": [entries[p] for p in sorted(entries)],
+        "notes": sorted(set(kept_notes)),
+    }
+
+
+def write_files(
+    files: list[Rendered],
+    out_dir: Path,
+    *,
+    plan_id: str,
+    targets: tuple[str, ...],
+    notes: list[str],
+    force: bool = False,
+) -> Written:
+    """Write `files` under `out_dir`; raise InputError (nothing written) on edits without force."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir} is not a folder")
+    status = {f.path: _status(out_dir / f.path, f.text) for f in files}
+    changed = sorted(p for p, s in status.items() if s == "changed")
+    if changed and not force:
+        shown = ", ".join(changed[:SHOWN]) + (" ..." if len(changed) > SHOWN else "")
+        raise InputError(
+            f"{len(changed)} file(s) in {out_dir} differ from what this plan emits: {shown}; "
+            "pass --force to overwrite them"
+        )
+    old = _old_index(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        if status[f.path] != "unchanged":
+            target = out_dir / f.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f.text)
+    index = index_document(plan_id, targets, files, notes, old)
+    (out_dir / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    current = {f.path for f in files}
+    stale = sorted(
+        e["path"]
+        for e in old.get("files", [])
+        if e.get("path", "").split("/")[0] in targets and e["path"] not in current
+    )
+    return Written(
+        created=tuple(sorted(p for p, s in status.items() if s == "created")),
+        changed=tuple(changed),
+        unchanged=tuple(sorted(p for p, s in status.items() if s == "unchanged")),
+        stale=tuple(stale),
+    )

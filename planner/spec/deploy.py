@@ -1,0 +1,142 @@
+"""The spec's `deploy:` section: what emitters and launchers need beyond the plan itself.
+
+Every field has a default, so a spec without `deploy:` still emits and dry-runs; launching on
+SageMaker needs `execution_role_arn` and on Vertex AI `gcp_project` (or the launch options).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from planner.spec.base import Strict
+
+LABEL_KEY = r"^[a-z][a-z0-9_-]{0,62}$"
+LABEL_VALUE = r"^[a-z0-9_-]{0,63}$"
+DNS_LABEL = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+DNS_LABEL_OR_EMPTY = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$"
+
+LabelKey = Annotated[str, Field(pattern=LABEL_KEY)]
+LabelValue = Annotated[str, Field(pattern=LABEL_VALUE)]
+
+
+class Deploy(Strict):
+    """How a plan is deployed: container images, weights, names, probes and autoscaling."""
+
+    image: str = Field(
+        "vllm/vllm-openai:v0.8.5",
+        min_length=1,
+        description="vLLM OpenAI-compatible server image for Kubernetes, Ray and Vertex AI. "
+        "Pin a digest (image@sha256:...) in production.",
+    )
+    accelerator_images: dict[str, str] = Field(
+        default_factory=dict,
+        description="Image per accelerator name where vLLM needs a device build "
+        "(e.g. Inferentia2, Trainium, TPU-v5e); others use `image`.",
+    )
+    sagemaker_image: str = Field(
+        "763104351884.dkr.ecr.{region}.amazonaws.com/djl-inference:0.33.0-lmi15.0.0-cu128",
+        min_length=1,
+        description="SageMaker serving image (SageMaker pulls only from ECR): by default AWS's "
+        "Large Model Inference container, configured for its vLLM backend. {region} is filled in.",
+    )
+    vertex_image: str = Field(
+        "",
+        description="Vertex AI serving image (Artifact Registry); empty: use `image`.",
+    )
+    weights: str = Field(
+        "hf://{hf_id}",
+        min_length=1,
+        description="Where the weights are: hf://ORG/NAME (Hugging Face), s3://bucket/prefix or "
+        "gs://bucket/prefix. {hf_id}, {model} and {workload} are filled in.",
+    )
+    hf_token_secret: str = Field(
+        "",
+        pattern=DNS_LABEL_OR_EMPTY,
+        description="Kubernetes Secret holding HF_TOKEN for gated models; empty: none.",
+    )
+    namespace: str = Field("llm-serving", pattern=DNS_LABEL, description="Kubernetes namespace.")
+    service_account: str = Field(
+        "",
+        pattern=DNS_LABEL_OR_EMPTY,
+        description="Kubernetes ServiceAccount to run as; empty: one per deployment, emitted "
+        "with no API token mounted.",
+    )
+    karpenter_node_class: str = Field(
+        "default", pattern=DNS_LABEL, description="EC2NodeClass the emitted NodePools use (EKS)."
+    )
+    execution_role_arn: str = Field(
+        "",
+        pattern=r"^$|^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
+        description="IAM role SageMaker assumes to pull the image and weights (needed to launch).",
+    )
+    gcp_project: str = Field("", description="Google Cloud project for Vertex AI.")
+    vertex_service_account: str = Field(
+        "", description="Service account the Vertex AI deployed models run as; empty: default."
+    )
+    port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
+    health_path: str = Field(
+        "/health", pattern=r"^/[\w./-]*$", description="HTTP path of the health check."
+    )
+    predict_path: str = Field(
+        "/v1/chat/completions",
+        pattern=r"^/[\w./-]*$",
+        description="HTTP path Vertex AI forwards predictions to (use rawPredict).",
+    )
+    startup_timeout_s: int = Field(
+        1200,
+        ge=60,
+        le=3600,
+        description="Seconds a replica may take to load weights and pass its health check.",
+    )
+    download_timeout_s: int = Field(
+        1800, ge=60, le=3600, description="Seconds SageMaker allows to download the weights."
+    )
+    target_utilisation: float = Field(
+        0.7,
+        gt=0,
+        le=1,
+        description="Autoscaling target per replica, as a share of the load the plan sized each "
+        "replica for: scale out above it.",
+    )
+    autoscaling_metric: str = Field(
+        "vllm_num_requests_running",
+        pattern=r"^[a-zA-Z_][a-zA-Z0-9_:]*$",
+        description="Per-pod metric the Kubernetes HorizontalPodAutoscaler tracks (served by a "
+        "metrics adapter); its target is the replica's planned concurrency x target_utilisation.",
+    )
+    ray_serve_app: str = Field(
+        "serve_vllm:app",
+        pattern=r"^[\w.]+:[\w.]+$",
+        description="Ray Serve application (module:attribute, in the image) that serves vLLM; "
+        "it gets the model, tensor_parallel_size, max_num_seqs and max_model_len as args.",
+    )
+    extra_args: tuple[str, ...] = Field((), description="More vLLM server arguments.")
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict,
+        description="Extra labels/tags on every resource (keys and values as GCP labels allow).",
+    )
+    data_volume_claim: str = Field(
+        "batch-data",
+        pattern=DNS_LABEL,
+        description="PersistentVolumeClaim mounted at /data in batch and training Jobs.",
+    )
+    batch_input: str = Field(
+        "/data/input/shard-$(JOB_COMPLETION_INDEX).jsonl",
+        min_length=1,
+        description="Batch Job input (OpenAI batch JSONL), one shard per pod.",
+    )
+    batch_output: str = Field(
+        "/data/output/shard-$(JOB_COMPLETION_INDEX).jsonl",
+        min_length=1,
+        description="Batch Job output, one shard per pod.",
+    )
+    training_image: str = Field(
+        "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
+        min_length=1,
+        description="Image of training Jobs.",
+    )
+    training_command: tuple[str, ...] = Field(
+        (), description="Command of training Jobs; empty: the image's own."
+    )

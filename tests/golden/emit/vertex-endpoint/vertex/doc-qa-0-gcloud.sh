@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A Vertex AI endpoint for one workload of a plan, written by `planner emit`: the same calls
+# as the JSON request bodies beside this file. Set PROJECT in the environment to override it.
+set -euo pipefail
+WORKLOAD=doc-qa
+PLAN_ID=3665837112df
+DEFAULT_PROJECT=acme-llm-prod
+PROJECT="${PROJECT:-$DEFAULT_PROJECT}"
+REGION=us-central1
+echo "Deploying workload $WORKLOAD (plan $PLAN_ID) to Vertex AI in $PROJECT/$REGION" >&2
+
+gcloud ai models upload --project="$PROJECT" --region="$REGION" \
+  --model-id=doc-qa-3665837112df-v0 \
+  --display-name=doc-qa-3665837112df-v0 \
+  --container-image-uri=vllm/vllm-openai:v0.8.5 \
+  --container-command=python3,-m,vllm.entrypoints.openai.api_server \
+  --container-args='^|^--model|Qwen/Qwen2.5-7B-Instruct|--served-model-name|doc-qa|--port|8000|--tensor-parallel-size|1|--max-num-seqs|168|--max-model-len|2250|--dtype|bfloat16' \
+  --container-ports=8000 \
+  --container-health-route=/health \
+  --container-predict-route=/v1/chat/completions
+
+gcloud ai models upload --project="$PROJECT" --region="$REGION" \
+  --model-id=doc-qa-3665837112df-v1 \
+  --display-name=doc-qa-3665837112df-v1 \
+  --container-image-uri=vllm/vllm-openai:v0.8.5 \
+  --container-command=python3,-m,vllm.entrypoints.openai.api_server \
+  --container-args='^|^--model|Qwen/Qwen2.5-7B-Instruct|--served-model-name|doc-qa|--port|8000|--tensor-parallel-size|2|--max-num-seqs|256|--max-model-len|2250|--dtype|bfloat16' \
+  --container-ports=8000 \
+  --container-health-route=/health \
+  --container-predict-route=/v1/chat/completions
+
+gcloud ai endpoints create --project="$PROJECT" --region="$REGION" \
+  --endpoint-id=doc-qa \
+  --display-name=doc-qa \
+  --labels=managed-by=llm-placement-planner,planner-plan-id=3665837112df,planner-workload=doc-qa,team=search
+
+gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
+  --model=doc-qa-3665837112df-v0 \
+  --display-name=doc-qa-v0-a2-highgpu-1g \
+  --deployed-model-id=746449448 \
+  --machine-type=a2-highgpu-1g \
+  --accelerator=type=nvidia-tesla-a100,count=1 \
+  --min-replica-count=1 \
+  --max-replica-count=4 \
+  --autoscaling-metric-specs=gpu-duty-cycle=70 \
+  --traffic-split=0=100
+
+gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
+  --model=doc-qa-3665837112df-v1 \
+  --display-name=doc-qa-v1-a2-highgpu-2g \
+  --deployed-model-id=983285083 \
+  --machine-type=a2-highgpu-2g \
+  --accelerator=type=nvidia-tesla-a100,count=2 \
+  --min-replica-count=1 \
+  --max-replica-count=4 \
+  --autoscaling-metric-specs=gpu-duty-cycle=70 \
+  --traffic-split=0=79,746449448=21
+
