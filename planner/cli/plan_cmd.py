@@ -56,6 +56,18 @@ def _render(plan, fmt: PlanFormat) -> str:
     return _markdown(plan)
 
 
+def _progress(message: str):
+    """A spinner with elapsed time on stderr while the solver runs (terminals only)."""
+    import contextlib
+
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return contextlib.nullcontext()
+    return console.status(f"{message}...", spinner="dots")
+
+
 def _serving_row(a) -> dict:
     return {
         "workload": a.workload,
@@ -139,12 +151,13 @@ def plan(
         spec = merge_quotas(spec, load_quotas(quota_file))
     loaded = load_catalog(catalog or None)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    result = solve(
-        spec,
-        loaded,
-        profiles=measured,
-        options=SolveOptions(time_limit_s=time_limit, relative_gap=gap),
-    )
+    with _progress(f"Planning {len(spec.workloads)} workload(s) on {len(loaded)} offerings"):
+        result = solve(
+            spec,
+            loaded,
+            profiles=measured,
+            options=SolveOptions(time_limit_s=time_limit, relative_gap=gap),
+        )
     if output is not None:
         output.write_text(_render(result, PlanFormat.json))
     if fmt is PlanFormat.table:
