@@ -187,13 +187,14 @@ def frontier(
         raise InputError(f"{output} exists; pass --force to overwrite it")
     spec = load_spec(spec_file)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    result = pareto(
-        spec,
-        load_catalog(catalog or None),
-        points=points,
-        profiles=measured,
-        options=SolveOptions(time_limit_s=time_limit),
-    )
+    with _progress(f"Solving {points} completion-time limits"):
+        result = pareto(
+            spec,
+            load_catalog(catalog or None),
+            points=points,
+            profiles=measured,
+            options=SolveOptions(time_limit_s=time_limit),
+        )
     if output is not None:
         output.write_text(_render(result, PlanFormat.json))
     if fmt is not PlanFormat.table:
