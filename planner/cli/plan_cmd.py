@@ -72,7 +72,9 @@ def _serving_row(a) -> dict:
     return {
         "workload": a.workload,
         "where": f"{a.provider} {a.region}",
-        "instance": a.instance_type + (" spot" if a.pricing == "spot" else ""),
+        "instance": a.instance_type
+        + (" spot" if a.pricing == "spot" else "")
+        + (" shared" if a.shared_group else ""),
         "gpus": f"{a.accelerators_per_instance}x {a.accelerator}",
         "n": a.count,
         "TP": a.tp,

@@ -40,6 +40,14 @@ class Allocation(Frozen):
     tpot_ms: float | None = Field(None, description="Predicted TPOT (worst bucket).")
     max_batch: int | None = Field(None, description="Serving: concurrent sequences per replica.")
     max_context: int | None = Field(None, description="Serving: longest request (in + out tokens).")
+    shared_group: str | None = Field(
+        None, description="Shared: the instance group these replicas are packed into."
+    )
+    shared_instances: int | None = Field(
+        None,
+        description="Shared: instances in the group (count is then this workload's replicas, "
+        "each of tp accelerators, and cost_per_hour its share of the group's cost).",
+    )
     hours: float | None = Field(None, description="Batch/training: hours the instances run.")
     job_cost: float | None = Field(None, description="Batch/training: dollars for the job.")
 
@@ -91,6 +99,23 @@ class Baseline(Frozen):
     breaks: list[str] = Field(default_factory=list, description="Spec rules it ignores.")
 
 
+class SharedGroup(Frozen):
+    """VM instances whose GPUs hold replicas of several shared workloads."""
+
+    name: str
+    provider: str
+    region: str
+    service: str
+    instance_type: str
+    accelerator: str
+    pricing: Literal["on_demand", "spot"]
+    instances: int
+    accelerators_per_instance: int
+    accelerators_used: int
+    cost_per_hour: float
+    workloads: list[str]
+
+
 class FrontierPoint(Frozen):
     """One cost-optimal plan for a completion-time limit on the batch and training jobs."""
 
@@ -119,6 +144,9 @@ class Plan(Frozen):
     allocations: list[Allocation]
     workloads: list[WorkloadResult]
     baselines: list[Baseline] = []
+    shared_groups: list[SharedGroup] = Field(
+        default_factory=list, description="Instances shared by several workloads' replicas."
+    )
     makespan_hours: float | None = Field(
         None, description="When the last batch/training job finishes, hours from the start."
     )

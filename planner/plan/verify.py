@@ -23,7 +23,7 @@ from planner.perf import (
     scale_gpu_hours,
     training_hours,
 )
-from planner.plan.model import Allocation, Plan
+from planner.plan.model import Allocation, Plan, SharedGroup
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
 
 _TOL = 1e-6
@@ -140,8 +140,8 @@ def _serving_problems(
             ]
             if not _routable(left, demand):
                 out.append(f"losing {region[0]} {region[1]} leaves too little capacity")
-    total = sum(a.count * a.accelerators_per_instance for a in mine)
-    spot = sum(a.count * a.accelerators_per_instance for a in mine if a.pricing == "spot")
+    total = sum(_gpus(a) for a in mine)
+    spot = sum(_gpus(a) for a in mine if a.pricing == "spot")
     if total and spot / total > w.placement.max_spot_share + _TOL:
         out.append(
             f"{spot / total:.0%} of accelerators on spot, above {w.placement.max_spot_share:.0%}"
@@ -209,6 +209,51 @@ def _training_problems(spec: Spec, w: TrainingWorkload, mine: list[Allocation], 
     return out
 
 
+def _gpus(a: Allocation) -> int:
+    """Accelerators an allocation occupies: whole instances, or its shared replicas' GPUs."""
+    return a.count * (a.tp if a.shared_group else a.accelerators_per_instance)
+
+
+def _held(holder: Allocation | SharedGroup) -> int:
+    """Accelerators bought: a dedicated allocation's instances, or a shared group's."""
+    if isinstance(holder, SharedGroup):
+        return holder.instances * holder.accelerators_per_instance
+    return holder.count * holder.accelerators_per_instance
+
+
+def _shared_group_problems(plan: Plan) -> list[Violation]:
+    """Shared groups hold their replicas' GPUs, and their cost is what the members are charged."""
+    found = []
+    groups = {g.name: g for g in plan.shared_groups}
+    members: dict[str, list[Allocation]] = defaultdict(list)
+    for a in plan.allocations:
+        if a.shared_group:
+            members[a.shared_group].append(a)
+            if a.service not in ("ec2", "gce", "azure-vm"):
+                found.append(Violation(a.workload, f"shares {a.service} instances (VMs only)"))
+    for name, allocs in sorted(members.items()):
+        group = groups.get(name)
+        if group is None:
+            found.append(Violation("fleet", f"shared group {name} is not listed in the plan"))
+            continue
+        gpus = sum(a.count * a.tp for a in allocs)
+        if gpus > group.instances * group.accelerators_per_instance:
+            found.append(
+                Violation(
+                    "fleet",
+                    f"{name}: {gpus} GPUs of replicas on {group.instances} x "
+                    f"{group.accelerators_per_instance}-GPU instances",
+                )
+            )
+        charged = sum(a.cost_per_hour for a in allocs)
+        cost = group.instances * allocs[0].price_per_hour
+        if not math.isclose(charged, cost, rel_tol=1e-6, abs_tol=1e-6):
+            found.append(
+                Violation("fleet", f"{name}: members pay {charged:.4f}/h, not {cost:.4f}/h")
+            )
+    return found
+
+
 def verify(
     plan: Plan,
     spec: Spec,
@@ -250,7 +295,7 @@ def verify(
                     f"{o.accelerator}, not as the plan says",
                 )
             )
-        if not math.isclose(
+        if not a.shared_group and not math.isclose(
             a.cost_per_hour, a.count * a.price_per_hour, rel_tol=1e-6, abs_tol=1e-6
         ):
             found.append(
@@ -266,13 +311,15 @@ def verify(
         else:
             problems = _training_problems(spec, w, mine, settings)
         found += [Violation(w.name, m) for m in problems]
+    found += _shared_group_problems(plan)
+    holders = [a for a in plan.allocations if not a.shared_group] + list(plan.shared_groups)
     for q in spec.constraints.quotas:
         name = _canonical(q.accelerator)
         used = sum(
-            a.count * a.accelerators_per_instance
-            for a in plan.allocations
-            if (a.provider, a.region, a.accelerator) == (q.provider, q.region, name)
-            and (q.pricing is None or a.pricing == q.pricing)
+            _held(h)
+            for h in holders
+            if (h.provider, h.region, h.accelerator) == (q.provider, q.region, name)
+            and (q.pricing is None or h.pricing == q.pricing)
         )
         if used > q.max_accelerators:
             found.append(

@@ -65,10 +65,19 @@ class Candidate:
     hours: float = 0.0
     """Training: wall-clock hours of the job."""
     notes: tuple[str, ...] = field(default=(), compare=False)
+    shared: bool = False
+    """Serving: a replica slot of `tp` GPUs on VM instances shared with other workloads; the
+    instances are bought for the group (see shared_group), not by this candidate."""
 
     @property
     def accelerators(self) -> int:
-        return self.offering.accelerator_count
+        """Accelerators one unit takes: an instance, or a shared replica's TP GPUs."""
+        return self.tp if self.shared else self.offering.accelerator_count
+
+    @property
+    def shared_group(self) -> tuple[tuple[str, ...], str]:
+        """Shared instances are pooled per offering and pricing."""
+        return (self.offering.key, self.pricing)
 
     @property
     def pool(self) -> tuple[str, str, str, str]:
@@ -277,7 +286,28 @@ def serving_candidates(
                     utilisation_caps=utils,
                 )
             )
+            if workload.sharing == "shared" and _shareable(offering, tp):
+                found.append(
+                    Candidate(
+                        workload=workload.name,
+                        offering=offering,
+                        pricing=pricing,
+                        tp=tp,
+                        replicas_per_instance=1,
+                        price=offering.price(pricing),  # type: ignore[arg-type]
+                        bucket_rps=tuple(c.max_rps * u for c, u in zip(caps, utils, strict=True)),
+                        capacities=caps,
+                        utilisation_caps=utils,
+                        shared=True,
+                    )
+                )
     return prune_dominated(found, rules)
+
+
+def _shareable(offering: Offering, tp: int) -> bool:
+    """Replicas of `tp` GPUs can share this offering's instances with other workloads' replicas:
+    a VM (Kubernetes packs the pods) with room for more than one replica."""
+    return offering.service_kind == "vm" and tp < offering.accelerator_count
 
 
 def batch_candidates(
@@ -382,6 +412,8 @@ class Dominance:
         return (c.region, c.pricing) if self.spread else (c.pricing,)
 
     def dominates(self, a: Candidate, b: Candidate) -> bool:
+        if a.shared or b.shared:
+            return False  # shared slots are priced by their group, not one by one
         if a.price > b.price:
             return False
         if a.pool != b.pool:

@@ -47,6 +47,10 @@ class Built:
     """Integer and binary variables are continuous (the LP relaxation)."""
     n_bounds: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
     """Tighter bounds on instance counts, by (workload, candidate index)."""
+    shared_use: dict[tuple, list[tuple[Candidate, mathopt.Variable]]] = field(default_factory=dict)
+    """Replica slots on shared instances, by shared group (offering, pricing)."""
+    m: dict[tuple, mathopt.Variable] = field(default_factory=dict)
+    """Instances bought for each shared group."""
 
     def integer(self, lb: float, ub: float, name: str, key: tuple[str, int] | None = None):
         """An instance-count variable: integer, or continuous in the relaxation."""
@@ -120,6 +124,7 @@ def build(
         else:
             _training(built, w, cands, cost_terms, hourly_terms, pool_use)
 
+    _shared_groups(built, cost_terms, hourly_terms, pool_use)
     for i, quota in enumerate(spec.constraints.quotas):
         from planner.facts import find_accelerator
 
@@ -148,6 +153,9 @@ def _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use
     for i, c in enumerate(cands):
         n = built.integer(0, instance_bound(w, demand, c), f"n[{w.name},{i}]", (w.name, i))
         built.n[(w.name, i)] = n
+        if c.shared:
+            built.shared_use.setdefault(c.shared_group, []).append((c, n))
+            continue
         cost_terms.append(c.price * n)
         hourly_terms.append(c.price * n)
         pool_use[c.pool].append(c.accelerators * n)
@@ -209,6 +217,26 @@ def _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use
                 m.add_linear_constraint(_sum(shares) == 1)
             for i, terms in scenario_load.items():
                 m.add_linear_constraint(_sum(terms) <= built.n[(w.name, i)])
+
+
+def _shared_groups(built: Built, cost_terms, hourly_terms, pool_use) -> None:
+    """Instances bought for each shared group hold its replicas' GPUs.
+
+    TP degrees are powers of two dividing the instance's GPU count, so replicas whose GPUs add
+    up to at most m instances' worth always pack onto m instances: the total is exact.
+    """
+    m_model = built.model
+    for group in sorted(built.shared_use):
+        slots = built.shared_use[group]
+        c0 = slots[0][0]
+        size = c0.offering.accelerator_count
+        bound = sum(c.tp * ub for c, ub in ((c, v.upper_bound) for c, v in slots))
+        m = built.integer(0, math.ceil(bound / size), f"m[{'/'.join(group[0])},{group[1]}]")
+        built.m[group] = m
+        m_model.add_linear_constraint(_sum(c.tp * n for c, n in slots) <= size * m)
+        cost_terms.append(c0.price * m)
+        hourly_terms.append(c0.price * m)
+        pool_use[c0.pool].append(size * m)
 
 
 def _batch(built, w: BatchWorkload, cands, cost_terms, hourly_terms, pool_use) -> None:

@@ -17,6 +17,7 @@ from planner.plan.model import (
     Alternative,
     Baseline,
     Plan,
+    SharedGroup,
     WorkloadResult,
 )
 from planner.solve.candidates import (
@@ -85,16 +86,66 @@ def _serving_allocations(problem, built, outcome, w: ServingWorkload) -> list[Al
         batches = [c.capacities[b].max_batch for b in used] or [
             cap.max_batch for cap in c.capacities
         ]
+        shared = _shared_share(built, outcome, c, n) if c.shared else {}
         out.append(_allocation(w, c, n, routed_rps=max(0.0, sum(routed)), utilisation=utilisation,
                                max_batch=min(batches), max_context=max(
                                    i + o for i, o in ((b.input_tokens, b.output_tokens)
                                                       for b in w.traffic.request_buckets())),
-                               ttft_ms=ttft, tpot_ms=tpot))  # fmt: skip
+                               ttft_ms=ttft, tpot_ms=tpot, **shared))  # fmt: skip
+    return out
+
+
+def group_id(group: tuple) -> str:
+    """A shared group's name: provider/region/zone/service/instance type/pricing."""
+    (provider, region, zone, service, instance_type), pricing = group
+    return "/".join(p for p in (provider, region, zone, service, instance_type, pricing) if p)
+
+
+def _shared_share(built: Built, outcome: Outcome, c: Candidate, n: int) -> dict:
+    """A shared allocation's group, the group's instances, and its share of their cost."""
+    slots = built.shared_use[c.shared_group]
+    used = sum(s.tp * round(_value(outcome, var)) for s, var in slots)
+    instances = round(_value(outcome, built.m[c.shared_group]))
+    share = c.tp * n / used if used else 0.0
+    return {
+        "shared_group": group_id(c.shared_group),
+        "shared_instances": instances,
+        "cost_per_hour": share * instances * c.price,
+    }
+
+
+def _shared_groups(allocations: list[Allocation]) -> list[SharedGroup]:
+    """The shared instance groups of a plan, from its shared allocations."""
+    groups: dict[str, list[Allocation]] = defaultdict(list)
+    for a in allocations:
+        if a.shared_group:
+            groups[a.shared_group].append(a)
+    out = []
+    for name in sorted(groups):
+        members = groups[name]
+        first = members[0]
+        out.append(
+            SharedGroup(
+                name=name,
+                provider=first.provider,
+                region=first.region,
+                service=first.service,
+                instance_type=first.instance_type,
+                accelerator=first.accelerator,
+                pricing=first.pricing,
+                instances=first.shared_instances or 0,
+                accelerators_per_instance=first.accelerators_per_instance,
+                accelerators_used=sum(a.tp * a.count for a in members),
+                cost_per_hour=round((first.shared_instances or 0) * first.price_per_hour, 6),
+                workloads=sorted({a.workload for a in members}),
+            )
+        )
     return out
 
 
 def _allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
     o = c.offering
+    extra.setdefault("cost_per_hour", n * c.price)
     return Allocation(
         workload=w.name,
         kind=w.kind,
@@ -110,7 +161,6 @@ def _allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
         tp=c.tp,
         replicas_per_instance=c.replicas_per_instance,
         price_per_hour=c.price,
-        cost_per_hour=round(n * c.price, 6),
         **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in extra.items()},
     )
 
@@ -134,6 +184,8 @@ def _job_allocations(problem, built, outcome, w: Workload) -> list[Allocation]:
 
 def single_choice_cost(w: Workload, c: Candidate, demand: tuple[float, ...]) -> float | None:
     """Cost of running `w` entirely on one candidate (hourly for serving, per job otherwise)."""
+    if c.shared:
+        return None
     if isinstance(w, ServingWorkload):
         if any(r <= 0 for r in c.bucket_rps):
             return None
@@ -180,15 +232,23 @@ def _alternatives(problem: Problem, w: Workload, chosen: set[str]) -> list[Alter
 def _pool_usage(spec: Spec, allocations: list[Allocation]) -> dict[int, int]:
     from planner.facts import find_accelerator
 
+    holders = [
+        (a.provider, a.region, a.accelerator, a.pricing, a.count * a.accelerators_per_instance)
+        for a in allocations
+        if not a.shared_group
+    ] + [
+        (g.provider, g.region, g.accelerator, g.pricing, g.instances * g.accelerators_per_instance)
+        for g in _shared_groups(allocations)
+    ]
     usage = {}
     for i, q in enumerate(spec.constraints.quotas):
         acc = find_accelerator(q.accelerator)
         name = acc.name if acc else q.accelerator
         usage[i] = sum(
-            a.count * a.accelerators_per_instance
-            for a in allocations
-            if (a.provider, a.region, a.accelerator) == (q.provider, q.region, name)
-            and (q.pricing is None or a.pricing == q.pricing)
+            held
+            for provider, region, accelerator, pricing, held in holders
+            if (provider, region, accelerator) == (q.provider, q.region, name)
+            and (q.pricing is None or pricing == q.pricing)
         )
     return usage
 
@@ -241,6 +301,31 @@ def _baseline_cheapest_single(problem: Problem, plan_value: float) -> Baseline:
         objective_value=round(value, 4),
         savings=round(value - plan_value, 4),
         over_quota=_over_quota(spec, allocations),
+    )
+
+
+def _baseline_dedicated(spec, catalog, allocations, plan_value, profiles, settings, options):
+    """(c) The same fleet with every workload on instances of its own: what sharing saved."""
+    if not any(a.shared_group for a in allocations):
+        return None
+    workloads = tuple(
+        w.model_copy(update={"sharing": "dedicated"}) if isinstance(w, ServingWorkload) else w
+        for w in spec.workloads
+    )
+    try:
+        alone = solve(
+            spec.model_copy(update={"workloads": workloads}), catalog, profiles=profiles,
+            settings=settings, options=options, baselines=False, diagnose=False,
+        )  # fmt: skip
+    except PlannerError:
+        return None
+    return Baseline(
+        name="dedicated-instances",
+        description="every workload on instances of its own (no sharing of multi-GPU instances)",
+        cost_per_hour=alone.cost_per_hour,
+        job_cost=alone.job_cost,
+        objective_value=alone.objective_value,
+        savings=round(alone.objective_value - plan_value, 4),
     )
 
 
@@ -488,21 +573,24 @@ def _value_of(allocations: list[Allocation]) -> float:
 def _solve_decomposed(problem: Problem, options: SolveOptions):
     """Solve each workload alone (with the quotas it touches); sum the bounds.
 
-    The sum of the per-workload bounds bounds the whole fleet from below. When the combined
+    Workloads that may share instances are solved together, as one block. The sum of the
+    blocks' bounds bounds the whole fleet from below. When the combined
     per-workload plans also respect the shared quotas and the budget they are optimal for the
     fleet, and the monolithic MIP is skipped (returns allocations None otherwise).
     """
     spec = problem.spec
     bound, seconds, status = 0.0, 0.0, "optimal"
     allocations: list[Allocation] = []
-    for w in spec.workloads:
+    shared = tuple(w for w in spec.workloads if getattr(w, "sharing", "") == "shared")
+    blocks = [(w,) for w in spec.workloads if w not in shared] + ([shared] if shared else [])
+    for block in blocks:
         sub_spec = spec.model_copy(
             update={
-                "workloads": (w,),
+                "workloads": block,
                 "constraints": spec.constraints.model_copy(update={"budget_per_hour": None}),
             }
         )
-        sub = Problem(sub_spec, {w.name: problem.candidates[w.name]})
+        sub = Problem(sub_spec, {w.name: problem.candidates[w.name] for w in block})
         built = build(sub)
         outcome = run(built, options)
         seconds += outcome.seconds
@@ -594,6 +682,9 @@ def solve(
     found = [
         _baseline_cheapest_single(problem, value),
         _baseline_single_type(problem, options, hourly) if baselines else None,
+        _baseline_dedicated(spec, catalog, allocations, value, profiles, settings, options)
+        if baselines
+        else None,
     ]
     deploy = getattr(spec, "deploy", None)
     return Plan(
@@ -613,5 +704,6 @@ def solve(
         allocations=allocations,
         workloads=[_workload_result(problem, w, allocations, peak) for w in spec.workloads],
         baselines=[b for b in found if b is not None] if baselines else [],
+        shared_groups=_shared_groups(allocations),
         makespan_hours=_makespan(allocations),
     )

@@ -147,6 +147,11 @@ class ServingWorkload(WorkloadBase):
     slo: ServingSLO = ServingSLO()
     min_replicas: int = Field(1, ge=0, description="Fewest replicas to run.")
     max_replicas: int | None = Field(None, ge=1, description="Most replicas to run.")
+    sharing: Literal["dedicated", "shared"] = Field(
+        "dedicated",
+        description="shared: replicas may be packed onto multi-GPU VM instances together with "
+        "other shared workloads (each replica takes whole GPUs); dedicated: instances of its own.",
+    )
 
     @model_validator(mode="after")
     def _replica_bounds(self) -> ServingWorkload:
