@@ -13,6 +13,8 @@ SERVICE_KIND = {
     "azure-vm": "vm",
     "sagemaker": "sagemaker",
     "vertex": "vertex",
+    "onprem": "vm",
+    "edge": "edge",
 }
 """The spec's service name for each catalog service (Kubernetes runs on the vm services)."""
 
@@ -37,11 +39,14 @@ class Offering:
     zone: str = ""
     source: str = ""
     as_of: str = ""
+    owned: str = ""
+    """The capacity pool (spec `capacity:`) this offering comes from; empty for the catalog's."""
 
     @property
-    def key(self) -> tuple[str, str, str, str, str]:
-        """Identity of the offering: provider, region, zone, service, instance type."""
-        return (self.provider, self.region, self.zone, self.service, self.instance_type)
+    def key(self) -> tuple[str, ...]:
+        """Identity of the offering: provider, region, zone, service, instance type (and pool)."""
+        base = (self.provider, self.region, self.zone, self.service, self.instance_type)
+        return (*base, self.owned) if self.owned else base
 
     @property
     def service_kind(self) -> str:

@@ -40,6 +40,9 @@ class Allocation(Frozen):
     tpot_ms: float | None = Field(None, description="Predicted TPOT (worst bucket).")
     max_batch: int | None = Field(None, description="Serving: concurrent sequences per replica.")
     max_context: int | None = Field(None, description="Serving: longest request (in + out tokens).")
+    capacity_pool: str | None = Field(
+        None, description="Owned capacity (the spec's capacity: pool) this runs on, if any."
+    )
     shared_group: str | None = Field(
         None, description="Shared: the instance group these replicas are packed into."
     )
@@ -82,6 +85,7 @@ class WorkloadResult(Frozen):
     slo_note: str = ""
     binding: list[str] = Field(default_factory=list, description="Constraints that bind.")
     alternatives: list[Alternative] = []
+    notes: list[str] = Field(default_factory=list, description="Why capacity went unused, etc.")
 
 
 class Baseline(Frozen):
@@ -97,6 +101,25 @@ class Baseline(Frozen):
     )
     over_quota: list[str] = []
     breaks: list[str] = Field(default_factory=list, description="Spec rules it ignores.")
+
+
+class CapacityUse(Frozen):
+    """How the plan uses one pool of owned or committed capacity."""
+
+    name: str
+    kind: Literal["reservation", "commitment", "cluster", "edge"]
+    accelerator: str
+    accelerators: int
+    used: int
+    idle: int
+    utilisation: float
+    committed_per_hour: float = Field(description="Paid whether used or not.")
+    idle_commitment_per_hour: float = Field(description="The share paid for idle capacity.")
+    commitment_remaining: float | None = Field(
+        None, description="Dollars still to pay until the term ends."
+    )
+    term_end: str | None = None
+    note: str = ""
 
 
 class SharedGroup(Frozen):
@@ -144,6 +167,12 @@ class Plan(Frozen):
     allocations: list[Allocation]
     workloads: list[WorkloadResult]
     baselines: list[Baseline] = []
+    capacity: list[CapacityUse] = Field(
+        default_factory=list, description="Owned and committed capacity, used and idle."
+    )
+    committed_per_hour: float = Field(
+        0.0, description="Commitments paid whatever the plan (not in cost_per_hour: sunk)."
+    )
     shared_groups: list[SharedGroup] = Field(
         default_factory=list, description="Instances shared by several workloads' replicas."
     )

@@ -48,14 +48,18 @@ def _canonical(name: str) -> str:
 def _placement_problems(spec: Spec, a: Allocation) -> list[str]:
     w = next(w for w in spec.workloads if w.name == a.workload)
     p, out = w.placement, []
-    if p.providers and a.provider not in p.providers:
+    if p.providers and a.provider in ("aws", "gcp", "azure") and a.provider not in p.providers:
         out.append(f"provider {a.provider} is not among {list(p.providers)}")
+    if a.service == "edge" and not getattr(w, "edge_share_max", 0.0):
+        out.append("runs on edge devices but edge_share_max is 0")
     if p.regions and a.region not in p.regions:
         out.append(f"region {a.region} breaks residency {list(p.regions)}")
     if p.accelerators and a.accelerator not in {_canonical(x) for x in p.accelerators}:
         out.append(f"accelerator {a.accelerator} is not among {list(p.accelerators)}")
-    if p.services:
-        kind = {"ec2": "vm", "gce": "vm", "azure-vm": "vm"}.get(a.service, a.service)
+    if p.services and a.service != "edge":
+        kind = {"ec2": "vm", "gce": "vm", "azure-vm": "vm", "onprem": "vm"}.get(
+            a.service, a.service
+        )
         allowed = {"vm" if s == "kubernetes" else s for s in p.services}
         if kind not in allowed:
             out.append(f"service {a.service} is not among {list(p.services)}")
@@ -89,20 +93,30 @@ def _routable(loads: list[tuple[int, list[float]]], demand: list[float]) -> bool
 
 
 def _serving_problems(
-    spec: Spec, w: ServingWorkload, mine: list[Allocation], settings, profiles
+    spec: Spec, w: ServingWorkload, mine: list[Allocation], settings, profiles, owned
 ) -> list[str]:
-    from planner.solve.candidates import queueing_cap
+    from planner.solve.candidates import _edge_terms, queueing_cap
 
     model = find_llm(w.model, spec.user_llms())
     buckets = w.traffic.request_buckets()
     demand = [w.traffic.requests_per_second * b.fraction for b in buckets]
     slo = SLO(tpot_ms=w.slo.tpot_ms, ttft_ms=w.slo.ttft_p95_ms)
     out, loads = [], []
+    edge_rps = 0.0
     for a in mine:
-        acc = find_accelerator(a.accelerator)
+        pool = owned.get(a.capacity_pool) if a.capacity_pool else None
+        acc = pool.accelerator if pool else find_accelerator(a.accelerator)
         if acc is None or model is None:
             out.append(f"cannot evaluate {a.instance_type}: unknown model or accelerator")
             continue
+        dtype, target = w.weights_dtype, slo
+        if a.service == "edge" and pool is not None:
+            edge_rps += a.routed_rps or 0.0
+            terms = _edge_terms(w, pool, slo)
+            if terms is None:
+                out.append(f"{a.capacity_pool}: the round trip alone exceeds the TTFT SLO")
+                continue
+            dtype, target = terms
         rps = []
         for b in buckets:
             cap = replica_capacity(
@@ -111,12 +125,12 @@ def _serving_problems(
                 a.tp,
                 b.input_tokens,
                 b.output_tokens,
-                slo,
+                target,
                 settings,
-                weights_dtype=w.weights_dtype,
+                weights_dtype=dtype,
                 profiles=profiles,
             )
-            rps.append(a.replicas_per_instance * cap.max_rps * queueing_cap(cap, slo.ttft_ms))
+            rps.append(a.replicas_per_instance * cap.max_rps * queueing_cap(cap, target.ttft_ms))
         if a.tp * a.replicas_per_instance > a.accelerators_per_instance:
             out.append(
                 f"{a.instance_type}: {a.replicas_per_instance} replicas of TP {a.tp} "
@@ -125,6 +139,8 @@ def _serving_problems(
         loads.append((a.count, rps))
     if not out and not _routable(loads, demand):
         out.append(f"the plan's instances cannot carry {sum(demand):g} requests/s within the SLO")
+    if edge_rps > w.edge_share_max * sum(demand) * (1 + 1e-6) + _TOL:
+        out.append(f"edge devices serve {edge_rps:g} requests/s, above edge_share_max")
     replicas = sum(a.count * a.replicas_per_instance for a in mine)
     if replicas < w.min_replicas:
         out.append(f"{replicas} replicas, below min_replicas {w.min_replicas}")
@@ -264,7 +280,10 @@ def verify(
 ) -> list[Violation]:
     """Every way `plan` breaks `spec` on `catalog`; empty when the plan keeps every promise."""
     found: list[Violation] = []
-    offerings = {o.key: o for o in catalog.offerings}
+    from planner.solve.owned import owned_capacity
+
+    extra, owned, _ = owned_capacity(spec, catalog)
+    offerings = {o.key: o for o in (*catalog.offerings, *extra)}
     names = {w.name for w in spec.workloads}
     by_workload: dict[str, list[Allocation]] = defaultdict(list)
     for a in plan.allocations:
@@ -272,7 +291,8 @@ def verify(
             found.append(Violation(a.workload, "is not a workload of the spec"))
             continue
         by_workload[a.workload].append(a)
-        o = offerings.get((a.provider, a.region, a.zone, a.service, a.instance_type))
+        key = (a.provider, a.region, a.zone, a.service, a.instance_type)
+        o = offerings.get((*key, a.capacity_pool) if a.capacity_pool else key)
         if o is None:
             found.append(
                 Violation(a.workload, f"{a.instance_type} in {a.region} is not in the catalog")
@@ -305,14 +325,21 @@ def verify(
     for w in spec.workloads:
         mine = by_workload.get(w.name, [])
         if isinstance(w, ServingWorkload):
-            problems = _serving_problems(spec, w, mine, settings, profiles)
+            problems = _serving_problems(spec, w, mine, settings, profiles, owned)
         elif isinstance(w, BatchWorkload):
             problems = _batch_problems(spec, w, mine, settings)
         else:
             problems = _training_problems(spec, w, mine, settings)
         found += [Violation(w.name, m) for m in problems]
     found += _shared_group_problems(plan)
-    holders = [a for a in plan.allocations if not a.shared_group] + list(plan.shared_groups)
+    for name, pool in sorted(owned.items()):
+        used = sum(_gpus(a) for a in plan.allocations if a.capacity_pool == name)
+        if used > pool.accelerators:
+            found.append(Violation("fleet", f"uses {used} accelerators of {name}, which has "
+                                            f"{pool.accelerators}"))  # fmt: skip
+    holders = [a for a in plan.allocations if not a.shared_group and not a.capacity_pool] + list(
+        plan.shared_groups
+    )
     for q in spec.constraints.quotas:
         name = _canonical(q.accelerator)
         used = sum(

@@ -8,7 +8,7 @@ region and service that sells it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -26,6 +26,7 @@ from planner.perf import (
     valid_tp_degrees,
 )
 from planner.queueing.mmc import mmc_wait_percentile
+from planner.solve.owned import OwnedPool
 from planner.spec.models import (
     BatchWorkload,
     Placement,
@@ -81,8 +82,10 @@ class Candidate:
 
     @property
     def pool(self) -> tuple[str, str, str, str]:
-        """The quota pool: provider, region, accelerator, pricing."""
+        """The quota pool: provider, region, accelerator, pricing (owned capacity: its pool)."""
         o = self.offering
+        if o.owned:
+            return ("owned", o.owned, o.accelerator, self.pricing)
         return (o.provider, o.region, o.accelerator, self.pricing)
 
     @property
@@ -101,9 +104,22 @@ def spot_allowed(workload: Workload) -> bool:
     return bool(getattr(workload, "preemptible", False))
 
 
-def placement_allows(placement: Placement, offering: Offering) -> bool:
-    """Provider, region (residency) and service rules of a workload's placement."""
-    if placement.providers and offering.provider not in placement.providers:
+CLOUDS = ("aws", "gcp", "azure")
+
+
+def placement_allows(placement: Placement, offering: Offering, edge_ok: bool = False) -> bool:
+    """Provider, region (residency), accelerator and service rules of a workload's placement.
+
+    `providers` chooses clouds to buy from, so it leaves own clusters and edge devices alone;
+    edge devices are open only to workloads that allow an edge share (`edge_ok`).
+    """
+    if offering.service_kind == "edge" and not edge_ok:
+        return False
+    if (
+        placement.providers
+        and offering.provider in CLOUDS
+        and (offering.provider not in placement.providers)
+    ):
         return False
     if placement.regions and offering.region not in placement.regions:
         return False
@@ -111,7 +127,7 @@ def placement_allows(placement: Placement, offering: Offering) -> bool:
         wanted = {canonical_accelerator_name(a) for a in placement.accelerators}
         if offering.accelerator not in wanted:
             return False
-    if placement.services:
+    if placement.services and offering.service_kind != "edge":
         kinds = {"kubernetes": "vm"}
         allowed = {kinds.get(s, s) for s in placement.services}
         if offering.service_kind not in allowed:
@@ -160,7 +176,10 @@ def queueing_cap(capacity: Capacity, ttft_p95_ms: float | None) -> float:
 
 
 def offering_choices(
-    workload: Workload, offerings: Iterable[Offering], rules: Dominance
+    workload: Workload,
+    offerings: Iterable[Offering],
+    rules: Dominance,
+    owned: Mapping[str, OwnedPool] | None = None,
 ) -> list[tuple[Offering, str, Accelerator]]:
     """(offering, pricing, accelerator) choices worth evaluating for `workload`.
 
@@ -171,12 +190,17 @@ def offering_choices(
     """
     cheapest: dict[tuple, tuple[float, tuple, Offering, str, Accelerator]] = {}
     kept: list[tuple[Offering, str, Accelerator]] = []
+    edge_ok = getattr(workload, "edge_share_max", 0.0) > 0
     for offering in offerings:
         accelerator = find_accelerator(offering.accelerator)
-        if accelerator is None or not placement_allows(workload.placement, offering):
+        if offering.owned and owned and offering.owned in owned:
+            accelerator = owned[offering.owned].accelerator
+        if accelerator is None or not placement_allows(workload.placement, offering, edge_ok):
             continue
         for pricing in pricings(workload, offering):
             pool = (offering.provider, offering.region, offering.accelerator, pricing)
+            if offering.owned:
+                pool = ("owned", offering.owned, offering.accelerator, pricing)
             if not rules.cross_pool or pool in rules.limited_pools:
                 kept.append((offering, pricing, accelerator))
                 continue
@@ -229,8 +253,13 @@ def _bucket_capacity(
 
 
 def limited_pools(spec: Spec) -> frozenset[tuple[str, str, str, str]]:
-    """Quota pools (provider, region, accelerator, pricing) some quota limits."""
+    """Quota pools (provider, region, accelerator, pricing) some quota limits, and every pool of
+    owned capacity (its size is its quota)."""
     pools = set()
+    for pool in spec.capacity:
+        name = getattr(pool, "accelerator", None) or getattr(pool, "device", None)
+        canonical = find_accelerator(name) if name else None
+        pools.add(("owned", pool.name, canonical.name if canonical else name or "", "on_demand"))
     for q in spec.constraints.quotas:
         acc = find_accelerator(q.accelerator)
         name = acc.name if acc else q.accelerator
@@ -250,12 +279,24 @@ def dominance_rules(spec: Spec, workload: Workload) -> Dominance:
     )
 
 
+def _edge_terms(workload: ServingWorkload, pool: OwnedPool, slo: SLO) -> tuple[str, SLO] | None:
+    """The precision and SLO a replica on an edge device must meet: the round trip to the
+    device is spent before its first token."""
+    ttft = slo.ttft_ms
+    if ttft is not None:
+        ttft -= pool.rtt_ms
+        if ttft <= 0:
+            return None
+    return pool.weights_dtype or workload.weights_dtype, SLO(tpot_ms=slo.tpot_ms, ttft_ms=ttft)
+
+
 def serving_candidates(
     spec: Spec,
     workload: ServingWorkload,
     offerings: Iterable[Offering],
     settings: PerfSettings,
     profiles: Profiles | None = None,
+    owned: Mapping[str, OwnedPool] | None = None,
 ) -> list[Candidate]:
     """Every (offering, TP, pricing) that can serve at least one of the workload's buckets."""
     model = resolve_llm(spec, workload.model)
@@ -263,10 +304,16 @@ def serving_candidates(
     slo = SLO(tpot_ms=workload.slo.tpot_ms, ttft_ms=workload.slo.ttft_p95_ms)
     rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
-    for offering, pricing, accelerator in offering_choices(workload, offerings, rules):
+    for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
+        dtype, target = workload.weights_dtype, slo
+        if offering.service_kind == "edge" and owned:
+            terms = _edge_terms(workload, owned[offering.owned], slo)
+            if terms is None:
+                continue
+            dtype, target = terms
         for tp in valid_tp_degrees(model, offering.accelerator_count):
             caps, utils = _serving_profile(
-                model, accelerator, tp, buckets, slo, workload.weights_dtype, settings, profiles
+                model, accelerator, tp, buckets, target, dtype, settings, profiles
             )
             if not any(c.max_rps > 0 for c in caps):
                 continue
@@ -311,14 +358,18 @@ def _shareable(offering: Offering, tp: int) -> bool:
 
 
 def batch_candidates(
-    spec: Spec, workload: BatchWorkload, offerings: Iterable[Offering], settings: PerfSettings
+    spec: Spec,
+    workload: BatchWorkload,
+    offerings: Iterable[Offering],
+    settings: PerfSettings,
+    owned: Mapping[str, OwnedPool] | None = None,
 ) -> list[Candidate]:
     """Every (offering, TP, pricing) with a positive offline rate for the batch's request shape."""
     model = resolve_llm(spec, workload.model)
     volume = workload.volume
     rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
-    for offering, pricing, accelerator in offering_choices(workload, offerings, rules):
+    for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
         best: tuple[float, int] | None = None
         for tp in valid_tp_degrees(model, offering.accelerator_count):
             caps, _ = _serving_profile(
@@ -351,7 +402,11 @@ def batch_candidates(
 
 
 def training_candidates(
-    spec: Spec, workload: TrainingWorkload, offerings: Iterable[Offering], settings: PerfSettings
+    spec: Spec,
+    workload: TrainingWorkload,
+    offerings: Iterable[Offering],
+    settings: PerfSettings,
+    owned: Mapping[str, OwnedPool] | None = None,
 ) -> list[Candidate]:
     """Every (offering, pricing) whose gang fits in memory and finishes by the deadline."""
     found: list[Candidate] = []
@@ -361,7 +416,7 @@ def training_candidates(
         find_accelerator(workload.reference_accelerator) if workload.reference_accelerator else None
     )
     rules = dominance_rules(spec, workload)
-    for offering, pricing, accelerator in offering_choices(workload, offerings, rules):
+    for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
         memory_floor = workload.min_accelerator_memory_gb or 0.0
         if offering.accelerator_memory_gb < memory_floor:
             continue

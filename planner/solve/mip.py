@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
 from planner.solve.candidates import Candidate
+from planner.solve.owned import OwnedPool
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
 
 
@@ -25,6 +27,8 @@ class Problem:
 
     spec: Spec
     candidates: dict[str, tuple[Candidate, ...]]
+    owned: Mapping[str, OwnedPool] = field(default_factory=dict)
+    """Capacity the team has, by pool name: each pool's accelerators are its quota."""
 
     def demand(self, workload: ServingWorkload) -> tuple[float, ...]:
         """Peak requests/s of each bucket."""
@@ -70,6 +74,11 @@ def instance_bound(workload: ServingWorkload, demand: tuple[float, ...], c: Cand
     needed = sum(d / r for d, r in zip(demand, c.bucket_rps, strict=True) if r > 0)
     floor = math.ceil(workload.min_replicas / c.replicas_per_instance)
     return max(math.ceil(needed) + 1, floor)
+
+
+OWNED_TIE_BREAK = 1e-4
+"""Objective weight per instance of free owned capacity, so a plan takes no more of it than it
+needs (idle capacity then shows as idle); small against any real price."""
 
 
 def instance_floor(
@@ -125,6 +134,12 @@ def build(
             _training(built, w, cands, cost_terms, hourly_terms, pool_use)
 
     _shared_groups(built, cost_terms, hourly_terms, pool_use)
+    for name in sorted(problem.owned):
+        terms = [t for pool, ts in pool_use.items() if pool[:2] == ("owned", name) for t in ts]
+        if terms:
+            m.add_linear_constraint(
+                _sum(terms) <= problem.owned[name].accelerators, name=f"owned[{name}]"
+            )
     for i, quota in enumerate(spec.constraints.quotas):
         from planner.facts import find_accelerator
 
@@ -156,7 +171,7 @@ def _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use
         if c.shared:
             built.shared_use.setdefault(c.shared_group, []).append((c, n))
             continue
-        cost_terms.append(c.price * n)
+        cost_terms.append((c.price or OWNED_TIE_BREAK) * n)
         hourly_terms.append(c.price * n)
         pool_use[c.pool].append(c.accelerators * n)
     for b, d in enumerate(demand):
@@ -169,6 +184,15 @@ def _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use
             shares.append(x)
             load[i].append((d / c.bucket_rps[b]) * x)
         m.add_linear_constraint(_sum(shares) == 1, name=f"route[{w.name},{b}]")
+    at_edge = [
+        demand[b] * x
+        for (name, i, b), x in built.x.items()
+        if name == w.name and cands[i].offering.service_kind == "edge"
+    ]
+    if at_edge:
+        m.add_linear_constraint(
+            _sum(at_edge) <= w.edge_share_max * sum(demand), name=f"edge_share[{w.name}]"
+        )
     for i, terms in load.items():
         m.add_linear_constraint(_sum(terms) <= built.n[(w.name, i)], name=f"cap[{w.name},{i}]")
     floor = instance_floor(w, demand, cands)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -16,6 +17,7 @@ from planner.plan.model import (
     Allocation,
     Alternative,
     Baseline,
+    CapacityUse,
     Plan,
     SharedGroup,
     WorkloadResult,
@@ -29,6 +31,7 @@ from planner.solve.candidates import (
 )
 from planner.solve.diagnose import conflicting_groups, explain_conflict, why_no_candidates
 from planner.solve.mip import Built, Problem, build
+from planner.solve.owned import owned_capacity
 from planner.solve.run import SOLVER_NAME, Outcome, SolveOptions, run
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
@@ -41,16 +44,19 @@ def make_problem(
     settings: PerfSettings = DEFAULT_SETTINGS,
     profiles: Profiles | None = None,
 ) -> Problem:
-    """Each workload's candidates over the catalog; InfeasibleError if one has none."""
+    """Each workload's candidates over the catalog and the spec's own capacity; InfeasibleError
+    if a workload has none."""
+    extra, owned, _ = owned_capacity(spec, catalog)
+    offerings = (*catalog.offerings, *extra)
     candidates: dict[str, tuple[Candidate, ...]] = {}
     missing: list[str] = []
     for w in spec.workloads:
         if isinstance(w, ServingWorkload):
-            found = serving_candidates(spec, w, catalog.offerings, settings, profiles)
+            found = serving_candidates(spec, w, offerings, settings, profiles, owned)
         elif isinstance(w, BatchWorkload):
-            found = batch_candidates(spec, w, catalog.offerings, settings)
+            found = batch_candidates(spec, w, offerings, settings, owned)
         else:
-            found = training_candidates(spec, w, catalog.offerings, settings)
+            found = training_candidates(spec, w, offerings, settings, owned)
         candidates[w.name] = tuple(found)
         if not found:
             missing.append(why_no_candidates(spec, w, catalog.offerings))
@@ -58,7 +64,7 @@ def make_problem(
         raise InfeasibleError(
             "No plan: some workloads cannot run on any offering:\n  - " + "\n  - ".join(missing)
         )
-    return Problem(spec, candidates)
+    return Problem(spec, candidates, owned)
 
 
 def _value(outcome: Outcome, var) -> float:
@@ -87,6 +93,10 @@ def _serving_allocations(problem, built, outcome, w: ServingWorkload) -> list[Al
             cap.max_batch for cap in c.capacities
         ]
         shared = _shared_share(built, outcome, c, n) if c.shared else {}
+        if c.offering.owned:
+            shared["capacity_pool"] = c.offering.owned
+            if c.offering.service_kind == "edge" and ttft is not None:
+                ttft += problem.owned[c.offering.owned].rtt_ms
         out.append(_allocation(w, c, n, routed_rps=max(0.0, sum(routed)), utilisation=utilisation,
                                max_batch=min(batches), max_context=max(
                                    i + o for i, o in ((b.input_tokens, b.output_tokens)
@@ -146,6 +156,8 @@ def _shared_groups(allocations: list[Allocation]) -> list[SharedGroup]:
 def _allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
     o = c.offering
     extra.setdefault("cost_per_hour", n * c.price)
+    if o.owned:
+        extra.setdefault("capacity_pool", o.owned)
     return Allocation(
         workload=w.name,
         kind=w.kind,
@@ -304,6 +316,66 @@ def _baseline_cheapest_single(problem: Problem, plan_value: float) -> Baseline:
     )
 
 
+def _baseline_without_owned(spec, catalog, plan_value, profiles, settings, options):
+    """(d) The same fleet bought entirely from the clouds: what owned capacity saves."""
+    if not spec.capacity:
+        return None
+    try:
+        alone = solve(
+            spec.model_copy(update={"capacity": ()}), catalog, profiles=profiles,
+            settings=settings, options=options, baselines=False, diagnose=False,
+        )  # fmt: skip
+    except PlannerError:
+        return None
+    return Baseline(
+        name="ignore-owned-capacity",
+        description="everything bought from the clouds, reservations, own clusters and edge "
+        "devices unused (commitments are paid either way)",
+        cost_per_hour=alone.cost_per_hour,
+        job_cost=alone.job_cost,
+        objective_value=alone.objective_value,
+        savings=round(alone.objective_value - plan_value, 4),
+    )
+
+
+def capacity_use(problem: Problem, allocations: list[Allocation], today: dt.date | None):
+    """Per owned pool: accelerators used and idle, and what idle committed capacity costs."""
+    out = []
+    for name in sorted(problem.owned):
+        pool = problem.owned[name]
+        used = sum(
+            a.count * (a.tp if a.shared_group else a.accelerators_per_instance)
+            for a in allocations
+            if a.capacity_pool == name
+        )
+        idle = max(pool.accelerators - used, 0)
+        remaining = None
+        if pool.term_end is not None and today is not None:
+            hours = max((pool.term_end - today).days + 1, 0) * 24
+            remaining = round(pool.committed_per_hour * hours, 2)
+        idle_share = idle / pool.accelerators if pool.accelerators else 0.0
+        note = "fully used" if not idle else f"{idle} of {pool.accelerators} idle"
+        if idle and pool.committed_per_hour:
+            note += ": no workload can use the rest within its placement and SLO"
+        out.append(
+            CapacityUse(
+                name=name,
+                kind=pool.kind,
+                accelerator=pool.accelerator.name,
+                accelerators=pool.accelerators,
+                used=used,
+                idle=idle,
+                utilisation=round(used / pool.accelerators, 6) if pool.accelerators else 0.0,
+                committed_per_hour=pool.committed_per_hour,
+                idle_commitment_per_hour=round(pool.committed_per_hour * idle_share, 6),
+                commitment_remaining=remaining,
+                term_end=pool.term_end.isoformat() if pool.term_end else None,
+                note=note,
+            )
+        )
+    return out
+
+
 def _baseline_dedicated(spec, catalog, allocations, plan_value, profiles, settings, options):
     """(c) The same fleet with every workload on instances of its own: what sharing saved."""
     if not any(a.shared_group for a in allocations):
@@ -358,7 +430,7 @@ def _baseline_single_type(problem: Problem, options: SolveOptions, plan_hourly: 
                 break  # no fleet of this or any later type can beat the best one found
             sub_spec = spec.model_copy(update={"workloads": (w,)})
             cands = tuple(by_type[acc])
-            sub = Problem(sub_spec, {w.name: cands})
+            sub = Problem(sub_spec, {w.name: cands}, problem.owned)
             built = build(sub)
             outcome = run(built, replace(options, relative_gap=max(options.relative_gap, 0.01)))
             if outcome.status in ("optimal", "feasible") and (
@@ -408,6 +480,31 @@ def _binding(spec: Spec, w: Workload, allocations: list[Allocation], peak: float
     return notes
 
 
+def _edge_notes(problem: Problem, w: ServingWorkload, mine: list[Allocation]) -> list[str]:
+    """Why edge pools a workload may use serve none of it (e.g. the model does not fit)."""
+    from planner.perf import memory_fit
+
+    if w.edge_share_max <= 0 or any(a.service == "edge" for a in mine):
+        return []
+    model = resolve_llm(problem.spec, w.model)
+    context = max(b.input_tokens + b.output_tokens for b in w.traffic.request_buckets())
+    notes = []
+    for name, pool in sorted(problem.owned.items()):
+        if pool.kind != "edge":
+            continue
+        dtype = pool.weights_dtype or w.weights_dtype
+        fit = memory_fit(model, pool.accelerator, 1, context, 1, dtype)
+        if not fit.fits:
+            why = f"{model.name} at {dtype} does not fit {pool.accelerator.name}: {fit.reason}"
+        else:
+            why = (
+                f"not used (outside the placement, or the {pool.rtt_ms:g} ms round trip plus "
+                "the device's speed misses the SLO)"
+            )
+        notes.append(f"edge pool {name}: {why}")
+    return notes
+
+
 def _workload_result(problem, w, allocations, peak) -> WorkloadResult:
     mine = [a for a in allocations if a.workload == w.name]
     slo_note = ""
@@ -421,6 +518,7 @@ def _workload_result(problem, w, allocations, peak) -> WorkloadResult:
     elif isinstance(w, BatchWorkload | TrainingWorkload) and w.deadline_hours:
         longest = max((a.hours or 0.0 for a in mine), default=0.0)
         slo_note = f"finishes in {longest:.2f} of {w.deadline_hours:g} h"
+    notes = _edge_notes(problem, w, mine) if isinstance(w, ServingWorkload) else []
     serving = w if isinstance(w, ServingWorkload) else None
     model = resolve_llm(problem.spec, w.model) if w.model else None
     return WorkloadResult(
@@ -443,6 +541,7 @@ def _workload_result(problem, w, allocations, peak) -> WorkloadResult:
         meets_slo=True,
         slo_note=slo_note,
         binding=_binding(problem.spec, w, allocations, peak),
+        notes=notes,
         alternatives=_alternatives(problem, w, {a.accelerator for a in mine}),
     )
 
@@ -512,7 +611,7 @@ def _solve_lp_guided(problem: Problem, options: SolveOptions):
         )
         for j, (_, value) in enumerate(support):
             n_bounds[(w.name, j)] = (math.floor(value + 1e-9), math.ceil(value - 1e-9) + 1)
-    sub = Problem(spec, restricted)
+    sub = Problem(spec, restricted, problem.owned)
     built = build(sub, n_bounds=n_bounds)
     outcome = run(built, options)
     seconds = lp.seconds + outcome.seconds
@@ -590,7 +689,7 @@ def _solve_decomposed(problem: Problem, options: SolveOptions):
                 "constraints": spec.constraints.model_copy(update={"budget_per_hour": None}),
             }
         )
-        sub = Problem(sub_spec, {w.name: problem.candidates[w.name] for w in block})
+        sub = Problem(sub_spec, {w.name: problem.candidates[w.name] for w in block}, problem.owned)
         built = build(sub)
         outcome = run(built, options)
         seconds += outcome.seconds
@@ -602,7 +701,12 @@ def _solve_decomposed(problem: Problem, options: SolveOptions):
         allocations += _allocations(sub, built, outcome)
     budget = spec.constraints.budget_per_hour
     peak = sum(a.cost_per_hour for a in allocations)
-    if _over_quota(spec, allocations) or (budget is not None and peak > budget + 1e-9):
+    owned_full = any(p.used > p.accelerators for p in capacity_use(problem, allocations, None))
+    if (
+        _over_quota(spec, allocations)
+        or owned_full
+        or (budget is not None and peak > budget + 1e-9)
+    ):
         return "feasible", bound, seconds, None
     return status, bound, seconds, allocations
 
@@ -685,7 +789,11 @@ def solve(
         _baseline_dedicated(spec, catalog, allocations, value, profiles, settings, options)
         if baselines
         else None,
+        _baseline_without_owned(spec, catalog, value, profiles, settings, options)
+        if baselines
+        else None,
     ]
+    pools = capacity_use(problem, allocations, dt.date.today())
     deploy = getattr(spec, "deploy", None)
     return Plan(
         plan_id=plan_id(spec, allocations),
@@ -705,5 +813,7 @@ def solve(
         workloads=[_workload_result(problem, w, allocations, peak) for w in spec.workloads],
         baselines=[b for b in found if b is not None] if baselines else [],
         shared_groups=_shared_groups(allocations),
+        capacity=pools,
+        committed_per_hour=round(sum(p.committed_per_hour for p in pools), 6),
         makespan_hours=_makespan(allocations),
     )

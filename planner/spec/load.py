@@ -15,7 +15,17 @@ from pydantic import BaseModel, ValidationError
 
 from planner.errors import InputError
 from planner.facts import accelerators, find_accelerator, find_llm, llms
+from planner.spec.capacity import Cluster, EdgePool, Reservation
 from planner.spec.models import WORKLOAD_KINDS, Spec
+
+CAPACITY_KINDS = {
+    "reservation": Reservation,
+    "commitment": Reservation,
+    "cluster": Cluster,
+    "edge": EdgePool,
+}
+TAGGED = {**WORKLOAD_KINDS, **CAPACITY_KINDS}
+"""Discriminator tags of the spec's unions: they appear in pydantic's error paths."""
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -72,7 +82,7 @@ class _LineIndex:
             if candidate in self.lines:
                 path.append(part)
                 line = self.lines[candidate]
-            elif part in WORKLOAD_KINDS and path and isinstance(path[-1], int):
+            elif part in TAGGED and path and isinstance(path[-1], int):
                 continue  # the discriminated union's tag, not a key in the document
             else:
                 path.append(part)
@@ -111,12 +121,17 @@ def _model_at(loc: Loc, root: type[BaseModel] = Spec) -> type[BaseModel] | None:
             tp = args[0] if args else None
         elif isinstance(tp, type) and issubclass(tp, BaseModel) and part in tp.model_fields:
             tp = tp.model_fields[part].annotation
-        elif part in WORKLOAD_KINDS:
-            tp = WORKLOAD_KINDS[part]
+        elif part in TAGGED:
+            tp = TAGGED[part]
         else:
             return None
     tp = _strip(tp)
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _kinds_at(loc: Loc) -> list[str]:
+    """The kinds allowed for the tagged item at `loc`: workloads or capacity pools."""
+    return list(CAPACITY_KINDS if loc[:1] == ("capacity",) else WORKLOAD_KINDS)
 
 
 def _describe(error: dict[str, Any], root: type[BaseModel] = Spec) -> str:
@@ -133,10 +148,10 @@ def _describe(error: dict[str, Any], root: type[BaseModel] = Spec) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_not_found":
-        return f"missing 'kind': one of {', '.join(WORKLOAD_KINDS)}"
+        return f"missing 'kind': one of {', '.join(_kinds_at(loc))}"
     if kind == "union_tag_invalid":
         return (
-            f"kind '{error['ctx']['tag']}' is not allowed; use one of {', '.join(WORKLOAD_KINDS)}"
+            f"kind '{error['ctx']['tag']}' is not allowed; use one of {', '.join(_kinds_at(loc))}"
         )
     if kind == "value_error":
         return msg.removeprefix("Value error, ")
@@ -155,6 +170,39 @@ def _problem_text(source: str, index: _LineIndex, loc: Loc, message: str) -> str
     path, line = index.locate(loc)
     where = f"{source}:{line}" if line else source
     return f"  {where}: {format_path(path)}: {message}"
+
+
+def _capacity_problems(spec: Spec, known_accs: str) -> list[Problem]:
+    """Capacity pools name known accelerators or devices, each pool name once."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, pool in enumerate(spec.capacity):
+        if pool.name in seen:
+            problems.append(
+                Problem(("capacity", i, "name"), f"pool name '{pool.name}' is used twice")
+            )
+        seen.add(pool.name)
+        if isinstance(pool, Cluster) and find_accelerator(pool.accelerator) is None:
+            problems.append(
+                Problem(
+                    ("capacity", i, "accelerator"),
+                    f"unknown accelerator '{pool.accelerator}'; known: {known_accs}",
+                )
+            )
+        if (
+            isinstance(pool, EdgePool)
+            and pool.memory_gb is None
+            and find_accelerator(pool.device) is None
+        ):
+            problems.append(
+                Problem(
+                    ("capacity", i, "device"),
+                    f"unknown device '{pool.device}'; use a bundled one (jetson-agx-orin, "
+                    "jetson-orin-nx, jetson-orin-nano) or give memory_gb, bandwidth_gbps "
+                    "and tflops",
+                )
+            )
+    return problems
 
 
 def _reference_problems(spec: Spec) -> list[Problem]:
@@ -206,6 +254,7 @@ def _reference_problems(spec: Spec) -> list[Problem]:
                     f"unknown accelerator '{quota.accelerator}'; known: {known_accs}",
                 )
             )
+    problems += _capacity_problems(spec, known_accs)
     return problems
 
 

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from planner.facts.llms import LLM
 from planner.spec.base import Strict
+from planner.spec.capacity import CapacityPool
 from planner.spec.deploy import Deploy
 
 Provider = Literal["aws", "gcp", "azure"]
@@ -147,6 +148,9 @@ class ServingWorkload(WorkloadBase):
     slo: ServingSLO = ServingSLO()
     min_replicas: int = Field(1, ge=0, description="Fewest replicas to run.")
     max_replicas: int | None = Field(None, ge=1, description="Most replicas to run.")
+    edge_share_max: float = Field(
+        0.0, ge=0, le=1, description="Largest share of requests edge devices may serve."
+    )
     sharing: Literal["dedicated", "shared"] = Field(
         "dedicated",
         description="shared: replicas may be packed onto multi-GPU VM instances together with "
@@ -297,6 +301,9 @@ class Spec(Strict):
     workloads: tuple[Workload, ...] = Field(min_length=1)
     constraints: Constraints = Constraints()
     models: tuple[ModelDefinition, ...] = ()
+    capacity: tuple[CapacityPool, ...] = Field(
+        (), description="Reservations, commitments, own clusters and edge devices to use first."
+    )
     deploy: Deploy = Deploy()
 
     def user_llms(self) -> tuple[LLM, ...]:

@@ -1,0 +1,89 @@
+"""Capacity a team already has: reservations and commitments, its own clusters, edge devices.
+
+Listed under `capacity:` in a spec. The planner fills this capacity before it buys: reserved
+and committed instances cost nothing at the margin (their price is paid anyway), owned cluster
+GPUs cost their amortised rate, and edge devices serve the share of traffic a workload allows
+there, with the network round trip added to its latency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from planner.spec.base import Strict
+
+PoolName = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        description="Lower-case letters, digits and '-' (used in names and node labels).",
+    ),
+]
+
+
+class Reservation(Strict):
+    """Reserved instances or a commitment: paid per hour whether used or not, until term end."""
+
+    kind: Literal["reservation", "commitment"]
+    name: PoolName
+    provider: Literal["aws", "gcp", "azure"]
+    region: str = Field(min_length=1)
+    zone: str = ""
+    service: Literal["ec2", "sagemaker", "gce", "vertex", "azure-vm"] | None = Field(
+        None, description="Default: the provider's VM service (ec2, gce, azure-vm)."
+    )
+    instance_type: str = Field(min_length=1, description="As named in the catalog.")
+    count: int = Field(ge=1, description="Instances reserved.")
+    committed_per_hour: float = Field(ge=0, description="Dollars per hour for all of them.")
+    term_end: dt.date = Field(description="Last day of the term (YYYY-MM-DD).")
+
+    @property
+    def vm_service(self) -> str:
+        """The catalog service the reserved instances run under."""
+        return self.service or {"aws": "ec2", "gcp": "gce", "azure": "azure-vm"}[self.provider]
+
+
+class Cluster(Strict):
+    """An on-premises (or self-run Kubernetes) GPU cluster."""
+
+    kind: Literal["cluster"]
+    name: PoolName = Field(description="The site's name.")
+    accelerator: str = Field(min_length=1)
+    gpus_per_node: int = Field(ge=1)
+    nodes: int = Field(ge=1)
+    cost_per_gpu_hour: float = Field(0.0, ge=0, description="Amortised dollars per GPU-hour.")
+    region: str | None = Field(None, description="Where it is, for residency rules.")
+    node_selector: dict[str, str] = Field(
+        default_factory=dict, description="Labels that select the site's GPU nodes."
+    )
+
+
+class EdgePool(Strict):
+    """Edge devices near users: a small quantised model answers there, plus the round trip."""
+
+    kind: Literal["edge"]
+    name: PoolName
+    device: str = Field(min_length=1, description="A bundled device (e.g. jetson-orin-nx).")
+    devices: int = Field(ge=1)
+    regions: tuple[str, ...] = Field(min_length=1, description="Regions or sites served.")
+    rtt_ms: float = Field(ge=0, description="Network round trip from users to a device.")
+    weights_dtype: Literal["bf16", "fp16", "fp8", "int8", "int4"] = Field(
+        "int4", description="The quantisation models run at on the devices."
+    )
+    cost_per_device_hour: float = Field(0.0, ge=0)
+    memory_gb: float | None = Field(None, gt=0, description="For a device not bundled.")
+    bandwidth_gbps: float | None = Field(None, gt=0, description="For a device not bundled.")
+    tflops: float | None = Field(None, gt=0, description="Dense FP16 TFLOPS, not bundled.")
+
+    @model_validator(mode="after")
+    def _own_device_complete(self) -> EdgePool:
+        given = [self.memory_gb, self.bandwidth_gbps, self.tflops]
+        if any(v is not None for v in given) and None in given:
+            raise ValueError("a device of your own needs memory_gb, bandwidth_gbps and tflops")
+        return self
+
+
+CapacityPool = Annotated[Reservation | Cluster | EdgePool, Field(discriminator="kind")]
