@@ -31,7 +31,6 @@ _EXPORTS = {
     "PlannerError": "planner.errors",
     "InfeasibleError": "planner.errors",
     "Plan": "planner.plan",
-    "solve": "planner.solve",
     "InputError": "planner.errors",
 }
 
@@ -53,7 +52,6 @@ __all__ = [
     "load_spec",
     "parse_spec",
     "select_offerings",
-    "solve",
     "spec_json_schema",
 ]
 
@@ -62,7 +60,6 @@ if TYPE_CHECKING:
     from planner.errors import InfeasibleError, InputError, PlannerError
     from planner.facts import LLM, Accelerator, find_accelerator, find_llm
     from planner.plan import Plan
-    from planner.solve import solve
     from planner.spec import Spec, SpecError, load_spec, parse_spec, spec_json_schema
 
 

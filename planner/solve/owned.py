@@ -34,7 +34,8 @@ class OwnedPool:
     """Edge pools: the precision models run at there."""
 
 
-def _device(pool: EdgePool) -> Accelerator:
+def edge_device(pool: EdgePool) -> Accelerator:
+    """The accelerator an edge pool runs on: a bundled device, or the one the spec describes."""
     known = find_accelerator(pool.device)
     if known is not None and pool.memory_gb is None:
         return known
@@ -117,7 +118,7 @@ def owned_capacity(
                 pool.name, "cluster", accelerator, pool.gpus_per_node * pool.nodes
             )
         else:
-            device = _device(pool)
+            device = edge_device(pool)
             for region in pool.regions:
                 offerings.append(
                     Offering(

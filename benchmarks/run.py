@@ -1,0 +1,214 @@
+"""The benchmark suite: one command that measures and rewrites BENCHMARKS.md.
+
+    python -m benchmarks.run [--sizes 10,100,1000,5000] [--catalog FILE ...] [-o BENCHMARKS.md]
+
+Scale (ours against one monolithic MIP), plan quality against the baselines, start-up time,
+and the simulator's speed when the simulator is installed. Each scale run is a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def _scale_run(workloads: int, method: str, quotas: Path | None, catalogs, limit: float) -> dict:
+    cmd = [PYTHON, "-m", "benchmarks.scale_one", "--workloads", str(workloads),
+           "--method", method, "--time-limit", str(limit)]  # fmt: skip
+    if quotas:
+        cmd += ["--quotas", str(quotas)]
+    for catalog in catalogs:
+        cmd += ["--catalog", catalog]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=limit * 6 + 120)
+    if out.returncode != 0:
+        return {"workloads": workloads, "method": method, "status": "crashed",
+                "error": out.stderr.strip().splitlines()[-1:]}  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _binding_quotas(workloads: int, catalogs) -> Path:
+    """Quotas at 60% of the busiest pools of the unconstrained plan, saved for the runs."""
+    from benchmarks.fleet import binding_quotas, fleet_spec
+    from planner.catalog import load_catalog
+    from planner.solve import SolveOptions, solve
+
+    plan = solve(fleet_spec(workloads, 1), load_catalog(catalogs or None), baselines=False,
+                 options=SolveOptions(time_limit_s=60, relative_gap=0.005))  # fmt: skip
+    path = Path(tempfile.mkdtemp()) / f"quotas-{workloads}.json"
+    path.write_text(json.dumps(binding_quotas(plan)))
+    return path
+
+
+def _fmt(value, digits=2):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def scale_section(sizes, catalogs, monolithic_up_to: int) -> list[str]:
+    lines = [
+        "## Scale",
+        "",
+        "Seeded fleets (`benchmarks/fleet.py`, seed 1): 85% serving, 10% batch, 5% training; "
+        "rates log-uniform 0.1-200 rps; 1-3 request-size buckets; 30% of workloads kept to EU or "
+        "US regions or one cloud. *Quotas* adds quotas on the 12 busiest pools of the "
+        "unconstrained plan at 60% of its use, so they bind. Relative gap target 0.5%, time limit "
+        "60 s per solve. Gap is to the best proven lower bound.",
+        "",
+        "| workloads | quotas | method | status | $ objective | gap | seconds | peak MiB |",
+        "|---:|---:|---|---|---:|---:|---:|---:|",
+    ]
+    for n in sizes:
+        quota_file = _binding_quotas(n, catalogs) if n <= 1000 else None
+        for quotas in (None, quota_file) if quota_file else (None,):
+            methods = ["ours"] + (["monolithic"] if n <= monolithic_up_to else [])
+            for method in methods:
+                r = _scale_run(n, method, quotas, catalogs, 60.0)
+                print(json.dumps(r), file=sys.stderr)
+                gap = f"{r['gap']:.2%}" if isinstance(r.get("gap"), float) else "-"
+                lines.append(
+                    f"| {n:,} | {r.get('quotas', 0)} | {method} | {r.get('status')} | "
+                    f"{_fmt(r.get('objective'))} | {gap} | {_fmt(r.get('seconds'))} | "
+                    f"{_fmt(r.get('peak_mib'), 0)} |"
+                )
+    return lines
+
+
+def _saving(baseline: float, mine: float) -> str:
+    return f"{(baseline - mine) / baseline:.1%}" if baseline else "-"
+
+
+def quality_section(catalogs) -> list[str]:
+    from benchmarks.fleet import binding_quotas, fleet_spec
+    from planner.catalog import load_catalog
+    from planner.solve import SolveOptions, solve
+
+    catalog = load_catalog(catalogs or None)
+    lines = [
+        "## Plan quality against the baselines",
+        "",
+        "Per fleet: the plan's objective (serving $/h + job $), and each baseline's, with the "
+        "saving and how many quotas the baseline would break. (a) each workload on its own "
+        "cheapest single choice (SkyPilot-style, blind to the others); (b) each serving workload "
+        "on its best single accelerator type (Mélange's baseline; serving $/h only).",
+        "",
+        "| fleet | plan | (a) single choice | saving | quotas broken | (b) single type | saving |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, seed in ((20, 3), (40, 4)):
+        free = solve(fleet_spec(n, seed), catalog, baselines=False)
+        spec = fleet_spec(n, seed, binding_quotas(free))
+        plan = solve(spec, catalog, options=SolveOptions(time_limit_s=60, relative_gap=0.005))
+        by = {b.name: b for b in plan.baselines}
+        a, b = by.get("cheapest-single-choice"), by.get("best-single-accelerator-type")
+        single_type = (
+            f"{b.objective_value:,.2f} | {_saving(b.objective_value, plan.cost_per_hour)} |"
+            if b
+            else "- | - |"
+        )
+        lines.append(
+            f"| {n} workloads, seed {seed}, binding quotas | {plan.objective_value:,.2f} | "
+            f"{a.objective_value:,.2f} | {_saving(a.objective_value, plan.objective_value)} | "
+            f"{len(a.over_quota)} | {single_type}"
+        )
+    return lines
+
+
+def _median_seconds(cmd: list[str], repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def startup_section() -> list[str]:
+    planner = str(Path(PYTHON).with_name("planner"))
+    helpt = _median_seconds([planner, "--help"])
+    plant = _median_seconds([planner, "plan", "examples/eu-residency.yaml"])
+    return [
+        "## Start-up",
+        "",
+        "Median of 5 runs, wall clock, including Python start-up.",
+        "",
+        "| command | seconds | target |",
+        "|---|---:|---:|",
+        f"| `planner --help` | {helpt:.2f} | 0.3 |",
+        f"| `planner plan examples/eu-residency.yaml` | {plant:.2f} | 2 |",
+    ]
+
+
+def simulator_section() -> list[str]:
+    script = ROOT / "benchmarks" / "simulate_speed.py"
+    if not script.exists():
+        return ["## Simulator", "", "Not measured: the request simulator is not in this tree."]
+    out = subprocess.run([PYTHON, str(script)], cwd=ROOT, capture_output=True, text=True)
+    return ["## Simulator", "", out.stdout.strip() or f"Failed: {out.stderr.strip()[-300:]}"]
+
+
+def machine() -> str:
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+        f"{mem_kb / 1024 / 1024:.0f} GiB memory, Python {platform.python_version()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10,100,1000,5000")
+    parser.add_argument("--monolithic-up-to", type=int, default=1000)
+    parser.add_argument("--catalog", action="append", default=[])
+    parser.add_argument("-o", "--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    started = time.perf_counter()
+    sections = [
+        scale_section(sizes, args.catalog, args.monolithic_up_to),
+        quality_section(args.catalog),
+        simulator_section(),
+        startup_section(),
+    ]
+    command = (
+        "python -m benchmarks.run"
+        + "".join(f" --{k} {v}" for k, v in (("sizes", args.sizes),) if v != "10,100,1000,5000")
+        + "".join(f" --catalog {c}" for c in args.catalog)
+    )
+    header = [
+        "# Benchmarks",
+        "",
+        f"Written by `{command}` (from the repository root, with the dev install: `make test` "
+        f"sets it up) on {dt.date.today().isoformat()}, in "
+        f"{(time.perf_counter() - started) / 60:.1f} minutes.",
+        "",
+        f"Machine: {machine()}. Catalog: {', '.join(args.catalog) or 'the bundled one'}.",
+        "",
+    ]
+    text = "\n".join(header + [line for s in sections for line in (*s, "")])
+    args.output.write_text(text.rstrip() + "\n")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
