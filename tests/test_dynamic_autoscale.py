@@ -140,3 +140,16 @@ def test_cli_autoscale_json_and_table(cli, diurnal, tmp_path):
     assert "skipped flat: no hourly_profile" in table.stdout
     missing = cli("autoscale", tmp_path / "none.json", "--spec", spec_file)
     assert missing.exit_code == 2 and "Cannot read plan" in missing.stderr
+
+
+def test_plans_carry_the_hourly_schedule_for_diurnal_workloads():
+    from planner.solve import solve
+    from planner.spec import load_spec
+    from tests.conftest import ROOT
+
+    plan = solve(load_spec(ROOT / "examples" / "chatbot-fleet.yaml"), baselines=False)
+    (chat,) = plan.schedule
+    assert chat.workload == "chat-8b" and len(chat.replicas) == 24
+    assert chat.dynamic_cost_per_day < chat.static_cost_per_day
+    assert all(r >= s for r, s in zip(chat.replicas, chat.slo_replicas, strict=True))
+    assert chat.min_replicas <= min(chat.replicas) and chat.max_replicas >= max(chat.replicas)

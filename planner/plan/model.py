@@ -139,6 +139,21 @@ class SharedGroup(Frozen):
     workloads: list[str]
 
 
+class WorkloadSchedule(Frozen):
+    """A serving workload's hourly replicas (dynamic) against its peak-sized fleet (static)."""
+
+    workload: str
+    replicas: list[int] = Field(description="Replicas in each UTC hour 0-23.")
+    slo_replicas: list[int] = Field(description="Fewest replicas that meet the SLO each hour.")
+    static_replicas: int
+    static_cost_per_day: float
+    dynamic_cost_per_day: float
+    saving_per_day: float
+    min_replicas: int = Field(description="Autoscaler lower bound.")
+    max_replicas: int = Field(description="Autoscaler upper bound.")
+    target_rps_per_replica: float = Field(description="Autoscaler target per replica.")
+
+
 class FrontierPoint(Frozen):
     """One cost-optimal plan for a completion-time limit on the batch and training jobs."""
 
@@ -176,6 +191,10 @@ class Plan(Frozen):
     shared_groups: list[SharedGroup] = Field(
         default_factory=list, description="Instances shared by several workloads' replicas."
     )
+    schedule: list[WorkloadSchedule] = Field(
+        default_factory=list,
+        description="Hourly replica schedules of serving workloads with an hourly_profile.",
+    )
     makespan_hours: float | None = Field(
         None, description="When the last batch/training job finishes, hours from the start."
     )
@@ -185,6 +204,7 @@ class Plan(Frozen):
     deploy: dict[str, Any] = Field(
         default_factory=dict, description="The spec's deploy settings, for emitters/launchers."
     )
+    robust: dict[str, Any] | None = None  # planner plan --robust: coverage and uncovered scenarios
 
     def to_dataframe(self):
         """The allocations as a pandas DataFrame, one row each, with the plan id (needs pandas)."""

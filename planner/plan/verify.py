@@ -270,6 +270,18 @@ def _shared_group_problems(plan: Plan) -> list[Violation]:
     return found
 
 
+def residency_violations(plan: Plan) -> list[Violation]:
+    """Deployment references (images, weights, keys) outside a workload's allowed regions, or a
+    KMS key outside its endpoint's region: what `planner emit` would refuse."""
+    from planner.emit.residency import problems
+    from planner.errors import InputError
+
+    try:
+        return [Violation(p.workload, p.message) for p in problems(plan)]
+    except InputError as err:
+        return [Violation("deploy", str(err))]
+
+
 def verify(
     plan: Plan,
     spec: Spec,
@@ -359,4 +371,4 @@ def verify(
     peak = sum(a.cost_per_hour for a in plan.allocations)
     if budget is not None and peak > budget + _TOL:
         found.append(Violation("fleet", f"spends ${peak:,.2f}/h, above the ${budget:g}/h budget"))
-    return found
+    return found + residency_violations(plan)

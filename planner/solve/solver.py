@@ -21,6 +21,7 @@ from planner.plan.model import (
     Plan,
     SharedGroup,
     WorkloadResult,
+    WorkloadSchedule,
 )
 from planner.solve.candidates import (
     Candidate,
@@ -795,7 +796,7 @@ def solve(
     ]
     pools = capacity_use(problem, allocations, dt.date.today())
     deploy = getattr(spec, "deploy", None)
-    return Plan(
+    plan = Plan(
         plan_id=plan_id(spec, allocations),
         deploy=deploy.model_dump(mode="json") if deploy is not None else {},
         status=status,  # type: ignore[arg-type]
@@ -817,3 +818,28 @@ def solve(
         committed_per_hour=round(sum(p.committed_per_hour for p in pools), 6),
         makespan_hours=_makespan(allocations),
     )
+    return plan.model_copy(update={"schedule": hourly_schedule(plan, spec, settings, profiles)})
+
+
+def hourly_schedule(plan: Plan, spec: Spec, settings, profiles) -> list[WorkloadSchedule]:
+    """Dynamic against static replicas for serving workloads with an hourly traffic profile."""
+    if not any(isinstance(w, ServingWorkload) and w.traffic.hourly_profile for w in spec.workloads):
+        return []
+    from planner.schedule.autoscale import autoscale
+
+    result = autoscale(plan, spec, settings, profiles)
+    return [
+        WorkloadSchedule(
+            workload=w.workload,
+            replicas=w.replicas,
+            slo_replicas=w.slo_replicas,
+            static_replicas=w.static_replicas,
+            static_cost_per_day=w.static_cost_per_day,
+            dynamic_cost_per_day=w.dynamic_cost_per_day,
+            saving_per_day=w.saving_per_day,
+            min_replicas=w.bounds.min_replicas,
+            max_replicas=w.bounds.max_replicas,
+            target_rps_per_replica=w.bounds.target_rps_per_replica,
+        )
+        for w in result.workloads
+    ]
