@@ -339,6 +339,62 @@ def _baseline_without_owned(spec, catalog, plan_value, profiles, settings, optio
     )
 
 
+def _widened(w: Workload, offering) -> Workload:
+    """`w` with its placement opened just enough to admit `offering`."""
+    p = w.placement
+    update = {}
+    if p.regions and offering.region not in p.regions:
+        update["regions"] = (*p.regions, offering.region)
+    cloud = offering.provider in ("aws", "gcp", "azure")
+    if p.providers and cloud and offering.provider not in p.providers:
+        update["providers"] = (*p.providers, offering.provider)
+    if p.accelerators and offering.accelerator not in p.accelerators:
+        update["accelerators"] = (*p.accelerators, offering.accelerator)
+    if p.services and offering.service_kind == "vm" and not {"vm", "kubernetes"} & set(p.services):
+        update["services"] = (*p.services, "vm")
+    if not update:
+        return w
+    return w.model_copy(update={"placement": p.model_copy(update=update)})
+
+
+def _recommend(use, problem, catalog, plan_value, profiles, settings, options):
+    """For idle committed capacity: the workload whose placement keeps it off the pool and
+    what letting it on would save (one re-solve per workload, at most three)."""
+    pool = problem.owned[use.name]
+    if not use.idle or not pool.committed_per_hour:
+        return use
+    spec = problem.spec
+    extra, _, _ = owned_capacity(spec, catalog)
+    offering = next(o for o in extra if o.owned == use.name)
+    best = None
+    tried = 0
+    for w in spec.workloads:
+        wider = _widened(w, offering)
+        if isinstance(w, TrainingWorkload) or wider is w:
+            continue
+        tried += 1
+        if tried > 3:
+            break
+        workloads = tuple(wider if x.name == w.name else x for x in spec.workloads)
+        try:
+            moved = solve(spec.model_copy(update={"workloads": workloads}), catalog,
+                          profiles=profiles, settings=settings, options=options,
+                          baselines=False, diagnose=False)  # fmt: skip
+        except PlannerError:
+            continue
+        saving = plan_value - moved.objective_value
+        if saving > 1e-6 and (best is None or saving > best[0]):
+            best = (saving, w.name)
+    if best is None:
+        return use
+    note = (
+        f"{use.note}; {best[1]} could move onto it if its placement allowed "
+        f"{offering.provider} {offering.region} {offering.accelerator}: saves "
+        f"${best[0]:,.2f}/h"
+    )
+    return use.model_copy(update={"note": note})
+
+
 def capacity_use(problem: Problem, allocations: list[Allocation], today: dt.date | None):
     """Per owned pool: accelerators used and idle, and what idle committed capacity costs."""
     out = []
@@ -357,7 +413,7 @@ def capacity_use(problem: Problem, allocations: list[Allocation], today: dt.date
         idle_share = idle / pool.accelerators if pool.accelerators else 0.0
         note = "fully used" if not idle else f"{idle} of {pool.accelerators} idle"
         if idle and pool.committed_per_hour:
-            note += ": no workload can use the rest within its placement and SLO"
+            note += ": paid for but unused"
         out.append(
             CapacityUse(
                 name=name,
@@ -795,6 +851,8 @@ def solve(
         else None,
     ]
     pools = capacity_use(problem, allocations, dt.date.today())
+    if baselines:
+        pools = [_recommend(p, problem, catalog, value, profiles, settings, options) for p in pools]
     deploy = getattr(spec, "deploy", None)
     plan = Plan(
         plan_id=plan_id(spec, allocations),
