@@ -20,11 +20,17 @@ demo: $(VENV)/.runtime
 	$(BIN)/planner catalog list --accelerator L4 --region us-east-1 --region us-central1 --max-price 1.5
 	$(BIN)/planner plan examples/chatbot-fleet.yaml
 
+# checkov pins old boto3/packaging releases, so it gets a virtual environment of its own.
+.venv-checkov/.installed:
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet 'checkov>=3.2,<4'
+	touch $@
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint .venv-checkov/.installed
 	$(BIN)/pytest -q -n 2
 
 format: $(VENV)/.dev
@@ -32,4 +38,4 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache .hypothesis

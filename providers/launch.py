@@ -1,11 +1,42 @@
-"""What launchers share: the API calls they plan, what they did, and undoing a failed run."""
+"""What launchers share: the API calls they plan, what they did, undoing a failed run, and
+keeping credentials out of everything they print."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from planner.spec.security import CREDENTIAL_PATTERNS
+
+REDACTED = "[REDACTED]"
+SECRET_NAME = re.compile(
+    r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_KEY", re.IGNORECASE
+)
+MIN_SECRET = 8
+
+
+def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Values of environment variables whose names say they hold a credential, longest first."""
+    env = os.environ if environ is None else environ
+    found = {v for k, v in env.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET}
+    return sorted(found, key=len, reverse=True)
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """`text` with every credential from the environment, and anything shaped like one, hidden.
+
+    SDK and service errors may quote what they were given; this runs on every message a
+    launcher shows.
+    """
+    for value in secret_values(environ):
+        text = text.replace(value, REDACTED)
+    for pattern in CREDENTIAL_PATTERNS.values():
+        text = pattern.sub(REDACTED, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -18,9 +49,10 @@ class Call:
     body: dict[str, Any]
 
     def describe(self) -> str:
-        """The call as a heading line and its body as sorted JSON."""
-        return f"{self.service} {self.region} {self.operation}\n" + json.dumps(
-            self.body, indent=2, sort_keys=True
+        """The call as a heading line and its body as sorted JSON (credentials hidden)."""
+        return redact(
+            f"{self.service} {self.region} {self.operation}\n"
+            + json.dumps(self.body, indent=2, sort_keys=True)
         )
 
 
@@ -32,11 +64,11 @@ class Report:
     changes: int = 0
 
     def changed(self, text: str) -> None:
-        self.lines.append(text)
+        self.lines.append(redact(text))
         self.changes += 1
 
     def same(self, text: str) -> None:
-        self.lines.append(text)
+        self.lines.append(redact(text))
 
 
 @dataclass
@@ -68,4 +100,4 @@ def failure_message(action: str, err: Exception, undo: Undo) -> str:
     text += f" Rolled back: {'; '.join(done)}." if done else " Nothing had been made yet."
     if failed:
         text += f" Could NOT roll back (clean up by hand): {'; '.join(failed)}."
-    return text
+    return redact(text)

@@ -32,15 +32,31 @@ def build(plan: Plan, targets: Iterable[str]) -> Built:
         tuple(r for b in built for r in b.resources),
         tuple(n for b in built for n in b.notes if (n.workload, n.index) not in covered),
         covered,
+        tuple(a for b in built for a in b.advisories),
     )
 
 
+def check_residency(plan: Plan) -> None:
+    """Refuse a plan whose deployment would reference anything outside its allowed regions."""
+    from planner.emit.residency import problems
+
+    found = problems(plan)
+    if found:
+        raise InputError(
+            f"plan {plan.plan_id}: refusing to emit {len(found)} resource reference(s) outside "
+            "their allowed region:\n" + "\n".join(f"  - {p}" for p in found)
+        )
+
+
 def emit(plan: Plan, targets: Iterable[str]) -> tuple[list[Rendered], list[str]]:
-    """Rendered files for `targets`, and notes on the allocations each target skipped."""
+    """Rendered files for `targets`, notes on the allocations each target skipped, and notes
+    on security settings loosened where the deployment could not run otherwise."""
     from planner.emit.render import render
 
+    check_residency(plan)
     built = build(plan, targets)
-    return [render(r) for r in built.resources], [n.text for n in built.notes]
+    notes = [n.text for n in built.notes] + list(built.advisories)
+    return [render(r) for r in built.resources], notes
 
 
 def expand(target: str) -> tuple[str, ...]:

@@ -14,11 +14,16 @@ from planner.spec.deploy import Deploy
 
 MANAGED_BY = "llm-placement-planner"
 VM_SERVICES = frozenset({"ec2", "gce", "azure-vm"})
+OWNED_SERVICES = frozenset({"onprem", "edge"})
+"""Own clusters and edge devices: Kubernetes runs them (the site's or the devices' nodes)."""
 DTYPE_ARGS = {
     "bf16": ("--dtype", "bfloat16"),
     "fp16": ("--dtype", "float16"),
     "fp8": ("--quantization", "fp8"),
+    "int4": ("--quantization", "awq"),
+    "int8": ("--quantization", "bitsandbytes"),
 }
+"""Server flags per weights precision (int4/int8 expect a checkpoint quantised that way)."""
 
 
 @dataclass(frozen=True)
@@ -31,11 +36,18 @@ class Placed:
 
 
 def settings(plan: Plan) -> Deploy:
-    """The plan's deploy settings (defaults where the spec gave none)."""
+    """The plan's deploy settings (defaults where the spec gave none).
+
+    The error names fields and problems, never the values (one could be a credential).
+    """
     try:
         return Deploy.model_validate(plan.deploy)
     except ValidationError as err:
-        raise InputError(f"plan {plan.plan_id}: invalid deploy settings: {err}") from err
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'deploy'}: {e['msg']}"
+            for e in err.errors(include_input=False, include_url=False)
+        )
+        raise InputError(f"plan {plan.plan_id}: invalid deploy settings: {problems}") from None
 
 
 def placed(plan: Plan) -> Iterator[Placed]:
@@ -49,9 +61,11 @@ def placed(plan: Plan) -> Iterator[Placed]:
 
 
 def labels(plan: Plan, deploy: Deploy, workload: str) -> dict[str, str]:
-    """Labels/tags on every resource: who manages it, which plan and workload it belongs to."""
+    """Labels/tags on every resource: who manages it, which plan and workload it belongs to,
+    and the spec's audit labels (cost centre, owner ...)."""
     return {
         **deploy.labels,
+        **deploy.security.audit_labels,
         "managed-by": MANAGED_BY,
         "planner-plan-id": plan.plan_id,
         "planner-workload": workload,
@@ -165,7 +179,9 @@ def percentages(weights: list[float]) -> list[int]:
     return whole
 
 
-def server_args(alloc: Allocation, workload: WorkloadResult, deploy: Deploy) -> list[str]:
+def server_args(
+    alloc: Allocation, workload: WorkloadResult, deploy: Deploy, dtype: str | None = None
+) -> list[str]:
     """vLLM OpenAI server arguments for one replica of this allocation."""
     args = [
         "--model",
@@ -181,5 +197,5 @@ def server_args(alloc: Allocation, workload: WorkloadResult, deploy: Deploy) -> 
         args += ["--max-num-seqs", str(alloc.max_batch)]
     if alloc.max_context:
         args += ["--max-model-len", str(alloc.max_context)]
-    args += list(DTYPE_ARGS.get(workload.weights_dtype, ()))
+    args += list(DTYPE_ARGS.get(dtype or workload.weights_dtype, ()))
     return args + list(deploy.extra_args)

@@ -61,4 +61,6 @@ TARGET_OF = {
     "ec2": "kubernetes or ray",
     "gce": "kubernetes or ray",
     "azure-vm": "kubernetes or ray",
+    "onprem": "kubernetes",
+    "edge": "kubernetes",
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 from planner.emit.common import (
     MANAGED_BY,
+    OWNED_SERVICES,
     VM_SERVICES,
     Placed,
     bounds,
@@ -39,6 +40,7 @@ PRIORITY_STEP = 1000
 PRIORITY_LIMIT = 1_000_000_000
 RENDEZVOUS_PORT = 29500
 BATCH_COMMAND = ["python3", "-m", "vllm.entrypoints.openai.run_batch"]
+NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 
 def workload_name(item: Placed) -> str:
@@ -64,11 +66,18 @@ def _batch_args(item: Placed, deploy: Deploy) -> list[str]:
     return args
 
 
-def _container(item: Placed, deploy: Deploy) -> dict[str, Any]:
+def _pool(plan: Plan, a) -> Any:
+    """The plan's record of the owned capacity pool an allocation runs on, if any."""
+    return next((p for p in plan.capacity if p.name == a.capacity_pool), None)
+
+
+def _container(item: Placed, deploy: Deploy, plan: Plan) -> dict[str, Any]:
     """Image, command and arguments of the allocation's main container."""
     a, w = item.allocation, item.workload
     if a.kind == "serving":
-        args = [*server_args(a, w, deploy), "--download-dir", f"{CACHE_DIR}/models"]
+        pool = _pool(plan, a) if a.provider == "edge" else None
+        dtype = pool.weights_dtype if pool is not None else None
+        args = [*server_args(a, w, deploy, dtype), "--download-dir", f"{CACHE_DIR}/models"]
         return {"image": image(deploy, a.accelerator), "command": [], "args": args}
     if a.kind == "batch":
         return {
@@ -77,6 +86,21 @@ def _container(item: Placed, deploy: Deploy) -> dict[str, Any]:
             "args": _batch_args(item, deploy),
         }
     return {"image": deploy.training_image, "command": list(deploy.training_command), "args": []}
+
+
+def ingress_from(deploy: Deploy) -> list[dict[str, Any]]:
+    """NetworkPolicy peers admitted to the serving port: the gateway's pods and, where set,
+    the metrics namespace's."""
+    k8s = deploy.security.kubernetes
+    gateway: dict[str, Any] = {"podSelector": {"matchLabels": dict(k8s.gateway_labels)}}
+    if k8s.gateway_namespace:
+        gateway["namespaceSelector"] = {"matchLabels": {NAMESPACE_LABEL: k8s.gateway_namespace}}
+    peers = [gateway]
+    if k8s.metrics_namespace:
+        peers.append(
+            {"namespaceSelector": {"matchLabels": {NAMESPACE_LABEL: k8s.metrics_namespace}}}
+        )
+    return peers
 
 
 def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
@@ -108,8 +132,9 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "max_replicas": b.max_replicas,
         "metric": deploy.autoscaling_metric,
         "metric_target": target_concurrency(a, deploy),
-        **_container(item, deploy),
+        **_container(item, deploy, plan),
         "port": deploy.port,
+        "ingress_from": ingress_from(deploy),
         "health_path": deploy.health_path,
         "startup_failures": math.ceil(deploy.startup_timeout_s / PROBE_PERIOD_S),
         "probe_period": PROBE_PERIOD_S,
@@ -118,7 +143,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "cpu": size.cpu if size else None,
         "memory": f"{size.memory_gib}Gi" if size else None,
         "shm": f"{max(1, size.memory_gib // 4) if size else 8}Gi",
-        "node_selector": node_selector(a),
+        "node_selector": node_selector(a, _site(plan, a)),
         "tolerations": tolerations(a),
         "service_account": deploy.service_account or name,
         "own_service_account": not deploy.service_account,
@@ -138,6 +163,11 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
     }
 
 
+def _site(plan: Plan, a) -> dict[str, str] | None:
+    pool = _pool(plan, a) if a.provider == "onprem" else None
+    return pool.node_selector if pool is not None else None
+
+
 def kinds(item: Placed, deploy: Deploy) -> list[str]:
     """The manifests one allocation needs, in the order to apply them."""
     a = item.allocation
@@ -147,7 +177,9 @@ def kinds(item: Placed, deploy: Deploy) -> list[str]:
     out.append("networkpolicy")
     if a.provider == "aws":
         out.append("nodepool")
-    if a.kind == "serving":
+    if a.provider == "edge":
+        out.append("daemonset")
+    elif a.kind == "serving":
         out += ["deployment", "service", "hpa"]
     else:
         out += ["service", "job"] if a.kind == "training" else ["job"]
@@ -158,7 +190,8 @@ def build(plan: Plan) -> Built:
     """Kubernetes manifests for every allocation on a VM service (EC2, Compute Engine, Azure)."""
     deploy = settings(plan)
     resources = []
-    for item in (p for p in placed(plan) if p.allocation.service in VM_SERVICES):
+    services = VM_SERVICES | OWNED_SERVICES
+    for item in (p for p in placed(plan) if p.allocation.service in services):
         ctx = context(plan, item, deploy)
         for kind in kinds(item, deploy):
             template = f"kubernetes/{kind}.yaml.j2"
@@ -168,7 +201,5 @@ def build(plan: Plan) -> Built:
             resources.append(
                 Resource(TARGET, item.allocation.workload, item.index, kind, template, ctx, meta)
             )
-    notes, covered = coverage(
-        plan, TARGET, VM_SERVICES, frozenset({"serving", "batch", "training"})
-    )
+    notes, covered = coverage(plan, TARGET, services, frozenset({"serving", "batch", "training"}))
     return Built(tuple(resources), notes, covered)

@@ -39,8 +39,18 @@ def machine_type(instance_type: str) -> str:
     return instance_type.split("+", 1)[0]
 
 
-def node_selector(alloc: Allocation) -> dict[str, str]:
-    """Node labels that pin pods to the plan's instance type and pricing on EKS, GKE or AKS."""
+EDGE_POOL_LABEL = "planner.dev/edge-pool"
+SITE_LABEL = "planner.dev/site"
+
+
+def node_selector(alloc: Allocation, site: dict[str, str] | None = None) -> dict[str, str]:
+    """Node labels that pin pods to the plan's instance type and pricing on EKS, GKE or AKS,
+    to an own cluster's GPU nodes (its `node_selector`, else a site label), or to the devices
+    of an edge pool."""
+    if alloc.provider == "edge":
+        return {EDGE_POOL_LABEL: alloc.capacity_pool or alloc.instance_type}
+    if alloc.provider == "onprem":
+        return dict(site) if site else {SITE_LABEL: alloc.capacity_pool or alloc.region}
     selector = {"node.kubernetes.io/instance-type": machine_type(alloc.instance_type)}
     spot = alloc.pricing == "spot"
     if alloc.provider == "aws":
@@ -100,11 +110,19 @@ def _machines() -> dict[tuple[str, str], tuple[float, float]]:
     return {(o.provider, o.instance_type): (o.vcpus, o.memory_gib) for o in load_catalog()}
 
 
+OWNED_POD_SIZE = {
+    "edge": lambda devices: PodSize(cpu=4, memory_gib=8),
+    "onprem": lambda devices: PodSize(cpu=8 * devices, memory_gib=64 * devices),
+}
+"""Requests for pods on capacity the catalog does not describe: an edge module's share (Jetson
+modules have 6-12 cores and 8-64 GB), and a typical GPU server's cores and memory per GPU."""
+
+
 def pod_size(alloc: Allocation, devices: int) -> PodSize | None:
     """The pod's share of its instance's CPU and memory, by devices; None if unknown."""
     machine = _machines().get((alloc.provider, alloc.instance_type))
     if machine is None or not all(machine):
-        return None
+        return OWNED_POD_SIZE.get(alloc.provider, lambda n: None)(devices)
     share = devices / alloc.accelerators_per_instance * ALLOCATABLE
     return PodSize(
         cpu=max(1, math.floor(machine[0] * share)),

@@ -199,6 +199,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "head_config": _head_config(a.provider),
         "worker_config": _node_config(a),
         "gpu_docker": a.accelerator not in RAY_RESOURCE,
+        "hf_token_secret": deploy.hf_token_secret,
     }
 
 

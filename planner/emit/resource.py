@@ -45,11 +45,13 @@ class Note:
 
 @dataclass(frozen=True)
 class Built:
-    """A target's resources, the allocations they cover, and notes on those it skipped."""
+    """A target's resources, the allocations they cover, notes on those it skipped, and
+    advisories (security settings loosened where the deployment could not run otherwise)."""
 
     resources: tuple[Resource, ...]
     notes: tuple[Note, ...] = ()
     covered: frozenset[tuple[str, int]] = frozenset()
+    advisories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,11 @@
 One endpoint per workload and region (its id is the workload's name), one uploaded model and one
 deployed model per allocation. Deployed-model ids are fixed in advance (digits derived from the
 plan), so each deploy call can state the traffic split over those made before it.
+
+Secure by default (deploy.security.gcp): models and endpoints carry a customer-managed key
+(encryptionSpec; without one, a placeholder the launcher refuses unless the spec allows
+Google-managed keys), the endpoint is private where a VPC network or Private Service Connect is
+given, and deployed models run as the dedicated service account.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from planner.spec.deploy import Deploy
 
 TARGET = "vertex"
 PROJECT_PLACEHOLDER = "PROJECT_ID"
+KMS_PLACEHOLDER = (
+    "projects/{project}/locations/{region}/keyRings/SET-deploy-security-gcp-kms_key_name"
+    "/cryptoKeys/key"
+)
 ACCELERATOR_TYPES = {
     "T4": "NVIDIA_TESLA_T4",
     "V100": "NVIDIA_TESLA_V100",
@@ -101,6 +110,30 @@ def _splits(deployments: list[dict], weights: list[float]) -> None:
         d["split_flag"] = ",".join(f"{key}={value}" for key, value in d["split"].items())
 
 
+def kms_key(deploy: Deploy, project: str, region: str) -> str | None:
+    """The CMEK key for the region: the spec's, a placeholder, or None where Google-managed keys
+    are allowed."""
+    given = deploy.security.gcp.kms_key_name.format(region=region)
+    if given or deploy.security.allow_provider_managed_keys:
+        return given or None
+    return KMS_PLACEHOLDER.format(project=project, region=region)
+
+
+def private_endpoint(deploy: Deploy) -> dict[str, Any]:
+    """Endpoint fields that make it private: a peered VPC network or Private Service Connect."""
+    gcp = deploy.security.gcp
+    if gcp.network:
+        return {"network": gcp.network}
+    if gcp.private_service_connect:
+        return {
+            "privateServiceConnectConfig": {
+                "enablePrivateServiceConnect": True,
+                "projectAllowlist": list(gcp.private_service_connect),
+            }
+        }
+    return {}
+
+
 def group_context(plan: Plan, group: Group, deploy: Deploy, project: str) -> dict[str, Any]:
     """Everything the Vertex AI templates need for one endpoint group."""
     parent = f"projects/{project}/locations/{group.region}"
@@ -122,7 +155,9 @@ def group_context(plan: Plan, group: Group, deploy: Deploy, project: str) -> dic
         "predict_path": deploy.predict_path,
         "command": SERVER_COMMAND,
         "startup_timeout": f"{deploy.startup_timeout_s}s",
-        "service_account": deploy.vertex_service_account,
+        "service_account": deploy.vertex_identity,
+        "kms_key": kms_key(deploy, project, group.region),
+        "private": private_endpoint(deploy),
         "deployments": deployments,
     }
 

@@ -120,6 +120,10 @@ class CapacityUse(Frozen):
     )
     term_end: str | None = None
     note: str = ""
+    node_selector: dict[str, str] = Field(
+        default_factory=dict, description="Cluster pools: labels of the site's GPU nodes."
+    )
+    weights_dtype: str | None = Field(None, description="Edge pools: precision of the models.")
 
 
 class SharedGroup(Frozen):

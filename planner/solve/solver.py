@@ -398,8 +398,10 @@ def _recommend(use, problem, catalog, plan_value, profiles, settings, options):
 def capacity_use(problem: Problem, allocations: list[Allocation], today: dt.date | None):
     """Per owned pool: accelerators used and idle, and what idle committed capacity costs."""
     out = []
+    specs = {p.name: p for p in problem.spec.capacity}
     for name in sorted(problem.owned):
         pool = problem.owned[name]
+        selector = dict(getattr(specs.get(name), "node_selector", {}) or {})
         used = sum(
             a.count * (a.tp if a.shared_group else a.accelerators_per_instance)
             for a in allocations
@@ -428,6 +430,8 @@ def capacity_use(problem: Problem, allocations: list[Allocation], today: dt.date
                 commitment_remaining=remaining,
                 term_end=pool.term_end.isoformat() if pool.term_end else None,
                 note=note,
+                node_selector=selector,
+                weights_dtype=pool.weights_dtype,
             )
         )
     return out

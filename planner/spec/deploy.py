@@ -6,11 +6,12 @@ SageMaker needs `execution_role_arn` and on Vertex AI `gcp_project` (or the laun
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from planner.spec.base import Strict
+from planner.spec.security import Security, credential_fields
 
 LABEL_KEY = r"^[a-z][a-z0-9_-]{0,62}$"
 LABEL_VALUE = r"^[a-z0-9_-]{0,63}$"
@@ -140,3 +141,47 @@ class Deploy(Strict):
     training_command: tuple[str, ...] = Field(
         (), description="Command of training Jobs; empty: the image's own."
     )
+    security: Security = Field(
+        default_factory=Security,
+        description="Encryption keys, networks, identities and audit labels (secure defaults).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_credentials(cls, data: Any) -> Any:
+        """Refuse credentials before any field error could echo one back."""
+        found = credential_fields(data) if isinstance(data, dict) else []
+        if found:
+            raise ValueError(
+                "credentials do not belong in the spec (they would be written into every plan "
+                f"and emitted file): {'; '.join(found)}. Keep them in a secret store and "
+                "reference them (deploy.hf_token_secret names a Kubernetes Secret)"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> Deploy:
+        pairs = (
+            ("execution_role_arn", self.execution_role_arn, self.security.aws.execution_role_arn),
+            (
+                "vertex_service_account",
+                self.vertex_service_account,
+                self.security.gcp.service_account,
+            ),
+        )
+        for name, legacy, secure in pairs:
+            if legacy and secure and legacy != secure:
+                raise ValueError(
+                    f"deploy.{name} and its deploy.security setting name different identities"
+                )
+        return self
+
+    @property
+    def role_arn(self) -> str:
+        """The SageMaker execution role: security.aws's, else deploy.execution_role_arn."""
+        return self.security.aws.execution_role_arn or self.execution_role_arn
+
+    @property
+    def vertex_identity(self) -> str:
+        """The Vertex AI service account: security.gcp's, else deploy.vertex_service_account."""
+        return self.security.gcp.service_account or self.vertex_service_account

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.emit.common import MANAGED_BY
-from planner.emit.sagemaker import ROLE_PLACEHOLDER
+from planner.emit.sagemaker import KMS_PLACEHOLDER, ROLE_PLACEHOLDER
 from planner.errors import InputError, PlannerError
 from planner.plan.model import Plan
-from providers.launch import Call, Report, Undo, failure_message
+from providers.launch import Call, Report, Undo, failure_message, redact
 
 SAGEMAKER = "sagemaker"
 AUTOSCALING = "application-autoscaling"
@@ -46,13 +46,46 @@ class Endpoint:
         return self.config["EndpointConfigName"]
 
 
+def with_role(plan: Plan, role_arn: str) -> Plan:
+    """The plan with `role_arn` as its execution role, wherever the deploy settings name one."""
+    deploy = {**plan.deploy, "execution_role_arn": role_arn}
+    security = dict(deploy.get("security") or {})
+    if (security.get("aws") or {}).get("execution_role_arn"):
+        security["aws"] = {**security["aws"], "execution_role_arn": role_arn}
+        deploy["security"] = security
+    return plan.model_copy(update={"deploy": deploy})
+
+
+def refusals(eps: list[Endpoint]) -> list[str]:
+    """Why these endpoints may not be made as they stand: a missing role or key."""
+    out = []
+    if any(m["ExecutionRoleArn"] == ROLE_PLACEHOLDER for e in eps for m in e.models):
+        out.append(
+            "SageMaker needs an execution role: set deploy.security.aws.execution_role_arn "
+            "(or deploy.execution_role_arn) in the spec, or pass --execution-role-arn"
+        )
+    unkeyed = sorted(
+        f"{e.name} ({e.region})"
+        for e in eps
+        if e.config.get("KmsKeyId") == KMS_PLACEHOLDER.format(region=e.region)
+    )
+    if unkeyed:
+        out.append(
+            f"endpoint(s) {', '.join(unkeyed)} run on instance types whose storage takes a "
+            "customer-managed KMS key and none is given: set deploy.security.aws.kms_key_arn, "
+            "deploy the emitted CloudFormation stack (it creates one), or set "
+            "deploy.security.allow_provider_managed_keys: true"
+        )
+    return out
+
+
 def endpoints(plan: Plan, role_arn: str | None = None) -> list[Endpoint]:
     """The plan's SageMaker endpoint groups, as rendered by the emitter."""
     from planner.emit import sagemaker
     from planner.emit.render import render
 
     if role_arn:
-        plan = plan.model_copy(update={"deploy": {**plan.deploy, "execution_role_arn": role_arn}})
+        plan = with_role(plan, role_arn)
     groups: dict[tuple[str, int], dict[str, list]] = {}
     regions: dict[tuple[str, int], str] = {}
     for resource in sagemaker.build(plan).resources:
@@ -200,11 +233,9 @@ class SageMakerLauncher:
     def apply(self, plan: Plan, role_arn: str | None = None) -> Report:
         """Make or update every endpoint of the plan; all or nothing."""
         eps = endpoints(plan, role_arn)
-        if any(m["ExecutionRoleArn"] == ROLE_PLACEHOLDER for e in eps for m in e.models):
-            raise InputError(
-                "SageMaker needs an execution role: set deploy.execution_role_arn in the spec "
-                "or pass --execution-role-arn"
-            )
+        refused = refusals(eps)
+        if refused:
+            raise InputError("; ".join(refused))
         report, undo = Report(), Undo()
         for ep in eps:
             step = f"launching endpoint {ep.name} in {ep.region}"
@@ -335,7 +366,9 @@ class SageMakerLauncher:
             except Exception as err:
                 if not _is_cloud_error(err):
                     raise
-                raise PlannerError(f"teardown of endpoint {ep.name} in {ep.region}: {err}") from err
+                raise PlannerError(
+                    redact(f"teardown of endpoint {ep.name} in {ep.region}: {err}")
+                ) from err
         return report
 
     def _teardown(self, ep: Endpoint, report: Report) -> None:

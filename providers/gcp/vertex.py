@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.emit.common import MANAGED_BY
+from planner.emit.vertex import KMS_PLACEHOLDER
 from planner.errors import InputError, PlannerError
 from planner.plan.model import Plan
-from providers.launch import Call, Report, Undo, failure_message
+from providers.launch import Call, Report, Undo, failure_message, redact
 
 VERTEX = "vertex"
 
@@ -74,6 +75,29 @@ def endpoints(plan: Plan, project: str | None = None) -> list[Endpoint]:
         )
         for key, ops in groups.items()
     ]
+
+
+def refusals(eps: list[Endpoint], project: str) -> list[str]:
+    """Why these endpoints may not be made as they stand: no CMEK key or no service account."""
+    out = []
+    unkeyed = sorted(
+        ep.name
+        for ep in eps
+        if ep.create["endpoint"].get("encryptionSpec", {}).get("kmsKeyName")
+        == KMS_PLACEHOLDER.format(project=project, region=ep.region)
+    )
+    if unkeyed:
+        out.append(
+            f"endpoint(s) {', '.join(unkeyed)} have no customer-managed key: set "
+            "deploy.security.gcp.kms_key_name, or deploy.security.allow_provider_managed_keys: "
+            "true to use Google-managed keys"
+        )
+    if any("serviceAccount" not in d["deployedModel"] for ep in eps for d in ep.deploys):
+        out.append(
+            "Vertex AI deployed models need a dedicated service account: set "
+            "deploy.security.gcp.service_account (or deploy.vertex_service_account)"
+        )
+    return out
 
 
 def launch_calls(plan: Plan, project: str | None = None) -> list[Call]:
@@ -177,8 +201,12 @@ class VertexLauncher:
 
     def apply(self, plan: Plan) -> Report:
         """Upload, create and deploy every endpoint of the plan; all or nothing."""
+        eps = endpoints(plan, self.project)
+        refused = refusals(eps, self.project)
+        if refused:
+            raise InputError("; ".join(refused))
         report, undo = Report(), Undo()
-        for ep in endpoints(plan, self.project):
+        for ep in eps:
             try:
                 self._endpoint(plan, ep, report, undo)
             except Exception as err:
@@ -264,7 +292,7 @@ class VertexLauncher:
             except Exception as err:
                 if not _is_cloud_error(err):
                     raise
-                raise PlannerError(f"teardown of endpoint {ep.name}: {err}") from err
+                raise PlannerError(redact(f"teardown of endpoint {ep.name}: {err}")) from err
         return report
 
     def _teardown(self, ep: Endpoint, report: Report) -> None:

@@ -7,6 +7,11 @@ PLAN_ID=3665837112df
 DEFAULT_PROJECT=acme-llm-prod
 PROJECT="${PROJECT:-$DEFAULT_PROJECT}"
 REGION=us-central1
+# gcloud's `ai models upload` has no flag for a customer-managed key and `ai endpoints create`
+# none for Private Service Connect: this script stops rather than deploy without them.
+echo "This endpoint needs a customer-managed key or Private Service Connect, which gcloud cannot" >&2
+echo "set on every resource; run: planner launch PLAN --target vertex --apply" >&2
+exit 2
 echo "Deploying workload $WORKLOAD (plan $PLAN_ID) to Vertex AI in $PROJECT/$REGION" >&2
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
@@ -32,7 +37,7 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
 gcloud ai endpoints create --project="$PROJECT" --region="$REGION" \
   --endpoint-id=doc-qa \
   --display-name=doc-qa \
-  --labels=managed-by=llm-placement-planner,planner-plan-id=3665837112df,planner-workload=doc-qa,team=search
+  --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=3665837112df,planner-workload=doc-qa,team=search
 
 gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
   --model=doc-qa-3665837112df-v0 \
@@ -40,6 +45,7 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --deployed-model-id=746449448 \
   --machine-type=a2-highgpu-1g \
   --accelerator=type=nvidia-tesla-a100,count=1 \
+  --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
   --min-replica-count=1 \
   --max-replica-count=4 \
   --autoscaling-metric-specs=gpu-duty-cycle=70 \
@@ -51,6 +57,7 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --deployed-model-id=983285083 \
   --machine-type=a2-highgpu-2g \
   --accelerator=type=nvidia-tesla-a100,count=2 \
+  --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
   --min-replica-count=1 \
   --max-replica-count=4 \
   --autoscaling-metric-specs=gpu-duty-cycle=70 \

@@ -1,0 +1,54 @@
+"""Where a referenced thing lives: the region of an image registry, bucket or key, from its name.
+
+Public sources without a region (Hugging Face, Docker Hub, GHCR, ...) have no location; a bucket's
+region is not in its name, so it comes from deploy.security.bucket_regions or stays unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+UNKNOWN = "?"
+MULTI_REGIONS = frozenset({"us", "eu", "europe", "asia"})
+
+_ECR = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
+_ARTIFACT_REGISTRY = re.compile(r"^(?P<region>[a-z0-9-]+)-docker\.pkg\.dev/")
+_GCR = re.compile(r"^((?P<region>us|eu|asia)\.)?gcr\.io/")
+_ARN = re.compile(r"^arn:aws[a-z-]*:(kms|s3|s3-object-lambda):(?P<region>[a-z0-9-]+):")
+_CLOUD_KMS = re.compile(r"^projects/[^/]+/locations/(?P<region>[a-z0-9-]+)/keyRings/")
+_S3_HTTPS = re.compile(r"^https://[^/]+\.s3[.-](?P<region>[a-z]{2}(-[a-z]+)+-\d)\.amazonaws\.com")
+_BUCKET = re.compile(r"^(s3|gs)://(?P<bucket>[^/]+)")
+
+
+@dataclass(frozen=True)
+class Located:
+    """A reference and where it lives: a region, a multi-region, or UNKNOWN."""
+
+    kind: str
+    ref: str
+    region: str
+
+
+def locate(kind: str, ref: str, bucket_regions: Mapping[str, str]) -> Located | None:
+    """Where `ref` lives, or None when it has no region (a public, global source)."""
+    if match := _BUCKET.match(ref):
+        return Located(kind, ref, bucket_regions.get(match["bucket"], UNKNOWN))
+    if match := _GCR.match(ref):
+        return Located(kind, ref, match["region"] or "us")
+    for pattern in (_ECR, _ARTIFACT_REGISTRY, _ARN, _CLOUD_KMS, _S3_HTTPS):
+        if match := pattern.match(ref):
+            return Located(kind, ref, match["region"])
+    return None
+
+
+def outside(located: Located, allowed: list[str]) -> str | None:
+    """Why `located` breaks residency in `allowed`, or None when it keeps it."""
+    if located.region in allowed:
+        return None
+    if located.region == UNKNOWN:
+        return "its region is unknown (declare the bucket in deploy.security.bucket_regions)"
+    if located.region in MULTI_REGIONS:
+        return f"it is in the multi-region location '{located.region}', not one region"
+    return f"it is in {located.region}"

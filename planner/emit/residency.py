@@ -1,0 +1,69 @@
+"""Data residency carried into deployment: no allocation may reference anything outside its
+workload's allowed regions, and a KMS key must sit in its endpoint's region.
+
+`problems(plan)` is shared by `planner emit` (which refuses) and `planner verify` (which reports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.emit.common import VM_SERVICES, image, placed, settings, weights_source
+from planner.emit.locations import Located, locate, outside
+from planner.plan.model import Allocation, Plan, WorkloadResult
+from planner.spec.deploy import Deploy
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A reference that breaks residency (or its endpoint's region), naming the resource."""
+
+    workload: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.workload}: {self.message}"
+
+
+def references(deploy: Deploy, alloc: Allocation, workload: WorkloadResult) -> list[Located]:
+    """Everything with a location that this allocation's deployment would use."""
+    region, keys = alloc.region, deploy.security
+    refs: list[tuple[str, str]] = []
+    if alloc.service == "sagemaker":
+        refs.append(("image", deploy.sagemaker_image.format(region=region)))
+        if keys.aws.kms_key_arn:
+            refs.append(("KMS key", keys.aws.kms_key_arn.format(region=region)))
+    elif alloc.service == "vertex":
+        refs.append(("image", deploy.vertex_image or image(deploy, alloc.accelerator)))
+        if keys.gcp.kms_key_name:
+            refs.append(("KMS key", keys.gcp.kms_key_name.format(region=region)))
+    elif alloc.service in VM_SERVICES:
+        training = alloc.kind == "training"
+        served = deploy.training_image if training else image(deploy, alloc.accelerator)
+        refs.append(("image", served))
+    if alloc.kind != "training":
+        refs.append(("weights", weights_source(deploy, workload)))
+    found = (locate(kind, ref, keys.bucket_regions) for kind, ref in refs)
+    return [f for f in found if f is not None]
+
+
+def problems(plan: Plan) -> list[Problem]:
+    """Every reference outside its workload's allowed regions, and every key in the wrong region."""
+    deploy = settings(plan)
+    out = []
+    for item in placed(plan):
+        a, w = item.allocation, item.workload
+        where = f"allocation {item.index} ({a.service} in {a.region})"
+        for ref in references(deploy, a, w):
+            why = outside(ref, w.allowed_regions) if w.allowed_regions else None
+            if why:
+                out.append(
+                    Problem(
+                        w.name,
+                        f"{where}: {ref.kind} {ref.ref} breaks residency "
+                        f"{list(w.allowed_regions)}: {why}",
+                    )
+                )
+            elif ref.kind == "KMS key" and ref.region != a.region:
+                out.append(Problem(w.name, f"{where}: KMS key {ref.ref} must be in {a.region}"))
+    return sorted(set(out), key=lambda p: (p.workload, p.message))
