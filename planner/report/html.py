@@ -64,6 +64,12 @@ def report_context(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> dict
     }
 
 
-def render_html(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> str:
-    """The report page for `plan`; `quota_uses` (from the spec) adds the quota table and chart."""
-    return _environment().get_template(TEMPLATE).render(report_context(plan, quota_uses))
+def render_html(plan: Plan, quota_uses: list[QuotaUse] | None = None, observation=None) -> str:
+    """The report page for `plan`; `quota_uses` (from the spec) adds the quota table and chart;
+    `observation` (a planner.report.observed.ObservedSection) adds the Observed section."""
+    page = _environment().get_template(TEMPLATE).render(report_context(plan, quota_uses))
+    if observation is not None:
+        from planner.report.observed import with_observed
+
+        page = with_observed(page, observation)
+    return page

@@ -1,0 +1,318 @@
+"""`planner observe` and `planner rightsize`: what a deployed plan really serves, beside what it
+predicted, and a spec and plan sized to what was observed."""
+
+from __future__ import annotations
+
+import enum
+import json
+from pathlib import Path
+
+import typer
+
+from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.errors import InputError
+
+DEFAULT_LABEL = "planner_workload"
+LABEL_HELP = (
+    "Series label naming the workload. Default: `planner emit` labels pods planner-workload, "
+    "which Prometheus's Kubernetes discovery stores as planner_workload; vLLM's own model_name "
+    "label (the served model name is the workload's name) also works for vLLM series."
+)
+STEP_HELP = "Length of each mean (peak = p95 of the step means; the 24-hour profile needs 1h)."
+
+
+class Source(enum.StrEnum):
+    prometheus = "prometheus"
+    cloudwatch = "cloudwatch"
+
+
+class ObserveFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    md = "md"
+
+
+def _guard(path: Path | None, force: bool) -> None:
+    if path is not None and path.exists() and not force:
+        raise InputError(f"{path} exists; pass --force to overwrite it")
+
+
+def _write(path: Path, text: str, what: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"Cannot write {path}: {err.strerror or err}") from None
+    typer.echo(f"Wrote {what} to {path}", err=True)
+
+
+def _observe(plan, source, url, window, step, label, region, endpoint_url, token_env):
+    """Ask the source; the observation of every serving workload of `plan`."""
+    import os
+    import time
+
+    from planner.observe.window import check_window, parse_duration
+
+    window_s, step_s = parse_duration(window, "--window"), parse_duration(step, "--step")
+    check_window(window_s, step_s)
+    if source is None:
+        raise InputError("give --source prometheus|cloudwatch (or --observation FILE)")
+    if source is Source.prometheus:
+        from planner.observe.prom_http import PrometheusClient
+        from planner.observe.prometheus import observe_prometheus
+
+        if not url:
+            raise InputError("--source prometheus needs --url (e.g. http://prometheus:9090)")
+        token = None
+        if token_env:
+            token = os.environ.get(token_env)
+            if not token:
+                raise InputError(f"--token-env {token_env}: that environment variable is empty")
+        client = PrometheusClient(url, token=token)
+        return observe_prometheus(plan, client, window_s, step_s, time.time(), label)
+    from planner.observe.cloudwatch import aws_clients, observe_cloudwatch
+
+    endpoint = endpoint_url or url
+    return observe_cloudwatch(
+        plan, aws_clients(endpoint), window_s, step_s, time.time(), region, endpoint
+    )
+
+
+def _read_observation(path: Path):
+    """An observation saved with `planner observe --format json`."""
+    from pydantic import ValidationError
+
+    from planner.observe.model import Observation
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Observation.model_validate(data.get("observation", data))
+    except (OSError, ValueError, AttributeError, ValidationError) as err:
+        raise InputError(
+            f"{path} is not an observation (from planner observe --format json): {err}"
+        ) from None
+
+
+def _section(observation, drifts, notes):
+    from planner.observe.render import DRIFT_COLUMNS, drift_rows, headline
+    from planner.report.observed import ObservedSection
+
+    rows = drift_rows(drifts)
+    return ObservedSection(
+        heading=headline(observation),
+        headers=tuple(DRIFT_COLUMNS),
+        rows=tuple(tuple(r[c] for c in DRIFT_COLUMNS) for r in rows),
+        notes=tuple(notes),
+    )
+
+
+def observe(
+    plan_file: Path = typer.Option(..., "--plan", help="Plan JSON (from planner plan -o)."),
+    source: Source = typer.Option(..., "--source", help="prometheus or cloudwatch."),
+    url: str = typer.Option(None, "--url", help="Prometheus base URL (user:password@ allowed)."),
+    window: str = typer.Option("24h", "--window", help="How far back to look (90s, 30m, 24h)."),
+    step: str = typer.Option("1h", "--step", help=STEP_HELP),
+    label: str = typer.Option(DEFAULT_LABEL, "--label", help=LABEL_HELP),
+    region: str = typer.Option(None, "--region", help="CloudWatch: only this region."),
+    endpoint_url: str = typer.Option(None, "--endpoint-url", help="CloudWatch/SageMaker URL."),
+    token_env: str = typer.Option(
+        None, "--token-env", help="Environment variable holding a Prometheus bearer token."
+    ),
+    spec_file: Path = typer.Option(
+        None, "--spec", help="The plan's spec: planned request sizes and hourly profile."
+    ),
+    fmt: ObserveFormat = typer.Option(ObserveFormat.table, "--format", help="table, json, md."),
+    profiles_out: Path = typer.Option(
+        None, "--profiles-out", help="Write calibrated measured-profile rows (CSV) here."
+    ),
+    html: Path = typer.Option(
+        None, "--html", help="Write the plan's report with an Observed part."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
+) -> None:
+    """Planned beside observed per workload: traffic, sizes, latency, utilisation, replicas, cost.
+
+    A workload without series is shown as NO DATA (never as zero traffic). Exit 1 when the source
+    cannot be reached, refuses access or rejects a query.
+    """
+    from planner.cli.output import Format, print_rows
+    from planner.observe.calibrate import calibrate, profile_csv
+    from planner.observe.drift import drift
+    from planner.observe.render import (
+        CALIBRATION_COLUMNS,
+        DRIFT_COLUMNS,
+        calibration_rows,
+        drift_rows,
+        headline,
+        observe_json,
+        observe_markdown,
+    )
+    from planner.report import read_plan
+
+    _guard(profiles_out, force)
+    _guard(html, force)
+    plan = read_plan(plan_file)
+    spec = None
+    if spec_file is not None:
+        from planner.spec import load_spec
+
+        spec = load_spec(spec_file)
+    observation = _observe(plan, source, url, window, step, label, region, endpoint_url, token_env)
+    drifts = drift(plan, observation, spec)
+    calibrations, calibration_notes = calibrate(plan, observation, spec)
+    notes = observation.notes + calibration_notes
+    if fmt is ObserveFormat.json:
+        typer.echo(json.dumps(observe_json(observation, drifts, calibrations, notes), indent=2))
+    elif fmt is ObserveFormat.md:
+        typer.echo(observe_markdown(observation, drifts, calibrations, notes), nl=False)
+    else:
+        typer.echo(headline(observation))
+        print_rows(drift_rows(drifts), DRIFT_COLUMNS, Format.table, title="Planned and observed")
+        if calibrations:
+            rows = calibration_rows(calibrations)
+            print_rows(
+                rows, CALIBRATION_COLUMNS, Format.table, title="Roofline against observation"
+            )
+        for note in notes:
+            typer.echo(f"note: {note}")
+    if profiles_out is not None:
+        where = f"{observation.source} at {observation.url}"
+        _write(
+            profiles_out, profile_csv(calibrations, where), f"{len(calibrations)} profile row(s)"
+        )
+    if html is not None:
+        from planner.report import render_html
+
+        page = render_html(plan, None, observation=_section(observation, drifts, notes))
+        _write(html, page, "the report with observations")
+
+
+def _spec_output(spec_file: Path, output: Path | None, force: bool) -> Path:
+    """Where the right-sized spec goes: never over the user's spec (or any file) without --force."""
+    target = output or spec_file.with_name(f"{spec_file.stem}.rightsized.yaml")
+    if target.resolve() == spec_file.resolve() and not force:
+        raise InputError(f"{target} is the spec itself; write elsewhere or pass --force")
+    _guard(target, force)
+    return target
+
+
+def rightsize(
+    plan_file: Path = typer.Option(..., "--plan", help="The plan running now (JSON)."),
+    spec_file: Path = typer.Option(..., "--spec", help="The spec that plan was made from."),
+    source: Source = typer.Option(None, "--source", help="prometheus or cloudwatch."),
+    observation_file: Path = typer.Option(
+        None, "--observation", help="Instead of --source: JSON from planner observe."
+    ),
+    url: str = typer.Option(None, "--url", help="Prometheus base URL (user:password@ allowed)."),
+    window: str = typer.Option("24h", "--window", help="How far back to look (90s, 30m, 24h)."),
+    step: str = typer.Option("1h", "--step", help=STEP_HELP),
+    label: str = typer.Option(DEFAULT_LABEL, "--label", help=LABEL_HELP),
+    region: str = typer.Option(None, "--region", help="CloudWatch: only this region."),
+    endpoint_url: str = typer.Option(None, "--endpoint-url", help="CloudWatch/SageMaker URL."),
+    token_env: str = typer.Option(
+        None, "--token-env", help="Environment variable holding a Prometheus bearer token."
+    ),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="The right-sized spec (default: SPEC.rightsized.yaml)."
+    ),
+    plan_out: Path = typer.Option(None, "--plan-out", help="Write the new plan (JSON) here."),
+    catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
+    profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    use_calibration: bool = typer.Option(
+        False, "--calibrate", help="Plan with the observed latencies (calibrated profile rows)."
+    ),
+    profiles_out: Path = typer.Option(
+        None, "--profiles-out", help="Write calibrated measured-profile rows (CSV) here."
+    ),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit, seconds."),
+    fmt: ObserveFormat = typer.Option(ObserveFormat.table, "--format", help="table, json, md."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
+) -> None:
+    """Observed traffic -> right-sized spec (a new file) -> new plan -> diff and recommendations.
+
+    Workloads without data keep their planned traffic. Exit 1 when the source fails, 3 when the
+    right-sized spec has no plan.
+    """
+    import yaml
+
+    from planner.catalog import load_catalog
+    from planner.cli.output import Format, print_rows
+    from planner.observe.calibrate import profile_csv
+    from planner.observe.proposal import propose
+    from planner.perf import load_profiles
+    from planner.report import read_plan
+    from planner.report.diff_render import CHANGE_COLUMNS, change_rows, diff_json, headline
+    from planner.solve import SolveOptions
+    from planner.spec import load_spec
+
+    target = _spec_output(spec_file, output, force)
+    for path in (plan_out, profiles_out):
+        _guard(path, force)
+    if (source is None) == (observation_file is None):
+        raise InputError("give one of --source (with --url or AWS settings) or --observation")
+    if time_limit <= 0:
+        raise InputError("--time-limit must be above 0")
+    plan = read_plan(plan_file)
+    spec = load_spec(spec_file)
+    document = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    if observation_file is not None:
+        observation = _read_observation(observation_file)
+    else:
+        observation = _observe(
+            plan, source, url, window, step, label, region, endpoint_url, token_env
+        )
+    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
+    result = propose(
+        plan,
+        spec,
+        document,
+        observation,
+        load_catalog(catalog or None),
+        origin=str(spec_file),
+        profiles=measured,
+        use_calibration=use_calibration,
+        solve_options=SolveOptions(time_limit_s=time_limit),
+    )
+    _write(target, result.spec_text, "the right-sized spec")
+    if plan_out is not None:
+        _write(plan_out, result.plan.model_dump_json(indent=2) + "\n", "the new plan")
+    if profiles_out is not None:
+        where = f"{observation.source} at {observation.url}"
+        text = profile_csv(result.calibrations, where)
+        _write(profiles_out, text, f"{len(result.calibrations)} profile row(s)")
+    if fmt is ObserveFormat.json:
+        data = {
+            "spec": str(target),
+            "traffic": [
+                {
+                    "workload": c.workload,
+                    "updated": c.updated,
+                    "reason": c.reason,
+                    "changes": list(c.changes),
+                }
+                for c in result.changes
+            ],
+            "recommendations": list(result.recommendations),
+            "notes": list(result.notes),
+            "diff": json.loads(diff_json(result.diff)),
+        }
+        typer.echo(json.dumps(data, indent=2))
+        return
+    bullet = "- " if fmt is ObserveFormat.md else "  "
+    lines = [f"Right-sized spec: {target}"]
+    for c in result.changes:
+        if c.updated:
+            what = "; ".join(c.changes) or "as observed: unchanged"
+        else:
+            what = f"{c.reason} ({c.detail})" if c.detail else c.reason
+        lines.append(f"{bullet}{c.workload}: {what}")
+    lines += ["", headline(result.diff), "", "Recommendations:"]
+    lines += [f"{bullet}{r}" for r in result.recommendations]
+    lines += [f"{bullet}note: {n}" for n in result.notes]
+    typer.echo("\n".join(lines))
+    if fmt is ObserveFormat.table and result.diff.changes:
+        print_rows(change_rows(result.diff), CHANGE_COLUMNS, Format.table, title="Changes")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(observe)
+    app.command()(rightsize)
