@@ -3,7 +3,7 @@ examples emit (planned with planner.solve.solve, written by `planner emit --targ
 SageMaker stacks that create their own KMS key and execution role.
 
 checkov runs once per session. No check may fail except those listed, with their reasons, in
-planner/emit/SECURITY-section.md; a listed check that fails nowhere is stale and fails too.
+the README ("checkov" under security); a listed check that fails nowhere is stale and fails too.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-SECTION = ROOT / "planner" / "emit" / "SECURITY-section.md"
+SECTION = ROOT / "README.md"
 SAGEMAKER_PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"
 IAM_CHECKS = {"CKV_AWS_60", "CKV_AWS_61", "CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_107"}
 IAM_CHECKS |= {"CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111"}
@@ -28,7 +28,7 @@ FLAGS = ("--skip-download", "--compact", "-o", "json")  # offline: no vendor API
 
 
 def documented_skips() -> dict[str, str]:
-    """Check id -> reason, from the table in the README section."""
+    """Check id -> reason, from the accepted-checks table in the README."""
     rows = re.findall(
         r"^\| (CKV2?_[A-Z0-9]+_\d+) \| [^|]+ \| ([^|]+) \|$", SECTION.read_text(), re.M
     )
