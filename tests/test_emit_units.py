@@ -268,7 +268,8 @@ def test_emit_cli_rejects_a_file_that_is_not_a_plan(cli, tmp_path):
     bogus = tmp_path / "plan.json"
     bogus.write_text('{"workloads": []}')
     result = cli("emit", bogus, "--target", "all", "-o", tmp_path / "out")
-    assert result.exit_code == 2 and "is not a plan file" in result.stderr
+    assert result.exit_code == 2 and "Invalid plan" in result.stderr
+    assert "planner plan SPEC --format json -o plan.json" in result.stderr
 
 
 def test_spec_deploy_section_reaches_the_plan(tmp_path):

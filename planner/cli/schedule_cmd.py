@@ -43,30 +43,13 @@ class QueuePolicy(enum.StrEnum):
     rr = "rr"
 
 
-def _read_plan(path: Path):
-    """A Plan from `planner plan -o` JSON, or an InputError naming the file and field."""
-    from pydantic import ValidationError
-
-    from planner.plan import Plan
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"Cannot read plan {path}: {err.strerror or err}") from None
-    try:
-        return Plan.model_validate_json(text)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise InputError(f"Invalid plan {path}: {where}: {first['msg']}") from None
-
-
 def _plan_inputs(plan_file: Path, spec_file: Path, profiles: Path | None):
     from planner.perf import load_profiles
+    from planner.plan.io import load_plan
     from planner.schedule import serving_models
     from planner.spec import load_spec
 
-    plan = _read_plan(plan_file)
+    plan = load_plan(plan_file)
     spec = load_spec(spec_file)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     return plan, spec, serving_models(plan, spec, profiles=measured)

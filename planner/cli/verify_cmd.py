@@ -7,27 +7,11 @@ from pathlib import Path
 import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
-from planner.errors import InputError, PlannerError
+from planner.errors import PlannerError
 
 
 class VerifyFailed(PlannerError):
     """The plan breaks at least one constraint: exit 1."""
-
-
-def load_plan(path: Path):
-    """A Plan from a JSON file, or an InputError naming the file and the field."""
-    from pydantic import ValidationError
-
-    from planner.plan import Plan
-
-    try:
-        return Plan.model_validate_json(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(f"Cannot read plan {path}: {err.strerror or err}") from None
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise InputError(f"Invalid plan {path}: {where}: {first['msg']}") from None
 
 
 def verify(
@@ -39,6 +23,7 @@ def verify(
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
     from planner.catalog import load_catalog
     from planner.perf import load_profiles
+    from planner.plan.io import load_plan
     from planner.plan.verify import verify as check
     from planner.spec import load_spec
 
