@@ -15,57 +15,19 @@ import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import ValidationError
 
 from planner.errors import InputError
 from planner.facts import accelerators, find_accelerator
 from planner.facts.accelerators import canonical_accelerator_name
+from planner.spec.base import Strict
+from planner.spec.load import Problem, SpecError, validate_yaml
 from planner.spec.models import Quota, Spec
 
 FIELDS = tuple(Quota.model_fields)
 
 
-class QuotasError(InputError):
-    """A quotas file cannot be used; the message names the file, line and field."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.problems = problems
-        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-        super().__init__(
-            f"Invalid quotas file {source} ({count}):\n" + "\n".join(f"  {p}" for p in problems)
-        )
-
-
-def _lines(node: yaml.Node | None) -> dict[tuple[Any, ...], int]:
-    """1-based line of every mapping key and list item, by path."""
-    found: dict[tuple[Any, ...], int] = {}
-
-    def walk(n: yaml.Node, path: tuple[Any, ...]) -> None:
-        if isinstance(n, yaml.MappingNode):
-            for key, value in n.value:
-                found[(*path, key.value)] = key.start_mark.line + 1
-                walk(value, (*path, key.value))
-        elif isinstance(n, yaml.SequenceNode):
-            for i, item in enumerate(n.value):
-                found[(*path, i)] = item.start_mark.line + 1
-                walk(item, (*path, i))
-
-    if node is not None:
-        found[()] = node.start_mark.line + 1
-        walk(node, ())
-    return found
-
-
-def _describe(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key; allowed keys: {', '.join(FIELDS)}"
-    if kind == "missing":
-        return "required key is missing"
-    return str(error["msg"])
+QuotasError = SpecError
+"""A quotas file cannot be used; the message names the file, line and field."""
 
 
 def key(quota: Quota) -> tuple[str, str, str, str | None]:
@@ -78,59 +40,39 @@ def key(quota: Quota) -> tuple[str, str, str, str | None]:
     )
 
 
-def parse_quotas(text: str, source: str = "<string>") -> tuple[Quota, ...]:
-    """Quotas from YAML text, or QuotasError listing every problem with its line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise QuotasError(source, [f"{where}: not valid YAML: {err.problem}"]) from None
-    lines = _lines(root)
-    if not isinstance(data, dict) or not isinstance(data.get("quotas"), list):
-        raise QuotasError(source, [f"{source}: the file must be a mapping with a `quotas:` list"])
-    problems: list[tuple[int, str]] = [
-        (lines.get((k,), 0), f"{source}:{lines.get((k,), 0)}: {k}: unknown key; allowed: quotas")
-        for k in data
-        if k != "quotas"
-    ]
-    quotas: list[Quota] = []
-    seen: dict[tuple[str, str, str, str | None], int] = {}
+class QuotasFile(Strict):
+    """A quotas file: a `quotas:` list in the spec's Quota shape."""
+
+    quotas: tuple[Quota, ...]
+
+
+def _pool_problems(parsed: QuotasFile) -> list[Problem]:
+    """Accelerators must be known, and each pool limited once."""
+    problems: list[Problem] = []
     known = ", ".join(a.name for a in accelerators())
-    for i, item in enumerate(data["quotas"]):
-        line = lines.get(("quotas", i), 0)
-        where = f"quotas[{i}]"
-        if not isinstance(item, dict):
-            problems.append(
-                (line, f"{source}:{line}: {where}: expected a mapping of {', '.join(FIELDS)}")
-            )
-            continue
-        try:
-            quota = Quota.model_validate(item)
-        except ValidationError as err:
-            for e in err.errors():
-                field = str(e["loc"][0]) if e["loc"] else ""
-                at = lines.get(("quotas", i, field), line)
-                problems.append((at, f"{source}:{at}: {where}.{field}: {_describe(e)}"))
-            continue
+    seen: dict[tuple[str, str, str, str | None], int] = {}
+    for i, quota in enumerate(parsed.quotas):
         if find_accelerator(quota.accelerator) is None:
-            at = lines.get(("quotas", i, "accelerator"), line)
             problems.append(
-                (at, f"{source}:{at}: {where}.accelerator: unknown accelerator "
-                     f"'{quota.accelerator}'; known: {known}")
-            )  # fmt: skip
-            continue
-        if key(quota) in seen:
-            other = seen[key(quota)]
-            message = f"{where}: the same pool as the quota on line {other}"
-            problems.append((line, f"{source}:{line}: {message}"))
-            continue
-        seen[key(quota)] = line
-        quotas.append(quota)
-    if problems:
-        raise QuotasError(source, [text for _, text in sorted(problems, key=lambda p: p[0])])
-    return tuple(quotas)
+                Problem(
+                    ("quotas", i, "accelerator"),
+                    f"unknown accelerator '{quota.accelerator}'; known: {known}",
+                )
+            )
+        elif key(quota) in seen:
+            problems.append(Problem(("quotas", i), f"the same pool as quotas[{seen[key(quota)]}]"))
+        else:
+            seen[key(quota)] = i
+    return problems
+
+
+def parse_quotas(text: str, source: str = "<string>") -> tuple[Quota, ...]:
+    """Quotas from YAML text, or an error listing every problem with its line and field."""
+    parsed = validate_yaml(
+        text, source, QuotasFile, _pool_problems, what="a mapping with a `quotas:` list",
+        label="quotas file",
+    )  # fmt: skip
+    return parsed.quotas
 
 
 def load_quotas(path: str | Path) -> tuple[Quota, ...]:

@@ -47,27 +47,33 @@ def test_errors_name_the_line_and_field():
         "region: us-central1", "regin: us-central1"
     )
     text += "  - {provider: ibm, region: x, accelerator: H100, max_accelerators: 1}\n"
-    text += "  - {provider: aws, region: x, accelerator: TPU-v9, max_accelerators: 1}\n"
-    text += (
-        "  - {provider: aws, region: us-east-1, accelerator: a10g, pricing: on_demand,"
-        " max_accelerators: 2}\n"
-    )
     text += "extra: 1\n"
     with pytest.raises(QuotasError) as err:
         parse_quotas(text, "q.yaml")
     message = str(err.value)
     assert message.startswith("Invalid quotas file q.yaml (")
     for expected in (
-        "q.yaml:5: quotas[1].regin: unknown key; allowed keys: provider, region, accelerator",
+        "q.yaml:5: quotas[1].regin: unknown key 'regin' (did you mean 'region'?)",
         "q.yaml:4: quotas[1].region: required key is missing",
-        "q.yaml:8: quotas[1].max_accelerators: Input should be greater than or equal to 0",
-        "q.yaml:10: quotas[3].provider: Input should be 'aws', 'gcp' or 'azure'",
-        "q.yaml:11: quotas[4].accelerator: unknown accelerator 'TPU-v9'; known: T4,",
-        "q.yaml:12: quotas[5]: the same pool as the quota on line 3",
-        "q.yaml:13: extra: unknown key; allowed: quotas",
+        "q.yaml:8: quotas[1].max_accelerators: input should be greater than or equal to 0",
+        "q.yaml:10: quotas[3].provider: input should be 'aws', 'gcp' or 'azure' (got 'ibm')",
+        "q.yaml:11: extra: unknown key 'extra'; allowed keys here: quotas",
     ):
         assert expected in message, message
     assert err.value.exit_code == 2
+
+
+def test_unknown_accelerators_and_repeated_pools_name_the_line():
+    text = GOOD + "  - {provider: aws, region: x, accelerator: TPU-v9, max_accelerators: 1}\n"
+    text += (
+        "  - {provider: aws, region: us-east-1, accelerator: a10g, pricing: on_demand,"
+        " max_accelerators: 2}\n"
+    )
+    with pytest.raises(QuotasError) as err:
+        parse_quotas(text, "q.yaml")
+    message = str(err.value)
+    assert "q.yaml:10: quotas[3].accelerator: unknown accelerator 'TPU-v9'; known: T4," in message
+    assert "q.yaml:11: quotas[4]: the same pool as quotas[0]" in message
 
 
 @pytest.mark.parametrize(
@@ -75,7 +81,7 @@ def test_errors_name_the_line_and_field():
     [
         ("quotas: [\n", "q.yaml:2: not valid YAML"),
         ("- 1\n", "must be a mapping with a `quotas:` list"),
-        ("quotas:\n  - 3\n", "q.yaml:2: quotas[0]: expected a mapping"),
+        ("quotas:\n  - 3\n", "q.yaml:2: quotas[0]: input should be a valid dictionary"),
     ],
 )
 def test_malformed_files_are_input_errors(text, expected):

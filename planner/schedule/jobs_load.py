@@ -13,7 +13,14 @@ from planner.spec.load import Problem, validate_yaml
 
 def parse_jobs(text: str, source: str = "<string>") -> JobsFile:
     """Validate jobs-file text (YAML or JSON), or raise SpecError naming lines and fields."""
-    return validate_yaml(text, source, JobsFile, _reference_problems)
+    return validate_yaml(
+        text,
+        source,
+        JobsFile,
+        _reference_problems,
+        what="a mapping with `jobs:`",
+        label="jobs file",
+    )
 
 
 def load_jobs(path: str | Path) -> JobsFile:

@@ -42,11 +42,11 @@ class Problem:
 class SpecError(InputError):
     """A spec file failed validation; the message names file, line, field and what is allowed."""
 
-    def __init__(self, source: str, problems: list[str]):
+    def __init__(self, source: str, problems: list[str], label: str = "spec"):
         self.source = source
         self.problems = problems
         count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-        super().__init__(f"Invalid spec {source} ({count}):\n" + "\n".join(problems))
+        super().__init__(f"Invalid {label} {source} ({count}):\n" + "\n".join(problems))
 
 
 class _LineIndex:
@@ -278,35 +278,9 @@ def _validation_problems(
 
 def parse_spec(text: str, source: str = "<string>") -> Spec:
     """Validate spec text (YAML or JSON) into a Spec, or raise SpecError naming lines and fields."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise SpecError(source, [f"  {source}{line}: not valid YAML: {err.problem}"]) from None
-    index = _LineIndex(root)
-    if index.duplicates:
-        raise SpecError(
-            source,
-            [
-                f"  {source}:{line}: {format_path(loc)}: key appears twice in the same mapping"
-                for loc, line in index.duplicates
-            ],
-        )
-    if not isinstance(data, dict):
-        raise SpecError(
-            source,
-            [f"  {source}: the file must be a mapping with a `workloads:` list (got {data!r})"],
-        )
-    try:
-        spec = Spec.model_validate(data)
-    except ValidationError as err:
-        raise SpecError(source, _validation_problems(source, index, err)) from None
-    refs = _reference_problems(spec)
-    if refs:
-        raise SpecError(source, [_problem_text(source, index, p.loc, p.message) for p in refs])
-    return spec
+    return validate_yaml(
+        text, source, Spec, _reference_problems, what="a mapping with a `workloads:` list"
+    )
 
 
 def load_spec(path: str | Path) -> Spec:
@@ -334,6 +308,8 @@ def validate_yaml(
     source: str,
     model_cls: type[M],
     check: Callable[[M], list[Problem]] | None = None,
+    what: str = "a mapping",
+    label: str = "spec",
 ) -> M:
     """Validate YAML (or JSON) text into `model_cls` with the spec's line-numbered errors
     (`file:line: field: what is wrong`); `check` adds problems pydantic cannot see."""
@@ -343,7 +319,11 @@ def validate_yaml(
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f":{mark.line + 1}" if mark else ""
-        raise SpecError(source, [f"  {source}{line}: not valid YAML: {err.problem}"]) from None
+        raise SpecError(
+            label=label,
+            source=source,
+            problems=[f"  {source}{line}: not valid YAML: {err.problem}"],
+        ) from None
     index = _LineIndex(root)
     if index.duplicates:
         raise SpecError(
@@ -352,14 +332,25 @@ def validate_yaml(
                 f"  {source}:{line}: {format_path(loc)}: key appears twice in the same mapping"
                 for loc, line in index.duplicates
             ],
+            label,
         )
     if not isinstance(data, dict):
-        raise SpecError(source, [f"  {source}: the file must be a mapping (got {data!r})"])
+        raise SpecError(
+            label=label,
+            source=source,
+            problems=[f"  {source}: the file must be {what} (got {data!r})"],
+        )
     try:
         value = model_cls.model_validate(data)
     except ValidationError as err:
-        raise SpecError(source, _validation_problems(source, index, err, model_cls)) from None
+        raise SpecError(
+            source, _validation_problems(source, index, err, model_cls), label
+        ) from None
     problems = check(value) if check is not None else []
     if problems:
-        raise SpecError(source, [_problem_text(source, index, p.loc, p.message) for p in problems])
+        raise SpecError(
+            label=label,
+            source=source,
+            problems=[_problem_text(source, index, p.loc, p.message) for p in problems],
+        )
     return value
