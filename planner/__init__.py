@@ -5,6 +5,7 @@ The public API, imported lazily so `import planner` (and the CLI's start-up) sta
     spec = planner.load_spec("fleet.yaml")
     catalog = planner.load_catalog()            # bundled; or load_catalog(["my.csv", "bundled"])
     h100 = planner.select_offerings(catalog, accelerators=["H100"])
+    fleet = planner.plan(spec, catalog)         # a Plan: allocations, costs, bound, baselines
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ _EXPORTS = {
     "find_accelerator": "planner.facts",
     "PlannerError": "planner.errors",
     "InfeasibleError": "planner.errors",
-    "Plan": "planner.plan",
+    "Plan": "planner.plans",
+    "plan": "planner.api",
     "InputError": "planner.errors",
 }
 
@@ -51,6 +53,7 @@ __all__ = [
     "load_catalog",
     "load_spec",
     "parse_spec",
+    "plan",
     "select_offerings",
     "spec_json_schema",
 ]
@@ -59,7 +62,8 @@ if TYPE_CHECKING:
     from planner.catalog import Catalog, Offering, load_catalog, select_offerings
     from planner.errors import InfeasibleError, InputError, PlannerError
     from planner.facts import LLM, Accelerator, find_accelerator, find_llm
-    from planner.plan import Plan
+    from planner.api import plan
+    from planner.plans import Plan
     from planner.spec import Spec, SpecError, load_spec, parse_spec, spec_json_schema
 
 

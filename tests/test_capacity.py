@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from planner.catalog import load_catalog
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
-from planner.plan.verify import verify
+from planner.plans.verify import verify
 from planner.solve import make_problem, solve
 from planner.spec import SpecError, load_spec, parse_spec
 from tests.conftest import ROOT

@@ -15,7 +15,7 @@ from planner.emit.common import bounds, percentages
 from planner.emit.names import dns_label, numeric_id
 from planner.emit.nodes import node_selector, tolerations
 from planner.emit.vertex import machine_spec
-from planner.plan.model import Allocation, Plan, WorkloadResult
+from planner.plans.model import Allocation, Plan, WorkloadResult
 
 GOLDEN_PLANS = Path(__file__).resolve().parent / "golden" / "plans"
 

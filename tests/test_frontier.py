@@ -8,7 +8,7 @@ import pytest
 
 from planner.catalog import load_catalog
 from planner.errors import InputError
-from planner.plan.verify import verify
+from planner.plans.verify import verify
 from planner.solve import solve
 from planner.solve.frontier import frontier, with_horizon
 from planner.spec import load_spec

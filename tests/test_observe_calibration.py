@@ -16,7 +16,7 @@ from planner.observe.calibrate import (
 )
 from planner.observe.model import Observation, WorkloadObservation
 from planner.perf import DEFAULT_SETTINGS, SLO, load_profiles, replica_capacity
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 from planner.solve import solve
 from planner.spec import parse_spec
 

@@ -13,7 +13,7 @@ import pytest
 
 from planner.emit.planfile import read_plan
 from planner.observe.cloudwatch import aws_clients, observe_cloudwatch, plan_variants
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"

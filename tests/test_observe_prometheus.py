@@ -21,7 +21,7 @@ import pytest
 
 from planner.observe.prom_http import PrometheusClient
 from planner.observe.prometheus import observe_prometheus
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 
 PROMETHEUS = shutil.which("prometheus")
 WINDOW_S, STEP_S = 6.0, 2.0

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from planner.plan.model import FrontierPoint
+from planner.plans.model import FrontierPoint
 from planner.report import render_html, render_markdown
 from planner.report.future import frontier_points, schedule_series
 from planner.report.quota import quota_usage

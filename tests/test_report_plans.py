@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from planner.plan import Allocation, Plan, WorkloadResult
+from planner.plans import Allocation, Plan, WorkloadResult
 
 MIXED_SPEC = """\
 workloads:

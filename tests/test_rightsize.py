@@ -14,8 +14,8 @@ from planner.catalog import load_catalog
 from planner.observe.model import Observation, Point, WorkloadObservation
 from planner.observe.proposal import propose
 from planner.observe.rightsize import rightsized_traffic
-from planner.plan.model import Plan
-from planner.plan.verify import verify
+from planner.plans.model import Plan
+from planner.plans.verify import verify
 from planner.solve import solve
 from planner.spec import parse_spec
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from planner.catalog import load_catalog
-from planner.plan.verify import verify
+from planner.plans.verify import verify
 from planner.solve import solve
 from planner.spec import load_spec
 from tests.conftest import ROOT

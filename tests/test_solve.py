@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
 from planner.errors import InfeasibleError
-from planner.plan.verify import verify
+from planner.plans.verify import verify
 from planner.solve import make_problem, solve
 from planner.spec import load_spec, parse_spec
 from tests.conftest import EXAMPLES
@@ -214,3 +214,14 @@ def test_cli_plan_applies_a_quotas_file(cli, tmp_path):
                                                           ("aws", "us-west-2", "H100")}
         for a in plan["allocations"]
     )  # fmt: skip
+
+
+def test_python_api_plans_a_spec_file_without_printing(capsys):
+    import planner
+
+    fleet = planner.plan(EXAMPLES[0], ["bundled"])
+    assert isinstance(fleet, planner.Plan) and fleet.allocations
+    import planner.solve  # the subpackage must not shadow the API function
+
+    assert callable(planner.plan)
+    assert capsys.readouterr().out == ""

@@ -45,7 +45,7 @@ class QueuePolicy(enum.StrEnum):
 
 def _plan_inputs(plan_file: Path, spec_file: Path, profiles: Path | None):
     from planner.perf import load_profiles
-    from planner.plan.io import load_plan
+    from planner.plans.io import load_plan
     from planner.schedule import serving_models
     from planner.spec import load_spec
 

@@ -23,8 +23,8 @@ def verify(
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
     from planner.catalog import load_catalog
     from planner.perf import load_profiles
-    from planner.plan.io import load_plan
-    from planner.plan.verify import verify as check
+    from planner.plans.io import load_plan
+    from planner.plans.verify import verify as check
     from planner.spec import load_spec
 
     plan = load_plan(plan_file)

@@ -11,7 +11,7 @@ from importlib import import_module
 
 from planner.emit.resource import Built, Note, Rendered, Resource
 from planner.errors import InputError
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 
 TARGETS = ("sagemaker", "vertex", "kubernetes", "ray")
 

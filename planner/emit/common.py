@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from planner.errors import InputError
-from planner.plan.model import Allocation, Plan, WorkloadResult
+from planner.plans.model import Allocation, Plan, WorkloadResult
 from planner.spec.deploy import Deploy
 
 MANAGED_BY = "llm-placement-planner"

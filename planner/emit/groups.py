@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from planner.emit.common import Placed, placed
 from planner.emit.resource import Note
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 
 
 @dataclass(frozen=True)

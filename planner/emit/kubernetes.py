@@ -30,7 +30,7 @@ from planner.emit.groups import coverage
 from planner.emit.names import dns_label
 from planner.emit.nodes import device_resource, node_selector, pod_size, tolerations
 from planner.emit.resource import Built, Resource
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 from planner.spec.deploy import Deploy
 
 TARGET = "kubernetes"

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
-from planner.plan.model import Allocation
+from planner.plans.model import Allocation
 
 NVIDIA = "nvidia.com/gpu"
 DEVICE_RESOURCE = {

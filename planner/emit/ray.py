@@ -34,7 +34,7 @@ from planner.emit.nodes import (
 )
 from planner.emit.render import dump_yaml
 from planner.emit.resource import Built, Resource
-from planner.plan.model import Allocation, Plan
+from planner.plans.model import Allocation, Plan
 from planner.spec.deploy import Deploy
 
 TARGET = "ray"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from planner.emit.common import VM_SERVICES, image, placed, settings, weights_source
 from planner.emit.locations import Located, locate, outside
-from planner.plan.model import Allocation, Plan, WorkloadResult
+from planner.plans.model import Allocation, Plan, WorkloadResult
 from planner.spec.deploy import Deploy
 
 

@@ -31,7 +31,7 @@ from planner.emit.groups import Group, coverage, endpoint_groups
 from planner.emit.names import dns_label
 from planner.emit.resource import Built, Resource
 from planner.errors import InputError
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 from planner.spec.deploy import Deploy
 
 TARGET = "sagemaker"

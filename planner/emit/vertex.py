@@ -28,7 +28,7 @@ from planner.emit.common import (
 from planner.emit.groups import Group, coverage, endpoint_groups
 from planner.emit.names import dns_label, letter_first, numeric_id
 from planner.emit.resource import Built, Resource
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 from planner.spec.deploy import Deploy
 
 TARGET = "vertex"

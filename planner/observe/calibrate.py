@@ -29,7 +29,7 @@ from planner.perf import (
     roofline_capacity,
 )
 from planner.perf.profile_csv import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from planner.plan.model import Plan, WorkloadResult
+from planner.plans.model import Plan, WorkloadResult
 from planner.spec.models import ServingWorkload, Spec
 
 _BISECTIONS = 40

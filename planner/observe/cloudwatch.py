@@ -19,7 +19,7 @@ from planner.errors import InputError, PlannerError
 from planner.observe.model import NO_DATA, Observation, Point, WorkloadObservation
 from planner.observe.stats import hourly_profile, mean, percentile
 from planner.observe.window import aligned_window
-from planner.plan.model import Allocation, Plan
+from planner.plans.model import Allocation, Plan
 
 Clients = Callable[[str, str], Any]
 Data = dict[str, list[tuple[float, float]]]

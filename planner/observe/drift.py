@@ -8,7 +8,7 @@ from planner.observe.model import Observation, WorkloadObservation
 from planner.observe.planned import Planned, per_million_tokens, planned_figures
 from planner.observe.stats import relative
 from planner.observe.window import duration_text
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 from planner.spec.models import Spec
 
 Value = float | tuple[float, ...] | None

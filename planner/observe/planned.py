@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 from planner.spec.models import ServingWorkload, Spec
 
 

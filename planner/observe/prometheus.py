@@ -15,7 +15,7 @@ from planner.observe.model import NO_DATA, Observation, WorkloadObservation
 from planner.observe.prom_http import PrometheusClient, Series
 from planner.observe.stats import hourly_profile, mean, percentile
 from planner.observe.window import aligned_window, promql_range
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 
 MIB_PER_GIB = 1024.0
 MAX_POINTS = 11_000

@@ -23,7 +23,7 @@ from planner.observe.rightsize import (
     updated_document,
 )
 from planner.perf import Profiles
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 from planner.report.diff import PlanDiff, diff_plans
 from planner.spec import Spec, parse_spec
 

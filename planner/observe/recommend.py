@@ -7,7 +7,7 @@ from collections import Counter
 
 from planner.observe.drift import WorkloadDrift
 from planner.observe.rightsize import TrafficChange
-from planner.plan.model import HOURS_PER_MONTH, Allocation, Plan
+from planner.plans.model import HOURS_PER_MONTH, Allocation, Plan
 from planner.report.money import signed_usd
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from planner.plan import Allocation, Plan
+from planner.plans import Allocation, Plan
 
 GROUPINGS: dict[str, Callable[[Allocation], str]] = {
     "provider": lambda a: a.provider,

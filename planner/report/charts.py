@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.plan import Plan
+from planner.plans import Plan
 from planner.report import plots
 from planner.report.breakdown import breakdowns
 from planner.report.future import frontier_points, schedule_series

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from planner.plan import Allocation, Plan, WorkloadResult
+from planner.plans import Allocation, Plan, WorkloadResult
 from planner.report.breakdown import allocation_hourly, allocation_job
 from planner.report.family import instance_family
 from planner.report.money import ms, number, pct, relative_change, usd

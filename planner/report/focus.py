@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from planner.errors import InputError
-from planner.plan import Allocation, Plan
+from planner.plans import Allocation, Plan
 from planner.report.cloud_names import (
     MANAGED_ML_SERVICES,
     provider_name,

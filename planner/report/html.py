@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.plan import Plan
+from planner.plans import Plan
 from planner.report.charts import charts
 from planner.report.future import frontier_points, schedule_series
 from planner.report.money import number, pct, usd

@@ -1,5 +1,5 @@
 """Plan files for the report verbs: read through the one loader every verb uses."""
 
-from planner.plan.io import load_plan as read_plan
+from planner.plans.io import load_plan as read_plan
 
 __all__ = ["read_plan"]

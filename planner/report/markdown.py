@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.plan import Plan
+from planner.plans import Plan
 from planner.report.money import pct
 from planner.report.quota import QuotaUse
 from planner.report.summary import (

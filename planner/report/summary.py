@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.plan import Allocation, Plan, WorkloadResult
+from planner.plans import Allocation, Plan, WorkloadResult
 from planner.report.money import ms, number, pct, usd
 
 

@@ -17,7 +17,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
-from planner.plan import Plan
+from planner.plans import Plan
 from planner.schedule.replicas import ReplicaGroup, ServingModel, serving_models
 from planner.spec.models import Spec
 

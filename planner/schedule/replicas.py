@@ -23,7 +23,7 @@ from planner.perf import (
     prefill_seconds,
     replica_capacity,
 )
-from planner.plan import Allocation, Plan
+from planner.plans import Allocation, Plan
 from planner.schedule.routing import recover_routing
 from planner.solve.candidates import queueing_cap
 from planner.solve.owned import edge_device

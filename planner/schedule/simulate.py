@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.errors import InputError
-from planner.plan import Plan
+from planner.plans import Plan
 from planner.schedule.queue_sim import serve
 from planner.schedule.replicas import ServingModel, serving_models
 from planner.schedule.report import (

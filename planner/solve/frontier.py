@@ -11,7 +11,7 @@ from dataclasses import replace
 from planner.catalog import Catalog
 from planner.errors import InfeasibleError, InputError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
-from planner.plan.model import FrontierPoint, Plan
+from planner.plans.model import FrontierPoint, Plan
 from planner.solve.run import SolveOptions
 from planner.spec.models import BatchWorkload, Spec, TrainingWorkload
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from planner.catalog import Catalog, load_catalog
 from planner.errors import InfeasibleError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
-from planner.plan.model import (
+from planner.plans.model import (
     HOURS_PER_MONTH,
     Allocation,
     Alternative,

@@ -15,7 +15,7 @@ from typing import Any
 from planner.emit.common import MANAGED_BY
 from planner.emit.sagemaker import KMS_PLACEHOLDER, ROLE_PLACEHOLDER
 from planner.errors import InputError, PlannerError
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 from providers.launch import Call, Report, Undo, failure_message, redact
 
 SAGEMAKER = "sagemaker"

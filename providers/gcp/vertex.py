@@ -16,7 +16,7 @@ from typing import Any
 from planner.emit.common import MANAGED_BY
 from planner.emit.vertex import KMS_PLACEHOLDER
 from planner.errors import InputError, PlannerError
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 from providers.launch import Call, Report, Undo, failure_message, redact
 
 VERTEX = "vertex"

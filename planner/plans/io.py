@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.errors import InputError
-from planner.plan.model import Plan
+from planner.plans.model import Plan
 
 
 def load_plan(path: str | Path) -> Plan:

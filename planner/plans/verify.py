@@ -23,7 +23,7 @@ from planner.perf import (
     scale_gpu_hours,
     training_hours,
 )
-from planner.plan.model import Allocation, Plan, SharedGroup
+from planner.plans.model import Allocation, Plan, SharedGroup
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
 
 _TOL = 1e-6
