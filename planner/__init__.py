@@ -59,10 +59,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from planner.api import plan
     from planner.catalog import Catalog, Offering, load_catalog, select_offerings
     from planner.errors import InfeasibleError, InputError, PlannerError
     from planner.facts import LLM, Accelerator, find_accelerator, find_llm
-    from planner.api import plan
     from planner.plans import Plan
     from planner.spec import Spec, SpecError, load_spec, parse_spec, spec_json_schema
 
