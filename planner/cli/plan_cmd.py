@@ -135,6 +135,8 @@ def plan(
     fmt: PlanFormat = typer.Option(PlanFormat.table, "--format", help="table, json, yaml, md."),
     output: Path = typer.Option(None, "-o", "--output", help="Write the plan (JSON) here."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    robust: Path = typer.Option(None, "--robust", help="Scenarios file: one fleet for them all."),
+    coverage: float = typer.Option(1.0, "--coverage", help="With --robust: share to cover."),
 ) -> None:
     """Find the cheapest placement; exit 2 on invalid input, 3 when no plan exists."""
     from planner.catalog import load_catalog
@@ -154,16 +156,21 @@ def plan(
     loaded = load_catalog(catalog or None)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     with _progress(f"Planning {len(spec.workloads)} workload(s) on {len(loaded)} offerings"):
-        result = solve(
-            spec,
-            loaded,
-            profiles=measured,
-            options=SolveOptions(time_limit_s=time_limit, relative_gap=gap),
-        )
+        options = SolveOptions(time_limit_s=time_limit, relative_gap=gap)
+        if robust is not None:
+            from planner.sweep.robust import plan_robust
+
+            result = plan_robust(spec, loaded, robust, coverage, options, measured)
+        else:
+            result = solve(spec, loaded, profiles=measured, options=options)
     if output is not None:
         output.write_text(_render(result, PlanFormat.json))
     if fmt is PlanFormat.table:
         _print_table(result)
+        if result.robust is not None:
+            from planner.sweep.robust import describe
+
+            typer.echo("\n".join(describe(result)))
     else:
         typer.echo(_render(result, fmt), nl=False)
 

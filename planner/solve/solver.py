@@ -566,7 +566,7 @@ def _edge_notes(problem: Problem, w: ServingWorkload, mine: list[Allocation]) ->
     return notes
 
 
-def _workload_result(problem, w, allocations, peak) -> WorkloadResult:
+def workload_result(problem, w, allocations, peak) -> WorkloadResult:
     mine = [a for a in allocations if a.workload == w.name]
     slo_note = ""
     if isinstance(w, ServingWorkload):
@@ -873,7 +873,7 @@ def solve(
         solve_seconds=round(seconds, 3),
         solver=SOLVER_NAME,
         allocations=allocations,
-        workloads=[_workload_result(problem, w, allocations, peak) for w in spec.workloads],
+        workloads=[workload_result(problem, w, allocations, peak) for w in spec.workloads],
         baselines=[b for b in found if b is not None] if baselines else [],
         shared_groups=_shared_groups(allocations),
         capacity=pools,

@@ -1,0 +1,150 @@
+"""`planner sweep`: solve a spec under every scenario of a what-if file (or check a fixed plan
+in each), locally or on Ray, and print a table and a summary."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import typer
+
+from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.errors import InputError
+
+
+class SweepFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    md = "md"
+
+
+class ExecutorKind(enum.StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+def _progress(total: int):
+    """A rich progress bar on stderr, and the callback that advances it per result."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    task = bar.add_task("scenarios", total=total)
+
+    def advance(outcome) -> None:
+        bar.advance(task)
+        if outcome.status in ("infeasible", "violated", "error"):
+            bar.update(task, description=f"scenarios (last not solved: {outcome.id})")
+
+    return bar, advance
+
+
+def _table(sweep) -> None:
+    """The scenarios as a rich table: short columns kept whole, long ones folded."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from planner.sweep.render import rows
+
+    found, columns = rows(sweep)
+    title = "Fixed plan in each scenario" if sweep.mode == "plan" else "Cheapest plan per scenario"
+    table = Table(title=title, header_style="bold", title_justify="left")
+    for column in columns:
+        long = column in ("what", "why", "unmet")
+        table.add_column(column, overflow="fold" if long else "ellipsis", no_wrap=not long)
+    for row in found:
+        table.add_row(*(Text(row[c]) for c in columns))  # Text: labels hold [brackets]
+    console = Console()
+    if not console.is_terminal:  # a file or a pipe: wide enough that each row fits a line or two
+        console = Console(width=max(console.width, 160))
+    console.print(table)
+
+
+def _print(sweep, fmt: SweepFormat) -> None:
+    from planner.sweep.render import markdown, summary_lines, to_json
+
+    if fmt is SweepFormat.json:
+        typer.echo(to_json(sweep), nl=False)
+        return
+    if fmt is SweepFormat.md:
+        typer.echo(markdown(sweep), nl=False)
+        return
+    _table(sweep)
+    typer.echo("\n".join(summary_lines(sweep)))
+
+
+def sweep(
+    spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
+    scenarios: Path = typer.Option(..., "--scenarios", help="Scenarios file (YAML)."),
+    plan_file: Path = typer.Option(
+        None, "--plan", help="Keep this plan's fleet fixed and check it in every scenario."
+    ),
+    executor: ExecutorKind = typer.Option(ExecutorKind.local, "--executor", help="local or ray."),
+    address: str = typer.Option(
+        None, "--address", help="Ray cluster to join (host:port, or auto)."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", min=1, help="Processes (local) or CPUs of a local Ray; default all."
+    ),
+    retries: int = typer.Option(2, "--retries", min=0, help="Retries of a failing task."),
+    catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
+    profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per scenario."),
+    fmt: SweepFormat = typer.Option(SweepFormat.table, "--format", help="table, json or md."),
+    output: Path = typer.Option(None, "-o", "--output", help="Write the sweep (JSON) here."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress on stderr."),
+) -> None:
+    """Solve the spec in every what-if scenario; exit 2 on invalid input, 1 if a task failed."""
+    from planner.catalog import load_catalog
+    from planner.perf import load_profiles
+    from planner.solve import SolveOptions
+    from planner.spec import load_spec
+    from planner.sweep.executors import make_executor
+    from planner.sweep.load import load_scenarios
+    from planner.sweep.render import to_json
+    from planner.sweep.runner import run_sweep
+    from planner.sweep.scenarios import expand
+
+    if output is not None and output.exists() and not force:
+        raise InputError(f"{output} exists; pass --force to overwrite it")
+    if time_limit <= 0:
+        raise InputError("--time-limit must be above 0")
+    spec = load_spec(spec_file)
+    loaded = load_catalog(catalog or None)
+    found = expand(load_scenarios(scenarios, spec, loaded))
+    fixed = None
+    if plan_file is not None:
+        from planner.plans.io import load_plan
+
+        fixed = load_plan(plan_file)
+    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
+    runner = make_executor(executor.value, workers=workers, address=address, retries=retries)
+    bar, advance = _progress(len(found) + 1) if progress else (None, None)
+    if bar is not None:
+        bar.start()
+    try:
+        result = run_sweep(
+            spec, loaded, found, runner, plan=fixed, profiles=measured,
+            options=SolveOptions(time_limit_s=time_limit), on_result=advance,
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.stop()
+    if output is not None:
+        output.write_text(to_json(result.sweep))
+    _print(result.sweep, fmt)
+    if result.sweep.summary.errors or result.sweep.base.status == "error":
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sweep)

@@ -1,0 +1,73 @@
+"""Where scenario tasks run: a local process pool or Ray, behind one small interface.
+
+An executor maps a module-level function over items with a shared value (sent to each worker
+once), retries a task that raises, and reports a task that still fails as a `Failure` in its
+place, so one bad scenario never drops the others. Results come back in item order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from planner.errors import InputError
+
+DEFAULT_RETRIES = 2
+"""A failing task is run up to 1 + DEFAULT_RETRIES times before it is reported."""
+
+OnResult = Callable[[int, Any], None]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A task that raised on every attempt: the last error, as `Type: message`."""
+
+    error: str
+    attempts: int
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as `Type: message` (the same text whichever executor caught it)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Executor(Protocol):
+    """Runs `fn(shared, item)` for every item; results (or Failures) in item order."""
+
+    name: str
+
+    def map(
+        self,
+        fn: Callable[[Any, Any], Any],
+        shared: Any,
+        items: Sequence[Any],
+        on_result: OnResult | None = None,
+    ) -> list[Any]: ...
+
+
+def make_executor(
+    kind: str,
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    retries: int = DEFAULT_RETRIES,
+) -> Executor:
+    """The executor called `kind` ('local' or 'ray'); Ray is imported only when asked for."""
+    if kind == "local":
+        if address:
+            raise InputError("--address needs --executor ray")
+        from planner.sweep.local import LocalExecutor
+
+        return LocalExecutor(workers=workers, retries=retries)
+    if kind == "ray":
+        try:
+            from planner.sweep.ray_executor import RayExecutor
+        except ImportError as err:
+            raise InputError(
+                f"--executor ray needs Ray ({err}); install it with: "
+                "pip install 'llm-placement-planner[ray]'"
+            ) from None
+        return RayExecutor(address=address, workers=workers, retries=retries)
+    raise InputError(f"unknown executor {kind!r}; use local or ray")

@@ -1,0 +1,157 @@
+"""Sweeps on a real Ray, kept on 127.0.0.1: a local Ray in this process gives the same report
+as the process pool, failing tasks are retried and reported, and `planner sweep --address`
+runs on a Ray head that the test starts (and ends) itself."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+# Ray reads these when it is imported: keep the node on the loopback interface, and let the
+# driver present the token `ray start --head` creates.
+LOOPBACK = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    "RAY_AUTH_MODE": "token",
+    "RAY_USAGE_STATS_ENABLED": "0",
+}
+for _key, _value in LOOPBACK.items():
+    os.environ.setdefault(_key, _value)
+
+ray = pytest.importorskip(
+    "ray", reason="the ray extra is not installed (pip install 'llm-placement-planner[ray]')"
+)
+
+from planner.catalog import load_catalog  # noqa: E402
+from planner.spec import load_spec  # noqa: E402
+from planner.sweep.executors import Failure  # noqa: E402
+from planner.sweep.load import parse_scenarios  # noqa: E402
+from planner.sweep.local import LocalExecutor  # noqa: E402
+from planner.sweep.render import to_json  # noqa: E402
+from planner.sweep.runner import run_sweep  # noqa: E402
+from planner.sweep.scenarios import expand  # noqa: E402
+from tests.conftest import ROOT  # noqa: E402
+
+SMALL = ROOT / "examples" / "sweep" / "small-fleet.yaml"
+SEEDED = """\
+sample: 12
+seed: 11
+axes:
+  - {kind: traffic, workloads: [chat], range: [0.5, 25]}
+  - {kind: traffic, workloads: [nightly], range: [0.5, 2]}
+  - {kind: price, pricing: spot, range: [0.8, 2]}
+  - {kind: region_outage, values: [none, us-east-1, us-central1]}
+  - {kind: spot_unavailable, providers: [gcp]}
+"""
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A Ray of 2 CPUs in this process, on 127.0.0.1; shut down after the module."""
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    assert ray.nodes()[0]["NodeManagerAddress"] == "127.0.0.1"
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    spec, catalog = load_spec(SMALL), load_catalog()
+    return spec, catalog, expand(parse_scenarios(SEEDED, "seeded.yaml", spec, catalog))
+
+
+def test_ray_and_the_process_pool_give_the_same_report(local_ray, inputs):
+    from planner.sweep.ray_executor import RayExecutor
+
+    spec, catalog, scenarios = inputs
+    arrived = []
+    on_ray = run_sweep(spec, catalog, scenarios, RayExecutor(), on_result=arrived.append)
+    pooled = run_sweep(spec, catalog, scenarios, LocalExecutor(workers=2))
+    assert len(arrived) == len(scenarios) + 1
+    assert to_json(on_ray.sweep) == to_json(pooled.sweep)
+    summary = on_ray.sweep.summary
+    assert summary.errors == 0 and summary.solved > 0 and summary.infeasible > 0
+
+
+def test_ray_retries_a_failing_task_then_reports_it(local_ray, tmp_path):
+    from planner.sweep.ray_executor import RayExecutor
+    from tests.sweep_faults import flaky
+
+    items = ["a", "once", "always", "b"]
+    results = RayExecutor(retries=2).map(flaky, str(tmp_path), items)
+    assert results[:2] == ["A", "ONCE"] and results[3] == "B"
+    assert results[2] == Failure("RuntimeError: always fails", attempts=3)
+    assert results == LocalExecutor(workers=2, retries=2).map(flaky, str(tmp_path), items)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(port: int, head: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if head.poll() is not None:
+            raise AssertionError(f"ray start exited with {head.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"the Ray head did not listen on 127.0.0.1:{port} in {seconds:g} s")
+
+
+def _end(head: subprocess.Popen) -> None:
+    """End the head by its id (SIGTERM lets `ray start --block` stop what it started), then
+    kill whatever is left in its process group."""
+    head.send_signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        head.wait(timeout=60)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(head.pid, signal.SIGKILL)
+    head.wait(timeout=10)
+
+
+def test_planner_sweep_runs_on_an_existing_cluster(inputs, tmp_path):
+    bin_dir = Path(sys.executable).parent
+    port = _free_port()
+    env = {**os.environ, **LOOPBACK}
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths must fit
+    log = (tmp_path / "head.log").open("w")
+    head = subprocess.Popen(
+        [str(bin_dir / "ray"), "start", "--head", "--block", "--node-ip-address=127.0.0.1",
+         f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
+         "--disable-usage-stats", f"--temp-dir={temp}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        _wait_for(port, head)
+        scenarios = tmp_path / "seeded.yaml"
+        scenarios.write_text(SEEDED)
+        out = tmp_path / "sweep.json"
+        proc = subprocess.run(
+            [str(bin_dir / "planner"), "sweep", str(SMALL), "--scenarios", str(scenarios),
+             "--executor", "ray", "--address", f"127.0.0.1:{port}", "--no-progress",
+             "--format", "json", "-o", str(out)],
+            env=env, capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    finally:
+        _end(head)
+        log.close()
+        shutil.rmtree(temp, ignore_errors=True)
+    spec, catalog, found = inputs
+    expected = run_sweep(spec, catalog, found, LocalExecutor(workers=2)).sweep
+    assert out.read_text() == to_json(expected)
