@@ -1,0 +1,165 @@
+"""Robust plans: one fleet for many scenarios. The fleet keeps every promise (verify) in each
+scenario it claims to cover, and costs no more than any single-scenario plan that happens to
+serve them all."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planner.catalog import load_catalog
+from planner.errors import InfeasibleError, InputError
+from planner.solve import SolveOptions, solve
+from planner.spec import load_spec
+from planner.sweep.apply import apply
+from planner.sweep.evaluate import check_plan, in_scenario
+from planner.sweep.load import parse_scenarios
+from planner.sweep.robust import robust_plan
+from planner.sweep.scenarios import expand
+from tests.conftest import ROOT
+
+SMALL = ROOT / "examples" / "sweep" / "small-fleet.yaml"
+EXACT = SolveOptions(relative_gap=0.0)
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec(SMALL)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def scenarios(text, spec, catalog):
+    return expand(parse_scenarios(text, "robust.yaml", spec, catalog))
+
+
+def covered_checks(plan, spec, catalog, found):
+    by_id = {s.id: s for s in found}
+    return {i: check_plan(plan, *apply(by_id[i], spec, catalog)) for i in plan.robust["covered"]}
+
+
+GRID = """\
+axes:
+  - {kind: traffic, workloads: [chat], values: [1, 2]}
+  - {kind: traffic, workloads: [nightly], values: [1, 1.5]}
+  - {kind: region_outage, values: [none, us-east-1]}
+  - {kind: price, pricing: spot, values: [1, 1.5]}
+"""
+
+
+@pytest.mark.parametrize("direct_limit", [16, 1], ids=["one-model", "constraint-generation"])
+def test_robust_fleet_keeps_every_promise_and_beats_any_single_scenario_plan(
+    spec, catalog, direct_limit
+):
+    found = scenarios(GRID, spec, catalog)
+    plan = robust_plan(spec, catalog, found, options=EXACT, direct_limit=direct_limit)
+    assert plan.robust["coverage"] == 1.0 and plan.robust["uncovered"] == []
+    assert sorted(plan.robust["covered"]) == sorted(s.id for s in found)
+    for check in covered_checks(plan, spec, catalog, found).values():
+        assert check.violations == () and check.lost == ()
+    # each scenario's own cheapest plan, kept only if it serves every other scenario too
+    serving_all = []
+    for s in found:
+        single = solve(*apply(s, spec, catalog), options=EXACT, baselines=False)
+        if all(check_plan(single, *apply(o, spec, catalog), unmet=False).ok for o in found):
+            serving_all.append(in_scenario(single, catalog)[0].objective_value)  # base prices
+    assert serving_all, "some single-scenario plan should serve all of them"
+    assert plan.objective_value <= min(serving_all) * (1 + 1e-6)  # (plans round to 1e-6)
+    # and it costs at least what the hardest scenario alone costs
+    assert plan.objective_value >= plan.lower_bound
+    assert plan.robust["worst_case_cost"] >= plan.objective_value
+
+
+def test_scenarios_no_fleet_serves_are_left_out_with_their_reason(spec, catalog):
+    text = "axes:\n  - {kind: traffic, workloads: [chat], values: [1, 1.5, 2, 30]}\n"
+    found = scenarios(text, spec, catalog)
+    plan = robust_plan(spec, catalog, found, coverage=0.75)
+    robust = plan.robust
+    assert robust["coverage"] == 0.75
+    (left_out,) = robust["uncovered"]  # the most stressed one: verify says why
+    assert left_out["label"] == "traffic[chat]=30"
+    assert "chat: the plan's instances cannot carry 360 requests/s" in left_out["reason"]
+    for check in covered_checks(plan, spec, catalog, found).values():
+        assert check.ok
+    with pytest.raises(InfeasibleError) as caught:  # all of them: that one has no plan at all
+        robust_plan(spec, catalog, found, coverage=1.0)
+    message = str(caught.value)
+    assert message.startswith("No fleet found that covers 100% of the 4 scenarios")
+    assert "(traffic[chat]=30): No plan satisfies these constraints together" in message
+    assert "the budget is $100 per hour" in message
+
+
+SAMPLE = """\
+sample: 40
+seed: 5
+axes:
+  - {kind: traffic, workloads: [chat], range: [0.5, 3]}
+  - {kind: traffic, workloads: [nightly], range: [0.5, 2]}
+  - {kind: region_outage, values: [none, none, us-east-1, us-central1]}
+  - {kind: spot_unavailable, providers: [gcp]}
+  - {kind: quota_scale, values: [1, 0.5]}
+"""
+
+
+@pytest.mark.parametrize("coverage", [1.0, 0.8])
+def test_many_scenarios_are_solved_on_a_subset_and_checked_on_all(spec, catalog, coverage):
+    found = scenarios(SAMPLE, spec, catalog)
+    plan = robust_plan(spec, catalog, found, coverage=coverage, direct_limit=4, step=3)
+    robust = plan.robust
+    assert len(robust["modelled"]) < len(found)
+    assert robust["rounds"] >= 2
+    assert robust["coverage"] >= coverage
+    assert len(robust["covered"]) + len(robust["uncovered"]) == len(found)
+    for check in covered_checks(plan, spec, catalog, found).values():
+        assert check.ok
+    for u in robust["uncovered"]:
+        assert u["reason"]
+
+
+def test_planner_plan_robust_from_the_command_line(cli, tmp_path):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID)
+    out = tmp_path / "plan.json"
+    result = cli("plan", SMALL, "--robust", grid, "--coverage", "0.9", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "Robust over 16 scenarios: covers 100.0% (target 90%)" in result.stdout
+    saved = json.loads(out.read_text())
+    assert saved["robust"]["coverage_target"] == 0.9
+    # the grid holds the base scenario, so the fleet also passes an ordinary verify
+    assert cli("verify", out, SMALL).exit_code == 0
+    bad = cli("plan", SMALL, "--robust", grid, "--coverage", "1.5")
+    assert bad.exit_code == 2 and "--coverage must be in (0, 1]" in bad.stderr
+
+
+def test_what_the_robust_model_does_not_cover_is_refused(catalog):
+    shared = load_spec(ROOT / "examples" / "shared-small-models.yaml")
+    found = scenarios("axes:\n  - {kind: traffic, values: [1, 2]}\n", shared, catalog)
+    with pytest.raises(InputError, match="does not handle shared instances"):
+        robust_plan(shared, catalog, found)
+
+
+def test_spread_rules_hold_in_every_scenario(spec, catalog):
+    """Region spread, surviving a region's loss and a spot cap are kept per scenario, on the
+    instances each scenario leaves."""
+    chat = spec.workloads[0]
+    placement = chat.placement.model_copy(
+        update={"min_regions": 2, "survive_region_loss": True, "spot": True, "max_spot_share": 0.5}
+    )
+    spread = spec.model_copy(
+        update={"workloads": (chat.model_copy(update={"placement": placement}), spec.workloads[1])}
+    )
+    text = (
+        "axes:\n  - {kind: traffic, workloads: [chat], values: [1, 1.8]}\n"
+        "  - {kind: region_outage, values: [none, us-east-1, us-west-2]}\n"
+    )
+    found = scenarios(text, spread, catalog)
+    plan = robust_plan(spread, catalog, found)
+    assert plan.robust["coverage"] == 1.0
+    for check in covered_checks(plan, spread, catalog, found).values():
+        assert check.ok, check.violations
+    regions = {a.region for a in plan.allocations if a.workload == "chat"}
+    assert len(regions) >= 2
