@@ -194,11 +194,53 @@ def startup_section() -> list[str]:
 
 
 def simulator_section() -> list[str]:
-    script = ROOT / "benchmarks" / "simulate_speed.py"
-    if not script.exists():
-        return ["## Simulator", "", "Not measured: the request simulator is not in this tree."]
-    out = subprocess.run([PYTHON, str(script)], cwd=ROOT, capture_output=True, text=True)
-    return ["## Simulator", "", out.stdout.strip() or f"Failed: {out.stderr.strip()[-300:]}"]
+    """Requests simulated per second, per queue policy, for 1e5 and 1e6 requests."""
+    from benchmarks.simulate_speed import measure
+    from planner.schedule import QUEUE_POLICIES
+
+    lines = [
+        "## Simulator",
+        "",
+        "The request simulator on the chatbot fleet's plan (`python -m benchmarks.simulate_speed`"
+        " measures the same; here one run each, wall clock).",
+        "",
+        "| policy | requests | seconds | requests/s |",
+        "|---|---:|---:|---:|",
+    ]
+    for requests in (100_000, 1_000_000):
+        for policy in QUEUE_POLICIES:
+            r = measure(requests, policy, repeat=1)
+            lines.append(
+                f"| {policy} | {r['requests']:,} | {r['seconds']:.2f} | "
+                f"{r['requests'] / r['seconds']:,.0f} |"
+            )
+    return lines
+
+
+def sweep_section() -> list[str]:
+    """Scenario sweeps: local executor with 1 and 2 workers, and Ray on this machine."""
+    script = ROOT / "benchmarks" / "sweep_speed.py"
+    out = subprocess.run(
+        [PYTHON, "-m", "benchmarks.sweep_speed"], cwd=ROOT, capture_output=True, text=True
+    )
+    body = out.stdout.strip() or f"Failed: {out.stderr.strip()[-300:]}"
+    return ["## Scenario sweeps", "", f"`python -m benchmarks.{script.stem}`:", "", body]
+
+
+SCALE_NOTES = [
+    "",
+    "**Against the targets** (1,000 workloads within 1% of the bound in under 10 s; 5,000 in "
+    "under 60 s): not met. Without binding quotas the plans are within 0.02-0.13% of the "
+    "bound, but 1,000 workloads take about 24 s and 5,000 about 200 s. With binding quotas at "
+    "1,000 workloads the plan is 2.3% above the bound after the time limit (the monolithic MIP: "
+    "12.6%). Where the time goes: building candidates (the roofline capacity of every "
+    "accelerator shape and request-size bucket, about 5 s per 1,000 workloads), the LP "
+    "relaxation, and SCIP on the full model warm-started from the LP-guided plan. What it would "
+    "take: price the quota pools with the LP's duals and solve workloads apart at those prices "
+    "(a Lagrangian bound tighter than the LP), with a dedicated exact solver for the small "
+    "per-workload problems instead of one SCIP call each, repair of the pools that overflow, "
+    "a few subgradient steps, and both cores.",
+]
 
 
 def machine() -> str:
@@ -225,9 +267,10 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
     sections = [
-        scale_section(sizes, args.catalog, args.monolithic_up_to),
+        scale_section(sizes, args.catalog, args.monolithic_up_to) + SCALE_NOTES,
         quality_section(args.catalog),
         simulator_section(),
+        sweep_section(),
         startup_section(),
     ]
     command = (
