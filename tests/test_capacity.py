@@ -164,3 +164,13 @@ def test_an_under_used_commitment_names_the_workload_that_could_move_onto_it():
     assert pool.used == 0 and pool.idle == 8
     assert pool.idle_commitment_per_hour == pytest.approx(3.0)
     assert "chat could move onto it if its placement allowed aws us-east-1 L4: saves $" in pool.note
+
+
+def test_the_report_shows_owned_capacity_used_and_idle(hybrid, tmp_path):
+    from planner.report import render_html, render_markdown
+
+    _, _, plan = hybrid
+    markdown = render_markdown(plan)
+    assert "**Capacity you already have**" in markdown and "l4-reserved" in markdown
+    page = render_html(plan)
+    assert 'id="capacity"' in page and "dc-frankfurt" in page

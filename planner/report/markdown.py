@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from planner.plans import Plan
-from planner.report.money import pct
+from planner.report.money import number, pct
 from planner.report.quota import QuotaUse
 from planner.report.summary import (
     ALLOCATION_HEADERS,
@@ -46,6 +46,16 @@ def render_markdown(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> str
         ("workload", *ALLOCATION_HEADERS),
         [[a.workload, *allocation_cells(a).values()] for a in plan.allocations],
     )
+    if plan.capacity:
+        lines += ["", "**Capacity you already have**", ""]
+        lines += _table(
+            ("pool", "kind", "accelerators", "used", "idle", "idle commitment $/h", "note"),
+            [
+                [p.name, p.kind, f"{p.accelerators} x {p.accelerator}", p.used, p.idle,
+                 number(p.idle_commitment_per_hour), p.note]
+                for p in plan.capacity
+            ],
+        )  # fmt: skip
     if quota_uses:
         lines += ["", "**Quotas** (accelerators, all instances at once)", ""]
         lines += _table(
