@@ -101,3 +101,20 @@ def failure_message(action: str, err: Exception, undo: Undo) -> str:
     if failed:
         text += f" Could NOT roll back (clean up by hand): {'; '.join(failed)}."
     return redact(text)
+
+
+def calls_by_endpoint(resources) -> list[tuple[str, str, dict[str, list[Any]]]]:
+    """Rendered API request bodies grouped per endpoint: (workload, region, {operation: bodies}),
+    in the emitter's order. Launchers send exactly what `planner emit` writes."""
+    from planner.emit.render import render
+
+    groups: dict[tuple[str, int], dict[str, list[Any]]] = {}
+    regions: dict[tuple[str, int], str] = {}
+    for resource in resources:
+        operation = resource.meta["operation"]
+        if not operation:
+            continue
+        key = (resource.workload, resource.index)
+        regions[key] = resource.meta["region"]
+        groups.setdefault(key, {}).setdefault(operation, []).append(render(resource).data)
+    return [(key[0], regions[key], ops) for key, ops in groups.items()]

@@ -82,30 +82,21 @@ def refusals(eps: list[Endpoint]) -> list[str]:
 def endpoints(plan: Plan, role_arn: str | None = None) -> list[Endpoint]:
     """The plan's SageMaker endpoint groups, as rendered by the emitter."""
     from planner.emit import sagemaker
-    from planner.emit.render import render
+    from providers.launch import calls_by_endpoint
 
     if role_arn:
         plan = with_role(plan, role_arn)
-    groups: dict[tuple[str, int], dict[str, list]] = {}
-    regions: dict[tuple[str, int], str] = {}
-    for resource in sagemaker.build(plan).resources:
-        operation = resource.meta["operation"]
-        if not operation:
-            continue
-        key = (resource.workload, resource.index)
-        regions[key] = resource.meta["region"]
-        groups.setdefault(key, {}).setdefault(operation, []).append(render(resource).data)
     return [
         Endpoint(
-            workload=key[0],
-            region=regions[key],
+            workload=workload,
+            region=region,
             models=tuple(ops["CreateModel"]),
             config=ops["CreateEndpointConfig"][0],
             endpoint=ops["CreateEndpoint"][0],
             targets=tuple(ops["RegisterScalableTarget"]),
             policies=tuple(ops["PutScalingPolicy"]),
         )
-        for key, ops in groups.items()
+        for workload, region, ops in calls_by_endpoint(sagemaker.build(plan).resources)
     ]
 
 

@@ -54,26 +54,17 @@ def resolve_project(plan: Plan, project: str | None) -> str:
 def endpoints(plan: Plan, project: str | None = None) -> list[Endpoint]:
     """The plan's Vertex AI endpoint groups, as rendered by the emitter."""
     from planner.emit import vertex
-    from planner.emit.render import render
+    from providers.launch import calls_by_endpoint
 
-    groups: dict[tuple[str, int], dict[str, list]] = {}
-    regions: dict[tuple[str, int], str] = {}
-    for resource in vertex.build(plan, project).resources:
-        operation = resource.meta["operation"]
-        if not operation:
-            continue
-        key = (resource.workload, resource.index)
-        regions[key] = resource.meta["region"]
-        groups.setdefault(key, {}).setdefault(operation, []).append(render(resource).data)
     return [
         Endpoint(
-            workload=key[0],
-            region=regions[key],
+            workload=workload,
+            region=region,
             uploads=tuple(ops["UploadModel"]),
             create=ops["CreateEndpoint"][0],
             deploys=tuple(ops["DeployModel"]),
         )
-        for key, ops in groups.items()
+        for workload, region, ops in calls_by_endpoint(vertex.build(plan, project).resources)
     ]
 
 
