@@ -69,9 +69,9 @@ def _first_of_next_month(moment: datetime) -> datetime:
     return datetime(year, month, 1, tzinfo=UTC)
 
 
-def default_period_start(clock: Callable[[], datetime] = utc_now) -> datetime:
-    """00:00 UTC on the first day of next month, by `clock`."""
-    return _first_of_next_month(clock().astimezone(UTC))
+def default_period_start(clock: Callable[[], datetime] | None = None) -> datetime:
+    """00:00 UTC on the first day of next month, by `clock` (read when called, never at import)."""
+    return _first_of_next_month((clock or utc_now)().astimezone(UTC))
 
 
 def parse_start(text: str) -> datetime:
