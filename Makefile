@@ -35,6 +35,7 @@ prometheus:
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: lint .venv-checkov/.installed prometheus
 	$(BIN)/pytest -q -n 2
