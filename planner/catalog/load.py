@@ -25,11 +25,22 @@ REQUIRED_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class CatalogFile:
+    """One file a catalog was read from: as named (`bundled:offerings.csv` for the bundled one),
+    its content's sha256 and how many offerings it gave (provenance for plans and reports)."""
+
+    path: str
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Offerings sorted by identity, plus what loading them noticed (skipped or corrected rows)."""
 
     offerings: tuple[Offering, ...]
     warnings: tuple[str, ...] = ()
+    files: tuple[CatalogFile, ...] = ()
 
     def __len__(self) -> int:
         return len(self.offerings)
@@ -184,8 +195,10 @@ def load_catalog(sources: Sequence[str | Path] | None = None) -> Catalog:
     chosen: Iterable[str | Path] = sources if sources else [BUNDLED_NAME]
     merged: dict[tuple[str, ...], Offering] = {}
     warnings: list[str] = []
+    files: list[CatalogFile] = []
     for source in chosen:
-        path = BUNDLED if str(source) == BUNDLED_NAME else Path(source)
+        bundled = str(source) == BUNDLED_NAME
+        path = BUNDLED if bundled else Path(source)
         if not path.exists():
             raise CatalogError(
                 f"Catalog {path} does not exist (give a CSV file, a SkyPilot catalog directory, "
@@ -196,4 +209,15 @@ def load_catalog(sources: Sequence[str | Path] | None = None) -> Catalog:
             warnings.extend(notes)
             for offering in offerings:
                 merged[offering.key] = offering
-    return Catalog(tuple(merged[k] for k in sorted(merged)), tuple(warnings))
+            name = f"{BUNDLED_NAME}:{file.name}" if bundled else str(file)
+            files.append(CatalogFile(name, _sha256(file), len(offerings)))
+    return Catalog(tuple(merged[k] for k in sorted(merged)), tuple(warnings), tuple(files))
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""

@@ -11,6 +11,7 @@ import typer
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.output import Format, print_rows
 from planner.errors import InputError
+from planner.report.wording import rate
 
 
 class PlanFormat(enum.StrEnum):
@@ -38,10 +39,13 @@ def _markdown(plan) -> str:
         row = a.model_dump()
         cells = ["" if row[c] is None else str(row[c]) for c in ALLOCATION_COLUMNS]
         lines.append("| " + " | ".join(cells) + " |")
+    from planner.report.wording import baseline_line, unit_costs_line
+
+    for u in (plan.economics.serving, plan.economics.batch):
+        if u is not None:
+            lines.append(f"\n- {u.name}: {unit_costs_line(u)}")
     for b in plan.baselines:
-        lines.append(
-            f"\n- baseline {b.name}: {b.objective_value:,.2f} (plan saves {b.savings:,.2f})"
-        )
+        lines.append(f"\n- {baseline_line(plan, b)}")
     return "\n".join(lines) + "\n"
 
 
@@ -68,7 +72,7 @@ def _progress(message: str):
     return console.status(f"{message}...", spinner="dots")
 
 
-def _serving_row(a) -> dict:
+def _serving_row(a, unit) -> dict:
     return {
         "workload": a.workload,
         "where": f"{a.provider} {a.region}",
@@ -81,10 +85,11 @@ def _serving_row(a) -> dict:
         "$/h": f"{a.cost_per_hour:,.2f}",
         "rps": f"{a.routed_rps:,.2f}" if a.routed_rps is not None else None,
         "util": f"{a.utilisation:.0%}" if a.utilisation is not None else None,
+        "$/M tok": "standby" if unit.idle_rule else rate(unit.usd_per_million_tokens),
     }
 
 
-def _job_row(a) -> dict:
+def _job_row(a, unit) -> dict:
     return {
         "workload": a.workload,
         "where": f"{a.provider} {a.region}",
@@ -93,34 +98,57 @@ def _job_row(a) -> dict:
         "n": a.count,
         "hours": round(a.hours or 0.0, 2),
         "job $": f"{a.job_cost:,.2f}" if a.job_cost is not None else None,
+        "$/M tok": rate(unit.usd_per_million_tokens),
     }
 
 
 def _print_table(plan) -> None:
     """A summary readable in a 100-column terminal: serving and job allocations apart."""
+    from planner.report.wording import (
+        alternative_cost,
+        autoscaling_line,
+        baseline_line,
+        objective_amount,
+        price_dates,
+        unit_costs_line,
+    )
+
+    economics = plan.economics
+    fleet = [f"{k} {unit_costs_line(u)}" for k, u in (("serving", economics.serving),
+             ("batch", economics.batch)) if u is not None]  # fmt: skip
     typer.echo(
         f"Plan {plan.plan_id}: {plan.status}, gap {plan.gap:.2%} (lower bound "
-        f"{plan.lower_bound:,.2f}), solved in {plan.solve_seconds:.1f} s\n"
-        f"Serving ${plan.cost_per_hour:,.2f}/h (${plan.cost_per_month:,.0f}/month); "
-        f"jobs ${plan.job_cost:,.2f}"
+        f"{objective_amount(plan, plan.lower_bound)}), solved in "
+        f"{plan.solve_seconds:.1f} s\n"
+        f"Serving ${plan.cost_per_month:,.0f}/month (${plan.cost_per_hour:,.2f}/h x 730 h); "
+        f"jobs ${plan.job_cost:,.2f}" + (f"\nUnit costs: {'; '.join(fleet)}" if fleet else "")
     )
-    serving = [_serving_row(a) for a in plan.allocations if a.kind == "serving"]
-    jobs = [_job_row(a) for a in plan.allocations if a.kind != "serving"]
+    units = economics.allocations
+    serving = [_serving_row(a, units[i]) for i, a in enumerate(plan.allocations)
+               if a.kind == "serving"]  # fmt: skip
+    jobs = [_job_row(a, units[i]) for i, a in enumerate(plan.allocations) if a.kind != "serving"]
     if serving:
         print_rows(serving, list(serving[0]), Format.table, title="Serving")
     if jobs:
         print_rows(jobs, list(jobs[0]), Format.table, title="Jobs")
+    for i, a in enumerate(plan.allocations):
+        if units[i].idle_rule:
+            typer.echo(
+                f"Standby {a.workload} {a.count}x {a.instance_type} {a.provider} {a.region} "
+                f"(${a.cost_per_hour:,.2f}/h, no traffic): {units[i].idle_rule}"
+            )
+    by_name = {u.name: u for u in economics.workloads}
     for w in plan.workloads:
         binding = f"; binding: {', '.join(w.binding)}" if w.binding else ""
-        typer.echo(f"{w.name}: {w.slo_note}{binding}")
+        typer.echo(f"{w.name}: {unit_costs_line(by_name[w.name])}; {w.slo_note}{binding}")
         for alt in w.alternatives:
-            typer.echo(f"    instead: {alt.description}: {alt.cost:,.2f}")
+            typer.echo(f"    instead: {alt.description}: {alternative_cost(w, alt.cost)}")
     for b in plan.baselines:
-        quota = f"; over quota: {'; '.join(b.over_quota)}" if b.over_quota else ""
-        saves = f"plan saves {b.savings:,.2f}" if b.savings > 0.005 else "no saving"
-        typer.echo(f"Baseline {b.name}: {b.objective_value:,.2f} ({saves}){quota}")
-        for rule in b.breaks:
-            typer.echo(f"    but it breaks {rule}")
+        typer.echo(baseline_line(plan, b))
+    if autoscaling_line(plan):
+        typer.echo(autoscaling_line(plan))
+    catalogs = ", ".join(c.path for c in plan.provenance.catalogs) or "the given catalog"
+    typer.echo(f"Prices in {plan.provenance.currency} from {catalogs}, as of {price_dates(plan)}")
 
 
 def plan(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from planner.plans.economics import HOURS_PER_MONTH, PlanEconomics, plan_economics
 
 SCHEMA_VERSION = 1
-HOURS_PER_MONTH = 730.0
 
 
 class Frozen(BaseModel):
@@ -53,6 +54,8 @@ class Allocation(Frozen):
     )
     hours: float | None = Field(None, description="Batch/training: hours the instances run.")
     job_cost: float | None = Field(None, description="Batch/training: dollars for the job.")
+    source: str = Field("", description="Where the price came from (the catalog row's source).")
+    as_of: str = Field("", description="Date of the price (the catalog row's as_of).")
 
 
 class Alternative(Frozen):
@@ -86,6 +89,18 @@ class WorkloadResult(Frozen):
     binding: list[str] = Field(default_factory=list, description="Constraints that bind.")
     alternatives: list[Alternative] = []
     notes: list[str] = Field(default_factory=list, description="Why capacity went unused, etc.")
+    min_regions: int = Field(1, description="Placement rule: spread over this many regions.")
+    survive_region_loss: bool = Field(False, description="Placement rule: lose any one region.")
+    input_tokens: float | None = Field(
+        None, description="Serving and batch: mean prompt tokens per request."
+    )
+    output_tokens: float | None = Field(
+        None, description="Serving and batch: mean generated tokens per request."
+    )
+    requests: float | None = Field(None, description="Batch: requests in the job.")
+    tokens_trained: float | None = Field(
+        None, description="Training given as model + tokens: tokens processed."
+    )
 
 
 class Baseline(Frozen):
@@ -167,6 +182,28 @@ class FrontierPoint(Frozen):
     job_cost: float
 
 
+class CatalogSource(Frozen):
+    """A catalog file the plan's prices were read from."""
+
+    path: str = Field(description="As given (bundled:offerings.csv for the bundled catalog).")
+    sha256: str = Field(description="Of the file's content, to tell catalog versions apart.")
+    rows: int = Field(description="Offerings read from it.")
+
+
+class Provenance(Frozen):
+    """Where the plan's prices come from. Each allocation also names its row's source and
+    as_of; the report derives the price dates from those."""
+
+    currency: str = Field("USD", description="ISO 4217 code of every money figure.")
+    hours_per_month: float = Field(HOURS_PER_MONTH, description="Hours in a month of $/month.")
+    catalogs: list[CatalogSource] = Field(default_factory=list)
+
+
+COMPUTED_FIELDS = ("economics",)
+"""Plan fields derived from the others on every dump; a plan file's copies are dropped on load
+(they are re-derived, so a hand-edited figure can never disagree with the plan)."""
+
+
 class Plan(Frozen):
     """A placement: allocations, their cost, how good the solution is, and what it beat."""
 
@@ -209,6 +246,21 @@ class Plan(Frozen):
         default_factory=dict, description="The spec's deploy settings, for emitters/launchers."
     )
     robust: dict[str, Any] | None = None  # planner plan --robust: coverage and uncovered scenarios
+    provenance: Provenance = Field(
+        default_factory=Provenance, description="Catalog files and currency of the prices."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(k in data for k in COMPUTED_FIELDS):
+            data = {k: v for k, v in data.items() if k not in COMPUTED_FIELDS}
+        return data
+
+    @computed_field(description="Unit economics ($/M tokens, $/1k requests, $/month), derived.")
+    @property
+    def economics(self) -> PlanEconomics:
+        return plan_economics(self)
 
     def to_dataframe(self):
         """The allocations as a pandas DataFrame, one row each, with the plan id (needs pandas)."""

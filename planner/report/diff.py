@@ -185,6 +185,7 @@ class WorkloadChange:
     tpot_target_ms: float | None = None
     ttft_target_ms: float | None = None
     slo_changes: tuple[str, ...] = ()
+    usd_per_million_tokens: tuple[float | None, float | None] = (None, None)
 
     @property
     def hourly_delta(self) -> float:
@@ -246,12 +247,59 @@ def workload_changes(old: Plan, new: Plan, changed: set[str]) -> list[WorkloadCh
             status = "changed"
         else:
             status = "unchanged"
+        per_million = (
+            _unit(old, name, "usd_per_million_tokens") if a else None,
+            _unit(new, name, "usd_per_million_tokens") if b else None,
+        )
         out.append(
             WorkloadChange(
-                name, status, hourly, jobs, meets, tpot, ttft, ref.tpot_ms, ref.ttft_p95_ms, slo
+                name, status, hourly, jobs, meets, tpot, ttft, ref.tpot_ms, ref.ttft_p95_ms, slo,
+                per_million,
             )
-        )
+        )  # fmt: skip
     return out
+
+
+def _unit(plan: Plan, workload: str, name: str) -> float | None:
+    found = [u for u in plan.economics.workloads if u.name == workload]
+    return getattr(found[0], name) if found else None
+
+
+@dataclass(frozen=True)
+class UnitCostChange:
+    """One unit cost of the fleet ($/M tokens, $/1k requests) before and after; None: not
+    defined for that plan (no serving, or no batch)."""
+
+    name: str
+    old: float | None
+    new: float | None
+
+    @property
+    def relative(self) -> float | None:
+        if self.old is None or self.new is None:
+            return None
+        return relative_change(self.old, self.new)
+
+
+UNIT_COSTS = (
+    ("serving $/M tokens", "serving", "usd_per_million_tokens"),
+    ("serving $/1k requests", "serving", "usd_per_thousand_requests"),
+    ("batch $/M tokens", "batch", "usd_per_million_tokens"),
+)
+
+
+def unit_cost_changes(old: Plan, new: Plan) -> tuple[UnitCostChange, ...]:
+    """The fleet's unit costs in either plan (those defined in neither are left out)."""
+    out = []
+    for label, fleet, name in UNIT_COSTS:
+        before, after = getattr(old.economics, fleet), getattr(new.economics, fleet)
+        values = (
+            getattr(before, name) if before else None,
+            getattr(after, name) if after else None,
+        )
+        if values != (None, None):
+            out.append(UnitCostChange(label, *values))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -284,6 +332,7 @@ class PlanDiff:
     workloads: tuple[WorkloadChange, ...]
     unchanged: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unit_costs: tuple[UnitCostChange, ...] = field(default_factory=tuple)
 
     def total(self, name: str) -> Total:
         """The total called `name` ('serving $/h', 'serving $/month', 'jobs $', ...)."""
@@ -327,6 +376,7 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
         tuple(workload_changes(old, new, {c.workload for c in changes})),
         unchanged,
         tuple(notes),
+        unit_cost_changes(old, new),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from planner.report.diff import AllocationChange, PlanDiff, Total, describe_allocation
 from planner.report.money import signed_pct, signed_usd, usd
+from planner.report.wording import month_convention, rate
 
 MARKER = "<!-- llm-placement-planner:diff -->"
 CHANGE_COLUMNS = ["change", "workload", "before", "after", "details", "delta_per_hour", "delta_job"]
@@ -25,10 +26,15 @@ def headline(diff: PlanDiff) -> str:
     if not diff.has_changes:
         return f"Plans {diff.old_plan_id} and {diff.new_plan_id}: no changes"
     count = len(diff.changes)
+    units = "".join(
+        f"; {u.name} {rate(u.old)} -> {rate(u.new)}"
+        for u in diff.unit_costs
+        if "M tokens" in u.name
+    )
     return (
         f"Plan {diff.old_plan_id} -> {diff.new_plan_id}: serving "
-        f"{_total_text(diff.total('serving $/h'))}; jobs {_total_text(diff.total('jobs $'))}; "
-        f"{count} allocation change(s), {diff.unchanged} unchanged"
+        f"{_total_text(diff.total('serving $/month'))}; jobs {_total_text(diff.total('jobs $'))}"
+        f"{units}; {count} allocation change(s), {diff.unchanged} unchanged"
     )
 
 
@@ -90,6 +96,10 @@ def diff_markdown(diff: PlanDiff) -> str:
                 ]
             )
         )
+    for u in diff.unit_costs:
+        change = "-" if u.relative is None else signed_pct(u.relative)
+        lines.append(_row([u.name, rate(u.old), rate(u.new), change]))
+    lines += ["", f"Monthly figures: {month_convention()}."]
     lines += ["", *(f"- {n}" for n in diff.notes)] if diff.notes else []
     lines += ["", f"**Allocations**: {len(diff.changes)} changed, {diff.unchanged} unchanged", ""]
     if diff.changes:
@@ -104,8 +114,9 @@ def diff_markdown(diff: PlanDiff) -> str:
             "",
             "**Workloads**",
             "",
-            "| workload | status | $/h before | $/h after | job $ before | job $ after | SLO |",
-            "|---|---|---:|---:|---:|---:|---|",
+            "| workload | status | $/h before | $/h after | job $ before | job $ after "
+            "| $/M tokens before | $/M tokens after | SLO |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---|",
         ]
         for w in touched:
             slo = {None: "-", True: "met", False: "**missed**"}[w.meets_slo[1]]
@@ -118,6 +129,8 @@ def diff_markdown(diff: PlanDiff) -> str:
                         usd(w.cost_per_hour[1]),
                         usd(w.job_cost[0]),
                         usd(w.job_cost[1]),
+                        rate(w.usd_per_million_tokens[0]),
+                        rate(w.usd_per_million_tokens[1]),
                         slo,
                     ]
                 )
@@ -149,6 +162,15 @@ def diff_json(diff: PlanDiff) -> str:
             }
             for t in diff.totals
         ],
+        "unit_costs": [
+            {
+                "name": u.name,
+                "old": u.old,
+                "new": u.new,
+                "relative": None if u.relative is None else round(u.relative, 6),
+            }
+            for u in diff.unit_costs
+        ],
         "notes": list(diff.notes),
         "unchanged_allocations": diff.unchanged,
         "changes": [
@@ -177,6 +199,7 @@ def diff_json(diff: PlanDiff) -> str:
                 "tpot_target_ms": w.tpot_target_ms,
                 "ttft_target_ms": w.ttft_target_ms,
                 "slo_changes": list(w.slo_changes),
+                "usd_per_million_tokens": list(w.usd_per_million_tokens),
             }
             for w in diff.workloads
         ],

@@ -18,7 +18,9 @@ from planner.plans.model import (
     Alternative,
     Baseline,
     CapacityUse,
+    CatalogSource,
     Plan,
+    Provenance,
     SharedGroup,
     WorkloadResult,
     WorkloadSchedule,
@@ -174,6 +176,8 @@ def _allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
         tp=c.tp,
         replicas_per_instance=c.replicas_per_instance,
         price_per_hour=c.price,
+        source=o.source,
+        as_of=o.as_of,
         **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in extra.items()},
     )
 
@@ -604,7 +608,27 @@ def workload_result(problem, w, allocations, peak) -> WorkloadResult:
         binding=_binding(problem.spec, w, allocations, peak),
         notes=notes,
         alternatives=_alternatives(problem, w, {a.accelerator for a in mine}),
+        min_regions=w.placement.min_regions,
+        survive_region_loss=w.placement.survive_region_loss,
+        **request_sizes(w),
     )
+
+
+def request_sizes(w: Workload) -> dict[str, float]:
+    """The request sizes and volume a plan's unit economics need (mean tokens per request)."""
+    if isinstance(w, ServingWorkload):
+        buckets = w.traffic.request_buckets()
+        return {
+            "input_tokens": round(math.fsum(b.fraction * b.input_tokens for b in buckets), 6),
+            "output_tokens": round(math.fsum(b.fraction * b.output_tokens for b in buckets), 6),
+        }
+    if isinstance(w, BatchWorkload):
+        return {
+            "input_tokens": float(w.volume.input_tokens),
+            "output_tokens": float(w.volume.output_tokens),
+            "requests": round(w.volume.request_count, 6),
+        }
+    return {"tokens_trained": w.tokens} if w.tokens else {}
 
 
 def _allocations(problem: Problem, built: Built, outcome: Outcome) -> list[Allocation]:
@@ -879,8 +903,17 @@ def solve(
         capacity=pools,
         committed_per_hour=round(sum(p.committed_per_hour for p in pools), 6),
         makespan_hours=_makespan(allocations),
+        provenance=catalog_provenance(catalog),
     )
     return plan.model_copy(update={"schedule": hourly_schedule(plan, spec, settings, profiles)})
+
+
+def catalog_provenance(catalog: Catalog) -> Provenance:
+    """The catalog files a plan's prices come from (the rows' sources are on each allocation)."""
+    files = getattr(catalog, "files", ())
+    return Provenance(
+        catalogs=[CatalogSource(path=f.path, sha256=f.sha256, rows=f.rows) for f in files]
+    )
 
 
 def hourly_schedule(plan: Plan, spec: Spec, settings, profiles) -> list[WorkloadSchedule]:
