@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from planner.catalog import load_catalog
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
-from planner.plans.verify import verify
 from planner.solve import make_problem, solve
 from planner.spec import SpecError, load_spec, parse_spec
+from planner.verify import verify
 from tests.conftest import ROOT
 
 HYBRID = ROOT / "examples" / "hybrid-fleet.yaml"

@@ -8,10 +8,10 @@ import pytest
 
 from planner.catalog import load_catalog
 from planner.errors import InputError
-from planner.plans.verify import verify
 from planner.solve import solve
 from planner.solve.frontier import frontier, with_horizon
 from planner.spec import load_spec
+from planner.verify import verify
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "batch-deadline-tradeoff.yaml"

@@ -15,9 +15,9 @@ from planner.observe.model import Observation, Point, WorkloadObservation
 from planner.observe.proposal import propose
 from planner.observe.rightsize import rightsized_traffic
 from planner.plans.model import Plan
-from planner.plans.verify import verify
 from planner.solve import solve
 from planner.spec import parse_spec
+from planner.verify import verify
 
 SPEC = """\
 # my fleet

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from planner.catalog import load_catalog
-from planner.plans.verify import verify
 from planner.solve import solve
 from planner.spec import load_spec
+from planner.verify import verify
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "shared-small-models.yaml"

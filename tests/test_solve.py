@@ -15,9 +15,9 @@ from planner.catalog import load_catalog
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
 from planner.errors import InfeasibleError
-from planner.plans.verify import verify
 from planner.solve import make_problem, solve
 from planner.spec import load_spec, parse_spec
+from planner.verify import verify
 from tests.conftest import EXAMPLES
 
 

@@ -25,7 +25,7 @@ def residency(catalog):
 
 @pytest.mark.parametrize("name", sorted(BY_NAME))
 def test_every_example_plan_passes_verify(name, catalog):
-    from planner.plans.verify import verify
+    from planner.verify import verify
 
     spec = load_spec(BY_NAME[name])
     assert verify(solve(spec, catalog, baselines=False), spec, catalog) == []
@@ -38,7 +38,7 @@ def tampered(plan, index=0, **changes):
 
 
 def messages(plan, spec, catalog):
-    from planner.plans.verify import verify
+    from planner.verify import verify
 
     return "\n".join(str(v) for v in verify(plan, spec, catalog))
 

@@ -24,8 +24,8 @@ def verify(
     from planner.catalog import load_catalog
     from planner.perf import load_profiles
     from planner.plans.io import load_plan
-    from planner.plans.verify import verify as check
     from planner.spec import load_spec
+    from planner.verify import verify as check
 
     plan = load_plan(plan_file)
     spec = load_spec(spec_file)

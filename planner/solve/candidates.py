@@ -279,7 +279,7 @@ def dominance_rules(spec: Spec, workload: Workload) -> Dominance:
     )
 
 
-def _edge_terms(workload: ServingWorkload, pool: OwnedPool, slo: SLO) -> tuple[str, SLO] | None:
+def edge_terms(workload: ServingWorkload, pool: OwnedPool, slo: SLO) -> tuple[str, SLO] | None:
     """The precision and SLO a replica on an edge device must meet: the round trip to the
     device is spent before its first token."""
     ttft = slo.ttft_ms
@@ -307,7 +307,7 @@ def serving_candidates(
     for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
         dtype, target = workload.weights_dtype, slo
         if offering.service_kind == "edge" and owned:
-            terms = _edge_terms(workload, owned[offering.owned], slo)
+            terms = edge_terms(workload, owned[offering.owned], slo)
             if terms is None:
                 continue
             dtype, target = terms

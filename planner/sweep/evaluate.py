@@ -1,5 +1,5 @@
 """A fixed fleet in a what-if: which of its instances the scenario takes away, what the rest
-costs, whether it still keeps every promise (`planner.plans.verify.verify`), and the demand it
+costs, whether it still keeps every promise (`planner.verify.verify`), and the demand it
 leaves unserved where it does not.
 """
 
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from planner.catalog import Catalog
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Allocation, Plan
-from planner.plans.verify import verify
 from planner.spec.models import (
     BatchWorkload,
     Constraints,
@@ -21,6 +20,7 @@ from planner.spec.models import (
     Workload,
 )
 from planner.sweep.outcome import Unmet
+from planner.verify import verify
 
 BISECTION_STEPS = 10
 """Served fractions are found to within 2^-10 (0.1%)."""

@@ -13,17 +13,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from planner.catalog import Catalog
+from planner.emit.residency import problems as residency_problems
+from planner.errors import InputError
 from planner.facts import find_accelerator, find_llm
 from planner.perf import (
     DEFAULT_SETTINGS,
     SLO,
     PerfSettings,
     Profiles,
+    batch_throughput,
     replica_capacity,
     scale_gpu_hours,
     training_hours,
 )
 from planner.plans.model import Allocation, Plan, SharedGroup
+from planner.solve.candidates import SPOT_EFFICIENCY, edge_terms, queueing_cap
+from planner.solve.owned import owned_capacity
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
 
 _TOL = 1e-6
@@ -95,8 +100,6 @@ def _routable(loads: list[tuple[int, list[float]]], demand: list[float]) -> bool
 def _serving_problems(
     spec: Spec, w: ServingWorkload, mine: list[Allocation], settings, profiles, owned
 ) -> list[str]:
-    from planner.solve.candidates import _edge_terms, queueing_cap
-
     model = find_llm(w.model, spec.user_llms())
     buckets = w.traffic.request_buckets()
     demand = [w.traffic.requests_per_second * b.fraction for b in buckets]
@@ -112,7 +115,7 @@ def _serving_problems(
         dtype, target = w.weights_dtype, slo
         if a.service == "edge" and pool is not None:
             edge_rps += a.routed_rps or 0.0
-            terms = _edge_terms(w, pool, slo)
+            terms = edge_terms(w, pool, slo)
             if terms is None:
                 out.append(f"{a.capacity_pool}: the round trip alone exceeds the TTFT SLO")
                 continue
@@ -166,8 +169,6 @@ def _serving_problems(
 
 
 def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settings) -> list[str]:
-    from planner.perf import batch_throughput
-
     model = find_llm(w.model, spec.user_llms())
     v, out, done = w.volume, [], 0.0
     for a in mine:
@@ -183,8 +184,6 @@ def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settin
             weights_dtype=w.weights_dtype,
         ).requests_per_s
         if a.pricing == "spot":
-            from planner.solve.candidates import SPOT_EFFICIENCY
-
             rate *= SPOT_EFFICIENCY
         done += a.count * (a.hours or 0.0) * 3600 * rate
         if (a.hours or 0.0) > w.deadline_hours + _TOL:
@@ -197,8 +196,6 @@ def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settin
 
 
 def _training_problems(spec: Spec, w: TrainingWorkload, mine: list[Allocation], settings):
-    from planner.solve.candidates import SPOT_EFFICIENCY
-
     if len(mine) != 1:
         return [f"needs exactly one gang, the plan has {len(mine)} allocations"]
     (a,) = mine
@@ -273,11 +270,8 @@ def _shared_group_problems(plan: Plan) -> list[Violation]:
 def residency_violations(plan: Plan) -> list[Violation]:
     """Deployment references (images, weights, keys) outside a workload's allowed regions, or a
     KMS key outside its endpoint's region: what `planner emit` would refuse."""
-    from planner.emit.residency import problems
-    from planner.errors import InputError
-
     try:
-        return [Violation(p.workload, p.message) for p in problems(plan)]
+        return [Violation(p.workload, p.message) for p in residency_problems(plan)]
     except InputError as err:
         return [Violation("deploy", str(err))]
 
@@ -292,8 +286,6 @@ def verify(
 ) -> list[Violation]:
     """Every way `plan` breaks `spec` on `catalog`; empty when the plan keeps every promise."""
     found: list[Violation] = []
-    from planner.solve.owned import owned_capacity
-
     extra, owned, _ = owned_capacity(spec, catalog)
     offerings = {o.key: o for o in (*catalog.offerings, *extra)}
     names = {w.name for w in spec.workloads}
