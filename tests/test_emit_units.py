@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from planner.clouds.names import dns_label, numeric_id
 from planner.emit import emit
 from planner.emit.common import bounds, percentages
-from planner.emit.names import dns_label, numeric_id
 from planner.emit.nodes import node_selector, tolerations
 from planner.emit.vertex import machine_spec
 from planner.plans.model import Allocation, Plan, WorkloadResult

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from planner.emit.planfile import read_plan
-from planner.observe.cloudwatch import aws_clients, observe_cloudwatch, plan_variants
 from planner.plans.model import Plan
+from providers.aws.cloudwatch import aws_clients, observe_cloudwatch, plan_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"

@@ -67,7 +67,7 @@ def test_promql_groups_by_the_workload_label():
 def test_the_default_label_matches_what_emit_puts_on_pods():
     from planner.cli.observe_cmd import DEFAULT_LABEL
     from planner.emit.common import labels
-    from planner.emit.common import settings as deploy_settings
+    from planner.rules.deployment import settings as deploy_settings
 
     plan = read_plan(PLAN)
     emitted = labels(plan, deploy_settings(plan), "support-chat")

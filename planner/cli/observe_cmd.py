@@ -69,7 +69,7 @@ def _observe(plan, source, url, window, step, label, region, endpoint_url, token
                 raise InputError(f"--token-env {token_env}: that environment variable is empty")
         client = PrometheusClient(url, token=token)
         return observe_prometheus(plan, client, window_s, step_s, time.time(), label)
-    from planner.observe.cloudwatch import aws_clients, observe_cloudwatch
+    from providers.aws.cloudwatch import aws_clients, observe_cloudwatch
 
     endpoint = endpoint_url or url
     return observe_cloudwatch(
@@ -237,10 +237,10 @@ def rightsize(
     from planner.catalog import load_catalog
     from planner.cli.output import Format, print_rows
     from planner.observe.calibrate import profile_csv
-    from planner.observe.proposal import propose
     from planner.perf import load_profiles
     from planner.report import read_plan
     from planner.report.diff_render import CHANGE_COLUMNS, change_rows, diff_json, headline
+    from planner.rightsize import propose
     from planner.solve import SolveOptions
     from planner.spec import load_spec
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from importlib import import_module
 
+from planner.emit.render import render
 from planner.emit.resource import Built, Note, Rendered, Resource
 from planner.errors import InputError
 from planner.plans.model import Plan
+from planner.rules.residency import breaches
 
 TARGETS = ("sagemaker", "vertex", "kubernetes", "ray")
 
@@ -38,9 +40,7 @@ def build(plan: Plan, targets: Iterable[str]) -> Built:
 
 def check_residency(plan: Plan) -> None:
     """Refuse a plan whose deployment would reference anything outside its allowed regions."""
-    from planner.emit.residency import problems
-
-    found = problems(plan)
+    found = breaches(plan)
     if found:
         raise InputError(
             f"plan {plan.plan_id}: refusing to emit {len(found)} resource reference(s) outside "
@@ -51,8 +51,6 @@ def check_residency(plan: Plan) -> None:
 def emit(plan: Plan, targets: Iterable[str]) -> tuple[list[Rendered], list[str]]:
     """Rendered files for `targets`, notes on the allocations each target skipped, and notes
     on security settings loosened where the deployment could not run otherwise."""
-    from planner.emit.render import render
-
     check_residency(plan)
     built = build(plan, targets)
     notes = [n.text for n in built.notes] + list(built.advisories)

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
-from planner.errors import InputError
 from planner.plans.model import Allocation, Plan, WorkloadResult
+from planner.rules.deployment import weights_source
 from planner.spec.deploy import Deploy
 
 MANAGED_BY = "llm-placement-planner"
-VM_SERVICES = frozenset({"ec2", "gce", "azure-vm"})
-OWNED_SERVICES = frozenset({"onprem", "edge"})
-"""Own clusters and edge devices: Kubernetes runs them (the site's or the devices' nodes)."""
 DTYPE_ARGS = {
     "bf16": ("--dtype", "bfloat16"),
     "fp16": ("--dtype", "float16"),
@@ -24,40 +18,6 @@ DTYPE_ARGS = {
     "int8": ("--quantization", "bitsandbytes"),
 }
 """Server flags per weights precision (int4/int8 expect a checkpoint quantised that way)."""
-
-
-@dataclass(frozen=True)
-class Placed:
-    """One allocation with its workload and its index among that workload's allocations."""
-
-    index: int
-    allocation: Allocation
-    workload: WorkloadResult
-
-
-def settings(plan: Plan) -> Deploy:
-    """The plan's deploy settings (defaults where the spec gave none).
-
-    The error names fields and problems, never the values (one could be a credential).
-    """
-    try:
-        return Deploy.model_validate(plan.deploy)
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'deploy'}: {e['msg']}"
-            for e in err.errors(include_input=False, include_url=False)
-        )
-        raise InputError(f"plan {plan.plan_id}: invalid deploy settings: {problems}") from None
-
-
-def placed(plan: Plan) -> Iterator[Placed]:
-    """Every allocation in plan order, numbered within its workload."""
-    workloads = {w.name: w for w in plan.workloads}
-    seen: dict[str, int] = {}
-    for alloc in plan.allocations:
-        index = seen.get(alloc.workload, 0)
-        seen[alloc.workload] = index + 1
-        yield Placed(index, alloc, workloads[alloc.workload])
 
 
 def labels(plan: Plan, deploy: Deploy, workload: str) -> dict[str, str]:
@@ -77,23 +37,9 @@ def tag_list(values: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted(values.items())]
 
 
-def weights_source(deploy: Deploy, workload: WorkloadResult) -> str:
-    """Where the workload's weights are, with the placeholders filled in."""
-    return deploy.weights.format(
-        hf_id=workload.hf_id or workload.model or workload.name,
-        model=workload.model or workload.name,
-        workload=workload.name,
-    )
-
-
 def model_argument(source: str) -> str:
     """What the server is told to load: a Hugging Face id for hf://, the location otherwise."""
     return source.removeprefix("hf://")
-
-
-def image(deploy: Deploy, accelerator: str) -> str:
-    """The serving image for an accelerator."""
-    return deploy.accelerator_images.get(accelerator, deploy.image)
 
 
 def planned_replicas(alloc: Allocation) -> int:

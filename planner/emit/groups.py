@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.emit.common import Placed, placed
 from planner.emit.resource import Note
 from planner.plans.model import Plan
+from planner.rules.deployment import Placed, placed
 
 
 @dataclass(frozen=True)

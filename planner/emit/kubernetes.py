@@ -11,26 +11,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from planner.clouds import OWNED_SERVICES, VM_SERVICES
+from planner.clouds.names import dns_label
 from planner.emit.common import (
     MANAGED_BY,
-    OWNED_SERVICES,
-    VM_SERVICES,
-    Placed,
     bounds,
-    image,
     labels,
     model_argument,
-    placed,
     server_args,
-    settings,
     target_concurrency,
-    weights_source,
 )
 from planner.emit.groups import coverage
-from planner.emit.names import dns_label
 from planner.emit.nodes import device_resource, node_selector, pod_size, tolerations
 from planner.emit.resource import Built, Resource
 from planner.plans.model import Plan
+from planner.rules.deployment import Placed, image, placed, settings, weights_source
 from planner.spec.deploy import Deploy
 
 TARGET = "kubernetes"

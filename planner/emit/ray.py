@@ -8,21 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.emit.common import (
-    DTYPE_ARGS,
-    VM_SERVICES,
-    Placed,
-    bounds,
-    image,
-    labels,
-    model_argument,
-    placed,
-    settings,
-    target_concurrency,
-    weights_source,
-)
+from planner.clouds import VM_SERVICES
+from planner.clouds.names import dns_label
+from planner.emit.common import DTYPE_ARGS, bounds, labels, model_argument, target_concurrency
 from planner.emit.groups import coverage
-from planner.emit.names import dns_label
 from planner.emit.nodes import (
     GKE_ACCELERATOR,
     RAY_RESOURCE,
@@ -35,6 +24,7 @@ from planner.emit.nodes import (
 from planner.emit.render import dump_yaml
 from planner.emit.resource import Built, Resource
 from planner.plans.model import Allocation, Plan
+from planner.rules.deployment import Placed, image, placed, settings, weights_source
 from planner.spec.deploy import Deploy
 
 TARGET = "ray"

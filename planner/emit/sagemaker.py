@@ -15,23 +15,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.clouds import aws
+from planner.clouds.names import dns_label
 from planner.emit import iam
 from planner.emit.common import (
-    Placed,
     bounds,
     labels,
     model_argument,
-    settings,
     tag_list,
     target_rps,
     traffic_weights,
-    weights_source,
 )
 from planner.emit.groups import Group, coverage, endpoint_groups
-from planner.emit.names import dns_label
 from planner.emit.resource import Built, Resource
 from planner.errors import InputError
 from planner.plans.model import Plan
+from planner.rules.deployment import Placed, settings, weights_source
 from planner.spec.deploy import Deploy
 
 TARGET = "sagemaker"
@@ -48,23 +47,6 @@ SageMaker refuses a KmsKeyId on an endpoint config that holds any of them."""
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 AUTOSCALING = "application-autoscaling"
 LMI_DTYPE = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8"}
-
-
-def endpoint_name(workload: str) -> str:
-    """The endpoint's name: the workload's (endpoints are regional, one per region)."""
-    return dns_label(workload)
-
-
-def config_name(plan: Plan, workload: str) -> str:
-    return dns_label(workload, plan.plan_id)
-
-
-def model_name(plan: Plan, workload: str, variant: int) -> str:
-    return dns_label(workload, plan.plan_id, f"v{variant}")
-
-
-def variant_name(variant: int, instance_type: str) -> str:
-    return dns_label(f"v{variant}", instance_type.removeprefix("ml."))
 
 
 def environment(item: Placed, deploy: Deploy) -> dict[str, str]:
@@ -115,12 +97,12 @@ def _variants(plan: Plan, group: Group, deploy: Deploy) -> list[dict[str, Any]]:
         a = item.allocation
         b = bounds(plan, a, item.workload)
         source = weights_source(deploy, item.workload)
-        name = variant_name(k, a.instance_type)
+        name = aws.variant_name(k, a.instance_type)
         variants.append(
             {
                 "k": k,
                 "variant": name,
-                "model": model_name(plan, group.workload, k),
+                "model": aws.model_name(plan.plan_id, group.workload, k),
                 "image": deploy.sagemaker_image.format(region=group.region),
                 "environment": environment(item, deploy),
                 "s3_source": source if source.startswith("s3://") else None,
@@ -131,7 +113,7 @@ def _variants(plan: Plan, group: Group, deploy: Deploy) -> list[dict[str, Any]]:
                 "weight": weight,
                 "min": b.min_instances,
                 "max": b.max_instances,
-                "resource_id": f"endpoint/{endpoint_name(group.workload)}/variant/{name}",
+                "resource_id": f"endpoint/{aws.endpoint_name(group.workload)}/variant/{name}",
                 "target": round(target_rps(a, deploy) * a.replicas_per_instance * 60, 2),
                 "policy": dns_label(group.workload, name, "invocations"),
             }
@@ -203,8 +185,8 @@ def group_context(plan: Plan, group: Group, deploy: Deploy) -> dict[str, Any]:
         "workload": group.workload,
         "region": group.region,
         "role": deploy.role_arn or ROLE_PLACEHOLDER,
-        "endpoint": endpoint_name(group.workload),
-        "config": config_name(plan, group.workload),
+        "endpoint": aws.endpoint_name(group.workload),
+        "config": aws.endpoint_config_name(plan.plan_id, group.workload),
         "startup_timeout": deploy.startup_timeout_s,
         "download_timeout": deploy.download_timeout_s,
         "dimension": SCALABLE_DIMENSION,

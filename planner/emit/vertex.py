@@ -14,21 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.emit.common import (
-    Placed,
-    bounds,
-    image,
-    labels,
-    percentages,
-    server_args,
-    settings,
-    traffic_weights,
-    weights_source,
-)
+from planner.clouds.gcp import TPU_TOPOLOGY, VERTEX, endpoint_id, model_id
+from planner.clouds.names import dns_label, numeric_id
+from planner.emit.common import bounds, labels, percentages, server_args, traffic_weights
 from planner.emit.groups import Group, coverage, endpoint_groups
-from planner.emit.names import dns_label, letter_first, numeric_id
 from planner.emit.resource import Built, Resource
 from planner.plans.model import Plan
+from planner.rules.deployment import Placed, image, settings, weights_source
 from planner.spec.deploy import Deploy
 
 TARGET = "vertex"
@@ -37,35 +29,15 @@ KMS_PLACEHOLDER = (
     "projects/{project}/locations/{region}/keyRings/SET-deploy-security-gcp-kms_key_name"
     "/cryptoKeys/key"
 )
-ACCELERATOR_TYPES = {
-    "T4": "NVIDIA_TESLA_T4",
-    "V100": "NVIDIA_TESLA_V100",
-    "A100": "NVIDIA_TESLA_A100",
-    "A100-80GB": "NVIDIA_A100_80GB",
-    "L4": "NVIDIA_L4",
-    "H100": "NVIDIA_H100_80GB",
-    "H200": "NVIDIA_H200_141GB",
-    "TPU-v5e": "TPU_V5_LITEPOD",
-}
-TPU_TOPOLOGY = {1: "1x1", 4: "2x2", 8: "2x4"}
 GPU_DUTY_CYCLE = "aiplatform.googleapis.com/prediction/online/accelerator/duty_cycle"
 CPU_UTILISATION = "aiplatform.googleapis.com/prediction/online/cpu/utilization"
 SERVER_COMMAND = ["python3", "-m", "vllm.entrypoints.openai.api_server"]
 
 
-def endpoint_id(workload: str) -> str:
-    """The endpoint's id: the workload's name (ids that start with a letter may be names)."""
-    return letter_first(dns_label(workload), "ep")
-
-
-def model_id(plan: Plan, workload: str, k: int) -> str:
-    return letter_first(dns_label(workload, plan.plan_id, f"v{k}"), "m")
-
-
 def machine_spec(instance_type: str, accelerator: str, count: int) -> dict[str, Any]:
     """Vertex MachineSpec: n1 machines with attached GPUs are written `n1-standard-8+T4x1`."""
     spec: dict[str, Any] = {"machineType": instance_type.split("+", 1)[0]}
-    kind = ACCELERATOR_TYPES.get(accelerator)
+    kind = VERTEX.accelerators.get(accelerator)
     if kind is None:
         return spec
     if kind.startswith("TPU"):
@@ -82,7 +54,7 @@ def _deployment(plan: Plan, group: Group, item: Placed, k: int, deploy: Deploy) 
     source = weights_source(deploy, w)
     return {
         "k": k,
-        "model_id": model_id(plan, group.workload, k),
+        "model_id": model_id(plan.plan_id, group.workload, k),
         "deployed_id": numeric_id(f"{plan.plan_id}/{group.workload}/{group.region}/{k}"),
         "display_name": dns_label(group.workload, f"v{k}", a.instance_type.split("+")[0]),
         "image": deploy.vertex_image or image(deploy, a.accelerator),

@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from planner.catalog import Catalog
-from planner.emit.residency import problems as residency_problems
 from planner.errors import InputError
 from planner.facts import find_accelerator, find_llm
 from planner.perf import (
@@ -27,6 +26,7 @@ from planner.perf import (
     training_hours,
 )
 from planner.plans.model import Allocation, Plan, SharedGroup
+from planner.rules.residency import breaches
 from planner.solve.candidates import SPOT_EFFICIENCY, edge_terms, queueing_cap
 from planner.solve.owned import owned_capacity
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
@@ -271,7 +271,7 @@ def residency_violations(plan: Plan) -> list[Violation]:
     """Deployment references (images, weights, keys) outside a workload's allowed regions, or a
     KMS key outside its endpoint's region: what `planner emit` would refuse."""
     try:
-        return [Violation(p.workload, p.message) for p in residency_problems(plan)]
+        return [Violation(p.workload, p.message) for p in breaches(plan)]
     except InputError as err:
         return [Violation("deploy", str(err))]
 

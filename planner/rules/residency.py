@@ -1,21 +1,22 @@
 """Data residency carried into deployment: no allocation may reference anything outside its
 workload's allowed regions, and a KMS key must sit in its endpoint's region.
 
-`problems(plan)` is shared by `planner emit` (which refuses) and `planner verify` (which reports).
+`breaches(plan)` is shared by `planner emit` (which refuses) and `planner verify` (which reports).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.emit.common import VM_SERVICES, image, placed, settings, weights_source
-from planner.emit.locations import Located, locate, outside
+from planner.clouds import VM_SERVICES
+from planner.clouds.locations import Located, locate, outside
 from planner.plans.model import Allocation, Plan, WorkloadResult
+from planner.rules.deployment import image, placed, settings, weights_source
 from planner.spec.deploy import Deploy
 
 
 @dataclass(frozen=True)
-class Problem:
+class ResidencyBreach:
     """A reference that breaks residency (or its endpoint's region), naming the resource."""
 
     workload: str
@@ -47,7 +48,7 @@ def references(deploy: Deploy, alloc: Allocation, workload: WorkloadResult) -> l
     return [f for f in found if f is not None]
 
 
-def problems(plan: Plan) -> list[Problem]:
+def breaches(plan: Plan) -> list[ResidencyBreach]:
     """Every reference outside its workload's allowed regions, and every key in the wrong region."""
     deploy = settings(plan)
     out = []
@@ -58,12 +59,14 @@ def problems(plan: Plan) -> list[Problem]:
             why = outside(ref, w.allowed_regions) if w.allowed_regions else None
             if why:
                 out.append(
-                    Problem(
+                    ResidencyBreach(
                         w.name,
                         f"{where}: {ref.kind} {ref.ref} breaks residency "
                         f"{list(w.allowed_regions)}: {why}",
                     )
                 )
             elif ref.kind == "KMS key" and ref.region != a.region:
-                out.append(Problem(w.name, f"{where}: KMS key {ref.ref} must be in {a.region}"))
+                out.append(
+                    ResidencyBreach(w.name, f"{where}: KMS key {ref.ref} must be in {a.region}")
+                )
     return sorted(set(out), key=lambda p: (p.workload, p.message))

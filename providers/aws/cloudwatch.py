@@ -1,8 +1,9 @@
 """Observing a plan's SageMaker endpoints through CloudWatch's get_metric_data, per variant.
 
-Endpoints and variants are named as `planner emit --target sagemaker` (and `planner launch`)
-name them. CloudWatch sums have no counter resets; a step without datapoints is left out (never
-read as zero). SageMaker reports no token counts, TTFT or TPOT: those stay unmeasured.
+Endpoints and variants are named by the provider registry (planner.clouds.aws), as `planner emit`
+and `planner launch` name them. CloudWatch sums have no counter resets; a step without datapoints
+is left out (never read as zero). SageMaker reports no token counts, TTFT or TPOT: those stay
+unmeasured.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from planner.clouds.aws import endpoint_name, variant_name
 from planner.emit.groups import endpoint_groups
-from planner.emit.sagemaker import endpoint_name, variant_name
 from planner.errors import InputError, PlannerError
 from planner.observe.model import NO_DATA, Observation, Point, WorkloadObservation
 from planner.observe.stats import hourly_profile, mean, percentile

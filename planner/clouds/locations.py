@@ -1,4 +1,5 @@
-"""Where a referenced thing lives: the region of an image registry, bucket or key, from its name.
+"""Where a referenced thing lives: the region of an image registry, bucket or key, from its name
+(each cloud's module in the registry lists the names that carry a region).
 
 Public sources without a region (Hugging Face, Docker Hub, GHCR, ...) have no location; a bucket's
 region is not in its name, so it comes from deploy.security.bucket_regions or stays unknown.
@@ -10,15 +11,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from planner.clouds import CLOUDS
+
 UNKNOWN = "?"
 MULTI_REGIONS = frozenset({"us", "eu", "europe", "asia"})
 
-_ECR = re.compile(r"^\d{12}\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
-_ARTIFACT_REGISTRY = re.compile(r"^(?P<region>[a-z0-9-]+)-docker\.pkg\.dev/")
-_GCR = re.compile(r"^((?P<region>us|eu|asia)\.)?gcr\.io/")
-_ARN = re.compile(r"^arn:aws[a-z-]*:(kms|s3|s3-object-lambda):(?P<region>[a-z0-9-]+):")
-_CLOUD_KMS = re.compile(r"^projects/[^/]+/locations/(?P<region>[a-z0-9-]+)/keyRings/")
-_S3_HTTPS = re.compile(r"^https://[^/]+\.s3[.-](?P<region>[a-z]{2}(-[a-z]+)+-\d)\.amazonaws\.com")
 _BUCKET = re.compile(r"^(s3|gs)://(?P<bucket>[^/]+)")
 
 
@@ -35,11 +32,10 @@ def locate(kind: str, ref: str, bucket_regions: Mapping[str, str]) -> Located | 
     """Where `ref` lives, or None when it has no region (a public, global source)."""
     if match := _BUCKET.match(ref):
         return Located(kind, ref, bucket_regions.get(match["bucket"], UNKNOWN))
-    if match := _GCR.match(ref):
-        return Located(kind, ref, match["region"] or "us")
-    for pattern in (_ECR, _ARTIFACT_REGISTRY, _ARN, _CLOUD_KMS, _S3_HTTPS):
-        if match := pattern.match(ref):
-            return Located(kind, ref, match["region"])
+    for cloud in CLOUDS.values():
+        for pattern in cloud.references:
+            if region := pattern.region(ref):
+                return Located(kind, ref, region)
     return None
 
 
