@@ -1,4 +1,4 @@
-"""Formatting numbers the same way in every report: dollars, percentages, milliseconds."""
+"""Figures written the same way everywhere (reports, observe, CLI): dollars, percentages, ms."""
 
 from __future__ import annotations
 

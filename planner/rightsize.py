@@ -1,4 +1,5 @@
-"""From an observation to a proposal: right-sized spec, new plan, diff and recommendations.
+"""`planner rightsize`: from an observation to a proposal: right-sized spec, new plan, diff and
+recommendations. A driver above observe, solve and report (it uses all three).
 
 Everything here is data to data except the solver call; the CLI reads and writes the files.
 """
@@ -25,6 +26,7 @@ from planner.observe.rightsize import (
 from planner.perf import Profiles
 from planner.plans.model import Plan
 from planner.report.diff import PlanDiff, diff_plans
+from planner.solve import SolveOptions, solve
 from planner.spec import Spec, parse_spec
 
 
@@ -78,8 +80,6 @@ def propose(
 ) -> Proposal:
     """Right-size the spec to the observation and plan it again (with calibrated profiles when
     `use_calibration`)."""
-    from planner.solve import SolveOptions, solve
-
     changes = rightsize_spec(spec, observation)
     text = spec_text(updated_document(document, changes), changes, observation, origin)
     new_spec = parse_spec(text, f"right-sized {origin}")

@@ -12,9 +12,9 @@ import yaml
 
 from planner.catalog import load_catalog
 from planner.observe.model import Observation, Point, WorkloadObservation
-from planner.observe.proposal import propose
 from planner.observe.rightsize import rightsized_traffic
 from planner.plans.model import Plan
+from planner.rightsize import propose
 from planner.solve import solve
 from planner.spec import parse_spec
 from planner.verify import verify

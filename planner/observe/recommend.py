@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from planner.figures import signed_usd
 from planner.observe.drift import WorkloadDrift
 from planner.observe.rightsize import TrafficChange
 from planner.plans.model import HOURS_PER_MONTH, Allocation, Plan
-from planner.report.money import signed_usd
 
 
 def fleet(allocations: list[Allocation]) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from planner.figures import ms, number, pct, signed_pct, usd
 from planner.observe.calibrate import Calibration
 from planner.observe.drift import Figure, Value, WorkloadDrift
 from planner.observe.model import NO_DATA, Observation
 from planner.observe.window import duration_text
-from planner.report.money import ms, number, pct, signed_pct, usd
 
 DRIFT_COLUMNS = ["workload", "metric", "planned", "observed", "drift", "slo"]
 CALIBRATION_COLUMNS = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.figures import pct, usd
 from planner.plans import Plan
-from planner.report.money import pct, usd
 
 
 @dataclass(frozen=True)

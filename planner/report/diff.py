@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from planner.figures import ms, number, pct, relative_change, usd
 from planner.plans import Allocation, Plan, WorkloadResult
 from planner.report.breakdown import allocation_hourly, allocation_job
 from planner.report.family import instance_family
-from planner.report.money import ms, number, pct, relative_change, usd
 
 KEY_FIELDS = ("workload", "provider", "region", "service", "instance_type", "pricing")
 _TOL = 1e-6

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from planner.figures import signed_pct, signed_usd, usd
 from planner.report.diff import AllocationChange, PlanDiff, Total, describe_allocation
-from planner.report.money import signed_pct, signed_usd, usd
 from planner.report.wording import month_convention, rate
 
 MARKER = "<!-- llm-placement-planner:diff -->"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.figures import number, pct, usd
 from planner.plans import Plan
 from planner.report.charts import charts
 from planner.report.future import frontier_points, schedule_series
-from planner.report.money import number, pct, usd
 from planner.report.plots import INSTALL_HINT, plots_available
 from planner.report.quota import QuotaUse
 from planner.report.summary import (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from planner.figures import number, pct
 from planner.plans import Plan
-from planner.report.money import number, pct
 from planner.report.quota import QuotaUse
 from planner.report.summary import (
     ALLOCATION_HEADERS,

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.figures import ms, number, pct, usd
 from planner.plans import Allocation, Plan, WorkloadResult
-from planner.report.money import ms, number, pct, usd
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ The plan table, the reports, the diff and the FOCUS tags all phrase these the sa
 
 from __future__ import annotations
 
+from planner.figures import pct, usd
 from planner.plans import Baseline, Plan, WorkloadResult
 from planner.plans.economics import HOURS_PER_MONTH, UnitCosts
-from planner.report.money import pct, usd
 
 _EPS = 0.005
 
