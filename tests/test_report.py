@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from planner.plans.model import FrontierPoint
+from planner.plans.model import FrontierPoint, WorkloadSchedule
 from planner.report import render_html, render_markdown
 from planner.report.future import frontier_points, schedule_series
 from planner.report.quota import quota_usage
@@ -29,7 +29,9 @@ def figures(html: str) -> list[str]:
 
 
 def with_future_parts(plan):
-    """The plan with a frontier (its own point at its makespan) and an hourly schedule."""
+    """The plan with a frontier (its own point at its makespan) and an hourly schedule of its
+    serving workload (3 replicas at peak, 2 for 12 hours a day)."""
+    per_replica = next(w for w in plan.workloads if w.name == "eu-bot").cost_per_hour / 3
     return plan.model_copy(
         update={
             "makespan_hours": 8.0,
@@ -41,7 +43,20 @@ def with_future_parts(plan):
                     completion_hours=20.0, objective_value=450.0, cost_per_hour=0.0, job_cost=450.0
                 ),
             ],
-            "schedule": {"eu-bot": [2] * 8 + [3] * 12 + [2] * 4},
+            "schedule": [
+                WorkloadSchedule(
+                    workload="eu-bot",
+                    replicas=[2] * 8 + [3] * 12 + [2] * 4,
+                    slo_replicas=[2] * 8 + [3] * 12 + [2] * 4,
+                    static_replicas=3,
+                    static_cost_per_day=3 * 24 * per_replica,
+                    dynamic_cost_per_day=(2 * 12 + 3 * 12) * per_replica,
+                    saving_per_day=12 * per_replica,
+                    min_replicas=2,
+                    max_replicas=3,
+                    target_rps_per_replica=4.0,
+                )
+            ],
         }
     )
 

@@ -252,3 +252,56 @@ def test_the_error_detector_catches_console_errors_and_failed_loads(browser, tmp
     errors = browser.errors()
     assert any("deliberate" in e for e in errors)
     assert any("ERR_FILE_NOT_FOUND" in e for e in errors), errors
+
+
+LAYOUT_JS = """
+JSON.stringify({
+  page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  tables: Array.from(document.querySelectorAll('table'))
+    .filter(t => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
+    .map(t => t.rows[0].textContent.trim().slice(0, 60)),
+  cards: Array.from(document.querySelectorAll('.card .label')).map(c => c.textContent.trim()),
+})
+"""
+
+
+def _batch_only_plan():
+    from planner.solve import solve
+    from tests.test_report_plans import mixed_spec
+
+    spec = mixed_spec()
+    batch = tuple(w for w in spec.workloads if w.kind == "batch")
+    return solve(spec.model_copy(update={"workloads": batch, "constraints": spec.constraints}))
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_report_fits_the_window_at_desktop_and_narrow_widths(browser, tmp_path, width):
+    """No horizontal overflow of the page or of any table, no console errors, at 1,400 and
+    800 px, for a mixed plan (every section and chart) and a batch-only plan (no serving card).
+    Screenshots go to $PLANNER_REPORT_SCREENSHOTS when set (to look at them)."""
+    pytest.importorskip("matplotlib")
+    plan = with_future_parts(mixed_plan())
+    pages = {
+        "mixed": render_html(plan, quota_usage(plan, mixed_spec().constraints.quotas)),
+        "batch-only": render_html(_batch_only_plan()),
+    }
+    keep = os.environ.get("PLANNER_REPORT_SCREENSHOTS")
+    browser.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
+    for name, html in pages.items():
+        page = tmp_path / f"{name}.html"
+        page.write_text(html)
+        browser.load(page.as_uri())
+        assert browser.errors() == [], name
+        layout = json.loads(browser.evaluate(LAYOUT_JS))
+        assert layout["page"] <= 0, f"{name} at {width} px scrolls sideways by {layout['page']} px"
+        assert layout["tables"] == [], f"{name} at {width} px: tables wider than their box"
+        if name == "batch-only":
+            assert not any("SERVING" in c.upper() for c in layout["cards"]), layout["cards"]
+        else:
+            assert {"Serving per month", "Serving $/M tokens", "SLO"} <= set(layout["cards"])
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            (Path(keep) / f"{name}-{width}.png").write_bytes(browser.screenshot())

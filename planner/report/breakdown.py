@@ -51,3 +51,41 @@ def breakdowns(plan: Plan) -> list[Breakdown]:
             if totals:
                 out.append(Breakdown(by, unit, totals))
     return out
+
+
+@dataclass(frozen=True)
+class Stacked:
+    """Cost per provider/region (bars, largest first), split by workload (segments)."""
+
+    unit: str
+    places: tuple[str, ...]
+    workloads: tuple[str, ...]
+    values: tuple[tuple[float, ...], ...]  # values[workload][place]
+
+    def total(self, place: int) -> float:
+        return sum(series[place] for series in self.values)
+
+
+def stacked_costs(plan: Plan, unit: str) -> Stacked | None:
+    """Serving $/month ('$/month') or job dollars ('job $') by provider/region and workload;
+    None when the plan has no cost of that unit."""
+    value = (
+        (lambda a: allocation_hourly(a) * plan.provenance.hours_per_month)
+        if unit == "$/month"
+        else allocation_job
+    )
+    cells: dict[tuple[str, str], float] = {}
+    for a in plan.allocations:
+        amount = value(a)
+        if amount:
+            key = (GROUPINGS["region"](a), a.workload)
+            cells[key] = cells.get(key, 0.0) + amount
+    if not cells:
+        return None
+    totals: dict[str, float] = {}
+    for (place, _), amount in cells.items():
+        totals[place] = totals.get(place, 0.0) + amount
+    places = tuple(sorted(totals, key=lambda p: (-totals[p], p)))
+    workloads = tuple(sorted({w for _, w in cells}))
+    values = tuple(tuple(cells.get((p, w), 0.0) for p in places) for w in workloads)
+    return Stacked(unit, places, workloads, values)

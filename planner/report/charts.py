@@ -6,10 +6,25 @@ from dataclasses import dataclass
 
 from planner.plans import Plan
 from planner.report import plots
-from planner.report.breakdown import breakdowns
+from planner.report.breakdown import stacked_costs
 from planner.report.future import frontier_points, schedule_series
 from planner.report.quota import QuotaUse
 from planner.report.slo import headroom, utilisations
+from planner.report.wording import autoscaling_line
+
+
+def _objective_unit(plan: Plan) -> str:
+    serving = any(a.kind == "serving" for a in plan.allocations)
+    jobs = any(a.kind != "serving" for a in plan.allocations)
+    return "serving $/h + job $" if serving and jobs else ("$/h" if serving else "$")
+
+
+def _static(plan: Plan) -> dict[str, int]:
+    return {
+        s.workload: s.static_replicas
+        for s in plan.schedule
+        if getattr(s, "static_replicas", None) is not None
+    }
 
 
 @dataclass(frozen=True)
@@ -25,15 +40,15 @@ class Chart:
 def charts(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> list[Chart]:
     """The report's figures in reading order (needs matplotlib; see plots.plots_available)."""
     out = []
-    parts = breakdowns(plan)
-    for unit, name, title in (
-        ("$/h", "cost-hourly", "Serving cost by provider, region and workload"),
-        ("job $", "cost-jobs", "Batch and training job cost by provider, region and workload"),
-    ):
-        mine = [p for p in parts if p.unit == unit]
-        if mine:
-            caption = "Dollars per hour of the serving fleet." if unit == "$/h" else "Dollars."
-            out.append(Chart(name, title, caption, plots.cost_svg(mine, name)))
+    for unit, name, title, caption in (
+        ("$/month", "cost-hourly", "Serving cost per month by provider and region",
+         "Each bar is one provider/region, split by workload; a month is 730 h."),
+        ("job $", "cost-jobs", "Batch and training job cost by provider and region",
+         "Dollars per job run, split by workload."),
+    ):  # fmt: skip
+        data = stacked_costs(plan, unit)
+        if data is not None:
+            out.append(Chart(name, title, caption, plots.stacked_svg(data, name)))
     if quota_uses:
         out.append(
             Chart(
@@ -60,8 +75,9 @@ def charts(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> list[Chart]:
             Chart(
                 "frontier",
                 "Cost/completion-time frontier",
-                "Each point is a plan no other plan beats on both cost and completion time.",
-                plots.frontier_svg(points, "frontier"),
+                "Each point is a plan no other plan beats on both cost and completion time; "
+                "both axes start at zero.",
+                plots.frontier_svg(points, "frontier", _objective_unit(plan)),
             )
         )
     series = schedule_series(plan)
@@ -70,8 +86,9 @@ def charts(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> list[Chart]:
             Chart(
                 "schedule",
                 "Hourly replica schedule",
-                "Replicas each workload runs in each UTC hour.",
-                plots.schedule_svg(series, "schedule"),
+                "Replicas each workload runs in each UTC hour; dashed, the peak-sized fleet. "
+                + (autoscaling_line(plan) + "." if autoscaling_line(plan) else ""),
+                plots.schedule_svg(series, "schedule", _static(plan)),
             )
         )
     return out

@@ -11,12 +11,21 @@ from planner.report.future import frontier_points, schedule_series
 from planner.report.plots import INSTALL_HINT, plots_available
 from planner.report.quota import QuotaUse
 from planner.report.summary import (
-    ALLOCATION_HEADERS,
-    allocation_cells,
-    allocations_of,
+    JOB_HEADERS,
+    SERVING_HEADERS,
     baseline_rows,
     headlines,
+    hours,
+    report_allocation_cells,
+    slo_status,
     workload_cells,
+)
+from planner.report.wording import (
+    alternative_cost,
+    autoscaling_line,
+    month_convention,
+    price_dates,
+    price_sources,
 )
 
 TEMPLATE = "report/report.html.j2"
@@ -40,22 +49,44 @@ def _environment():
 def report_context(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> dict[str, Any]:
     """Everything the template shows, as strings and lists (plots only if matplotlib imports)."""
     with_plots = plots_available()
+    jobs = any(a.kind != "serving" for a in plan.allocations)
+    serving = any(a.kind == "serving" for a in plan.allocations)
+    cost_unit = "serving $/h + job $" if jobs and serving else ("$/h" if serving else "$")
     return {
         "plan": plan,
         "headlines": headlines(plan),
+        "slo_status": slo_status(plan),
         "baselines": baseline_rows(plan),
         "workloads": [
             {
                 "cells": workload_cells(plan, w),
                 "slo_note": w.slo_note,
-                "alternatives": [(a.description, number(a.cost)) for a in w.alternatives],
-                "allocations": [allocation_cells(a) for a in allocations_of(plan, w.name)],
+                "alternatives": [
+                    (a.description, alternative_cost(w, a.cost)) for a in w.alternatives
+                ],
+                "headers": SERVING_HEADERS if w.kind == "serving" else JOB_HEADERS,
+                "allocations": [
+                    report_allocation_cells(plan, i)
+                    for i, a in enumerate(plan.allocations)
+                    if a.workload == w.name
+                ],
+                "notes": [
+                    f"{cells['where']} {cells['instance']} ({cells['$/h']}/h): {cells['note']}"
+                    for i, a in enumerate(plan.allocations)
+                    if a.workload == w.name
+                    and (cells := report_allocation_cells(plan, i))["note"] != "-"
+                ],
             }
             for w in plan.workloads
         ],
-        "allocation_headers": ALLOCATION_HEADERS,
         "quotas": quota_uses,
-        "frontier": [(number(p.hours), usd(p.cost), p.chosen) for p in frontier_points(plan)],
+        "frontier": [(hours(p.hours), number(p.cost), p.chosen) for p in frontier_points(plan)],
+        "frontier_unit": cost_unit,
+        "autoscaling": autoscaling_line(plan),
+        "month": month_convention(),
+        "price_dates": price_dates(plan),
+        "price_sources": price_sources(plan),
+        "usd": usd,
         "schedule": schedule_series(plan),
         "charts": charts(plan, quota_uses) if with_plots else [],
         "plots_note": "" if with_plots else f"Plots need matplotlib: {INSTALL_HINT}",

@@ -13,8 +13,8 @@ from planner.report.summary import (
     workload_cells,
 )
 
-WORKLOAD_HEADERS = ("workload", "kind", "model", "$/h", "job $", "replicas", "regions", "SLO",
-                    "predicted")  # fmt: skip
+WORKLOAD_HEADERS = ("workload", "kind", "model", "$/month", "job $", "unit costs", "replicas",
+                    "regions", "SLO", "predicted")  # fmt: skip
 
 
 def _row(cells) -> str:
@@ -31,9 +31,13 @@ def render_markdown(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> str
     lines += [
         f"- **{h.label}**: {h.value}" + (f" ({h.note})" if h.note else "") for h in headlines(plan)
     ]
+    from planner.report.wording import autoscaling_line, provenance_lines
+
+    if autoscaling_line(plan):
+        lines += [f"- {autoscaling_line(plan)}"]
     rows = baseline_rows(plan)
     if rows:
-        lines += ["", "**Against simpler planners** (serving $/h plus job $)", ""]
+        lines += ["", "**Against simpler planners**", ""]
         cells = [b.as_cells() for b in rows]
         lines += _table(list(cells[0]), [list(c.values()) for c in cells])
     lines += ["", "**Workloads**", ""]
@@ -62,4 +66,13 @@ def render_markdown(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> str
             ("pool", "limit", "used", "share"),
             [[q.label, q.limit, q.used, pct(q.share, 0)] for q in quota_uses],
         )
+    idle = [
+        f"- {a.workload} {a.count}x {a.instance_type} {a.provider}/{a.region} "
+        f"(${a.cost_per_hour:,.2f}/h): {e.idle_rule}"
+        for a, e in zip(plan.allocations, plan.economics.allocations, strict=True)
+        if e.idle_rule
+    ]
+    if idle:
+        lines += ["", "**Standby capacity**", "", *idle]
+    lines += ["", "**Prices**", "", *(f"- {line}" for line in provenance_lines(plan))]
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ import io
 import re
 from collections.abc import Sequence
 
-from planner.report.breakdown import Breakdown
+from planner.report.breakdown import Breakdown, Stacked
 from planner.report.future import FrontierPoint
 from planner.report.quota import QuotaUse
 from planner.report.slo import Headroom, Utilisation
@@ -113,6 +113,32 @@ def cost_svg(parts: Sequence[Breakdown], name: str) -> str:
         return to_svg(fig, name)
 
 
+def stacked_svg(data: Stacked, name: str) -> str:
+    """One horizontal bar per provider/region from zero, stacked by workload, totals labelled."""
+    import matplotlib
+
+    suffix = "/month" if data.unit == "$/month" else ""
+    with matplotlib.rc_context(RC):
+        fig = _figure(7.5, 1.4 + 0.38 * len(data.places))
+        ax = fig.subplots()
+        positions = list(range(len(data.places)))[::-1]
+        left = [0.0] * len(data.places)
+        for i, (workload, series) in enumerate(zip(data.workloads, data.values, strict=True)):
+            ax.barh(positions, series, left=left, height=0.6, label=workload,
+                    color=PALETTE[i % len(PALETTE)])  # fmt: skip
+            left = [a + b for a, b in zip(left, series, strict=True)]
+        for y, total in zip(positions, left, strict=True):
+            ax.annotate(f"${total:,.0f}{suffix}", (total, y), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=8)  # fmt: skip
+        ax.set_yticks(positions, list(data.places))
+        ax.set_xlim(left=0)
+        ax.margins(x=0.2)
+        ax.set_xlabel("serving $ per month (730 h)" if suffix else "job $")
+        ax.grid(axis="y", visible=False)
+        _legend_below(ax)
+        return to_svg(fig, name)
+
+
 def quota_svg(uses: Sequence[QuotaUse], name: str) -> str:
     """Accelerators used (dark) against each quota's limit (light)."""
     import matplotlib
@@ -182,7 +208,7 @@ def slo_svg(rows: Sequence[Headroom], utils: Sequence[Utilisation], name: str) -
         return to_svg(fig, name)
 
 
-def frontier_svg(points: Sequence[FrontierPoint], name: str) -> str:
+def frontier_svg(points: Sequence[FrontierPoint], name: str, unit: str = "$") -> str:
     """Cost against completion time, as steps (a cost holds until a faster point); plan starred."""
     import matplotlib
 
@@ -205,14 +231,18 @@ def frontier_svg(points: Sequence[FrontierPoint], name: str) -> str:
                 label="this plan",
             )
         ax.legend(fontsize=8)
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
         ax.set_xlabel("completion time (hours)")
-        ax.set_ylabel("cost (serving $/h + job $)")
+        ax.set_ylabel(f"cost ({unit})")
         ax.set_title("Cost against completion time (Pareto frontier)")
         return to_svg(fig, name)
 
 
-def schedule_svg(series: dict[str, list[float]], name: str) -> str:
-    """Replicas per UTC hour for each workload, as steps."""
+def schedule_svg(
+    series: dict[str, list[float]], name: str, static: dict[str, int] | None = None
+) -> str:
+    """Replicas per UTC hour for each workload, as steps; dashed: its peak-sized (static) fleet."""
     import matplotlib
 
     with matplotlib.rc_context(RC):
@@ -227,6 +257,10 @@ def schedule_svg(series: dict[str, list[float]], name: str) -> str:
                 label=workload,
                 color=PALETTE[i % len(PALETTE)],
             )
+            if static and workload in static:
+                ax.hlines(static[workload], 0, len(values), linestyles="dashed",
+                          color=PALETTE[i % len(PALETTE)], label=f"{workload} static")  # fmt: skip
+        ax.set_xlim(0, 24)
         ax.set_xlabel("hour (UTC)")
         ax.set_ylabel("replicas")
         ax.set_ylim(bottom=0)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from planner.figures import ms, number, pct, usd
 from planner.plans import Allocation, Plan, WorkloadResult
+from planner.report.wording import baseline_verdict, money, per_thousand, rate, unit_costs_line
 
 
 @dataclass(frozen=True)
@@ -20,23 +21,102 @@ class Headline:
     note: str = ""
 
 
+def _has(plan: Plan, serving: bool) -> bool:
+    return any((a.kind == "serving") == serving for a in plan.allocations) or any(
+        (w.kind == "serving") == serving for w in plan.workloads
+    )
+
+
+def slo_status(plan: Plan) -> str:
+    """`all 3 workloads meet their SLO`, or which ones miss it."""
+    missed = [w.name for w in plan.workloads if not w.meets_slo]
+    if not missed:
+        return f"all {len(plan.workloads)} workload(s) meet their SLO"
+    return f"{len(missed)} of {len(plan.workloads)} miss their SLO: {', '.join(missed)}"
+
+
+def best_saving(plan: Plan) -> Headline | None:
+    """The largest saving against a baseline, as a headline (None without a dearer baseline)."""
+    dearer = [b for b in plan.baselines if b.savings > 0.005]
+    if not dearer:
+        return None
+    b = max(dearer, key=lambda b: b.savings)
+    hourly = max(b.cost_per_hour - plan.cost_per_hour, 0.0)
+    monthly = f"{usd(hourly * 730, 0)}/month" if hourly > 0.005 else ""
+    jobs = max(b.job_cost - plan.job_cost, 0.0)
+    value = " + ".join(x for x in (monthly, usd(jobs) + " in jobs" if jobs > 0.005 else "") if x)
+    return Headline(
+        "Saving",
+        value or money(hourly, jobs),
+        f"against {b.name} ({pct(b.savings / b.objective_value) if b.objective_value else '-'})",
+    )
+
+
 def headlines(plan: Plan) -> list[Headline]:
-    """Totals, status and quality of the solution, formatted."""
-    return [
-        Headline("Serving", f"{usd(plan.cost_per_hour)}/h", f"{usd(plan.cost_per_month, 0)}/month"),
-        Headline("Jobs", usd(plan.job_cost), "batch and training, in total"),
-        Headline("Peak", f"{usd(plan.peak_cost_per_hour)}/h", "every instance running at once"),
+    """The overview a reviewer reads first: monthly cost, jobs, unit costs, saving, SLOs,
+    solution quality. A plan without serving gets no serving card (and one without jobs no
+    jobs card)."""
+    e = plan.economics
+    out = []
+    if _has(plan, serving=True):
+        note = f"{usd(plan.cost_per_hour)}/h x 730 h"
+        if e.dynamic_cost_per_month is not None:
+            note += f"; {usd(e.dynamic_cost_per_month, 0)}/month autoscaled"
+        out.append(Headline("Serving per month", f"{usd(plan.cost_per_month, 0)}", note))
+    if _has(plan, serving=False):
+        out.append(Headline("Jobs", usd(plan.job_cost), "batch and training, in total"))
+    if e.serving is not None and e.serving.usd_per_million_tokens is not None:
+        out.append(
+            Headline(
+                "Serving $/M tokens",
+                rate(e.serving.usd_per_million_tokens),
+                f"{per_thousand(e.serving.usd_per_thousand_requests)}; input + output tokens "
+                "at the peak rate",
+            )
+        )
+    if e.batch is not None and e.batch.usd_per_million_tokens is not None:
+        out.append(
+            Headline(
+                "Batch $/M tokens",
+                rate(e.batch.usd_per_million_tokens),
+                per_thousand(e.batch.usd_per_thousand_requests),
+            )
+        )
+    saving = best_saving(plan)
+    if saving is not None:
+        out.append(saving)
+    out.append(
+        Headline(
+            "SLO",
+            "met" if all(w.meets_slo for w in plan.workloads) else "MISSED",
+            slo_status(plan),
+        )
+    )
+    out.append(
         Headline(
             "Solution",
             plan.status,
-            f"gap {pct(plan.gap, 2)} to the lower bound {number(plan.lower_bound)}",
-        ),
-        Headline("Solver", plan.solver, f"{plan.solve_seconds:.2f} s"),
-    ] + (
-        [Headline("Completion", f"{plan.makespan_hours:,.2f} h", "when the last job finishes")]
-        if plan.makespan_hours is not None
-        else []
+            f"gap {pct(plan.gap, 2)}; {plan.solver}, {plan.solve_seconds:.1f} s",
+        )
     )
+    if plan.makespan_hours is not None:
+        out.append(Headline("Completion", hours(plan.makespan_hours), "when the last job finishes"))
+    if e.idle_cost_per_hour > 0.005:
+        out.append(
+            Headline(
+                "Standby",
+                f"{usd(e.idle_cost_per_hour)}/h",
+                f"{usd(e.idle_cost_per_hour * 730, 0)}/month of capacity kept by spread rules",
+            )
+        )
+    return out
+
+
+def hours(value: float | None) -> str:
+    """`8.46 h`, `120 h`; None as a dash."""
+    if value is None:
+        return "-"
+    return f"{value:,.0f} h" if value >= 100 else f"{value:,.2f} h"
 
 
 @dataclass(frozen=True)
@@ -51,16 +131,12 @@ class BaselineRow:
     over_quota: str
     breaks: str
 
+    cost: str = ""
+    verdict: str = ""
+
     def as_cells(self) -> dict[str, str]:
         """The row as display strings."""
-        return {
-            "baseline": self.name,
-            "cost": number(self.objective_value),
-            "plan saves": number(self.savings),
-            "saves %": pct(self.savings_pct),
-            "breaks quotas": self.over_quota or "-",
-            "ignores": self.breaks or "-",
-        }
+        return {"baseline": self.name, "its cost": self.cost, "against this plan": self.verdict}
 
 
 def baseline_rows(plan: Plan) -> list[BaselineRow]:
@@ -74,6 +150,8 @@ def baseline_rows(plan: Plan) -> list[BaselineRow]:
             savings_pct=b.savings / b.objective_value if b.objective_value else None,
             over_quota="; ".join(b.over_quota),
             breaks="; ".join(b.breaks),
+            cost=money(b.cost_per_hour, b.job_cost),
+            verdict=baseline_verdict(plan, b),
         )
         for b in plan.baselines
     ]
@@ -101,12 +179,15 @@ def workload_cells(plan: Plan, w: WorkloadResult) -> dict[str, str]:
         slo.append(
             f"TTFT {ms(worst([a.ttft_ms for a in routed]))} (p95 target {ms(w.ttft_p95_ms)})"
         )
+    units = next((u for u in plan.economics.workloads if u.name == w.name), None)
     return {
         "workload": w.name,
         "kind": w.kind,
         "model": w.model or "-",
         "$/h": usd(w.cost_per_hour) if w.kind == "serving" else "-",
+        "$/month": usd(w.cost_per_hour * 730, 0) if w.kind == "serving" else "-",
         "job $": usd(w.job_cost) if w.kind != "serving" else "-",
+        "unit costs": unit_costs_line(units) if units else "-",
         "replicas": str(w.replicas),
         "regions": ", ".join(w.regions) or "-",
         "SLO": "met" if w.meets_slo else "MISSED",
@@ -119,6 +200,14 @@ ALLOCATION_HEADERS = (
     "provider", "region", "service", "instance", "accelerators", "pricing", "count", "tp",
     "$/h", "routed rps", "util.", "TTFT", "TPOT", "hours", "job $",
 )  # fmt: skip
+"""Every allocation column (Markdown and JSON-like uses)."""
+
+SERVING_HEADERS = ("where", "instance", "pricing", "count x TP", "$/h", "$/M tokens",
+                   "routed rps", "util.", "TTFT", "TPOT")  # fmt: skip
+JOB_HEADERS = ("where", "instance", "pricing", "count x TP", "$/h", "hours", "job $",
+               "$/M tokens")  # fmt: skip
+"""The HTML report's columns for one workload's allocations, by kind (each row's `note`, such
+as the rule that keeps a standby, is shown under the table)."""
 
 
 def allocation_cells(a: Allocation) -> dict[str, str]:
@@ -137,6 +226,26 @@ def allocation_cells(a: Allocation) -> dict[str, str]:
         "util.": pct(a.utilisation, 0),
         "TTFT": ms(a.ttft_ms),
         "TPOT": ms(a.tpot_ms),
-        "hours": number(a.hours),
+        "hours": hours(a.hours),
         "job $": usd(a.job_cost),
+    }
+
+
+def report_allocation_cells(plan: Plan, index: int) -> dict[str, str]:
+    """One allocation as the report shows it (keys: SERVING_HEADERS or JOB_HEADERS)."""
+    a = plan.allocations[index]
+    unit = plan.economics.allocations[index]
+    cells = allocation_cells(a)
+    note = unit.idle_rule
+    if a.capacity_pool:
+        note = "; ".join(x for x in (note, f"owned capacity {a.capacity_pool}") if x)
+    if a.shared_group:
+        note = "; ".join(x for x in (note, f"shared group {a.shared_group}") if x)
+    return {
+        **cells,
+        "where": f"{a.provider} {cells['region']} ({a.service})",
+        "instance": f"{a.instance_type} ({a.accelerators_per_instance}x {a.accelerator})",
+        "count x TP": f"{a.count} x TP{a.tp}",
+        "$/M tokens": "standby" if unit.idle_rule else rate(unit.usd_per_million_tokens),
+        "note": note or "-",
     }
