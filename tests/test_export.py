@@ -18,6 +18,10 @@ from tests.test_report_plans import alloc, mixed_plan, plan_of, write_plan
 
 # The FOCUS columns this export promises (names as in the FOCUS specification).
 SPEC_COLUMNS = {
+    "BillingAccountId",
+    "BillingAccountName",
+    "SubAccountId",
+    "SubAccountName",
     "BilledCost",
     "EffectiveCost",
     "ListCost",
@@ -185,7 +189,7 @@ def test_cli_export_writes_csv_with_the_injected_clock_and_guards_output(
     assert again.exit_code == 0
     assert read(out.read_text())[0]["ChargePeriodEnd"] == "2027-03-01T01:00:00Z"
     stdout = cli("export", path, "--start", "2027-01-01")
-    assert stdout.exit_code == 0 and stdout.stdout.startswith("ProviderName,")
+    assert stdout.exit_code == 0 and stdout.stdout.startswith("BillingAccountId,")
     assert cli("export", path, "--start", "2027-01-31").exit_code == 2  # no 31 February
     assert cli("export", path, "--start", "soon").exit_code == 2
 
@@ -207,3 +211,98 @@ def test_to_dataframe_without_pandas_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"llm-placement-planner\[pandas\]"):
         mixed_plan().to_dataframe()
+
+
+def _check_focus_rules(rows: list[dict[str, str]], header: list[str], version: str) -> list[str]:
+    """Every broken rule of tests/focus_spec.py, in words (empty: the file conforms)."""
+    from tests import focus_spec as spec
+
+    problems = [
+        f"missing mandatory column {c}" for c in sorted(spec.MANDATORY[version] - set(header))
+    ]
+    for name in header:
+        if not (spec.FOCUS_NAME.match(name) or spec.CUSTOM_NAME.match(name)):
+            problems.append(f"column {name!r} is neither PascalCase FOCUS nor x_ custom")
+    for i, row in enumerate(rows, start=2):
+        for column, value in row.items():
+            where = f"line {i} {column}={value!r}"
+            if value == "":
+                if column in spec.NOT_NULL:
+                    problems.append(f"{where}: must not be null")
+                continue
+            kind = spec.DATA_TYPES.get(column, "String")
+            if kind == "Decimal" and not spec.NUMERIC.match(value):
+                problems.append(f"{where}: not a FOCUS numeric value")
+            if kind == "DateTime" and not spec.DATE_TIME.match(value):
+                problems.append(f"{where}: not YYYY-MM-DDTHH:mm:ssZ")
+            if kind == "JSON" and not isinstance(json.loads(value), dict):
+                problems.append(f"{where}: tags must be a JSON object")
+            if column in spec.ALLOWED_VALUES and value not in spec.ALLOWED_VALUES[column]:
+                problems.append(f"{where}: not an allowed value")
+        if not spec.CURRENCY.match(row["BillingCurrency"]):
+            problems.append(f"line {i}: BillingCurrency is not an ISO 4217 code")
+        if not row["BillingPeriodStart"] <= row["ChargePeriodStart"] < row["ChargePeriodEnd"]:
+            problems.append(f"line {i}: charge period outside its billing period")
+    return problems
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("period", ["month", "day", "hour"])
+def test_export_conforms_to_the_focus_column_rules(version, period):
+    plan = mixed_plan()
+    text = focus_csv(focus_rows(plan, START, Period(period), list_prices(load_bundled())))
+    header = next(csv.reader(io.StringIO(text)))
+    assert _check_focus_rules(read(text), header, version) == []
+
+
+def test_the_focus_rule_check_catches_broken_rows():
+    text = focus_csv(focus_rows(mixed_plan(), START))
+    rows = read(text)
+    header = list(rows[0])
+    broken = [
+        {**rows[0], "BillingAccountId": ""},
+        {**rows[0], "BilledCost": "1.5e3"},
+        {**rows[0], "ChargeCategory": "Fee"},
+        {**rows[0], "ChargePeriodStart": "2027-01-01 00:00"},
+        {**rows[0], "BillingCurrency": "usd"},
+    ]
+    problems = _check_focus_rules(broken, [h for h in header if h != "ServiceName"], "1.1")
+    assert problems[0] == "missing mandatory column ServiceName"
+    for expected in ("must not be null", "numeric", "allowed value", "YYYY", "ISO 4217"):
+        assert any(expected in p for p in problems), expected
+
+
+def test_billing_and_sub_accounts_default_and_come_from_the_cli(cli, tmp_path, monkeypatch):
+    path = write_plan(tmp_path, "plan.json", mixed_plan())
+    default = read(cli("export", path, "--start", "2027-01-01").stdout)
+    assert {r["BillingAccountId"] for r in default} == {"planner-projection"}
+    assert {r["SubAccountId"] for r in default} == {""}
+    monkeypatch.setenv("PLANNER_SUB_ACCOUNT_NAME", "search-prod")
+    given = cli("export", path, "--start", "2027-01-01", "--billing-account-id", "123456789012",
+                "--billing-account-name", "Payer", "--sub-account-id", "210987654321")  # fmt: skip
+    rows = read(given.stdout)
+    assert {(r["BillingAccountId"], r["BillingAccountName"]) for r in rows} == {
+        ("123456789012", "Payer")
+    }
+    assert {(r["SubAccountId"], r["SubAccountName"]) for r in rows} == {
+        ("210987654321", "search-prod")
+    }
+    assert cli("export", path, "--billing-account-id", " ").exit_code == 2
+
+
+def test_rows_carry_unit_costs_standby_and_price_provenance():
+    plan = plan_of([alloc("api"), alloc("api", region="us-west-2", routed_rps=0.0)])
+    rows = focus_rows(plan, START, Period.hour)
+    assert rows[0]["x_UsdPerThousandRequests"] == pytest.approx(6.88 / (5 * 3600) * 1000)
+    assert json.loads(rows[0]["Tags"])["usd_per_1k_requests"].startswith("0.38")
+    assert rows[1]["x_StandbyRule"] and json.loads(rows[1]["Tags"])["standby"] == "true"
+    mixed = focus_rows(mixed_plan(), START, Period.hour)
+    assert all(r["x_PriceSource"] and r["x_PriceAsOf"] for r in mixed)
+    serving = next(r for r in mixed if r["x_WorkloadKind"] == "serving")
+    assert serving["x_UsdPerMillionTokens"] > 0
+
+
+def load_bundled():
+    from planner.catalog import load_catalog
+
+    return load_catalog()

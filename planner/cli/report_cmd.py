@@ -176,16 +176,55 @@ def export(
     ),
     output: Path = typer.Option(None, "-o", "--output", help="Write here (default: stdout)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    billing_account_id: str = typer.Option(
+        "planner-projection",
+        "--billing-account-id",
+        envvar="PLANNER_BILLING_ACCOUNT_ID",
+        help="BillingAccountId of every row (the payer / billing account).",
+    ),
+    billing_account_name: str = typer.Option(
+        "Projected by llm-placement-planner",
+        "--billing-account-name",
+        envvar="PLANNER_BILLING_ACCOUNT_NAME",
+        help="BillingAccountName of every row.",
+    ),
+    sub_account_id: str = typer.Option(
+        None,
+        "--sub-account-id",
+        envvar="PLANNER_SUB_ACCOUNT_ID",
+        help="SubAccountId (AWS account, GCP project, Azure subscription); default null.",
+    ),
+    sub_account_name: str = typer.Option(
+        None,
+        "--sub-account-name",
+        envvar="PLANNER_SUB_ACCOUNT_NAME",
+        help="SubAccountName; default null.",
+    ),
 ) -> None:
     """Projected costs as a FinOps FOCUS CSV: one row per allocation for one charge period."""
     from planner.catalog import load_catalog
     from planner.report import focus_csv, focus_rows, read_plan
-    from planner.report.focus import Period, default_period_start, list_prices, parse_start
+    from planner.report.focus import (
+        Accounts,
+        Period,
+        default_period_start,
+        list_prices,
+        parse_start,
+    )
 
+    if not billing_account_id.strip():
+        raise InputError("--billing-account-id must not be empty (FOCUS requires a value)")
+    accounts = Accounts(
+        billing_account_id.strip(),
+        billing_account_name,
+        sub_account_id or None,
+        sub_account_name or None,
+    )
     _guard(output, force)
     plan = read_plan(plan_file)
     begin = parse_start(start) if start else default_period_start()
-    rows = focus_rows(plan, begin, Period(period.value), list_prices(load_catalog(catalog or None)))
+    prices = list_prices(load_catalog(catalog or None))
+    rows = focus_rows(plan, begin, Period(period.value), prices, accounts)
     total = sum(r["BilledCost"] for r in rows)
     what = (
         f"{len(rows)} FOCUS row(s), ${total:,.2f} billed from {rows[0]['ChargePeriodStart']} "

@@ -17,6 +17,7 @@ import enum
 import io
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from planner.report.cloud_names import (
 )
 
 FOCUS_COLUMNS = (
+    "BillingAccountId", "BillingAccountName", "SubAccountId", "SubAccountName",
     "ProviderName", "PublisherName", "InvoiceIssuerName",
     "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd",
     "ChargePeriodStart", "ChargePeriodEnd",
@@ -44,8 +46,27 @@ FOCUS_COLUMNS = (
     "ResourceId", "ResourceName", "ResourceType",
     "SkuId", "SkuPriceId", "Tags",
     "x_PlanId", "x_Workload", "x_WorkloadKind", "x_Accelerator", "x_AcceleratorCount",
-    "x_InstanceCount",
+    "x_InstanceCount", "x_UsdPerMillionTokens", "x_UsdPerThousandRequests", "x_StandbyRule",
+    "x_PriceSource", "x_PriceAsOf",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """The billing account and sub-account the projected rows are charged to.
+
+    FOCUS requires a non-null BillingAccountId; a projection has no invoice yet, so the default
+    names the projection itself. Set the real ones (AWS payer account, GCP billing account,
+    Azure billing account; AWS member account, GCP project, Azure subscription as the
+    sub-account) with `planner export --billing-account-id ... --sub-account-id ...` or the
+    PLANNER_BILLING_ACCOUNT_ID / _NAME and PLANNER_SUB_ACCOUNT_ID / _NAME variables.
+    """
+
+    billing_account_id: str = "planner-projection"
+    billing_account_name: str = "Projected by llm-placement-planner"
+    sub_account_id: str | None = None
+    sub_account_name: str | None = None
+
 
 PRICING_CATEGORY = {"on_demand": "Standard", "spot": "Dynamic"}
 OfferingKey = tuple[str, str, str, str, str]
@@ -140,8 +161,11 @@ def focus_row(
     start: datetime,
     end: datetime,
     prices: Mapping[OfferingKey, float],
+    accounts: Accounts = Accounts(),
+    unit: Any = None,
 ) -> dict[str, Any]:
-    """The FOCUS row of one allocation for the charge period [start, end)."""
+    """The FOCUS row of one allocation for the charge period [start, end); `unit` is the
+    allocation's AllocationEconomics (unit costs and standby rule) when known."""
     hours = _hours_in_period(a, (end - start).total_seconds() / 3600)
     quantity = a.count * hours
     billed = _billed(a, hours)
@@ -153,11 +177,30 @@ def focus_row(
     )  # fmt: skip
     pricing = a.pricing.replace("_", "-")
     provider = provider_name(a.provider)
+    per_million = unit.usd_per_million_tokens if unit is not None else None
+    per_thousand = unit.usd_per_thousand_requests if unit is not None else None
+    standby = unit.idle_rule if unit is not None else ""
+    tags = {
+        "accelerator": a.accelerator,
+        "kind": a.kind,
+        "plan_id": plan.plan_id,
+        "workload": a.workload,
+    }
+    if per_million is not None:
+        tags["usd_per_million_tokens"] = f"{per_million:.6f}"
+    if per_thousand is not None:
+        tags["usd_per_1k_requests"] = f"{per_thousand:.6f}"
+    if standby:
+        tags["standby"] = "true"
     return {
+        "BillingAccountId": accounts.billing_account_id,
+        "BillingAccountName": accounts.billing_account_name,
+        "SubAccountId": accounts.sub_account_id,
+        "SubAccountName": accounts.sub_account_name,
         "ProviderName": provider,
         "PublisherName": provider,
         "InvoiceIssuerName": provider,
-        "BillingCurrency": "USD",
+        "BillingCurrency": plan.provenance.currency,
         "BillingPeriodStart": _stamp(billing_start),
         "BillingPeriodEnd": _stamp(_first_of_next_month(billing_start)),
         "ChargePeriodStart": _stamp(start),
@@ -192,22 +235,18 @@ def focus_row(
         "ResourceType": resource_type(a.service, a.kind),
         "SkuId": f"{a.provider}:{a.service}:{a.instance_type}",
         "SkuPriceId": f"{a.provider}:{a.service}:{a.region}:{a.instance_type}:{a.pricing}",
-        "Tags": json.dumps(
-            {
-                "accelerator": a.accelerator,
-                "kind": a.kind,
-                "plan_id": plan.plan_id,
-                "workload": a.workload,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        ),
+        "Tags": json.dumps(tags, sort_keys=True, separators=(",", ":")),
         "x_PlanId": plan.plan_id,
         "x_Workload": a.workload,
         "x_WorkloadKind": a.kind,
         "x_Accelerator": a.accelerator,
         "x_AcceleratorCount": a.count * a.accelerators_per_instance,
         "x_InstanceCount": a.count,
+        "x_UsdPerMillionTokens": per_million,
+        "x_UsdPerThousandRequests": per_thousand,
+        "x_StandbyRule": standby or None,
+        "x_PriceSource": a.source or None,
+        "x_PriceAsOf": a.as_of or None,
     }
 
 
@@ -216,17 +255,25 @@ def focus_rows(
     start: datetime,
     period: Period = Period.month,
     prices: Mapping[OfferingKey, float] | None = None,
+    accounts: Accounts = Accounts(),
 ) -> list[dict[str, Any]]:
     """One FOCUS row per allocation for the period starting at `start` (UTC)."""
     end = period_end(start, period)
-    return [focus_row(plan, a, start, end, prices or {}) for a in plan.allocations]
+    units = plan.economics.allocations
+    return [
+        focus_row(plan, a, start, end, prices or {}, accounts, units[i])
+        for i, a in enumerate(plan.allocations)
+    ]
 
 
 def _text(value: Any) -> str:
+    """A cell: nulls empty, decimals in plain notation (FOCUS numeric format: no exponent, no
+    thousands separator, no '+'), up to 10 decimals so a small unit price keeps its digits."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
+        text = f"{value:.10f}".rstrip("0").rstrip(".")
+        return "0" if text in ("", "-0") else text
     return str(value)
 
 
