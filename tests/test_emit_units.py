@@ -281,7 +281,7 @@ def test_spec_deploy_section_reaches_the_plan(tmp_path):
     body = (GOLDEN_PLANS.parent.parent.parent / "examples" / "vertex-endpoint.yaml").read_text()
     spec.write_text(body)
     plan = solve(load_spec(spec))
-    assert plan.deploy["gcp_project"] == "acme-llm-prod" and plan.deploy["port"] == 8000
+    assert plan.deploy.gcp_project == "acme-llm-prod" and plan.deploy.port == 8000
     spec.write_text(body.replace("  gcp_project:", "  colour: red\n  gcp_project:"))
     with pytest.raises(InputError, match="colour"):
         load_spec(spec)

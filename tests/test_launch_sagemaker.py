@@ -187,7 +187,9 @@ def test_launch_needs_an_execution_role(mocked, launcher):
     from planner.errors import InputError
 
     plan = read_plan(PLAN)
-    plan = plan.model_copy(update={"deploy": {**plan.deploy, "execution_role_arn": ""}})
+    plan = plan.model_copy(
+        update={"deploy": {**plan.deploy.model_dump(mode="json"), "execution_role_arn": ""}}
+    )
     with pytest.raises(InputError, match="execution role"):
         launcher.apply(plan)
 

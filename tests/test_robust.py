@@ -39,7 +39,7 @@ def scenarios(text, spec, catalog):
 
 def covered_checks(plan, spec, catalog, found):
     by_id = {s.id: s for s in found}
-    return {i: check_plan(plan, *apply(by_id[i], spec, catalog)) for i in plan.robust["covered"]}
+    return {i: check_plan(plan, *apply(by_id[i], spec, catalog)) for i in plan.robust.covered}
 
 
 GRID = """\
@@ -57,8 +57,8 @@ def test_robust_fleet_keeps_every_promise_and_beats_any_single_scenario_plan(
 ):
     found = scenarios(GRID, spec, catalog)
     plan = robust_plan(spec, catalog, found, options=EXACT, direct_limit=direct_limit)
-    assert plan.robust["coverage"] == 1.0 and plan.robust["uncovered"] == []
-    assert sorted(plan.robust["covered"]) == sorted(s.id for s in found)
+    assert plan.robust.coverage == 1.0 and plan.robust.uncovered == []
+    assert sorted(plan.robust.covered) == sorted(s.id for s in found)
     for check in covered_checks(plan, spec, catalog, found).values():
         assert check.violations == () and check.lost == ()
     # each scenario's own cheapest plan, kept only if it serves every other scenario too
@@ -71,7 +71,7 @@ def test_robust_fleet_keeps_every_promise_and_beats_any_single_scenario_plan(
     assert plan.objective_value <= min(serving_all) * (1 + 1e-6)  # (plans round to 1e-6)
     # and it costs at least what the hardest scenario alone costs
     assert plan.objective_value >= plan.lower_bound
-    assert plan.robust["worst_case_cost"] >= plan.objective_value
+    assert plan.robust.worst_case_cost >= plan.objective_value
 
 
 def test_scenarios_no_fleet_serves_are_left_out_with_their_reason(spec, catalog):
@@ -79,10 +79,10 @@ def test_scenarios_no_fleet_serves_are_left_out_with_their_reason(spec, catalog)
     found = scenarios(text, spec, catalog)
     plan = robust_plan(spec, catalog, found, coverage=0.75)
     robust = plan.robust
-    assert robust["coverage"] == 0.75
-    (left_out,) = robust["uncovered"]  # the most stressed one: verify says why
-    assert left_out["label"] == "traffic[chat]=30"
-    assert "chat: the plan's instances cannot carry 360 requests/s" in left_out["reason"]
+    assert robust.coverage == 0.75
+    (left_out,) = robust.uncovered  # the most stressed one: verify says why
+    assert left_out.label == "traffic[chat]=30"
+    assert "chat: the plan's instances cannot carry 360 requests/s" in left_out.reason
     for check in covered_checks(plan, spec, catalog, found).values():
         assert check.ok
     with pytest.raises(InfeasibleError) as caught:  # all of them: that one has no plan at all
@@ -110,14 +110,14 @@ def test_many_scenarios_are_solved_on_a_subset_and_checked_on_all(spec, catalog,
     found = scenarios(SAMPLE, spec, catalog)
     plan = robust_plan(spec, catalog, found, coverage=coverage, direct_limit=4, step=3)
     robust = plan.robust
-    assert len(robust["modelled"]) < len(found)
-    assert robust["rounds"] >= 2
-    assert robust["coverage"] >= coverage
-    assert len(robust["covered"]) + len(robust["uncovered"]) == len(found)
+    assert len(robust.modelled) < len(found)
+    assert robust.rounds >= 2
+    assert robust.coverage >= coverage
+    assert len(robust.covered) + len(robust.uncovered) == len(found)
     for check in covered_checks(plan, spec, catalog, found).values():
         assert check.ok
-    for u in robust["uncovered"]:
-        assert u["reason"]
+    for u in robust.uncovered:
+        assert u.reason
 
 
 def test_planner_plan_robust_from_the_command_line(cli, tmp_path):
@@ -158,7 +158,7 @@ def test_spread_rules_hold_in_every_scenario(spec, catalog):
     )
     found = scenarios(text, spread, catalog)
     plan = robust_plan(spread, catalog, found)
-    assert plan.robust["coverage"] == 1.0
+    assert plan.robust.coverage == 1.0
     for check in covered_checks(plan, spread, catalog, found).values():
         assert check.ok, check.violations
     regions = {a.region for a in plan.allocations if a.workload == "chat"}

@@ -58,7 +58,7 @@ def secure_sagemaker_plans():
         )
     }
     secure = {
-        **base.deploy,
+        **base.deploy.model_dump(mode="json"),
         "execution_role_arn": "",
         "weights": "s3://acme-models/llama-3.1-8b/",
         "security": {
@@ -70,7 +70,10 @@ def secure_sagemaker_plans():
     return {
         "sagemaker-own-role": base.model_copy(update={"deploy": secure}),
         "sagemaker-own-key": base.model_copy(
-            update={"deploy": {**base.deploy, "execution_role_arn": ""}, "allocations": ebs}
+            update={
+                "deploy": {**base.deploy.model_dump(mode="json"), "execution_role_arn": ""},
+                "allocations": ebs,
+            }
         ),
     }
 

@@ -31,7 +31,7 @@ VPC = {
 
 def plan_with(path: Path, security: dict | None = None, instance_type: str = "", **deploy):
     plan = read_plan(path)
-    settings = {**plan.deploy, **deploy}
+    settings = {**plan.deploy.model_dump(mode="json"), **deploy}
     if security is not None:
         settings["security"] = security
     update: dict = {"deploy": settings}

@@ -42,7 +42,7 @@ def secure_plan(security: dict, **deploy):
     allocations = [
         a.model_copy(update={"instance_type": "ml.p3.2xlarge"}) for a in plan.allocations
     ]
-    settings = {**plan.deploy, **deploy, "security": security}
+    settings = {**plan.deploy.model_dump(mode="json"), **deploy, "security": security}
     return plan.model_copy(update={"deploy": settings, "allocations": allocations})
 
 
@@ -126,12 +126,16 @@ def test_vertex_launch_needs_a_key_and_a_service_account():
 
     plan = read_plan(PLANS / "vertex-endpoint.json")
     assert refusals(endpoints(plan, "p"), "p") == []
-    bare = plan.model_copy(update={"deploy": {**plan.deploy, "security": {}}})
+    bare = plan.model_copy(
+        update={"deploy": {**plan.deploy.model_dump(mode="json"), "security": {}}}
+    )
     problems = " ".join(refusals(endpoints(bare, "p"), "p"))
     assert "kms_key_name" in problems and "service account" in problems
     loose = {
         "allow_provider_managed_keys": True,
         "gcp": {"service_account": "a-dedicated@p1.iam.gserviceaccount.com"},
     }
-    allowed = plan.model_copy(update={"deploy": {**plan.deploy, "security": loose}})
+    allowed = plan.model_copy(
+        update={"deploy": {**plan.deploy.model_dump(mode="json"), "security": loose}}
+    )
     assert refusals(endpoints(allowed, "p"), "p") == []

@@ -135,7 +135,10 @@ def test_a_hand_edited_plan_with_a_secret_is_refused_without_echoing_it(env, tmp
     from planner.emit.planfile import read_plan
 
     plan = read_plan(ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json")
-    deploy = {**plan.deploy, "labels": {"token": SECRETS["HF_TOKEN"].lower()}}
+    deploy = {
+        **plan.deploy.model_dump(mode="json"),
+        "labels": {"token": SECRETS["HF_TOKEN"].lower()},
+    }
     deploy["extra_args"] = ["--api-key", SECRETS["GOOGLE_API_KEY"]]
     path = tmp_path / "plan.json"
     path.write_text(plan.model_copy(update={"deploy": deploy}).model_dump_json())

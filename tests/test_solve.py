@@ -185,7 +185,7 @@ def test_cli_plan_json_and_exit_codes(cli, tmp_path):
     result = cli("plan", example, "--format", "json", "-o", out)
     assert result.exit_code == 0
     data = json.loads(out.read_text())
-    assert data["schema_version"] == 1 and data["allocations"]
+    assert data["schema_version"] == 2 and data["allocations"]
     assert {a["region"] for a in data["allocations"]} <= {
         "eu-west-1", "eu-central-1", "europe-west4", "europe-west1", "westeurope",
         "northeurope", "swedencentral",

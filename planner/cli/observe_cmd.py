@@ -48,14 +48,15 @@ def _write(path: Path, text: str, what: str) -> None:
 def _observe(plan, source, url, window, step, label, region, endpoint_url, token_env):
     """Ask the source; the observation of every serving workload of `plan`."""
     import os
-    import time
 
+    from planner import clock
     from planner.observe.window import check_window, parse_duration
 
     window_s, step_s = parse_duration(window, "--window"), parse_duration(step, "--step")
     check_window(window_s, step_s)
     if source is None:
         raise InputError("give --source prometheus|cloudwatch (or --observation FILE)")
+    end = clock.now().timestamp()  # the window ends now: read once, here at the edge
     if source is Source.prometheus:
         from planner.observe.prom_http import PrometheusClient
         from planner.observe.prometheus import observe_prometheus
@@ -68,13 +69,11 @@ def _observe(plan, source, url, window, step, label, region, endpoint_url, token
             if not token:
                 raise InputError(f"--token-env {token_env}: that environment variable is empty")
         client = PrometheusClient(url, token=token)
-        return observe_prometheus(plan, client, window_s, step_s, time.time(), label)
+        return observe_prometheus(plan, client, window_s, step_s, end, label)
     from providers.aws.cloudwatch import aws_clients, observe_cloudwatch
 
     endpoint = endpoint_url or url
-    return observe_cloudwatch(
-        plan, aws_clients(endpoint), window_s, step_s, time.time(), region, endpoint
-    )
+    return observe_cloudwatch(plan, aws_clients(endpoint), window_s, step_s, end, region, endpoint)
 
 
 def _read_observation(path: Path):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from planner import clock
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.output import Format, print_rows
 from planner.errors import InputError
@@ -47,6 +48,16 @@ def _markdown(plan) -> str:
     for b in plan.baselines:
         lines.append(f"\n- {baseline_line(plan, b)}")
     return "\n".join(lines) + "\n"
+
+
+def parse_date(text: str, option: str):
+    """A YYYY-MM-DD option value as a date (exit 2 naming the option otherwise)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
 
 
 def _render(plan, fmt: PlanFormat) -> str:
@@ -165,6 +176,13 @@ def plan(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
     robust: Path = typer.Option(None, "--robust", help="Scenarios file: one fleet for them all."),
     coverage: float = typer.Option(1.0, "--coverage", help="With --robust: share to cover."),
+    plan_date: str = typer.Option(
+        None,
+        "--date",
+        "--as-of",
+        help="Plan for this date (YYYY-MM-DD; default today, UTC): reservation terms and "
+        "commitments still to pay count from it.",
+    ),
 ) -> None:
     """Find the cheapest placement; exit 2 on invalid input, 3 when no plan exists."""
     from planner.catalog import load_catalog
@@ -176,6 +194,7 @@ def plan(
         raise InputError(f"{output} exists; pass --force to overwrite it")
     if time_limit <= 0 or not 0 <= gap < 1:
         raise InputError("--time-limit must be above 0 and --gap in [0, 1)")
+    as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
     spec = load_spec(spec_file)
     for quota_file in quotas or ():
         from planner.quotas import load_quotas, merge_quotas
@@ -190,7 +209,7 @@ def plan(
 
             result = plan_robust(spec, loaded, robust, coverage, options, measured)
         else:
-            result = solve(spec, loaded, profiles=measured, options=options)
+            result = solve(spec, loaded, profiles=measured, options=options, as_of=as_of)
     if output is not None:
         output.write_text(_render(result, PlanFormat.json))
     if fmt is PlanFormat.table:

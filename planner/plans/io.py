@@ -1,30 +1,102 @@
-"""Reading a plan file back: the one place every verb that takes plan.json goes through."""
+"""Reading a plan file back: the one place every verb that takes plan.json goes through.
+
+A plan file is untrusted input. It is parsed (exit 2 when it is not a plan: bad JSON, a wrong
+or missing field, an unknown schema version), version 1 files are upgraded with a note on
+stderr, and then every figure is re-derived from its allocations (exit 1 when one does not add
+up; planner.plans.consistency). Verbs that also take the spec check the pair belongs together.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
+from typing import Any
 
 from planner.errors import InputError
-from planner.plans.model import Plan
+from planner.plans.model import SCHEMA_VERSION, Plan
+
+READABLE_VERSIONS = (1, 2)
+V2_ONLY = ("plan_date", "spec_sha256", "catalog_sha256")
+"""Top-level fields a version 1 file cannot hold (a version 2 file upgraded from version 1
+holds them empty: what it was made from is unknown)."""
+MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 
-def load_plan(path: str | Path) -> Plan:
-    """The Plan in JSON file `path` (from `planner plan --format json -o FILE`), or an
-    InputError naming the file, the first bad field and how to make a plan file."""
+def _hint() -> str:
+    return "make one with `planner plan SPEC --format json -o plan.json`"
+
+
+def _parse(path: Path) -> Any:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"Cannot read plan {path}: {err.strerror or err}") from None
+    if len(raw) > MAX_PLAN_BYTES:
+        raise InputError(f"Invalid plan {path}: {len(raw):,} bytes, above the 64 MiB limit")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"Invalid plan {path}: not UTF-8 text (byte {err.start}); {_hint()}"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"Invalid plan {path}: line {err.lineno}, column {err.colno}: {err.msg}; {_hint()}"
+        ) from None
+    except RecursionError:
+        raise InputError(f"Invalid plan {path}: nested too deeply; {_hint()}") from None
+
+
+def _upgrade(path: Path, data: dict[str, Any], notes) -> dict[str, Any]:
+    """A version 1 plan as version 2: no date, no digests (the id stays as it was made)."""
+    present = [k for k in V2_ONLY if k in data]
+    if present:
+        raise InputError(
+            f"Invalid plan {path}: schema_version: 1, but it holds the version 2 field(s) "
+            f"{', '.join(present)}"
+        )
+    notes(
+        f"note: {path} is a version 1 plan, read as version {SCHEMA_VERSION}: it records no "
+        "plan date and no spec or catalog digest, so it cannot be matched to its spec; "
+        "re-plan to get a version 2 file"
+    )
+    return {**data, "schema_version": SCHEMA_VERSION}
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def read_plan_file(path: str | Path, notes=_stderr) -> Plan:
+    """The Plan in JSON file `path`, parsed and upgraded but not yet checked: an InputError
+    (exit 2) naming the file and the first bad field when it is not a readable plan."""
     from pydantic import ValidationError
 
     path = Path(path)
+    data = _parse(path)
+    if not isinstance(data, dict):
+        raise InputError(f"Invalid plan {path}: (top level): not a JSON object; {_hint()}")
+    version = data.get("schema_version")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        raise InputError(
+            f"Invalid plan {path}: schema_version: {json.dumps(version)} is not one this "
+            f"planner reads ({', '.join(map(str, READABLE_VERSIONS))}); {_hint()}"
+        )
+    if version == 1:
+        data = _upgrade(path, data, notes)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"Cannot read plan {path}: {err.strerror or err}") from None
-    try:
-        return Plan.model_validate_json(text)
+        return Plan.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
+        first = err.errors(include_input=False, include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        raise InputError(
-            f"Invalid plan {path}: {where}: {first['msg']}{more}; make one with "
-            "`planner plan SPEC --format json -o plan.json`"
-        ) from None
+        raise InputError(f"Invalid plan {path}: {where}: {first['msg']}{more}; {_hint()}") from None
+
+
+def load_plan(path: str | Path, notes=_stderr) -> Plan:
+    """The Plan in JSON file `path` (from `planner plan --format json -o FILE`), read and
+    checked: InputError (exit 2) when it is not a readable plan."""
+    return read_plan_file(path, notes)

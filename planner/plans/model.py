@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from planner.plans.economics import HOURS_PER_MONTH, PlanEconomics, plan_economics
+from planner.spec.deploy import Deploy
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Version 2 added plan_date, spec_sha256, catalog_sha256, per-bucket routed rates, typed
+deploy and robust sections, and meets_slo computed from the predictions (version 1 files are
+read and upgraded by planner.plans.io)."""
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class BucketRate(Frozen):
+    """Requests per second of one request-size bucket routed onto an allocation."""
+
+    input_tokens: int = Field(ge=0)
+    output_tokens: int = Field(ge=0)
+    rps: float = Field(ge=0, allow_inf_nan=False)
 
 
 class Allocation(Frozen):
@@ -26,14 +39,19 @@ class Allocation(Frozen):
     service: str
     instance_type: str
     accelerator: str
-    accelerators_per_instance: int
+    accelerators_per_instance: int = Field(ge=1)
     pricing: Literal["on_demand", "spot"]
-    count: int = Field(description="Instances running at once.")
-    tp: int = Field(description="Tensor-parallel degree of each replica.")
-    replicas_per_instance: int
-    price_per_hour: float = Field(description="Dollars per instance-hour.")
-    cost_per_hour: float = Field(description="count x price_per_hour.")
+    count: int = Field(ge=1, description="Instances running at once.")
+    tp: int = Field(ge=1, description="Tensor-parallel degree of each replica.")
+    replicas_per_instance: int = Field(ge=1)
+    price_per_hour: float = Field(ge=0, description="Dollars per instance-hour.")
+    cost_per_hour: float = Field(ge=0, description="count x price_per_hour.")
     routed_rps: float | None = None
+    routed_by_bucket: list[BucketRate] = Field(
+        default_factory=list,
+        description="Serving: the routed rate of each request-size bucket of the workload "
+        "(they sum to routed_rps).",
+    )
     utilisation: float | None = Field(None, description="Routed load / sustainable rate.")
     ttft_ms: float | None = Field(
         None, description="Predicted TTFT before queueing (worst bucket)."
@@ -79,12 +97,15 @@ class WorkloadResult(Frozen):
     requests_per_second: float | None = None
     ttft_p95_ms: float | None = None
     tpot_ms: float | None = None
+    deadline_hours: float | None = Field(None, description="Batch/training: the deadline.")
     allowed_regions: list[str] | None = Field(None, description="Residency rule, if any.")
     cost_per_hour: float
     job_cost: float = 0.0
     replicas: int = 0
     regions: list[str] = []
-    meets_slo: bool = True
+    meets_slo: bool = Field(
+        True, description="Predicted TTFT and TPOT of every allocation are within the SLO."
+    )
     slo_note: str = ""
     binding: list[str] = Field(default_factory=list, description="Constraints that bind.")
     alternatives: list[Alternative] = []
@@ -204,11 +225,47 @@ COMPUTED_FIELDS = ("economics",)
 (they are re-derived, so a hand-edited figure can never disagree with the plan)."""
 
 
+class UncoveredScenario(Frozen):
+    """A scenario a robust plan does not serve, and why."""
+
+    id: str
+    label: str
+    reason: str
+
+
+class RobustCoverage(Frozen):
+    """planner plan --robust: which scenarios the one fleet serves."""
+
+    scenarios: int
+    coverage_target: float
+    coverage: float
+    covered: list[str]
+    uncovered: list[UncoveredScenario]
+    modelled: list[str]
+    rounds: int
+    worst_case_cost: float | None = None
+    worst_case_scenario: str | None = None
+
+
 class Plan(Frozen):
     """A placement: allocations, their cost, how good the solution is, and what it beat."""
 
-    schema_version: int = SCHEMA_VERSION
-    plan_id: str = Field(description="Stable id of this plan (hash of spec and allocations).")
+    schema_version: Literal[2] = SCHEMA_VERSION
+    plan_id: str = Field(
+        description="Stable id of this plan: hash of the spec digest, the plan date and the "
+        "allocations (planner.plans.identity.plan_id)."
+    )
+    plan_date: dt.date | None = Field(
+        None,
+        description="The date the plan was made for: reservation terms and the commitment "
+        "still to pay are counted from it (None: upgraded from version 1, unknown).",
+    )
+    spec_sha256: str | None = Field(
+        None, description="sha256 of the canonical JSON of the validated spec it was made for."
+    )
+    catalog_sha256: str | None = Field(
+        None, description="sha256 of the canonical JSON of the catalog rows the allocations use."
+    )
     status: Literal["optimal", "feasible"]
     objective: Literal["cost", "completion_time"]
     objective_value: float = Field(description="Serving $/h plus batch/training job dollars.")
@@ -242,10 +299,12 @@ class Plan(Frozen):
     frontier: list[FrontierPoint] | None = Field(
         None, description="Cost-time Pareto frontier, when asked for (planner frontier)."
     )
-    deploy: dict[str, Any] = Field(
-        default_factory=dict, description="The spec's deploy settings, for emitters/launchers."
+    deploy: Deploy = Field(
+        default_factory=Deploy, description="The spec's deploy settings, for emitters/launchers."
     )
-    robust: dict[str, Any] | None = None  # planner plan --robust: coverage and uncovered scenarios
+    robust: RobustCoverage | None = Field(
+        None, description="planner plan --robust: coverage and the scenarios not covered."
+    )
     provenance: Provenance = Field(
         default_factory=Provenance, description="Catalog files and currency of the prices."
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from planner import clock
 from planner.errors import InputError
 from planner.plans import Allocation, Plan
 from planner.report.cloud_names import (
@@ -82,7 +83,7 @@ class Period(enum.StrEnum):
 
 def utc_now() -> datetime:
     """The current time in UTC (the default clock)."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _first_of_next_month(moment: datetime) -> datetime:

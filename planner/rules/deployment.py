@@ -25,8 +25,12 @@ class Placed:
 def settings(plan: Plan) -> Deploy:
     """The plan's deploy settings (defaults where the spec gave none).
 
-    The error names fields and problems, never the values (one could be a credential).
+    A Plan holds them validated; a plan edited in Python (model_copy) may hold a mapping, which
+    is validated here. The error names fields and problems, never the values (one could be a
+    credential).
     """
+    if isinstance(plan.deploy, Deploy):
+        return plan.deploy
     try:
         return Deploy.model_validate(plan.deploy)
     except ValidationError as err:

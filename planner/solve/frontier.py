@@ -86,8 +86,10 @@ def solve_completion_time(
     profiles: Profiles | None = None,
     settings: PerfSettings = DEFAULT_SETTINGS,
     options: SolveOptions = SolveOptions(),
+    as_of=None,
 ) -> Plan:
     """The plan whose last job finishes soonest under the budget (cheapest among those)."""
+    from planner.plans.identity import restamp
     from planner.solve.solver import solve
 
     _check(spec)
@@ -107,8 +109,8 @@ def solve_completion_time(
         else:
             best, high = found, min(middle, found.makespan_hours or middle)
     final = solve(with_horizon(spec, high), catalog, profiles=profiles, settings=settings,
-                  options=options)  # fmt: skip
-    return final.model_copy(update={"objective": "completion_time"})
+                  options=options, as_of=as_of)  # fmt: skip
+    return restamp(final.model_copy(update={"objective": "completion_time"}), spec)
 
 
 def frontier(

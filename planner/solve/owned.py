@@ -75,10 +75,10 @@ def _reserved(pool: Reservation, index: int, catalog: Catalog) -> Offering:
 
 
 def owned_capacity(
-    spec: Spec, catalog: Catalog, today: dt.date | None = None
+    spec: Spec, catalog: Catalog, today: dt.date
 ) -> tuple[list[Offering], dict[str, OwnedPool], list[str]]:
-    """Offerings and pools for the spec's `capacity:` section, and notes (expired terms)."""
-    today = today or dt.date.today()
+    """Offerings and pools for the spec's `capacity:` section on date `today`, and notes
+    (reservations whose term ended before it are left out)."""
     offerings: list[Offering] = []
     pools: dict[str, OwnedPool] = {}
     notes: list[str] = []

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import math
 from collections import defaultdict
 from dataclasses import replace
 
+from planner import clock
 from planner.catalog import Catalog, load_catalog
 from planner.errors import InfeasibleError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.plans.identity import identity
 from planner.plans.model import (
     HOURS_PER_MONTH,
     Allocation,
     Alternative,
     Baseline,
+    BucketRate,
     CapacityUse,
     CatalogSource,
     Plan,
@@ -25,6 +26,7 @@ from planner.plans.model import (
     WorkloadResult,
     WorkloadSchedule,
 )
+from planner.plans.slo import slo_misses
 from planner.solve.candidates import (
     Candidate,
     batch_candidates,
@@ -46,10 +48,12 @@ def make_problem(
     catalog: Catalog,
     settings: PerfSettings = DEFAULT_SETTINGS,
     profiles: Profiles | None = None,
+    today: dt.date | None = None,
 ) -> Problem:
-    """Each workload's candidates over the catalog and the spec's own capacity; InfeasibleError
-    if a workload has none."""
-    extra, owned, _ = owned_capacity(spec, catalog)
+    """Each workload's candidates over the catalog and the spec's own capacity (reservations
+    whose term has ended by `today`, default the clock's, are left out); InfeasibleError if a
+    workload has none."""
+    extra, owned, _ = owned_capacity(spec, catalog, today or clock.today())
     offerings = (*catalog.offerings, *extra)
     candidates: dict[str, tuple[Candidate, ...]] = {}
     missing: list[str] = []
@@ -96,6 +100,11 @@ def _serving_allocations(problem, built, outcome, w: ServingWorkload) -> list[Al
             cap.max_batch for cap in c.capacities
         ]
         shared = _shared_share(built, outcome, c, n) if c.shared else {}
+        shared["routed_by_bucket"] = [
+            BucketRate(input_tokens=b.input_tokens, output_tokens=b.output_tokens,
+                       rps=round(max(r, 0.0), 6))
+            for b, r in zip(w.traffic.request_buckets(), routed, strict=True)
+        ]  # fmt: skip
         if c.offering.owned:
             shared["capacity_pool"] = c.offering.owned
             if c.offering.service_kind == "edge" and ttft is not None:
@@ -361,14 +370,14 @@ def _widened(w: Workload, offering) -> Workload:
     return w.model_copy(update={"placement": p.model_copy(update=update)})
 
 
-def _recommend(use, problem, catalog, plan_value, profiles, settings, options):
+def _recommend(use, problem, catalog, plan_value, profiles, settings, options, today):
     """For idle committed capacity: the workload whose placement keeps it off the pool and
     what letting it on would save (one re-solve per workload, at most three)."""
     pool = problem.owned[use.name]
     if not use.idle or not pool.committed_per_hour:
         return use
     spec = problem.spec
-    extra, _, _ = owned_capacity(spec, catalog)
+    extra, _, _ = owned_capacity(spec, catalog, today)
     offering = next(o for o in extra if o.owned == use.name)
     best = None
     tried = 0
@@ -383,7 +392,7 @@ def _recommend(use, problem, catalog, plan_value, profiles, settings, options):
         try:
             moved = solve(spec.model_copy(update={"workloads": workloads}), catalog,
                           profiles=profiles, settings=settings, options=options,
-                          baselines=False, diagnose=False)  # fmt: skip
+                          baselines=False, diagnose=False, as_of=today)  # fmt: skip
         except PlannerError:
             continue
         saving = plan_value - moved.objective_value
@@ -598,12 +607,19 @@ def workload_result(problem, w, allocations, peak) -> WorkloadResult:
         requests_per_second=serving.traffic.requests_per_second if serving else None,
         ttft_p95_ms=serving.slo.ttft_p95_ms if serving else None,
         tpot_ms=serving.slo.tpot_ms if serving else None,
+        deadline_hours=None if serving else w.deadline_hours,
         allowed_regions=list(w.placement.regions) if w.placement.regions else None,
         cost_per_hour=round(sum(a.cost_per_hour for a in mine if a.kind == "serving"), 6),
         job_cost=round(sum(a.job_cost or 0.0 for a in mine), 6),
         replicas=sum(a.count * a.replicas_per_instance for a in mine),
         regions=sorted({f"{a.provider}/{a.region}" for a in mine}),
-        meets_slo=True,
+        meets_slo=not slo_misses(
+            w.kind,
+            mine,
+            ttft_ms=serving.slo.ttft_p95_ms if serving else None,
+            tpot_ms=serving.slo.tpot_ms if serving else None,
+            deadline_hours=None if serving else w.deadline_hours,
+        ),
         slo_note=slo_note,
         binding=_binding(problem.spec, w, allocations, peak),
         notes=notes,
@@ -801,13 +817,9 @@ def _makespan(allocations: list[Allocation]) -> float | None:
     return round(max(hours), 6) if hours else None
 
 
-def plan_id(spec: Spec, allocations: list[Allocation]) -> str:
-    """A short, stable id: the same spec and allocations always give the same id."""
-    payload = json.dumps(
-        [spec.model_dump(mode="json"), [a.model_dump(mode="json") for a in allocations]],
-        sort_keys=True,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+def _offerings(problem: Problem):
+    """Every offering a candidate of the problem runs on (catalog rows and owned pools)."""
+    return [c.offering for cands in problem.candidates.values() for c in cands]
 
 
 def _no_plan(status: str, problem: Problem, options: SolveOptions, diagnose: bool):
@@ -831,21 +843,24 @@ def solve(
     options: SolveOptions = SolveOptions(),
     baselines: bool = True,
     diagnose: bool = True,
+    as_of: dt.date | None = None,
 ) -> Plan:
-    """The best placement of every workload in `spec` on `catalog` (bundled by default).
+    """The best placement of every workload in `spec` on `catalog` (bundled by default),
+    for the date `as_of` (default: today, UTC): reservation terms are counted from it.
 
     Objective `cost` minimises serving $/h plus job dollars; `completion_time` minimises when
     the last batch/training job finishes under the budget, then cost. Raises InfeasibleError
     (exit 3) naming the conflicting constraints when no plan exists.
     """
     catalog = catalog if catalog is not None else load_catalog()
+    plan_date = as_of or clock.today()
     if spec.constraints.objective == "completion_time":
         from planner.solve.frontier import solve_completion_time
 
         return solve_completion_time(
-            spec, catalog, profiles=profiles, settings=settings, options=options
+            spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
         )
-    problem = make_problem(spec, catalog, settings, profiles)
+    problem = make_problem(spec, catalog, settings, profiles, plan_date)
     if len(spec.workloads) > DECOMPOSE_LIMIT:
         guided = _solve_lp_guided(problem, options)
         status, bound, seconds, allocations = _improve_with_full_mip(problem, options, guided)
@@ -878,13 +893,15 @@ def solve(
         if baselines
         else None,
     ]
-    pools = capacity_use(problem, allocations, dt.date.today())
+    pools = capacity_use(problem, allocations, plan_date)
     if baselines:
-        pools = [_recommend(p, problem, catalog, value, profiles, settings, options) for p in pools]
-    deploy = getattr(spec, "deploy", None)
+        pools = [
+            _recommend(p, problem, catalog, value, profiles, settings, options, plan_date)
+            for p in pools
+        ]
     plan = Plan(
-        plan_id=plan_id(spec, allocations),
-        deploy=deploy.model_dump(mode="json") if deploy is not None else {},
+        **identity(spec, _offerings(problem), allocations, plan_date),
+        deploy=spec.deploy,
         status=status,  # type: ignore[arg-type]
         objective=spec.constraints.objective,
         objective_value=round(value, 6),

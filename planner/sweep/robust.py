@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from planner import clock
 from planner.catalog import Catalog
 from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
-from planner.plans.model import HOURS_PER_MONTH, Plan
+from planner.plans.identity import restamp
+from planner.plans.model import HOURS_PER_MONTH, Plan, RobustCoverage
 from planner.solve.run import SOLVER_NAME, SolveOptions
 from planner.spec.models import Spec
 from planner.sweep.apply import apply, apply_spec
@@ -118,17 +120,19 @@ def _grow(state: _State, base: World, additions: Sequence[Scenario]) -> None:
 
 def _plan(spec: Spec, base: World, fleet: Fleet, seconds: float) -> Plan:
     """The fleet as a Plan priced at base prices (per-workload results as `planner plan`'s)."""
-    from planner.solve.solver import plan_id, workload_result
+    from planner.plans.identity import identity
+    from planner.solve.solver import workload_result
 
     allocations = list(fleet.allocations)
+    offerings = [c.offering for cands in base.problem.candidates.values() for c in cands]
     hourly = sum(a.cost_per_hour for a in allocations if a.kind == "serving")
     jobs = sum(a.job_cost or 0.0 for a in allocations)
     peak = sum(a.cost_per_hour for a in allocations)
     value = hourly + jobs
     bound = min(fleet.bound, value) if math.isfinite(fleet.bound) else value
     return Plan(
-        plan_id=plan_id(spec, allocations),
-        deploy=spec.deploy.model_dump(mode="json"),
+        **identity(spec, offerings, allocations, clock.today()),
+        deploy=spec.deploy,
         status=fleet.status,  # type: ignore[arg-type]
         objective="cost",
         objective_value=round(value, 6),
@@ -204,6 +208,7 @@ def robust_plan(
     if not scenarios:
         raise InputError("the scenarios file holds no scenario")
     _supported(spec)
+    given = spec
     spec = apply_spec(BASE, spec)
     state = _State(spec, catalog, settings, profiles, options)
     base = make_world(BASE, spec, catalog, settings, profiles)
@@ -226,7 +231,8 @@ def robust_plan(
         covered = sum(check.ok for check in checks.values())
         if covered >= needed:
             report = _report(state, scenarios, checks, coverage, rounds)
-            return plan.model_copy(update={"robust": report})
+            robust = RobustCoverage.model_validate(report)
+            return restamp(plan.model_copy(update={"robust": robust}), given)
         modelled = {w.scenario.id for w in state.modelled}
         failing = [s for s in _target(ranked, needed, state) if not checks[s.id].ok]
         order = _worst_first if coverage >= 1 else _mildest_first
@@ -298,24 +304,24 @@ def _unreachable(state: _State, scenarios: Sequence[Scenario], coverage: float) 
 
 def describe(plan: Plan) -> list[str]:
     """The robust part of a plan in a few lines, for the terminal."""
-    r = plan.robust or {}
-    if not r:
+    r = plan.robust
+    if r is None:
         return []
     lines = [
-        f"Robust over {r['scenarios']} scenarios: covers {r['coverage']:.1%} "
-        f"(target {r['coverage_target']:.0%}), {len(r['modelled'])} in the model, "
-        f"{r['rounds']} round(s)"
+        f"Robust over {r.scenarios} scenarios: covers {r.coverage:.1%} "
+        f"(target {r.coverage_target:.0%}), {len(r.modelled)} in the model, "
+        f"{r.rounds} round(s)"
     ]
-    if r.get("worst_case_cost") is not None:
+    if r.worst_case_cost is not None:
         lines.append(
-            f"Worst-case cost across covered scenarios: {r['worst_case_cost']:,.2f} "
-            f"(scenario {r['worst_case_scenario']})"
+            f"Worst-case cost across covered scenarios: {r.worst_case_cost:,.2f} "
+            f"(scenario {r.worst_case_scenario})"
         )
-    for u in r["uncovered"][:SHOWN]:
-        first = u["reason"].splitlines()[0] if u["reason"] else ""
-        lines.append(f"  not covered: {u['id']} ({u['label']}): {first}")
-    if len(r["uncovered"]) > SHOWN:
-        lines.append(f"  ... and {len(r['uncovered']) - SHOWN} more (see the plan's robust field)")
+    for u in r.uncovered[:SHOWN]:
+        first = u.reason.splitlines()[0] if u.reason else ""
+        lines.append(f"  not covered: {u.id} ({u.label}): {first}")
+    if len(r.uncovered) > SHOWN:
+        lines.append(f"  ... and {len(r.uncovered) - SHOWN} more (see the plan's robust field)")
     return lines
 
 

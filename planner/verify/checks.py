@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from planner import clock
 from planner.catalog import Catalog
 from planner.errors import InputError
 from planner.facts import find_accelerator, find_llm
@@ -286,7 +287,7 @@ def verify(
 ) -> list[Violation]:
     """Every way `plan` breaks `spec` on `catalog`; empty when the plan keeps every promise."""
     found: list[Violation] = []
-    extra, owned, _ = owned_capacity(spec, catalog)
+    extra, owned, _ = owned_capacity(spec, catalog, plan.plan_date or clock.today())
     offerings = {o.key: o for o in (*catalog.offerings, *extra)}
     names = {w.name for w in spec.workloads}
     by_workload: dict[str, list[Allocation]] = defaultdict(list)

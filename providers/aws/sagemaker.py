@@ -48,7 +48,8 @@ class Endpoint:
 
 def with_role(plan: Plan, role_arn: str) -> Plan:
     """The plan with `role_arn` as its execution role, wherever the deploy settings name one."""
-    deploy = {**plan.deploy, "execution_role_arn": role_arn}
+    given = plan.deploy if isinstance(plan.deploy, dict) else plan.deploy.model_dump(mode="json")
+    deploy = {**given, "execution_role_arn": role_arn}
     security = dict(deploy.get("security") or {})
     if (security.get("aws") or {}).get("execution_role_arn"):
         security["aws"] = {**security["aws"], "execution_role_arn": role_arn}

@@ -42,7 +42,8 @@ class Endpoint:
 
 def resolve_project(plan: Plan, project: str | None) -> str:
     """The project to launch in: the option, else the plan's deploy.gcp_project."""
-    chosen = project or plan.deploy.get("gcp_project") or ""
+    given = plan.deploy if isinstance(plan.deploy, dict) else plan.deploy.model_dump(mode="json")
+    chosen = project or given.get("gcp_project") or ""
     if not chosen:
         raise InputError(
             "Vertex AI needs a project: set deploy.gcp_project in the spec, pass --project or "

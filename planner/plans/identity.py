@@ -1,0 +1,104 @@
+"""What a plan was made from, as digests, and the plan id derived from them.
+
+A plan records the sha256 of the canonical JSON of the validated spec and of the catalog rows
+its allocations use, and the date it was made for; its id hashes those with the allocations,
+so two plans with the same id always hold the same fleet for the same spec on the same date.
+Everything here is a plain function of its arguments: the solver fills the fields with it and
+every reader of a plan file checks them with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from planner.catalog.offering import Offering
+    from planner.plans.model import Allocation
+    from planner.spec.models import Spec
+
+
+def canonical_json(data: Any) -> str:
+    """Sorted keys, no spaces, ASCII: the same data always gives the same text."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def sha256_of(data: Any) -> str:
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+def spec_digest(spec: Spec) -> str:
+    """sha256 of the validated spec (defaults filled in), so formatting and comments in the
+    YAML do not matter but every value does."""
+    return sha256_of(spec.model_dump(mode="json"))
+
+
+def allocation_key(a: Allocation) -> tuple[str, ...]:
+    """The catalog row an allocation runs on (owned pools: the pool's derived row)."""
+    key = (a.provider, a.region, a.zone, a.service, a.instance_type)
+    return (*key, a.capacity_pool) if a.capacity_pool else key
+
+
+def used_rows(
+    allocations: Iterable[Allocation], offerings: Mapping[tuple[str, ...], Offering]
+) -> tuple[list[Offering], list[tuple[str, ...]]]:
+    """The rows (sorted by key, each once) the allocations use, and the keys not found."""
+    found: dict[tuple[str, ...], Offering] = {}
+    missing: list[tuple[str, ...]] = []
+    for a in allocations:
+        key = allocation_key(a)
+        if key in offerings:
+            found[key] = offerings[key]
+        elif key not in missing:
+            missing.append(key)
+    return [found[k] for k in sorted(found)], missing
+
+
+def catalog_digest(rows: Sequence[Offering]) -> str:
+    """sha256 of the catalog rows (every column, prices and their source and date included)."""
+    return sha256_of([dataclasses.asdict(o) for o in sorted(rows, key=lambda o: o.key)])
+
+
+def plan_id(spec_sha256: str, plan_date: dt.date | None, allocations: Sequence[Allocation]) -> str:
+    """A short, stable id: the same spec, date and allocations always give the same id."""
+    payload = [
+        spec_sha256,
+        plan_date.isoformat() if plan_date else None,
+        [a.model_dump(mode="json") for a in allocations],
+    ]
+    return sha256_of(payload)[:12]
+
+
+def identity(
+    spec: Spec,
+    offerings: Iterable[Offering],
+    allocations: Sequence[Allocation],
+    plan_date: dt.date | None,
+) -> dict[str, Any]:
+    """The Plan fields that say what it was made from: plan_id, plan_date, spec_sha256 and
+    catalog_sha256 (of the rows among `offerings` the allocations use)."""
+    by_key = {o.key: o for o in offerings}
+    rows, _ = used_rows(allocations, by_key)
+    digest = spec_digest(spec)
+    return {
+        "plan_id": plan_id(digest, plan_date, allocations),
+        "plan_date": plan_date,
+        "spec_sha256": digest,
+        "catalog_sha256": catalog_digest(rows),
+    }
+
+
+def restamp(plan, spec: Spec):
+    """`plan` recorded as made for `spec` (the solver may have solved a variant of it, such as
+    the spec with a completion-time horizon): new spec digest and plan id, same date and rows."""
+    digest = spec_digest(spec)
+    return plan.model_copy(
+        update={
+            "spec_sha256": digest,
+            "plan_id": plan_id(digest, plan.plan_date, plan.allocations),
+        }
+    )
