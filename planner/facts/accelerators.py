@@ -25,6 +25,10 @@ class Accelerator:
     interconnect_gbps: float
     supports_bf16: bool
     aliases: tuple[str, ...] = ()
+    family: str = ""
+    """Chip generation the fitted efficiencies are kept per (hopper, ampere, ada, ...)."""
+    link: str = "pcie"
+    """What interconnect_gbps is: nvlink, pcie, neuronlink, ici or ethernet."""
 
 
 def _key(name: str) -> str:
@@ -46,6 +50,8 @@ def accelerators() -> tuple[Accelerator, ...]:
             interconnect_gbps=float(row["interconnect_gbps"]),
             supports_bf16=row["supports_bf16"].lower() == "true",
             aliases=tuple(a for a in row["aliases"].split("|") if a),
+            family=row["family"],
+            link=row["link"],
         )
         for row in read_commented_csv(DATA_FILE)
     )
