@@ -36,7 +36,7 @@ def reserved_spec(rps: float, count: int) -> str:
             kind: serving
             model: llama-3.1-8b
             traffic: {{requests_per_second: {rps}, input_tokens: 500, output_tokens: 100}}
-            slo: {{tpot_ms: 80}}
+            slo: {{tpot_ms: 150}}
         capacity:
           - {{kind: reservation, name: r1, provider: aws, region: us-east-1,
              instance_type: g6.xlarge, count: {count}, committed_per_hour: 3.0,
@@ -157,7 +157,7 @@ def test_capacity_section_errors_name_line_and_field():
 
 def test_an_under_used_commitment_names_the_workload_that_could_move_onto_it():
     text = reserved_spec(1, 8).replace(
-        "slo: {tpot_ms: 80}", "slo: {tpot_ms: 80}\n    placement: {regions: [us-west-2]}"
+        "slo: {tpot_ms: 150}", "slo: {tpot_ms: 150}\n    placement: {regions: [us-west-2]}"
     )
     plan = solve(parse_spec(text))
     (pool,) = plan.capacity

@@ -71,7 +71,9 @@ def _observed(plan: Plan) -> Observation:
 
 def test_latency_at_load_inverts_the_capacity_at_an_slo(planned):
     shape = _shape(planned[1])
-    for tpot in (30.0, 45.0, 60.0):
+    first = shape.capacity(SLO(tpot_ms=1e-9)).tpot_ms
+    full = shape.capacity().tpot_ms
+    for tpot in (first + (full - first) * share for share in (0.25, 0.5, 0.75)):
         cap = shape.capacity(SLO(tpot_ms=tpot))
         assert latency_at_load(shape, cap.max_rps).tpot_ms == pytest.approx(tpot, rel=1e-3)
     alone = latency_at_load(shape, 1e-6)

@@ -23,11 +23,14 @@ from planner.perf import (
     training_tokens_per_s,
     weight_bytes,
 )
-from planner.perf.roofline import allreduce_seconds, weights_read_fraction
+from planner.perf.capacity import at_concurrency
+from planner.perf.efficiency import efficiency
+from planner.perf.roofline import allreduce_seconds, step_seconds, weights_read_fraction
 
 H100 = find_accelerator("H100")
 A100 = find_accelerator("A100-80GB")
 L4 = find_accelerator("L4")
+L40S = find_accelerator("L40S")
 LLAMA_8B = find_llm("llama-3.1-8b")
 LLAMA_70B = find_llm("llama-3.1-70b")
 MIXTRAL = find_llm("mixtral-8x7b")
@@ -42,7 +45,7 @@ def test_single_stream_8b_decode_on_h100_is_within_the_roofline_bound():
     tokens_per_s = 1 / decode_step_seconds(LLAMA_8B, H100, 1, batch=1, context_tokens=1000)
     bound = H100.bandwidth_gbps * 1e9 / weight_bytes(LLAMA_8B)
     assert tokens_per_s <= bound
-    assert tokens_per_s >= 0.6 * bound
+    assert tokens_per_s >= 0.3 * bound  # the lowest bandwidth share the fit may choose
     capacity = replica_capacity(LLAMA_8B, H100, 1, 1000, 1, SLO(), PerfSettings(max_num_seqs=1))
     assert capacity.tokens_per_s <= bound
 
@@ -56,7 +59,7 @@ def test_peak_flops_uses_fp8_only_where_the_chip_has_it():
 
 def test_prefill_is_compute_bound_for_long_prompts():
     seconds = prefill_seconds(LLAMA_8B, H100, 1, 4000)
-    linear = 2 * 8.03e9 * 4000 / (0.5 * 989e12)
+    linear = 2 * 8.03e9 * 4000 / (efficiency(H100, DEFAULTS).mfu * 989e12)
     assert seconds > linear
     assert seconds < 1.2 * linear
     assert prefill_seconds(LLAMA_8B, H100, 1, 8000) > 2 * seconds
@@ -66,7 +69,7 @@ def test_tensor_parallel_communication():
     assert allreduce_seconds(LLAMA_70B, H100, 1, 64, DEFAULTS) == 0
     two, eight = (allreduce_seconds(LLAMA_70B, H100, tp, 64, DEFAULTS) for tp in (2, 8))
     assert 0 < two < eight
-    assert two >= 2 * 80 * DEFAULTS.allreduce_latency_us * 1e-6
+    assert two >= 2 * 80 * efficiency(H100, DEFAULTS).allreduce_latency_us * 1e-6
 
 
 def test_decode_tp_speeds_up_memory_bound_steps():
@@ -82,32 +85,63 @@ def test_moe_reads_active_experts_at_batch_one_and_all_at_large_batch():
 
 
 def test_capacity_at_a_tpot_slo_on_h100():
-    slo = SLO(tpot_ms=50)
+    slo = SLO(tpot_ms=20)
     capacity = replica_capacity(LLAMA_8B, H100, 1, 1000, 250, slo)
     assert capacity.fits and capacity.source == "roofline"
     assert capacity.kv_bytes_per_token == 131072
     assert capacity.max_rps > 0
-    assert capacity.tpot_ms <= 50 + 1e-6
+    assert capacity.tpot_ms <= 20 + 1e-6
     assert capacity.limited_by == "tpot"
     assert 1 <= capacity.batch <= capacity.max_batch
-    prefill = prefill_seconds(LLAMA_8B, H100, 1, 1000)
-    resident = prefill + 250 * capacity.tpot_ms / 1e3
-    assert capacity.max_rps == pytest.approx(capacity.batch / resident)
+    assert capacity.max_rps == pytest.approx(capacity.batch / (250 * capacity.tpot_ms / 1e3))
     assert capacity.tokens_per_s == pytest.approx(capacity.max_rps * 250)
 
 
-def test_continuous_batching_prefill_interference_enters_tpot():
+def test_chunked_prefill_of_arriving_prompts_enters_tpot():
     capacity = replica_capacity(LLAMA_8B, H100, 1, 1000, 250, SLO(tpot_ms=50))
-    prefill = prefill_seconds(LLAMA_8B, H100, 1, 1000)
-    step = decode_step_seconds(LLAMA_8B, H100, 1, capacity.batch, 1000 + 125)
-    expected = step + (capacity.batch - 1) * prefill / 250
-    assert capacity.tpot_ms == pytest.approx(expected * 1e3)
+    decode_only = decode_step_seconds(LLAMA_8B, H100, 1, capacity.batch, 1000 + 125)
+    mixed = step_seconds(
+        LLAMA_8B, H100, 1, capacity.batch, 1000 + 125, capacity.batch * 1000 / 250, 1000
+    )
+    assert capacity.tpot_ms == pytest.approx(mixed * 1e3)
+    assert mixed > decode_only
+
+
+def test_batched_prefill_shares_the_weight_reads():
+    one = step_seconds(LLAMA_8B, H100, 1, 1, 1000, 64, 1000)
+    many = step_seconds(LLAMA_8B, H100, 1, 64, 1000, 64 * 64, 1000)
+    assert many < 64 * one
+
+
+def test_per_gpu_throughput_falls_with_tp_on_a_pcie_part():
+    per_gpu = [
+        replica_capacity(
+            LLAMA_70B, L40S, tp, 128, 2048, weights_dtype="fp8", kv_dtype="fp8"
+        ).tokens_per_s
+        / tp
+        for tp in (4, 8)
+    ]
+    assert per_gpu[1] < per_gpu[0]
+
+
+def test_longer_outputs_lower_tpot_under_chunked_prefill():
+    short = replica_capacity(LLAMA_8B, H100, 1, 2000, 100, SLO(tpot_ms=30))
+    long = replica_capacity(LLAMA_8B, H100, 1, 2000, 1000, SLO(tpot_ms=30))
+    assert long.batch > short.batch
+
+
+def test_ttft_grows_with_load_from_queueing_behind_other_prefills():
+    low = at_concurrency(LLAMA_70B, H100, 2, 5000, 500, 1, weights_dtype="fp8", kv_dtype="fp8")
+    high = at_concurrency(LLAMA_70B, H100, 2, 5000, 500, 50, weights_dtype="fp8", kv_dtype="fp8")
+    beyond = at_concurrency(LLAMA_70B, H100, 2, 5000, 500, 400, weights_dtype="fp8", kv_dtype="fp8")
+    assert low.ttft_ms < high.ttft_ms < beyond.ttft_ms
+    assert beyond.batch == high.batch or beyond.batch < 400
 
 
 def test_ttft_slo_limits_the_batch():
     loose = replica_capacity(LLAMA_70B, H100, 4, 2000, 200, SLO(ttft_ms=10_000))
-    tight = replica_capacity(LLAMA_70B, H100, 4, 2000, 200, SLO(ttft_ms=190))
-    assert tight.ttft_ms <= 190 + 1e-6
+    tight = replica_capacity(LLAMA_70B, H100, 4, 2000, 200, SLO(ttft_ms=400))
+    assert tight.ttft_ms <= 400 + 1e-6
     assert tight.limited_by == "ttft"
     assert 0 < tight.max_rps < loose.max_rps
 
@@ -211,12 +245,14 @@ def test_more_flops_never_lowers_capacity(
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(**requests, more=st.integers(min_value=1, max_value=4000))
 def test_longer_outputs_never_raise_rps(
     config, chip, input_tokens, output_tokens, tpot, ttft, more
 ):
-    slo = SLO(tpot, ttft)
+    # Without a TPOT limit: under one, a longer output spreads its prompt's chunked prefill over
+    # more steps, so TPOT falls and a bucket that missed the limit may meet it.
+    slo = SLO(None, ttft)
     assert _at_most(
         _rps(config, chip, input_tokens, output_tokens + more, slo),
         _rps(config, chip, input_tokens, output_tokens, slo),

@@ -92,11 +92,11 @@ def test_shared_quota_is_respected_and_the_per_workload_baseline_breaks_it():
             offering("dear.h100", "H100", 1, 9.0, region="us-west-2"),
         )
     )
-    text = serving_spec(20, 1000, 200).replace("name: chat", "name: chat-a") + textwrap.dedent("""\
+    text = serving_spec(40, 1000, 200).replace("name: chat", "name: chat-a") + textwrap.dedent("""\
           - name: chat-b
             kind: serving
             model: llama-3.1-8b
-            traffic: {requests_per_second: 20, input_tokens: 1000, output_tokens: 200}
+            traffic: {requests_per_second: 40, input_tokens: 1000, output_tokens: 200}
         constraints:
           quotas:
             - {provider: aws, region: us-east-1, accelerator: H100, max_accelerators: 3}

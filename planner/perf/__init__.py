@@ -1,6 +1,12 @@
 """LLM performance model: memory fit, roofline timing, replica capacity at an SLO, profiles."""
 
-from planner.perf.capacity import Capacity, replica_capacity, roofline_capacity
+from planner.perf.capacity import (
+    Capacity,
+    LoadFigures,
+    at_concurrency,
+    replica_capacity,
+    roofline_capacity,
+)
 from planner.perf.dtypes import Dtype, as_dtype, as_kv_dtype
 from planner.perf.memory import (
     MemoryFit,
@@ -31,6 +37,7 @@ __all__ = [
     "BatchThroughput",
     "Capacity",
     "Dtype",
+    "LoadFigures",
     "MemoryFit",
     "PerfSettings",
     "ProfileEstimate",
@@ -38,6 +45,7 @@ __all__ = [
     "Profiles",
     "as_dtype",
     "as_kv_dtype",
+    "at_concurrency",
     "batch_throughput",
     "decode_step_seconds",
     "kv_bytes_per_token",

@@ -1,27 +1,39 @@
 """The requests/s one replica sustains for a request-size bucket within an SLO.
 
-Under continuous batching a replica holds a mean of B requests. Each decode step takes
-s(B); every request admitted stalls the batch for its prefill p, and while one request
-decodes its `output` tokens about B - 1 others are admitted, so
+Under continuous batching with chunked prefill a replica holds a mean of B requests decoding.
+Each request stays for `output` steps, so in steady state every step also prefills the prompts
+of the B / output requests that arrive per step: P(B) = B x input / output prompt tokens, in the
+same forward pass (the weights are read once for all of them). With t(B) that step's time,
 
-    TPOT(B) = s(B) + (B - 1) p / output        TTFT(B) = p + s(B)
+    TPOT(B) = t(B)                    max_rps(B) = B / (output x t(B))
+    TTFT(B) = p + W(B) + t1(B)        W(B) = rho c / (2 (1 - rho)),  rho = max_rps(B) c (B-1)/B
 
-A request holds its slot for T(B) = p + output x TPOT(B), so the replica serves B / T(B)
-requests/s. B is the largest mean batch that fits in memory, the engine's sequence cap and
-the SLO; B / T(B) grows with B, so that is also the highest rate.
+where p is one prompt's prefill on its own, t1(B) the step with the other requests' prefill
+share that emits the first token, c the compute it adds to shared steps, and W the
+mean wait behind the other B - 1 requests' prefills (an M/D/1 queue of prefill compute).
+B is the largest mean batch within the paged KV cache, the
+engine's sequence and per-step token caps and the SLO; max_rps(B) grows with B.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
 from planner.perf.dtypes import Dtype, as_dtype, as_kv_dtype
+from planner.perf.efficiency import efficiency
+from planner.perf.engines import engine_factor
 from planner.perf.memory import memory_fit
 from planner.perf.profiles import ProfilePoint, Profiles
-from planner.perf.roofline import decode_step_seconds, prefill_seconds
+from planner.perf.roofline import (
+    peak_flops,
+    prefill_flops_per_token,
+    prefill_seconds,
+    step_seconds,
+)
 from planner.perf.settings import DEFAULT_SETTINGS, PerfSettings
 from planner.perf.slo import NO_SLO, SLO
 
@@ -43,7 +55,8 @@ class Capacity:
     slo: SLO
     fits: bool
     max_batch: int
-    """Most concurrent sequences of this bucket: KV-cache memory and the engine's cap."""
+    """Most concurrent sequences of this bucket: the paged KV cache (mean context) and the
+    engine's cap."""
     batch: float
     """Mean concurrent requests at the roofline operating point (0 when the SLO cannot be met)."""
     kv_bytes_per_token: int
@@ -60,32 +73,81 @@ class Capacity:
     """Why max_rps is 0, or which measurement a profile figure comes from."""
 
 
-def _timing(
-    model: LLM,
-    accelerator: Accelerator,
-    tp: int,
-    input_tokens: int,
-    output_tokens: int,
-    weights_dtype: Dtype,
-    kv_dtype: Dtype,
-    settings: PerfSettings,
-) -> tuple[float, Callable[[float], float], Callable[[float], float]]:
-    """Prefill seconds, and TPOT(B) and TTFT(B) in seconds as functions of the mean batch."""
-    prefill = prefill_seconds(model, accelerator, tp, input_tokens, weights_dtype, settings)
-    mean_context = input_tokens + output_tokens / 2
+@dataclass(frozen=True)
+class _Timing:
+    """TPOT, TTFT and max_rps of one bucket as functions of the mean batch B (seconds, 1/s)."""
 
-    def step(batch: float) -> float:
-        return decode_step_seconds(
-            model, accelerator, tp, batch, mean_context, weights_dtype, kv_dtype, settings
-        )
+    model: LLM
+    accelerator: Accelerator
+    tp: int
+    input_tokens: int
+    output_tokens: int
+    weights_dtype: Dtype
+    kv_dtype: Dtype
+    settings: PerfSettings
 
-    def tpot(batch: float) -> float:
-        return step(batch) + (batch - 1) * prefill / output_tokens
+    @property
+    def prefill(self) -> float:
+        """One prompt's prefill on an otherwise idle replica."""
+        return prefill_seconds(
+            self.model, self.accelerator, self.tp, self.input_tokens, self.weights_dtype,
+            self.settings,
+        )  # fmt: skip
 
-    def ttft(batch: float) -> float:
-        return prefill + step(batch)
+    def tpot(self, batch: float) -> float:
+        """The step time at mean batch `batch`, with its share of chunked prefill."""
+        return step_seconds(
+            self.model, self.accelerator, self.tp, batch,
+            self.input_tokens + self.output_tokens / 2,
+            batch * self.input_tokens / self.output_tokens, self.input_tokens,
+            self.weights_dtype, self.kv_dtype, self.settings,
+        )  # fmt: skip
 
-    return prefill, tpot, ttft
+    def rps(self, batch: float) -> float:
+        """Requests/s completed at mean batch `batch`."""
+        return batch / (self.output_tokens * self.tpot(batch))
+
+    def ttft(self, batch: float, prefill: float | None = None) -> float:
+        """Mean time to first token at mean batch `batch`: the prompt's own prefill, the wait
+        behind other prompts' prefills, and one step."""
+        p = self.prefill if prefill is None else prefill
+        busy = self.prefill_compute
+        rho = self.rps(batch) * busy * max(0.0, batch - 1) / batch
+        if rho >= 1:
+            return math.inf
+        return p + rho * busy / (2 * (1 - rho)) + self._first_step(batch)
+
+    def _first_step(self, batch: float) -> float:
+        """The step that produces the first token: the batch's decode and the other requests'
+        share of prefill (this request's own prompt is already in p)."""
+        return step_seconds(
+            self.model, self.accelerator, self.tp, batch,
+            self.input_tokens + self.output_tokens / 2,
+            max(0.0, batch - 1) * self.input_tokens / self.output_tokens, self.input_tokens,
+            self.weights_dtype, self.kv_dtype, self.settings,
+        )  # fmt: skip
+
+    @property
+    def prefill_compute(self) -> float:
+        """The compute one prompt adds to the steps it shares (its weight reads are shared):
+        what other prompts queue behind."""
+        eff = efficiency(self.accelerator, self.settings)
+        flops = self.input_tokens * prefill_flops_per_token(self.model, self.input_tokens)
+        peak = peak_flops(self.accelerator, self.weights_dtype)
+        return flops / (self.tp * eff.mfu * engine_factor(self.settings.engine) * peak)
+
+
+def paged_batch_limit(kv_capacity_tokens: int, input_tokens: int, output_tokens: int,
+                      settings: PerfSettings) -> float:  # fmt: skip
+    """Mean concurrent sequences the paged KV cache holds: a sequence holds on average its
+    prompt and half its output, plus half a block of slack."""
+    held = input_tokens + output_tokens / 2 + settings.kv_block_tokens / 2
+    return kv_capacity_tokens / held
+
+
+def token_budget_limit(input_tokens: int, output_tokens: int, settings: PerfSettings) -> float:
+    """Mean batch whose decode tokens and steady-state prefill tokens fit one step's budget."""
+    return max(1.0, settings.max_batched_tokens / (1 + input_tokens / output_tokens))
 
 
 def _largest_batch(ok: Callable[[float], bool], ceiling: float = _BATCH_CEILING) -> float:
@@ -123,6 +185,10 @@ def roofline_capacity(
     fit = memory_fit(
         model, accelerator, tp, input_tokens + output_tokens, 1, weights_dtype, kv_dtype, settings
     )
+    held = fit.max_batch
+    if fit.fits:
+        held = int(paged_batch_limit(fit.kv_capacity_tokens, input_tokens, output_tokens, settings))
+        held = max(1, held)
     result = Capacity(
         model=model.name,
         accelerator=accelerator.name,
@@ -133,7 +199,7 @@ def roofline_capacity(
         kv_dtype=kv_dtype,
         slo=slo,
         fits=fit.fits,
-        max_batch=min(fit.max_batch, settings.max_num_seqs or fit.max_batch),
+        max_batch=min(held, settings.max_num_seqs or held),
         batch=0.0,
         kv_bytes_per_token=fit.kv_bytes_per_token,
         ttft_ms=None,
@@ -146,38 +212,83 @@ def roofline_capacity(
     )
     if not fit.fits:
         return result
-    prefill, tpot, ttft = _timing(
+    timing = _Timing(
         model, accelerator, tp, input_tokens, output_tokens, weights_dtype, kv_dtype, settings
     )
-    misses = _slo_misses(slo, tpot(1.0), ttft(1.0))
+    prefill = timing.prefill
+    misses = _slo_misses(slo, timing.tpot(1.0), timing.ttft(1.0, prefill))
     if misses:
         return replace(
             result,
-            ttft_ms=ttft(1.0) * 1e3,
-            tpot_ms=tpot(1.0) * 1e3,
+            ttft_ms=timing.ttft(1.0, prefill) * 1e3,
+            tpot_ms=timing.tpot(1.0) * 1e3,
             reason=f"SLO not met even at batch 1: {misses}",
         )
-    limits = {"memory": float(fit.max_batch)}
+    limits = {
+        "memory": float(held),
+        "max_batched_tokens": token_budget_limit(input_tokens, output_tokens, settings),
+    }  # fmt: skip
     if settings.max_num_seqs is not None:
         limits["max_num_seqs"] = float(settings.max_num_seqs)
     ceiling = min(limits.values())
     if slo.tpot_ms is not None:
-        limits["tpot"] = _largest_batch(lambda b: tpot(b) * 1e3 <= slo.tpot_ms, ceiling)
+        limits["tpot"] = _largest_batch(lambda b: timing.tpot(b) * 1e3 <= slo.tpot_ms, ceiling)
     if slo.ttft_ms is not None:
-        limits["ttft"] = _largest_batch(lambda b: ttft(b) * 1e3 <= slo.ttft_ms, ceiling)
+        limits["ttft"] = _largest_batch(
+            lambda b: timing.ttft(b, prefill) * 1e3 <= slo.ttft_ms, ceiling
+        )
     limited_by = min(limits, key=lambda k: limits[k])
     batch = limits[limited_by]
-    tpot_s = tpot(batch)
-    max_rps = batch / (prefill + output_tokens * tpot_s)
+    max_rps = timing.rps(batch)
     return replace(
         result,
         batch=batch,
-        ttft_ms=ttft(batch) * 1e3,
-        tpot_ms=tpot_s * 1e3,
+        ttft_ms=timing.ttft(batch, prefill) * 1e3,
+        tpot_ms=timing.tpot(batch) * 1e3,
         tokens_per_s=max_rps * output_tokens,
         max_rps=max_rps,
         limited_by=limited_by,
     )
+
+
+@dataclass(frozen=True)
+class LoadFigures:
+    """What a replica delivers with `concurrency` requests kept in flight (a closed loop)."""
+
+    batch: float
+    tokens_per_s: float
+    tpot_ms: float
+    ttft_ms: float
+
+
+def at_concurrency(
+    model: LLM,
+    accelerator: Accelerator,
+    tp: int,
+    input_tokens: int,
+    output_tokens: int,
+    concurrency: float,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    weights_dtype: str | Dtype = Dtype.bf16,
+    kv_dtype: str | Dtype = Dtype.bf16,
+) -> LoadFigures | None:
+    """Throughput, TPOT and TTFT with `concurrency` requests in flight (None: does not fit).
+
+    Up to the largest batch every request decodes; beyond it the rest wait for a slot, which
+    adds (concurrency - batch) / max_rps to TTFT (Little's law)."""
+    weights_dtype, kv_dtype = as_dtype(weights_dtype), as_kv_dtype(kv_dtype)
+    full = roofline_capacity(model, accelerator, tp, input_tokens, output_tokens, NO_SLO,
+                             settings, weights_dtype, kv_dtype)  # fmt: skip
+    if not full.fits:
+        return None
+    timing = _Timing(model, accelerator, tp, input_tokens, output_tokens, weights_dtype,
+                     kv_dtype, settings)  # fmt: skip
+    batch = min(float(concurrency), full.batch)
+    ttft = timing.ttft(batch)
+    if concurrency > batch:
+        ttft += (concurrency - batch) / timing.rps(batch)
+    return LoadFigures(batch, timing.rps(batch) * output_tokens, timing.tpot(batch) * 1e3,
+                       ttft * 1e3)  # fmt: skip
 
 
 def _slo_misses(slo: SLO, tpot_s: float, ttft_s: float) -> str:

@@ -472,7 +472,9 @@ class Dominance:
         if a.price > b.price:
             return False
         if a.pool != b.pool:
-            if not self.cross_pool or a.pool in self.limited_pools:
+            # owned capacity is always limited (its size is its quota), whatever accelerator
+            # name its spec entry gives (a reservation names an instance type, not one)
+            if not self.cross_pool or a.pool in self.limited_pools or a.pool[0] == "owned":
                 return False
             if self.scope(a) != self.scope(b):
                 return False

@@ -1,0 +1,203 @@
+"""Prediction accuracy against published engine measurements; rewrites its BENCHMARKS.md section.
+
+    python -m benchmarks.accuracy [-o BENCHMARKS.md]
+
+Every bundled measurement (planner/facts/data/engine_measurements.csv) is predicted by the
+baseline model (benchmarks/baseline_model.py, the model before calibration) and by the planner's
+model, and reported per figure and accelerator family, apart for the points the fit used and the
+points held out of it (planner.perf.calibration.is_held_out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.baseline_model import baseline
+from planner.facts.accelerators import find_accelerator
+from planner.facts.llms import find_llm
+from planner.facts.measurements import Measurement, engine_measurements
+from planner.perf.calibration import is_held_out, predict
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTION = "## Prediction accuracy"
+TPOT_SLOS_MS = (25.0, 40.0, 60.0, 100.0)
+FIGURE_NAMES = {
+    "max_throughput": "max throughput",
+    "output_tok_s": "throughput at a concurrency",
+    "tpot_ms": "TPOT at a concurrency",
+    "ttft_ms": "TTFT at a concurrency",
+    "max_rps_slo": "max rps at a TPOT SLO",
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One measured figure and what a model predicts for it (None: predicts it does not fit)."""
+
+    figure: str
+    family: str
+    held_out: bool
+    measured: float
+    predicted: float | None
+
+
+def _old(m: Measurement, concurrency: float | None, slo: float | None = None):
+    model, acc = find_llm(m.model), find_accelerator(m.accelerator)
+    return baseline(model, acc, m.tp, m.input_tokens, m.output_tokens, m.weights_dtype,
+                    m.kv_dtype, concurrency, slo)  # fmt: skip
+
+
+def _old_figure(m: Measurement) -> float | None:
+    point = _old(m, m.concurrency)
+    if point is None:
+        return None
+    return {"max_throughput": point.tokens_per_s, "output_tok_s": point.tokens_per_s,
+            "tpot_ms": point.tpot_ms, "ttft_ms": point.ttft_ms}[m.figure]  # fmt: skip
+
+
+def _old_rps(m: Measurement, slo_ms: float) -> float | None:
+    point = _old(m, None, slo_ms)
+    return None if point is None else point.tokens_per_s / m.output_tokens
+
+
+def _new_figure(m: Measurement) -> float | None:
+    return predict(m)
+
+
+def _new_rps(m: Measurement, slo_ms: float) -> float | None:
+    return predict(m, tpot_slo_ms=slo_ms)
+
+
+MODELS: dict[str, tuple[Callable, Callable]] = {
+    "baseline (old model)": (_old_figure, _old_rps),
+    "calibrated model": (_new_figure, _new_rps),
+}
+
+
+def _slo_points(rows: Iterable[Measurement]) -> list[tuple[Measurement, float, float]]:
+    """(a row of the sweep, TPOT limit, measured max rps within it) from each concurrency sweep:
+    the best measured rate among the concurrencies whose TPOT met the limit."""
+    sweeps: dict[tuple, dict[int, dict[str, Measurement]]] = defaultdict(lambda: defaultdict(dict))
+    for m in rows:
+        if m.concurrency is not None:
+            key = m.config[:-1]
+            sweeps[key][m.concurrency][m.figure] = m
+    found = []
+    for levels in sweeps.values():
+        if len(levels) < 3:
+            continue
+        for limit in TPOT_SLOS_MS:
+            rates = [
+                f["output_tok_s"]
+                for f in levels.values()
+                if "tpot_ms" in f and "output_tok_s" in f and f["tpot_ms"].value <= limit
+            ]
+            if rates:
+                best = max(rates, key=lambda r: r.value)
+                found.append((best, limit, best.value / best.output_tokens))
+    return found
+
+
+def points(model: str) -> list[Point]:
+    """Every measured figure with `model`'s prediction."""
+    figure_of, rps_of = MODELS[model]
+    rows = engine_measurements()
+    found = []
+    for m in rows:
+        family = find_accelerator(m.accelerator).family
+        found.append(Point(m.figure, family, is_held_out(m), m.value, figure_of(m)))
+    for m, limit, measured in _slo_points(rows):
+        family = find_accelerator(m.accelerator).family
+        found.append(Point("max_rps_slo", family, is_held_out(m), measured, rps_of(m, limit)))
+    return found
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Accuracy of one group of points."""
+
+    n: int
+    missing: int
+    median_ratio: float
+    median_abs_log: float
+    within: float
+    """Share with predicted/measured in [0.75, 1.33]."""
+
+
+def summarize(group: list[Point]) -> Summary:
+    """Median ratio predicted/measured, median |ln ratio| and the share within 0.75-1.33x;
+    a prediction that the configuration does not fit counts as outside and as ratio 0."""
+    ratios = [(p.predicted or 0.0) / p.measured for p in group]
+    logs = [abs(math.log(r)) if r > 0 else math.inf for r in ratios]
+    return Summary(
+        n=len(group),
+        missing=sum(1 for p in group if not p.predicted),
+        median_ratio=statistics.median(ratios),
+        median_abs_log=statistics.median(logs),
+        within=sum(1 for r in ratios if 0.75 <= r <= 1.33) / len(group),
+    )
+
+
+def table() -> tuple[str, dict[tuple[str, str, str, str], Summary]]:
+    """The markdown table and the summaries keyed by (model, figure, family, split)."""
+    lines = ["| model | figure | family | split | points | no fit | median ratio | "
+             "median abs log | within 0.75-1.33x |",
+             "|---|---|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    summaries = {}
+    for model in MODELS:
+        groups: dict[tuple[str, str, str], list[Point]] = defaultdict(list)
+        for p in points(model):
+            split = "held out" if p.held_out else "fitted"
+            groups[(p.figure, p.family, split)].append(p)
+            groups[(p.figure, "all", split)].append(p)
+        for key in sorted(groups, key=lambda k: (list(FIGURE_NAMES).index(k[0]), k[1] == "all",
+                                                 k[1], k[2])):  # fmt: skip
+            s = summarize(groups[key])
+            summaries[(model, *key)] = s
+            lines.append(f"| {model} | {FIGURE_NAMES[key[0]]} | {key[1]} | {key[2]} | {s.n} | "
+                         f"{s.missing} | {s.median_ratio:.2f} | {s.median_abs_log:.3f} | "
+                         f"{s.within:.0%} |")  # fmt: skip
+    return "\n".join(lines), summaries
+
+
+def _replace_section(text: str, section: str) -> str:
+    start = text.find(SECTION)
+    if start < 0:
+        return text.rstrip() + "\n\n" + section.rstrip() + "\n"
+    end = text.find("\n## ", start + len(SECTION))
+    tail = "" if end < 0 else text[end:]
+    return text[:start] + section.rstrip() + "\n" + tail
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--notes",
+        type=Path,
+        default=ROOT / "benchmarks" / "accuracy_notes.md",
+        help="Markdown appended under the table (the targets and what limits them).",
+    )
+    args = parser.parse_args()
+    body, _ = table()
+    notes = args.notes.read_text(encoding="utf-8").strip() if args.notes.exists() else ""
+    section = (f"{SECTION}\n\nWritten by `python -m benchmarks.accuracy` (deterministic: "
+               "no timing, "
+               "no randomness). Points: the published measurements in "
+               "`planner/facts/data/engine_measurements.csv`; `fitted` points were used by the fit "
+               "(`python -m planner.perf.calibration`), `held out` points were not. Ratio is "
+               "predicted / measured; `no fit` counts points the model says do not fit in memory "
+               "(counted as ratio 0).\n\n" + body + ("\n\n" + notes if notes else ""))  # fmt: skip
+    text = args.output.read_text(encoding="utf-8") if args.output.exists() else "# Benchmarks\n"
+    args.output.write_text(_replace_section(text, section), encoding="utf-8")
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
