@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner._csvdata import read_csv_lines
-from planner.catalog.offering import CATALOG_COLUMNS, PROVIDER_SERVICES, SERVICES, Offering
+from planner.catalog.offering import CATALOG_COLUMNS, Offering
+from planner.clouds import catalog_services, cloud_names, is_cloud
 from planner.errors import InputError
 from planner.facts import find_accelerator
 
@@ -83,12 +84,12 @@ def _native_offering(where: str, row: dict[str, str], problems: list[str]) -> Of
     for column in REQUIRED_COLUMNS:
         if not row.get(column):
             problems.append(f"{where}: column {column}: a value is required")
-    if provider and provider not in PROVIDER_SERVICES:
+    if provider and not is_cloud(provider):
         problems.append(
-            f"{where}: column provider: {provider!r} is not one of {', '.join(PROVIDER_SERVICES)}"
+            f"{where}: column provider: {provider!r} is not one of {', '.join(cloud_names())}"
         )
-    elif service and service not in PROVIDER_SERVICES.get(provider, SERVICES):
-        allowed = ", ".join(PROVIDER_SERVICES.get(provider, SERVICES))
+    elif service and service not in catalog_services(provider):
+        allowed = ", ".join(catalog_services(provider))
         problems.append(f"{where}: column service: {service!r} is not one of {allowed}")
     count = _number(problems, where, row, "accelerator_count", positive=True)
     if count is not None and count != int(count):
@@ -156,7 +157,7 @@ def _files_in(path: Path) -> list[Path]:
     if not path.is_dir():
         return [path]
     files = sorted(path.glob("*.csv"))
-    for cloud in PROVIDER_SERVICES:
+    for cloud in cloud_names():
         for name in ("vms.csv", "vms_excerpt.csv"):
             candidate = path / cloud / name
             if candidate.exists():

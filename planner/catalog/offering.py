@@ -5,18 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SERVICES = ("ec2", "sagemaker", "gce", "vertex", "azure-vm")
-PROVIDER_SERVICES = {"aws": ("ec2", "sagemaker"), "gcp": ("gce", "vertex"), "azure": ("azure-vm",)}
-SERVICE_KIND = {
-    "ec2": "vm",
-    "gce": "vm",
-    "azure-vm": "vm",
-    "sagemaker": "sagemaker",
-    "vertex": "vertex",
-    "onprem": "vm",
-    "edge": "edge",
-}
-"""The spec's service name for each catalog service (Kubernetes runs on the vm services)."""
+from planner.clouds import service_kind
 
 PricingName = Literal["on_demand", "spot"]
 
@@ -50,8 +39,8 @@ class Offering:
 
     @property
     def service_kind(self) -> str:
-        """The spec's name for how it runs: vm, sagemaker or vertex."""
-        return SERVICE_KIND[self.service]
+        """The spec's name for how it runs: vm, sagemaker, vertex or edge (provider registry)."""
+        return service_kind(self.service)
 
     def price(self, pricing: PricingName) -> float | None:
         """Dollars per instance-hour for `pricing`, or None where that pricing is not sold."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from planner.catalog.offering import SERVICE_KIND, Offering
+from planner.catalog.offering import Offering
+from planner.clouds import SPEC_SERVICE_KINDS, service_kind
 from planner.facts import find_accelerator
 
 SORT_KEYS = {
@@ -45,8 +46,7 @@ def select_offerings(
     """
     wanted_providers, wanted_regions = _fold(providers), _fold(regions)
     wanted_accs, wanted_services = _accelerator_names(accelerators), _fold(services)
-    if "kubernetes" in wanted_services:
-        wanted_services.add("vm")
+    wanted_services |= {SPEC_SERVICE_KINDS[s] for s in wanted_services if s in SPEC_SERVICE_KINDS}
     chosen = [
         o
         for o in offerings
@@ -56,7 +56,7 @@ def select_offerings(
         and (
             not wanted_services
             or o.service in wanted_services
-            or SERVICE_KIND[o.service] in wanted_services
+            or service_kind(o.service) in wanted_services
         )
         and (max_price is None or o.price_on_demand <= max_price)
         and (not spot_only or o.price_spot is not None)

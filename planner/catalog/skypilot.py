@@ -13,6 +13,7 @@ from pathlib import Path
 
 from planner._csvdata import read_csv_lines
 from planner.catalog.offering import Offering
+from planner.clouds import is_cloud
 from planner.errors import InputError
 from planner.facts import find_accelerator
 
@@ -49,7 +50,7 @@ _TPU = re.compile(r"^tpu-v5(?:litepod|e)-(\d+)$", re.IGNORECASE)
 def detect_provider(path: Path, header: list[str]) -> str:
     """aws, gcp or azure: from the folder name SkyPilot uses, else from the columns."""
     for part in reversed(path.parts[:-1]):
-        if part.lower() in ("aws", "gcp", "azure"):
+        if is_cloud(part.lower()):
             return part.lower()
     if "Arch" in header:
         return "aws"

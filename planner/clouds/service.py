@@ -25,10 +25,6 @@ class Service:
     in_catalog: bool = True
     """Sold in price catalogs (own clusters and edge devices come from the spec's capacity:)."""
 
-    def runs(self, accelerator: str) -> bool:
-        """Whether this service can run `accelerator` (a canonical accelerator name)."""
-        return not self.accelerators or accelerator in self.accelerators
-
 
 @dataclass(frozen=True)
 class ReferencePattern:

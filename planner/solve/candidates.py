@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from planner.catalog.offering import Offering
+from planner.clouds import allows_service, is_cloud
 from planner.facts import LLM, Accelerator, find_accelerator, find_llm
 from planner.facts.accelerators import canonical_accelerator_name
 from planner.perf import (
@@ -104,9 +105,6 @@ def spot_allowed(workload: Workload) -> bool:
     return bool(getattr(workload, "preemptible", False))
 
 
-CLOUDS = ("aws", "gcp", "azure")
-
-
 def placement_allows(placement: Placement, offering: Offering, edge_ok: bool = False) -> bool:
     """Provider, region (residency), accelerator and service rules of a workload's placement.
 
@@ -117,7 +115,7 @@ def placement_allows(placement: Placement, offering: Offering, edge_ok: bool = F
         return False
     if (
         placement.providers
-        and offering.provider in CLOUDS
+        and is_cloud(offering.provider)
         and (offering.provider not in placement.providers)
     ):
         return False
@@ -127,12 +125,11 @@ def placement_allows(placement: Placement, offering: Offering, edge_ok: bool = F
         wanted = {canonical_accelerator_name(a) for a in placement.accelerators}
         if offering.accelerator not in wanted:
             return False
-    if placement.services and offering.service_kind != "edge":
-        kinds = {"kubernetes": "vm"}
-        allowed = {kinds.get(s, s) for s in placement.services}
-        if offering.service_kind not in allowed:
-            return False
-    return True
+    return not (
+        placement.services
+        and offering.service_kind != "edge"
+        and not allows_service(placement.services, offering.service)
+    )
 
 
 def pricings(workload: Workload, offering: Offering) -> list[str]:

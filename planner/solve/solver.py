@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from planner import clock
 from planner.catalog import Catalog, load_catalog
+from planner.clouds import allows_service, is_cloud
 from planner.errors import InfeasibleError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.identity import identity
@@ -358,12 +359,16 @@ def _widened(w: Workload, offering) -> Workload:
     update = {}
     if p.regions and offering.region not in p.regions:
         update["regions"] = (*p.regions, offering.region)
-    cloud = offering.provider in ("aws", "gcp", "azure")
+    cloud = is_cloud(offering.provider)
     if p.providers and cloud and offering.provider not in p.providers:
         update["providers"] = (*p.providers, offering.provider)
     if p.accelerators and offering.accelerator not in p.accelerators:
         update["accelerators"] = (*p.accelerators, offering.accelerator)
-    if p.services and offering.service_kind == "vm" and not {"vm", "kubernetes"} & set(p.services):
+    if (
+        p.services
+        and offering.service_kind == "vm"
+        and not allows_service(p.services, offering.service)
+    ):
         update["services"] = (*p.services, "vm")
     if not update:
         return w

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from planner import clock
 from planner.catalog import Catalog
+from planner.clouds import SERVICES, VM_SERVICES, allows_service, is_cloud
 from planner.errors import InputError
 from planner.facts import find_accelerator, find_llm
 from planner.perf import (
@@ -54,7 +55,7 @@ def _canonical(name: str) -> str:
 def _placement_problems(spec: Spec, a: Allocation) -> list[str]:
     w = next(w for w in spec.workloads if w.name == a.workload)
     p, out = w.placement, []
-    if p.providers and a.provider in ("aws", "gcp", "azure") and a.provider not in p.providers:
+    if p.providers and is_cloud(a.provider) and a.provider not in p.providers:
         out.append(f"provider {a.provider} is not among {list(p.providers)}")
     if a.service == "edge" and not getattr(w, "edge_share_max", 0.0):
         out.append("runs on edge devices but edge_share_max is 0")
@@ -62,13 +63,9 @@ def _placement_problems(spec: Spec, a: Allocation) -> list[str]:
         out.append(f"region {a.region} breaks residency {list(p.regions)}")
     if p.accelerators and a.accelerator not in {_canonical(x) for x in p.accelerators}:
         out.append(f"accelerator {a.accelerator} is not among {list(p.accelerators)}")
-    if p.services and a.service != "edge":
-        kind = {"ec2": "vm", "gce": "vm", "azure-vm": "vm", "onprem": "vm"}.get(
-            a.service, a.service
-        )
-        allowed = {"vm" if s == "kubernetes" else s for s in p.services}
-        if kind not in allowed:
-            out.append(f"service {a.service} is not among {list(p.services)}")
+    known = a.service in SERVICES
+    if p.services and a.service != "edge" and not (known and allows_service(p.services, a.service)):
+        out.append(f"service {a.service} is not among {list(p.services)}")
     spot_ok = p.spot if p.spot is not None else bool(getattr(w, "preemptible", False))
     if a.pricing == "spot" and not spot_ok:
         out.append("runs on spot but spot is not allowed")
@@ -243,7 +240,7 @@ def _shared_group_problems(plan: Plan) -> list[Violation]:
     for a in plan.allocations:
         if a.shared_group:
             members[a.shared_group].append(a)
-            if a.service not in ("ec2", "gce", "azure-vm"):
+            if a.service not in VM_SERVICES:
                 found.append(Violation(a.workload, f"shares {a.service} instances (VMs only)"))
     for name, allocs in sorted(members.items()):
         group = groups.get(name)
