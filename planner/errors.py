@@ -15,6 +15,10 @@ class InputError(PlannerError):
     exit_code = 2
 
 
+class MissingExtraError(InputError):
+    """A verb needs an optional dependency that is not installed: exit code 2, naming the extra."""
+
+
 class InfeasibleError(PlannerError):
     """No plan satisfies the constraints: exit code 3."""
 

@@ -11,12 +11,13 @@ import io
 import re
 from collections.abc import Sequence
 
+from planner.extras import install_hint
 from planner.report.breakdown import Breakdown, Stacked
 from planner.report.future import FrontierPoint
 from planner.report.quota import QuotaUse
 from planner.report.slo import Headroom, Utilisation
 
-INSTALL_HINT = "pip install 'llm-placement-planner[plots]'"
+INSTALL_HINT = install_hint("plots")
 PALETTE = ("#3b6ea5", "#e08a2e", "#4f9d69", "#c4504b", "#8a6bb0", "#8c6d4f", "#d27fb8", "#7f7f7f")
 RC = {
     "svg.hashsalt": "llm-placement-planner",

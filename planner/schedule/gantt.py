@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from planner.errors import InputError
+from planner.extras import require
 from planner.schedule.problem import Problem, Schedule
 
 _MIN_PER_H = 60.0
@@ -17,12 +18,9 @@ _MIN_PER_H = 60.0
 
 def write_gantt(problem: Problem, schedules: Sequence[Schedule], path: str | Path) -> Path:
     """Draw each schedule as bars per job (colour: pool; red tick: deadline) and save."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise InputError(
-            "--chart needs matplotlib: pip install 'llm-placement-planner[plots]'"
-        ) from None
+    require("matplotlib", "plots", "--chart")
+    from matplotlib.figure import Figure
+
     path = Path(path)
     names = [t.name for t in problem.tasks]
     rows = {name: i for i, name in enumerate(names)}

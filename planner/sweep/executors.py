@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from planner.errors import InputError
+from planner.extras import require
 
 DEFAULT_RETRIES = 2
 """A failing task is run up to 1 + DEFAULT_RETRIES times before it is reported."""
@@ -62,12 +63,8 @@ def make_executor(
 
         return LocalExecutor(workers=workers, retries=retries)
     if kind == "ray":
-        try:
-            from planner.sweep.ray_executor import RayExecutor
-        except ImportError as err:
-            raise InputError(
-                f"--executor ray needs Ray ({err}); install it with: "
-                "pip install 'llm-placement-planner[ray]'"
-            ) from None
+        require("ray", "ray", "--executor ray")
+        from planner.sweep.ray_executor import RayExecutor
+
         return RayExecutor(address=address, workers=workers, retries=retries)
     raise InputError(f"unknown executor {kind!r}; use local or ray")

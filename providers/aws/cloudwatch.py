@@ -17,6 +17,7 @@ from typing import Any
 from planner.clouds.aws import endpoint_name, variant_name
 from planner.emit.groups import endpoint_groups
 from planner.errors import InputError, PlannerError
+from planner.extras import require
 from planner.observe.model import NO_DATA, Observation, Point, WorkloadObservation
 from planner.observe.stats import hourly_profile, mean, percentile
 from planner.observe.window import aligned_window
@@ -254,7 +255,7 @@ def summarise(
 
 def aws_clients(endpoint_url: str | None = None) -> Clients:
     """A cached boto3 client per (service, region): few retries, so a dead endpoint fails fast."""
-    import boto3
+    boto3 = require("boto3", "aws", "planner observe --source cloudwatch")
     from botocore.config import Config
 
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)

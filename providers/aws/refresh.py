@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planner.catalog.offering import Offering
+from planner.extras import require
 from planner.facts import find_accelerator
 from providers.refresh_common import RefreshContext, RefreshResult, RowKey, RunLog, pages
 
@@ -238,7 +239,7 @@ def make_clients(endpoints: Mapping[str, str] | None = None) -> Clients:
     `endpoints` maps a service name ('ec2', 'pricing', 'service-quotas') or '' (all) to a URL.
     botocore's own retries are off: the caller retries with its seeded backoff.
     """
-    import boto3
+    boto3 = require("boto3", "aws", "refreshing AWS prices or quotas")
     from botocore.config import Config
 
     config = Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60)

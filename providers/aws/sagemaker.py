@@ -15,6 +15,7 @@ from typing import Any
 from planner.emit.common import MANAGED_BY
 from planner.emit.sagemaker import KMS_PLACEHOLDER, ROLE_PLACEHOLDER
 from planner.errors import InputError, PlannerError
+from planner.extras import require
 from planner.plans.model import Plan
 from providers.launch import Call, Report, Undo, failure_message, redact
 
@@ -139,7 +140,7 @@ def teardown_calls(plan: Plan) -> list[Call]:
 
 def boto3_clients(endpoint_url: str | None = None) -> Clients:
     """A cached client per (service, region), from the SDK's usual credential chain."""
-    import boto3
+    boto3 = require("boto3", "aws", "planner launch/teardown --target sagemaker --apply")
 
     session = boto3.session.Session()
     cache: dict[tuple[str, str], Any] = {}

@@ -19,6 +19,7 @@ from typing import Any
 
 from planner.catalog.offering import Offering
 from planner.errors import InputError
+from planner.extras import require
 from planner.facts import find_accelerator
 from providers.refresh_common import Http, RefreshContext, RefreshResult, RowKey, RunLog, pages
 
@@ -281,6 +282,7 @@ def gcp_headers(env: Mapping[str, str], real_endpoint: bool) -> dict[str, str]:
         headers["X-Goog-Api-Key"] = env[KEY_ENV]
     if headers or not real_endpoint:
         return headers
+    require("google.auth", "gcp", "Google Application Default Credentials")
     try:
         import google.auth
         import google.auth.transport.requests

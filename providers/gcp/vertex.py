@@ -16,6 +16,7 @@ from typing import Any
 from planner.emit.common import MANAGED_BY
 from planner.emit.vertex import KMS_PLACEHOLDER
 from planner.errors import InputError, PlannerError
+from planner.extras import require
 from planner.plans.model import Plan
 from providers.launch import Call, Report, Undo, failure_message, redact
 
@@ -129,6 +130,7 @@ def _model_name(upload: dict[str, Any]) -> str:
 
 def gapic_clients(api_endpoint: str | None = None) -> Clients:
     """A cached GAPIC client per (kind, region): kind is "endpoint" or "model"."""
+    require("google.cloud.aiplatform_v1", "gcp", "planner launch/teardown --target vertex --apply")
     from google.api_core.client_options import ClientOptions
     from google.cloud import aiplatform_v1
 
