@@ -20,7 +20,7 @@ from planner.errors import InputError
 from planner.facts import accelerators, find_accelerator
 from planner.facts.accelerators import canonical_accelerator_name
 from planner.spec.base import Strict
-from planner.spec.load import Problem, SpecError, validate_yaml
+from planner.spec.load import FieldError, SpecError, validate_yaml
 from planner.spec.models import Quota, Spec
 
 FIELDS = tuple(Quota.model_fields)
@@ -46,21 +46,23 @@ class QuotasFile(Strict):
     quotas: tuple[Quota, ...]
 
 
-def _pool_problems(parsed: QuotasFile) -> list[Problem]:
+def _pool_problems(parsed: QuotasFile) -> list[FieldError]:
     """Accelerators must be known, and each pool limited once."""
-    problems: list[Problem] = []
+    problems: list[FieldError] = []
     known = ", ".join(a.name for a in accelerators())
     seen: dict[tuple[str, str, str, str | None], int] = {}
     for i, quota in enumerate(parsed.quotas):
         if find_accelerator(quota.accelerator) is None:
             problems.append(
-                Problem(
+                FieldError(
                     ("quotas", i, "accelerator"),
                     f"unknown accelerator '{quota.accelerator}'; known: {known}",
                 )
             )
         elif key(quota) in seen:
-            problems.append(Problem(("quotas", i), f"the same pool as quotas[{seen[key(quota)]}]"))
+            problems.append(
+                FieldError(("quotas", i), f"the same pool as quotas[{seen[key(quota)]}]")
+            )
         else:
             seen[key(quota)] = i
     return problems

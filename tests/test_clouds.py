@@ -27,7 +27,7 @@ def test_kubernetes_in_a_placement_admits_the_vm_services_only():
 def test_own_capacity_is_not_a_cloud_and_not_in_catalogs():
     assert clouds.cloud_names() == ("aws", "gcp", "azure")
     assert not clouds.is_cloud("onprem") and not clouds.is_cloud("edge")
-    assert clouds.OWNED_SERVICES == {"onprem", "edge"}
+    assert {"onprem", "edge"} == clouds.OWNED_SERVICES
     assert not set(clouds.catalog_services()) & clouds.OWNED_SERVICES
 
 

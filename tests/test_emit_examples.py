@@ -205,7 +205,7 @@ def example_plans(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.mark.parametrize("example", [p.stem for p in EXAMPLES])
 def test_every_emitted_file_passes_its_validator(example, example_plans, cli, tmp_path):
-    from planner.emit.planfile import read_plan
+    from planner.plans.io import load_plan
 
     out = tmp_path / "out"
     result = cli("emit", example_plans[example], "--target", "all", "-o", out)
@@ -213,7 +213,7 @@ def test_every_emitted_file_passes_its_validator(example, example_plans, cli, tm
     index = json.loads((out / "index.json").read_text())
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "index.json")
     assert [str(p.relative_to(out)) for p in files] == [e["path"] for e in index["files"]]
-    plan = read_plan(example_plans[example])
+    plan = load_plan(example_plans[example])
     regions = sorted({a.region for a in plan.allocations if a.service == "sagemaker"})
     for path in files:
         check_file(path, regions)
@@ -228,10 +228,10 @@ def test_every_emitted_file_passes_its_validator(example, example_plans, cli, tm
 
 
 def test_the_managed_service_examples_use_their_service(example_plans):
-    from planner.emit.planfile import read_plan
+    from planner.plans.io import load_plan
 
-    sagemaker = read_plan(example_plans["sagemaker-endpoint"])
-    vertex = read_plan(example_plans["vertex-endpoint"])
+    sagemaker = load_plan(example_plans["sagemaker-endpoint"])
+    vertex = load_plan(example_plans["vertex-endpoint"])
     assert {a.service for a in sagemaker.allocations} == {"sagemaker"}
     assert {a.service for a in vertex.allocations} == {"vertex"}
 

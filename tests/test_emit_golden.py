@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from planner.emit import TARGETS, emit
-from planner.emit.planfile import read_plan
+from planner.plans.io import load_plan
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 PLANS = sorted((GOLDEN / "plans").glob("*.json"))
@@ -25,7 +25,7 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 @pytest.mark.parametrize("plan_file", PLANS, ids=[p.stem for p in PLANS])
 def test_emitted_files_match_the_golden_files(plan_file: Path):
-    files, notes = emit(read_plan(plan_file), TARGETS)
+    files, notes = emit(load_plan(plan_file), TARGETS)
     folder = GOLDEN / "emit" / plan_file.stem
     produced = {f.path: f.text for f in files}
     produced["NOTES.txt"] = "".join(f"{n}\n" for n in notes)
@@ -41,7 +41,7 @@ def test_emitted_files_match_the_golden_files(plan_file: Path):
 
 
 def test_the_same_plan_gives_byte_identical_output():
-    plan = read_plan(GOLDEN / "plans" / "sagemaker-endpoint.json")
+    plan = load_plan(GOLDEN / "plans" / "sagemaker-endpoint.json")
     first, _ = emit(plan, TARGETS)
     data = plan.model_dump(mode="json")
     data["deploy"] = dict(reversed(list(data["deploy"].items())))

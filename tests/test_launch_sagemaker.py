@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.emit.planfile import read_plan
 from planner.errors import PlannerError
+from planner.plans.io import load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"
@@ -90,7 +90,7 @@ def _regions(plan) -> list[str]:
 def test_endpoints_run_the_plans_instance_types_and_counts(mocked, launcher):
     import boto3
 
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     launcher.apply(plan)
     for region in _regions(plan):
         sm = boto3.client("sagemaker", region_name=region)
@@ -121,7 +121,7 @@ def test_endpoints_run_the_plans_instance_types_and_counts(mocked, launcher):
 
 
 def test_second_apply_changes_nothing(mocked, launcher):
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     first = launcher.apply(plan)
     before = {r: _state(r) for r in _regions(plan)}
     second = launcher.apply(plan)
@@ -142,7 +142,7 @@ def test_failure_midway_leaves_nothing_behind(mocked, launcher, monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(ApplicationAutoscalingBackend, "put_scaling_policy", second_region_fails)
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     with pytest.raises(PlannerError) as caught:
         launcher.apply(plan)
     message = str(caught.value)
@@ -152,7 +152,7 @@ def test_failure_midway_leaves_nothing_behind(mocked, launcher, monkeypatch):
 
 
 def test_teardown_deletes_what_the_plan_made(mocked, launcher):
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     launcher.apply(plan)
     report = launcher.teardown(plan)
     assert report.changes > 0
@@ -178,7 +178,7 @@ def test_an_endpoint_the_planner_did_not_make_is_left_alone(mocked, launcher):
     sm.create_endpoint_config(EndpointConfigName="theirs", ProductionVariants=[variant])
     sm.create_endpoint(EndpointName="support-chat", EndpointConfigName="theirs")
     with pytest.raises(PlannerError, match="not made by the planner"):
-        launcher.apply(read_plan(PLAN))
+        launcher.apply(load_plan(PLAN))
     assert _state("us-east-1")["endpoints"] == ["support-chat"]
     assert _state("us-east-1")["models"] == ["theirs"]
 
@@ -186,7 +186,7 @@ def test_an_endpoint_the_planner_did_not_make_is_left_alone(mocked, launcher):
 def test_launch_needs_an_execution_role(mocked, launcher):
     from planner.errors import InputError
 
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     plan = plan.model_copy(
         update={"deploy": {**plan.deploy.model_dump(mode="json"), "execution_role_arn": ""}}
     )
@@ -240,7 +240,7 @@ def _planner(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProces
 def test_cli_against_moto_server(moto_server, tmp_path, monkeypatch):
     from moto.sagemaker.models import SageMakerModelBackend
 
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     regions = _regions(plan)
     dry = _planner(moto_server, tmp_path, "launch", str(PLAN), "--target", "sagemaker")
     assert dry.returncode == 0, dry.stderr

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from planner.emit.planfile import read_plan
+from planner.plans.io import load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "tests" / "golden" / "plans" / "vertex-endpoint.json"
@@ -140,7 +140,7 @@ def test_deploys_the_plans_machines_accelerators_and_replica_bounds(vertex, laun
     from google.cloud.aiplatform_v1 import AcceleratorType
 
     state, _ = vertex
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     report = launcher.apply(plan)
     assert report.changes == 5
     deploys = state.calls(":deployModel")
@@ -168,7 +168,7 @@ def test_deploys_the_plans_machines_accelerators_and_replica_bounds(vertex, laun
 
 def test_second_apply_changes_nothing(vertex, launcher):
     state, _ = vertex
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     launcher.apply(plan)
     posts = len([r for r in state.requests if r[0] != "GET"])
     report = launcher.apply(plan)
@@ -182,7 +182,7 @@ def test_failed_deploy_rolls_back_everything(vertex, launcher):
     state, _ = vertex
     state.fail.add(":deployModel")
     with pytest.raises(PlannerError) as caught:
-        launcher.apply(read_plan(PLAN))
+        launcher.apply(load_plan(PLAN))
     message = str(caught.value)
     assert "quota exceeded" in message and "Rolled back" in message
     assert state.models == {} and state.endpoints == {}
@@ -190,7 +190,7 @@ def test_failed_deploy_rolls_back_everything(vertex, launcher):
 
 def test_teardown_removes_what_the_plan_made(vertex, launcher):
     state, _ = vertex
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     launcher.apply(plan)
     report = launcher.teardown(plan)
     assert report.changes == 5

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.emit.planfile import read_plan
+from planner.plans.io import load_plan
 from planner.plans.model import Plan
 from providers.aws.cloudwatch import aws_clients, observe_cloudwatch, plan_variants
 
@@ -69,7 +69,7 @@ def aws(monkeypatch, tmp_path):
 
 
 def _plan() -> Plan:
-    return read_plan(PLAN)
+    return load_plan(PLAN)
 
 
 def _put_metrics(now: float) -> None:

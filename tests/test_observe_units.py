@@ -15,7 +15,8 @@ from planner.observe.prom_http import redact
 from planner.observe.render import drift_rows, observe_json, sparkline
 from planner.observe.stats import hourly_profile, percentile
 from planner.observe.window import aligned_window, check_window, parse_duration
-from planner.report import read_plan, render_html
+from planner.plans.io import load_plan
+from planner.report import render_html
 from planner.report.observed import ObservedSection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ def test_the_default_label_matches_what_emit_puts_on_pods():
     from planner.emit.common import labels
     from planner.rules.deployment import settings as deploy_settings
 
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     emitted = labels(plan, deploy_settings(plan), "support-chat")
     assert emitted["planner-workload"] == "support-chat"
     assert promql.prometheus_label("planner-workload") == DEFAULT_LABEL == promql.DEFAULT_LABEL
@@ -93,7 +94,7 @@ def _observation(plan, **chat) -> Observation:
 
 
 def test_drift_against_the_plan():
-    plan = read_plan(PLAN)  # support-chat: 16 req/s peak, 10 replicas, $22.3447/h
+    plan = load_plan(PLAN)  # support-chat: 16 req/s peak, 10 replicas, $22.3447/h
     (d,) = drift(plan, _observation(plan, ttft_p95_ms=2500.0))
     assert d.figure("requests/s p95 of hourly means").drift == pytest.approx(12 / 16 - 1)
     assert d.figure("replicas").drift == pytest.approx(-0.4)
@@ -104,7 +105,7 @@ def test_drift_against_the_plan():
 
 
 def test_no_data_is_one_row_and_never_zero():
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     empty = WorkloadObservation(workload="support-chat", status="no data", note="no series")
     obs = _observation(plan).model_copy(update={"workloads": (empty,)})
     rows = drift_rows(drift(plan, obs))
@@ -121,7 +122,7 @@ def test_no_data_is_one_row_and_never_zero():
 
 
 def test_observation_json_round_trips():
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     obs = _observation(plan, rps_steps=(Point(t=3600.0, value=8.0),))
     data = json.loads(json.dumps(observe_json(obs, drift(plan, obs), (), ())))
     assert Observation.model_validate(data["observation"]) == obs
@@ -132,7 +133,7 @@ def test_sparkline():
 
 
 def test_the_report_is_unchanged_without_an_observation_and_gains_a_section_with_one():
-    plan = read_plan(PLAN)
+    plan = load_plan(PLAN)
     plain = render_html(plan)
     assert 'id="observed"' not in plain
     section = ObservedSection("seen <now>", ("workload", "metric"), (("a&b", "rps"),), ("n",))

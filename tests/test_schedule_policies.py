@@ -15,8 +15,8 @@ from planner.schedule import (
     NON_PREEMPTIVE,
     OBJECTIVES,
     PoolSpec,
-    Problem,
     Schedule,
+    SchedulingProblem,
     Task,
     build_problem,
     list_schedule,
@@ -32,7 +32,7 @@ HEAVY_TAIL = ROOT / "examples" / "jobs" / "heavy-tail.yaml"
 JOBS = ROOT / "examples" / "jobs" / "jobs.yaml"
 
 
-def assert_valid(problem: Problem, schedule: Schedule) -> None:
+def assert_valid(problem: SchedulingProblem, schedule: Schedule) -> None:
     """Checked without the scheduler's code: work done, releases, pools, GPUs in use."""
     tasks = {t.name: t for t in problem.tasks}
     capacity = {p.name: p.gpus for p in problem.pools}
@@ -58,7 +58,7 @@ def assert_valid(problem: Problem, schedule: Schedule) -> None:
 
 
 @st.composite
-def problems(draw, max_jobs: int = 6) -> Problem:
+def problems(draw, max_jobs: int = 6) -> SchedulingProblem:
     pool_sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=2))
     pools = tuple(
         PoolSpec(f"p{i}", gpus, float(draw(st.integers(0, 3)))) for i, gpus in enumerate(pool_sizes)
@@ -79,7 +79,7 @@ def problems(draw, max_jobs: int = 6) -> Problem:
                 deadline=draw(st.one_of(st.none(), st.integers(release + 1, release + 60))),
             )
         )
-    return Problem(
+    return SchedulingProblem(
         tuple(tasks),
         pools,
         deadlines="soft",
@@ -142,13 +142,13 @@ def test_interleaved_workers_are_deterministic_and_optimal_too():
     )
 
 
-def _two_jobs(deadlines: str) -> Problem:
+def _two_jobs(deadlines: str) -> SchedulingProblem:
     pool = (PoolSpec("gpu", 1, 1.0),)
     tasks = (
         Task("a", 1, (("gpu", 60),), deadline=60),
         Task("b", 1, (("gpu", 60),), deadline=60),
     )
-    return Problem(tasks, pool, deadlines=deadlines, lateness_penalty=100.0)  # type: ignore[arg-type]
+    return SchedulingProblem(tasks, pool, deadlines=deadlines, lateness_penalty=100.0)  # type: ignore[arg-type]
 
 
 def test_hard_deadlines_nobody_can_meet_are_reported_as_infeasible():
@@ -167,7 +167,7 @@ def test_soft_deadlines_cost_the_lateness_penalty():
 def test_cost_objective_picks_the_cheaper_slower_pool_when_deadlines_allow():
     pools = (PoolSpec("fast", 4, 10.0), PoolSpec("slow", 4, 1.0))
     tasks = (Task("job", 4, (("fast", 60), ("slow", 180)), deadline=200),)
-    problem = Problem(tasks, pools)
+    problem = SchedulingProblem(tasks, pools)
     assert optimal_schedule(problem, "cost").segments[0].pool == "slow"
     assert optimal_schedule(problem, "makespan").segments[0].pool == "fast"
 

@@ -47,9 +47,9 @@ def checkov_command() -> list[str] | None:
 def secure_sagemaker_plans():
     """SageMaker plans the examples do not cover: the stack makes its role (S3 weights, VPC,
     an alias key), and an EBS-backed endpoint whose stack makes its key too."""
-    from planner.emit.planfile import read_plan
+    from planner.plans.io import load_plan
 
-    base = read_plan(SAGEMAKER_PLAN)
+    base = load_plan(SAGEMAKER_PLAN)
     vpc = {
         region: {"subnets": [subnet], "security_groups": [group]}
         for region, subnet, group in (

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from planner.emit import TARGETS, emit
-from planner.emit.planfile import read_plan
 from planner.emit.sagemaker import KMS_PLACEHOLDER
 from planner.errors import InputError
+from planner.plans.io import load_plan
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "plans"
 SAGEMAKER = GOLDEN / "sagemaker-endpoint.json"
@@ -30,7 +30,7 @@ VPC = {
 
 
 def plan_with(path: Path, security: dict | None = None, instance_type: str = "", **deploy):
-    plan = read_plan(path)
+    plan = load_plan(path)
     settings = {**plan.deploy.model_dump(mode="json"), **deploy}
     if security is not None:
         settings["security"] = security
@@ -121,7 +121,7 @@ def test_models_are_isolated_and_in_the_vpc_where_their_weights_allow():
 
 
 def test_internet_weights_turn_isolation_off_with_a_note_or_are_refused_when_asked():
-    rendered, notes = emit(read_plan(SAGEMAKER), ["sagemaker"])
+    rendered, notes = emit(load_plan(SAGEMAKER), ["sagemaker"])
     models = [f.data for f in rendered if "-model-" in f.path]
     assert models and all(m["EnableNetworkIsolation"] is False for m in models)
     assert any("without network isolation" in n for n in notes)
@@ -168,7 +168,7 @@ def test_the_created_role_is_least_privilege_and_everything_is_tagged():
 
 
 def test_vertex_models_and_endpoints_carry_the_key_network_and_service_account():
-    out = files(read_plan(VERTEX), "vertex")
+    out = files(load_plan(VERTEX), "vertex")
     key = "projects/acme-llm-prod/locations/us-central1/keyRings/llm-serving/cryptoKeys/endpoints"
     endpoint = out["vertex/doc-qa-0-endpoint.json"]["endpoint"]
     assert endpoint["encryptionSpec"] == {"kmsKeyName": key}

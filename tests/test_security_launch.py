@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.emit.planfile import read_plan
 from planner.errors import InputError
+from planner.plans.io import load_plan
 
 PLANS = Path(__file__).resolve().parent / "golden" / "plans"
 KEY = "arn:aws:kms:{region}:123456789012:alias/llm-serving"
@@ -38,7 +38,7 @@ def mocked(monkeypatch, tmp_path):
 
 def secure_plan(security: dict, **deploy):
     """The golden SageMaker plan on ml.p3.2xlarge (EBS storage, in moto's instance list)."""
-    plan = read_plan(PLANS / "sagemaker-endpoint.json")
+    plan = load_plan(PLANS / "sagemaker-endpoint.json")
     allocations = [
         a.model_copy(update={"instance_type": "ml.p3.2xlarge"}) for a in plan.allocations
     ]
@@ -124,7 +124,7 @@ def test_a_launch_without_a_key_is_refused_before_any_call(mocked):
 def test_vertex_launch_needs_a_key_and_a_service_account():
     from providers.gcp.vertex import endpoints, refusals
 
-    plan = read_plan(PLANS / "vertex-endpoint.json")
+    plan = load_plan(PLANS / "vertex-endpoint.json")
     assert refusals(endpoints(plan, "p"), "p") == []
     bare = plan.model_copy(
         update={"deploy": {**plan.deploy.model_dump(mode="json"), "security": {}}}

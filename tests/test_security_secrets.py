@@ -132,9 +132,9 @@ def test_a_secret_in_the_spec_stops_validate_and_plan_without_being_echoed(env, 
 
 
 def test_a_hand_edited_plan_with_a_secret_is_refused_without_echoing_it(env, tmp_path):
-    from planner.emit.planfile import read_plan
+    from planner.plans.io import load_plan
 
-    plan = read_plan(ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json")
+    plan = load_plan(ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json")
     deploy = {
         **plan.deploy.model_dump(mode="json"),
         "labels": {"token": SECRETS["HF_TOKEN"].lower()},

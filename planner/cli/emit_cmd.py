@@ -29,10 +29,10 @@ def emit(
     """
     from planner.emit import emit as render_all
     from planner.emit import expand
-    from planner.emit.planfile import read_plan
     from planner.emit.write import write_files
+    from planner.plans.io import load_plan
 
-    plan = read_plan(plan_file)
+    plan = load_plan(plan_file)
     targets = expand(target.value)
     files, notes = render_all(plan, targets)
     written = write_files(

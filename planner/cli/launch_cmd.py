@@ -72,11 +72,11 @@ def launch(
     poll: float = typer.Option(15.0, "--poll", help="Seconds between status checks."),
 ) -> None:
     """Print (dry run) or make (--apply) the plan's endpoints; idempotent, all or nothing."""
-    from planner.emit.planfile import read_plan
+    from planner.plans.io import load_plan
 
     if timeout <= 0 or poll <= 0:
         raise InputError("--timeout and --poll must be above 0")
-    plan = read_plan(plan_file)
+    plan = load_plan(plan_file)
     if target is LaunchTarget.sagemaker:
         if not apply:
             from providers.aws.sagemaker import launch_calls
@@ -110,9 +110,9 @@ def teardown(
     timeout: float = typer.Option(1800.0, "--timeout", help="Seconds to wait per operation."),
 ) -> None:
     """Print (dry run) or delete (--apply) what `planner launch` made for this plan."""
-    from planner.emit.planfile import read_plan
+    from planner.plans.io import load_plan
 
-    plan = read_plan(plan_file)
+    plan = load_plan(plan_file)
     if target is LaunchTarget.sagemaker:
         if not apply:
             from providers.aws.sagemaker import teardown_calls

@@ -145,11 +145,11 @@ def observe(
         observe_json,
         observe_markdown,
     )
-    from planner.report import read_plan
+    from planner.plans.io import load_plan
 
     _guard(profiles_out, force)
     _guard(html, force)
-    plan = read_plan(plan_file)
+    plan = load_plan(plan_file)
     spec = None
     if spec_file is not None:
         from planner.spec import load_spec
@@ -237,7 +237,7 @@ def rightsize(
     from planner.cli.output import Format, print_rows
     from planner.observe.calibrate import profile_csv
     from planner.perf import load_profiles
-    from planner.report import read_plan
+    from planner.plans.io import load_plan
     from planner.report.diff_render import CHANGE_COLUMNS, change_rows, diff_json, headline
     from planner.rightsize import propose
     from planner.solve import SolveOptions
@@ -250,7 +250,7 @@ def rightsize(
         raise InputError("give one of --source (with --url or AWS settings) or --observation")
     if time_limit <= 0:
         raise InputError("--time-limit must be above 0")
-    plan = read_plan(plan_file)
+    plan = load_plan(plan_file)
     spec = load_spec(spec_file)
     document = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
     if observation_file is not None:

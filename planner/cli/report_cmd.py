@@ -62,11 +62,12 @@ def report(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
 ) -> None:
     """A one-page report of a plan: costs, savings, workloads, quotas and charts."""
-    from planner.report import read_plan, render_html, render_markdown
+    from planner.plans.io import load_plan
+    from planner.report import render_html, render_markdown
     from planner.report.quota import quota_usage
 
     _guard(output, force)
-    plan = read_plan(plan_file)
+    plan = load_plan(plan_file)
     uses = None
     if spec_file is not None:
         from planner.spec import load_spec
@@ -89,7 +90,8 @@ def diff(
 ) -> None:
     """What changed between two plans: allocations, cost per workload and in total, SLOs."""
     from planner.cli.output import Format, print_rows
-    from planner.report import diff_plans, read_plan
+    from planner.plans.io import load_plan
+    from planner.report import diff_plans
     from planner.report.diff import increase_breaches
     from planner.report.diff_render import (
         CHANGE_COLUMNS,
@@ -102,7 +104,7 @@ def diff(
 
     if fail_on_increase is not None and fail_on_increase < 0:
         raise InputError("--fail-on-increase must be a percentage of 0 or more")
-    result = diff_plans(read_plan(old_file), read_plan(new_file))
+    result = diff_plans(load_plan(old_file), load_plan(new_file))
     if fmt is DiffFormat.json:
         typer.echo(diff_json(result), nl=False)
     elif fmt is DiffFormat.md:
@@ -142,7 +144,8 @@ def check(
     ),
 ) -> None:
     """A CI gate: one line 'OK ...', or a one-line reason and exit 1."""
-    from planner.report import CheckLimits, check_plan, read_plan
+    from planner.plans.io import load_plan
+    from planner.report import CheckLimits, check_plan
 
     limits = CheckLimits(max_cost_per_hour, max_cost_per_month, max_job_cost, require_slo, max_gap)
     if not limits.any():
@@ -154,7 +157,7 @@ def check(
         raise InputError("cost limits must be 0 or more")
     if max_gap is not None and not 0 <= max_gap < 1:
         raise InputError("--max-gap is a fraction in [0, 1), e.g. 0.01 for 1%")
-    result = check_plan(read_plan(plan_file), limits)
+    result = check_plan(load_plan(plan_file), limits)
     if not result.ok:
         raise GateFailed(result.line)
     typer.echo(result.line)
@@ -203,7 +206,8 @@ def export(
 ) -> None:
     """Projected costs as a FinOps FOCUS CSV: one row per allocation for one charge period."""
     from planner.catalog import load_catalog
-    from planner.report import focus_csv, focus_rows, read_plan
+    from planner.plans.io import load_plan
+    from planner.report import focus_csv, focus_rows
     from planner.report.focus import (
         Accounts,
         Period,
@@ -221,7 +225,7 @@ def export(
         sub_account_name or None,
     )
     _guard(output, force)
-    plan = read_plan(plan_file)
+    plan = load_plan(plan_file)
     begin = parse_start(start) if start else default_period_start()
     prices = list_prices(load_catalog(catalog or None))
     rows = focus_rows(plan, begin, Period(period.value), prices, accounts)

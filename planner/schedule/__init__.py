@@ -23,7 +23,14 @@ from planner.schedule.jobs_load import load_jobs, parse_jobs
 from planner.schedule.metrics import ScheduleMetrics, objective_value, schedule_metrics
 from planner.schedule.optimal import optimal_schedule
 from planner.schedule.policies import LIST_POLICIES, NON_PREEMPTIVE, list_schedule
-from planner.schedule.problem import OBJECTIVES, PoolSpec, Problem, Schedule, Segment, Task
+from planner.schedule.problem import (
+    OBJECTIVES,
+    PoolSpec,
+    Schedule,
+    SchedulingProblem,
+    Segment,
+    Task,
+)
 from planner.schedule.queue_sim import QUEUE_POLICIES, QueueResult, serve
 from planner.schedule.replicas import ServingModel, serving_models
 from planner.schedule.report import SimulationReport, WorkloadSimulation
@@ -45,10 +52,10 @@ __all__ = [
     "Options",
     "Pool",
     "PoolSpec",
-    "Problem",
     "QueueResult",
     "Schedule",
     "ScheduleMetrics",
+    "SchedulingProblem",
     "Segment",
     "ServingModel",
     "SimulationReport",

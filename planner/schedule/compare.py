@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from planner.schedule.metrics import ScheduleMetrics, objective_value, schedule_metrics
 from planner.schedule.optimal import optimal_schedule
 from planner.schedule.policies import LIST_POLICIES, NON_PREEMPTIVE, list_schedule
-from planner.schedule.problem import Objective, Problem, Schedule
+from planner.schedule.problem import Objective, Schedule, SchedulingProblem
 
 POLICIES = (*LIST_POLICIES, "optimal")
 
@@ -21,14 +21,14 @@ class Comparison:
     metrics: tuple[ScheduleMetrics, ...]
 
 
-def best_list_schedule(problem: Problem, objective: Objective) -> Schedule:
+def best_list_schedule(problem: SchedulingProblem, objective: Objective) -> Schedule:
     """The non-preemptive list schedule with the lowest objective (ties: policy order)."""
     schedules = [list_schedule(problem, p) for p in NON_PREEMPTIVE]
     return min(schedules, key=lambda s: objective_value(problem, s, objective))
 
 
 def compare_policies(
-    problem: Problem,
+    problem: SchedulingProblem,
     policies: tuple[str, ...] = POLICIES,
     objective: Objective = "weighted-completion",
     time_limit_s: float = 10.0,

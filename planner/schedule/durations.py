@@ -21,7 +21,7 @@ from planner.perf import (
     training_hours,
 )
 from planner.schedule.jobs import Job, JobsFile, Pool
-from planner.schedule.problem import PoolSpec, Problem, Task
+from planner.schedule.problem import PoolSpec, SchedulingProblem, Task
 from planner.solve.candidates import TRAINING_BYTES_PER_PARAM
 
 MINUTES = 60
@@ -111,8 +111,8 @@ def build_problem(
     jobs: JobsFile,
     settings: PerfSettings = DEFAULT_SETTINGS,
     quantum_hours: float | None = None,
-) -> Problem:
-    """The scheduling Problem of a validated jobs file (every job fits some pool)."""
+) -> SchedulingProblem:
+    """The scheduling SchedulingProblem of a validated jobs file (every job fits some pool)."""
     user = tuple(m.to_llm() for m in jobs.models)
     tasks = []
     for job in jobs.jobs:
@@ -133,7 +133,7 @@ def build_problem(
         )
     options = jobs.options
     quantum = quantum_hours if quantum_hours is not None else options.quantum_hours
-    return Problem(
+    return SchedulingProblem(
         tasks=tuple(tasks),
         pools=tuple(
             PoolSpec(p.name, p.gpus, p.price_per_gpu_hour, _canonical(p.accelerator))

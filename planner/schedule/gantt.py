@@ -11,12 +11,14 @@ from pathlib import Path
 
 from planner.errors import InputError
 from planner.extras import require
-from planner.schedule.problem import Problem, Schedule
+from planner.schedule.problem import Schedule, SchedulingProblem
 
 _MIN_PER_H = 60.0
 
 
-def write_gantt(problem: Problem, schedules: Sequence[Schedule], path: str | Path) -> Path:
+def write_gantt(
+    problem: SchedulingProblem, schedules: Sequence[Schedule], path: str | Path
+) -> Path:
     """Draw each schedule as bars per job (colour: pool; red tick: deadline) and save."""
     require("matplotlib", "plots", "--chart")
     from matplotlib.figure import Figure

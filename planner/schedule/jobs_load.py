@@ -8,7 +8,7 @@ from planner.errors import InputError
 from planner.facts import accelerators, find_accelerator, find_llm, llms
 from planner.schedule.durations import job_minutes
 from planner.schedule.jobs import JobsFile
-from planner.spec.load import Problem, validate_yaml
+from planner.spec.load import FieldError, validate_yaml
 
 
 def parse_jobs(text: str, source: str = "<string>") -> JobsFile:
@@ -33,7 +33,7 @@ def load_jobs(path: str | Path) -> JobsFile:
     return parse_jobs(text, str(path))
 
 
-def _reference_problems(jobs: JobsFile) -> list[Problem]:
+def _reference_problems(jobs: JobsFile) -> list[FieldError]:
     """What pydantic cannot check: names used twice, unknown accelerators and models, and jobs
     that fit no pool."""
     problems = _duplicates(jobs)
@@ -43,7 +43,7 @@ def _reference_problems(jobs: JobsFile) -> list[Problem]:
 
     def unknown_accelerator(loc: tuple, name: str) -> None:
         if find_accelerator(name) is None:
-            problems.append(Problem(loc, f"unknown accelerator '{name}'; known: {known_accs}"))
+            problems.append(FieldError(loc, f"unknown accelerator '{name}'; known: {known_accs}"))
 
     for i, pool in enumerate(jobs.capacity.pools):
         unknown_accelerator(("capacity", "pools", i, "accelerator"), pool.accelerator)
@@ -55,7 +55,7 @@ def _reference_problems(jobs: JobsFile) -> list[Problem]:
             unknown_accelerator(("jobs", i, "reference_accelerator"), job.reference_accelerator)
         if job.model is not None and find_llm(job.model, user) is None:
             problems.append(
-                Problem(
+                FieldError(
                     ("jobs", i, "model"),
                     f"unknown model '{job.model}'; bundled models: {known_models}; "
                     "or define it under `models:`",
@@ -67,12 +67,12 @@ def _reference_problems(jobs: JobsFile) -> list[Problem]:
         minutes, why = job_minutes(job, jobs.capacity.pools, user)
         if not minutes:
             problems.append(
-                Problem(("jobs", i), f"job '{job.name}' fits no pool: {'; '.join(why)}")
+                FieldError(("jobs", i), f"job '{job.name}' fits no pool: {'; '.join(why)}")
             )
     return problems
 
 
-def _duplicates(jobs: JobsFile) -> list[Problem]:
+def _duplicates(jobs: JobsFile) -> list[FieldError]:
     problems = []
     for section, items in (("jobs", jobs.jobs), (("capacity", "pools"), jobs.capacity.pools)):
         prefix = section if isinstance(section, tuple) else (section,)
@@ -80,7 +80,7 @@ def _duplicates(jobs: JobsFile) -> list[Problem]:
         for i, item in enumerate(items):
             if item.name in seen:
                 problems.append(
-                    Problem(
+                    FieldError(
                         (*prefix, i, "name"),
                         f"name '{item.name}' is used twice (also {prefix[-1]}[{seen[item.name]}])",
                     )

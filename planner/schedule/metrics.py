@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.schedule.problem import Objective, Problem, Schedule
+from planner.schedule.problem import Objective, Schedule, SchedulingProblem
 
 _MIN_PER_H = 60.0
 _EPS = 1e-9
@@ -57,7 +57,7 @@ class ScheduleMetrics(Frozen):
     by_priority: list[ClassFigures]
 
 
-def completions(problem: Problem, schedule: Schedule) -> dict[str, float]:
+def completions(problem: SchedulingProblem, schedule: Schedule) -> dict[str, float]:
     """Finish time (minutes) of every job."""
     out: dict[str, float] = {}
     for s in schedule.segments:
@@ -68,7 +68,7 @@ def completions(problem: Problem, schedule: Schedule) -> dict[str, float]:
     return out
 
 
-def schedule_cost(problem: Problem, schedule: Schedule) -> float | None:
+def schedule_cost(problem: SchedulingProblem, schedule: Schedule) -> float | None:
     """Dollars for the GPU-hours used, over pools with a price (None when none has one)."""
     if all(p.price_per_gpu_hour is None for p in problem.pools):
         return None
@@ -80,7 +80,7 @@ def schedule_cost(problem: Problem, schedule: Schedule) -> float | None:
     )
 
 
-def lateness_hours(problem: Problem, finish: dict[str, float]) -> dict[str, float]:
+def lateness_hours(problem: SchedulingProblem, finish: dict[str, float]) -> dict[str, float]:
     """Hours each job with a deadline finishes after it (0 when on time)."""
     return {
         t.name: max(0.0, finish[t.name] - t.deadline) / _MIN_PER_H
@@ -89,7 +89,7 @@ def lateness_hours(problem: Problem, finish: dict[str, float]) -> dict[str, floa
     }
 
 
-def objective_value(problem: Problem, schedule: Schedule, objective: Objective) -> float:
+def objective_value(problem: SchedulingProblem, schedule: Schedule, objective: Objective) -> float:
     """The objective in hours (makespan, weighted completion) or dollars (cost), plus
     lateness_penalty per hour late when deadlines are soft."""
     finish = completions(problem, schedule)
@@ -108,7 +108,9 @@ def _p95(values: list[float]) -> float:
     return float(np.percentile(values, 95))
 
 
-def schedule_metrics(problem: Problem, schedule: Schedule, objective: Objective) -> ScheduleMetrics:
+def schedule_metrics(
+    problem: SchedulingProblem, schedule: Schedule, objective: Objective
+) -> ScheduleMetrics:
     """Every figure of `schedule` (see the module docstring)."""
     finish = completions(problem, schedule)
     ran: dict[str, float] = defaultdict(float)

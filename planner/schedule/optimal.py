@@ -17,14 +17,14 @@ from __future__ import annotations
 import time
 
 from planner.errors import InfeasibleError
-from planner.schedule.problem import Objective, Problem, Schedule, Segment
+from planner.schedule.problem import Objective, Schedule, SchedulingProblem, Segment
 
 SCALE = 1000
 """Integer units per objective unit per hour: objective coefficients are exact to 1/1000."""
 
 
 def optimal_schedule(
-    problem: Problem,
+    problem: SchedulingProblem,
     objective: Objective,
     time_limit_s: float = 10.0,
     hint: Schedule | None = None,
@@ -99,7 +99,7 @@ def _solver(time_limit_s: float, seed: int, workers: int):
 class _Model:
     """The CP-SAT variables of one problem: start, end, pool choice and lateness per job."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: SchedulingProblem):
         from ortools.sat.python import cp_model
 
         self.problem = problem

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from planner.schedule.problem import Problem, Schedule, Segment, Task
+from planner.schedule.problem import Schedule, SchedulingProblem, Segment, Task
 
 LIST_POLICIES = ("fcfs", "sjf", "priority", "priority-preemptive", "rr")
 NON_PREEMPTIVE = ("fcfs", "sjf", "priority")
@@ -30,7 +30,7 @@ def _order(policy: str) -> Callable[[int, Task], tuple]:
     return lambda i, t: (-t.priority, t.release, i)
 
 
-def list_schedule(problem: Problem, policy: str) -> Schedule:
+def list_schedule(problem: SchedulingProblem, policy: str) -> Schedule:
     """Simulate `policy` on `problem` (see the module docstring)."""
     if policy not in LIST_POLICIES:
         raise ValueError(f"unknown policy {policy!r}; use one of {', '.join(LIST_POLICIES)}")
@@ -40,7 +40,7 @@ def list_schedule(problem: Problem, policy: str) -> Schedule:
 class _Run:
     """The state of one simulation: work left, who runs where, and the segments so far."""
 
-    def __init__(self, problem: Problem, policy: str):
+    def __init__(self, problem: SchedulingProblem, policy: str):
         self.problem = problem
         self.policy = policy
         self.tasks = problem.tasks

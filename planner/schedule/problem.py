@@ -1,7 +1,7 @@
 """The scheduling problem and its answers as plain values, in whole minutes.
 
-Every policy and the CP-SAT model read a Problem and return a Schedule; metrics are computed
-from the Schedule alone, so every policy is judged by the same code.
+Every policy and the CP-SAT model read a SchedulingProblem and return a Schedule; metrics are
+computed from the Schedule alone, so every policy is judged by the same code.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Task:
 
 
 @dataclass(frozen=True)
-class Problem:
+class SchedulingProblem:
     """Jobs, pools, and how a schedule is judged."""
 
     tasks: tuple[Task, ...]

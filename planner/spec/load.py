@@ -32,7 +32,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
-class Problem:
+class FieldError:
     """One thing wrong with a spec: where (path in the document) and what."""
 
     loc: Loc
@@ -172,19 +172,19 @@ def _problem_text(source: str, index: _LineIndex, loc: Loc, message: str) -> str
     return f"  {where}: {format_path(path)}: {message}"
 
 
-def _capacity_problems(spec: Spec, known_accs: str) -> list[Problem]:
+def _capacity_problems(spec: Spec, known_accs: str) -> list[FieldError]:
     """Capacity pools name known accelerators or devices, each pool name once."""
-    problems: list[Problem] = []
+    problems: list[FieldError] = []
     seen: set[str] = set()
     for i, pool in enumerate(spec.capacity):
         if pool.name in seen:
             problems.append(
-                Problem(("capacity", i, "name"), f"pool name '{pool.name}' is used twice")
+                FieldError(("capacity", i, "name"), f"pool name '{pool.name}' is used twice")
             )
         seen.add(pool.name)
         if isinstance(pool, Cluster) and find_accelerator(pool.accelerator) is None:
             problems.append(
-                Problem(
+                FieldError(
                     ("capacity", i, "accelerator"),
                     f"unknown accelerator '{pool.accelerator}'; known: {known_accs}",
                 )
@@ -195,7 +195,7 @@ def _capacity_problems(spec: Spec, known_accs: str) -> list[Problem]:
             and find_accelerator(pool.device) is None
         ):
             problems.append(
-                Problem(
+                FieldError(
                     ("capacity", i, "device"),
                     f"unknown device '{pool.device}'; use a bundled one (jetson-agx-orin, "
                     "jetson-orin-nx, jetson-orin-nano) or give memory_gb, bandwidth_gbps "
@@ -205,9 +205,9 @@ def _capacity_problems(spec: Spec, known_accs: str) -> list[Problem]:
     return problems
 
 
-def _reference_problems(spec: Spec) -> list[Problem]:
+def _reference_problems(spec: Spec) -> list[FieldError]:
     """Names that pydantic cannot check: models, accelerators, duplicate workload names."""
-    problems: list[Problem] = []
+    problems: list[FieldError] = []
     user = spec.user_llms()
     known_models = ", ".join(sorted({m.name for m in (*user, *llms())}))
     known_accs = ", ".join(a.name for a in accelerators())
@@ -215,7 +215,7 @@ def _reference_problems(spec: Spec) -> list[Problem]:
     for i, workload in enumerate(spec.workloads):
         if workload.name in seen:
             problems.append(
-                Problem(
+                FieldError(
                     ("workloads", i, "name"),
                     f"workload name '{workload.name}' is used twice "
                     f"(also workloads[{seen[workload.name]}])",
@@ -224,7 +224,7 @@ def _reference_problems(spec: Spec) -> list[Problem]:
         seen.setdefault(workload.name, i)
         if workload.model is not None and find_llm(workload.model, user) is None:
             problems.append(
-                Problem(
+                FieldError(
                     ("workloads", i, "model"),
                     f"unknown model '{workload.model}'; bundled models: {known_models}; "
                     "or define it under `models:`",
@@ -233,7 +233,7 @@ def _reference_problems(spec: Spec) -> list[Problem]:
         for j, name in enumerate(workload.placement.accelerators or ()):
             if find_accelerator(name) is None:
                 problems.append(
-                    Problem(
+                    FieldError(
                         ("workloads", i, "placement", "accelerators", j),
                         f"unknown accelerator '{name}'; known: {known_accs}",
                     )
@@ -241,7 +241,7 @@ def _reference_problems(spec: Spec) -> list[Problem]:
         ref = getattr(workload, "reference_accelerator", None)
         if ref is not None and find_accelerator(ref) is None:
             problems.append(
-                Problem(
+                FieldError(
                     ("workloads", i, "reference_accelerator"),
                     f"unknown accelerator '{ref}'; known: {known_accs}",
                 )
@@ -249,7 +249,7 @@ def _reference_problems(spec: Spec) -> list[Problem]:
     for i, quota in enumerate(spec.constraints.quotas):
         if find_accelerator(quota.accelerator) is None:
             problems.append(
-                Problem(
+                FieldError(
                     ("constraints", "quotas", i, "accelerator"),
                     f"unknown accelerator '{quota.accelerator}'; known: {known_accs}",
                 )
@@ -307,7 +307,7 @@ def validate_yaml(
     text: str,
     source: str,
     model_cls: type[M],
-    check: Callable[[M], list[Problem]] | None = None,
+    check: Callable[[M], list[FieldError]] | None = None,
     what: str = "a mapping",
     label: str = "spec",
 ) -> M:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from planner.catalog import Catalog
 from planner.errors import InputError
-from planner.spec.load import Problem, SpecError, validate_yaml
+from planner.spec.load import FieldError, SpecError, validate_yaml
 from planner.spec.models import Spec
 from planner.sweep.scenarios import MAX_SCENARIOS, Axis, ScenarioFile, grid_size
 
@@ -48,13 +48,13 @@ def _near(name: str, known: set[str]) -> str:
 
 
 def _references(axis: Axis, where: tuple, spec: Spec | None, catalog: Catalog | None):
-    problems: list[Problem] = []
+    problems: list[FieldError] = []
     if spec is not None:
         names = {w.name for w in spec.workloads}
         for j, name in enumerate(axis.workloads or ()):
             if name not in names:
                 problems.append(
-                    Problem(
+                    FieldError(
                         (*where, "workloads", j),
                         f"no workload '{name}' in the spec{_near(name, names)}; "
                         f"workloads: {', '.join(sorted(names))}",
@@ -68,7 +68,7 @@ def _references(axis: Axis, where: tuple, spec: Spec | None, catalog: Catalog | 
         for key, j, region in listed:
             if region not in regions:
                 problems.append(
-                    Problem(
+                    FieldError(
                         (*where, key, j),
                         f"region '{region}' is not in the catalog{_near(str(region), regions)}",
                     )
@@ -76,10 +76,10 @@ def _references(axis: Axis, where: tuple, spec: Spec | None, catalog: Catalog | 
     return problems
 
 
-def _axis_problems(axis: Axis, i: int, sampled: bool) -> list[Problem]:
+def _axis_problems(axis: Axis, i: int, sampled: bool) -> list[FieldError]:
     where = ("axes", i)
     problems = [
-        Problem(
+        FieldError(
             (*where, key),
             f"'{key}' does not apply to a {axis.kind} axis (only to {', '.join(kinds)})",
         )
@@ -91,31 +91,33 @@ def _axis_problems(axis: Axis, i: int, sampled: bool) -> list[Problem]:
     if axis.range is not None:
         low, high = axis.range
         if axis.values is not None:
-            problems.append(Problem((*where, "range"), "give values or range, not both"))
+            problems.append(FieldError((*where, "range"), "give values or range, not both"))
         elif not sampled:
             problems.append(
-                Problem((*where, "range"), "a range needs `sample: N` at the top level; "
+                FieldError((*where, "range"), "a range needs `sample: N` at the top level; "
                         "list values for a grid")
             )  # fmt: skip
         elif not 0 <= low <= high or (low == 0 and axis.kind != "quota_scale"):
             problems.append(
-                Problem((*where, "range"), f"[{low:g}, {high:g}] must be positive and low <= high")
+                FieldError(
+                    (*where, "range"), f"[{low:g}, {high:g}] must be positive and low <= high"
+                )
             )
         return problems
     if axis.values is None and axis.kind != "spot_unavailable":
         what = "values (or a range, with sample:)" if axis.numeric else "values"
-        return [Problem(where, f"a {axis.kind} axis needs {what}")]
+        return [FieldError(where, f"a {axis.kind} axis needs {what}")]
     for j, value in enumerate(axis.values or ()):
         if (text := _value_problem(axis, value)) is not None:
-            problems.append(Problem((*where, "values", j), text))
+            problems.append(FieldError((*where, "values", j), text))
     return problems
 
 
 def checker(spec: Spec | None = None, catalog: Catalog | None = None):
     """The checks pydantic cannot make, as a `validate_yaml` check function."""
 
-    def check(file: ScenarioFile) -> list[Problem]:
-        problems: list[Problem] = []
+    def check(file: ScenarioFile) -> list[FieldError]:
+        problems: list[FieldError] = []
         seen: dict[str, int] = {}
         for i, axis in enumerate(file.axes):
             found = _axis_problems(axis, i, file.sample is not None)
@@ -124,7 +126,7 @@ def checker(spec: Spec | None = None, catalog: Catalog | None = None):
             problems += found
             if axis.label in seen:
                 problems.append(
-                    Problem(
+                    FieldError(
                         ("axes", i),
                         f"axis '{axis.label}' appears twice (also axes[{seen[axis.label]}]); "
                         "give one of them a `name:`",
@@ -133,7 +135,7 @@ def checker(spec: Spec | None = None, catalog: Catalog | None = None):
             seen.setdefault(axis.label, i)
         if not problems and file.sample is None and grid_size(file) > MAX_SCENARIOS:
             problems.append(
-                Problem(
+                FieldError(
                     ("axes",),
                     f"the grid holds {grid_size(file):,} scenarios, more than {MAX_SCENARIOS:,}; "
                     "use `sample: N` to draw some",
