@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from planner.catalog import Catalog, load_catalog
+from planner.perf import load_profiles
 from planner.plans import Plan
+from planner.solve import SolveOptions, solve
 from planner.spec import Spec, load_spec
 
 
@@ -22,9 +24,6 @@ def plan(
     files, or None for the bundled one). Raises planner.InputError for bad input (exit 2 in
     the CLI) and planner.InfeasibleError, naming the conflicting constraints, when no plan
     exists (exit 3)."""
-    from planner.perf import load_profiles
-    from planner.solve import SolveOptions, solve
-
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     if not isinstance(catalog, Catalog):
         catalog = load_catalog(list(catalog) if catalog else None)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.emit.render import render
 from planner.spec.security import CREDENTIAL_PATTERNS
 
 REDACTED = "[REDACTED]"
@@ -106,8 +107,6 @@ def failure_message(action: str, err: Exception, undo: Undo) -> str:
 def calls_by_endpoint(resources) -> list[tuple[str, str, dict[str, list[Any]]]]:
     """Rendered API request bodies grouped per endpoint: (workload, region, {operation: bodies}),
     in the emitter's order. Launchers send exactly what `planner emit` writes."""
-    from planner.emit.render import render
-
     groups: dict[tuple[str, int], dict[str, list[Any]]] = {}
     regions: dict[tuple[str, int], str] = {}
     for resource in resources:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner._csvdata import read_csv_lines
+from planner.catalog import skypilot
 from planner.catalog.offering import CATALOG_COLUMNS, Offering
 from planner.clouds import catalog_services, cloud_names, is_cloud
 from planner.errors import InputError
@@ -170,8 +171,6 @@ def _files_in(path: Path) -> list[Path]:
 
 def read_catalog_file(path: Path) -> tuple[list[Offering], list[str]]:
     """Offerings and warnings from one file, in whichever supported format it is."""
-    from planner.catalog import skypilot
-
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:

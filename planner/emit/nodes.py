@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
+from planner.catalog import load_catalog
 from planner.plans.model import Allocation
 
 NVIDIA = "nvidia.com/gpu"
@@ -105,8 +106,6 @@ class PodSize:
 
 @cache
 def _machines() -> dict[tuple[str, str], tuple[float, float]]:
-    from planner.catalog import load_catalog
-
     return {(o.provider, o.instance_type): (o.vcpus, o.memory_gib) for o in load_catalog()}
 
 

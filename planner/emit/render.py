@@ -16,6 +16,7 @@ import yaml
 
 from planner.emit.resource import Rendered, Resource
 from planner.errors import PlannerError
+from planner.resources import templates_dir
 
 
 def _not_serialisable(value: Any) -> Any:
@@ -38,8 +39,6 @@ def shell_quote(value: Any) -> str:
 def environment():
     """The Jinja2 environment over the templates folder: strict undefined, no autoescape."""
     import jinja2
-
-    from planner.resources import templates_dir
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),

@@ -8,6 +8,7 @@ from planner.figures import number, pct, usd
 from planner.plans import Plan
 from planner.report.charts import charts
 from planner.report.future import frontier_points, schedule_series
+from planner.report.observed import with_observed
 from planner.report.plots import INSTALL_HINT, plots_available
 from planner.report.quota import QuotaUse
 from planner.report.summary import (
@@ -27,14 +28,13 @@ from planner.report.wording import (
     price_dates,
     price_sources,
 )
+from planner.resources import templates_dir
 
 TEMPLATE = "report/report.html.j2"
 
 
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    from planner.resources import templates_dir
 
     return Environment(
         loader=FileSystemLoader(str(templates_dir())),
@@ -100,7 +100,5 @@ def render_html(plan: Plan, quota_uses: list[QuotaUse] | None = None, observatio
     `observation` (a planner.report.observed.ObservedSection) adds the Observed section."""
     page = _environment().get_template(TEMPLATE).render(report_context(plan, quota_uses))
     if observation is not None:
-        from planner.report.observed import with_observed
-
         page = with_observed(page, observation)
     return page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.facts import find_accelerator
 from planner.plans import Plan
 
 
@@ -31,8 +32,6 @@ class QuotaUse:
 
 
 def _canonical(name: str) -> str:
-    from planner.facts import find_accelerator
-
     found = find_accelerator(name)
     return found.name if found else name
 

@@ -14,6 +14,7 @@ from planner.catalog import Catalog
 from planner.errors import InfeasibleError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
+from planner.solve import solve
 from planner.solve.run import SolveOptions
 from planner.spec.models import Spec
 from planner.sweep.apply import apply
@@ -49,8 +50,6 @@ def _outcome(scenario: Scenario, **fields) -> ScenarioOutcome:
 
 def solve_scenario(job: Job, scenario: Scenario) -> ScenarioOutcome:
     """The cheapest plan of the what-if (cost objective, no baselines), or why there is none."""
-    from planner.solve import solve
-
     spec, catalog = apply(scenario, job.spec, job.catalog)
     try:
         plan = solve(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from planner.catalog import Catalog, Offering
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.solve import make_problem
 from planner.solve.candidates import Candidate
 from planner.solve.mip import Problem
 from planner.spec.models import Spec, Workload
@@ -41,8 +42,6 @@ def make_world(
     profiles: Profiles | None = None,
 ) -> World:
     """The world of `scenario`; InfeasibleError when a workload has no candidate in it."""
-    from planner.solve import make_problem
-
     spec_s, catalog_s = apply(scenario, spec, catalog)
     problem = make_problem(spec_s, catalog_s, settings, profiles)
     return World(scenario, spec_s, catalog_s, problem, {o.key: o for o in catalog_s.offerings})

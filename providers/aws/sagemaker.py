@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.emit import sagemaker
 from planner.emit.common import MANAGED_BY
 from planner.emit.sagemaker import KMS_PLACEHOLDER, ROLE_PLACEHOLDER
 from planner.errors import InputError, PlannerError
 from planner.extras import require
 from planner.plans.model import Plan
-from providers.launch import Call, Report, Undo, failure_message, redact
+from providers.launch import Call, Report, Undo, calls_by_endpoint, failure_message, redact
 
 SAGEMAKER = "sagemaker"
 AUTOSCALING = "application-autoscaling"
@@ -83,9 +84,6 @@ def refusals(eps: list[Endpoint]) -> list[str]:
 
 def endpoints(plan: Plan, role_arn: str | None = None) -> list[Endpoint]:
     """The plan's SageMaker endpoint groups, as rendered by the emitter."""
-    from planner.emit import sagemaker
-    from providers.launch import calls_by_endpoint
-
     if role_arn:
         plan = with_role(plan, role_arn)
     return [

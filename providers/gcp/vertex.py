@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from planner.emit import vertex
 from planner.emit.common import MANAGED_BY
 from planner.emit.vertex import KMS_PLACEHOLDER
 from planner.errors import InputError, PlannerError
 from planner.extras import require
 from planner.plans.model import Plan
-from providers.launch import Call, Report, Undo, failure_message, redact
+from providers.launch import Call, Report, Undo, calls_by_endpoint, failure_message, redact
 
 VERTEX = "vertex"
 
@@ -55,9 +56,6 @@ def resolve_project(plan: Plan, project: str | None) -> str:
 
 def endpoints(plan: Plan, project: str | None = None) -> list[Endpoint]:
     """The plan's Vertex AI endpoint groups, as rendered by the emitter."""
-    from planner.emit import vertex
-    from providers.launch import calls_by_endpoint
-
     return [
         Endpoint(
             workload=workload,
