@@ -47,8 +47,6 @@ def _write(path: Path, text: str, what: str) -> None:
 
 def _observe(plan, source, url, window, step, label, region, endpoint_url, token_env):
     """Ask the source; the observation of every serving workload of `plan`."""
-    import os
-
     from planner import clock
     from planner.observe.window import check_window, parse_duration
 
@@ -56,10 +54,18 @@ def _observe(plan, source, url, window, step, label, region, endpoint_url, token
     check_window(window_s, step_s)
     if source is None:
         raise InputError("give --source prometheus|cloudwatch (or --observation FILE)")
+    metrics = _metrics_source(source, url, label, region, endpoint_url, token_env)
     end = clock.now().timestamp()  # the window ends now: read once, here at the edge
+    return metrics.observe(plan, window_s, step_s, end)
+
+
+def _metrics_source(source, url, label, region, endpoint_url, token_env):
+    """The MetricsSource `--source` names: Prometheus (over HTTP) or CloudWatch (boto3)."""
+    import os
+
     if source is Source.prometheus:
         from planner.observe.prom_http import PrometheusClient
-        from planner.observe.prometheus import observe_prometheus
+        from planner.observe.prometheus import PrometheusSource
 
         if not url:
             raise InputError("--source prometheus needs --url (e.g. http://prometheus:9090)")
@@ -68,12 +74,11 @@ def _observe(plan, source, url, window, step, label, region, endpoint_url, token
             token = os.environ.get(token_env)
             if not token:
                 raise InputError(f"--token-env {token_env}: that environment variable is empty")
-        client = PrometheusClient(url, token=token)
-        return observe_prometheus(plan, client, window_s, step_s, end, label)
-    from providers.aws.cloudwatch import aws_clients, observe_cloudwatch
+        return PrometheusSource(PrometheusClient(url, token=token), label)
+    from providers.aws.cloudwatch import CloudWatchSource, aws_clients
 
     endpoint = endpoint_url or url
-    return observe_cloudwatch(plan, aws_clients(endpoint), window_s, step_s, end, region, endpoint)
+    return CloudWatchSource(aws_clients(endpoint), region, endpoint)
 
 
 def _read_observation(path: Path):

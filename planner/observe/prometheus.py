@@ -7,6 +7,7 @@ sizes, latencies and gauges from instant queries over the whole window.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from planner.errors import InputError
 from planner.facts import find_accelerator
@@ -99,6 +100,17 @@ def _workload(
         replicas=mean(counts),
         **figures,
     )
+
+
+@dataclass(frozen=True)
+class PrometheusSource:
+    """A Prometheus server as a metrics source; `label` names the workload in its series."""
+
+    client: PrometheusClient
+    label: str = q.DEFAULT_LABEL
+
+    def observe(self, plan: Plan, window_s: float, step_s: float, now: float) -> Observation:
+        return observe_prometheus(plan, self.client, window_s, step_s, now, self.label)
 
 
 def observe_prometheus(

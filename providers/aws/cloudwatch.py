@@ -272,6 +272,20 @@ def aws_clients(endpoint_url: str | None = None) -> Clients:
     return client
 
 
+@dataclass(frozen=True)
+class CloudWatchSource:
+    """CloudWatch as a metrics source for a plan's SageMaker endpoints (all its regions, or one)."""
+
+    clients: Clients
+    region: str | None = None
+    endpoint_url: str | None = None
+
+    def observe(self, plan: Plan, window_s: float, step_s: float, now: float) -> Observation:
+        return observe_cloudwatch(
+            plan, self.clients, window_s, step_s, now, self.region, self.endpoint_url
+        )
+
+
 def observe_cloudwatch(
     plan: Plan,
     clients: Clients,
