@@ -23,3 +23,10 @@ class InfeasibleError(PlannerError):
     """No plan satisfies the constraints: exit code 3."""
 
     exit_code = 3
+
+
+class PlanRejected(PlannerError):
+    """A readable plan file whose figures do not follow from its allocations, or that was made
+    for another spec: exit code 1 (a file that is not a plan at all is an InputError, exit 2)."""
+
+    exit_code = 1

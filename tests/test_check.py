@@ -49,7 +49,11 @@ def test_gap_and_slo_failures_name_the_reason():
     gap = check_plan(plan, CheckLimits(max_gap=0.01))
     assert not gap.ok and "gap 5.00% is over the limit 1.00%" in gap.line
     slo = check_plan(plan, CheckLimits(require_slo=True))
-    assert not slo.ok and "chat misses its SLO (TPOT over target)" in slo.line
+    assert (
+        not slo.ok
+        and "chat misses its SLO (p5.4xlarge in us-east-1: predicted TPOT 60 ms above 50 ms)"
+        in slo.line
+    )
     both = check_plan(plan, CheckLimits(max_cost_per_hour=1, require_slo=True))
     assert both.line.count(";") == 1 and "$20.00/h is over the limit $1.00/h" in both.line
 

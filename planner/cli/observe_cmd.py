@@ -154,12 +154,12 @@ def observe(
 
     _guard(profiles_out, force)
     _guard(html, force)
-    plan = load_plan(plan_file)
     spec = None
     if spec_file is not None:
         from planner.spec import load_spec
 
         spec = load_spec(spec_file)
+    plan = load_plan(plan_file, spec=spec)
     observation = _observe(plan, source, url, window, step, label, region, endpoint_url, token_env)
     drifts = drift(plan, observation, spec)
     calibrations, calibration_notes = calibrate(plan, observation, spec)
@@ -255,8 +255,8 @@ def rightsize(
         raise InputError("give one of --source (with --url or AWS settings) or --observation")
     if time_limit <= 0:
         raise InputError("--time-limit must be above 0")
-    plan = load_plan(plan_file)
     spec = load_spec(spec_file)
+    plan = load_plan(plan_file, spec=spec)
     document = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
     if observation_file is not None:
         observation = _read_observation(observation_file)

@@ -67,12 +67,13 @@ def report(
     from planner.report.quota import quota_usage
 
     _guard(output, force)
-    plan = load_plan(plan_file)
-    uses = None
+    spec = None
     if spec_file is not None:
         from planner.spec import load_spec
 
-        uses = quota_usage(plan, load_spec(spec_file).constraints.quotas)
+        spec = load_spec(spec_file)
+    plan = load_plan(plan_file, spec=spec)
+    uses = quota_usage(plan, spec.constraints.quotas) if spec is not None else None
     render = render_html if fmt is ReportFormat.html else render_markdown
     _emit(render(plan, uses), output, f"the {fmt.value} report")
 

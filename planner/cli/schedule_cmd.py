@@ -49,8 +49,8 @@ def _plan_inputs(plan_file: Path, spec_file: Path, profiles: Path | None):
     from planner.schedule import serving_models
     from planner.spec import load_spec
 
-    plan = load_plan(plan_file)
     spec = load_spec(spec_file)
+    plan = load_plan(plan_file, spec=spec)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     return plan, spec, serving_models(plan, spec, profiles=measured)
 

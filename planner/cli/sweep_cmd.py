@@ -125,7 +125,7 @@ def sweep(
     if plan_file is not None:
         from planner.plans.io import load_plan
 
-        fixed = load_plan(plan_file)
+        fixed = load_plan(plan_file, spec=spec)  # what-ifs of this spec: refuse another's plan
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     runner = make_executor(executor.value, workers=workers, address=address, retries=retries)
     bar, advance = _progress(len(found) + 1) if progress else (None, None)

@@ -23,14 +23,20 @@ def verify(
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
     from planner.catalog import load_catalog
     from planner.perf import load_profiles
-    from planner.plans.io import load_plan
+    from planner.plans.consistency import inconsistencies
+    from planner.plans.io import check_pair, read_plan_file
     from planner.spec import load_spec
     from planner.verify import verify as check
 
-    plan = load_plan(plan_file)
+    plan = read_plan_file(plan_file)
     spec = load_spec(spec_file)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    violations = check(plan, spec, load_catalog(catalog or None), profiles=measured)
+    violations: list = list(inconsistencies(plan, spec.user_llms()))
+    try:
+        check_pair(plan, spec, plan_file)
+    except PlannerError as err:
+        violations.append(str(err).splitlines()[-1].strip().removeprefix("- "))
+    violations += check(plan, spec, load_catalog(catalog or None), profiles=measured)
     if violations:
         raise VerifyFailed(
             f"Plan {plan_file} breaks {len(violations)} constraint(s) of {spec_file}:\n"

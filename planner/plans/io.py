@@ -11,16 +11,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from planner.errors import InputError
+from planner.errors import InputError, PlanRejected
+from planner.plans.consistency import inconsistencies
+from planner.plans.identity import spec_digest
 from planner.plans.model import SCHEMA_VERSION, Plan
+
+if TYPE_CHECKING:
+    from planner.spec.models import Spec
 
 READABLE_VERSIONS = (1, 2)
 V2_ONLY = ("plan_date", "spec_sha256", "catalog_sha256")
 """Top-level fields a version 1 file cannot hold (a version 2 file upgraded from version 1
 holds them empty: what it was made from is unknown)."""
 MAX_PLAN_BYTES = 64 * 1024 * 1024
+MAX_LISTED = 20
+"""Problems listed by field in an error; the rest are counted."""
 
 
 def _hint() -> str:
@@ -96,7 +103,49 @@ def read_plan_file(path: str | Path, notes=_stderr) -> Plan:
         raise InputError(f"Invalid plan {path}: {where}: {first['msg']}{more}; {_hint()}") from None
 
 
-def load_plan(path: str | Path, notes=_stderr) -> Plan:
-    """The Plan in JSON file `path` (from `planner plan --format json -o FILE`), read and
-    checked: InputError (exit 2) when it is not a readable plan."""
-    return read_plan_file(path, notes)
+def rejected(path: str | Path, problems, what: str) -> PlanRejected:
+    """The error for a plan that fails verification, listing every problem by field."""
+    lines = [f"  - {p}" for p in problems[:MAX_LISTED]]
+    if len(problems) > MAX_LISTED:
+        lines.append(f"  ... and {len(problems) - MAX_LISTED} more")
+    return PlanRejected(
+        f"Plan {path} fails verification ({what}); nothing was done:\n" + "\n".join(lines)
+    )
+
+
+def load_plan(path: str | Path, notes=_stderr, *, spec: Spec | None = None) -> Plan:
+    """The Plan in JSON file `path` (from `planner plan --format json -o FILE`), read and checked.
+
+    Every verb that reads a plan goes through here. InputError (exit 2) when the file is not a
+    readable plan; PlanRejected (exit 1) when a figure does not follow from its allocations
+    (planner.plans.consistency) or, given the `spec` the verb was given with it, when the plan
+    was made for another spec.
+    """
+    plan = read_plan_file(path, notes)
+    problems = inconsistencies(plan, spec.user_llms() if spec is not None else ())
+    if problems:
+        raise rejected(
+            path, problems, f"{len(problems)} figure(s) do not follow from its allocations"
+        )
+    if spec is not None:
+        check_pair(plan, spec, path, notes)
+    return plan
+
+
+def check_pair(plan: Plan, spec: Spec, path: str | Path, notes=_stderr) -> None:
+    """PlanRejected unless `plan` was made for `spec` (by the spec digest it records); a note
+    when the plan records none (upgraded from version 1)."""
+    if plan.spec_sha256 is None:
+        notes(f"note: {path} records no spec digest; it is not checked to belong to the spec")
+        return
+    digest = spec_digest(spec)
+    if plan.spec_sha256 != digest:
+        raise rejected(
+            path,
+            [
+                f"spec_sha256: the plan was made for another spec (digest "
+                f"{plan.spec_sha256[:12]}..., the spec given has {digest[:12]}...); re-plan with "
+                "this spec, or give the spec it was made for"
+            ],
+            "it was made for another spec",
+        )

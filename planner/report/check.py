@@ -43,7 +43,20 @@ _TOL = 1e-9
 
 
 def check_plan(plan: Plan, limits: CheckLimits) -> CheckResult:
-    """Compare the plan's serving $/h, $/month, job $, SLOs and gap with `limits`."""
+    """Compare the plan's serving $/h, $/month, job $, SLOs and gap with `limits`.
+
+    The figures are re-derived from the allocations (planner.plans.consistency), never taken
+    from the plan's own totals; a plan whose totals disagree with them fails outright.
+    """
+    from planner.plans.consistency import figures, inconsistencies
+    from planner.plans.slo import slo_misses
+
+    problems = inconsistencies(plan)
+    if problems:
+        shown = "; ".join(str(p) for p in problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        return CheckResult(False, f"FAIL plan {plan.plan_id}: does not verify: {shown}{more}")
+    derived = figures(plan)
     passed: list[str] = []
     failed: list[str] = []
 
@@ -55,14 +68,21 @@ def check_plan(plan: Plan, limits: CheckLimits) -> CheckResult:
         else:
             passed.append(f"{name} {show(value)} <= {show(cap)}")
 
-    limit("serving", plan.cost_per_hour, limits.max_cost_per_hour, lambda v: f"{usd(v)}/h")
-    limit("serving", plan.cost_per_month, limits.max_cost_per_month, lambda v: f"{usd(v)}/month")
-    limit("jobs", plan.job_cost, limits.max_job_cost, usd)
+    limit("serving", derived.cost_per_hour, limits.max_cost_per_hour, lambda v: f"{usd(v)}/h")
+    limit("serving", derived.cost_per_month, limits.max_cost_per_month, lambda v: f"{usd(v)}/month")
+    limit("jobs", derived.job_cost, limits.max_job_cost, usd)
     limit("gap", plan.gap, limits.max_gap, lambda v: pct(v, 2))
     if limits.require_slo:
-        missed = [w for w in plan.workloads if not w.meets_slo]
-        for w in missed:
-            failed.append(f"{w.name} misses its SLO ({w.slo_note or 'no detail'})")
+        missed = []
+        for w in plan.workloads:
+            mine = [a for a in plan.allocations if a.workload == w.name]
+            why = slo_misses(
+                w.kind, mine, ttft_ms=w.ttft_p95_ms, tpot_ms=w.tpot_ms,
+                deadline_hours=w.deadline_hours,
+            )  # fmt: skip
+            if why or not w.meets_slo:
+                missed.append(w)
+                failed.append(f"{w.name} misses its SLO ({'; '.join(why) or w.slo_note})")
         if not missed:
             passed.append(f"SLO met by all {len(plan.workloads)} workload(s)")
     if failed:

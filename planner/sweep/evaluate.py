@@ -127,7 +127,9 @@ def served_share(plan: Plan, spec: Spec, catalog: Catalog, w: Workload, **perf) 
         alone = spec.model_copy(
             update={"workloads": (_scaled(w, share),), "constraints": Constraints()}
         )
-        return not any(v.subject == w.name for v in verify(mine, alone, catalog, **perf))
+        return not any(
+            v.subject == w.name for v in verify(mine, alone, catalog, figures=False, **perf)
+        )
 
     if carries(1.0):
         return 1.0
@@ -162,7 +164,7 @@ def check_plan(
     """Whether `plan`, unchanged, still serves `spec` on `catalog` (one scenario's view)."""
     reduced, lost = in_scenario(plan, catalog)
     perf = {"settings": settings, "profiles": profiles}
-    violations = verify(reduced, spec, catalog, **perf)
+    violations = verify(reduced, spec, catalog, figures=False, **perf)
     found: list[Unmet] = []
     if unmet and violations:
         broken = {v.subject for v in violations}

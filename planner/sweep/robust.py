@@ -146,6 +146,10 @@ def _plan(spec: Spec, base: World, fleet: Fleet, seconds: float) -> Plan:
         solver=SOLVER_NAME + " (robust)",
         allocations=allocations,
         workloads=[workload_result(base.problem, w, allocations, peak) for w in spec.workloads],
+        makespan_hours=max(
+            (a.hours for a in allocations if a.kind != "serving" and a.hours is not None),
+            default=None,
+        ),
     )
 
 

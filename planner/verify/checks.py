@@ -28,6 +28,7 @@ from planner.perf import (
     training_hours,
 )
 from planner.plans.model import Allocation, Plan, SharedGroup
+from planner.plans.slo import slo_misses
 from planner.rules.residency import breaches
 from planner.solve.candidates import SPOT_EFFICIENCY, edge_terms, queueing_cap
 from planner.solve.owned import owned_capacity
@@ -95,9 +96,55 @@ def _routable(loads: list[tuple[int, list[float]]], demand: list[float]) -> bool
     return result.termination.reason == mathopt.TerminationReason.OPTIMAL
 
 
-def _serving_problems(
-    spec: Spec, w: ServingWorkload, mine: list[Allocation], settings, profiles, owned
+def _figure_problems(
+    w: ServingWorkload, a: Allocation, where: str, caps, rps: list[float], rtt_ms: float
 ) -> list[str]:
+    """The allocation's routed rates, utilisation and predicted latencies, re-derived."""
+    out = []
+    buckets = w.traffic.request_buckets()
+    sizes = [(b.input_tokens, b.output_tokens) for b in buckets]
+    if a.routed_by_bucket:
+        if [(r.input_tokens, r.output_tokens) for r in a.routed_by_bucket] != sizes:
+            return [f"{where}.routed_by_bucket: its buckets are not the spec's {sizes}"]
+        routed = [r.rps for r in a.routed_by_bucket]
+    else:  # version 1: only the total is known
+        routed = []
+    if routed:
+        load = sum(r / x for r, x in zip(routed, rps, strict=True) if r > _TOL and x > 0)
+        if any(r > _TOL and x <= 0 for r, x in zip(routed, rps, strict=True)):
+            out.append(f"{where}.routed_by_bucket: routes a bucket it cannot serve in the SLO")
+        elif load > a.count * (1 + 1e-6) + _TOL:
+            out.append(
+                f"{where}.routed_by_bucket: needs {load:.3g} instances' capacity, has {a.count}"
+            )
+        full = [a.count * a.replicas_per_instance * c.max_rps for c in caps]
+        used = [b for b, r in enumerate(routed) if r > 1e-7]
+        util = sum(routed[b] / full[b] for b in used if full[b] > 0)
+        if a.utilisation is not None and not math.isclose(
+            a.utilisation, util, rel_tol=1e-3, abs_tol=1e-4
+        ):
+            out.append(f"{where}.utilisation: {a.utilisation:g}, its routed load gives {util:g}")
+        for name, given, values in (
+            ("ttft_ms", a.ttft_ms, [caps[b].ttft_ms for b in used]),
+            ("tpot_ms", a.tpot_ms, [caps[b].tpot_ms for b in used]),
+        ):
+            derived = max((v or 0.0 for v in values), default=None)
+            if derived is not None and name == "ttft_ms":
+                derived += rtt_ms
+            if (
+                given is not None
+                and derived is not None
+                and not math.isclose(given, derived, rel_tol=1e-3, abs_tol=1e-3)
+            ):
+                out.append(f"{where}.{name}: {given:g}, the performance model predicts {derived:g}")
+    return out
+
+
+def _serving_problems(
+    spec: Spec, w: ServingWorkload, mine: list[Allocation], settings, profiles, owned, index=None
+) -> list[str]:
+    """Capacity, replicas, spread and spot share; with `index` (allocation -> its position in
+    the plan) also the allocations' own figures (routed rates, utilisation, latencies)."""
     model = find_llm(w.model, spec.user_llms())
     buckets = w.traffic.request_buckets()
     demand = [w.traffic.requests_per_second * b.fraction for b in buckets]
@@ -118,7 +165,7 @@ def _serving_problems(
                 out.append(f"{a.capacity_pool}: the round trip alone exceeds the TTFT SLO")
                 continue
             dtype, target = terms
-        rps = []
+        rps, caps = [], []
         for b in buckets:
             cap = replica_capacity(
                 model,
@@ -131,7 +178,11 @@ def _serving_problems(
                 weights_dtype=dtype,
                 profiles=profiles,
             )
+            caps.append(cap)
             rps.append(a.replicas_per_instance * cap.max_rps * queueing_cap(cap, target.ttft_ms))
+        if index is not None:
+            rtt = pool.rtt_ms if pool is not None and a.service == "edge" else 0.0
+            out += _figure_problems(w, a, f"allocations[{index[id(a)]}]", caps, rps, rtt)
         if a.tp * a.replicas_per_instance > a.accelerators_per_instance:
             out.append(
                 f"{a.instance_type}: {a.replicas_per_instance} replicas of TP {a.tp} "
@@ -164,6 +215,46 @@ def _serving_problems(
             f"{spot / total:.0%} of accelerators on spot, above {w.placement.max_spot_share:.0%}"
         )
     return out
+
+
+def _demand_problems(w: ServingWorkload, mine: list[Allocation]) -> list[str]:
+    """The per-bucket routed rates of the allocations add up to the spec's demand."""
+    if not mine or not all(a.routed_by_bucket for a in mine):
+        return []
+    buckets = w.traffic.request_buckets()
+    if any(len(a.routed_by_bucket) != len(buckets) for a in mine):
+        return []  # reported per allocation
+    out = []
+    for b, bucket in enumerate(buckets):
+        demand = w.traffic.requests_per_second * bucket.fraction
+        routed = sum(a.routed_by_bucket[b].rps for a in mine)
+        if not math.isclose(routed, demand, rel_tol=1e-5, abs_tol=1e-4):
+            out.append(
+                f"routed_by_bucket: {routed:g} requests/s of bucket {bucket.input_tokens}+"
+                f"{bucket.output_tokens} tokens routed, the spec asks {demand:g}"
+            )
+    return out
+
+
+def _slo_problems(plan: Plan, w, mine: list[Allocation]) -> list[str]:
+    """meets_slo as the spec's SLO and the (re-derived) predictions give it."""
+    found = [(j, r) for j, r in enumerate(plan.workloads) if r.name == w.name]
+    if not found:
+        return ["is not among the plan's workloads"]
+    j, result = found[0]
+    serving = isinstance(w, ServingWorkload)
+    misses = slo_misses(
+        w.kind,
+        mine,
+        ttft_ms=w.slo.ttft_p95_ms if serving else None,
+        tpot_ms=w.slo.tpot_ms if serving else None,
+        deadline_hours=None if serving else w.deadline_hours,
+    )
+    if result.meets_slo and misses:
+        return [f"workloads[{j}].meets_slo: true, but against the spec " + "; ".join(misses)]
+    if not result.meets_slo and not misses:
+        return [f"workloads[{j}].meets_slo: false, but the spec's SLO is met"]
+    return []
 
 
 def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settings) -> list[str]:
@@ -281,8 +372,16 @@ def verify(
     *,
     settings: PerfSettings = DEFAULT_SETTINGS,
     profiles: Profiles | None = None,
+    figures: bool = True,
 ) -> list[Violation]:
-    """Every way `plan` breaks `spec` on `catalog`; empty when the plan keeps every promise."""
+    """Every way `plan` breaks `spec` on `catalog`; empty when the plan keeps every promise.
+
+    With `figures` (the default) the plan's own figures are re-derived too: each allocation's
+    routed rate per bucket (adding up to the spec's demand), utilisation and predicted TTFT and
+    TPOT, and each workload's meets_slo against the spec's SLO. What-if evaluations of a fixed
+    fleet under changed traffic (planner sweep --plan) turn that off: the routing recorded is
+    the one for the spec the plan was made for.
+    """
     found: list[Violation] = []
     extra, owned, _ = owned_capacity(spec, catalog, plan.plan_date or clock.today())
     offerings = {o.key: o for o in (*catalog.offerings, *extra)}
@@ -324,14 +423,20 @@ def verify(
                 Violation(a.workload, f"{a.instance_type} cost_per_hour is not count x price")
             )
         found += [Violation(a.workload, m) for m in _placement_problems(spec, a)]
+    index = {id(a): i for i, a in enumerate(plan.allocations)} if figures else None
     for w in spec.workloads:
         mine = by_workload.get(w.name, [])
-        if isinstance(w, ServingWorkload):
-            problems = _serving_problems(spec, w, mine, settings, profiles, owned)
-        elif isinstance(w, BatchWorkload):
-            problems = _batch_problems(spec, w, mine, settings)
-        else:
-            problems = _training_problems(spec, w, mine, settings)
+        try:
+            if isinstance(w, ServingWorkload):
+                problems = _serving_problems(spec, w, mine, settings, profiles, owned, index)
+                problems += _demand_problems(w, mine) if figures else []
+            elif isinstance(w, BatchWorkload):
+                problems = _batch_problems(spec, w, mine, settings)
+            else:
+                problems = _training_problems(spec, w, mine, settings)
+        except (ValueError, ZeroDivisionError, OverflowError) as err:
+            problems = [f"cannot be evaluated: {err}"]
+        problems += _slo_problems(plan, w, mine) if figures else []
         found += [Violation(w.name, m) for m in problems]
     found += _shared_group_problems(plan)
     for name, pool in sorted(owned.items()):
