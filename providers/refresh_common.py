@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -446,4 +446,6 @@ class RefreshContext:
 
 def utc_now() -> datetime:
     """The current time in UTC (the CLI's clock; tests pass their own)."""
-    return datetime.now(UTC)
+    from planner import clock
+
+    return clock.now()
