@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
 from planner.solve.candidates import Candidate
 from planner.solve.owned import OwnedPool
+from planner.solve.pools import owned_covers, quota_accelerator, quota_covers
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
 
 
@@ -106,10 +107,15 @@ def build(
     *,
     relaxed: bool = False,
     n_bounds: dict[tuple[str, int], tuple[float, float]] | None = None,
+    prices: Mapping[tuple[str, int], float] | None = None,
+    rows: Sequence[tuple[Mapping[tuple[str, int], float], float]] = (),
 ) -> Built:
     """The MIP for `problem`, leaving out the constraint groups named in `disabled`.
 
-    `relaxed` builds the LP relaxation; `n_bounds` narrows chosen instance counts.
+    `relaxed` builds the LP relaxation; `n_bounds` narrows chosen instance counts. `prices`
+    adds a cost per instance (per choice, for training) by (workload, candidate index): the
+    prices of shared rows a decomposition moved into the objective; `rows` adds limits
+    sum(coefficient x instances) <= right-hand side (what is left of shared rows).
     """
     spec = problem.spec
     built = Built(mathopt.Model(name="placement"), relaxed=relaxed, n_bounds=dict(n_bounds or {}))
@@ -135,28 +141,30 @@ def build(
 
     _shared_groups(built, cost_terms, hourly_terms, pool_use)
     for name in sorted(problem.owned):
-        terms = [t for pool, ts in pool_use.items() if pool[:2] == ("owned", name) for t in ts]
+        terms = [t for pool, ts in pool_use.items() if owned_covers(name, pool) for t in ts]
         if terms:
             m.add_linear_constraint(
                 _sum(terms) <= problem.owned[name].accelerators, name=f"owned[{name}]"
             )
     for i, quota in enumerate(spec.constraints.quotas):
-        from planner.facts import find_accelerator
-
-        acc = find_accelerator(quota.accelerator)
-        name = acc.name if acc else quota.accelerator
-        terms = [
-            t
-            for pool, ts in pool_use.items()
-            if pool[:3] == (quota.provider, quota.region, name)
-            and (quota.pricing is None or pool[3] == quota.pricing)
-            for t in ts
-        ]
+        name = quota_accelerator(quota)
+        terms = [t for pool, ts in pool_use.items() if quota_covers(quota, pool, name) for t in ts]
         if terms and group(f"quota:{i}"):
             m.add_linear_constraint(_sum(terms) <= quota.max_accelerators, name=f"quota_{i}")
     budget = spec.constraints.budget_per_hour
     if budget is not None and hourly_terms and group("budget"):
         m.add_linear_constraint(_sum(hourly_terms) <= budget, name="budget")
+
+    def unit(key: tuple[str, int]):
+        return built.n[key] if key in built.n else built.z[key]
+
+    for key, price in sorted((prices or {}).items()):
+        if price:
+            cost_terms.append(price * unit(key))
+    for r, (coefs, rhs) in enumerate(rows):
+        terms = [c * unit(key) for key, c in sorted(coefs.items()) if c]
+        if terms:
+            m.add_linear_constraint(_sum(terms) <= rhs, name=f"row_{r}")
     m.minimize(_sum(cost_terms))
     return built
 

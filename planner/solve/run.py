@@ -21,6 +21,9 @@ class SolveOptions:
     relative_gap: float = 1e-4
     seed: int = 0
     threads: int = 1
+    strategy: str = "auto"
+    """auto (decomposition above a few dozen workloads), decomposition, or mip (one MIP,
+    LP-guided: the strategy before the decomposition, kept to compare and fall back on)."""
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,12 @@ from planner.solve.candidates import (
     serving_candidates,
     training_candidates,
 )
+from planner.solve.decompose import decompose, eligible
 from planner.solve.diagnose import conflicting_groups, explain_conflict, why_no_candidates
 from planner.solve.mip import Built, Problem, build
 from planner.solve.owned import owned_capacity
 from planner.solve.run import SOLVER_NAME, Outcome, SolveOptions, run
+from planner.solve.solution import Solution, read_solution
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
 _EPS = 1e-7
@@ -79,19 +81,14 @@ def _value(outcome: Outcome, var) -> float:
     return outcome.result.variable_values(var)
 
 
-def _serving_allocations(problem, built, outcome, w: ServingWorkload) -> list[Allocation]:
+def _serving_allocations(problem, solution: Solution, w: ServingWorkload) -> list[Allocation]:
     demand = problem.demand(w)
     out = []
     for i, c in enumerate(problem.candidates[w.name]):
-        n = round(_value(outcome, built.n[(w.name, i)]))
+        n = solution.count(w.name, i)
         if n <= 0:
             continue
-        routed = [
-            demand[b] * _value(outcome, built.x[(w.name, i, b)])
-            if (w.name, i, b) in built.x
-            else 0.0
-            for b in range(len(demand))
-        ]
+        routed = [demand[b] * solution.shares.get((w.name, i, b), 0.0) for b in range(len(demand))]
         used = [b for b, r in enumerate(routed) if r > _EPS]
         full = [n * c.replicas_per_instance * cap.max_rps for cap in c.capacities]
         utilisation = sum(routed[b] / full[b] for b in used)
@@ -100,7 +97,7 @@ def _serving_allocations(problem, built, outcome, w: ServingWorkload) -> list[Al
         batches = [c.capacities[b].max_batch for b in used] or [
             cap.max_batch for cap in c.capacities
         ]
-        shared = _shared_share(built, outcome, c, n) if c.shared else {}
+        shared = _shared_share(problem, solution, c, n) if c.shared else {}
         shared["routed_by_bucket"] = [
             BucketRate(input_tokens=b.input_tokens, output_tokens=b.output_tokens,
                        rps=round(max(r, 0.0), 6))
@@ -124,11 +121,15 @@ def group_id(group: tuple) -> str:
     return "/".join(p for p in (provider, region, zone, service, instance_type, pricing) if p)
 
 
-def _shared_share(built: Built, outcome: Outcome, c: Candidate, n: int) -> dict:
+def _shared_share(problem: Problem, solution: Solution, c: Candidate, n: int) -> dict:
     """A shared allocation's group, the group's instances, and its share of their cost."""
-    slots = built.shared_use[c.shared_group]
-    used = sum(s.tp * round(_value(outcome, var)) for s, var in slots)
-    instances = round(_value(outcome, built.m[c.shared_group]))
+    used = sum(
+        s.tp * solution.count(name, i)
+        for name, cands in problem.candidates.items()
+        for i, s in enumerate(cands)
+        if s.shared and s.shared_group == c.shared_group
+    )
+    instances = solution.shared_instances.get(c.shared_group, 0)
     share = c.tp * n / used if used else 0.0
     return {
         "shared_group": group_id(c.shared_group),
@@ -192,16 +193,16 @@ def _allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
     )
 
 
-def _job_allocations(problem, built, outcome, w: Workload) -> list[Allocation]:
+def _job_allocations(problem, solution: Solution, w: Workload) -> list[Allocation]:
     out = []
     for i, c in enumerate(problem.candidates[w.name]):
+        n = solution.count(w.name, i)
         if isinstance(w, BatchWorkload):
-            n = round(_value(outcome, built.n[(w.name, i)]))
-            hours = _value(outcome, built.h[(w.name, i)])
+            hours = solution.hours.get((w.name, i), 0.0)
             if n <= 0 or hours <= _EPS:
                 continue
             out.append(_allocation(w, c, n, hours=hours / n, job_cost=hours * c.price))
-        elif _value(outcome, built.z[(w.name, i)]) > 0.5:
+        elif n > 0:
             out.append(
                 _allocation(w, c, c.instances, hours=c.hours,
                             job_cost=c.instances * c.price * c.hours)
@@ -515,7 +516,8 @@ def _baseline_single_type(problem: Problem, options: SolveOptions, plan_hourly: 
             if outcome.status in ("optimal", "feasible") and (
                 best is None or outcome.objective < best[0] - _EPS
             ):
-                best = (outcome.objective, _serving_allocations(sub, built, outcome, w))
+                solution = read_solution(sub, built, outcome)
+                best = (outcome.objective, _serving_allocations(sub, solution, w))
         if best is None:
             return None
         total += best[0]
@@ -653,12 +655,17 @@ def request_sizes(w: Workload) -> dict[str, float]:
 
 
 def _allocations(problem: Problem, built: Built, outcome: Outcome) -> list[Allocation]:
+    return allocations_of(problem, read_solution(problem, built, outcome))
+
+
+def allocations_of(problem: Problem, solution: Solution) -> list[Allocation]:
+    """The plan's allocations from a solution of `problem`."""
     allocations: list[Allocation] = []
     for w in problem.spec.workloads:
         if isinstance(w, ServingWorkload):
-            allocations += _serving_allocations(problem, built, outcome, w)
+            allocations += _serving_allocations(problem, solution, w)
         else:
-            allocations += _job_allocations(problem, built, outcome, w)
+            allocations += _job_allocations(problem, solution, w)
     return allocations
 
 
@@ -817,6 +824,24 @@ def _solve_decomposed(problem: Problem, options: SolveOptions):
     return status, bound, seconds, allocations
 
 
+def _solve_lagrangian(problem: Problem, options: SolveOptions):
+    """The Lagrangian decomposition where the options ask for it (or, by default, at scale);
+    None where it does not apply or found no plan (the MIP strategy then runs)."""
+    wanted = options.strategy == "decomposition" or (
+        options.strategy == "auto" and len(problem.spec.workloads) > DECOMPOSE_LIMIT
+    )
+    if not wanted or not eligible(problem):
+        return None
+    result = decompose(problem, options)
+    if result.solution is None:
+        return None
+    allocations = allocations_of(problem, result.solution)
+    value = _value_of(allocations)
+    gap = (value - result.bound) / value if value > 0 else 0.0
+    status = "optimal" if gap <= options.relative_gap else "feasible"
+    return status, result.bound, result.seconds, allocations
+
+
 def _makespan(allocations: list[Allocation]) -> float | None:
     hours = [a.hours for a in allocations if a.kind != "serving" and a.hours is not None]
     return round(max(hours), 6) if hours else None
@@ -866,7 +891,10 @@ def solve(
             spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
         )
     problem = make_problem(spec, catalog, settings, profiles, plan_date)
-    if len(spec.workloads) > DECOMPOSE_LIMIT:
+    decomposed = _solve_lagrangian(problem, options)
+    if decomposed is not None:
+        status, bound, seconds, allocations = decomposed
+    elif len(spec.workloads) > DECOMPOSE_LIMIT:
         guided = _solve_lp_guided(problem, options)
         status, bound, seconds, allocations = _improve_with_full_mip(problem, options, guided)
     else:

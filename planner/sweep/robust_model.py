@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
-from planner.facts import find_accelerator
 from planner.solve.candidates import Candidate
 from planner.solve.mip import Built, instance_bound, instance_floor
+from planner.solve.pools import quota_accelerator, quota_covers
 from planner.spec.models import BatchWorkload, ServingWorkload, TrainingWorkload
 from planner.sweep.world import World
 
@@ -63,15 +63,11 @@ def build_robust(
     m = rb.built.model
     for s, world in enumerate(worlds):
         for q, quota in enumerate(world.spec.constraints.quotas):
-            acc = find_accelerator(quota.accelerator)
-            name = acc.name if acc else quota.accelerator
+            name = quota_accelerator(quota)
             terms = [
-                t
-                for pool, ts in ledger.pools[s].items()
-                if pool[:3] == (quota.provider, quota.region, name)
-                and (quota.pricing is None or pool[3] == quota.pricing)
+                t for pool, ts in ledger.pools[s].items() if quota_covers(quota, pool, name)
                 for t in ts
-            ]
+            ]  # fmt: skip
             if terms:
                 m.add_linear_constraint(
                     _sum(terms) <= quota.max_accelerators, name=f"quota[{s},{q}]"

@@ -1,0 +1,658 @@
+"""Lagrangian decomposition of the fleet: the strategy for large fleets.
+
+The shared rows (quotas, owned pools, the budget) are the only constraints that tie workloads
+together. Priced with multipliers pi >= 0 they move into the objective and the fleet falls
+apart into one small problem per workload:
+
+    L(pi) = sum_w min_{plans of w} (cost_w + pi . use_w) - pi . capacity   <= the optimum
+
+for every pi (weak duality), so each evaluation is a proven lower bound, and with integer
+per-workload optima it is at least the LP bound at the LP's duals. Steps:
+
+1. the fleet's LP relaxation (HiGHS through scipy): a lower bound and the first prices (duals);
+2. each workload solved alone at the prices: serving exactly by `subproblem` (covering rows
+   and branch and bound), training by enumeration, batch and workloads with spread,
+   spot-share, edge-share or replica caps by a small MIP (SCIP); identical subproblems once;
+3. a few subgradient steps on the prices, keeping the best bound and every plan seen;
+4. repair: workloads on overflowing rows re-solved, largest first, within what is left;
+5. a restricted master MIP choosing one of the plans seen per workload (polish).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from planner.solve.candidates import Candidate
+from planner.solve.mip import OWNED_TIE_BREAK, Problem, build, instance_bound, instance_floor
+from planner.solve.pools import owned_covers, quota_accelerator, quota_covers
+from planner.solve.run import SolveOptions, run
+from planner.solve.solution import Solution, read_solution
+from planner.solve.subproblem import MAX_BUCKETS, covering_rows, solve_covering
+from planner.spec.models import BatchWorkload, ServingWorkload, TrainingWorkload
+
+_EPS = 1e-9
+SUB_TOLERANCE = 1e-4
+"""Relative tolerance of each workload's branch and bound (its bound accounts for it)."""
+SUB_NODES = 5_000
+REPAIR_TOLERANCE = 0.005
+"""Repairs are heuristics (the master MIP polishes them): solved to half a percent."""
+REPAIR_NODES = 500
+
+
+def eligible(problem: Problem) -> bool:
+    """The decomposition handles every spec without instances shared between workloads."""
+    return not any(c.shared for cands in problem.candidates.values() for c in cands)
+
+
+@dataclass(frozen=True)
+class SharedRows:
+    """The coupling rows: name and capacity of each."""
+
+    names: tuple[str, ...]
+    capacity: np.ndarray
+
+
+@dataclass
+class Unit:
+    """One workload's subproblem: per-candidate cost and use of the shared rows."""
+
+    name: str
+    kind: str
+    """covering (serving, exact), training (enumeration), batch or mip (small generic MIP)."""
+    base: np.ndarray
+    """Objective per instance (per choice for training), as the fleet MIP counts it."""
+    row_ids: np.ndarray
+    """Shared rows this workload can use."""
+    use: np.ndarray
+    """Use of those rows per instance (per choice), rows x candidates."""
+    rows: np.ndarray | None = None
+    """Covering rows (kind covering)."""
+    covers: np.ndarray | None = None
+    """covers[j, i]: candidate j covers every row at least as well as i (kind covering)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One plan of one workload: counts per candidate, its cost, and how it was routed."""
+
+    counts: tuple[int, ...]
+    cost: float
+    detail: Solution | None = None
+    """Routing and hours where a MIP found them (None: routed at the end)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A subproblem's result at some prices: its plan and a lower bound on its priced optimum."""
+
+    column: Column | None
+    bound: float
+
+
+def shared_rows(problem: Problem) -> tuple[SharedRows, list[Unit]]:
+    """The coupling rows of `problem` and each workload's subproblem data."""
+    spec = problem.spec
+    quotas = list(spec.constraints.quotas)
+    names = [f"quota:{i}" for i in range(len(quotas))]
+    caps = [float(q.max_accelerators) for q in quotas]
+    accs = [quota_accelerator(q) for q in quotas]
+    owned = sorted(problem.owned)
+    names += [f"owned:{n}" for n in owned]
+    caps += [float(problem.owned[n].accelerators) for n in owned]
+    budget = spec.constraints.budget_per_hour
+    if budget is not None:
+        names.append("budget")
+        caps.append(float(budget))
+    cover_cache: dict[tuple, list[int]] = {}
+
+    def covering(pool) -> list[int]:
+        if pool not in cover_cache:
+            hit = [i for i, q in enumerate(quotas) if quota_covers(q, pool, accs[i])]
+            hit += [len(quotas) + j for j, n in enumerate(owned) if owned_covers(n, pool)]
+            cover_cache[pool] = hit
+        return cover_cache[pool]
+
+    units = []
+    for w in spec.workloads:
+        cands = problem.candidates[w.name]
+        k = len(cands)
+        per: dict[int, np.ndarray] = {}
+        base = np.zeros(k)
+        for i, c in enumerate(cands):
+            if isinstance(w, TrainingWorkload):
+                acc, hourly = c.instances * c.accelerators, c.instances * c.price
+                base[i] = c.instances * c.price * c.hours
+            else:
+                acc, hourly = c.accelerators, c.price
+                base[i] = (c.price or OWNED_TIE_BREAK) if isinstance(w, ServingWorkload) else 0.0
+            for r in covering(c.pool):
+                per.setdefault(r, np.zeros(k))[i] += acc
+            if budget is not None:
+                per.setdefault(len(names) - 1, np.zeros(k))[i] += hourly
+        row_ids = np.array(sorted(per), dtype=int)
+        use = np.array([per[r] for r in row_ids]) if per else np.zeros((0, k))
+        units.append(Unit(w.name, _kind(w, cands), base, row_ids, use))
+    for unit, w in zip(units, spec.workloads, strict=True):
+        if unit.kind == "covering":
+            assert isinstance(w, ServingWorkload)
+            cands = problem.candidates[w.name]
+            unit.rows = covering_rows(
+                [c.bucket_rps for c in cands], problem.demand(w),
+                [c.replicas_per_instance for c in cands], w.min_replicas,
+            )  # fmt: skip
+            # j covers every row at least as well as i iff it carries every bucket at least as
+            # fast (the rows include each bucket alone) and has as many replicas
+            rates = np.array([c.bucket_rps for c in cands], dtype=float)
+            covers = (rates[:, None, :] >= rates[None, :, :] - 1e-12).all(axis=2)
+            if w.min_replicas:
+                reps = np.array([c.replicas_per_instance for c in cands])
+                covers &= reps[:, None] >= reps[None, :]
+            unit.covers = covers
+    return SharedRows(tuple(names), np.array(caps)), units
+
+
+def _kind(w, cands: tuple[Candidate, ...]) -> str:
+    if isinstance(w, TrainingWorkload):
+        return "training"
+    if isinstance(w, BatchWorkload):
+        return "batch"
+    p = w.placement
+    spot = any(c.pricing == "spot" for c in cands)
+    edge = any(c.offering.service_kind == "edge" for c in cands)
+    simple = (
+        p.min_regions <= 1
+        and not p.survive_region_loss
+        and w.max_replicas is None
+        and (p.max_spot_share >= 1 or not spot)
+        and (w.edge_share_max >= 1 or not edge)
+        and len(w.traffic.request_buckets()) <= MAX_BUCKETS
+    )
+    return "covering" if simple else "mip"
+
+
+class Subproblems:
+    """Solves workloads alone at prices, each distinct (workload, prices, room) once."""
+
+    def __init__(self, problem: Problem, units: list[Unit], options: SolveOptions):
+        self.problem = problem
+        self.units = {u.name: u for u in units}
+        self.options = options
+        self._seen: dict[tuple, Answer] = {}
+        self._alone: dict[str, Problem] = {}
+
+    def solve(self, name: str, prices: np.ndarray, room: np.ndarray | None = None) -> Answer:
+        """The workload alone at `prices`; within `room` of the shared rows when given (a
+        repair: solved to REPAIR_TOLERANCE, its bound is not used)."""
+        unit = self.units[name]
+        local = prices[unit.row_ids] if unit.row_ids.size else np.zeros(0)
+        eff = unit.base + (local @ unit.use if unit.row_ids.size else 0.0)
+        rooms = room[unit.row_ids] if room is not None and unit.row_ids.size else None
+        key = (name, eff.round(12).tobytes(), None if rooms is None else rooms.round(9).tobytes())
+        if key not in self._seen:
+            self._seen[key] = self._solve(unit, eff, rooms)
+        return self._seen[key]
+
+    def _solve(self, unit: Unit, eff: np.ndarray, room: np.ndarray | None) -> Answer:
+        k = eff.size
+        if unit.kind == "training":
+            fits = np.ones(k, dtype=bool)
+            if room is not None:
+                fits = (unit.use <= room[:, None] + _EPS).all(axis=0)
+            if not fits.any():
+                return Answer(None, math.inf)
+            i = int(np.argmin(np.where(fits, eff, math.inf)))
+            counts = tuple(int(j == i) for j in range(k))
+            return Answer(Column(counts, float(unit.base[i])), float(eff[i]))
+        if unit.kind == "covering":
+            return self._covering(unit, eff, room)
+        if unit.kind == "batch" and room is None and np.array_equal(eff, unit.base):
+            return self._batch_unpriced(unit)
+        return self._mip(unit, eff, room)
+
+    def _batch_unpriced(self, unit: Unit) -> Answer:
+        """A batch job whose instances carry no price: all on its cheapest work rate."""
+        w = next(x for x in self.problem.spec.workloads if x.name == unit.name)
+        cands = self.problem.candidates[w.name]
+        i = min(range(len(cands)), key=lambda j: (cands[j].price / cands[j].batch_rps, j))
+        hours = w.volume.request_count / (cands[i].batch_rps * 3600)
+        n = max(1, math.ceil(hours / w.deadline_hours - 1e-9))
+        detail = Solution(counts={(w.name, i): n}, hours={(w.name, i): hours})
+        counts = tuple(n if j == i else 0 for j in range(len(cands)))
+        cost = hours * cands[i].price
+        return Answer(Column(counts, cost, detail), cost)
+
+    def _covering(self, unit: Unit, eff: np.ndarray, room: np.ndarray | None) -> Answer:
+        assert unit.rows is not None
+        keep = _undominated(eff, unit.covers, unit.use if room is not None else None)
+        usage = unit.use[:, keep] if room is not None else None
+        repair = room is not None
+        found = solve_covering(
+            eff[keep], unit.rows[:, keep], usage=usage, room=room,
+            tolerance=REPAIR_TOLERANCE if repair else SUB_TOLERANCE,
+            max_nodes=REPAIR_NODES if repair else SUB_NODES,
+        )  # fmt: skip
+        if not found.feasible:
+            return Answer(None, found.bound)
+        counts = [0] * eff.size
+        for j, c in zip(keep, found.counts, strict=True):
+            counts[j] = c
+        cost = float(unit.base @ np.array(counts))
+        return Answer(Column(tuple(counts), cost), found.bound)
+
+    def _mip(self, unit: Unit, eff: np.ndarray, room: np.ndarray | None) -> Answer:
+        problem = self.problem
+        w = next(x for x in problem.spec.workloads if x.name == unit.name)
+        if unit.name not in self._alone:
+            constraints = problem.spec.constraints.model_copy(
+                update={"quotas": (), "budget_per_hour": None}
+            )
+            spec = problem.spec.model_copy(update={"workloads": (w,), "constraints": constraints})
+            self._alone[unit.name] = Problem(spec, {w.name: problem.candidates[w.name]}, {})
+        alone = self._alone[unit.name]
+        priced = {(w.name, i): float(eff[i] - unit.base[i]) for i in range(eff.size)}
+        rows = []
+        if room is not None:
+            for r in range(unit.use.shape[0]):
+                coefs = {(w.name, i): float(unit.use[r, i]) for i in range(eff.size)}
+                rows.append((coefs, float(room[r])))
+        built = build(alone, prices=priced, rows=rows)
+        outcome = run(built, replace(self.options, relative_gap=1e-6))
+        if outcome.status not in ("optimal", "feasible"):
+            return Answer(None, math.inf if outcome.status == "infeasible" else 0.0)
+        detail = read_solution(alone, built, outcome)
+        counts = tuple(detail.count(w.name, i) for i in range(eff.size))
+        cost = outcome.objective - sum(priced[(w.name, i)] * n for i, n in enumerate(counts))
+        bound = outcome.bound if math.isfinite(outcome.bound) else 0.0
+        return Answer(Column(counts, cost, detail), bound)
+
+
+def _undominated(eff: np.ndarray, covers: np.ndarray, use: np.ndarray | None) -> list[int]:
+    """Candidates no other candidate beats at these prices: no dearer (ties: the first),
+    covering no less (and, when shared room is limited, using no more of any row)."""
+    k = eff.size
+    index = np.arange(k)
+    before = (eff[:, None] < eff[None, :]) | (
+        (eff[:, None] == eff[None, :]) & (index[:, None] < index[None, :])
+    )
+    beats = before & covers
+    if use is not None:
+        beats &= (use[:, :, None] <= use[:, None, :] + 1e-12).all(axis=0)
+    return [int(i) for i in np.flatnonzero(~beats.any(axis=0))]
+
+
+@dataclass
+class Result:
+    """What the decomposition found."""
+
+    solution: Solution | None
+    bound: float
+    lp_bound: float
+    lagrangian_bound: float
+    seconds: float
+    iterations: int = 0
+    columns: int = 0
+    log: list[str] = field(default_factory=list)
+
+
+Mapper = Callable[[Callable, Sequence], list]
+
+
+def decompose(
+    problem: Problem,
+    options: SolveOptions,
+    *,
+    iterations: int = 8,
+    mapper: Mapper | None = None,
+) -> Result:
+    """Lagrangian decomposition of `problem` (see the module's docstring)."""
+    start = time.perf_counter()
+    deadline = start + options.time_limit_s
+    rows, units = shared_rows(problem)
+    subs = Subproblems(problem, units, options)
+    names = [u.name for u in units]
+    lp_bound, prices = fleet_lp(problem, rows, units, options)
+    result = Result(None, lp_bound, lp_bound, -math.inf, 0.0)
+    columns: dict[str, dict[tuple[int, ...], Column]] = {n: {} for n in names}
+    best_plan: dict[str, Column] | None = None
+    best_value = math.inf
+    step_scale = 1.0
+    for it in range(iterations):
+        answers = [subs.solve(n, prices) for n in names]
+        if any(a.column is None for a in answers):
+            break  # a workload has no plan at all: the caller reports why
+        lagr = sum(a.bound for a in answers) - float(prices @ rows.capacity)
+        if lagr > result.lagrangian_bound:
+            result.lagrangian_bound = lagr
+        for n, a in zip(names, answers, strict=True):
+            columns[n].setdefault(a.column.counts, a.column)  # type: ignore[union-attr]
+        plan = {n: a.column for n, a in zip(names, answers, strict=True)}
+        used = _pad(_usage(units, plan), rows.capacity.size)
+        over = used - rows.capacity
+        if (over <= 1e-7).all():
+            value = sum(c.cost for c in plan.values())  # type: ignore[union-attr]
+            if value < best_value:
+                best_plan, best_value = plan, value  # type: ignore[assignment]
+        else:
+            repaired = _repair(subs, units, plan, rows, prices)
+            if repaired is not None:
+                for n, c in repaired.items():
+                    columns[n].setdefault(c.counts, c)
+                value = sum(c.cost for c in repaired.values())
+                if value < best_value:
+                    best_plan, best_value = repaired, value
+        result.iterations = it + 1
+        bound = max(result.lp_bound, result.lagrangian_bound)
+        result.log.append(
+            f"iteration {it}: L {lagr:,.4f}, bound {bound:,.4f}, plan {best_value:,.4f}"
+        )
+        if best_value < math.inf and best_value - bound <= options.relative_gap * best_value:
+            break
+        if time.perf_counter() > start + 0.6 * options.time_limit_s:
+            break
+        # subgradient step (Polyak) towards the best plan's value
+        norm = float(over @ over)
+        if norm <= _EPS:
+            break
+        target = best_value if best_value < math.inf else abs(bound) * 1.02 + 1.0
+        if lagr < result.lagrangian_bound - 1e-9:
+            step_scale /= 2
+        step = step_scale * (target - lagr) / norm
+        prices = np.maximum(0.0, prices + step * over)
+    result.bound = max(result.lp_bound, result.lagrangian_bound)
+    if best_plan is not None:
+        best_plan = _master(problem, units, rows, columns, best_plan, options, deadline)
+        result.solution = _assemble(problem, units, best_plan)
+    result.columns = sum(len(c) for c in columns.values())
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _usage(units: list[Unit], plan: dict[str, Column]) -> np.ndarray:
+    total: np.ndarray | None = None
+    for u in units:
+        if not u.row_ids.size:
+            continue
+        col = plan[u.name]
+        part = u.use @ np.array(col.counts, dtype=float)
+        if total is None:
+            size = 1 + max(int(x.row_ids.max()) for x in units if x.row_ids.size)
+            total = np.zeros(size)
+        total[u.row_ids] += part
+    return total if total is not None else np.zeros(0)
+
+
+def _pad(v: np.ndarray, size: int) -> np.ndarray:
+    return np.concatenate([v, np.zeros(size - v.size)]) if v.size < size else v
+
+
+def _repair(subs: Subproblems, units, plan, rows: SharedRows, prices) -> dict[str, Column] | None:
+    """Move workloads off overflowing rows, largest first, each re-solved within what the
+    others leave, until nothing overflows."""
+    size = rows.capacity.size
+
+    def use_of(u: Unit, col: Column) -> np.ndarray:
+        part = np.zeros(size)
+        if u.row_ids.size:
+            part[u.row_ids] = u.use @ np.array(col.counts, dtype=float)
+        return part
+
+    room = rows.capacity - _pad(_usage(units, plan), size)
+    over = room < -1e-7
+    movers = [u for u in units if (use_of(u, plan[u.name])[over] > 0).any()]
+    movers.sort(key=lambda u: (-plan[u.name].cost, u.name))
+    out = dict(plan)
+    for u in movers:
+        if (room >= -1e-7).all():
+            break
+        mine = use_of(u, out[u.name])
+        if not (mine[room < -1e-7] > 0).any():
+            continue
+        free = np.maximum(room + mine, 0.0)
+        answer = subs.solve(u.name, prices, free)
+        if answer.column is None:
+            answer = subs.solve(u.name, np.zeros_like(prices), free)
+        if answer.column is None:
+            continue
+        out[u.name] = answer.column
+        room = room + mine - use_of(u, answer.column)
+    if (room < -1e-7).any():
+        return None
+    return out
+
+
+def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):
+    """Choose one seen plan per workload within the shared rows (SCIP), from `plan`."""
+    from ortools.math_opt.python import mathopt
+
+    remaining = deadline - time.perf_counter()
+    open_units = [u for u in units if len(columns[u.name]) > 1 and u.row_ids.size]
+    if not open_units or remaining < 0.5:
+        return plan
+    size = rows.capacity.size
+    fixed = np.zeros(size)
+    for u in units:
+        if u not in open_units and u.row_ids.size:
+            fixed[u.row_ids] += u.use @ np.array(plan[u.name].counts, dtype=float)
+    model = mathopt.Model(name="master")
+    choice: dict[str, list[tuple[Column, object]]] = {}
+    per_row: list[list] = [[] for _ in range(size)]
+    cost = []
+    hint = {}
+    for u in open_units:
+        options_u = []
+        for j, (counts, col) in enumerate(sorted(columns[u.name].items())):
+            var = model.add_binary_variable(name=f"pick[{u.name},{j}]")
+            options_u.append((col, var))
+            cost.append(col.cost * var)
+            hint[var] = 1.0 if counts == plan[u.name].counts else 0.0
+            use = u.use @ np.array(counts, dtype=float)
+            for r, amount in zip(u.row_ids, use, strict=True):
+                if amount:
+                    per_row[r].append(amount * var)
+        model.add_linear_constraint(mathopt.fast_sum([v for _, v in options_u]) == 1)
+        choice[u.name] = options_u
+    for r in range(size):
+        if per_row[r]:
+            model.add_linear_constraint(
+                mathopt.fast_sum(per_row[r]) <= rows.capacity[r] - fixed[r] + 1e-9
+            )
+    model.minimize(mathopt.fast_sum(cost))
+    params = mathopt.SolveParameters(
+        time_limit=__import__("datetime").timedelta(seconds=max(0.5, min(remaining, 30.0))),
+        relative_gap_tolerance=options.relative_gap / 2,
+        random_seed=options.seed,
+        threads=options.threads,
+    )
+    hints = mathopt.ModelSolveParameters(
+        solution_hints=[mathopt.SolutionHint(variable_values=hint)]
+    )
+    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=params, model_params=hints)
+    if not result.has_primal_feasible_solution():
+        return plan
+    values = result.variable_values()
+    chosen = dict(plan)
+    for name, options_u in choice.items():
+        chosen[name] = max(options_u, key=lambda item: values[item[1]])[0]
+    if sum(c.cost for c in chosen.values()) <= sum(c.cost for c in plan.values()) + 1e-9:
+        return chosen
+    return plan
+
+
+def _assemble(problem: Problem, units: list[Unit], plan: dict[str, Column]) -> Solution:
+    """One Solution: counts from the chosen plans, routing per bucket, batch hours."""
+    out = Solution()
+    by_name = {w.name: w for w in problem.spec.workloads}
+    to_route = []
+    for u in units:
+        col = plan[u.name]
+        if col.detail is not None:
+            out.counts.update({k: v for k, v in col.detail.counts.items() if v})
+            out.shares.update(col.detail.shares)
+            out.hours.update(col.detail.hours)
+            continue
+        for i, n in enumerate(col.counts):
+            if n:
+                out.counts[(u.name, i)] = n
+        if u.kind == "covering":
+            to_route.append((by_name[u.name], col.counts))
+    out.shares.update(route(problem, to_route))
+    return out
+
+
+def route(problem: Problem, plans: Sequence[tuple[ServingWorkload, Sequence[int]]]) -> dict:
+    """Shares of each bucket per candidate that fit the counts: in proportion to capacity for
+    one bucket, one LP (HiGHS) for all workloads with more."""
+    shares: dict[tuple[str, int, int], float] = {}
+    cost, lo_r, lo_c, lo_v, ub_b = [], [], [], [], []
+    eq_r, eq_c, eq_b = [], [], []
+    keys = []
+    for w, counts in plans:
+        cands = problem.candidates[w.name]
+        demand = problem.demand(w)
+        used = [i for i, n in enumerate(counts) if n > 0]
+        if len(demand) == 1:
+            total = sum(counts[i] * cands[i].bucket_rps[0] for i in used)
+            shares.update({(w.name, i, 0): counts[i] * cands[i].bucket_rps[0] / total
+                           for i in used})  # fmt: skip
+            continue
+        cap_row = {i: len(ub_b) + j for j, i in enumerate(used)}
+        ub_b.extend(float(counts[i]) for i in used)
+        first_eq = len(eq_b)
+        eq_b.extend([1.0] * len(demand))
+        for i in used:
+            for b, d in enumerate(demand):
+                if cands[i].bucket_rps[b] <= 0:
+                    continue
+                col = len(keys)
+                keys.append((w.name, i, b))
+                load = d / cands[i].bucket_rps[b]
+                cost.append(load)  # least instance-time
+                lo_r.append(cap_row[i])
+                lo_c.append(col)
+                lo_v.append(load)
+                eq_r.append(first_eq + b)
+                eq_c.append(col)
+    if not keys:
+        return shares
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    a_ub = coo_matrix((lo_v, (lo_r, lo_c)), shape=(len(ub_b), len(keys))).tocsr()
+    a_eq = coo_matrix(([1.0] * len(eq_c), (eq_r, eq_c)), shape=(len(eq_b), len(keys))).tocsr()
+    res = linprog(
+        np.array(cost), A_ub=a_ub, b_ub=np.array(ub_b), A_eq=a_eq, b_eq=np.array(eq_b),
+        bounds=(0, 1), method="highs",
+    )  # fmt: skip
+    if res.status != 0:
+        raise RuntimeError("no routing fits the chosen instance counts")
+    shares.update({key: float(x) for key, x in zip(keys, res.x, strict=True) if x > 1e-12})
+    return shares
+
+
+def fleet_lp(
+    problem: Problem, rows: SharedRows, units: list[Unit], options: SolveOptions
+) -> tuple[float, np.ndarray]:
+    """The fleet's LP relaxation (spread, spot- and edge-share rules left out: still a lower
+    bound) with HiGHS: its optimum and the shared rows' duals (prices >= 0)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    cost: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    ub_r, ub_c, ub_v, ub_b = [], [], [], []
+    eq_r, eq_c, eq_v, eq_b = [], [], [], []
+    shared_first = len(rows.names)
+    ub_b.extend(rows.capacity.tolist())
+
+    def var(c: float, low: float = 0.0, high: float = math.inf) -> int:
+        cost.append(c)
+        lo.append(low)
+        hi.append(high)
+        return len(cost) - 1
+
+    def ub_row(entries, rhs: float) -> None:
+        r = len(ub_b)
+        ub_b.append(rhs)
+        for col, v in entries:
+            ub_r.append(r)
+            ub_c.append(col)
+            ub_v.append(v)
+
+    def eq_row(entries, rhs: float) -> None:
+        r = len(eq_b)
+        eq_b.append(rhs)
+        for col, v in entries:
+            eq_r.append(r)
+            eq_c.append(col)
+            eq_v.append(v)
+
+    for u, w in zip(units, problem.spec.workloads, strict=True):
+        cands = problem.candidates[w.name]
+        if isinstance(w, TrainingWorkload):
+            unit_cols = [var(float(u.base[i]), 0.0, 1.0) for i in range(len(cands))]
+            eq_row([(c, 1.0) for c in unit_cols], 1.0)
+        elif isinstance(w, BatchWorkload):
+            unit_cols, work = [], []
+            for c in cands:
+                bound = math.ceil(w.volume.request_count / c.batch_rps / 3600 / w.deadline_hours)
+                n = var(0.0, 0.0, bound + 1.0)
+                h = var(c.price, 0.0, (bound + 1.0) * w.deadline_hours)
+                ub_row([(h, 1.0), (n, -w.deadline_hours)], 0.0)
+                work.append((h, -c.batch_rps * 3600))
+                unit_cols.append(n)
+            ub_row(work, -float(w.volume.request_count))
+        else:
+            assert isinstance(w, ServingWorkload)
+            unit_cols = _serving_lp(problem, w, cands, u, var, ub_row, eq_row)
+        for r_local, r in enumerate(u.row_ids):
+            for i, col in enumerate(unit_cols):
+                if u.use[r_local, i]:
+                    ub_r.append(int(r))
+                    ub_c.append(col)
+                    ub_v.append(float(u.use[r_local, i]))
+    nvar = len(cost)
+    a_ub = coo_matrix((ub_v, (ub_r, ub_c)), shape=(len(ub_b), nvar)).tocsr()
+    a_eq = coo_matrix((eq_v, (eq_r, eq_c)), shape=(len(eq_b), nvar)).tocsr() if eq_b else None
+    res = linprog(
+        np.array(cost), A_ub=a_ub, b_ub=np.array(ub_b), A_eq=a_eq,
+        b_eq=np.array(eq_b) if eq_b else None, bounds=np.array([lo, hi]).T, method="highs",
+        options={"time_limit": max(1.0, options.time_limit_s / 2)},
+    )  # fmt: skip
+    if res.status != 0 or res.ineqlin is None:
+        return -math.inf, np.zeros(shared_first)
+    duals = -np.asarray(res.ineqlin.marginals[:shared_first])
+    return float(res.fun), np.maximum(duals, 0.0)
+
+
+def _serving_lp(problem, w: ServingWorkload, cands: tuple[Candidate, ...], u, var, ub_row, eq_row):
+    demand = problem.demand(w)
+    n_cols = [var(float(u.base[i]), 0.0, float(instance_bound(w, demand, c)))
+              for i, c in enumerate(cands)]  # fmt: skip
+    load: list[list[tuple[int, float]]] = [[] for _ in cands]
+    for b, d in enumerate(demand):
+        shares = []
+        for i, c in enumerate(cands):
+            if c.bucket_rps[b] > 0:
+                x = var(0.0, 0.0, 1.0)
+                shares.append((x, 1.0))
+                load[i].append((x, d / c.bucket_rps[b]))
+        eq_row(shares, 1.0)
+    for i, terms in enumerate(load):
+        if terms:
+            ub_row([*terms, (n_cols[i], -1.0)], 0.0)
+    floor = instance_floor(w, demand, cands)
+    if floor > 0:
+        ub_row([(n, -1.0) for n in n_cols], -float(floor))
+    if w.min_replicas:
+        ub_row([(n, -float(c.replicas_per_instance)) for n, c in zip(n_cols, cands, strict=True)],
+               -float(w.min_replicas))  # fmt: skip
+    if w.max_replicas is not None:
+        ub_row([(n, float(c.replicas_per_instance)) for n, c in zip(n_cols, cands, strict=True)],
+               float(w.max_replicas))  # fmt: skip
+    return n_cols

@@ -1,0 +1,46 @@
+"""A solved placement, whichever strategy found it: instance counts, per-bucket routing,
+batch hours, training choices and shared instances, keyed by (workload, candidate index)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from planner.solve.mip import Built, Problem
+from planner.solve.run import Outcome
+
+
+@dataclass
+class Solution:
+    """Values of one plan's decisions; missing keys are zero."""
+
+    counts: dict[tuple[str, int], int] = field(default_factory=dict)
+    """Instances of each serving or batch candidate; 1 for a chosen training candidate."""
+    shares: dict[tuple[str, int, int], float] = field(default_factory=dict)
+    """Share of bucket b of workload w routed to candidate i, by (w, i, b)."""
+    hours: dict[tuple[str, int], float] = field(default_factory=dict)
+    """Batch: instance-hours on each candidate."""
+    shared_instances: dict[tuple, int] = field(default_factory=dict)
+    """Instances bought for each shared group."""
+
+    def count(self, workload: str, i: int) -> int:
+        return self.counts.get((workload, i), 0)
+
+
+def read_solution(problem: Problem, built: Built, outcome: Outcome) -> Solution:
+    """The solution a MathOpt run of `built` found."""
+    values = outcome.result.variable_values()
+    out = Solution()
+    for key, var in built.n.items():
+        if (n := round(values[var])) > 0:
+            out.counts[key] = n
+    for key, var in built.z.items():
+        if values[var] > 0.5:
+            out.counts[key] = 1
+    for key, var in built.x.items():
+        if (share := values[var]) > 0:
+            out.shares[key] = share
+    for key, var in built.h.items():
+        out.hours[key] = values[var]
+    for group, var in built.m.items():
+        out.shared_instances[group] = round(values[var])
+    return out

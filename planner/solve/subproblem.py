@@ -1,0 +1,235 @@
+"""One serving workload alone at given prices, solved exactly without a generic solver.
+
+Priced, a serving workload is: integer instances n_c of its candidates at effective prices p_c,
+enough that its request-size buckets can be routed (fractionally) onto them within each
+instance's planned rate r_cb, with at least `min_replicas` replicas.
+
+Routing is eliminated exactly. By Farkas' lemma, counts n admit a routing iff for every weight
+vector w >= 0 over the buckets, sum_c n_c max_b(w_b r_cb) >= sum_b w_b d_b. The left side
+minus the right is linear on each cell of the arrangement of the hyperplanes
+w_b r_cb = w_b' r_cb' (and w_b = 0), so the vertices of that arrangement are all the weights
+to check: a handful of covering rows, computed once per workload (prices do not enter). What
+is left is a small covering integer program, min p.n s.t. A n >= 1, n integer >= 0, which a
+depth-first branch and bound solves to optimality (or to a stated relative tolerance, with the
+lower bound it proved).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+MAX_BUCKETS = 3
+"""Workloads with more request-size buckets go to the generic solver."""
+_FEASIBLE = 1e-9
+
+
+def covering_rows(
+    rates: Sequence[Sequence[float]],
+    demand: Sequence[float],
+    replicas: Sequence[int],
+    min_replicas: int,
+) -> np.ndarray:
+    """Rows a of the covering form a.n >= 1 equivalent to "n can carry `demand`".
+
+    rates[c][b]: requests/s one instance of candidate c may carry of bucket b (0: cannot);
+    replicas[c]: replicas per instance. Only rows no other row implies are kept.
+    """
+    r = np.asarray(rates, dtype=float).reshape(len(rates), -1)
+    d = np.asarray(demand, dtype=float)
+    buckets = d.size
+    if buckets > MAX_BUCKETS:
+        raise ValueError(f"at most {MAX_BUCKETS} buckets")
+    weights = _weights(r, buckets)
+    rhs = weights @ d
+    weights, rhs = weights[rhs > _FEASIBLE], rhs[rhs > _FEASIBLE]
+    rows = [(r[None, :, :] * weights[:, None, :]).max(axis=2) / rhs[:, None]]
+    if min_replicas > 0:
+        rows.append(np.asarray(replicas, dtype=float) / min_replicas)
+    if not rows:
+        return np.zeros((0, r.shape[0]))
+    rows_a = np.unique(np.round(np.vstack(rows), 12), axis=0)
+    return _minimal(rows_a) if rows_a.shape[0] <= 64 else rows_a
+
+
+def _weights(r: np.ndarray, buckets: int) -> np.ndarray:
+    """Vertices of the arrangement of w_b r_cb = w_b' r_cb' on the simplex of bucket weights.
+
+    The lines depend only on each candidate's rates up to scale, so candidates with
+    proportional rates (the same accelerator and TP in other regions or sizes) count once.
+    """
+    if buckets == 1:
+        return np.ones((1, 1))
+    shapes = r / np.where(r.max(axis=1, keepdims=True) > 0, r.max(axis=1, keepdims=True), 1.0)
+    shapes = np.unique(np.round(shapes, 12), axis=0)
+    lines = [np.eye(buckets)[b] for b in range(buckets)]
+    for b in range(buckets):
+        for b2 in range(b + 1, buckets):
+            for rc in shapes:
+                if rc[b] > 0 and rc[b2] > 0:
+                    line = np.zeros(buckets)
+                    line[b], line[b2] = rc[b], -rc[b2]
+                    lines.append(line)
+    lines_a = np.array(lines)
+    if buckets == 2:
+        w = np.stack([-lines_a[:, 1], lines_a[:, 0]], axis=1)
+    else:
+        i, j = np.triu_indices(len(lines_a), k=1)
+        w = np.cross(lines_a[i], lines_a[j])
+    total = w.sum(axis=1)
+    ok = np.abs(total) > 1e-15
+    w = w[ok] / total[ok, None]
+    w = w[(w >= -1e-12).all(axis=1)]
+    return np.unique(np.round(np.clip(w, 0, None), 12), axis=0)
+
+
+def _minimal(rows: np.ndarray) -> np.ndarray:
+    """Rows not implied by another: a.n >= 1 implies a'.n >= 1 when a' >= a componentwise."""
+    keep = np.ones(rows.shape[0], dtype=bool)
+    for start in range(0, rows.shape[0], 256):
+        block = rows[start : start + 256]
+        le = (rows[:, None, :] <= block[None, :, :] + 1e-12).all(axis=2)  # le[i, j]: i implies j
+        ge = (rows[:, None, :] >= block[None, :, :] - 1e-12).all(axis=2)
+        index = np.arange(rows.shape[0])[:, None]
+        strictly = le & ~ge
+        earlier_equal = le & ge & (index < (start + np.arange(block.shape[0]))[None, :])
+        keep[start : start + block.shape[0]] = ~(strictly | earlier_equal).any(axis=0)
+    return rows[keep]
+
+
+@dataclass(frozen=True)
+class Covering:
+    """The best counts found, their cost, and a proven lower bound on the optimum."""
+
+    counts: tuple[int, ...]
+    cost: float
+    bound: float
+    nodes: int
+
+    @property
+    def feasible(self) -> bool:
+        return math.isfinite(self.cost)
+
+
+def solve_covering(
+    prices: Sequence[float],
+    rows: np.ndarray,
+    *,
+    usage: np.ndarray | None = None,
+    room: Sequence[float] | None = None,
+    tolerance: float = 1e-6,
+    max_nodes: int = 20_000,
+) -> Covering:
+    """min prices.n s.t. rows @ n >= 1, n integer >= 0 (prices > 0), by branch and bound.
+
+    `usage` (R x k) and `room` (R) add packing rows usage @ n <= room (what is left of shared
+    capacity when repairing a plan). Nodes whose bound is within `tolerance` (relative) of the
+    best plan are not explored; the bound returned accounts for them. Rows are added lazily:
+    the search starts from the rows each candidate is weakest on and adds the rows the best
+    plan found breaks, until it breaks none (fewer rows only ever give a valid lower bound).
+    """
+    rows = np.asarray(rows, dtype=float)
+    if rows.shape[0] <= 8:
+        return _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes)
+    active = sorted({int(j) for j in rows.argmin(axis=0)} | {0, rows.shape[0] - 1})
+    nodes = 0
+    while True:
+        found = _branch_and_bound(prices, rows[active], usage, room, tolerance, max_nodes)
+        nodes += found.nodes
+        if not found.feasible:
+            return replace(found, nodes=nodes)
+        slack = rows @ np.asarray(found.counts, dtype=float) - 1.0
+        broken = [int(j) for j in np.argsort(slack)[:4] if slack[j] < -_FEASIBLE]
+        if not broken:
+            return replace(found, nodes=nodes)
+        active = sorted(set(active) | set(broken))
+
+
+def _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes) -> Covering:
+    k = len(prices)
+    p = [float(x) for x in prices]
+    a = [[float(v) for v in row] for row in rows]
+    if usage is not None:
+        use = [[float(v) for v in row] for row in usage]
+        left0 = [float(v) for v in room]  # type: ignore[union-attr]
+    else:
+        use, left0 = [], []
+    if not a:
+        return Covering((0,) * k, 0.0, 0.0, 1)
+    # cheapest covering of the hardest row first: the likely backbone of the optimum
+    order = sorted(
+        range(k), key=lambda c: (p[c] / min(row[c] for row in a) if all(row[c] for row in a)
+                                 else math.inf, p[c], c)
+    )  # fmt: skip
+    cols = [[row[c] for row in a] for c in order]
+    ucols = [[row[c] for row in use] for c in order]
+    pc = [p[c] for c in order]
+    # ratio[i][j]: cheapest price per unit of row j among candidates order[i:]
+    ratio = [[math.inf] * len(a) for _ in range(k + 1)]
+    for i in range(k - 1, -1, -1):
+        for j in range(len(a)):
+            here = pc[i] / cols[i][j] if cols[i][j] > 0 else math.inf
+            ratio[i][j] = min(ratio[i + 1][j], here)
+    best_cost = math.inf
+    best: list[int] | None = None
+    pruned_bound = math.inf
+    nodes = 0
+    counts = [0] * k
+    exhausted = False
+
+    def lower(i: int, need: list[float]) -> float:
+        lb = 0.0
+        for j, n in enumerate(need):
+            if n > _FEASIBLE:
+                lb = max(lb, n * ratio[i][j])
+        return lb
+
+    def dfs(i: int, need: list[float], left: list[float], cost: float) -> None:
+        nonlocal best_cost, best, pruned_bound, nodes, exhausted
+        nodes += 1
+        if nodes > max_nodes:
+            exhausted = True
+            return
+        lb = cost + lower(i, need)
+        if lb >= best_cost * (1 - tolerance):
+            pruned_bound = min(pruned_bound, lb)
+            return
+        if all(n <= _FEASIBLE for n in need):
+            best_cost, best = cost, counts[:i] + [0] * (k - i)
+            return
+        if i == k:
+            return
+        col = cols[i]
+        most = 0
+        for j, n in enumerate(need):
+            if n > _FEASIBLE and col[j] > 0:
+                most = max(most, math.ceil(n / col[j] - 1e-9))
+        for r, room_r in enumerate(left):
+            if ucols[i][r] > 0:
+                most = min(most, math.floor(room_r / ucols[i][r] + 1e-9))
+        last = i == k - 1
+        values = [most] if last else range(most, -1, -1)
+        for v in values:
+            counts[i] = v
+            dfs(
+                i + 1,
+                [n - v * col[j] for j, n in enumerate(need)],
+                [room_r - v * ucols[i][r] for r, room_r in enumerate(left)],
+                cost + v * pc[i],
+            )
+            if exhausted:
+                break
+        counts[i] = 0
+
+    root = lower(0, [1.0] * len(a))
+    dfs(0, [1.0] * len(a), left0, 0.0)
+    if best is None:
+        return Covering((0,) * k, math.inf, root if exhausted else math.inf, nodes)
+    bound = root if exhausted else min(best_cost, pruned_bound)
+    result = [0] * k
+    for pos, c in enumerate(order):
+        result[c] = best[pos]
+    return Covering(tuple(result), best_cost, max(bound, root), nodes)
