@@ -1,8 +1,12 @@
 """One scale measurement in a process of its own (so peak memory is this run's alone).
 
-    python -m benchmarks.scale_one --workloads 1000 --method ours|monolithic [--quotas FILE]
+    python -m benchmarks.scale_one --workloads 1000 --method ours|previous|monolithic
+        [--quotas FILE] [--workers 2]
 
-Prints one JSON object: workloads, method, status, objective, bound, gap, seconds, peak MiB.
+ours: the default strategy (the Lagrangian decomposition at this scale) on `--workers`
+processes; previous: the LP-guided MIP strategy it replaced (SolveOptions strategy "mip");
+monolithic: one MIP of the whole fleet handed to SCIP. Prints one JSON object: workloads,
+method, status, objective, bound, gap, seconds (candidates included), peak MiB.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workloads", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--method", choices=["ours", "monolithic"], default="ours")
+    parser.add_argument("--method", choices=["ours", "previous", "monolithic"], default="ours")
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--quotas", type=Path, help="JSON list of quotas to add (binding ones).")
     parser.add_argument("--catalog", action="append", help="Catalog files (default: bundled).")
     parser.add_argument("--time-limit", type=float, default=60.0)
@@ -34,11 +39,13 @@ def main() -> None:
     quotas = json.loads(args.quotas.read_text()) if args.quotas else None
     spec = fleet_spec(args.workloads, args.seed, quotas)
     catalog = load_catalog(args.catalog or None)
-    options = SolveOptions(time_limit_s=args.time_limit, relative_gap=0.005)
+    strategy = "mip" if args.method == "previous" else "auto"
+    options = SolveOptions(time_limit_s=args.time_limit, relative_gap=0.005,
+                           workers=args.workers, strategy=strategy)  # fmt: skip
     start = time.perf_counter()
     record = {"workloads": args.workloads, "method": args.method, "quotas": len(quotas or [])}
     try:
-        if args.method == "ours":
+        if args.method in ("ours", "previous"):
             plan = solve(spec, catalog, options=options, baselines=False)
             record |= {"status": plan.status, "objective": plan.objective_value,
                        "bound": plan.lower_bound, "gap": plan.gap}  # fmt: skip

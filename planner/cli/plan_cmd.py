@@ -183,6 +183,10 @@ def plan(
         help="Plan for this date (YYYY-MM-DD; default today, UTC): reservation terms and "
         "commitments still to pay count from it.",
     ),
+    workers: int = typer.Option(1, "--workers", help="Processes for candidates and subproblems."),
+    strategy: str = typer.Option(
+        "auto", "--strategy", help="auto, decomposition or mip (one LP-guided MIP)."
+    ),
 ) -> None:
     """Find the cheapest placement; exit 2 on invalid input, 3 when no plan exists."""
     from planner.catalog import load_catalog
@@ -195,6 +199,8 @@ def plan(
     if time_limit <= 0 or not 0 <= gap < 1:
         raise InputError("--time-limit must be above 0 and --gap in [0, 1)")
     as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
+    if workers < 1 or strategy not in ("auto", "decomposition", "mip"):
+        raise InputError("--workers must be at least 1 and --strategy auto, decomposition or mip")
     spec = load_spec(spec_file)
     for quota_file in quotas or ():
         from planner.quotas import load_quotas, merge_quotas
@@ -203,7 +209,9 @@ def plan(
     loaded = load_catalog(catalog or None)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     with _progress(f"Planning {len(spec.workloads)} workload(s) on {len(loaded)} offerings"):
-        options = SolveOptions(time_limit_s=time_limit, relative_gap=gap)
+        options = SolveOptions(
+            time_limit_s=time_limit, relative_gap=gap, workers=workers, strategy=strategy
+        )
         if robust is not None:
             from planner.sweep.robust import plan_robust
 

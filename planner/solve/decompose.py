@@ -29,6 +29,7 @@ import numpy as np
 
 from planner.solve.candidates import Candidate
 from planner.solve.mip import OWNED_TIE_BREAK, Problem, build, instance_bound, instance_floor
+from planner.solve.parallel import parallel_map
 from planner.solve.pools import owned_covers, quota_accelerator, quota_covers
 from planner.solve.run import SolveOptions, run
 from planner.solve.solution import Solution, read_solution
@@ -39,9 +40,9 @@ _EPS = 1e-9
 SUB_TOLERANCE = 1e-4
 """Relative tolerance of each workload's branch and bound (its bound accounts for it)."""
 SUB_NODES = 5_000
-REPAIR_TOLERANCE = 0.005
-"""Repairs are heuristics (the master MIP polishes them): solved to half a percent."""
-REPAIR_NODES = 500
+REPAIR_TOLERANCE = 1e-4
+"""Repairs are heuristics (the master MIP polishes them): a looser tolerance, fewer nodes."""
+REPAIR_NODES = 3_000
 
 
 def eligible(problem: Problem) -> bool:
@@ -185,17 +186,32 @@ class Subproblems:
         self._seen: dict[tuple, Answer] = {}
         self._alone: dict[str, Problem] = {}
 
-    def solve(self, name: str, prices: np.ndarray, room: np.ndarray | None = None) -> Answer:
-        """The workload alone at `prices`; within `room` of the shared rows when given (a
-        repair: solved to REPAIR_TOLERANCE, its bound is not used)."""
+    def _key(self, name: str, prices: np.ndarray, room: np.ndarray | None):
         unit = self.units[name]
         local = prices[unit.row_ids] if unit.row_ids.size else np.zeros(0)
         eff = unit.base + (local @ unit.use if unit.row_ids.size else 0.0)
         rooms = room[unit.row_ids] if room is not None and unit.row_ids.size else None
         key = (name, eff.round(12).tobytes(), None if rooms is None else rooms.round(9).tobytes())
+        return key, unit, eff, rooms
+
+    def solve(self, name: str, prices: np.ndarray, room: np.ndarray | None = None) -> Answer:
+        """The workload alone at `prices`; within `room` of the shared rows when given (a
+        repair: solved to REPAIR_TOLERANCE, its bound is not used)."""
+        key, unit, eff, rooms = self._key(name, prices, room)
         if key not in self._seen:
             self._seen[key] = self._solve(unit, eff, rooms)
         return self._seen[key]
+
+    def solve_all(self, names: Sequence[str], prices: np.ndarray, workers: int) -> list[Answer]:
+        """Every workload in `names` at `prices`, new ones over `workers` processes."""
+        keys = [self._key(n, prices, None)[0] for n in names]
+        todo = sorted(
+            {k: n for k, n in zip(keys, names, strict=True) if k not in self._seen}.items()
+        )
+        found = parallel_map(_solve_priced, (self, prices), [n for _, n in todo], workers)
+        for (key, _), answer in zip(todo, found, strict=True):
+            self._seen[key] = answer
+        return [self._seen[k] for k in keys]
 
     def _solve(self, unit: Unit, eff: np.ndarray, room: np.ndarray | None) -> Answer:
         k = eff.size
@@ -271,6 +287,11 @@ class Subproblems:
         return Answer(Column(counts, cost, detail), bound)
 
 
+def _solve_priced(state: tuple[Subproblems, np.ndarray], name: str) -> Answer:
+    subs, prices = state
+    return subs.solve(name, prices)
+
+
 def _undominated(eff: np.ndarray, covers: np.ndarray, use: np.ndarray | None) -> list[int]:
     """Candidates no other candidate beats at these prices: no dearer (ties: the first),
     covering no less (and, when shared room is limited, using no more of any row)."""
@@ -320,9 +341,9 @@ def decompose(
     columns: dict[str, dict[tuple[int, ...], Column]] = {n: {} for n in names}
     best_plan: dict[str, Column] | None = None
     best_value = math.inf
-    step_scale = 1.0
+    step_scale = 0.5
     for it in range(iterations):
-        answers = [subs.solve(n, prices) for n in names]
+        answers = subs.solve_all(names, prices, options.workers)
         if any(a.column is None for a in answers):
             break  # a workload has no plan at all: the caller reports why
         lagr = sum(a.bound for a in answers) - float(prices @ rows.capacity)
@@ -338,8 +359,10 @@ def decompose(
             if value < best_value:
                 best_plan, best_value = plan, value  # type: ignore[assignment]
         else:
-            repaired = _repair(subs, units, plan, rows, prices)
-            if repaired is not None:
+            for every in (False, True) if it == 0 else (False,):
+                repaired = _repair(subs, units, plan, rows, prices, every=every)
+                if repaired is None:
+                    continue
                 for n, c in repaired.items():
                     columns[n].setdefault(c.counts, c)
                 value = sum(c.cost for c in repaired.values())
@@ -390,9 +413,11 @@ def _pad(v: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([v, np.zeros(size - v.size)]) if v.size < size else v
 
 
-def _repair(subs: Subproblems, units, plan, rows: SharedRows, prices) -> dict[str, Column] | None:
+def _repair(
+    subs: Subproblems, units, plan, rows: SharedRows, prices, *, every: bool = False
+) -> dict[str, Column] | None:
     """Move workloads off overflowing rows, largest first, each re-solved within what the
-    others leave, until nothing overflows."""
+    others leave, until nothing overflows (`every`: re-solve every workload on them)."""
     size = rows.capacity.size
 
     def use_of(u: Unit, col: Column) -> np.ndarray:
@@ -406,11 +431,14 @@ def _repair(subs: Subproblems, units, plan, rows: SharedRows, prices) -> dict[st
     movers = [u for u in units if (use_of(u, plan[u.name])[over] > 0).any()]
     movers.sort(key=lambda u: (-plan[u.name].cost, u.name))
     out = dict(plan)
+    if every:  # take them all off, then put them back largest first
+        for u in movers:
+            room += use_of(u, plan[u.name])
     for u in movers:
-        if (room >= -1e-7).all():
+        if (room >= -1e-7).all() and not every:
             break
-        mine = use_of(u, out[u.name])
-        if not (mine[room < -1e-7] > 0).any():
+        mine = use_of(u, out[u.name]) if not every else np.zeros(size)
+        if not every and not (mine[room < -1e-7] > 0).any():
             continue
         free = np.maximum(room + mine, 0.0)
         answer = subs.solve(u.name, prices, free)

@@ -21,6 +21,8 @@ class SolveOptions:
     relative_gap: float = 1e-4
     seed: int = 0
     threads: int = 1
+    workers: int = 1
+    """Processes for candidates and per-workload subproblems (the decomposition)."""
     strategy: str = "auto"
     """auto (decomposition above a few dozen workloads), decomposition, or mip (one MIP,
     LP-guided: the strategy before the decomposition, kept to compare and fall back on)."""

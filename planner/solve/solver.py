@@ -39,6 +39,7 @@ from planner.solve.decompose import decompose, eligible
 from planner.solve.diagnose import conflicting_groups, explain_conflict, why_no_candidates
 from planner.solve.mip import Built, Problem, build
 from planner.solve.owned import owned_capacity
+from planner.solve.parallel import parallel_map
 from planner.solve.run import SOLVER_NAME, Outcome, SolveOptions, run
 from planner.solve.solution import Solution, read_solution
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
@@ -52,22 +53,19 @@ def make_problem(
     settings: PerfSettings = DEFAULT_SETTINGS,
     profiles: Profiles | None = None,
     today: dt.date | None = None,
+    workers: int = 1,
 ) -> Problem:
     """Each workload's candidates over the catalog and the spec's own capacity (reservations
-    whose term has ended by `today`, default the clock's, are left out); InfeasibleError if a
-    workload has none."""
+    whose term has ended by `today`, default the clock's, are left out), over `workers`
+    processes; InfeasibleError if a workload has none."""
     extra, owned, _ = owned_capacity(spec, catalog, today or clock.today())
     offerings = (*catalog.offerings, *extra)
     candidates: dict[str, tuple[Candidate, ...]] = {}
     missing: list[str] = []
-    for w in spec.workloads:
-        if isinstance(w, ServingWorkload):
-            found = serving_candidates(spec, w, offerings, settings, profiles, owned)
-        elif isinstance(w, BatchWorkload):
-            found = batch_candidates(spec, w, offerings, settings, owned)
-        else:
-            found = training_candidates(spec, w, offerings, settings, owned)
-        candidates[w.name] = tuple(found)
+    state = (spec, offerings, settings, profiles, owned)
+    found_all = parallel_map(_candidates_of, state, list(spec.workloads), workers)
+    for w, found in zip(spec.workloads, found_all, strict=True):
+        candidates[w.name] = found
         if not found:
             missing.append(why_no_candidates(spec, w, catalog.offerings))
     if missing:
@@ -75,6 +73,15 @@ def make_problem(
             "No plan: some workloads cannot run on any offering:\n  - " + "\n  - ".join(missing)
         )
     return Problem(spec, candidates, owned)
+
+
+def _candidates_of(state, w: Workload) -> tuple[Candidate, ...]:
+    spec, offerings, settings, profiles, owned = state
+    if isinstance(w, ServingWorkload):
+        return tuple(serving_candidates(spec, w, offerings, settings, profiles, owned))
+    if isinstance(w, BatchWorkload):
+        return tuple(batch_candidates(spec, w, offerings, settings, owned))
+    return tuple(training_candidates(spec, w, offerings, settings, owned))
 
 
 def _value(outcome: Outcome, var) -> float:
@@ -890,7 +897,7 @@ def solve(
         return solve_completion_time(
             spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
         )
-    problem = make_problem(spec, catalog, settings, profiles, plan_date)
+    problem = make_problem(spec, catalog, settings, profiles, plan_date, options.workers)
     decomposed = _solve_lagrangian(problem, options)
     if decomposed is not None:
         status, bound, seconds, allocations = decomposed
