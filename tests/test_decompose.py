@@ -10,11 +10,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from planner.plans.verify import verify
 from scipy.optimize import linprog
 
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
-from planner.plans.verify import verify
 from planner.solve import SolveOptions, solve
 from planner.solve.subproblem import covering_rows, solve_covering
 from planner.spec import parse_spec
