@@ -10,7 +10,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from planner.plans.verify import verify
+from planner.verify import verify
 from scipy.optimize import linprog
 
 from planner.catalog.load import Catalog

@@ -9,7 +9,6 @@ import pytest
 
 from planner.errors import InputError
 from planner.schedule import read_trace, serving_models, simulate
-from planner.schedule.routing import recover_routing
 from planner.schedule.simulate import assign_buckets
 from planner.solve import solve
 from planner.spec import load_spec
@@ -43,13 +42,6 @@ def test_recovered_routing_matches_the_plans_rates_and_utilisations(chatbot):
             assert g.routed_rps == pytest.approx(allocation.routed_rps, abs=1e-5)
             load = sum(b.routed_rps / (g.replicas * b.max_rps) for b in g.buckets if b.routed_rps)
             assert load == pytest.approx(allocation.utilisation or 0.0, abs=1e-4)
-
-
-def test_routing_falls_back_to_the_mix_when_the_figures_disagree():
-    routed = recover_routing([6.0, 4.0], [5.0, 5.0], [0.1, 0.1], [[10, 10], [10, 0]])
-    np.testing.assert_allclose(np.sum(routed, axis=0), [6.0, 4.0], atol=1e-9)
-    np.testing.assert_allclose(np.sum(routed, axis=1), [5.0, 5.0], atol=1e-9)
-    assert routed[1][1] == 0.0  # never to an allocation that cannot serve the bucket
 
 
 def test_replica_slots_keep_the_performance_models_capacity(chatbot):

@@ -24,10 +24,19 @@ from planner.perf import (
     replica_capacity,
 )
 from planner.plans import Allocation, Plan
-from planner.schedule.routing import recover_routing
 from planner.solve.candidates import queueing_cap
 from planner.solve.owned import edge_device
 from planner.spec.models import ServingWorkload, Spec
+
+
+def _routed_by_bucket(a: Allocation, buckets) -> list[float]:
+    """The plan's routed rate of each bucket on `a`; plans written before the field existed
+    get their routed rate split in the workload's mix."""
+    if a.routed_by_bucket:
+        mine = {(b.input_tokens, b.output_tokens): b.rps for b in a.routed_by_bucket}
+        return [mine.get((b.input_tokens, b.output_tokens), 0.0) for b in buckets]
+    total = a.routed_rps or 0.0
+    return [total * b.fraction for b in buckets]
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ class BucketService:
     ttft_s: float
     """Time to first token once the request has a slot (prefill + one decode step)."""
     routed_rps: float
-    """The share of this bucket's traffic the plan sends to the allocation (recovered)."""
+    """The share of this bucket's traffic the plan sends to the allocation (from the plan)."""
 
 
 @dataclass(frozen=True)
@@ -134,20 +143,10 @@ def _serving_model(
     profiles: Profiles | None,
 ) -> ServingModel:
     buckets = workload.traffic.request_buckets()
-    rate = workload.traffic.requests_per_second
     per_allocation = [
         _bucket_figures(spec, workload, a, settings, profiles) for _, a in allocations
     ]
-    routing = recover_routing(
-        [rate * b.fraction for b in buckets],
-        [a.routed_rps or 0.0 for _, a in allocations],
-        [a.utilisation for _, a in allocations],
-        [
-            # a bucket the queueing cap rules out (cap 0) is one the solver never routes
-            [a.count * a.replicas_per_instance * f[0] if f[1] > 0 else 0.0 for f in figures]
-            for (_, a), figures in zip(allocations, per_allocation, strict=True)
-        ],
-    )
+    routing = [_routed_by_bucket(a, buckets) for _, a in allocations]
     groups = []
     for (index, a), figures, routed in zip(allocations, per_allocation, routing, strict=True):
         services = tuple(
@@ -183,7 +182,7 @@ def _serving_model(
     placement = workload.placement
     return ServingModel(
         workload=workload.name,
-        requests_per_second=rate,
+        requests_per_second=workload.traffic.requests_per_second,
         fractions=tuple(b.fraction for b in buckets),
         ttft_slo_ms=workload.slo.ttft_p95_ms,
         tpot_slo_ms=workload.slo.tpot_ms,
