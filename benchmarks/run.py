@@ -157,6 +157,7 @@ def quality_section(catalogs) -> list[str]:
 
 def _example_savings(catalog) -> list[str]:
     """What sharing, owned capacity and dynamic (hourly) replicas save on the examples."""
+    from planner.schedule.hourly import with_schedule
     from planner.solve import solve
     from planner.spec import load_spec
 
@@ -172,7 +173,8 @@ def _example_savings(catalog) -> list[str]:
         path = ROOT / "examples" / name
         if not path.exists():
             continue
-        plan = solve(load_spec(path), catalog)
+        spec = load_spec(path)
+        plan = with_schedule(solve(spec, catalog), spec)
         base = next((b for b in plan.baselines if b.name == baseline), None)
         if base is not None:
             mine = (

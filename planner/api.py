@@ -1,4 +1,5 @@
-"""The one-call Python API: plan a spec on a catalog and get the Plan back, printing nothing."""
+"""The one-call Python API: plan a spec on a catalog and get the Plan back (solved, with its
+hourly replica schedule), printing nothing."""
 
 from __future__ import annotations
 
@@ -28,5 +29,8 @@ def plan(
     if not isinstance(catalog, Catalog):
         catalog = load_catalog(list(catalog) if catalog else None)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
+    from planner.schedule.hourly import with_schedule
+
     options = SolveOptions(time_limit_s=time_limit_s, relative_gap=relative_gap)
-    return solve(spec, catalog, profiles=measured, options=options)
+    solved = solve(spec, catalog, profiles=measured, options=options)
+    return with_schedule(solved, spec, profiles=measured)

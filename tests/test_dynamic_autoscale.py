@@ -143,11 +143,10 @@ def test_cli_autoscale_json_and_table(cli, diurnal, tmp_path):
 
 
 def test_plans_carry_the_hourly_schedule_for_diurnal_workloads():
-    from planner.solve import solve
-    from planner.spec import load_spec
+    from planner.api import plan as plan_spec
     from tests.conftest import ROOT
 
-    plan = solve(load_spec(ROOT / "examples" / "chatbot-fleet.yaml"), baselines=False)
+    plan = plan_spec(ROOT / "examples" / "chatbot-fleet.yaml")
     (chat,) = plan.schedule
     assert chat.workload == "chat-8b" and len(chat.replicas) == 24
     assert chat.dynamic_cost_per_day < chat.static_cost_per_day

@@ -217,7 +217,10 @@ def plan(
 
             result = plan_robust(spec, loaded, robust, coverage, options, measured)
         else:
-            result = solve(spec, loaded, profiles=measured, options=options, as_of=as_of)
+            from planner.schedule.hourly import with_schedule
+
+            solved = solve(spec, loaded, profiles=measured, options=options, as_of=as_of)
+            result = with_schedule(solved, spec, profiles=measured)
     if output is not None:
         output.write_text(_render(result, PlanFormat.json))
     if fmt is PlanFormat.table:

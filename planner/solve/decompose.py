@@ -95,7 +95,15 @@ class Answer:
     bound: float
 
 
-def shared_rows(problem: Problem) -> tuple[SharedRows, list[Unit]]:
+def _covering_rows(problem: Problem, w: ServingWorkload) -> np.ndarray:
+    cands = problem.candidates[w.name]
+    return covering_rows(
+        [c.bucket_rps for c in cands], problem.demand(w),
+        [c.replicas_per_instance for c in cands], w.min_replicas,
+    )  # fmt: skip
+
+
+def shared_rows(problem: Problem, workers: int = 1) -> tuple[SharedRows, list[Unit]]:
     """The coupling rows of `problem` and each workload's subproblem data."""
     spec = problem.spec
     quotas = list(spec.constraints.quotas)
@@ -138,14 +146,14 @@ def shared_rows(problem: Problem) -> tuple[SharedRows, list[Unit]]:
         row_ids = np.array(sorted(per), dtype=int)
         use = np.array([per[r] for r in row_ids]) if per else np.zeros((0, k))
         units.append(Unit(w.name, _kind(w, cands), base, row_ids, use))
+    covering = [w for u, w in zip(units, spec.workloads, strict=True) if u.kind == "covering"]
+    found = parallel_map(_covering_rows, problem, covering, workers)
+    rows_of = {w.name: r for w, r in zip(covering, found, strict=True)}
     for unit, w in zip(units, spec.workloads, strict=True):
         if unit.kind == "covering":
             assert isinstance(w, ServingWorkload)
             cands = problem.candidates[w.name]
-            unit.rows = covering_rows(
-                [c.bucket_rps for c in cands], problem.demand(w),
-                [c.replicas_per_instance for c in cands], w.min_replicas,
-            )  # fmt: skip
+            unit.rows = rows_of[w.name]
             # j covers every row at least as well as i iff it carries every bucket at least as
             # fast (the rows include each bucket alone) and has as many replicas
             rates = np.array([c.bucket_rps for c in cands], dtype=float)
@@ -191,7 +199,12 @@ class Subproblems:
         local = prices[unit.row_ids] if unit.row_ids.size else np.zeros(0)
         eff = unit.base + (local @ unit.use if unit.row_ids.size else 0.0)
         rooms = room[unit.row_ids] if room is not None and unit.row_ids.size else None
-        key = (name, eff.round(12).tobytes(), None if rooms is None else rooms.round(9).tobytes())
+        # workloads whose covering rows are the same (same rates, request mix, demand and
+        # replicas, candidate for candidate) share one solve at the same prices
+        who = (unit.rows.shape, unit.rows.tobytes()) if unit.kind == "covering" else name
+        use = (unit.use.tobytes(), unit.row_ids.tobytes()) if rooms is not None else b""
+        key = (who, eff.round(12).tobytes(), None if rooms is None else rooms.round(9).tobytes(),
+               use)  # fmt: skip
         return key, unit, eff, rooms
 
     def solve(self, name: str, prices: np.ndarray, room: np.ndarray | None = None) -> Answer:
@@ -205,9 +218,7 @@ class Subproblems:
     def solve_all(self, names: Sequence[str], prices: np.ndarray, workers: int) -> list[Answer]:
         """Every workload in `names` at `prices`, new ones over `workers` processes."""
         keys = [self._key(n, prices, None)[0] for n in names]
-        todo = sorted(
-            {k: n for k, n in zip(keys, names, strict=True) if k not in self._seen}.items()
-        )
+        todo = list({k: n for k, n in zip(keys, names, strict=True) if k not in self._seen}.items())
         found = parallel_map(_solve_priced, (self, prices), [n for _, n in todo], workers)
         for (key, _), answer in zip(todo, found, strict=True):
             self._seen[key] = answer
@@ -333,7 +344,7 @@ def decompose(
     """Lagrangian decomposition of `problem` (see the module's docstring)."""
     start = time.perf_counter()
     deadline = start + options.time_limit_s
-    rows, units = shared_rows(problem)
+    rows, units = shared_rows(problem, options.workers)
     subs = Subproblems(problem, units, options)
     names = [u.name for u in units]
     lp_bound, prices = fleet_lp(problem, rows, units, options)

@@ -25,7 +25,6 @@ from planner.plans.model import (
     Provenance,
     SharedGroup,
     WorkloadResult,
-    WorkloadSchedule,
 )
 from planner.plans.slo import slo_misses
 from planner.solve.candidates import (
@@ -962,7 +961,7 @@ def solve(
         makespan_hours=_makespan(allocations),
         provenance=catalog_provenance(catalog),
     )
-    return plan.model_copy(update={"schedule": hourly_schedule(plan, spec, settings, profiles)})
+    return plan
 
 
 def catalog_provenance(catalog: Catalog) -> Provenance:
@@ -971,27 +970,3 @@ def catalog_provenance(catalog: Catalog) -> Provenance:
     return Provenance(
         catalogs=[CatalogSource(path=f.path, sha256=f.sha256, rows=f.rows) for f in files]
     )
-
-
-def hourly_schedule(plan: Plan, spec: Spec, settings, profiles) -> list[WorkloadSchedule]:
-    """Dynamic against static replicas for serving workloads with an hourly traffic profile."""
-    if not any(isinstance(w, ServingWorkload) and w.traffic.hourly_profile for w in spec.workloads):
-        return []
-    from planner.schedule.autoscale import autoscale
-
-    result = autoscale(plan, spec, settings, profiles)
-    return [
-        WorkloadSchedule(
-            workload=w.workload,
-            replicas=w.replicas,
-            slo_replicas=w.slo_replicas,
-            static_replicas=w.static_replicas,
-            static_cost_per_day=w.static_cost_per_day,
-            dynamic_cost_per_day=w.dynamic_cost_per_day,
-            saving_per_day=w.saving_per_day,
-            min_replicas=w.bounds.min_replicas,
-            max_replicas=w.bounds.max_replicas,
-            target_rps_per_replica=w.bounds.target_rps_per_replica,
-        )
-        for w in result.workloads
-    ]
