@@ -10,7 +10,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from planner.verify import verify
 from scipy.optimize import linprog
 
 from planner.catalog.load import Catalog
@@ -18,6 +17,7 @@ from planner.catalog.offering import Offering
 from planner.solve import SolveOptions, solve
 from planner.solve.subproblem import covering_rows, solve_covering
 from planner.spec import parse_spec
+from planner.verify import verify
 
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
