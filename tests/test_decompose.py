@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from scipy.optimize import linprog
 
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
+from planner.errors import InfeasibleError
 from planner.solve import SolveOptions, solve
 from planner.solve.subproblem import covering_rows, solve_covering
 from planner.spec import parse_spec
@@ -189,3 +191,29 @@ def test_decomposition_is_deterministic():
     second = solve(spec, catalog, baselines=False, options=options)
     assert first.model_dump() == second.model_dump() | {"solve_seconds": first.solve_seconds}
     assert verify(first, spec, catalog) == []
+
+
+def test_two_worker_processes_give_the_same_plan_as_one():
+    data = {"serving": [(12.5, ((200, 100), (2000, 300)), "llama-3.1-8b"),
+                        (3.0, ((500, 150),), "llama-3.2-3b"),
+                        (7.0, ((500, 150),), "llama-3.2-3b"),
+                        (20.0, ((1000, 250),), "llama-3.1-8b")],
+            "batch": True, "training": False, "prices": [0.8, 1.1, 3.5, 3.9],
+            "share": 0.5}  # fmt: skip
+    spec, catalog = _solve_pair(data)
+    options = SolveOptions(relative_gap=0.005, strategy="decomposition")
+    one = solve(spec, catalog, baselines=False, options=options)
+    two = solve(spec, catalog, baselines=False, options=replace(options, workers=2))
+    assert two.allocations == one.allocations
+    assert two.lower_bound == one.lower_bound
+
+
+def test_a_workload_no_pool_can_take_leaves_the_fleet_without_a_plan():
+    # the gang needs 2 H100 and every H100 pool allows 1: no plan, never one over quota
+    data = {"serving": [(1.0, ((500, 150),), "llama-3.1-8b"),
+                        (1.0, ((500, 150),), "llama-3.1-8b")],
+            "batch": True, "training": True, "prices": [1.0] * 4, "share": 0.5}  # fmt: skip
+    spec, catalog = _solve_pair(data)
+    options = SolveOptions(relative_gap=0.005, strategy="decomposition")
+    with pytest.raises(InfeasibleError):
+        solve(spec, catalog, baselines=False, options=options, diagnose=False)

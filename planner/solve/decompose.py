@@ -456,7 +456,9 @@ def _repair(
         if answer.column is None:
             answer = subs.solve(u.name, np.zeros_like(prices), free)
         if answer.column is None:
-            continue
+            if every:
+                return None  # taken off and cannot be put back
+            continue  # stays where it was, its use still counted in `room`
         out[u.name] = answer.column
         room = room + mine - use_of(u, answer.column)
     if (room < -1e-7).any():

@@ -39,6 +39,7 @@ from planner.solve.diagnose import conflicting_groups, explain_conflict, why_no_
 from planner.solve.mip import Built, Problem, build
 from planner.solve.owned import owned_capacity
 from planner.solve.parallel import parallel_map
+from planner.solve.pools import quota_accelerator, quota_covers
 from planner.solve.run import SOLVER_NAME, Outcome, SolveOptions, run
 from planner.solve.solution import Solution, read_solution
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
@@ -264,26 +265,21 @@ def _alternatives(problem: Problem, w: Workload, chosen: set[str]) -> list[Alter
 
 
 def _pool_usage(spec: Spec, allocations: list[Allocation]) -> dict[int, int]:
-    from planner.facts import find_accelerator
-
     holders = [
-        (a.provider, a.region, a.accelerator, a.pricing, a.count * a.accelerators_per_instance)
+        ((a.provider, a.region, a.accelerator, a.pricing), a.count * a.accelerators_per_instance)
         for a in allocations
         if not a.shared_group
     ] + [
-        (g.provider, g.region, g.accelerator, g.pricing, g.instances * g.accelerators_per_instance)
+        (
+            (g.provider, g.region, g.accelerator, g.pricing),
+            g.instances * g.accelerators_per_instance,
+        )
         for g in _shared_groups(allocations)
     ]
     usage = {}
     for i, q in enumerate(spec.constraints.quotas):
-        acc = find_accelerator(q.accelerator)
-        name = acc.name if acc else q.accelerator
-        usage[i] = sum(
-            held
-            for provider, region, accelerator, pricing, held in holders
-            if (provider, region, accelerator) == (q.provider, q.region, name)
-            and (q.pricing is None or pricing == q.pricing)
-        )
+        name = quota_accelerator(q)
+        usage[i] = sum(held for pool, held in holders if quota_covers(q, pool, name))
     return usage
 
 
