@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+PLAN_DATE = dt.date(2026, 11, 15)
+"""The date tests plan the examples for (inside examples/hybrid-fleet.yaml's reservation term),
+so no result depends on the day the tests run."""
 SKYPILOT = ROOT.parent / "shared" / "catalogs" / "skypilot"
 
 

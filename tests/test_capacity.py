@@ -16,7 +16,7 @@ from planner.catalog.offering import Offering
 from planner.solve import make_problem, solve
 from planner.spec import SpecError, load_spec, parse_spec
 from planner.verify import verify
-from tests.conftest import ROOT
+from tests.conftest import PLAN_DATE, ROOT
 
 HYBRID = ROOT / "examples" / "hybrid-fleet.yaml"
 
@@ -90,7 +90,7 @@ def test_owned_and_cloud_capacity_mix_at_the_enumerated_optimum(rps, reserved, p
 def hybrid():
     spec = load_spec(HYBRID)
     catalog = load_catalog()
-    return spec, catalog, solve(spec, catalog)
+    return spec, catalog, solve(spec, catalog, as_of=PLAN_DATE)
 
 
 def test_hybrid_fleet_fills_owned_capacity_first_and_verifies(hybrid):

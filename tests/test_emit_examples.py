@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import PLAN_DATE
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 SCHEMAS = ROOT / "tests" / "golden" / "schemas"
@@ -196,7 +198,7 @@ def example_plans(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("plans")
     plans = {}
     for spec in EXAMPLES:
-        plan = solve(load_spec(spec))
+        plan = solve(load_spec(spec), as_of=PLAN_DATE)
         path = folder / f"{spec.stem}.json"
         path.write_text(plan.model_dump_json(indent=2))
         plans[spec.stem] = path

@@ -198,3 +198,37 @@ def test_an_edited_spec_digest_is_refused(honest, tmp_path, cli, scenarios):
     ):
         result = cli(*args)
         assert result.exit_code == 1 and "spec_sha256" in result.stderr, result.stderr
+
+
+def _stricter(tmp_path: Path, tpot_ms: float) -> Path:
+    path = tmp_path / "strict.yaml"
+    path.write_text(SPEC.read_text().replace("tpot_ms: 80", f"tpot_ms: {tpot_ms:g}"))
+    return path
+
+
+def test_a_fleet_judged_against_a_stricter_slo_misses_it_and_check_says_so(honest, tmp_path, cli):
+    from planner.plans.model import Plan
+    from planner.plans.reassess import reassess
+
+    plan = Plan.model_validate(honest)
+    worst = max(a.tpot_ms for a in plan.allocations)
+    strict = _stricter(tmp_path, worst / 2)
+    judged = reassess(plan, load_spec(strict))
+    (chat,) = judged.workloads
+    assert not chat.meets_slo and "predicted TPOT" in chat.slo_note
+    path = _write(tmp_path, judged.model_dump(mode="json"))
+    result = cli("check", path, "--require-slo")
+    assert result.exit_code == 1
+    assert "support-chat misses its SLO" in result.stderr and "predicted TPOT" in result.stderr
+    assert cli("check", _write(tmp_path, honest), "--require-slo").exit_code == 0
+    # verify against the stricter spec: within that SLO the fleet cannot carry its traffic
+    verdict = cli("verify", path, strict)
+    assert verdict.exit_code == 1 and "routed_by_bucket: needs" in verdict.stderr
+
+
+def test_verify_against_a_stricter_spec_names_meets_slo(honest, tmp_path, cli):
+    worst = max(a["tpot_ms"] for a in honest["allocations"])
+    result = cli("verify", _write(tmp_path, honest), _stricter(tmp_path, worst / 2))
+    assert result.exit_code == 1
+    assert "workloads[0].meets_slo: true, but against the spec" in result.stderr
+    assert "spec_sha256" in result.stderr

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import PLAN_DATE
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 SECTION = ROOT / "README.md"
@@ -100,7 +102,7 @@ def scan(tmp_path_factory) -> dict:
     plans = {}
     for spec in EXAMPLES:
         if "workloads" in (yaml.safe_load(spec.read_text()) or {}):
-            plans[spec.stem] = solve(load_spec(spec))
+            plans[spec.stem] = solve(load_spec(spec), as_of=PLAN_DATE)
     plans.update(secure_sagemaker_plans())
     target = work / "scan"
     for name, plan in plans.items():
