@@ -81,7 +81,11 @@ class Exporter:
 
     def render(self) -> str:
         with self.lock:
-            now = time.time()
+            # Each sample carries the time its value was computed (the exposition format's
+            # optional timestamp, which Prometheus honours by default), so a scrape delayed by
+            # a busy machine does not skew the observed rates.
+            stamp = round(time.time() * 1000)
+            now = stamp / 1000
             for name, replica in self.replicas.items():
                 replica.scraped(now, RESTART_AT_SCRAPE if name == "r1" else None)
             lines = []
@@ -106,7 +110,9 @@ class Exporter:
                 )
             other = 'planner_workload="someone-else",pod="x"'
             lines.append(f"vllm:request_success_total{{{other}}} {now - 1.7e9}")
-            return "\n".join(lines) + "\n"
+            return "".join(
+                f"{line}\n" if line.startswith("#") else f"{line} {stamp}\n" for line in lines
+            )
 
 
 @pytest.fixture(scope="module")
