@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from planner.errors import InputError
 from planner.facts.accelerators import Accelerator, accelerators, find_accelerator
 from planner.facts.llms import LLM, find_llm, llms
 from planner.perf import (
+    DEFAULT_SETTINGS,
     SLO,
     Capacity,
     Dtype,
@@ -108,6 +110,14 @@ def _estimate_record(
     }
 
 
+class Engine(enum.StrEnum):
+    """Serving engines the performance model knows."""
+
+    vllm = "vllm"
+    sglang = "sglang"
+    trt_llm = "trt-llm"
+
+
 def estimate(
     model: str = typer.Option(..., "--model", help="Model name or Hugging Face id."),
     accelerator: str = typer.Option(..., "--accelerator", help="Accelerator name or alias."),
@@ -123,6 +133,9 @@ def estimate(
     kv_dtype: Dtype = typer.Option(Dtype.bf16, "--kv-dtype", help="KV-cache format."),
     profiles: Path | None = typer.Option(
         None, "--profiles", help="Measured profiles CSV that overrides the roofline."
+    ),
+    engine: Engine = typer.Option(
+        Engine.vllm, "--engine", help="Serving engine (scales by its published factor)."
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
@@ -142,6 +155,7 @@ def estimate(
         input_tokens,
         output_tokens,
         slo,
+        DEFAULT_SETTINGS.for_engine(engine.value),
         weights_dtype=weights_dtype,
         kv_dtype=kv,
         profiles=measured,

@@ -7,7 +7,7 @@ Efficiencies left at None come from the fit to published measurements, per accel
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 ENGINES = ("vllm", "sglang", "trt-llm")
 
@@ -77,6 +77,10 @@ class PerfSettings:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)!r}")
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+
+    def for_engine(self, engine: str) -> PerfSettings:
+        """These settings for `engine` (the same object when it already is)."""
+        return self if engine == self.engine else replace(self, engine=engine)
 
 
 DEFAULT_SETTINGS = PerfSettings()

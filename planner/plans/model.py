@@ -58,6 +58,12 @@ class Allocation(Frozen):
     )
     tpot_ms: float | None = Field(None, description="Predicted TPOT (worst bucket).")
     max_batch: int | None = Field(None, description="Serving: concurrent sequences per replica.")
+    capacity_source: str = Field(
+        "",
+        description="Serving: where the replica capacity comes from: roofline (the performance "
+        "model), profile (measured profile rows) or profile+roofline (some buckets each); empty "
+        "for jobs and older plans.",
+    )
     max_context: int | None = Field(None, description="Serving: longest request (in + out tokens).")
     capacity_pool: str | None = Field(
         None, description="Owned capacity (the spec's capacity: pool) this runs on, if any."

@@ -242,6 +242,7 @@ def _bucket_figures(
     profiles: Profiles | None,
 ) -> list[tuple[float, float, float, float, float]]:
     """Per bucket: max_rps, utilisation cap, batch, prefill seconds, TTFT seconds."""
+    settings = settings.for_engine(workload.engine)
     model = find_llm(workload.model, spec.user_llms())
     if model is None:
         raise InputError(f"workload '{workload.name}': unknown model {workload.model}")

@@ -296,6 +296,7 @@ def serving_candidates(
     owned: Mapping[str, OwnedPool] | None = None,
 ) -> list[Candidate]:
     """Every (offering, TP, pricing) that can serve at least one of the workload's buckets."""
+    settings = settings.for_engine(workload.engine)
     model = resolve_llm(spec, workload.model)
     buckets = tuple((b.input_tokens, b.output_tokens) for b in workload.traffic.request_buckets())
     slo = SLO(tpot_ms=workload.slo.tpot_ms, ttft_ms=workload.slo.ttft_p95_ms)
@@ -362,6 +363,7 @@ def batch_candidates(
     owned: Mapping[str, OwnedPool] | None = None,
 ) -> list[Candidate]:
     """Every (offering, TP, pricing) with a positive offline rate for the batch's request shape."""
+    settings = settings.for_engine(workload.engine)
     model = resolve_llm(spec, workload.model)
     volume = workload.volume
     rules = dominance_rules(spec, workload)

@@ -110,6 +110,9 @@ def _serving_allocations(problem, solution: Solution, w: ServingWorkload) -> lis
                        rps=round(max(r, 0.0), 6))
             for b, r in zip(w.traffic.request_buckets(), routed, strict=True)
         ]  # fmt: skip
+        sources = {c.capacities[b].source for b in used} or {cap.source for cap in c.capacities}
+        shared["capacity_source"] = "profile" if sources == {"profile"} else (
+            "roofline" if sources == {"roofline"} else "profile+roofline")  # fmt: skip
         if c.offering.owned:
             shared["capacity_pool"] = c.offering.owned
             if c.offering.service_kind == "edge" and ttft is not None:

@@ -19,6 +19,7 @@ Provider = Literal["aws", "gcp", "azure"]
 Service = Literal["vm", "sagemaker", "vertex", "kubernetes"]
 Pricing = Literal["on_demand", "spot"]
 WeightsDtype = Literal["bf16", "fp16", "fp8", "int8", "int4"]
+Engine = Literal["vllm", "sglang", "trt-llm"]
 Objective = Literal["cost", "completion_time"]
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -144,6 +145,9 @@ class ServingWorkload(WorkloadBase):
 
     kind: Literal["serving"]
     model: str = Field(min_length=1, description="A bundled model name or one under `models:`.")
+    engine: Engine = Field(
+        "vllm", description="Serving engine the capacity figures assume (vllm: what emit deploys)."
+    )
     traffic: Traffic
     slo: ServingSLO = ServingSLO()
     min_replicas: int = Field(1, ge=0, description="Fewest replicas to run.")
@@ -196,6 +200,10 @@ class BatchWorkload(WorkloadBase):
 
     kind: Literal["batch"]
     model: str = Field(min_length=1, description="A bundled model name or one under `models:`.")
+    engine: Engine = Field(
+        "vllm",
+        description="Serving engine the throughput figures assume (vllm: what emit deploys).",
+    )
     volume: BatchVolume
     deadline_hours: float = Field(gt=0, description="Hours from start to finish the job.")
     preemptible: bool = Field(False, description="The job tolerates preemption (spot capacity).")

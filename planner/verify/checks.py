@@ -145,6 +145,7 @@ def _serving_problems(
 ) -> list[str]:
     """Capacity, replicas, spread and spot share; with `index` (allocation -> its position in
     the plan) also the allocations' own figures (routed rates, utilisation, latencies)."""
+    settings = settings.for_engine(w.engine)
     model = find_llm(w.model, spec.user_llms())
     buckets = w.traffic.request_buckets()
     demand = [w.traffic.requests_per_second * b.fraction for b in buckets]
@@ -258,6 +259,7 @@ def _slo_problems(plan: Plan, w, mine: list[Allocation]) -> list[str]:
 
 
 def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settings) -> list[str]:
+    settings = settings.for_engine(w.engine)
     model = find_llm(w.model, spec.user_llms())
     v, out, done = w.volume, [], 0.0
     for a in mine:
