@@ -37,8 +37,7 @@ def test_a_faster_engine_never_lowers_capacity():
         ).max_rps
         for engine in ("vllm", "sglang", "trt-llm")
     }
-    assert figures["sglang"] > figures["vllm"]
-    assert figures["trt-llm"] == figures["vllm"]  # no numeric like-for-like comparison bundled
+    assert figures["sglang"] > figures["trt-llm"] > figures["vllm"]  # factors 1.12, 1.03, 1
 
 
 def test_the_spec_engine_reaches_the_plan_and_defaults_to_vllm():
