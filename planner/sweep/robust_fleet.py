@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from planner.plans.model import Allocation, BucketRate
+from planner.plans.model import Allocation
 from planner.solve.candidates import Candidate
 from planner.solve.run import Outcome, SolveOptions, run
 from planner.spec.models import BatchWorkload, ServingWorkload, Workload
@@ -47,14 +47,6 @@ def _share(rb: RobustBuilt, outcome: Outcome, key: tuple) -> float:
     return 0.0 if var is None else outcome.result.variable_values(var)
 
 
-def _by_bucket(w: ServingWorkload, routed: list[float]) -> list[BucketRate]:
-    return [
-        BucketRate(input_tokens=b.input_tokens, output_tokens=b.output_tokens,
-                   rps=round(max(r, 0.0), 6))
-        for b, r in zip(w.traffic.request_buckets(), routed, strict=False)
-    ]  # fmt: skip
-
-
 def _serving_extra(rb, outcome, worlds, w: ServingWorkload, i: int, c: Candidate, n: int):
     """Routed rate, utilisation and latency figures of the world that loads this the most."""
     busiest: tuple[float, list[float], tuple[int, ...]] = (-1.0, [], ())
@@ -71,7 +63,6 @@ def _serving_extra(rb, outcome, worlds, w: ServingWorkload, i: int, c: Candidate
     batches = [c.capacities[b].max_batch for b in used] or [x.max_batch for x in c.capacities]
     return {
         "routed_rps": max(0.0, routed_rps),
-        "routed_by_bucket": _by_bucket(w, by_bucket),
         "utilisation": max(0.0, util),
         "ttft_ms": max((c.capacities[b].ttft_ms or 0.0 for b in used), default=None),
         "tpot_ms": max((c.capacities[b].tpot_ms or 0.0 for b in used), default=None),
