@@ -22,7 +22,7 @@ from planner.emit.common import (
     target_concurrency,
 )
 from planner.emit.groups import coverage
-from planner.emit.nodes import device_resource, node_selector, pod_size, tolerations
+from planner.emit.nodes import ALLOCATABLE, device_resource, node_selector, pod_size, tolerations
 from planner.emit.resource import Built, Resource
 from planner.plans.model import Plan
 from planner.rules.deployment import Placed, image, placed, settings, weights_source
@@ -106,6 +106,12 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
     devices = _devices(item)
     size = pod_size(a, devices)
     pods = a.count if a.kind == "training" else b.replicas
+    types = nodepool_instance_types(a, size, devices, deploy.karpenter_price_tolerance)
+    selector_nodes = node_selector(a, _site(plan, a))
+    if a.provider == "aws" and len(types) > 1:
+        # Pods follow the NodePool (which lists the types), not one instance type.
+        del selector_nodes["node.kubernetes.io/instance-type"]
+        selector_nodes["karpenter.sh/nodepool"] = name
     selector = {"app.kubernetes.io/instance": name, "app.kubernetes.io/name": w.name}
     all_labels = {
         **labels(plan, deploy, w.name),
@@ -138,7 +144,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "cpu": size.cpu if size else None,
         "memory": f"{size.memory_gib}Gi" if size else None,
         "shm": f"{max(1, size.memory_gib // 4) if size else 8}Gi",
-        "node_selector": node_selector(a, _site(plan, a)),
+        "node_selector": selector_nodes,
         "tolerations": tolerations(a),
         "service_account": deploy.service_account or name,
         "own_service_account": not deploy.service_account,
@@ -151,11 +157,29 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "nproc": a.accelerators_per_instance,
         "rendezvous_port": RENDEZVOUS_PORT,
         "instance_type": a.instance_type,
+        "instance_types": types,
         "capacity_type": "spot" if a.pricing == "spot" else "on-demand",
         "node_class": deploy.karpenter_node_class,
         "device_limit": b.max_instances * a.accelerators_per_instance,
         "plan_id": plan.plan_id,
     }
+
+
+def nodepool_instance_types(a, size, devices: int, tolerance: float) -> list[str]:
+    """The chosen instance type first, then the plan's compatible types (cheapest per replica
+    first) at most `tolerance` dearer per replica whose share of CPU and memory still fits the
+    pod's requests."""
+    own = a.price_per_hour / max(1, a.replicas_per_instance)
+    out = [a.instance_type]
+    for option in a.compatible_instances:
+        if option.price_per_replica_hour > own * (1 + tolerance) + 1e-9:
+            continue
+        if size is not None:
+            share = devices / option.accelerators_per_instance * ALLOCATABLE
+            if option.vcpus * share < size.cpu or option.memory_gib * share < size.memory_gib:
+                continue
+        out.append(option.instance_type)
+    return out
 
 
 def _site(plan: Plan, a) -> dict[str, str] | None:

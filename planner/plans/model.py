@@ -78,8 +78,26 @@ class Allocation(Frozen):
     )
     hours: float | None = Field(None, description="Batch/training: hours the instances run.")
     job_cost: float | None = Field(None, description="Batch/training: dollars for the job.")
+    compatible_instances: list[InstanceOption] = Field(
+        default_factory=list,
+        description="Serving and batch on VMs: other instance types for the same replicas, "
+        "cheapest per replica first, up to COMPATIBLE_TOLERANCE dearer per replica than this one.",
+    )
     source: str = Field("", description="Where the price came from (the catalog row's source).")
     as_of: str = Field("", description="Date of the price (the catalog row's as_of).")
+
+
+class InstanceOption(Frozen):
+    """Another instance type an allocation's replicas could run on unchanged: the same provider,
+    region, service, accelerator, pricing and TP (a Karpenter NodePool offers these too)."""
+
+    instance_type: str
+    accelerators_per_instance: int
+    replicas_per_instance: int
+    vcpus: float
+    memory_gib: float
+    price_per_hour: float = Field(description="Dollars per instance-hour at the pricing.")
+    price_per_replica_hour: float = Field(description="price_per_hour / replicas_per_instance.")
 
 
 class Alternative(Frozen):
@@ -225,6 +243,9 @@ class Provenance(Frozen):
     hours_per_month: float = Field(HOURS_PER_MONTH, description="Hours in a month of $/month.")
     catalogs: list[CatalogSource] = Field(default_factory=list)
 
+
+COMPATIBLE_TOLERANCE = 0.5
+"""Plans list compatible instance types up to 50% dearer per replica; deploy settings narrow it."""
 
 COMPUTED_FIELDS = ("economics",)
 """Plan fields derived from the others on every dump; a plan file's copies are dropped on load

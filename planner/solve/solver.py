@@ -14,6 +14,7 @@ from planner.errors import InfeasibleError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.identity import identity
 from planner.plans.model import (
+    COMPATIBLE_TOLERANCE,
     HOURS_PER_MONTH,
     Allocation,
     Alternative,
@@ -21,6 +22,7 @@ from planner.plans.model import (
     BucketRate,
     CapacityUse,
     CatalogSource,
+    InstanceOption,
     Plan,
     Provenance,
     SharedGroup,
@@ -916,6 +918,7 @@ def solve(
         status = outcome.status
         if math.isfinite(outcome.bound):
             bound = max(bound, outcome.bound)
+    allocations = [with_compatible_instances(a, catalog) for a in allocations]
     hourly = sum(a.cost_per_hour for a in allocations if a.kind == "serving")
     jobs = sum(a.job_cost or 0.0 for a in allocations)
     peak = sum(a.cost_per_hour for a in allocations)
@@ -961,6 +964,52 @@ def solve(
         provenance=catalog_provenance(catalog),
     )
     return plan
+
+
+COMPATIBLE_SERVICES = frozenset({"ec2", "gce", "azure-vm"})
+
+
+def with_compatible_instances(a: Allocation, catalog: Catalog) -> Allocation:
+    """`a` with the catalog's other instance types that hold its replicas unchanged (same
+    provider, region, zone, service, accelerator, pricing; whole TP-sized replicas), cheapest
+    per replica first, up to COMPATIBLE_TOLERANCE dearer per replica. Serving and batch on VM
+    services only: a training gang's shape and owned or shared capacity are fixed."""
+    if (
+        a.kind == "training"
+        or a.service not in COMPATIBLE_SERVICES
+        or a.capacity_pool
+        or a.shared_group
+    ):
+        return a
+    own = a.price_per_hour / max(1, a.replicas_per_instance)
+    options = {}
+    for o in catalog:
+        if (
+            (o.provider, o.region, o.zone, o.service, o.accelerator)
+            != (a.provider, a.region, a.zone, a.service, a.accelerator)
+            or o.owned
+            or o.instance_type == a.instance_type
+            or o.accelerator_count < a.tp
+        ):
+            continue  # fmt: skip
+        price = o.price(a.pricing)  # type: ignore[arg-type]
+        replicas = o.accelerator_count // a.tp
+        if price is None or price <= 0:
+            continue
+        per_replica = price / replicas
+        if per_replica > own * (1 + COMPATIBLE_TOLERANCE) + 1e-9:
+            continue
+        options[o.instance_type] = InstanceOption(
+            instance_type=o.instance_type,
+            accelerators_per_instance=o.accelerator_count,
+            replicas_per_instance=replicas,
+            vcpus=o.vcpus,
+            memory_gib=o.memory_gib,
+            price_per_hour=round(price, 6),
+            price_per_replica_hour=round(per_replica, 6),
+        )
+    ranked = sorted(options.values(), key=lambda x: (x.price_per_replica_hour, x.instance_type))
+    return a.model_copy(update={"compatible_instances": ranked}) if ranked else a
 
 
 def catalog_provenance(catalog: Catalog) -> Provenance:

@@ -67,6 +67,15 @@ class Deploy(Strict):
     karpenter_node_class: str = Field(
         "default", pattern=DNS_LABEL, description="EC2NodeClass the emitted NodePools use (EKS)."
     )
+    karpenter_price_tolerance: float = Field(
+        0.2,
+        ge=0,
+        le=0.5,
+        description="NodePools offer the plan's instance type and, after it, the compatible "
+        "types (same accelerator, TP and pricing; pods fit) at most this much dearer per "
+        "replica: 0.2 is 20%; 0 keeps equally priced ones only. Spot consolidation needs a "
+        "spread of types. Plans list compatible types up to 50% dearer.",
+    )
     execution_role_arn: str = Field(
         "",
         pattern=r"^$|^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
