@@ -191,3 +191,22 @@ def test_small_unit_prices_keep_three_significant_figures():
         "$1,234",
         "-",
     ]
+
+
+def test_a_cheaper_baseline_that_breaks_no_listed_rule_is_not_blamed_on_the_gap():
+    plan = plan_of([alloc("api", count=2)])  # gap 0
+    blind = _baseline(plan, 6.88)
+    assert "only on paper" in baseline_verdict(plan, blind)
+    within = plan.model_copy(update={"gap": 0.6})
+    assert "within the solver's gap of 60.00%" in baseline_verdict(within, blind)
+
+
+def test_plan_table_names_idle_owned_capacity_and_blind_baselines(cli):
+    from tests.conftest import ROOT
+
+    result = cli("plan", ROOT / "examples" / "hybrid-fleet.yaml")
+    assert result.exit_code == 0, result.stderr
+    import re
+
+    assert re.search(r"Idle edge stores: \d+ of 40 Jetson-AGX-Orin-64GB unused", result.stdout)
+    assert "only on paper" in result.stdout and "no saving" not in result.stdout

@@ -148,6 +148,22 @@ def _print_table(plan) -> None:
                 f"Standby {a.workload} {a.count}x {a.instance_type} {a.provider} {a.region} "
                 f"(${a.cost_per_hour:,.2f}/h, no traffic): {units[i].idle_rule}"
             )
+    for pool in plan.capacity:
+        if pool.idle:
+            paid = (
+                f", ${pool.idle_commitment_per_hour:,.2f}/h of it paid whether used or not"
+                if pool.idle_commitment_per_hour > 0.005
+                else ""
+            )
+            typer.echo(
+                f"Idle {pool.kind} {pool.name}: {pool.idle} of {pool.accelerators} "
+                f"{pool.accelerator} unused{paid}"
+                + (
+                    f" ({pool.note})"
+                    if pool.note and not pool.note.startswith(f"{pool.idle} of")
+                    else ""
+                )
+            )
     by_name = {u.name: u for u in economics.workloads}
     for w in plan.workloads:
         binding = f"; binding: {', '.join(w.binding)}" if w.binding else ""

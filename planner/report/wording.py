@@ -93,7 +93,12 @@ def baseline_verdict(plan: Plan, b: Baseline) -> str:
         cost = money(max(-hourly, 0.0), max(-jobs, 0.0))
         if rules:
             return f"breaks {'; '.join(rules)}, which costs {cost} to keep"
-        return f"{cost} cheaper than this plan (within the solver's gap of {pct(plan.gap, 2)})"
+        if -b.savings <= plan.gap * plan.objective_value + _EPS:
+            return f"{cost} cheaper than this plan (within the solver's gap of {pct(plan.gap, 2)})"
+        return (
+            f"{cost} cheaper than this plan only on paper: it plans each workload alone, so "
+            "capacity the workloads share (owned pools, reservations, quotas) counts once for each"
+        )
     return "costs the same as this plan" + (f"; it breaks {'; '.join(rules)}" if rules else "")
 
 
@@ -121,7 +126,8 @@ def provenance_lines(plan: Plan) -> list[str]:
     for c in p.catalogs:
         lines.append(f"Catalog {c.path} ({c.rows} offerings, sha256 {c.sha256[:12]})")
     for source, dates in price_sources(plan).items():
-        lines.append(f"Prices from {source}, as of {', '.join(dates)}")
+        when = "undated" if dates == ["undated"] else f"as of {', '.join(dates)}"
+        lines.append(f"Prices from {source}, {when}")
     return lines
 
 
