@@ -210,3 +210,14 @@ def test_plan_table_names_idle_owned_capacity_and_blind_baselines(cli):
 
     assert re.search(r"Idle edge stores: \d+ of 40 Jetson-AGX-Orin-64GB unused", result.stdout)
     assert "only on paper" in result.stdout and "no saving" not in result.stdout
+
+
+def test_an_allocation_is_priced_by_the_request_sizes_routed_to_it():
+    from planner.plans.model import BucketRate
+
+    long = alloc("api", routed_rps=1.0, routed_by_bucket=[BucketRate(input_tokens=3000,
+                 output_tokens=1000, rps=1.0)])  # fmt: skip
+    plan = plan_of([long])
+    assert plan.economics.allocations[0].usd_per_million_tokens == pytest.approx(
+        6.88 / (3600 * 4000) * 1e6
+    )

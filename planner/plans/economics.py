@@ -56,7 +56,8 @@ class UnitCosts(_Frozen):
 
 
 class AllocationEconomics(_Frozen):
-    """One allocation's unit cost (by the workload's mean request size), or why it is idle."""
+    """One allocation's unit cost (by the request sizes routed to it, else the workload's mean),
+    or why it is idle."""
 
     index: int = Field(description="Position in plan.allocations.")
     workload: str
@@ -225,6 +226,9 @@ def _allocation_economics(plan: Plan) -> list[AllocationEconomics]:
         if a.kind == "serving":
             per_hour = (a.routed_rps or 0.0) * 3600.0
             tokens = per_hour * per_request if per_request is not None else None
+            buckets = getattr(a, "routed_by_bucket", None)
+            if buckets:  # the request sizes this allocation carries, not the workload's mean
+                tokens = sum(b.rps * 3600.0 * (b.input_tokens + b.output_tokens) for b in buckets)
             out.append(
                 AllocationEconomics(
                     index=i,

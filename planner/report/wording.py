@@ -125,6 +125,8 @@ def provenance_lines(plan: Plan) -> list[str]:
     lines = [f"Prices in {p.currency}; {month_convention()}."]
     for c in p.catalogs:
         lines.append(f"Catalog {c.path} ({c.rows} offerings, sha256 {c.sha256[:12]})")
+    if getattr(plan, "catalog_sha256", None):
+        lines.append(f"Catalog rows the allocations use: sha256 {plan.catalog_sha256[:12]}")
     for source, dates in price_sources(plan).items():
         when = "undated" if dates == ["undated"] else f"as of {', '.join(dates)}"
         lines.append(f"Prices from {source}, {when}")
