@@ -7,6 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests never depend on how fast the machine is (no per-example deadline, no
+# too-slow health check) and draw the same examples on every run, so CI results repeat.
+settings.register_profile(
+    "planner", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.load_profile("planner")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
