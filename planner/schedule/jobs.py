@@ -10,6 +10,19 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from planner.bounds import (
+    AtLeastOneReplica,
+    DollarsPerHour,
+    GangSize,
+    GpuHours,
+    Hours,
+    HoursFromStart,
+    Priority,
+    Requests,
+    Tokens,
+    TotalTokens,
+    UnitPrice,
+)
 from planner.spec.models import ModelDefinition, Name, Strict, WeightsDtype
 
 Objective = Literal["makespan", "weighted-completion", "cost"]
@@ -19,19 +32,19 @@ class Job(Strict):
     """One job: its size (one of three forms), its gang of GPUs and when it may run."""
 
     name: Name
-    gpus: int = Field(1, ge=1, description="GPUs the job needs at once, in one pool (a gang).")
-    priority: int = Field(
+    gpus: GangSize = Field(1, description="GPUs the job needs at once, in one pool (a gang).")
+    priority: Priority = Field(
         0, ge=0, description="Higher runs first; weight in weighted completion is priority + 1."
     )
-    release_hours: float = Field(0.0, ge=0, description="Earliest start, hours from time 0.")
-    deadline_hours: float | None = Field(
-        None, gt=0, description="Finish by this time, hours from time 0."
+    release_hours: HoursFromStart = Field(0.0, description="Earliest start, hours from time 0.")
+    deadline_hours: Hours | None = Field(
+        None, description="Finish by this time, hours from time 0."
     )
     accelerators: tuple[str, ...] | None = Field(
         None, min_length=1, description="Accelerator types the job may use; any pool if omitted."
     )
-    gpu_hours: float | None = Field(
-        None, gt=0, description="Work in GPU-hours on `reference_accelerator`."
+    gpu_hours: GpuHours | None = Field(
+        None, description="Work in GPU-hours on `reference_accelerator`."
     )
     reference_accelerator: str | None = Field(
         None, min_length=1, description="The accelerator `gpu_hours` was measured on."
@@ -39,10 +52,10 @@ class Job(Strict):
     model: str | None = Field(
         None, min_length=1, description="Model trained (with tokens) or run (with requests)."
     )
-    tokens: float | None = Field(None, gt=0, description="Training tokens (with model).")
-    requests: int | None = Field(None, gt=0, description="Batch inference requests (with model).")
-    input_tokens: int | None = Field(None, gt=0, description="Prompt tokens per request.")
-    output_tokens: int | None = Field(None, gt=0, description="Generated tokens per request.")
+    tokens: TotalTokens | None = Field(None, description="Training tokens (with model).")
+    requests: Requests | None = Field(None, description="Batch inference requests (with model).")
+    input_tokens: Tokens | None = Field(None, description="Prompt tokens per request.")
+    output_tokens: Tokens | None = Field(None, description="Generated tokens per request.")
     weights_dtype: WeightsDtype = Field("bf16", description="Weights format for inference.")
 
     @model_validator(mode="after")
@@ -100,9 +113,9 @@ class Pool(Strict):
 
     name: Name
     accelerator: str = Field(min_length=1, description="Accelerator name or alias (H100, L4...).")
-    gpus: int = Field(ge=1, description="GPUs in the pool.")
-    price_per_gpu_hour: float | None = Field(
-        None, ge=0, description="Dollars per GPU-hour used; cost is not counted if omitted."
+    gpus: AtLeastOneReplica = Field(description="GPUs in the pool.")
+    price_per_gpu_hour: UnitPrice | None = Field(
+        None, description="Dollars per GPU-hour used; cost is not counted if omitted."
     )
 
 
@@ -124,17 +137,20 @@ class Options(Strict):
         description="hard: the optimal schedule must meet every deadline; soft: lateness costs "
         "lateness_penalty per hour.",
     )
-    lateness_penalty: float = Field(
-        10.0, ge=0, description="Added to the objective per hour a job is late (soft deadlines)."
+    lateness_penalty: DollarsPerHour = Field(
+        10.0, description="Added to the objective per hour a job is late (soft deadlines)."
     )
-    quantum_hours: float = Field(1.0, gt=0, description="Round robin's time slice.")
+    quantum_hours: Hours = Field(1.0, description="Round robin's time slice.")
     time_limit_s: float = Field(
         10.0,
         gt=0,
+        le=86_400,
+        strict=True,
         description="CP-SAT's deterministic time limit: repeatable; wall time varies by machine.",
     )
     workers: int = Field(
         1,
+        strict=True,
         ge=1,
         le=64,
         description="CP-SAT subsolvers, interleaved on one thread (deterministic); more find "

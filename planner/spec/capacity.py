@@ -13,7 +13,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from planner.bounds import (
+    AtLeastOneReplica,
+    DollarsPerHour,
+    GangSize,
+    MemoryGB,
+    RoundTripMs,
+    Throughput,
+    UnitPrice,
+)
 from planner.spec.base import Strict
+from planner.spec.grammars import K8sLabelKey, K8sLabelValue
 
 PoolName = Annotated[
     str,
@@ -36,8 +46,8 @@ class Reservation(Strict):
         None, description="Default: the provider's VM service (ec2, gce, azure-vm)."
     )
     instance_type: str = Field(min_length=1, description="As named in the catalog.")
-    count: int = Field(ge=1, description="Instances reserved.")
-    committed_per_hour: float = Field(ge=0, description="Dollars per hour for all of them.")
+    count: AtLeastOneReplica = Field(description="Instances reserved.")
+    committed_per_hour: DollarsPerHour = Field(description="Dollars per hour for all of them.")
     term_end: dt.date = Field(description="Last day of the term (YYYY-MM-DD).")
 
     @property
@@ -52,11 +62,11 @@ class Cluster(Strict):
     kind: Literal["cluster"]
     name: PoolName = Field(description="The site's name.")
     accelerator: str = Field(min_length=1)
-    gpus_per_node: int = Field(ge=1)
-    nodes: int = Field(ge=1)
-    cost_per_gpu_hour: float = Field(0.0, ge=0, description="Amortised dollars per GPU-hour.")
+    gpus_per_node: GangSize
+    nodes: AtLeastOneReplica
+    cost_per_gpu_hour: UnitPrice = Field(0.0, description="Amortised dollars per GPU-hour.")
     region: str | None = Field(None, description="Where it is, for residency rules.")
-    node_selector: dict[str, str] = Field(
+    node_selector: dict[K8sLabelKey, K8sLabelValue] = Field(
         default_factory=dict, description="Labels that select the site's GPU nodes."
     )
 
@@ -67,16 +77,16 @@ class EdgePool(Strict):
     kind: Literal["edge"]
     name: PoolName
     device: str = Field(min_length=1, description="A bundled device (e.g. jetson-orin-nx).")
-    devices: int = Field(ge=1)
+    devices: AtLeastOneReplica
     regions: tuple[str, ...] = Field(min_length=1, description="Regions or sites served.")
-    rtt_ms: float = Field(ge=0, description="Network round trip from users to a device.")
+    rtt_ms: RoundTripMs = Field(description="Network round trip from users to a device.")
     weights_dtype: Literal["bf16", "fp16", "fp8", "int8", "int4"] = Field(
         "int4", description="The quantisation models run at on the devices."
     )
-    cost_per_device_hour: float = Field(0.0, ge=0)
-    memory_gb: float | None = Field(None, gt=0, description="For a device not bundled.")
-    bandwidth_gbps: float | None = Field(None, gt=0, description="For a device not bundled.")
-    tflops: float | None = Field(None, gt=0, description="Dense FP16 TFLOPS, not bundled.")
+    cost_per_device_hour: UnitPrice = 0.0
+    memory_gb: MemoryGB | None = Field(None, description="For a device not bundled.")
+    bandwidth_gbps: Throughput | None = Field(None, description="For a device not bundled.")
+    tflops: Throughput | None = Field(None, description="Dense FP16 TFLOPS, not bundled.")
 
     @model_validator(mode="after")
     def _own_device_complete(self) -> EdgePool:

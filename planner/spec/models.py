@@ -10,10 +10,34 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from planner.bounds import (
+    AcceleratorCount,
+    AtLeastOneReplica,
+    Budget,
+    ContextTokens,
+    Fraction,
+    GangSize,
+    GpuHours,
+    Hours,
+    MemoryGB,
+    Millis,
+    ModelDimension,
+    ParamsB,
+    Priority,
+    Rate,
+    Regions,
+    Replicas,
+    Requests,
+    Share,
+    Tokens,
+    TotalTokens,
+    Vocabulary,
+)
 from planner.facts.llms import LLM
 from planner.spec.base import Strict
 from planner.spec.capacity import CapacityPool
 from planner.spec.deploy import Deploy
+from planner.spec.grammars import HfRepoId
 
 Provider = Literal["aws", "gcp", "azure"]
 Service = Literal["vm", "sagemaker", "vertex", "kubernetes"]
@@ -36,23 +60,21 @@ Name = Annotated[
 class Bucket(Strict):
     """One request size in a traffic histogram, with its share of the requests."""
 
-    input_tokens: int = Field(gt=0, description="Prompt tokens per request.")
-    output_tokens: int = Field(gt=0, description="Generated tokens per request.")
-    fraction: float = Field(gt=0, le=1, description="Share of requests of this size.")
+    input_tokens: Tokens = Field(description="Prompt tokens per request.")
+    output_tokens: Tokens = Field(description="Generated tokens per request.")
+    fraction: Fraction = Field(description="Share of requests of this size.")
 
 
 class Traffic(Strict):
     """Request rate and request sizes: either averages or a histogram of buckets."""
 
-    requests_per_second: float = Field(gt=0, description="Peak request rate (requests/s).")
-    input_tokens: int | None = Field(None, gt=0, description="Average prompt tokens per request.")
-    output_tokens: int | None = Field(
-        None, gt=0, description="Average generated tokens per request."
-    )
+    requests_per_second: Rate = Field(description="Peak request rate (requests/s).")
+    input_tokens: Tokens | None = Field(None, description="Average prompt tokens per request.")
+    output_tokens: Tokens | None = Field(None, description="Average generated tokens per request.")
     buckets: tuple[Bucket, ...] | None = Field(
         None, min_length=1, description="Histogram of request sizes; fractions sum to 1."
     )
-    hourly_profile: tuple[Annotated[float, Field(ge=0, le=1)], ...] | None = Field(
+    hourly_profile: tuple[Share, ...] | None = Field(
         None,
         min_length=24,
         max_length=24,
@@ -92,10 +114,10 @@ class Traffic(Strict):
 class ServingSLO(Strict):
     """Latency targets for a serving endpoint."""
 
-    ttft_p95_ms: float | None = Field(
-        None, gt=0, description="95th percentile time to first token, including queueing (ms)."
+    ttft_p95_ms: Millis | None = Field(
+        None, description="95th percentile time to first token, including queueing (ms)."
     )
-    tpot_ms: float | None = Field(None, gt=0, description="Time per output token (ms).")
+    tpot_ms: Millis | None = Field(None, description="Time per output token (ms).")
 
 
 class Placement(Strict):
@@ -122,14 +144,14 @@ class Placement(Strict):
         description="Allow spot/preemptible capacity. Default: allowed for preemptible batch and "
         "training jobs, not for serving.",
     )
-    max_spot_share: float = Field(
-        1.0, ge=0, le=1, description="Largest share of the workload's capacity that may be spot."
+    max_spot_share: Share = Field(
+        1.0, description="Largest share of the workload's capacity that may be spot."
     )
-    min_regions: int = Field(1, ge=1, description="Spread over at least this many regions.")
+    min_regions: Regions = Field(1, description="Spread over at least this many regions.")
     survive_region_loss: bool = Field(
         False, description="Keep the demand served if any one region is lost."
     )
-    priority: int = Field(0, description="Higher runs first when capacity is short.")
+    priority: Priority = Field(0, description="Higher runs first when capacity is short.")
 
 
 class WorkloadBase(Strict):
@@ -150,10 +172,10 @@ class ServingWorkload(WorkloadBase):
     )
     traffic: Traffic
     slo: ServingSLO = ServingSLO()
-    min_replicas: int = Field(1, ge=0, description="Fewest replicas to run.")
-    max_replicas: int | None = Field(None, ge=1, description="Most replicas to run.")
-    edge_share_max: float = Field(
-        0.0, ge=0, le=1, description="Largest share of requests edge devices may serve."
+    min_replicas: Replicas = Field(1, description="Fewest replicas to run.")
+    max_replicas: AtLeastOneReplica | None = Field(None, description="Most replicas to run.")
+    edge_share_max: Share = Field(
+        0.0, description="Largest share of requests edge devices may serve."
     )
     sharing: Literal["dedicated", "shared"] = Field(
         "dedicated",
@@ -173,11 +195,11 @@ class ServingWorkload(WorkloadBase):
 class BatchVolume(Strict):
     """How much a batch job processes: a request shape and a count or total token volume."""
 
-    input_tokens: int = Field(gt=0, description="Prompt tokens per request.")
-    output_tokens: int = Field(gt=0, description="Generated tokens per request.")
-    requests: int | None = Field(None, gt=0, description="Number of requests.")
-    total_tokens: float | None = Field(
-        None, gt=0, description="Total tokens (input + output) instead of a request count."
+    input_tokens: Tokens = Field(description="Prompt tokens per request.")
+    output_tokens: Tokens = Field(description="Generated tokens per request.")
+    requests: Requests | None = Field(None, description="Number of requests.")
+    total_tokens: TotalTokens | None = Field(
+        None, description="Total tokens (input + output) instead of a request count."
     )
 
     @model_validator(mode="after")
@@ -205,7 +227,7 @@ class BatchWorkload(WorkloadBase):
         description="Serving engine the throughput figures assume (vllm: what emit deploys).",
     )
     volume: BatchVolume
-    deadline_hours: float = Field(gt=0, description="Hours from start to finish the job.")
+    deadline_hours: Hours = Field(description="Hours from start to finish the job.")
     preemptible: bool = Field(False, description="The job tolerates preemption (spot capacity).")
 
 
@@ -214,18 +236,18 @@ class TrainingWorkload(WorkloadBase):
 
     kind: Literal["training"]
     model: str | None = Field(None, min_length=1, description="Model trained (with `tokens`).")
-    tokens: float | None = Field(None, gt=0, description="Training tokens processed (with model).")
-    gpu_hours: float | None = Field(
-        None, gt=0, description="Work in accelerator-hours on `reference_accelerator`."
+    tokens: TotalTokens | None = Field(None, description="Training tokens processed (with model).")
+    gpu_hours: GpuHours | None = Field(
+        None, description="Work in accelerator-hours on `reference_accelerator`."
     )
     reference_accelerator: str | None = Field(
         None, min_length=1, description="Accelerator that `gpu_hours` is measured on."
     )
-    min_accelerator_memory_gb: float | None = Field(
-        None, gt=0, description="Each accelerator needs at least this much memory (GB)."
+    min_accelerator_memory_gb: MemoryGB | None = Field(
+        None, description="Each accelerator needs at least this much memory (GB)."
     )
-    gang_size: int = Field(1, ge=1, description="Accelerators that must run together.")
-    deadline_hours: float | None = Field(None, gt=0, description="Hours to finish the job.")
+    gang_size: GangSize = Field(1, description="Accelerators that must run together.")
+    deadline_hours: Hours | None = Field(None, description="Hours to finish the job.")
     preemptible: bool = Field(False, description="The job tolerates preemption (spot capacity).")
 
     @model_validator(mode="after")
@@ -258,13 +280,13 @@ class Quota(Strict):
     region: str = Field(min_length=1)
     accelerator: str = Field(min_length=1)
     pricing: Pricing | None = Field(None, description="Limit only this pricing; both when omitted.")
-    max_accelerators: int = Field(ge=0)
+    max_accelerators: AcceleratorCount
 
 
 class Constraints(Strict):
     """Limits shared by all workloads, and what to optimise."""
 
-    budget_per_hour: float | None = Field(None, gt=0, description="Most dollars per hour.")
+    budget_per_hour: Budget | None = Field(None, description="Most dollars per hour.")
     quotas: tuple[Quota, ...] = ()
     objective: Objective = "cost"
 
@@ -273,18 +295,20 @@ class ModelDefinition(Strict):
     """A model the bundled list lacks: its shape, as in its config.json."""
 
     name: str = Field(min_length=1)
-    params_b: float = Field(gt=0, description="Total parameters, billions.")
-    active_params_b: float | None = Field(
-        None, gt=0, description="Parameters active per token (MoE), billions; default params_b."
+    params_b: ParamsB = Field(description="Total parameters, billions.")
+    active_params_b: ParamsB | None = Field(
+        None, description="Parameters active per token (MoE), billions; default params_b."
     )
-    layers: int = Field(gt=0)
-    hidden_size: int = Field(gt=0)
-    attention_heads: int = Field(gt=0)
-    kv_heads: int = Field(gt=0)
-    head_dim: int | None = Field(None, gt=0, description="Default hidden_size / attention_heads.")
-    vocab_size: int = Field(0, ge=0)
-    max_context: int = Field(0, ge=0)
-    hf_id: str = ""
+    layers: ModelDimension
+    hidden_size: ModelDimension
+    attention_heads: ModelDimension
+    kv_heads: ModelDimension
+    head_dim: ModelDimension | None = Field(
+        None, description="Default hidden_size / attention_heads."
+    )
+    vocab_size: Vocabulary = 0
+    max_context: ContextTokens = Field(0, description="Context window (tokens); 0: not limited.")
+    hf_id: HfRepoId = ""
 
     def to_llm(self) -> LLM:
         """The model as the performance model's LLM value."""

@@ -7,10 +7,13 @@ each value's type, workload names against the spec and region names against the 
 from __future__ import annotations
 
 import difflib
+import math
 from pathlib import Path
 
+from planner._readfile import read_input
+from planner.bounds import MAX_MULTIPLIER
 from planner.catalog import Catalog
-from planner.errors import InputError
+from planner.errors import InputError, listing
 from planner.spec.load import FieldError, SpecError, validate_yaml
 from planner.spec.models import Spec
 from planner.sweep.scenarios import MAX_SCENARIOS, Axis, ScenarioFile, grid_size
@@ -33,6 +36,8 @@ def _value_problem(axis: Axis, value: object) -> str | None:
     if axis.numeric:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"{value!r} is not a number (a {axis.kind} axis lists multipliers)"
+        if not math.isfinite(value) or value > MAX_MULTIPLIER:
+            return f"{value!r} must be a finite multiplier of at most {MAX_MULTIPLIER:g}"
         if value < 0 or (value == 0 and axis.kind != "quota_scale"):
             return f"{value!r} must be above 0" + (" (or 0)" if axis.kind == "quota_scale" else "")
         return None
@@ -57,7 +62,7 @@ def _references(axis: Axis, where: tuple, spec: Spec | None, catalog: Catalog | 
                     FieldError(
                         (*where, "workloads", j),
                         f"no workload '{name}' in the spec{_near(name, names)}; "
-                        f"workloads: {', '.join(sorted(names))}",
+                        f"workloads: {listing(sorted(names))}",
                     )
                 )
     if catalog is not None:
@@ -164,8 +169,4 @@ def load_scenarios(
 ) -> ScenarioFile:
     """Read and validate a scenarios file (workload and region names checked when given)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"Cannot read scenarios {path}: {err.strerror or err}") from None
-    return parse_scenarios(text, str(path), spec, catalog)
+    return parse_scenarios(read_input(path, "scenarios file"), str(path), spec, catalog)

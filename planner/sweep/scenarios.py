@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from planner.bounds import Multiplier
 from planner.spec.base import Strict
 from planner.spec.models import Pricing, Provider
 
@@ -55,7 +56,7 @@ class Axis(Strict):
         description="The values a grid combines or a sample draws from: multipliers, region "
         "names (or none), or true/false.",
     )
-    range: tuple[float, float] | None = Field(
+    range: tuple[Multiplier, Multiplier] | None = Field(
         None, description="[low, high] for a sample to draw from uniformly (numeric axes)."
     )
 
@@ -108,9 +109,15 @@ class ScenarioFile(Strict):
 
     axes: tuple[Axis, ...] = Field(min_length=1, description="The dimensions of what-ifs.")
     sample: int | None = Field(
-        None, gt=0, le=MAX_SCENARIOS, description="Draw this many scenarios instead of a grid."
+        None,
+        strict=True,
+        gt=0,
+        le=MAX_SCENARIOS,
+        description="Draw this many scenarios instead of a grid.",
     )
-    seed: int = Field(0, description="Seed of the random draws (sample only).")
+    seed: int = Field(
+        0, strict=True, ge=0, le=2**63 - 1, description="Seed of the random draws (sample only)."
+    )
 
 
 @dataclass(frozen=True)
