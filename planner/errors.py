@@ -30,3 +30,15 @@ class PlanRejected(PlannerError):
     for another spec: exit code 1 (a file that is not a plan at all is an InputError, exit 2)."""
 
     exit_code = 1
+
+
+MAX_LISTED = 20
+"""Most items a message lists before it says how many more there are."""
+
+
+def listing(items: list[str] | tuple[str, ...], limit: int = MAX_LISTED) -> str:
+    """`a, b, c` or `a, b, ... and 9,998 more`: a message never lists thousands of items."""
+    items = list(items)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f", ... and {len(items) - limit:,} more"

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from planner._readfile import read_input
 from planner.errors import InputError
 from planner.facts import accelerators, find_accelerator
 from planner.facts.accelerators import canonical_accelerator_name
@@ -80,11 +81,7 @@ def parse_quotas(text: str, source: str = "<string>") -> tuple[Quota, ...]:
 def load_quotas(path: str | Path) -> tuple[Quota, ...]:
     """Read and validate a quotas file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"Cannot read quotas file {path}: {err.strerror or err}") from None
-    return parse_quotas(text, str(path))
+    return parse_quotas(read_input(path, "quotas file"), str(path))
 
 
 _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")

@@ -144,7 +144,7 @@ def test_bad_cells_name_file_line_and_column(tmp_path):
     message = _bad(tmp_path, "llama-3.1-8b,B200,1,1000,250,10,50,")
     assert "column 'accelerator'" in message and "H100" in message
     message = _bad(tmp_path, "llama-3.1-8b,H100,1,1000,250,-1,50,")
-    assert "column 'max_rps'" in message and "non-negative" in message
+    assert "column 'max_rps'" in message and "from 0 to" in message
     message = _bad(tmp_path, "llama-3.1-8b,H100,1,1000,250,1,0,")
     assert "column 'tpot_ms'" in message
     message = _bad(tmp_path, "llama-3.1-8b,H100,1,0,250,1,50,")
@@ -161,7 +161,7 @@ def test_missing_columns_duplicates_and_missing_files(tmp_path):
     row = "llama-3.1-8b,H100,1,10,250,1,50,"
     with pytest.raises(InputError, match="line 4: repeats the measurement on line 3"):
         load_profiles(_write(tmp_path, HEADER, "", row, row))
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match=r"(?i)cannot read"):
         load_profiles(tmp_path / "absent.csv")
     with pytest.raises(InputError, match="no header"):
         load_profiles(_write(tmp_path, "# only a comment"))

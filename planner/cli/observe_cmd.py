@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from planner._readfile import load_json, read_input
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.errors import InputError
 
@@ -88,7 +89,7 @@ def _read_observation(path: Path):
     from planner.observe.model import Observation
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = load_json(read_input(path, "observation"), str(path), "observation JSON")
         return Observation.model_validate(data.get("observation", data))
     except (OSError, ValueError, AttributeError, ValidationError) as err:
         raise InputError(
@@ -236,8 +237,6 @@ def rightsize(
     Workloads without data keep their planned traffic. Exit 1 when the source fails, 3 when the
     right-sized spec has no plan.
     """
-    import yaml
-
     from planner.catalog import load_catalog
     from planner.cli.output import Format, print_rows
     from planner.observe.calibrate import profile_csv
@@ -247,6 +246,7 @@ def rightsize(
     from planner.rightsize import propose
     from planner.solve import SolveOptions
     from planner.spec import load_spec
+    from planner.spec.load import MAX_YAML_BYTES, compose_yaml
 
     target = _spec_output(spec_file, output, force)
     for path in (plan_out, profiles_out):
@@ -257,7 +257,7 @@ def rightsize(
         raise InputError("--time-limit must be above 0")
     spec = load_spec(spec_file)
     plan = load_plan(plan_file, spec=spec)
-    document = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    document = compose_yaml(read_input(spec_file, "spec", limit=MAX_YAML_BYTES))[1]
     if observation_file is not None:
         observation = _read_observation(observation_file)
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from planner.errors import InputError
+from planner.errors import InputError, listing
 
 
 def validate(
@@ -23,7 +23,7 @@ def validate(
         except InputError as err:
             failures.append(str(err))
             continue
-        kinds = ", ".join(f"{w.name} ({w.kind})" for w in spec.workloads)
+        kinds = listing([f"{w.name} ({w.kind})" for w in spec.workloads], limit=10)
         typer.echo(f"{file}: valid: {len(spec.workloads)} workload(s): {kinds}")
     if failures:
         raise InputError("\n".join(failures))

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner._readfile import load_json, read_input
 from planner.emit.resource import Rendered
 from planner.errors import InputError
 
@@ -40,8 +41,8 @@ def _status(path: Path, text: str) -> str:
 
 def _old_index(out_dir: Path) -> dict:
     try:
-        return json.loads((out_dir / INDEX).read_text())
-    except (OSError, ValueError):
+        return load_json(read_input(out_dir / INDEX, "index"), str(out_dir / INDEX))
+    except InputError:
         return {}
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable
 from pathlib import Path
 
-from planner.errors import InputError
+from planner._readfile import csv_line, read_input
+from planner.bounds import MAX_LATENCY_MS, MAX_RATE, MAX_TOKENS, MAX_TP, check_range
+from planner.errors import InputError, listing
 from planner.facts.accelerators import accelerators, find_accelerator
 from planner.facts.llms import LLM, find_llm, llms
 from planner.perf.dtypes import Dtype, as_dtype, as_kv_dtype
@@ -43,41 +44,45 @@ class _Row:
     def text(self, column: str) -> str:
         return self.cells.get(column, "").strip()
 
-    def positive_int(self, column: str) -> int:
+    def positive_int(self, column: str, most: int) -> int:
+        what = f"expected a whole number from 1 to {most:,}"
+        text = self.text(column)
         try:
-            value = int(self.text(column))
+            value = int(text) if len(text) <= 20 else 0
         except ValueError:
-            raise self.fail(column, "expected a whole number of at least 1") from None
-        if value < 1:
-            raise self.fail(column, "expected a whole number of at least 1")
+            raise self.fail(column, what) from None
+        if not 1 <= value <= most:
+            raise self.fail(column, what)
         return value
 
     def rate(self, column: str) -> float:
-        value = self._float(column, "a non-negative number")
-        if value < 0:
-            raise self.fail(column, "expected a non-negative number")
+        what = f"expected a number from 0 to {MAX_RATE:g}"
+        value = self._float(column, what)
+        if check_range(value, 0, MAX_RATE):
+            raise self.fail(column, what)
         return value
 
     def latency(self, column: str) -> float | None:
         if not self.text(column):
             return None
-        value = self._float(column, "a positive number or an empty cell")
-        if value <= 0:
-            raise self.fail(column, "expected a positive number or an empty cell")
+        what = f"expected a number above 0 and at most {MAX_LATENCY_MS:g}, or an empty cell"
+        value = self._float(column, what)
+        if check_range(value, 0, MAX_LATENCY_MS, low_open=True):
+            raise self.fail(column, what)
         return value
 
     def _float(self, column: str, what: str) -> float:
         try:
             value = float(self.text(column))
         except ValueError:
-            raise self.fail(column, f"expected {what}") from None
+            raise self.fail(column, what) from None
         if not math.isfinite(value):
-            raise self.fail(column, f"expected {what}")
+            raise self.fail(column, what)
         return value
 
 
 def _names(items: Iterable[object]) -> str:
-    return ", ".join(getattr(item, "name", str(item)) for item in items)
+    return listing([getattr(item, "name", str(item)) for item in items], limit=40)
 
 
 def _point(row: _Row, extra_models: tuple[LLM, ...]) -> ProfilePoint:
@@ -87,7 +92,7 @@ def _point(row: _Row, extra_models: tuple[LLM, ...]) -> ProfilePoint:
     accelerator = find_accelerator(row.text("accelerator"))
     if accelerator is None:
         raise row.fail("accelerator", f"unknown accelerator; known: {_names(accelerators())}")
-    tp = row.positive_int("tp")
+    tp = row.positive_int("tp", MAX_TP)
     problem = tp_problem(model, tp)
     if problem:
         raise row.fail("tp", problem)
@@ -101,8 +106,8 @@ def _point(row: _Row, extra_models: tuple[LLM, ...]) -> ProfilePoint:
         model=model.name,
         accelerator=accelerator.name,
         tp=tp,
-        input_tokens=row.positive_int("input_tokens"),
-        output_tokens=row.positive_int("output_tokens"),
+        input_tokens=row.positive_int("input_tokens", MAX_TOKENS),
+        output_tokens=row.positive_int("output_tokens", MAX_TOKENS),
         max_rps=row.rate("max_rps"),
         slo=SLO(tpot_ms=row.latency("tpot_ms"), ttft_ms=row.latency("ttft_ms")),
         weights_dtype=dtypes["weights_dtype"],
@@ -118,10 +123,7 @@ def load_profiles(path: str | Path, extra_models: Iterable[LLM] = ()) -> Profile
     in `extra_models` (e.g. from a spec) are known too. Raises InputError on any bad cell.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"{path}: cannot read profiles file: {err.strerror or err}") from None
+    text = read_input(path, "profiles file")
     extra = tuple(extra_models)
     header: list[str] | None = None
     header_line = 0
@@ -130,7 +132,7 @@ def load_profiles(path: str | Path, extra_models: Iterable[LLM] = ()) -> Profile
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        cells = next(csv.reader([line]))
+        cells = csv_line(line, str(path), number)
         if header is None:
             header, header_line = [c.strip() for c in cells], number
             missing = [c for c in REQUIRED_COLUMNS if c not in header]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner._readfile import check_json_nesting
 from planner.errors import InputError, PlanRejected
 from planner.plans.consistency import inconsistencies
 from planner.plans.identity import spec_digest
@@ -36,19 +37,25 @@ def _hint() -> str:
 
 def _parse(path: Path) -> Any:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PLAN_BYTES + 1)  # never more than the limit into memory
     except OSError as err:
         raise InputError(f"Cannot read plan {path}: {err.strerror or err}") from None
     if len(raw) > MAX_PLAN_BYTES:
-        raise InputError(f"Invalid plan {path}: {len(raw):,} bytes, above the 64 MiB limit")
+        raise InputError(f"Invalid plan {path}: larger than the 64 MiB limit")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise InputError(
             f"Invalid plan {path}: not UTF-8 text (byte {err.start}); {_hint()}"
         ) from None
+    check_json_nesting(text, f"Invalid plan {path}")
+
+    def refuse(name: str) -> Any:
+        raise InputError(f"Invalid plan {path}: {name} is not a number a plan may hold; {_hint()}")
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=refuse)
     except json.JSONDecodeError as err:
         raise InputError(
             f"Invalid plan {path}: line {err.lineno}, column {err.colno}: {err.msg}; {_hint()}"

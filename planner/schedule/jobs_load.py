@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.errors import InputError
+from planner._readfile import read_input
+from planner.errors import listing
 from planner.facts import accelerators, find_accelerator, find_llm, llms
 from planner.schedule.durations import job_minutes
 from planner.schedule.jobs import JobsFile
@@ -26,11 +27,7 @@ def parse_jobs(text: str, source: str = "<string>") -> JobsFile:
 def load_jobs(path: str | Path) -> JobsFile:
     """Read and validate a jobs file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"Cannot read jobs file {path}: {err.strerror or err}") from None
-    return parse_jobs(text, str(path))
+    return parse_jobs(read_input(path, "jobs file"), str(path))
 
 
 def _reference_problems(jobs: JobsFile) -> list[FieldError]:
@@ -39,7 +36,7 @@ def _reference_problems(jobs: JobsFile) -> list[FieldError]:
     problems = _duplicates(jobs)
     known_accs = ", ".join(a.name for a in accelerators())
     user = tuple(m.to_llm() for m in jobs.models)
-    known_models = ", ".join(sorted({m.name for m in (*user, *llms())}))
+    known_models = listing(sorted({m.name for m in (*user, *llms())}), limit=40)
 
     def unknown_accelerator(loc: tuple, name: str) -> None:
         if find_accelerator(name) is None:

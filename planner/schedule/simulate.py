@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.errors import InputError
+from planner.bounds import MAX_SIMULATED_REQUESTS
+from planner.errors import InputError, listing
 from planner.plans import Plan
 from planner.schedule.queue_sim import serve
 from planner.schedule.replicas import ServingModel, serving_models
@@ -238,6 +239,11 @@ def simulate(
 ) -> SimulationReport:
     """Simulate every serving workload of `plan`. Poisson: `requests` in all, split by the
     workloads' peak rates. Trace: its requests (the first `requests` when given)."""
+    if requests is not None and not 1 <= requests <= MAX_SIMULATED_REQUESTS:
+        raise InputError(
+            f"--requests {requests:,}: simulate between 1 and {MAX_SIMULATED_REQUESTS:,} "
+            "requests (each is held in memory; percentiles settle long before that)"
+        )
     models = models if models is not None else serving_models(plan, spec)
     by_name = {w.name: w for w in spec.workloads}
     rng = np.random.default_rng(seed)
@@ -282,13 +288,13 @@ def _checked_trace(trace: Trace, names: set[str], limit: int | None) -> Trace:
         raise InputError(f"{trace.source}: some requests have no workload; name one on every line")
     if not named and len(names) > 1:
         raise InputError(
-            f"{trace.source}: the plan serves {len(names)} workloads ({', '.join(sorted(names))}); "
+            f"{trace.source}: the plan serves {len(names)} workloads ({listing(sorted(names))}); "
             "add a `workload` column saying which one each request is for"
         )
     unknown = named - names
     if unknown:
         raise InputError(
-            f"{trace.source}: workload(s) {', '.join(sorted(unknown))} are not serving workloads "
-            f"of the plan; known: {', '.join(sorted(names))}"
+            f"{trace.source}: workload(s) {listing(sorted(unknown))} are not serving workloads "
+            f"of the plan; known: {listing(sorted(names))}"
         )
     return trace

@@ -6,12 +6,19 @@ an InputError (exit 2) naming the file, line and column.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from planner._readfile import csv_line, read_input
+from planner.bounds import (
+    MAX_PRIORITY,
+    MAX_SECONDS,
+    MAX_SIMULATED_REQUESTS,
+    MAX_TOKENS,
+    check_range,
+)
 from planner.errors import InputError
 
 REQUIRED = ("arrival_s", "input_tokens", "output_tokens")
@@ -32,11 +39,7 @@ class Trace:
 def read_trace(path: str | Path) -> Trace:
     """Load and check a trace file; requests are sorted by arrival (stable)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"Cannot read trace {path}: {err.strerror or err}") from None
-    return parse_trace(text, str(path))
+    return parse_trace(read_input(path, "trace"), str(path))
 
 
 def parse_trace(text: str, source: str = "<trace>") -> Trace:
@@ -48,7 +51,7 @@ def parse_trace(text: str, source: str = "<trace>") -> Trace:
     ]
     if not numbered:
         raise InputError(f"{source}: the trace is empty; expected a header {','.join(REQUIRED)}")
-    rows = csv.reader(line for _, line in numbered)
+    rows = (csv_line(line, source, n) for n, line in numbered)
     header = [h.strip() for h in next(rows)]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -60,6 +63,11 @@ def parse_trace(text: str, source: str = "<trace>") -> Trace:
         name: header.index(name) for name in (*REQUIRED, "workload", "priority") if name in header
     }
     arrival, inputs, outputs, workloads, priorities = [], [], [], [], []
+    if len(numbered) - 1 > MAX_SIMULATED_REQUESTS:
+        raise InputError(
+            f"{source}: {len(numbered) - 1:,} requests, more than the {MAX_SIMULATED_REQUESTS:,} "
+            "a simulation holds; cut the trace to a window"
+        )
     for (line_no, _), row in zip(numbered[1:], rows, strict=False):
 
         def cell(name: str, row=row, line_no=line_no) -> str:
@@ -67,12 +75,13 @@ def parse_trace(text: str, source: str = "<trace>") -> Trace:
                 raise InputError(f"{source}:{line_no}: column {name} is missing on this line")
             return row[at[name]].strip()
 
-        arrival.append(_number(cell("arrival_s"), source, line_no, "arrival_s", float, 0))
-        inputs.append(_number(cell("input_tokens"), source, line_no, "input_tokens", int, 1))
-        outputs.append(_number(cell("output_tokens"), source, line_no, "output_tokens", int, 1))
+        where = (source, line_no)
+        arrival.append(_number(cell("arrival_s"), *where, "arrival_s", float, 0, MAX_SECONDS))
+        inputs.append(_number(cell("input_tokens"), *where, "input_tokens", int, 1, MAX_TOKENS))
+        outputs.append(_number(cell("output_tokens"), *where, "output_tokens", int, 1, MAX_TOKENS))
         workloads.append(cell("workload") if "workload" in at else "")
         priorities.append(
-            _number(cell("priority"), source, line_no, "priority", int, None)
+            _number(cell("priority"), *where, "priority", int, -MAX_PRIORITY, MAX_PRIORITY)
             if "priority" in at
             else 0
         )
@@ -89,14 +98,14 @@ def parse_trace(text: str, source: str = "<trace>") -> Trace:
     )
 
 
-def _number(text: str, source: str, line: int, column: str, kind: type, least: float | None):
+def _number(text: str, source: str, line: int, column: str, kind: type, least: float, most: float):
+    """A cell as `kind`, finite and in [least, most] (see README, 'Limits')."""
     try:
-        value = kind(text)
+        value = kind(text) if len(text) <= 40 else kind("not a number")
     except ValueError:
         what = "a whole number" if kind is int else "a number"
-        raise InputError(f"{source}:{line}: {column}: expected {what}, got {text!r}") from None
-    if least is not None and not value >= least:
-        raise InputError(f"{source}:{line}: {column}: must be at least {least}, got {text!r}")
-    if kind is float and not np.isfinite(value):
-        raise InputError(f"{source}:{line}: {column}: must be finite, got {text!r}")
+        raise InputError(f"{source}:{line}: {column}: expected {what}, got {text[:40]!r}") from None
+    why = check_range(value, least, most)
+    if why:
+        raise InputError(f"{source}:{line}: {column}: {why}, got {text!r}")
     return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -13,7 +14,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from planner.errors import InputError
+from planner._readfile import MAX_NESTING, read_input
+from planner.errors import InputError, listing
 from planner.facts import accelerators, find_accelerator, find_llm, llms
 from planner.spec.capacity import Cluster, EdgePool, Reservation
 from planner.spec.models import WORKLOAD_KINDS, Spec
@@ -27,8 +29,118 @@ CAPACITY_KINDS = {
 TAGGED = {**WORKLOAD_KINDS, **CAPACITY_KINDS}
 """Discriminator tags of the spec's unions: they appear in pydantic's error paths."""
 
+MAX_YAML_ALIASES = 1_000
+"""Most YAML aliases (`*name`) one file may use."""
+MAX_YAML_VALUES = 1_000_000
+"""Most values (scalars, mappings, lists) one YAML file may hold, every alias expanded."""
+MAX_YAML_BYTES = 16 * 1024 * 1024
+"""Largest YAML file read (16 MiB): a spec of 10,000 workloads is about 3 MiB."""
+
+MAX_PROBLEMS_SHOWN = 50
+"""Most problems a message lists (all are kept in SpecError.problems)."""
+
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with limits: nesting depth, alias uses and values, so that a
+    deep or "billion laughs" document fails at once with the line where it went too far."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._values = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _limit(f"more than {MAX_YAML_ALIASES:,} aliases (*name)", mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        self._values += 1
+        if self._depth > MAX_NESTING:
+            raise _limit(f"nested more than {MAX_NESTING} levels deep", mark)
+        if self._values > MAX_YAML_VALUES:
+            raise _limit(f"more than {MAX_YAML_VALUES:,} values", mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_BoundedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+"""`1e9` and `2.5E-3` are numbers, as in YAML 1.2 and JSON (PyYAML's YAML 1.1 reads them as
+text, which strict number fields would then refuse)."""
+
+
+def _limit(what: str, mark: yaml.Mark | None, *, why: str = "") -> yaml.MarkedYAMLError:
+    why = why or "more than the planner reads (see README, 'Limits')"
+    return yaml.composer.ComposerError(None, None, f"{what}, {why}", mark)
+
+
+def _expanded_size(root: yaml.Node) -> None:
+    """Raise when the document, aliases expanded, holds more than MAX_YAML_VALUES values or
+    an alias refers to a node that contains it (a cycle)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active or depth > 2 * MAX_NESTING:
+            raise _limit(
+                "an alias refers to a mapping or list that contains it",
+                node.start_mark,
+                why="so it never ends",
+            )
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k, depth + 1) + size(v, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item, depth + 1)
+        active.discard(key)
+        if total > MAX_YAML_VALUES:
+            raise _limit(
+                f"more than {MAX_YAML_VALUES:,} values once its aliases are expanded",
+                node.start_mark,
+            )
+        sizes[key] = total
+        return total
+
+    size(root, 0)
+
+
+def compose_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data of one YAML document, within the
+    limits above; yaml.YAMLError (with a mark where known) when it is not valid or too big."""
+    loader = _BoundedLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, None
+        _expanded_size(root)
+        try:
+            return root, loader.construct_document(root)
+        except (ValueError, TypeError, OverflowError) as err:
+            # PyYAML's constructors raise these for a date like 2026-13-45 or an integer of
+            # thousands of digits.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a value cannot be read: {str(err)[:200]}", None
+            ) from None
+    finally:
+        loader.dispose()
 
 
 @dataclass(frozen=True)
@@ -45,8 +157,11 @@ class SpecError(InputError):
     def __init__(self, source: str, problems: list[str], label: str = "spec"):
         self.source = source
         self.problems = problems
-        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-        super().__init__(f"Invalid {label} {source} ({count}):\n" + "\n".join(problems))
+        count = f"{len(problems):,} problem" + ("s" if len(problems) != 1 else "")
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            shown.append(f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN:,} more")
+        super().__init__(f"Invalid {label} {source} ({count}):\n" + "\n".join(shown))
 
 
 class _LineIndex:
@@ -162,7 +277,10 @@ def _describe(error: dict[str, Any], root: type[BaseModel] = Spec) -> str:
         )
     text = msg[0].lower() + msg[1:] if msg else kind
     if value is not None and not isinstance(value, dict | list):
-        text += f" (got {value!r})"
+        shown = (
+            repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+        )
+        text += f" (got {shown[:80]}{'...' if len(shown) > 80 else ''})"
     return text
 
 
@@ -205,11 +323,40 @@ def _capacity_problems(spec: Spec, known_accs: str) -> list[FieldError]:
     return problems
 
 
+def _request_sizes(workload: object) -> list[tuple[Loc, int, int]]:
+    """(where, input tokens, output tokens) of each request size a workload states."""
+    traffic = getattr(workload, "traffic", None)
+    if traffic is not None:
+        if traffic.buckets is None:
+            return [(("traffic",), traffic.input_tokens, traffic.output_tokens)]
+        return [
+            (("traffic", "buckets", j), b.input_tokens, b.output_tokens)
+            for j, b in enumerate(traffic.buckets)
+        ]
+    volume = getattr(workload, "volume", None)
+    if volume is not None:
+        return [(("volume",), volume.input_tokens, volume.output_tokens)]
+    return []
+
+
+def _context_problems(i: int, workload: object, model: str, max_context: int) -> list[FieldError]:
+    """Requests longer than the model's context window (no offering could ever serve them)."""
+    return [
+        FieldError(
+            ("workloads", i, *where),
+            f"a request of {inputs} + {outputs} tokens (context {inputs + outputs}) exceeds "
+            f"{model}'s maximum context of {max_context} tokens",
+        )
+        for where, inputs, outputs in _request_sizes(workload)
+        if inputs + outputs > max_context
+    ]
+
+
 def _reference_problems(spec: Spec) -> list[FieldError]:
     """Names that pydantic cannot check: models, accelerators, duplicate workload names."""
     problems: list[FieldError] = []
     user = spec.user_llms()
-    known_models = ", ".join(sorted({m.name for m in (*user, *llms())}))
+    known_models = listing(sorted({m.name for m in (*user, *llms())}), limit=40)
     known_accs = ", ".join(a.name for a in accelerators())
     seen: dict[str, int] = {}
     for i, workload in enumerate(spec.workloads):
@@ -222,7 +369,8 @@ def _reference_problems(spec: Spec) -> list[FieldError]:
                 )
             )
         seen.setdefault(workload.name, i)
-        if workload.model is not None and find_llm(workload.model, user) is None:
+        llm = find_llm(workload.model, user) if workload.model is not None else None
+        if workload.model is not None and llm is None:
             problems.append(
                 FieldError(
                     ("workloads", i, "model"),
@@ -230,6 +378,8 @@ def _reference_problems(spec: Spec) -> list[FieldError]:
                     "or define it under `models:`",
                 )
             )
+        elif llm is not None and llm.max_context:
+            problems += _context_problems(i, workload, llm.name, llm.max_context)
         for j, name in enumerate(workload.placement.accelerators or ()):
             if find_accelerator(name) is None:
                 problems.append(
@@ -286,11 +436,7 @@ def parse_spec(text: str, source: str = "<string>") -> Spec:
 def load_spec(path: str | Path) -> Spec:
     """Read and validate a spec file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"Cannot read spec {path}: {err.strerror or err}") from None
-    return parse_spec(text, str(path))
+    return parse_spec(read_input(path, "spec", limit=MAX_YAML_BYTES), str(path))
 
 
 def spec_json_schema() -> dict[str, Any]:
@@ -303,6 +449,22 @@ def spec_json_schema() -> dict[str, Any]:
     }
 
 
+def _yaml_problem(source: str, text: str, err: yaml.YAMLError) -> str:
+    """`  file:line: not valid YAML: problem` for any PyYAML error."""
+    line: int | None = None
+    if isinstance(err, yaml.MarkedYAMLError):
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        problem = err.problem or err.context
+    elif isinstance(err, yaml.reader.ReaderError):
+        line = text.count("\n", 0, err.position) + 1
+        char = err.character if isinstance(err.character, str) else chr(err.character or 0)
+        problem = f"the character {char!r} is not allowed in YAML"
+    else:
+        problem = str(err)
+    return f"  {source}{f':{line}' if line else ''}: not valid YAML: {problem}"
+
+
 def validate_yaml(
     text: str,
     source: str,
@@ -313,16 +475,17 @@ def validate_yaml(
 ) -> M:
     """Validate YAML (or JSON) text into `model_cls` with the spec's line-numbered errors
     (`file:line: field: what is wrong`); `check` adds problems pydantic cannot see."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = f":{mark.line + 1}" if mark else ""
+    if len(text) > MAX_YAML_BYTES:
         raise SpecError(
             label=label,
             source=source,
-            problems=[f"  {source}{line}: not valid YAML: {err.problem}"],
+            problems=[f"  {source}: larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB"],
+        )
+    try:
+        root, data = compose_yaml(text)
+    except yaml.YAMLError as err:
+        raise SpecError(
+            label=label, source=source, problems=[_yaml_problem(source, text, err)]
         ) from None
     index = _LineIndex(root)
     if index.duplicates:
