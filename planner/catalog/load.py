@@ -7,6 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner._csvdata import read_csv_lines
+from planner._readfile import read_input
+from planner.bounds import (
+    MAX_MEMORY_GB,
+    MAX_PRICE_PER_HOUR,
+    MAX_THROUGHPUT,
+    MAX_TP,
+    check_range,
+)
 from planner.catalog import skypilot
 from planner.catalog.offering import CATALOG_COLUMNS, Offering
 from planner.clouds import catalog_services, cloud_names, is_cloud
@@ -60,6 +68,17 @@ def _canonical(name: str) -> str:
     return acc.name if acc else name
 
 
+COLUMN_RANGES = {
+    "accelerator_count": float(MAX_TP),
+    "price_on_demand": MAX_PRICE_PER_HOUR,
+    "price_spot": MAX_PRICE_PER_HOUR,
+    "accelerator_memory_gb": MAX_MEMORY_GB,
+    "vcpus": MAX_THROUGHPUT,
+    "memory_gib": MAX_MEMORY_GB,
+}
+"""The largest value each numeric column may hold (see README, 'Limits')."""
+
+
 def _number(
     problems: list[str], where: str, row: dict[str, str], column: str, *, positive: bool = False
 ) -> float | None:
@@ -71,9 +90,9 @@ def _number(
     except ValueError:
         problems.append(f"{where}: column {column}: {raw!r} is not a number")
         return None
-    if value < 0 or (positive and value == 0):
-        kind = "above 0" if positive else "0 or more"
-        problems.append(f"{where}: column {column}: {raw!r} must be {kind}")
+    why = check_range(value, 0, COLUMN_RANGES[column], low_open=positive)
+    if why:
+        problems.append(f"{where}: column {column}: {raw!r} {why}")
         return None
     return value
 
@@ -101,6 +120,12 @@ def _native_offering(where: str, row: dict[str, str], problems: list[str]) -> Of
     vcpus = _number(problems, where, row, "vcpus")
     ram = _number(problems, where, row, "memory_gib")
     if len(problems) > before or count is None or on_demand is None:
+        return None
+    if spot is not None and spot > on_demand:
+        problems.append(
+            f"{where}: column price_spot: {spot:g} is above price_on_demand {on_demand:g} "
+            "(spot capacity is never dearer; are the columns swapped?)"
+        )
         return None
     acc = find_accelerator(row["accelerator"])
     if memory is None:
@@ -130,8 +155,9 @@ def _native_offering(where: str, row: dict[str, str], problems: list[str]) -> Of
 
 
 def read_native_csv(path: Path, text: str) -> list[Offering]:
-    """Offerings from a CSV in the planner's format; any bad row fails the whole file."""
-    header, rows = read_csv_lines(text)
+    """Offerings from a CSV in the planner's format; any bad row fails the whole file, and so
+    does the same offering (provider, region, zone, service, instance type) twice."""
+    header, rows = read_csv_lines(text, str(path), strict_width=True)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CatalogError(
@@ -139,11 +165,20 @@ def read_native_csv(path: Path, text: str) -> list[Offering]:
             f"the columns are {', '.join(CATALOG_COLUMNS)} (see README, 'Catalog format')"
         )
     problems: list[str] = []
-    offerings = [
-        o
-        for line, row in rows
-        if (o := _native_offering(f"{path}:{line}", row, problems)) is not None
-    ]
+    offerings: list[Offering] = []
+    lines: dict[tuple[str, ...], int] = {}
+    for line, row in rows:
+        offering = _native_offering(f"{path}:{line}", row, problems)
+        if offering is None:
+            continue
+        if offering.key in lines:
+            problems.append(
+                f"{path}:{line}: {_identity(offering)} is already on line {lines[offering.key]}; "
+                "keep one row (the file would otherwise decide by order which price is used)"
+            )
+            continue
+        lines[offering.key] = line
+        offerings.append(offering)
     if problems:
         shown = problems[:20]
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -151,6 +186,13 @@ def read_native_csv(path: Path, text: str) -> list[Offering]:
             f"Invalid catalog {path} ({len(problems)} problems):\n  " + "\n  ".join(shown) + more
         )
     return offerings
+
+
+def _identity(offering: Offering) -> str:
+    zone = f"/{offering.zone}" if offering.zone else ""
+    return (
+        f"{offering.provider} {offering.region}{zone} {offering.service} {offering.instance_type}"
+    )
 
 
 def _files_in(path: Path) -> list[Path]:
@@ -171,11 +213,8 @@ def _files_in(path: Path) -> list[Path]:
 
 def read_catalog_file(path: Path) -> tuple[list[Offering], list[str]]:
     """Offerings and warnings from one file, in whichever supported format it is."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise CatalogError(f"Cannot read catalog {path}: {err.strerror or err}") from None
-    header, _ = read_csv_lines(text)
+    text = read_input(path, "catalog")
+    header, _ = read_csv_lines(text, str(path))
     if "provider" in header:
         return read_native_csv(path, text), []
     if "InstanceType" in header:
@@ -186,14 +225,22 @@ def read_catalog_file(path: Path) -> tuple[list[Offering], list[str]]:
     )
 
 
+def _override_note(file: Path, earlier: Path, rows: list[Offering]) -> str:
+    first = _identity(rows[0])
+    more = f" and {len(rows) - 1} more" if len(rows) > 1 else ""
+    return f"{file} overrides {len(rows)} offering(s) of {earlier}: {first}{more}"
+
+
 def load_catalog(sources: Sequence[str | Path] | None = None) -> Catalog:
     """Offerings from `sources` (files or directories; 'bundled' names the bundled catalog).
 
     With no sources, the bundled catalog. Later sources replace earlier rows with the same
-    provider, region, zone, service and instance type, so a file can extend or override another.
+    provider, region, zone, service and instance type, so a file can extend or override another;
+    each override is reported in the catalog's warnings (one line per pair of files).
     """
     chosen: Iterable[str | Path] = sources if sources else [BUNDLED_NAME]
     merged: dict[tuple[str, ...], Offering] = {}
+    origin: dict[tuple[str, ...], Path] = {}
     warnings: list[str] = []
     files: list[CatalogFile] = []
     for source in chosen:
@@ -207,8 +254,15 @@ def load_catalog(sources: Sequence[str | Path] | None = None) -> Catalog:
         for file in _files_in(path):
             offerings, notes = read_catalog_file(file)
             warnings.extend(notes)
+            overridden: dict[Path, list[Offering]] = {}
             for offering in offerings:
+                if offering.key in merged and origin[offering.key] != file:
+                    overridden.setdefault(origin[offering.key], []).append(offering)
                 merged[offering.key] = offering
+                origin[offering.key] = file
+            warnings.extend(
+                _override_note(file, earlier, rows) for earlier, rows in overridden.items()
+            )
             name = f"{BUNDLED_NAME}:{file.name}" if bundled else str(file)
             files.append(CatalogFile(name, _sha256(file), len(offerings)))
     return Catalog(tuple(merged[k] for k in sorted(merged)), tuple(warnings), tuple(files))

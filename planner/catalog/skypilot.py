@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 from planner._csvdata import read_csv_lines
+from planner._readfile import nesting_depth
+from planner.bounds import MAX_MEMORY_GB, MAX_PRICE_PER_HOUR, MAX_THROUGHPUT, MAX_TP, check_range
 from planner.catalog.offering import Offering
 from planner.clouds import is_cloud
 from planner.errors import InputError
@@ -61,24 +63,37 @@ def detect_provider(path: Path, header: list[str]) -> str:
     raise InputError(f"Catalog {path}: cannot tell which cloud this SkyPilot file is for")
 
 
-def _float(value: str) -> float | None:
+def _float(value: str | None, high: float = MAX_PRICE_PER_HOUR) -> float | None:
+    """A positive, finite number no larger than `high`; None for anything else (SkyPilot
+    leaves prices empty where a pricing is not sold)."""
     try:
-        number = float(value)
+        number = float(value or "")
     except ValueError:
         return None
-    return number if number > 0 else None
+    return number if check_range(number, 0, high, low_open=True) is None else None
+
+
+def _count(value: str | None) -> int | None:
+    number = _float(value, MAX_TP)
+    return int(number) if number is not None and number == int(number) else None
 
 
 def _memory_gb(accelerator: str, gpu_info: str) -> float | None:
     acc = find_accelerator(accelerator)
     if acc is not None:
         return acc.memory_gb
-    try:
-        info = ast.literal_eval(gpu_info) if gpu_info.startswith("{") else {}
-        mib = info["Gpus"][0]["MemoryInfo"]["SizeInMiB"]
-    except (ValueError, SyntaxError, KeyError, IndexError, TypeError):
+    if not gpu_info.startswith("{") or nesting_depth(gpu_info)[0] > 8:
         return None
-    return round(mib / 1024, 1)
+    try:
+        info = ast.literal_eval(gpu_info)
+        mib = float(info["Gpus"][0]["MemoryInfo"]["SizeInMiB"])
+    except (ValueError, SyntaxError, KeyError, IndexError, TypeError, MemoryError, RecursionError):
+        return None
+    return (
+        round(mib / 1024, 1)
+        if check_range(mib / 1024, 0, MAX_MEMORY_GB, low_open=True) is None
+        else None
+    )
 
 
 class _Reader:
@@ -97,7 +112,7 @@ class _Reader:
         service: str,
         instance_type: str,
         accelerator: str,
-        count: int,
+        count: int | None,
         vcpus: str,
         memory: str,
         price: float | None,
@@ -106,6 +121,9 @@ class _Reader:
     ) -> None:
         if price is None:
             self.skipped["no on-demand price"] += 1
+            return
+        if count is None:
+            self.skipped["no whole accelerator count"] += 1
             return
         if spot is not None and spot >= price:
             self.skipped["spot price not below on-demand (spot price dropped)"] += 1
@@ -125,8 +143,8 @@ class _Reader:
                 accelerator=acc.name if acc else accelerator,
                 accelerator_count=count,
                 accelerator_memory_gb=memory_gb,
-                vcpus=_float(vcpus) or 0.0,
-                memory_gib=_float(memory) or 0.0,
+                vcpus=_float(vcpus, MAX_THROUGHPUT) or 0.0,
+                memory_gib=_float(memory, MAX_MEMORY_GB) or 0.0,
                 price_on_demand=price,
                 price_spot=spot,
                 source=SOURCE_LABEL,
@@ -148,9 +166,9 @@ def _read_aws(reader: _Reader, rows: list[dict[str, str]]) -> None:
             service="ec2",
             instance_type=row["InstanceType"],
             accelerator=row["AcceleratorName"],
-            count=int(float(row["AcceleratorCount"])),
-            vcpus=row["vCPUs"],
-            memory=row["MemoryGiB"],
+            count=_count(row["AcceleratorCount"]),
+            vcpus=row.get("vCPUs", ""),
+            memory=row.get("MemoryGiB", ""),
             price=_float(row["Price"]),
             spot=_float(row["SpotPrice"]),
             gpu_info=row.get("GpuInfo", ""),
@@ -162,7 +180,7 @@ def _read_azure(reader: _Reader, rows: list[dict[str, str]]) -> None:
         if not row["AcceleratorName"]:
             reader.skipped["skipped: no accelerator"] += 1
             continue
-        accelerator, count = row["AcceleratorName"], int(float(row["AcceleratorCount"]))
+        accelerator, count = row["AcceleratorName"], _count(row["AcceleratorCount"])
         fixed = AZURE_CORRECTIONS.get(row["InstanceType"])
         if fixed and fixed != (accelerator, count):
             reader.skipped[f"corrected: {row['InstanceType']} is {fixed[1]} x {fixed[0]}"] += 1
@@ -174,8 +192,8 @@ def _read_azure(reader: _Reader, rows: list[dict[str, str]]) -> None:
             instance_type=row["InstanceType"],
             accelerator=accelerator,
             count=count,
-            vcpus=row["vCPUs"],
-            memory=row["MemoryGiB"],
+            vcpus=row.get("vCPUs", ""),
+            memory=row.get("MemoryGiB", ""),
             price=_float(row["Price"]),
             spot=_float(row["SpotPrice"]),
         )
@@ -193,17 +211,17 @@ def _gcp_built_in(instance_type: str) -> tuple[str, int] | None:
 
 def _read_gcp(reader: _Reader, rows: list[dict[str, str]]) -> None:
     """GCP rows: host VMs and accelerator prices apart; built-in GPU VMs get both added."""
-    accel_prices: dict[tuple[str, str, int], tuple[float | None, float | None]] = {}
+    accel_prices: dict[tuple[str, str, int | None], tuple[float | None, float | None]] = {}
     for row in rows:
         if not row["InstanceType"] and row["AcceleratorName"]:
             key = (
-                row["AvailabilityZone"],
+                row.get("AvailabilityZone", ""),
                 row["AcceleratorName"],
-                int(float(row["AcceleratorCount"])),
+                _count(row["AcceleratorCount"]),
             )
             accel_prices[key] = (_float(row["Price"]), _float(row["SpotPrice"]))
     for row in rows:
-        name, zone = row["InstanceType"], row["AvailabilityZone"]
+        name, zone = row["InstanceType"], row.get("AvailabilityZone", "")
         tpu = _TPU.match(row["AcceleratorName"] or "")
         if tpu:
             reader.add(
@@ -212,9 +230,9 @@ def _read_gcp(reader: _Reader, rows: list[dict[str, str]]) -> None:
                 service="gce",
                 instance_type=row["AcceleratorName"],
                 accelerator="TPU-v5e",
-                count=int(tpu.group(1)),
-                vcpus=row["vCPUs"],
-                memory=row["MemoryGiB"],
+                count=_count(tpu.group(1)),
+                vcpus=row.get("vCPUs", ""),
+                memory=row.get("MemoryGiB", ""),
                 price=_float(row["Price"]),
                 spot=_float(row["SpotPrice"]),
             )
@@ -236,19 +254,20 @@ def _read_gcp(reader: _Reader, rows: list[dict[str, str]]) -> None:
         spot = host_spot + acc_spot if host_spot and acc_spot else None
         reader.add(
             region=row["Region"], zone=zone, service="gce", instance_type=name,
-            accelerator=accelerator, count=count, vcpus=row["vCPUs"], memory=row["MemoryGiB"],
+            accelerator=accelerator, count=count, vcpus=row.get("vCPUs", ""),
+            memory=row.get("MemoryGiB", ""),
             price=price, spot=spot,
         )  # fmt: skip
 
 
 def read_skypilot_csv(path: Path, text: str) -> tuple[list[Offering], list[str]]:
     """Offerings and warnings from one SkyPilot `vms.csv` (AWS, GCP or Azure)."""
-    header, numbered = read_csv_lines(text)
-    provider = detect_provider(path, header)
+    header, numbered = read_csv_lines(text, str(path))
     needed = {"InstanceType", "AcceleratorName", "AcceleratorCount", "Price", "SpotPrice", "Region"}
     missing = sorted(needed - set(header))
     if missing:
         raise InputError(f"SkyPilot catalog {path}: missing column(s) {', '.join(missing)}")
+    provider = detect_provider(path, header)
     reader = _Reader(path, provider)
     rows = [row for _, row in numbered]
     {"aws": _read_aws, "gcp": _read_gcp, "azure": _read_azure}[provider](reader, rows)

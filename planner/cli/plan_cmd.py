@@ -223,6 +223,8 @@ def plan(
 
         spec = merge_quotas(spec, load_quotas(quota_file))
     loaded = load_catalog(catalog or None)
+    for warning in loaded.warnings:
+        typer.echo(f"note: {warning}", err=True)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     with _progress(f"Planning {len(spec.workloads)} workload(s) on {len(loaded)} offerings"):
         options = SolveOptions(
