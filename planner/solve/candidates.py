@@ -8,12 +8,14 @@ region and service that sells it.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
 from planner.catalog.offering import Offering
 from planner.clouds import allows_service, is_cloud
+from planner.errors import InfeasibleError
 from planner.facts import LLM, Accelerator, find_accelerator, find_llm
 from planner.facts.accelerators import canonical_accelerator_name
 from planner.perf import (
@@ -302,6 +304,7 @@ def serving_candidates(
     slo = SLO(tpot_ms=workload.slo.tpot_ms, ttft_ms=workload.slo.ttft_p95_ms)
     rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
+    why_not: list[Counter[str]] = [Counter() for _ in buckets]
     for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
         dtype, target = workload.weights_dtype, slo
         if offering.service_kind == "edge" and owned:
@@ -313,6 +316,7 @@ def serving_candidates(
             caps, utils = _serving_profile(
                 model, accelerator, tp, buckets, target, dtype, settings, profiles
             )
+            _count_reasons(why_not, caps, utils, tp)
             if not any(c.max_rps > 0 for c in caps):
                 continue
             replicas = offering.accelerator_count // tp
@@ -346,7 +350,43 @@ def serving_candidates(
                         shared=True,
                     )
                 )
-    return prune_dominated(found, rules)
+    kept = prune_dominated(found, rules)
+    if kept:
+        _check_every_bucket_served(workload, kept, why_not)
+    return kept
+
+
+def _count_reasons(
+    why_not: list[Counter[str]], caps: Sequence[Capacity], utils: Sequence[float], tp: int
+) -> None:
+    """Tally why each bucket gets no capacity from one (accelerator, TP) choice."""
+    for b, (c, u) in enumerate(zip(caps, utils, strict=True)):
+        if c.max_rps <= 0:
+            why = c.reason or c.limited_by or "no capacity"
+            why_not[b][f"{c.accelerator} tp={tp}: {why}"] += 1
+        elif u <= 0:
+            why_not[b][f"{c.accelerator} tp={tp}: queueing leaves no room in the p95 TTFT"] += 1
+
+
+def _check_every_bucket_served(
+    workload: ServingWorkload, found: Sequence[Candidate], why_not: list[Counter[str]]
+) -> None:
+    """InfeasibleError naming each request-size bucket no candidate can serve, and why (a
+    bucket with no capacity anywhere would otherwise reach the solver as a division by 0)."""
+    problems = []
+    for b, bucket in enumerate(workload.traffic.request_buckets()):
+        if any(c.bucket_rps[b] > 0 for c in found):
+            continue
+        reasons = [f"{why} ({n} offering choice(s))" for why, n in why_not[b].most_common(3)]
+        problems.append(
+            f"{workload.name}: no offering serves its bucket of {bucket.input_tokens} input + "
+            f"{bucket.output_tokens} output tokens ({bucket.fraction:g} of requests): "
+            + ("; ".join(reasons) or "no capacity")
+        )
+    if problems:
+        raise InfeasibleError(
+            "No plan: some request sizes cannot be served:\n  - " + "\n  - ".join(problems)
+        )
 
 
 def _shareable(offering: Offering, tp: int) -> bool:
