@@ -15,6 +15,7 @@ from planner.emit import emit
 from planner.emit.common import bounds, percentages
 from planner.emit.nodes import node_selector, tolerations
 from planner.emit.vertex import machine_spec
+from planner.errors import InputError
 from planner.plans.model import Allocation, Plan, WorkloadResult
 
 GOLDEN_PLANS = Path(__file__).resolve().parent / "golden" / "plans"
@@ -80,10 +81,22 @@ def by_path(files) -> dict:
     return {f.path: f for f in files}
 
 
+def test_values_outside_their_ecosystems_grammar_never_reach_a_template():
+    hostile = {
+        "image": 'evil:1"\nkind: Secret\n# {{ x }}',
+        "extra_args": ["a\nb: c"],
+        "gcp_project": "p$(touch pwned)'\"`id`",
+    }
+    for key, value in hostile.items():
+        plan = make_plan([allocation()], {key: value})
+        with pytest.raises(InputError, match=key):
+            emit(plan, ["kubernetes"])
+
+
 def test_no_value_can_change_a_documents_structure(tmp_path):
-    image = 'evil:1"\nkind: Secret\n# {{ x }}'
-    args = ['--x="1"; rm -rf /', "$(touch pwned)", "a\nb: c"]
-    project = "p$(touch pwned)'\"`id`"
+    image = "registry.example.com:5000/team/vllm@sha256:" + "ab" * 32
+    args = ['--x="1"; rm -rf /', "$(touch pwned)", "a|b: {{ c }}", "'`id`'"]
+    project = "acme-llm-prod"
     plan = make_plan(
         [allocation(), allocation(service="vertex", instance_type="g2-standard-8")],
         {"image": image, "extra_args": args, "gcp_project": project},
@@ -93,7 +106,7 @@ def test_no_value_can_change_a_documents_structure(tmp_path):
     deployment = yaml.safe_load(files["kubernetes/chat-0-deployment.yaml"].text)
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert deployment["kind"] == "Deployment"
-    assert container["image"] == image and container["args"][-5:-2] == args
+    assert container["image"] == image and container["args"][-6:-2] == args
     upload = json.loads(files["vertex/chat-0-model-v0.json"].text)
     assert upload["model"]["containerSpec"]["imageUri"] == image
     assert upload["parent"] == f"projects/{project}/locations/us-central1"
@@ -108,6 +121,7 @@ def test_no_value_can_change_a_documents_structure(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, check=True,
     )  # fmt: skip
     assert echoed.stdout == project and not (tmp_path / "pwned").exists()
+    assert "^~^" in script.read_text()  # a list delimiter that no argument holds
     serve = yaml.safe_load(files["ray/chat-0-rayservice.yaml"].text)
     assert (
         serve["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["template"]["spec"]["containers"][

@@ -19,6 +19,7 @@ from planner.clouds.names import dns_label, numeric_id
 from planner.emit.common import bounds, labels, percentages, server_args, traffic_weights
 from planner.emit.groups import Group, coverage, endpoint_groups
 from planner.emit.resource import Built, Resource
+from planner.errors import InputError
 from planner.plans.model import Plan
 from planner.rules.deployment import Placed, image, settings, weights_source
 from planner.spec.deploy import Deploy
@@ -46,6 +47,22 @@ def machine_spec(instance_type: str, accelerator: str, count: int) -> dict[str, 
     return {**spec, "acceleratorType": kind, "acceleratorCount": count}
 
 
+GCLOUD_DELIMITERS = "|~;#@%!,:"
+"""Candidate list delimiters for gcloud's `^DELIM^` escape, in order of preference."""
+
+
+def gcloud_list(values: list[str] | tuple[str, ...]) -> str:
+    """A gcloud list flag value (`^D^a D b`) with a delimiter D that no value holds, so no
+    value is ever split (see `gcloud topic escaping`)."""
+    for delimiter in GCLOUD_DELIMITERS:
+        if not any(delimiter in v for v in values):
+            return f"^{delimiter}^" + delimiter.join(values)
+    raise InputError(
+        f"the server arguments use every delimiter gcloud could split them on "
+        f"({' '.join(GCLOUD_DELIMITERS)}); remove one of them from deploy.extra_args"
+    )
+
+
 def _deployment(plan: Plan, group: Group, item: Placed, k: int, deploy: Deploy) -> dict:
     a, w = item.allocation, item.workload
     b = bounds(plan, a, w)
@@ -58,7 +75,8 @@ def _deployment(plan: Plan, group: Group, item: Placed, k: int, deploy: Deploy) 
         "deployed_id": numeric_id(f"{plan.plan_id}/{group.workload}/{group.region}/{k}"),
         "display_name": dns_label(group.workload, f"v{k}", a.instance_type.split("+")[0]),
         "image": deploy.vertex_image or image(deploy, a.accelerator),
-        "args": server_args(a, w, deploy),
+        "args": (args := server_args(a, w, deploy)),
+        "args_flag": gcloud_list(args),
         "artifact_uri": source if source.startswith("gs://") else "",
         "shm_mb": 16384 if a.tp > 1 else 0,
         "machine": spec,

@@ -6,12 +6,19 @@ SageMaker needs `execution_role_arn` and on Vertex AI `gcp_project` (or the laun
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from planner.spec.base import Strict
-from planner.spec.security import Security, credential_fields
+from planner.spec.grammars import (
+    GcpProjectId,
+    ImageReference,
+    PlainText,
+    RoleArn,
+    WeightsUri,
+)
+from planner.spec.security import SERVICE_ACCOUNT, Security, credential_fields
 
 LABEL_KEY = r"^[a-z][a-z0-9_-]{0,62}$"
 LABEL_VALUE = r"^[a-z0-9_-]{0,63}$"
@@ -25,30 +32,27 @@ LabelValue = Annotated[str, Field(pattern=LABEL_VALUE)]
 class Deploy(Strict):
     """How a plan is deployed: container images, weights, names, probes and autoscaling."""
 
-    image: str = Field(
+    image: ImageReference = Field(
         "vllm/vllm-openai:v0.8.5",
-        min_length=1,
         description="vLLM OpenAI-compatible server image for Kubernetes, Ray and Vertex AI. "
         "Pin a digest (image@sha256:...) in production.",
     )
-    accelerator_images: dict[str, str] = Field(
+    accelerator_images: dict[str, ImageReference] = Field(
         default_factory=dict,
         description="Image per accelerator name where vLLM needs a device build "
         "(e.g. Inferentia2, Trainium, TPU-v5e); others use `image`.",
     )
-    sagemaker_image: str = Field(
+    sagemaker_image: ImageReference = Field(
         "763104351884.dkr.ecr.{region}.amazonaws.com/djl-inference:0.33.0-lmi15.0.0-cu128",
-        min_length=1,
         description="SageMaker serving image (SageMaker pulls only from ECR): by default AWS's "
         "Large Model Inference container, configured for its vLLM backend. {region} is filled in.",
     )
-    vertex_image: str = Field(
+    vertex_image: ImageReference | Literal[""] = Field(
         "",
         description="Vertex AI serving image (Artifact Registry); empty: use `image`.",
     )
-    weights: str = Field(
+    weights: WeightsUri = Field(
         "hf://{hf_id}",
-        min_length=1,
         description="Where the weights are: hf://ORG/NAME (Hugging Face), s3://bucket/prefix or "
         "gs://bucket/prefix. {hf_id}, {model} and {workload} are filled in.",
     )
@@ -76,16 +80,17 @@ class Deploy(Strict):
         "replica: 0.2 is 20%; 0 keeps equally priced ones only. Spot consolidation needs a "
         "spread of types. Plans list compatible types up to 50% dearer.",
     )
-    execution_role_arn: str = Field(
+    execution_role_arn: RoleArn = Field(
         "",
-        pattern=r"^$|^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$",
         description="IAM role SageMaker assumes to pull the image and weights (needed to launch).",
     )
-    gcp_project: str = Field("", description="Google Cloud project for Vertex AI.")
+    gcp_project: GcpProjectId = Field("", description="Google Cloud project id for Vertex AI.")
     vertex_service_account: str = Field(
-        "", description="Service account the Vertex AI deployed models run as; empty: default."
+        "",
+        pattern=SERVICE_ACCOUNT,
+        description="Service account the Vertex AI deployed models run as; empty: default.",
     )
-    port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
+    port: int = Field(8000, strict=True, ge=1, le=65535, description="Port the server listens on.")
     health_path: str = Field(
         "/health", pattern=r"^/[\w./-]*$", description="HTTP path of the health check."
     )
@@ -96,15 +101,21 @@ class Deploy(Strict):
     )
     startup_timeout_s: int = Field(
         1200,
+        strict=True,
         ge=60,
         le=3600,
         description="Seconds a replica may take to load weights and pass its health check.",
     )
     download_timeout_s: int = Field(
-        1800, ge=60, le=3600, description="Seconds SageMaker allows to download the weights."
+        1800,
+        strict=True,
+        ge=60,
+        le=3600,
+        description="Seconds SageMaker allows to download the weights.",
     )
     target_utilisation: float = Field(
         0.7,
+        strict=True,
         gt=0,
         le=1,
         description="Autoscaling target per replica, as a share of the load the plan sized each "
@@ -122,7 +133,7 @@ class Deploy(Strict):
         description="Ray Serve application (module:attribute, in the image) that serves vLLM; "
         "it gets the model, tensor_parallel_size, max_num_seqs and max_model_len as args.",
     )
-    extra_args: tuple[str, ...] = Field((), description="More vLLM server arguments.")
+    extra_args: tuple[PlainText, ...] = Field((), description="More vLLM server arguments.")
     labels: dict[LabelKey, LabelValue] = Field(
         default_factory=dict,
         description="Extra labels/tags on every resource (keys and values as GCP labels allow).",
@@ -142,12 +153,11 @@ class Deploy(Strict):
         min_length=1,
         description="Batch Job output, one shard per pod.",
     )
-    training_image: str = Field(
+    training_image: ImageReference = Field(
         "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
-        min_length=1,
         description="Image of training Jobs.",
     )
-    training_command: tuple[str, ...] = Field(
+    training_command: tuple[PlainText, ...] = Field(
         (), description="Command of training Jobs; empty: the image's own."
     )
     security: Security = Field(

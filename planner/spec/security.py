@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from planner.spec.base import Strict
+from planner.spec.grammars import CloudKmsKey, K8sLabelKey, K8sLabelValue, KmsKeyArn, RoleArn
+from planner.spec.grammars import GcpProject as GcpProjectOrNumber
 
 # Label keys and values as GCP labels allow (the same rules as deploy.labels).
 LabelKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
@@ -21,16 +23,12 @@ LabelValue = Annotated[str, Field(pattern=r"^[a-z0-9_-]{0,63}$")]
 Region = Annotated[str, Field(pattern=r"^[a-z]{2,}(-[a-z]+)*(-?\d+)?$")]
 SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 SecurityGroupId = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
-GcpProject = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$|^\d{6,20}$")]
+GcpProject = GcpProjectOrNumber
 
-KMS_KEY_ARN = (
-    r"^$|^arn:aws[a-z-]*:kms:(\{region\}|[a-z]{2}(-[a-z]+)+-\d):\d{12}:(key|alias)/[\w/-]+$"
+SERVICE_ACCOUNT = (
+    r"^$|^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$"
+    r"|^[0-9]{6,20}-compute@developer\.gserviceaccount\.com$"
 )
-ROLE_ARN = r"^$|^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
-CLOUD_KMS_KEY = (
-    r"^$|^projects/[a-z0-9-]+/locations/(\{region\}|[a-z0-9-]+)/keyRings/[\w-]+/cryptoKeys/[\w-]+$"
-)
-SERVICE_ACCOUNT = r"^$|^[a-z][a-z0-9-]{4,29}@[a-z0-9.-]+\.iam\.gserviceaccount\.com$"
 VPC_NETWORK = r"^$|^projects/[a-z0-9-]+/global/networks/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
 DNS_LABEL_OR_EMPTY = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$"
 
@@ -47,16 +45,14 @@ class AwsVpc(Strict):
 class AwsSecurity(Strict):
     """SageMaker: the KMS key, the execution role and the VPC per region."""
 
-    kms_key_arn: str = Field(
+    kms_key_arn: KmsKeyArn = Field(
         "",
-        pattern=KMS_KEY_ARN,
         description="KMS key (or alias) ARN for endpoint storage and S3 weights; {region} is "
         "filled in (use a multi-Region key or the same alias in each region). Empty: the "
         "CloudFormation stack creates one with rotation on; the API launcher refuses.",
     )
-    execution_role_arn: str = Field(
+    execution_role_arn: RoleArn = Field(
         "",
-        pattern=ROLE_ARN,
         description="IAM role SageMaker assumes. Empty: deploy.execution_role_arn; if that is "
         "empty too, the CloudFormation stack creates a least-privilege role.",
     )
@@ -70,9 +66,8 @@ class AwsSecurity(Strict):
 class GcpSecurity(Strict):
     """Vertex AI: the CMEK key, the service account and how the endpoint is reached."""
 
-    kms_key_name: str = Field(
+    kms_key_name: CloudKmsKey = Field(
         "",
-        pattern=CLOUD_KMS_KEY,
         description="Cloud KMS key (CMEK) protecting models and endpoints; {region} is filled "
         "in. Empty: the launcher refuses unless allow_provider_managed_keys.",
     )
@@ -109,7 +104,7 @@ class KubernetesSecurity(Strict):
         pattern=DNS_LABEL_OR_EMPTY,
         description="Namespace of the ingress controller or gateway; empty: the workload's own.",
     )
-    gateway_labels: dict[str, str] = Field(
+    gateway_labels: dict[K8sLabelKey, K8sLabelValue] = Field(
         default_factory=lambda: {"app.kubernetes.io/component": "gateway"},
         min_length=1,
         description="Labels of the gateway pods admitted to the serving port.",
