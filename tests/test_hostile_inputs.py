@@ -1,0 +1,317 @@
+"""Each hostile input found by trying the planner as a hostile user would: a clean exit naming
+the file, never a traceback, a hang or unbounded memory (one test per defect found)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.catalog import load_catalog
+from planner.errors import InputError
+from planner.spec import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+CHATBOT = ROOT / "examples" / "chatbot-fleet.yaml"
+GOLDEN_PLAN = ROOT / "tests" / "golden" / "plans" / "chatbot-fleet.json"
+CATALOG_HEADER = (
+    "provider,region,zone,service,instance_type,accelerator,accelerator_count,"
+    "accelerator_memory_gb,vcpus,memory_gib,price_on_demand,price_spot,source,as_of\n"
+)
+ROW = "aws,us-east-1,,ec2,g5.xlarge,A10G,1,24,4,16,{price},{spot},test,2026-11-25\n"
+
+BILLION_LAUGHS = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+workloads: *i
+"""
+
+
+def serving(rps: str = "2", extra: str = "", sizes: str = "input_tokens: 500, output_tokens: 100"):
+    return (
+        "workloads:\n  - name: chat\n    kind: serving\n    model: llama-3.1-8b\n"
+        f"    traffic: {{requests_per_second: {rps}, {sizes}}}\n{extra}"
+    )
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path
+
+
+# --- 1. non-UTF-8 and binary files -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"workloads:\n  - name: \xff\xfe\n", b"\x00\x01\x02binary"])
+def test_binary_or_non_utf8_spec_exits_2_naming_file_and_line(cli, tmp_path, content):
+    spec = write(tmp_path, "spec.yaml", content)
+    result = cli("validate", spec)
+    assert result.exit_code == 2
+    assert f"{spec}:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_non_utf8_catalog_plan_and_diff_inputs_exit_2(cli, tmp_path):
+    bad = write(tmp_path, "bad.bin", b"provider,region\n\xc3\x28,x\n")
+    assert cli("catalog", "list", "--catalog", bad).exit_code == 2
+    result = cli("verify", bad, CHATBOT)
+    assert result.exit_code == 2 and str(bad) in result.stderr
+    result = cli("diff", GOLDEN_PLAN, bad)
+    assert result.exit_code == 2 and str(bad) in result.stderr
+
+
+def test_non_utf8_skypilot_folder_exits_2(cli, tmp_path):
+    folder = tmp_path / "sky" / "aws"
+    folder.mkdir(parents=True)
+    (folder / "vms.csv").write_bytes(b"InstanceType,AcceleratorName\n\xff\xff,x\n")
+    result = cli("catalog", "list", "--catalog", tmp_path / "sky")
+    assert result.exit_code == 2 and "vms.csv:2: not UTF-8" in result.stderr
+
+
+# --- 1. nesting and alias expansion ------------------------------------------------------------
+
+
+def test_deeply_nested_yaml_and_json_exit_2_without_recursion_error(cli, tmp_path):
+    deep_yaml = write(tmp_path, "deep.yaml", "workloads: " + "[" * 5000 + "]" * 5000)
+    result = cli("validate", deep_yaml)
+    assert result.exit_code == 2 and "nested more than" in result.stderr
+    deep_json = write(tmp_path, "deep.json", '{"a":' * 5000 + "1" + "}" * 5000)
+    for args in (("validate", deep_json), ("verify", deep_json, CHATBOT)):
+        result = cli(*args)
+        assert result.exit_code == 2 and "nested more than" in result.stderr
+
+
+def test_billion_laughs_fails_fast_in_validate_and_plan(cli, tmp_path):
+    spec = write(tmp_path, "laughs.yaml", BILLION_LAUGHS)
+    for verb in ("validate", "plan"):
+        result = cli(verb, spec)
+        assert result.exit_code == 2
+        assert "aliases are expanded" in result.stderr and "laughs.yaml:" in result.stderr
+
+
+def test_an_alias_that_contains_itself_is_refused(tmp_path):
+    with pytest.raises(InputError, match="contains it"):
+        load_spec(write(tmp_path, "cycle.yaml", "workloads: &a [*a]\n"))
+
+
+def test_ordinary_anchors_and_aliases_still_work(tmp_path):
+    text = (
+        "workloads:\n"
+        "  - {name: a, kind: serving, model: llama-3.1-8b, placement: &p {providers: [aws]},\n"
+        "     traffic: &t {requests_per_second: 1, input_tokens: 100, output_tokens: 10}}\n"
+        "  - {name: b, kind: serving, model: llama-3.1-8b, placement: *p, traffic: *t}\n"
+    )
+    spec = load_spec(write(tmp_path, "s.yaml", text))
+    assert spec.workloads[1].placement.providers == ("aws",)
+
+
+# --- 1. numbers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rps", "message"),
+    [
+        (".inf", "finite number"),
+        ("1e308", "less than or equal to"),
+        ("true", "valid number"),
+        (".nan", "finite number"),
+        ('"5"', "valid number"),
+    ],
+)
+def test_requests_per_second_must_be_a_finite_sane_number(tmp_path, rps, message):
+    with pytest.raises(InputError, match=message) as caught:
+        load_spec(write(tmp_path, "s.yaml", serving(rps)))
+    assert "s.yaml:5: workloads[0].traffic.requests_per_second" in str(caught.value)
+
+
+def test_yaml_1_2_exponents_are_numbers(tmp_path):
+    spec = load_spec(write(tmp_path, "s.yaml", serving("2e1")))
+    assert spec.workloads[0].traffic.requests_per_second == 20
+
+
+@pytest.mark.parametrize("price", ["nan", "inf", "-1", "1e9"])
+def test_catalog_prices_must_be_finite_and_sane(tmp_path, price):
+    catalog = write(tmp_path, "c.csv", CATALOG_HEADER + ROW.format(price=price, spot=""))
+    with pytest.raises(InputError, match=r"c.csv:2: column price_on_demand"):
+        load_catalog([catalog])
+
+
+def test_jobs_gpu_hours_inf_is_refused(cli, tmp_path):
+    jobs = write(
+        tmp_path,
+        "jobs.yaml",
+        "jobs:\n  - {name: a, gpu_hours: .inf, reference_accelerator: H100}\n"
+        "capacity:\n  pools:\n    - {name: p, accelerator: H100, gpus: 8}\n",
+    )
+    result = cli("schedule", jobs)
+    assert result.exit_code == 2
+    assert "jobs.yaml:2: jobs[0].gpu_hours: input should be a finite number" in result.stderr
+
+
+def test_trace_and_profile_numbers_are_bounded(tmp_path):
+    from planner.perf import load_profiles
+    from planner.schedule import read_trace
+
+    trace = write(tmp_path, "t.csv", "arrival_s,input_tokens,output_tokens\n1e400,1,1\n")
+    with pytest.raises(InputError, match=r"t.csv:2: arrival_s: must be a finite number"):
+        read_trace(trace)
+    profiles = write(
+        tmp_path,
+        "p.csv",
+        "model,accelerator,tp,input_tokens,output_tokens,max_rps,tpot_ms,ttft_ms\n"
+        "llama-3.1-8b,H100,1,100,100,inf,,\n",
+    )
+    with pytest.raises(InputError, match="line 2, column 'max_rps'"):
+        load_profiles(profiles)
+
+
+# --- 1. bounded resources --------------------------------------------------------------------
+
+
+def test_simulate_a_billion_requests_is_refused_with_the_reason(cli):
+    result = cli("simulate", GOLDEN_PLAN, "--spec", CHATBOT, "--requests", "1000000000")
+    assert result.exit_code == 2 and "5,000,000" in result.stderr
+
+
+def test_validate_of_ten_thousand_workloads_prints_short_lines(cli, tmp_path):
+    rows = "".join(
+        f"  - {{name: w{i}, kind: serving, model: llama-3.1-8b, traffic: "
+        "{requests_per_second: 1, input_tokens: 100, output_tokens: 10}}\n"
+        for i in range(10_000)
+    )
+    spec = write(tmp_path, "big.yaml", "workloads:\n" + rows)
+    result = cli("validate", spec)
+    assert result.exit_code == 0 and "10000 workload(s)" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) < 1000
+    broken = write(
+        tmp_path, "broken.yaml", "workloads:\n" + rows.replace("model: llama", "model: x")
+    )
+    result = cli("validate", broken)
+    assert result.exit_code == 2 and "and 9,950 more" in result.stderr
+    assert len(result.stderr) < 50_000
+
+
+# --- 1. unservable buckets and contexts ---------------------------------------------------------
+
+
+def test_a_bucket_no_offering_can_serve_exits_3_naming_it(cli, tmp_path):
+    spec = write(
+        tmp_path,
+        "docs.yaml",
+        serving(
+            sizes="buckets: [{input_tokens: 500, output_tokens: 100, fraction: 0.9}, "
+            "{input_tokens: 100000, output_tokens: 500, fraction: 0.1}]"
+        ),
+    )
+    catalog = write(
+        tmp_path,
+        "one-l4.csv",
+        CATALOG_HEADER.replace("\n", "")
+        + "\ngcp,us-central1,,gce,g2-standard-8,L4,1,24,8,32,0.85,0.3,test,2026-11-25\n",
+    )
+    result = cli("plan", spec, "--catalog", catalog)
+    assert result.exit_code == 3, result.stderr
+    assert "chat: no offering serves its bucket of 100000 input + 500 output" in result.stderr
+    assert "KV cache" in result.stderr
+
+
+def test_a_bucket_with_zero_measured_capacity_exits_3(cli, tmp_path):
+    spec = write(
+        tmp_path,
+        "s.yaml",
+        serving(
+            sizes="buckets: [{input_tokens: 500, output_tokens: 100, fraction: 0.5}, "
+            "{input_tokens: 2000, output_tokens: 100, fraction: 0.5}]",
+            extra="    placement: {accelerators: [H100]}\n",
+        ),
+    )
+    profiles = write(
+        tmp_path,
+        "p.csv",
+        "model,accelerator,tp,input_tokens,output_tokens,max_rps,tpot_ms,ttft_ms\n"
+        + "".join(
+            f"llama-3.1-8b,H100,{tp},2000,100,0,,\nllama-3.1-8b,H100,{tp},500,100,5,,\n"
+            for tp in (1, 2, 4, 8)
+        ),
+    )
+    result = cli("plan", spec, "--profiles", profiles)
+    assert result.exit_code == 3, result.stderr
+    assert "bucket of 2000 input + 100 output tokens" in result.stderr
+    assert "ZeroDivisionError" not in result.stderr
+
+
+def test_a_context_longer_than_the_model_is_caught_by_validate(cli, tmp_path):
+    spec = write(tmp_path, "s.yaml", serving(sizes="input_tokens: 200000, output_tokens: 100"))
+    result = cli("validate", spec)
+    assert result.exit_code == 2
+    assert "exceeds llama-3.1-8b's maximum context of 131072 tokens" in result.stderr
+    assert cli("plan", spec).exit_code == 2
+
+
+# --- 2. catalogs never silently change what the user wrote ---------------------------------------
+
+
+def test_a_catalog_row_twice_in_one_file_names_both_lines(tmp_path):
+    catalog = write(
+        tmp_path,
+        "c.csv",
+        CATALOG_HEADER + ROW.format(price="15.29", spot="") + ROW.format(price="0.19", spot=""),
+    )
+    with pytest.raises(
+        InputError, match=r"c.csv:3: aws us-east-1 ec2 g5.xlarge is already on line 2"
+    ):
+        load_catalog([catalog])
+
+
+def test_an_override_across_catalog_files_is_reported(cli, tmp_path):
+    first = write(tmp_path, "a.csv", CATALOG_HEADER + ROW.format(price="15.29", spot=""))
+    second = write(tmp_path, "b.csv", CATALOG_HEADER + ROW.format(price="0.19", spot=""))
+    loaded = load_catalog([first, second])
+    assert loaded.offerings[0].price_on_demand == 0.19
+    assert any("b.csv overrides 1 offering(s) of" in w for w in loaded.warnings)
+    result = cli("catalog", "list", "--catalog", first, "--catalog", second)
+    assert "note:" in result.stderr and "overrides" in result.stderr
+
+
+def test_spot_above_on_demand_is_an_error_naming_the_line(tmp_path):
+    catalog = write(tmp_path, "c.csv", CATALOG_HEADER + ROW.format(price="1.0", spot="2.5"))
+    with pytest.raises(InputError, match=r"c.csv:2: column price_spot: 2.5 is above"):
+        load_catalog([catalog])
+
+
+def test_an_unquoted_thousands_separator_is_an_error_naming_the_line(cli, tmp_path):
+    catalog = write(tmp_path, "c.csv", CATALOG_HEADER + ROW.format(price="1,055.04", spot=""))
+    result = cli("catalog", "list", "--catalog", catalog)
+    assert result.exit_code == 2
+    assert "c.csv:2: 15 cells but the header (line 1) has 14" in result.stderr
+
+
+def test_skypilot_input_keeps_dropping_spot_at_or_above_on_demand(tmp_path):
+    folder = tmp_path / "aws"
+    folder.mkdir()
+    (folder / "vms.csv").write_text(
+        "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,Price,SpotPrice,Region,"
+        "AvailabilityZone\n"
+        "g5.xlarge,A10G,1,4,16,1.006,2.0,us-east-1,us-east-1a\n"
+    )
+    loaded = load_catalog([tmp_path])
+    assert loaded.offerings[0].price_spot is None
+    assert any("spot price not below on-demand" in w for w in loaded.warnings)
+
+
+def test_plan_json_with_nan_is_not_a_plan(cli, tmp_path):
+    plan = json.loads(GOLDEN_PLAN.read_text())
+    text = json.dumps(plan).replace('"cost_per_hour": ', '"cost_per_hour": NaN, "x": ', 1)
+    result = cli("verify", write(tmp_path, "p.json", text), CHATBOT)
+    assert result.exit_code == 2
