@@ -414,9 +414,10 @@ def _validation_problems(
     """One line per pydantic error, in document order, without knock-on length errors."""
     errors = err.errors()
     locs = [tuple(e["loc"]) for e in errors]
+    parents = {other[:n] for other in locs for n in range(len(other))}
     found: list[tuple[int, str]] = []
     for error, loc in zip(errors, locs, strict=True):
-        nested = any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+        nested = loc in parents
         if error["type"] == "too_short" and nested:
             continue  # items under it failed: the length error only repeats that
         if error["type"].startswith("union_tag"):
