@@ -26,7 +26,7 @@ SecurityGroupId = Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]
 GcpProject = GcpProjectOrNumber
 
 SERVICE_ACCOUNT = (
-    r"^$|^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$"
+    r"^$|^[a-z][a-z0-9-]{4,29}@[a-z0-9.-]+\.iam\.gserviceaccount\.com$"
     r"|^[0-9]{6,20}-compute@developer\.gserviceaccount\.com$"
 )
 VPC_NETWORK = r"^$|^projects/[a-z0-9-]+/global/networks/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
