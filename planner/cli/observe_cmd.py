@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from planner._readfile import load_json, read_input
+from planner._writefile import refuse_overwrite, write_output
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.errors import InputError
 
@@ -34,15 +35,11 @@ class ObserveFormat(enum.StrEnum):
 
 
 def _guard(path: Path | None, force: bool) -> None:
-    if path is not None and path.exists() and not force:
-        raise InputError(f"{path} exists; pass --force to overwrite it")
+    refuse_overwrite(path, force)
 
 
 def _write(path: Path, text: str, what: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"Cannot write {path}: {err.strerror or err}") from None
+    write_output(path, text)
     typer.echo(f"Wrote {what} to {path}", err=True)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from planner import clock
+from planner._writefile import refuse_overwrite, write_output
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.output import Format, print_rows
 from planner.errors import InputError
@@ -210,8 +211,7 @@ def plan(
     from planner.solve import SolveOptions, solve
     from planner.spec import load_spec
 
-    if output is not None and output.exists() and not force:
-        raise InputError(f"{output} exists; pass --force to overwrite it")
+    refuse_overwrite(output, force)
     if time_limit <= 0 or not 0 <= gap < 1:
         raise InputError("--time-limit must be above 0 and --gap in [0, 1)")
     as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
@@ -240,7 +240,7 @@ def plan(
             solved = solve(spec, loaded, profiles=measured, options=options, as_of=as_of)
             result = with_schedule(solved, spec, profiles=measured)
     if output is not None:
-        output.write_text(_render(result, PlanFormat.json))
+        write_output(output, _render(result, PlanFormat.json))
     if fmt is PlanFormat.table:
         _print_table(result)
         if result.robust is not None:
@@ -268,8 +268,7 @@ def frontier(
     from planner.solve.frontier import frontier as pareto
     from planner.spec import load_spec
 
-    if output is not None and output.exists() and not force:
-        raise InputError(f"{output} exists; pass --force to overwrite it")
+    refuse_overwrite(output, force)
     spec = load_spec(spec_file)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     with _progress(f"Solving {points} completion-time limits"):
@@ -281,7 +280,7 @@ def frontier(
             options=SolveOptions(time_limit_s=time_limit),
         )
     if output is not None:
-        output.write_text(_render(result, PlanFormat.json))
+        write_output(output, _render(result, PlanFormat.json))
     if fmt is not PlanFormat.table:
         typer.echo(_render(result, fmt), nl=False)
         return

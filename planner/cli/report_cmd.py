@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from planner._writefile import refuse_overwrite, write_output
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.errors import InputError, PlannerError
 
@@ -38,8 +39,7 @@ class GateFailed(PlannerError):
 
 def _guard(output: Path | None, force: bool) -> None:
     """Refuse to overwrite a user's file unless --force."""
-    if output is not None and output.exists() and not force:
-        raise InputError(f"{output} exists; pass --force to overwrite it")
+    refuse_overwrite(output, force)
 
 
 def _emit(text: str, output: Path | None, what: str) -> None:
@@ -47,10 +47,7 @@ def _emit(text: str, output: Path | None, what: str) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"Cannot write {output}: {err.strerror or err}") from None
+    write_output(output, text)
     typer.echo(f"Wrote {what} to {output}", err=True)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from planner._writefile import refuse_overwrite
 from planner.cli.output import Format, print_rows
 from planner.errors import InputError
 
@@ -96,10 +97,12 @@ def schedule(
     chart: Path | None = typer.Option(
         None, "--chart", help="Write a Gantt chart (.png, .svg or .pdf; needs matplotlib)."
     ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --chart file."),
 ) -> None:
     """Schedule jobs on limited GPU pools under each policy and compare them side by side."""
     from planner.schedule import POLICIES, build_problem, compare_policies, load_jobs, write_gantt
 
+    refuse_overwrite(chart, force)
     jobs = load_jobs(jobs_file)
     chosen = (
         POLICIES if SchedulePolicy.all in policy else tuple(dict.fromkeys(p.value for p in policy))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from planner._writefile import refuse_overwrite, write_output
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.errors import InputError
 
@@ -114,8 +115,7 @@ def sweep(
     from planner.sweep.runner import run_sweep
     from planner.sweep.scenarios import expand
 
-    if output is not None and output.exists() and not force:
-        raise InputError(f"{output} exists; pass --force to overwrite it")
+    refuse_overwrite(output, force)
     if time_limit <= 0:
         raise InputError("--time-limit must be above 0")
     spec = load_spec(spec_file)
@@ -140,7 +140,7 @@ def sweep(
         if bar is not None:
             bar.stop()
     if output is not None:
-        output.write_text(to_json(result.sweep))
+        write_output(output, to_json(result.sweep))
     _print(result.sweep, fmt)
     if result.sweep.summary.errors or result.sweep.base.status == "error":
         raise typer.Exit(code=1)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from planner._readfile import load_json, read_input
+from planner._writefile import inside, write_output
 from planner.emit.resource import Rendered
 from planner.errors import InputError
 
@@ -34,9 +36,13 @@ class Written:
 
 
 def _status(path: Path, text: str) -> str:
-    if not path.exists():
+    if not os.path.lexists(path):
         return "created"
-    return "unchanged" if path.read_text() == text else "changed"
+    try:
+        same = read_input(path, "emitted file") == text
+    except InputError:
+        same = False
+    return "unchanged" if same else "changed"
 
 
 def _old_index(out_dir: Path) -> dict:
@@ -76,7 +82,8 @@ def write_files(
     """Write `files` under `out_dir`; raise InputError (nothing written) on edits without force."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} is not a folder")
-    status = {f.path: _status(out_dir / f.path, f.text) for f in files}
+    inside(out_dir, INDEX)
+    status = {f.path: _status(inside(out_dir, f.path), f.text) for f in files}
     changed = sorted(p for p, s in status.items() if s == "changed")
     if changed and not force:
         shown = ", ".join(changed[:SHOWN]) + (" ..." if len(changed) > SHOWN else "")
@@ -88,11 +95,11 @@ def write_files(
     out_dir.mkdir(parents=True, exist_ok=True)
     for f in files:
         if status[f.path] != "unchanged":
-            target = out_dir / f.path
+            target = inside(out_dir, f.path)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(f.text)
+            write_output(inside(out_dir, f.path), f.text)
     index = index_document(plan_id, targets, files, notes, old)
-    (out_dir / INDEX).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    write_output(out_dir / INDEX, json.dumps(index, indent=2, sort_keys=True) + "\n")
     current = {f.path for f in files}
     stale = sorted(
         e["path"]

@@ -6,9 +6,11 @@ for; without it the user gets an InputError saying how to install it.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
+from planner._writefile import write_output
 from planner.errors import InputError
 from planner.extras import require
 from planner.schedule.problem import Schedule, SchedulingProblem
@@ -50,8 +52,10 @@ def write_gantt(
     axes[-1].set_xlabel("hours")
     handles = [axes[0].bar(0, 0, color=colour, label=pool) for pool, colour in colours.items()]
     figure.legend(handles=handles, loc="outside upper right", fontsize=8, ncols=len(handles))
+    buffer = io.BytesIO()
     try:
-        figure.savefig(path)
+        figure.savefig(buffer, format=Path(path).suffix.lstrip(".").lower() or "png")
     except (OSError, ValueError) as err:
         raise InputError(f"Cannot write chart {path}: {err}") from None
+    write_output(Path(path), buffer.getvalue())
     return path
