@@ -101,7 +101,7 @@ def test_no_secret_reaches_plans_files_or_output(env, moto_server, tmp_path):
         planner(env, tmp_path, "verify", plan, SPEC),
         planner(env, tmp_path, "emit", plan, "--target", "all", "-o", out),
         planner(env, tmp_path, "launch", plan, "--target", "sagemaker"),
-        planner(env, tmp_path, "launch", plan, "--target", "vertex", "--project", "p"),
+        planner(env, tmp_path, "launch", plan, "--target", "vertex", "--project", "acme-test"),
     ]
     assert [r.returncode for r in runs] == [0, 0, 0, 0, 0], [r.stderr for r in runs]
     failed = planner(

@@ -73,9 +73,12 @@ def launch(
 ) -> None:
     """Print (dry run) or make (--apply) the plan's endpoints; idempotent, all or nothing."""
     from planner.plans.io import load_plan
+    from planner.spec.grammars import GcpProject, RoleArn, check_option
 
     if timeout <= 0 or poll <= 0:
         raise InputError("--timeout and --poll must be above 0")
+    check_option(project, GcpProject, "--project")
+    check_option(role_arn, RoleArn, "--execution-role-arn")
     plan = load_plan(plan_file)
     if target is LaunchTarget.sagemaker:
         if not apply:
@@ -111,7 +114,9 @@ def teardown(
 ) -> None:
     """Print (dry run) or delete (--apply) what `planner launch` made for this plan."""
     from planner.plans.io import load_plan
+    from planner.spec.grammars import GcpProject, check_option
 
+    check_option(project, GcpProject, "--project")
     plan = load_plan(plan_file)
     if target is LaunchTarget.sagemaker:
         if not apply:

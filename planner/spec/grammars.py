@@ -225,3 +225,20 @@ K8sLabelValue = Annotated[
         )
     ),
 ]
+
+
+def check_option(value: str | None, grammar: object, option: str) -> str | None:
+    """A command-line value checked against a grammar above (None passes), or an InputError
+    naming the option and the rule."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from planner.errors import InputError
+
+    if value is None:
+        return None
+    try:
+        return TypeAdapter(grammar).validate_python(value)
+    except ValidationError as err:
+        raise InputError(
+            f"{option}: {err.errors()[0]['msg'].removeprefix('Value error, ')}"
+        ) from None
