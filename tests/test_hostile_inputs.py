@@ -51,7 +51,7 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
     return path
 
 
-# --- 1. non-UTF-8 and binary files -----------------------------------------------------------
+# --- 1. non-UTF-8 and binary files ----------
 
 
 @pytest.mark.parametrize("content", [b"workloads:\n  - name: \xff\xfe\n", b"\x00\x01\x02binary"])
@@ -79,7 +79,7 @@ def test_non_utf8_skypilot_folder_exits_2(cli, tmp_path):
     assert result.exit_code == 2 and "vms.csv:2: not UTF-8" in result.stderr
 
 
-# --- 1. nesting and alias expansion ------------------------------------------------------------
+# --- 1. nesting and alias expansion ----------
 
 
 def test_deeply_nested_yaml_and_json_exit_2_without_recursion_error(cli, tmp_path):
@@ -116,7 +116,7 @@ def test_ordinary_anchors_and_aliases_still_work(tmp_path):
     assert spec.workloads[1].placement.providers == ("aws",)
 
 
-# --- 1. numbers ---------------------------------------------------------------------------------
+# --- 1. numbers ----------
 
 
 @pytest.mark.parametrize(
@@ -176,7 +176,7 @@ def test_trace_and_profile_numbers_are_bounded(tmp_path):
         load_profiles(profiles)
 
 
-# --- 1. bounded resources --------------------------------------------------------------------
+# --- 1. bounded resources ----------
 
 
 def test_simulate_a_billion_requests_is_refused_with_the_reason(cli):
@@ -202,7 +202,7 @@ def test_validate_of_ten_thousand_workloads_prints_short_lines(cli, tmp_path):
     assert len(result.stderr) < 50_000
 
 
-# --- 1. unservable buckets and contexts ---------------------------------------------------------
+# --- 1. unservable buckets and contexts ----------
 
 
 def test_a_bucket_no_offering_can_serve_exits_3_naming_it(cli, tmp_path):
@@ -259,7 +259,7 @@ def test_a_context_longer_than_the_model_is_caught_by_validate(cli, tmp_path):
     assert cli("plan", spec).exit_code == 2
 
 
-# --- 2. catalogs never silently change what the user wrote ---------------------------------------
+# --- 2. catalogs never silently change what the user wrote ----------
 
 
 def test_a_catalog_row_twice_in_one_file_names_both_lines(tmp_path):
@@ -315,3 +315,95 @@ def test_plan_json_with_nan_is_not_a_plan(cli, tmp_path):
     text = json.dumps(plan).replace('"cost_per_hour": ', '"cost_per_hour": NaN, "x": ', 1)
     result = cli("verify", write(tmp_path, "p.json", text), CHATBOT)
     assert result.exit_code == 2
+
+
+# --- 2. writers never overwrite a user's file or write through a symlink ----------
+
+
+def test_schedule_chart_does_not_overwrite_an_existing_file_without_force(cli, tmp_path):
+    chart = write(tmp_path, "gantt.png", "my own file")
+    jobs = ROOT / "examples" / "jobs" / "jobs.yaml"
+    result = cli("schedule", jobs, "--policy", "fcfs", "--chart", chart)
+    assert result.exit_code == 2 and "pass --force" in result.stderr
+    assert chart.read_text() == "my own file"
+    result = cli("schedule", jobs, "--policy", "fcfs", "--chart", chart, "--force")
+    assert result.exit_code == 0 and chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_emit_force_never_writes_through_a_symlink_out_of_the_folder(cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("emit", GOLDEN_PLAN, "-t", "kubernetes", "-o", out).exit_code == 0
+    victim = write(tmp_path, "victim.txt", "precious")
+    emitted = sorted((out / "kubernetes").iterdir())[0]
+    emitted.unlink()
+    emitted.symlink_to(victim)
+    result = cli("emit", GOLDEN_PLAN, "-t", "kubernetes", "-o", out, "--force")
+    assert result.exit_code == 2 and "symbolic link" in result.stderr
+    assert victim.read_text() == "precious"
+    (out / "kubernetes").rename(tmp_path / "moved")
+    (out / "kubernetes").symlink_to(tmp_path, target_is_directory=True)
+    result = cli("emit", GOLDEN_PLAN, "-t", "kubernetes", "-o", out, "--force")
+    assert result.exit_code == 2 and "symbolic link" in result.stderr
+
+
+def test_output_files_replace_a_symlink_instead_of_following_it(cli, tmp_path):
+    victim = write(tmp_path, "victim.json", "precious")
+    link = tmp_path / "plan.json"
+    link.symlink_to(victim)
+    spec = ROOT / "examples" / "sagemaker-endpoint.yaml"
+    result = cli("plan", spec, "--format", "json", "-o", link)
+    assert result.exit_code == 2 and "pass --force" in result.stderr
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to(tmp_path / "elsewhere.json")
+    assert cli("plan", spec, "-o", dangling).exit_code == 2
+    assert not (tmp_path / "elsewhere.json").exists()
+    result = cli("plan", spec, "--format", "json", "-o", link, "--force")
+    assert result.exit_code == 0
+    assert victim.read_text() == "precious" and not link.is_symlink()
+    assert json.loads(link.read_text())["plan_id"]
+
+
+# --- 4. fields that reach a cloud or a shell ----------
+
+
+@pytest.mark.parametrize(
+    ("deploy", "rule"),
+    [
+        ('image: "vllm/vllm-openai:v1\\nkind: Secret"', "not an OCI image reference"),
+        ('gcp_project: "x\'; touch /tmp/pwned"', "not a Google Cloud project id"),
+        ('execution_role_arn: "arn:aws:iam::123456789012:role/a b"', "not an IAM role ARN"),
+        ('weights: "hf://org/na\\"me"', "not a weights location"),
+        (
+            'security: {aws: {kms_key_arn: "arn:aws:kms:us-east-1:123456789012:key/x;y"}}',
+            "not a KMS key ARN",
+        ),
+        (
+            'security: {gcp: {kms_key_name: "projects/p/locations/x/keyRings/r/cryptoKeys/k k"}}',
+            "not a Cloud KMS key name",
+        ),
+        (
+            'security: {kubernetes: {gateway_labels: {"bad key!": gw}}}',
+            "not a Kubernetes label key",
+        ),
+        ('extra_args: ["--x", "a\\nb"]', "control character"),
+    ],
+)
+def test_deploy_fields_follow_their_ecosystems_grammar(tmp_path, deploy, rule):
+    with pytest.raises(InputError, match=rule) as caught:
+        load_spec(write(tmp_path, "s.yaml", serving() + "deploy:\n  " + deploy + "\n"))
+    assert "s.yaml:" in str(caught.value)
+
+
+def test_hugging_face_ids_with_quotes_are_refused(tmp_path):
+    model = (
+        "models:\n  - {name: m, params_b: 7, layers: 32, hidden_size: 4096, attention_heads: 32,"
+        ' kv_heads: 8, hf_id: "org/m\'\\"x"}\n'
+    )
+    with pytest.raises(InputError, match="not a Hugging Face repo id"):
+        load_spec(write(tmp_path, "s.yaml", serving() + model))
+
+
+def test_launch_options_follow_the_same_grammar(cli):
+    plan = ROOT / "tests" / "golden" / "plans" / "vertex-endpoint.json"
+    result = cli("launch", plan, "--target", "vertex", "--project", "x'; touch y")
+    assert result.exit_code == 2 and "--project" in result.stderr
