@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from planner.clouds.names import dns_label, numeric_id
 from planner.emit import emit
@@ -88,9 +89,10 @@ def test_values_outside_their_ecosystems_grammar_never_reach_a_template():
         "gcp_project": "p$(touch pwned)'\"`id`",
     }
     for key, value in hostile.items():
-        plan = make_plan([allocation()], {key: value})
-        with pytest.raises(InputError, match=key):
-            emit(plan, ["kubernetes"])
+        # refused when the plan is read (its deploy section is validated) or, at the latest,
+        # when it is emitted
+        with pytest.raises((InputError, ValidationError), match=key):
+            emit(make_plan([allocation()], {key: value}), ["kubernetes"])
 
 
 def test_no_value_can_change_a_documents_structure(tmp_path):
