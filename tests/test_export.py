@@ -183,7 +183,7 @@ def test_cli_export_writes_csv_with_the_injected_clock_and_guards_output(
     rows = read(out.read_text())
     assert {r["ChargePeriodStart"] for r in rows} == {"2026-12-01T00:00:00Z"}
     assert {r["ChargePeriodEnd"] for r in rows} == {"2027-01-01T00:00:00Z"}
-    assert "FOCUS row(s)" in result.stderr
+    assert "FOCUS row(s)" in result.stdout
     assert cli("export", path, "-o", out).exit_code == 2
     again = cli("export", path, "-o", out, "--force", "--period", "hour", "--start", "2027-03-01")
     assert again.exit_code == 0

@@ -242,7 +242,7 @@ def test_cli_options_are_checked_before_anything_is_fetched(cli, tmp_path):
         (["--provider", "ibm"], "--provider 'ibm' is not allowed; use one of aws, gcp, azure"),
         (["--provider", "aws", "--endpoint-url", "compute=http://127.0.0.1:1"],
          "aws has no service 'compute'; use one of ec2, pricing, service-quotas"),
-        (["--provider", "azure", "--regions", " , "], "--regions is empty"),
+        (["--provider", "azure", "--regions", " , "], "--region is empty"),
         (["--provider", "azure", "--as-of", "25/11/2026"], "is not a date"),
     ]  # fmt: skip
     for args, message in cases:

@@ -1,13 +1,59 @@
-"""The typer application: verbs are registered from one small module each."""
+"""The typer application: verbs are registered from one small module each.
+
+`run()` builds the click command once, names every placeholder (`--catalog PATH`, not
+`<list[str]>`), applies the config file and `PLANNER_*` defaults (`planner.cli.config`), and
+turns every error into its message on stderr, its exit code and, with `--format json`, an
+error object on stdout (`planner.cli.output`). Help lists the verbs in workflow order, grouped.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from planner import __version__
+from planner.cli import clicklib, output
+from planner.cli.clicklib import click
 from planner.errors import PlannerError
+
+PANELS: dict[str, tuple[str, ...]] = {
+    "Plan": ("plan", "verify", "frontier", "sweep"),
+    "Deploy": ("emit", "launch", "teardown"),
+    "Operate": ("observe", "rightsize", "autoscale", "simulate", "schedule"),
+    "Cost": ("report", "diff", "check", "export"),
+    "Data": ("catalog", "quotas", "models", "accelerators", "estimate", "queue", "profiles"),
+    "Spec": ("validate", "schema"),
+    "Shell and settings": ("completion", "config"),
+}
+"""Verb groups of `planner --help`, in the order a user meets them."""
+
+
+class PlannerGroup(TyperGroup):
+    """Lists verbs in workflow order, under the panel each belongs to."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        order = [name for names in PANELS.values() for name in names]
+        known = [n for n in order if n in self.commands]
+        return known + sorted(n for n in self.commands if n not in order)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        panels: dict[str, list[tuple[str, str]]] = {}
+        placed = {name: panel for panel, names in PANELS.items() for name in names}
+        limit = formatter.width - 6 - max((len(n) for n in self.commands), default=0)
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            panel = getattr(command, "rich_help_panel", None) or placed.get(name, "Other")
+            panels.setdefault(panel, []).append((name, command.get_short_help_str(limit)))
+        for panel in [*PANELS, *sorted(set(panels) - set(PANELS))]:
+            if panels.get(panel):
+                with formatter.section(panel):
+                    formatter.write_dl(panels[panel])
+
 
 app = typer.Typer(
     name="planner",
@@ -16,6 +62,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=PlannerGroup,
 )
 
 
@@ -30,8 +77,20 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress displays on stderr."),
+    no_color: bool = typer.Option(
+        False, "--no-color", help="No colour (the NO_COLOR environment variable also works)."
+    ),
 ) -> None:
-    """Plan where and on what to run LLM workloads across AWS, GCP and Azure, and at what cost."""
+    """Plan where and on what to run LLM workloads across AWS, GCP and Azure, and at what cost.
+
+    Every verb takes --format (json on all of them) and -o FILE (that format to a file, a
+    one-line summary on stdout). Exit codes: 0 ok, 1 a violation or failed check, 2 bad input,
+    3 no feasible plan. Defaults come from flags > PLANNER_* variables > planner.toml or
+    [tool.planner] in pyproject.toml (see `planner config show`).
+    """
+    output.set_quiet(quiet)
+    output.set_color(not no_color)
 
 
 _registered = False
@@ -54,11 +113,123 @@ def _register() -> None:
     _registered = True
 
 
+_PATH_NAMES = {"catalog": "PATH", "base": "PATH", "endpoint_url": "URL", "url": "URL"}
+
+
+def _metavar(param) -> str:
+    """A readable placeholder: FILE, N, NUMBER, a|b|c, or the option's own word."""
+    import enum
+    from pathlib import Path
+
+    kind = clicklib.annotation(param)
+    name = param.name or "value"
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return "|".join(str(m.value) for m in kind)
+    if name in _PATH_NAMES:
+        return _PATH_NAMES[name]
+    if kind is Path:
+        return "FILE"
+    if kind is int:
+        return "N"
+    if kind is float:
+        return "NUMBER"
+    return "TEXT"
+
+
+def _polish(command: click.Command) -> None:
+    """Name every placeholder (typer's defaults read `<list[str]>`, `{spec_file}`)."""
+    for param in command.params:
+        if not clicklib.is_option(param):
+            if param.metavar is None:
+                word = (param.name or "arg").removesuffix("_file").removesuffix("_files")
+                shown = word.upper() + ("..." if param.nargs == -1 else "")
+                param.metavar = shown
+                # typer writes a required argument as {NAME} and adds its type: plain NAME
+                param._usage_display_name = lambda shown=shown: shown
+                param.display_type_rich = lambda ctx=None: ""
+        elif not param.is_flag and param.metavar is None:
+            param.metavar = _metavar(param)
+    if clicklib.is_group(command):
+        for sub in command.commands.values():
+            _polish(sub)
+
+
+def build():
+    """The click command of the whole CLI, placeholders named."""
+    _register()
+    command = typer.main.get_command(app)
+    _polish(command)
+    return command
+
+
+def _wants_json(args: list[str], command, default_map: dict) -> bool:
+    """Whether the verb being run was asked for --format json (flag, environment or config)."""
+    for i, arg in enumerate(args):
+        if arg == "--format" and i + 1 < len(args):
+            return args[i + 1] == "json"
+        if arg.startswith("--format="):
+            return arg.split("=", 1)[1] == "json"
+    node: dict = default_map
+    group = command
+    for arg in args:
+        if arg.startswith("-") or not clicklib.is_group(group):
+            continue
+        sub = group.commands.get(arg)
+        if sub is None:
+            break
+        group, node = sub, node.get(arg, {}) if isinstance(node, dict) else {}
+    return isinstance(node, dict) and node.get("fmt") == "json"
+
+
+def _fail(message: str, code: int, as_json: bool, hint: str = "", kind: str | None = None):
+    typer.echo(message + hint, err=True)
+    if as_json:
+        output.print_error_json(message, code, kind)
+    sys.exit(code)
+
+
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; a PlannerError becomes its message on stderr and its exit code."""
-    _register()
+    args = list(sys.argv[1:] if argv is None else argv)
+    output.reset_switches()
+    command = build()
+    if any(name.endswith("_COMPLETE") for name in os.environ):  # a shell asks for completions
+        from typer._completion_classes import completion_init
+
+        completion_init()
+    from planner.cli import config
+
+    as_json = "--format" in args and "json" in args
     try:
-        app(args=argv, standalone_mode=True)
+        settings = config.resolve(command)
     except PlannerError as err:
-        typer.echo(str(err), err=True)
-        sys.exit(err.exit_code)
+        _fail(str(err), err.exit_code, as_json)
+        return
+    as_json = _wants_json(args, command, settings.default_map)
+    try:
+        code = command.main(
+            args=args,
+            prog_name="planner",
+            standalone_mode=False,
+            default_map=settings.default_map,
+        )
+    except PlannerError as err:
+        _fail(str(err), err.exit_code, as_json)
+        return
+    except clicklib.NoArgsIsHelpError as err:
+        typer.echo(err.ctx.get_help() if err.ctx else str(err))
+        sys.exit(0 if not args else 2)
+    except clicklib.UsageError as err:
+        hint = ""
+        if err.ctx is not None and err.cmd is not None:
+            hint = f"\nTry '{err.ctx.command_path} --help' for help."
+        _fail(f"Error: {err.format_message()}", err.exit_code, as_json, hint, "usage")
+        return
+    except clicklib.ClickException as err:
+        _fail(f"Error: {err.format_message()}", err.exit_code, as_json)
+        return
+    except typer.Abort:
+        _fail("Aborted.", 1, as_json)
+        return
+    if isinstance(code, int) and code:
+        sys.exit(code)

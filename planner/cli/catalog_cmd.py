@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from planner.cli.output import Format, print_rows
+from planner.cli.output import Format, print_rows, split_list
 
 catalog_app = typer.Typer(help="Browse cloud GPU offerings and prices.", no_args_is_help=True)
 
@@ -23,14 +23,11 @@ LIST_COLUMNS = [
     "price_spot",
     "price_per_accelerator",
 ]
-TABLE_HEADINGS = {
-    "accelerator_count": "count",
-    "accelerator_memory_gb": "GB/acc",
-    "memory_gib": "RAM GiB",
-    "price_on_demand": "$/h",
-    "price_spot": "spot $/h",
-    "price_per_accelerator": "$/acc-h",
-}
+TABLE_COLUMNS = (
+    "where", "service", "instance", "gpus", "GB/acc", "$/h", "spot $/h", "$/acc-h",
+)  # fmt: skip
+"""The table's columns (all of LIST_COLUMNS are in --format json/csv); the optional ones are
+dropped, service last, when the terminal is too narrow."""
 
 CATALOG_HELP = (
     "Catalog CSV file or SkyPilot catalog directory; repeat to combine. Replaces the bundled "
@@ -41,13 +38,27 @@ CATALOG_HELP = (
 @catalog_app.command("list")
 def list_offerings(
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
-    provider: list[str] = typer.Option(None, "--provider", help="aws, gcp or azure; repeatable."),
-    region: list[str] = typer.Option(None, "--region", help="Region code; repeatable."),
+    provider: list[str] = typer.Option(
+        None, "--provider", help="aws, gcp or azure; repeatable or comma-separated."
+    ),
+    region: list[str] = typer.Option(
+        None, "--region", help="Region code; repeatable or comma-separated."
+    ),
     accelerator: list[str] = typer.Option(
-        None, "--accelerator", help="Accelerator name or alias (H100, A100-80GB, L4...)."
+        None,
+        "--accelerator",
+        metavar="NAME[:COUNT]",
+        help="Accelerator name or alias (H100, A100-80GB, L4...), optionally with the count per "
+        "instance as SkyPilot writes it (H100:8); repeatable or comma-separated.",
+    ),
+    accelerator_count: int = typer.Option(
+        None, "--accelerator-count", min=1, help="Only instances with this many accelerators."
     ),
     service: list[str] = typer.Option(
-        None, "--service", help="ec2, sagemaker, gce, vertex, azure-vm, or vm/kubernetes."
+        None,
+        "--service",
+        help="ec2, sagemaker, gce, vertex, azure-vm, or vm/kubernetes; repeatable or "
+        "comma-separated.",
     ),
     max_price: float = typer.Option(None, "--max-price", help="Most on-demand $/h."),
     spot_only: bool = typer.Option(False, "--spot-only", help="Only offerings sold as spot."),
@@ -63,27 +74,72 @@ def list_offerings(
     loaded = load_catalog(catalog or None)
     for warning in loaded.warnings:
         typer.echo(f"note: {warning}", err=True)
+    wanted = [_accelerator_count(a) for a in split_list(accelerator)]
     chosen = select_offerings(
         loaded.offerings,
-        providers=provider or (),
-        regions=region or (),
-        accelerators=accelerator or (),
-        services=service or (),
+        providers=split_list(provider),
+        regions=split_list(region),
+        accelerators=[name for name, _ in wanted],
+        services=split_list(service),
         max_price=max_price,
         spot_only=spot_only,
         sort=sort,
     )
+    if any(count is not None for _, count in wanted):
+        chosen = [o for o in chosen if _counted(o, wanted)]
+    if accelerator_count is not None:
+        chosen = [o for o in chosen if o.accelerator_count == accelerator_count]
     rows = [
         {**o.as_row(), "price_per_accelerator": round(o.price_per_accelerator, 4)} for o in chosen
     ]
     if fmt is Format.table:
-        hidden = {"vcpus", "memory_gib"} | (set() if any(o.zone for o in chosen) else {"zone"})
-        shown = [c for c in LIST_COLUMNS if c not in hidden]
-        rows = [{TABLE_HEADINGS.get(k, k): v for k, v in r.items()} for r in rows]
-        columns = [TABLE_HEADINGS.get(c, c) for c in shown]
-        print_rows(rows, columns, fmt, title=f"{len(rows)} offering(s)")
+        table = [
+            {
+                "where": " ".join(p for p in (o.provider, o.region, o.zone) if p),
+                "service": o.service,
+                "instance": o.instance_type,
+                "gpus": f"{o.accelerator_count}x {o.accelerator}",
+                "GB/acc": o.accelerator_memory_gb,
+                "$/h": f"{o.price_on_demand:,.2f}",
+                "spot $/h": None if o.price_spot is None else f"{o.price_spot:,.2f}",
+                "$/acc-h": f"{o.price_per_accelerator:,.2f}",
+            }
+            for o in chosen
+        ]
+        print_rows(
+            table,
+            list(TABLE_COLUMNS),
+            fmt,
+            title=f"{len(rows)} offering(s)",
+            optional=("service", "GB/acc"),
+        )
     else:
         print_rows(rows, LIST_COLUMNS, fmt)
+
+
+def _accelerator_count(value: str) -> tuple[str, int | None]:
+    """'H100:8' -> ('H100', 8); 'L4' -> ('L4', None)."""
+    from planner.errors import InputError
+
+    name, sep, count = value.partition(":")
+    if not sep:
+        return name, None
+    if not count.isdigit() or int(count) < 1:
+        raise InputError(f"--accelerator {value!r}: the count after ':' must be a whole number")
+    return name, int(count)
+
+
+def _counted(offering, wanted: list[tuple[str, int | None]]) -> bool:
+    from planner.facts import find_accelerator
+
+    def same(a: str, b: str) -> bool:
+        fa, fb = find_accelerator(a), find_accelerator(b)
+        return (fa.name if fa else a).lower() == (fb.name if fb else b).lower()
+
+    return any(
+        same(offering.accelerator, name) and count in (None, offering.accelerator_count)
+        for name, count in wanted
+    )
 
 
 def register(app: typer.Typer) -> None:

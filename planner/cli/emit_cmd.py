@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from planner.cli.output import TextFormat, deliver, to_json
+
 
 class EmitTarget(enum.StrEnum):
     sagemaker = "sagemaker"
@@ -19,8 +21,18 @@ class EmitTarget(enum.StrEnum):
 def emit(
     plan_file: Path = typer.Argument(..., help="Plan JSON (planner plan --format json -o FILE)."),
     target: EmitTarget = typer.Option(..., "--target", "-t", help="What to emit, or all."),
-    output: Path = typer.Option(..., "-o", "--output", help="Folder to write the files in."),
+    output: Path = typer.Option(
+        ...,
+        "-o",
+        "--output",
+        "--out-dir",
+        metavar="DIR",
+        help="Folder to write the files in (emit writes many files, so -o names a folder).",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite files whose content changed."),
+    fmt: TextFormat = typer.Option(
+        TextFormat.text, "--format", help="text or json (the files written, with their state)."
+    ),
 ) -> None:
     """Write one file per resource (<target>/<workload>-<index>-<kind>.*) and an index.json.
 
@@ -42,6 +54,19 @@ def emit(
         typer.echo(note, err=True)
     for path in written.stale:
         typer.echo(f"stale (not in this plan, left in place): {path}", err=True)
+    if fmt is TextFormat.json:
+        data = {
+            "plan_id": plan.plan_id,
+            "folder": str(output),
+            "targets": list(targets),
+            "created": [str(p) for p in written.created],
+            "changed": [str(p) for p in written.changed],
+            "unchanged": [str(p) for p in written.unchanged],
+            "stale": [str(p) for p in written.stale],
+            "notes": list(notes),
+        }
+        deliver(to_json(data), None, "")
+        return
     typer.echo(
         f"plan {plan.plan_id}: {len(files)} file(s) for {', '.join(targets)} in {output} "
         f"({len(written.created)} new, {len(written.changed)} changed, "

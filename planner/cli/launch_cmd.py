@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from planner.cli.output import TextFormat, deliver, to_json
 from planner.errors import InputError
 
 
@@ -23,7 +24,30 @@ ENDPOINT_URL_HELP = "SageMaker/Auto Scaling endpoint URL (e.g. a local moto serv
 API_ENDPOINT_HELP = "Vertex AI API endpoint (default: REGION-aiplatform.googleapis.com)."
 
 
-def _print_calls(calls, verb: str) -> None:
+FORMAT_HELP = "text or json (the calls with their bodies, or what --apply did)."
+
+
+def _print_calls(calls, verb: str, fmt: TextFormat = TextFormat.text) -> None:
+    if fmt is TextFormat.json:
+        import json
+
+        from providers.launch import redact
+
+        data = {
+            "dry_run": True,
+            "verb": verb,
+            "calls": [
+                {
+                    "service": c.service,
+                    "region": c.region,
+                    "operation": c.operation,
+                    "body": json.loads(redact(json.dumps(c.body, sort_keys=True))),
+                }
+                for c in calls
+            ],
+        }
+        deliver(to_json(data), None, "")
+        return
     if not calls:
         typer.echo(f"nothing to {verb}: the plan has no allocations for this target")
         return
@@ -32,16 +56,56 @@ def _print_calls(calls, verb: str) -> None:
         typer.echo(f"\n# {number}. {call.describe()}")
 
 
-def _print_report(report, plan_id: str) -> None:
+def _print_report(report, plan_id: str, fmt: TextFormat = TextFormat.text) -> None:
+    if fmt is TextFormat.json:
+        data = {"dry_run": False, "plan_id": plan_id, "changes": report.changes,
+                "lines": list(report.lines)}  # fmt: skip
+        deliver(to_json(data), None, "")
+        return
     for line in report.lines:
         typer.echo(line)
     typer.echo(f"plan {plan_id}: {report.changes} change(s)")
 
 
-def _sagemaker(endpoint_url: str | None, timeout: float, poll: float):
+def _sagemaker(endpoint_url: str | None, timeout: float, poll: float, on_poll=None):
     from providers.aws.sagemaker import SageMakerLauncher, Waiting, boto3_clients
 
-    return SageMakerLauncher(boto3_clients(endpoint_url), Waiting(timeout, poll))
+    waiting = Waiting(timeout, poll, on_poll=on_poll)
+    return SageMakerLauncher(boto3_clients(endpoint_url), waiting)
+
+
+class _Waiting:
+    """A spinner on stderr with the elapsed time and each endpoint's last status."""
+
+    def __init__(self, what: str, quiet: bool):
+        from planner.cli.output import console, progress_enabled
+
+        self.bar = None
+        if progress_enabled(quiet):
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=console(stderr=True),
+                transient=True,
+            )
+            self.task = self.bar.add_task(what, total=None)
+        self.what = what
+
+    def __enter__(self):
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def poll(self, name: str, state: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, description=f"{self.what}: endpoint {name} is {state}")
 
 
 def _vertex(plan, project: str | None, api_endpoint: str | None, timeout: float):
@@ -70,6 +134,8 @@ def launch(
     ),
     timeout: float = typer.Option(1800.0, "--timeout", help="Seconds to wait per endpoint."),
     poll: float = typer.Option(15.0, "--poll", help="Seconds between status checks."),
+    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help=FORMAT_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display while waiting."),
 ) -> None:
     """Print (dry run) or make (--apply) the plan's endpoints; idempotent, all or nothing."""
     from planner.plans.io import load_plan
@@ -84,17 +150,19 @@ def launch(
         if not apply:
             from providers.aws.sagemaker import launch_calls
 
-            _print_calls(launch_calls(plan, role_arn), "launch")
+            _print_calls(launch_calls(plan, role_arn), "launch", fmt)
             return
-        report = _sagemaker(endpoint_url, timeout, poll).apply(plan, role_arn)
+        with _Waiting("launching on SageMaker", quiet) as shown:
+            report = _sagemaker(endpoint_url, timeout, poll, shown.poll).apply(plan, role_arn)
     else:
         if not apply:
             from providers.gcp.vertex import launch_calls
 
-            _print_calls(launch_calls(plan, project), "launch")
+            _print_calls(launch_calls(plan, project), "launch", fmt)
             return
-        report = _vertex(plan, project, api_endpoint, timeout).apply(plan)
-    _print_report(report, plan.plan_id)
+        with _Waiting("launching on Vertex AI (deploying models)", quiet):
+            report = _vertex(plan, project, api_endpoint, timeout).apply(plan)
+    _print_report(report, plan.plan_id, fmt)
 
 
 def teardown(
@@ -111,6 +179,8 @@ def teardown(
         None, "--project", envvar="GOOGLE_CLOUD_PROJECT", help="Google Cloud project."
     ),
     timeout: float = typer.Option(1800.0, "--timeout", help="Seconds to wait per operation."),
+    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help=FORMAT_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display while waiting."),
 ) -> None:
     """Print (dry run) or delete (--apply) what `planner launch` made for this plan."""
     from planner.plans.io import load_plan
@@ -122,17 +192,19 @@ def teardown(
         if not apply:
             from providers.aws.sagemaker import teardown_calls
 
-            _print_calls(teardown_calls(plan), "teardown")
+            _print_calls(teardown_calls(plan), "teardown", fmt)
             return
-        report = _sagemaker(endpoint_url, timeout, 15.0).teardown(plan)
+        with _Waiting("tearing down on SageMaker", quiet) as shown:
+            report = _sagemaker(endpoint_url, timeout, 15.0, shown.poll).teardown(plan)
     else:
         if not apply:
             from providers.gcp.vertex import teardown_calls
 
-            _print_calls(teardown_calls(plan, project), "teardown")
+            _print_calls(teardown_calls(plan, project), "teardown", fmt)
             return
-        report = _vertex(plan, project, api_endpoint, timeout).teardown(plan)
-    _print_report(report, plan.plan_id)
+        with _Waiting("tearing down on Vertex AI", quiet):
+            report = _vertex(plan, project, api_endpoint, timeout).teardown(plan)
+    _print_report(report, plan.plan_id, fmt)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,15 +1,49 @@
-"""Printing rows and records as a rich table, JSON or CSV, the same way for every verb."""
+"""How every verb prints its result: ONE convention, kept here so a new verb follows it.
+
+The convention (README, "Output, exit codes and configuration"):
+
+- ``--format F`` chooses the format; each verb lists the ones it supports, and every verb
+  supports ``json``.
+- ``-o FILE`` writes the result in that same format to FILE and prints one summary line on
+  stdout (``deliver(...)`` does both). Without ``--format``, the format follows FILE's suffix
+  (``.json``, ``.md``, ``.yaml``, ``.csv``, ``.html``), else the verb's file default.
+  An existing FILE is refused (exit 2) unless ``--force``: call ``guard_output`` before any
+  slow work so the refusal comes first. ``emit`` writes a folder: its option is ``-o DIR``
+  (documented as a folder).
+- Errors: raise a ``planner.errors.PlannerError`` subclass and never print it yourself. The CLI
+  prints the message on stderr and exits with its code (0 ok, 1 a violation, a failed check or a
+  failed task, 2 bad input, 3 no feasible plan); with ``--format json`` it also prints
+  ``{"error": {"code", "kind", "message", "problems": [{"file", "line", "field",
+  "message"}]}}`` on stdout (``error_object``). Usage errors (an unknown option) do the same.
+- Notes and progress go to stderr. ``-q/--quiet`` (on the root or the verb) hides progress:
+  use ``status(...)`` / ``progress_enabled()``. ``--no-color`` or ``NO_COLOR`` turns colour off:
+  build consoles with ``console(...)``.
+- Repeated filters are repeatable options that also take comma lists (``--region a --region
+  b`` or ``--region a,b``): ``split_list(values)``.
+- Tables fit the terminal (or ``COLUMNS``): ``print_rows`` wraps text columns, keeps numbers
+  whole, and drops the ``optional`` columns (last first) before it would cut a cell.
+
+Defaults for options come from flags > ``PLANNER_*`` environment > ``planner.toml`` /
+``[tool.planner]`` > built-in (``planner.cli.config``); a verb needs nothing for that beyond
+naming its options like the others (``--catalog``, ``--profiles``, ``--format``, ...).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import enum
 import io
 import json
-from collections.abc import Mapping, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import typer
+
+from planner.errors import InputError
 
 
 class Format(enum.StrEnum):
@@ -20,53 +54,320 @@ class Format(enum.StrEnum):
     csv = "csv"
 
 
+class TextFormat(enum.StrEnum):
+    """Formats of verbs whose human output is a few lines of text (check, verify, validate...)."""
+
+    text = "text"
+    json = "json"
+
+
+SUFFIX_FORMATS = {
+    ".json": "json",
+    ".md": "md",
+    ".markdown": "md",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "table",
+}
+
+# Process-wide switches set by the root options (`planner -q --no-color VERB ...`).
+_SWITCHES = {"quiet": False, "color": True}
+
+
+def reset_switches() -> None:
+    """Back to the defaults (each run of the CLI starts here; tests run it many times)."""
+    _SWITCHES.update(quiet=False, color=True)
+
+
+def set_quiet(value: bool) -> None:
+    """Hide progress displays (the root's and every verb's -q/--quiet)."""
+    if value:
+        _SWITCHES["quiet"] = True
+
+
+def set_color(value: bool) -> None:
+    """--no-color: no colour in tables or progress (NO_COLOR is honoured as well)."""
+    if not value:
+        _SWITCHES["color"] = False
+
+
+def color_enabled() -> bool:
+    return _SWITCHES["color"] and not os.environ.get("NO_COLOR")
+
+
+def progress_enabled(quiet: bool = False) -> bool:
+    """Whether a progress display may be drawn: not quiet, and stderr is a terminal."""
+    return not (quiet or _SWITCHES["quiet"]) and console(stderr=True).is_terminal
+
+
+def console(stderr: bool = False, **kwargs: Any):
+    """A rich Console that honours --no-color / NO_COLOR."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, no_color=not color_enabled(), **kwargs)
+
+
+def status(message: str, quiet: bool = False):
+    """A spinner with `message` on stderr while a slow step runs (terminals only, not -q)."""
+    if not progress_enabled(quiet):
+        return contextlib.nullcontext()
+    return console(stderr=True).status(f"{message}...", spinner="dots")
+
+
+def split_list(values: Iterable[str] | None) -> list[str]:
+    """Repeatable options that also take comma lists: ['a,b', 'c'] -> ['a', 'b', 'c']."""
+    found: list[str] = []
+    for value in values or ():
+        found += [part.strip() for part in str(value).split(",") if part.strip()]
+    return found
+
+
+# --- choosing the format and delivering the result -----------------------------------------
+
+
+def resolve_format(
+    chosen: str | None, output: Path | None, allowed: Iterable[str], default: str, file_default: str
+) -> str:
+    """The format to use: --format if given; with -o, the file's suffix or `file_default`."""
+    if chosen is not None:
+        return str(chosen)
+    if output is not None:
+        by_suffix = SUFFIX_FORMATS.get(output.suffix.lower())
+        return by_suffix if by_suffix in set(allowed) else file_default
+    return default
+
+
+def guard_output(output: Path | None, force: bool) -> None:
+    """Refuse to replace a user's file without --force (call it before any slow work)."""
+    from planner._writefile import refuse_overwrite
+
+    if output is not None and output.is_dir():
+        raise InputError(f"{output} is a folder; give a file name for -o")
+    refuse_overwrite(output, force)
+
+
+def write_text(output: Path, text: str) -> None:
+    """Write `text` to `output` (a new file renamed into place: never through a symlink)."""
+    from planner._writefile import write_output
+
+    write_output(output, text)
+
+
+def deliver(text: str, output: Path | None, summary: str) -> None:
+    """Print `text`, or write it to `output` and print the one-line `summary` on stdout.
+
+    `summary` says what the file holds ("plan 1a2b: $81.27/h, 3 allocations"); the path is
+    added. `text` must already be in the chosen format.
+    """
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n") and bool(text))
+        return
+    write_text(output, text if text.endswith("\n") else text + "\n")
+    typer.echo(f"Wrote {summary} to {output}")
+
+
+def to_json(data: Any) -> str:
+    """JSON as every verb writes it: indented, keys in their given order, a final newline."""
+    return json.dumps(data, indent=2, default=str) + "\n"
+
+
+def capture(render: Callable[[], None]) -> str:
+    """What `render` prints with typer.echo / print_rows, as text (for -o FILE of a table)."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        render()
+    return buffer.getvalue()
+
+
+# --- errors --------------------------------------------------------------------------------
+
+_KINDS = {1: "failed", 2: "input", 3: "infeasible"}
+
+
+def _problem(line: str) -> dict[str, Any]:
+    """`file:line: field: message` (the readers' convention) as fields; else just a message."""
+    import re
+
+    text = line.strip().removeprefix("- ").strip()
+    match = re.match(
+        r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<rest>.*)$", text
+    )
+    if not match:
+        return {"message": text}
+    found: dict[str, Any] = {"file": match["file"], "line": int(match["line"])}
+    rest = match["rest"]
+    field, sep, message = rest.partition(": ")
+    if sep and " " not in field.strip() and field:
+        found["field"] = field
+        found["message"] = message
+    else:
+        found["message"] = rest
+    return found
+
+
+def error_object(message: str, code: int, kind: str | None = None) -> dict[str, Any]:
+    """The JSON shape of an error: code, kind, message and, per problem, file/line/field."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    if kind == "usage":
+        lines = lines[:1]
+    problems = [_problem(line) for line in lines[1:]] if len(lines) > 1 else []
+    first = _problem(lines[0]) if lines else {"message": ""}
+    if not problems and "file" in first:
+        problems = [first]
+    return {
+        "error": {
+            "code": code,
+            "kind": kind or _KINDS.get(code, "error"),
+            "message": message,
+            "problems": problems,
+        }
+    }
+
+
+def print_error_json(message: str, code: int, kind: str | None = None) -> None:
+    sys.stdout.write(to_json(error_object(message, code, kind)))
+    sys.stdout.flush()
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"
-    if isinstance(value, float):
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
     return str(value)
+
+
+def _numeric(values: Sequence[str]) -> bool:
+    """A column of numbers (and dashes): kept whole, never wrapped or cut."""
+    import re
+
+    shown = [v for v in values if v not in ("-", "")]
+    return bool(shown) and all(re.fullmatch(r"[-+$]?[\d,.]+%?[a-zA-Z/]*", v) for v in shown)
+
+
+def table_width() -> int | None:
+    """The width tables must fit: the terminal's, else COLUMNS, else None (as wide as needed)."""
+    probe = console()
+    if probe.is_terminal:
+        return probe.width
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+
+
+def table_text(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    title: str | None = None,
+    optional: Sequence[str] = (),
+    width: int | None = None,
+) -> str:
+    """`rows` as a rich table that fits `width` (default `table_width()`), as text.
+
+    Number columns are never wrapped or cut; text columns wrap; when even that does not fit,
+    the `optional` columns are dropped, the last named first, and a note says which.
+    """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    width = width if width is not None else table_width()
+    cells = [{c: _cell(r.get(c)) for c in columns} for r in rows]
+    shown = list(columns)
+    dropped: list[str] = []
+
+    def build(names: Sequence[str], squeeze: bool = False) -> Table:
+        table = Table(
+            title=title,
+            header_style="bold",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            padding=(0, 1),
+        )
+        for name in names:
+            values = [row[name] for row in cells]
+            number = _numeric(values)
+            if number:
+                longest = max([len(name), *(len(v) for v in values)])
+            elif squeeze:  # nothing left to drop: text may fold inside a word
+                longest = None
+            else:  # wrap at spaces, never inside a word (an instance type stays whole)
+                longest = max([len(w) for v in [name, *values] for w in v.split()] or [1])
+            table.add_column(
+                name,
+                no_wrap=number,
+                overflow="fold",
+                min_width=longest,
+                justify="right" if number else "left",
+            )
+        for row in cells:
+            table.add_row(*(Text(row[n]) for n in names))
+        return table
+
+    out = console(file=io.StringIO(), width=width or 10_000)
+    table = build(shown)
+    if width is not None:
+        for name in reversed(list(optional)):
+            if table.__rich_measure__(out, out.options).minimum <= width:
+                break
+            if name in shown:
+                shown.remove(name)
+                dropped.insert(0, name)
+                table = build(shown)
+        if table.__rich_measure__(out, out.options).minimum > width:
+            table = build(shown, squeeze=True)
+    else:
+        natural = table.__rich_measure__(out, out.options).maximum
+        out = console(file=io.StringIO(), width=max(natural, 20))
+    out.print(table)
+    text = out.file.getvalue()
+    if dropped:
+        text += f"(not shown to fit {width} columns: {', '.join(dropped)}; --format json has all)\n"
+    return text
 
 
 def print_rows(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
-    fmt: Format = Format.table,
+    fmt: Format | str = Format.table,
     title: str | None = None,
+    optional: Sequence[str] = (),
 ) -> None:
     """Print `rows` restricted to `columns` in the chosen format (JSON keeps native types)."""
-    if fmt is Format.json:
-        typer.echo(json.dumps([{c: r.get(c) for c in columns} for r in rows], indent=2))
-        return
-    if fmt is Format.csv:
+    typer.echo(rows_text(rows, columns, fmt, title, optional), nl=False)
+
+
+def rows_text(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    fmt: Format | str = Format.table,
+    title: str | None = None,
+    optional: Sequence[str] = (),
+) -> str:
+    """`rows` as table, JSON or CSV text."""
+    if str(fmt) == "json":
+        return to_json([{c: r.get(c) for c in columns} for r in rows])
+    if str(fmt) == "csv":
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         writer.writerows({c: ("" if r.get(c) is None else r.get(c)) for c in columns} for r in rows)
-        typer.echo(buf.getvalue(), nl=False)
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, header_style="bold", title_justify="left")
-    for column in columns:
-        table.add_column(column, no_wrap=True)
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    console = Console()
-    if not console.is_terminal:
-        console = Console(
-            width=max(console.width, table.__rich_measure__(console, console.options).maximum)
-        )
-    console.print(table)
+        return buf.getvalue()
+    return table_text(rows, columns, title, optional)
 
 
-def print_record(record: Mapping[str, Any], fmt: Format = Format.table, title: str | None = None):
+def print_record(record: Mapping[str, Any], fmt: Format | str = Format.table, title=None):
     """Print one record: JSON as an object, a table as field/value rows."""
-    if fmt is Format.json:
-        typer.echo(json.dumps(dict(record), indent=2))
+    if str(fmt) == "json":
+        typer.echo(to_json(dict(record)), nl=False)
         return
     rows = [{"field": k, "value": v} for k, v in record.items()]
     print_rows(rows, ["field", "value"], fmt, title)

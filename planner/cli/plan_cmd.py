@@ -9,9 +9,16 @@ from pathlib import Path
 import typer
 
 from planner import clock
-from planner._writefile import refuse_overwrite, write_output
 from planner.cli.catalog_cmd import CATALOG_HELP
-from planner.cli.output import Format, print_rows
+from planner.cli.output import (
+    Format,
+    capture,
+    deliver,
+    guard_output,
+    print_rows,
+    resolve_format,
+    status,
+)
 from planner.errors import InputError
 from planner.report.wording import rate
 
@@ -72,16 +79,21 @@ def _render(plan, fmt: PlanFormat) -> str:
     return _markdown(plan)
 
 
-def _progress(message: str):
-    """A spinner with elapsed time on stderr while the solver runs (terminals only)."""
-    import contextlib
+FORMAT_HELP = "table, json, yaml or md; with -o FILE, default from its suffix, else json."
+OUTPUT_HELP = "Write the result in --format (default json) to FILE; stdout gets one line."
+QUIET_HELP = "No progress display on stderr."
 
-    from rich.console import Console
 
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        return contextlib.nullcontext()
-    return console.status(f"{message}...", spinner="dots")
+def _summary(plan) -> str:
+    robust = ""
+    if plan.robust is not None:
+        from planner.sweep.robust import describe
+
+        robust = "; " + describe(plan)[0]
+    return (
+        f"plan {plan.plan_id} ({plan.status}: ${plan.cost_per_hour:,.2f}/h serving, "
+        f"${plan.job_cost:,.2f} in jobs, {len(plan.allocations)} allocation(s){robust})"
+    )
 
 
 def _serving_row(a, unit) -> dict:
@@ -140,7 +152,9 @@ def _print_table(plan) -> None:
                if a.kind == "serving"]  # fmt: skip
     jobs = [_job_row(a, units[i]) for i, a in enumerate(plan.allocations) if a.kind != "serving"]
     if serving:
-        print_rows(serving, list(serving[0]), Format.table, title="Serving")
+        shown = list(serving[0])
+        optional = [c for c in ("gpus", "util", "rps", "TP") if c in shown]  # dropped last first
+        print_rows(serving, shown, Format.table, title="Serving", optional=optional)
     if jobs:
         print_rows(jobs, list(jobs[0]), Format.table, title="Jobs")
     for i, a in enumerate(plan.allocations):
@@ -188,8 +202,8 @@ def plan(
     ),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit, seconds."),
     gap: float = typer.Option(1e-4, "--gap", help="Relative optimality gap to stop at."),
-    fmt: PlanFormat = typer.Option(PlanFormat.table, "--format", help="table, json, yaml, md."),
-    output: Path = typer.Option(None, "-o", "--output", help="Write the plan (JSON) here."),
+    fmt: PlanFormat = typer.Option(None, "--format", help=FORMAT_HELP),
+    output: Path = typer.Option(None, "-o", "--output", help=OUTPUT_HELP),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
     robust: Path = typer.Option(None, "--robust", help="Scenarios file: one fleet for them all."),
     coverage: float = typer.Option(1.0, "--coverage", help="With --robust: share to cover."),
@@ -204,6 +218,7 @@ def plan(
     strategy: str = typer.Option(
         "auto", "--strategy", help="auto, decomposition or mip (one LP-guided MIP)."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Find the cheapest placement; exit 2 on invalid input, 3 when no plan exists."""
     from planner.catalog import load_catalog
@@ -211,7 +226,8 @@ def plan(
     from planner.solve import SolveOptions, solve
     from planner.spec import load_spec
 
-    refuse_overwrite(output, force)
+    chosen = PlanFormat(resolve_format(fmt, output, PlanFormat, "table", "json"))
+    guard_output(output, force)
     if time_limit <= 0 or not 0 <= gap < 1:
         raise InputError("--time-limit must be above 0 and --gap in [0, 1)")
     as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
@@ -226,7 +242,8 @@ def plan(
     for warning in loaded.warnings:
         typer.echo(f"note: {warning}", err=True)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    with _progress(f"Planning {len(spec.workloads)} workload(s) on {len(loaded)} offerings"):
+    message = f"Planning {len(spec.workloads)} workload(s) on {len(loaded)} offerings"
+    with status(message, quiet):
         options = SolveOptions(
             time_limit_s=time_limit, relative_gap=gap, workers=workers, strategy=strategy
         )
@@ -239,16 +256,22 @@ def plan(
 
             solved = solve(spec, loaded, profiles=measured, options=options, as_of=as_of)
             result = with_schedule(solved, spec, profiles=measured)
-    if output is not None:
-        write_output(output, _render(result, PlanFormat.json))
-    if fmt is PlanFormat.table:
+
+    def table() -> None:
         _print_table(result)
         if result.robust is not None:
             from planner.sweep.robust import describe
 
             typer.echo("\n".join(describe(result)))
+
+    if chosen is PlanFormat.table:
+        if output is None:
+            table()
+            return
+        text = capture(table)
     else:
-        typer.echo(_render(result, fmt), nl=False)
+        text = _render(result, chosen)
+    deliver(text, output, _summary(result))
 
 
 def frontier(
@@ -257,9 +280,10 @@ def frontier(
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
     points: int = typer.Option(8, "--points", min=2, max=50, help="Completion-time steps."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per solve."),
-    fmt: PlanFormat = typer.Option(PlanFormat.table, "--format", help="table, json, yaml, md."),
-    output: Path = typer.Option(None, "-o", "--output", help="Write the plan (JSON) here."),
+    fmt: PlanFormat = typer.Option(None, "--format", help=FORMAT_HELP),
+    output: Path = typer.Option(None, "-o", "--output", help=OUTPUT_HELP),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """The cost-completion-time Pareto frontier of the batch and training jobs."""
     from planner.catalog import load_catalog
@@ -268,10 +292,11 @@ def frontier(
     from planner.solve.frontier import frontier as pareto
     from planner.spec import load_spec
 
-    refuse_overwrite(output, force)
+    chosen = PlanFormat(resolve_format(fmt, output, PlanFormat, "table", "json"))
+    guard_output(output, force)
     spec = load_spec(spec_file)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    with _progress(f"Solving {points} completion-time limits"):
+    with status(f"Solving {points} completion-time limits", quiet):
         result = pareto(
             spec,
             load_catalog(catalog or None),
@@ -279,18 +304,23 @@ def frontier(
             profiles=measured,
             options=SolveOptions(time_limit_s=time_limit),
         )
-    if output is not None:
-        write_output(output, _render(result, PlanFormat.json))
-    if fmt is not PlanFormat.table:
-        typer.echo(_render(result, fmt), nl=False)
+    if chosen is not PlanFormat.table:
+        deliver(_render(result, chosen), output, _summary(result) + " with its frontier")
         return
     rows = [p.model_dump() for p in result.frontier or []]
-    print_rows(
-        rows,
-        ["completion_hours", "objective_value", "cost_per_hour", "job_cost"],
-        Format.table,
-        title="Cost against completion time (each point: the cheapest plan finishing by then)",
-    )
+
+    def table() -> None:
+        print_rows(
+            rows,
+            ["completion_hours", "objective_value", "cost_per_hour", "job_cost"],
+            Format.table,
+            title="Cost against completion time (each point: the cheapest plan finishing by then)",
+        )
+
+    if output is None:
+        table()
+    else:
+        deliver(capture(table), output, f"{len(rows)} frontier point(s)")
 
 
 def register(app: typer.Typer) -> None:

@@ -31,8 +31,8 @@ SLEEP: Callable[[float], None] = time.sleep
 quotas_app = typer.Typer(help="Fetch accelerator quotas from the clouds.", no_args_is_help=True)
 
 REGIONS_HELP = (
-    "Comma-separated regions, or 'all'. Default: the regions the base catalog (quotas: "
-    "--catalog) has for the provider."
+    "Region; repeatable or comma-separated, or 'all' (--regions is the old name). Default: "
+    "the regions the base catalog (quotas: --catalog) has for the provider."
 )
 ENDPOINT_HELP = (
     "Send requests to URL instead of the cloud (a proxy, a test server). 'SERVICE=URL' sets one "
@@ -50,13 +50,17 @@ def _provider(value: str, allowed: Sequence[str]) -> str:
     return name
 
 
-def parse_regions(value: str | None) -> list[str] | str | None:
+def parse_regions(value: str | list[str] | None) -> list[str] | str | None:
     """None (the default regions), 'all', or the listed regions."""
-    if value is None:
+    if not value:
         return None
+    if not isinstance(value, str):
+        value = ",".join(value)
     regions = [r.strip() for r in value.split(",") if r.strip()]
     if not regions:
-        raise InputError("--regions is empty; give regions separated by commas, or 'all'")
+        raise InputError(
+            "--region is empty; give regions (repeatable or comma-separated), or 'all'"
+        )
     return "all" if regions == ["all"] else regions
 
 
@@ -172,7 +176,7 @@ def _catalog_comments(provider, result, merged, base_names, as_of) -> list[str]:
 def refresh_catalog(
     provider: str = typer.Option(..., "--provider", help="aws, gcp or azure."),
     output: Path = typer.Option(..., "-o", "--output", help="Catalog CSV to write."),
-    regions: str = typer.Option(None, "--regions", help=REGIONS_HELP),
+    regions: list[str] = typer.Option(None, "--region", "--regions", help=REGIONS_HELP),
     base: list[str] = typer.Option(
         None,
         "--base",
@@ -256,7 +260,7 @@ def _fetch_quotas(provider, regions, catalog, ctx, endpoints, project, fewest_vc
 def refresh_quotas(
     provider: str = typer.Option(..., "--provider", help="aws or gcp."),
     output: Path = typer.Option(..., "-o", "--output", help="Quotas YAML file to write."),
-    regions: str = typer.Option(None, "--regions", help=REGIONS_HELP),
+    regions: list[str] = typer.Option(None, "--region", "--regions", help=REGIONS_HELP),
     catalog: list[str] = typer.Option(
         None,
         "--catalog",

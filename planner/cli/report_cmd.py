@@ -7,14 +7,15 @@ from pathlib import Path
 
 import typer
 
-from planner._writefile import refuse_overwrite, write_output
 from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.output import TextFormat, deliver, guard_output, resolve_format, to_json
 from planner.errors import InputError, PlannerError
 
 
 class ReportFormat(enum.StrEnum):
     html = "html"
     md = "md"
+    json = "json"
 
 
 class DiffFormat(enum.StrEnum):
@@ -25,6 +26,7 @@ class DiffFormat(enum.StrEnum):
 
 class ExportFormat(enum.StrEnum):
     focus_csv = "focus-csv"
+    json = "json"
 
 
 class PeriodOption(enum.StrEnum):
@@ -37,25 +39,19 @@ class GateFailed(PlannerError):
     """A plan breaks a limit given on the command line: exit 1."""
 
 
-def _guard(output: Path | None, force: bool) -> None:
-    """Refuse to overwrite a user's file unless --force."""
-    refuse_overwrite(output, force)
-
-
-def _emit(text: str, output: Path | None, what: str) -> None:
-    """Write `text` to `output`, or print it when there is none."""
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    write_output(output, text)
-    typer.echo(f"Wrote {what} to {output}", err=True)
+_guard = guard_output
+_emit = deliver
 
 
 def report(
     plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
     spec_file: Path = typer.Option(None, "--spec", help="The plan's spec: adds quota usage."),
-    output: Path = typer.Option(None, "-o", "--output", help="Write here (default: stdout)."),
-    fmt: ReportFormat = typer.Option(ReportFormat.html, "--format", help="html or md."),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Write the report to FILE; stdout gets one line."
+    ),
+    fmt: ReportFormat = typer.Option(
+        None, "--format", help="html, md or json (default html; with -o, from the suffix)."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
 ) -> None:
     """A one-page report of a plan: costs, savings, workloads, quotas and charts."""
@@ -63,6 +59,7 @@ def report(
     from planner.report import render_html, render_markdown
     from planner.report.quota import quota_usage
 
+    chosen = ReportFormat(resolve_format(fmt, output, ReportFormat, "html", "html"))
     _guard(output, force)
     spec = None
     if spec_file is not None:
@@ -71,23 +68,38 @@ def report(
         spec = load_spec(spec_file)
     plan = load_plan(plan_file, spec=spec)
     uses = quota_usage(plan, spec.constraints.quotas) if spec is not None else None
-    render = render_html if fmt is ReportFormat.html else render_markdown
-    _emit(render(plan, uses), output, f"the {fmt.value} report")
+    if chosen is ReportFormat.json:
+        from dataclasses import asdict, is_dataclass
+
+        data = {
+            "plan": plan.model_dump(mode="json"),
+            "quota_usage": [asdict(u) if is_dataclass(u) else u for u in uses or []],
+        }
+        _emit(to_json(data), output, f"the report data of plan {plan.plan_id}")
+        return
+    render = render_html if chosen is ReportFormat.html else render_markdown
+    _emit(render(plan, uses), output, f"the {chosen.value} report of plan {plan.plan_id}")
 
 
 def diff(
     old_file: Path = typer.Argument(..., help="The old plan JSON (e.g. the base branch's)."),
     new_file: Path = typer.Argument(..., help="The new plan JSON (e.g. the pull request's)."),
-    fmt: DiffFormat = typer.Option(DiffFormat.table, "--format", help="table, md or json."),
+    fmt: DiffFormat = typer.Option(
+        None, "--format", help="table, md or json (with -o FILE: from its suffix, else json)."
+    ),
     fail_on_increase: float = typer.Option(
         None,
         "--fail-on-increase",
         metavar="PCT",
         help="Exit 1 if serving $/h or job $ rose by more than PCT percent.",
     ),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Write the diff in --format to FILE; stdout gets one line."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
 ) -> None:
     """What changed between two plans: allocations, cost per workload and in total, SLOs."""
-    from planner.cli.output import Format, print_rows
+    from planner.cli.output import Format, capture, print_rows
     from planner.plans.io import load_plan
     from planner.report import diff_plans
     from planner.report.diff import increase_breaches
@@ -102,12 +114,11 @@ def diff(
 
     if fail_on_increase is not None and fail_on_increase < 0:
         raise InputError("--fail-on-increase must be a percentage of 0 or more")
+    chosen = DiffFormat(resolve_format(fmt, output, DiffFormat, "table", "json"))
+    guard_output(output, force)
     result = diff_plans(load_plan(old_file), load_plan(new_file))
-    if fmt is DiffFormat.json:
-        typer.echo(diff_json(result), nl=False)
-    elif fmt is DiffFormat.md:
-        typer.echo(diff_markdown(result), nl=False)
-    else:
+
+    def table() -> None:
         typer.echo(headline(result))
         for note in result.notes:
             typer.echo(f"  {note}")
@@ -115,6 +126,18 @@ def diff(
             print_rows(change_rows(result), CHANGE_COLUMNS, Format.table, title="Changes")
         for line in slo_lines(result):
             typer.echo(line)
+
+    if chosen is DiffFormat.json:
+        text = diff_json(result)
+    elif chosen is DiffFormat.md:
+        text = diff_markdown(result)
+    elif output is not None:
+        text = capture(table)
+    else:
+        text = None
+        table()
+    if text is not None:
+        deliver(text, output, f"the diff ({headline(result)})")
     if fail_on_increase is not None:
         breaches = increase_breaches(result, fail_on_increase)
         if breaches:
@@ -140,6 +163,7 @@ def check(
     max_gap: float = typer.Option(
         None, "--max-gap", help="Largest optimality gap, a fraction (0.01 = 1%)."
     ),
+    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help="text or json (ok, line)."),
 ) -> None:
     """A CI gate: one line 'OK ...', or a one-line reason and exit 1."""
     from planner.plans.io import load_plan
@@ -155,7 +179,18 @@ def check(
         raise InputError("cost limits must be 0 or more")
     if max_gap is not None and not 0 <= max_gap < 1:
         raise InputError("--max-gap is a fraction in [0, 1), e.g. 0.01 for 1%")
-    result = check_plan(load_plan(plan_file), limits)
+    plan = load_plan(plan_file)
+    result = check_plan(plan, limits)
+    if fmt is TextFormat.json:
+        from dataclasses import asdict
+
+        data = {"ok": result.ok, "plan_id": plan.plan_id, "line": result.line,
+                "limits": asdict(limits)}  # fmt: skip
+        deliver(to_json(data), None, "")
+        if not result.ok:
+            typer.echo(result.line, err=True)
+            raise typer.Exit(code=GateFailed.exit_code)
+        return
     if not result.ok:
         raise GateFailed(result.line)
     typer.echo(result.line)
@@ -163,7 +198,9 @@ def check(
 
 def export(
     plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
-    fmt: ExportFormat = typer.Option(ExportFormat.focus_csv, "--format", help="focus-csv."),
+    fmt: ExportFormat = typer.Option(
+        ExportFormat.focus_csv, "--format", help="focus-csv, or json (the same rows)."
+    ),
     period: PeriodOption = typer.Option(
         PeriodOption.month, "--period", help="Length of the charge period: hour, day or month."
     ),
@@ -175,7 +212,9 @@ def export(
     catalog: list[str] = typer.Option(
         None, "--catalog", help="Where list prices come from. " + CATALOG_HELP
     ),
-    output: Path = typer.Option(None, "-o", "--output", help="Write here (default: stdout)."),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Write the export to FILE; stdout gets one line."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
     billing_account_id: str = typer.Option(
         "planner-projection",
@@ -234,7 +273,7 @@ def export(
         if rows
         else "an empty FOCUS file"
     )
-    _emit(focus_csv(rows), output, what)
+    _emit(to_json(rows) if fmt is ExportFormat.json else focus_csv(rows), output, what)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,24 +7,42 @@ from pathlib import Path
 
 import typer
 
+from planner.cli.output import TextFormat, deliver, to_json
 from planner.errors import InputError, listing
 
 
 def validate(
     files: list[Path] = typer.Argument(..., help="Spec files (YAML or JSON) to check."),
+    fmt: TextFormat = typer.Option(
+        TextFormat.text, "--format", help="text or json (per file: valid, workloads, problems)."
+    ),
 ) -> None:
     """Check spec files; exit 2 with file, line, field and what is allowed when one is invalid."""
+    from planner.cli.output import error_object
     from planner.spec import load_spec
 
     failures: list[str] = []
+    report: list[dict] = []
     for file in files:
         try:
             spec = load_spec(file)
         except InputError as err:
             failures.append(str(err))
+            problems = error_object(str(err), err.exit_code)["error"]["problems"]
+            report.append({"file": str(file), "valid": False, "message": str(err),
+                           "problems": problems})  # fmt: skip
             continue
         kinds = listing([f"{w.name} ({w.kind})" for w in spec.workloads], limit=10)
-        typer.echo(f"{file}: valid: {len(spec.workloads)} workload(s): {kinds}")
+        workloads = [{"name": w.name, "kind": w.kind} for w in spec.workloads]
+        report.append({"file": str(file), "valid": True, "workloads": workloads})
+        if fmt is TextFormat.text:
+            typer.echo(f"{file}: valid: {len(spec.workloads)} workload(s): {kinds}")
+    if fmt is TextFormat.json:
+        deliver(to_json({"valid": not failures, "files": report}), None, "")
+        if failures:
+            typer.echo("\n".join(failures), err=True)
+            raise typer.Exit(code=InputError.exit_code)
+        return
     if failures:
         raise InputError("\n".join(failures))
 

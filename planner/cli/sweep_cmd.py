@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from planner._writefile import refuse_overwrite, write_output
 from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.output import capture, console, deliver, guard_output, resolve_format
 from planner.errors import InputError
 
 
@@ -26,7 +26,6 @@ class ExecutorKind(enum.StrEnum):
 
 def _progress(total: int):
     """A rich progress bar on stderr, and the callback that advances it per result."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     bar = Progress(
@@ -34,7 +33,7 @@ def _progress(total: int):
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=console(stderr=True),
         transient=False,
     )
     task = bar.add_task("scenarios", total=total)
@@ -49,7 +48,6 @@ def _progress(total: int):
 
 def _table(sweep) -> None:
     """The scenarios as a rich table: short columns kept whole, long ones folded."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -63,23 +61,25 @@ def _table(sweep) -> None:
         table.add_column(column, overflow="fold" if long else "ellipsis", no_wrap=not long)
     for row in found:
         table.add_row(*(Text(row[c]) for c in columns))  # Text: labels hold [brackets]
-    console = Console()
-    if not console.is_terminal:  # a file or a pipe: wide enough that each row fits a line or two
-        console = Console(width=max(console.width, 160))
-    console.print(table)
+    out = console()
+    if not out.is_terminal:  # a file or a pipe: wide enough that each row fits a line or two
+        out = console(width=max(out.width, 160))
+    out.print(table)
 
 
-def _print(sweep, fmt: SweepFormat) -> None:
+def _text(sweep, fmt: SweepFormat) -> str:
     from planner.sweep.render import markdown, summary_lines, to_json
 
     if fmt is SweepFormat.json:
-        typer.echo(to_json(sweep), nl=False)
-        return
+        return to_json(sweep)
     if fmt is SweepFormat.md:
-        typer.echo(markdown(sweep), nl=False)
-        return
-    _table(sweep)
-    typer.echo("\n".join(summary_lines(sweep)))
+        return markdown(sweep)
+
+    def table() -> None:
+        _table(sweep)
+        typer.echo("\n".join(summary_lines(sweep)))
+
+    return capture(table)
 
 
 def sweep(
@@ -99,10 +99,17 @@ def sweep(
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per scenario."),
-    fmt: SweepFormat = typer.Option(SweepFormat.table, "--format", help="table, json or md."),
-    output: Path = typer.Option(None, "-o", "--output", help="Write the sweep (JSON) here."),
+    fmt: SweepFormat = typer.Option(
+        None, "--format", help="table, json or md (with -o FILE: from its suffix, else json)."
+    ),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Write the result in --format to FILE; stdout gets one line."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress on stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
+    no_progress: bool = typer.Option(
+        False, "--no-progress", hidden=True, help="Deprecated: the old name of --quiet."
+    ),
 ) -> None:
     """Solve the spec in every what-if scenario; exit 2 on invalid input, 1 if a task failed."""
     from planner.catalog import load_catalog
@@ -111,11 +118,11 @@ def sweep(
     from planner.spec import load_spec
     from planner.sweep.executors import make_executor
     from planner.sweep.load import load_scenarios
-    from planner.sweep.render import to_json
     from planner.sweep.runner import run_sweep
     from planner.sweep.scenarios import expand
 
-    refuse_overwrite(output, force)
+    chosen = SweepFormat(resolve_format(fmt, output, SweepFormat, "table", "json"))
+    guard_output(output, force)
     if time_limit <= 0:
         raise InputError("--time-limit must be above 0")
     spec = load_spec(spec_file)
@@ -128,7 +135,10 @@ def sweep(
         fixed = load_plan(plan_file, spec=spec)  # what-ifs of this spec: refuse another's plan
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     runner = make_executor(executor.value, workers=workers, address=address, retries=retries)
-    bar, advance = _progress(len(found) + 1) if progress else (None, None)
+    from planner.cli.output import progress_enabled
+
+    shown = not (quiet or no_progress) and (progress_enabled() or output is None)
+    bar, advance = _progress(len(found) + 1) if shown else (None, None)
     if bar is not None:
         bar.start()
     try:
@@ -139,11 +149,20 @@ def sweep(
     finally:
         if bar is not None:
             bar.stop()
-    if output is not None:
-        write_output(output, to_json(result.sweep))
-    _print(result.sweep, fmt)
+    summary = result.sweep.summary
+    deliver(
+        _text(result.sweep, chosen),
+        output,
+        f"the sweep of {len(found)} scenario(s) ({_counts(summary)})",
+    )
     if result.sweep.summary.errors or result.sweep.base.status == "error":
         raise typer.Exit(code=1)
+
+
+def _counts(summary) -> str:
+    fields = ("solved", "infeasible", "violated", "errors")
+    found = [f"{getattr(summary, f)} {f}" for f in fields if getattr(summary, f, 0)]
+    return ", ".join(found) or "none solved"
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.output import TextFormat, deliver, to_json
 from planner.errors import PlannerError
 
 
@@ -19,6 +20,9 @@ def verify(
     spec_file: Path = typer.Argument(..., help="The spec the plan was made for."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    fmt: TextFormat = typer.Option(
+        TextFormat.text, "--format", help="text or json (ok, violations)."
+    ),
 ) -> None:
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
     from planner.catalog import load_catalog
@@ -37,6 +41,19 @@ def verify(
     except PlannerError as err:
         violations.append(str(err).splitlines()[-1].strip().removeprefix("- "))
     violations += check(plan, spec, load_catalog(catalog or None), profiles=measured)
+    if fmt is TextFormat.json:
+        data = {
+            "ok": not violations,
+            "plan": str(plan_file),
+            "plan_id": plan.plan_id,
+            "spec": str(spec_file),
+            "violations": [str(v) for v in violations],
+        }
+        deliver(to_json(data), None, "")
+        if violations:
+            typer.echo(f"Plan {plan_file} breaks {len(violations)} constraint(s)", err=True)
+            raise typer.Exit(code=VerifyFailed.exit_code)
+        return
     if violations:
         raise VerifyFailed(
             f"Plan {plan_file} breaks {len(violations)} constraint(s) of {spec_file}:\n"

@@ -185,6 +185,8 @@ class Waiting:
     timeout_s: float = 1800.0
     poll_s: float = 15.0
     sleep: Callable[[float], None] = field(default=time.sleep)
+    on_poll: Callable[[str, str], None] | None = None
+    """Told (endpoint name, its status) at every look: the CLI's progress display."""
 
 
 def wait_in_service(sm: Any, name: str, waiting: Waiting) -> None:
@@ -193,6 +195,8 @@ def wait_in_service(sm: Any, name: str, waiting: Waiting) -> None:
     while True:
         status = sm.describe_endpoint(EndpointName=name)
         state = status["EndpointStatus"]
+        if waiting.on_poll is not None:
+            waiting.on_poll(name, state)
         if state == "InService":
             return
         if state in ("Failed", "OutOfService"):

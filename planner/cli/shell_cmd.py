@@ -1,0 +1,94 @@
+"""`planner completion SHELL` (the shell's completion script) and `planner config show` (the
+defaults in force and where each came from)."""
+
+from __future__ import annotations
+
+import enum
+
+import typer
+
+from planner.cli.output import Format, deliver, rows_text, to_json
+
+COMPLETE_VAR = "_PLANNER_COMPLETE"
+
+
+class Shell(enum.StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+
+
+def completion(
+    shell: Shell = typer.Argument(..., help="bash, zsh, fish or powershell."),
+) -> None:
+    """Print the shell completion script.
+
+    bash: eval "$(planner completion bash)" (or save it under
+    ~/.local/share/bash-completion/completions/planner); zsh: planner completion zsh >
+    "${fpath[1]}/_planner"; fish: planner completion fish > ~/.config/fish/completions/planner.fish.
+    """
+    from typer._completion_classes import completion_init
+    from typer._completion_shared import get_completion_script
+
+    completion_init()
+    script = get_completion_script(
+        prog_name="planner", complete_var=COMPLETE_VAR, shell=shell.value
+    )
+    typer.echo(script)
+
+
+config_app = typer.Typer(
+    help="The defaults in force: planner.toml / [tool.planner] and PLANNER_* variables.",
+    no_args_is_help=True,
+)
+
+
+@config_app.command("show")
+def show(
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+) -> None:
+    """Print each default set by the config file or the environment, and where it came from.
+
+    Precedence: a flag > PLANNER_* environment variables > the config file > built-in defaults.
+    """
+    from planner.cli.config import ENV_KEYS, RESOLVED
+
+    rows = [
+        {
+            "key": s.key,
+            "value": ", ".join(map(str, s.value)) if isinstance(s.value, list) else s.value,
+            "source": s.source + (f" (overridden by {s.overridden_by})" if s.overridden_by else ""),
+            "verbs": ", ".join(s.verbs) if len(s.verbs) <= 4 else f"{len(s.verbs)} verbs",
+        }
+        for s in RESOLVED.settings
+    ]
+    file = str(RESOLVED.file) if RESOLVED.file else None
+    if fmt is Format.json:
+        data = {
+            "config_file": file,
+            "environment_keys": [f"PLANNER_{k.upper()}" for k in ENV_KEYS],
+            "settings": [
+                {
+                    "key": s.key,
+                    "value": s.value,
+                    "source": s.source,
+                    "overridden_by": s.overridden_by,
+                    "verbs": list(s.verbs),
+                }
+                for s in RESOLVED.settings
+            ],
+        }
+        deliver(to_json(data), None, "")
+        return
+    if fmt is Format.table:
+        typer.echo(f"config file: {file or 'none (planner.toml or [tool.planner] not found)'}")
+        if not rows:
+            typer.echo("no defaults set: every option has its built-in default")
+            return
+    typer.echo(rows_text(rows, ["key", "value", "source", "verbs"], fmt), nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(completion)
+    app.add_typer(config_app, name="config")
