@@ -128,13 +128,16 @@ def test_workflow_matches_the_schema_and_does_what_the_readme_says():
     steps = data["jobs"]["plan"]["steps"]
     runs = "\n".join(s.get("run", "") for s in steps)
     uses = [s["uses"].split("@")[0] for s in steps if "uses" in s]
-    assert uses == ["actions/checkout", "actions/setup-python", "actions/upload-artifact"]
+    assert uses == [
+        "actions/checkout", "actions/checkout", "actions/setup-python", "actions/upload-artifact",
+    ]  # fmt: skip
     for needed in (
         "pip install",
         "planner plan",
         "planner emit",
         "--format md",
-        "gh pr comment",
+        "gh api",
+        "--min-change",
         "planner check",
         "--fail-on-increase",
     ):
@@ -148,10 +151,10 @@ def test_workflow_matches_the_schema_and_does_what_the_readme_says():
     "mutate",
     [
         lambda d: d["jobs"]["plan"]["steps"][0].update(run="echo both"),
-        lambda d: d["jobs"]["plan"]["steps"][2].update(uses="actions/cache@v4"),
+        lambda d: d["jobs"]["plan"]["steps"][3].update(uses="actions/cache@v4"),
         lambda d: d["jobs"]["plan"].update({"run-on": "ubuntu-latest"}),
         lambda d: d["jobs"]["plan"]["steps"][0].update(uses="actions/checkout"),
-        lambda d: d["jobs"]["plan"]["steps"][2].update({"with": {"x": 1}}),
+        lambda d: d["jobs"]["plan"]["steps"][3].update({"with": {"x": 1}}),
         lambda d: d["permissions"].update(contents="admin"),
         lambda d: d.pop("jobs"),
     ],

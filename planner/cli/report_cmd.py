@@ -93,6 +93,13 @@ def diff(
         metavar="PCT",
         help="Exit 1 if serving $/h or job $ rose by more than PCT percent.",
     ),
+    min_change: float = typer.Option(
+        None,
+        "--min-change",
+        metavar="PCT",
+        help="Say whether serving $/h or job $ moved (up or down) by more than PCT percent: "
+        "a min_change field in JSON, a line otherwise (CI comments only then).",
+    ),
     output: Path = typer.Option(
         None, "-o", "--output", help="Write the diff in --format to FILE; stdout gets one line."
     ),
@@ -114,6 +121,8 @@ def diff(
 
     if fail_on_increase is not None and fail_on_increase < 0:
         raise InputError("--fail-on-increase must be a percentage of 0 or more")
+    if min_change is not None and min_change < 0:
+        raise InputError("--min-change must be a percentage of 0 or more")
     chosen = DiffFormat(resolve_format(fmt, output, DiffFormat, "table", "json"))
     guard_output(output, force)
     result = diff_plans(load_plan(old_file), load_plan(new_file))
@@ -127,8 +136,15 @@ def diff(
         for line in slo_lines(result):
             typer.echo(line)
 
+    moved = None if min_change is None else _moved(result, min_change)
     if chosen is DiffFormat.json:
         text = diff_json(result)
+        if moved is not None:
+            import json
+
+            data = json.loads(text)
+            data["min_change"] = {"pct": min_change, "exceeded": bool(moved), "changes": moved}
+            text = to_json(data)
     elif chosen is DiffFormat.md:
         text = diff_markdown(result)
     elif output is not None:
@@ -138,12 +154,31 @@ def diff(
         table()
     if text is not None:
         deliver(text, output, f"the diff ({headline(result)})")
+    if moved is not None and chosen is not DiffFormat.json:
+        what = "; ".join(moved) if moved else "nothing"
+        typer.echo(f"moved more than {min_change:g}%: {what}", err=output is None)
     if fail_on_increase is not None:
         breaches = increase_breaches(result, fail_on_increase)
         if breaches:
             raise GateFailed(
                 f"FAIL cost increase over {fail_on_increase:g}%: " + "; ".join(breaches)
             )
+
+
+def _moved(result, percent: float) -> list[str]:
+    """Serving $/h and job $ changes (either way) beyond `percent`, in words."""
+    from planner.report.money import number
+
+    out = []
+    for name in ("serving $/h", "jobs $"):
+        t = result.total(name)
+        if abs(t.new - t.old) < 1e-9:
+            continue
+        change = t.relative
+        if change is None or abs(change) * 100 > percent + 1e-9:
+            shown = "from zero" if change is None else f"{change * 100:+.2f}%"
+            out.append(f"{name} {shown} ({number(t.old)} -> {number(t.new)})")
+    return out
 
 
 def check(
