@@ -134,7 +134,8 @@ def test_tables_fit_80_columns_without_cutting_a_cell(tmp_path):
         ("catalog", "list", "--accelerator", "A100-80GB", "--provider", "azure"),
         ("plan", str(EXAMPLES / "chatbot-fleet.yaml")),
     ):
-        result = _planner(*args, cwd=tmp_path, env={"COLUMNS": "80"})
+        terminal = {"COLUMNS": "80", "TTY_COMPATIBLE": "1", "NO_COLOR": "1"}  # an 80-col tty
+        result = _planner(*args, cwd=tmp_path, env=terminal)
         assert result.returncode == 0, result.stderr
         for line in result.stdout.splitlines():
             assert "…" not in line, (args, line)

@@ -20,8 +20,9 @@ The convention (README, "Output, exit codes and configuration"):
   build consoles with ``console(...)``.
 - Repeated filters are repeatable options that also take comma lists (``--region a --region
   b`` or ``--region a,b``): ``split_list(values)``.
-- Tables fit the terminal (or ``COLUMNS``): ``print_rows`` wraps text columns, keeps numbers
-  whole, and drops the ``optional`` columns (last first) before it would cut a cell.
+- Tables fit the terminal (its width, or ``COLUMNS``): ``print_rows`` wraps text columns,
+  keeps numbers whole, and drops the ``optional`` columns (last first) before it would cut a
+  cell. Files and pipes get full-width rows.
 
 Defaults for options come from flags > ``PLANNER_*`` environment > ``planner.toml`` /
 ``[tool.planner]`` > built-in (``planner.cli.config``); a verb needs nothing for that beyond
@@ -254,12 +255,11 @@ def _numeric(values: Sequence[str]) -> bool:
 
 
 def table_width() -> int | None:
-    """The width tables must fit: the terminal's, else COLUMNS, else None (as wide as needed)."""
+    """The width tables must fit: a terminal's (COLUMNS when set), else None: a file or a pipe
+    gets rows as wide as they need, so scripts and grep see one row per line. (rich's
+    TTY_COMPATIBLE=1 makes a pipe count as a terminal, e.g. to check the 80-column layout.)"""
     probe = console()
-    if probe.is_terminal:
-        return probe.width
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+    return probe.width if probe.is_terminal else None
 
 
 def table_text(

@@ -167,7 +167,7 @@ def diff(
 
 def _moved(result, percent: float) -> list[str]:
     """Serving $/h and job $ changes (either way) beyond `percent`, in words."""
-    from planner.report.money import number
+    from planner.figures import number
 
     out = []
     for name in ("serving $/h", "jobs $"):

@@ -868,7 +868,14 @@ def _no_plan(status: str, problem: Problem, options: SolveOptions, diagnose: boo
         )
     if not diagnose:
         raise InfeasibleError("No plan satisfies the constraints")
-    raise InfeasibleError(explain_conflict(problem, conflicting_groups(problem, options), options))
+    try:
+        groups = conflicting_groups(problem, options)
+    except TimeoutError:  # a sub-solve of the deletion filter ran out of time
+        raise InfeasibleError(
+            "No plan satisfies the constraints; which of them conflict could not be found within "
+            f"the {options.time_limit_s:g} s time limit (raise --time-limit to find out)"
+        ) from None
+    raise InfeasibleError(explain_conflict(problem, groups, options))
 
 
 def solve(
