@@ -115,7 +115,7 @@ def test_the_readme_runs_in_order_as_written(tmp_path):
             assert got == code, (f"README.md:{block.line}", command, got, done[-4000:])
         ran += 1
     print(f"README doctest: {ran} block(s) run, {not_run} marked not run: " + "; ".join(reasons))
-    assert ran >= 8
+    assert ran >= 6 and not_run >= 6  # README blocks: 6 run, 6 marked (2026-12-02)
 
 
 def _run_with_fd3(script: list[str], work: Path, env: dict, rc_file: Path) -> str:
