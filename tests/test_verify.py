@@ -106,3 +106,22 @@ def test_cli_verify_exit_codes(cli, tmp_path, residency):
     broken = tmp_path / "broken.json"
     broken.write_text('{"status": "optimal"}')
     assert cli("verify", broken, BY_NAME["eu-residency.yaml"]).exit_code == 2
+
+
+@pytest.mark.parametrize("requests", [9_000 + 1_337 * k for k in range(12)])
+def test_small_batch_jobs_pass_verify_despite_hours_stored_to_six_decimals(requests, catalog):
+    """A plan file keeps hours to 1e-6 h; a job of a few minutes must not read as unfinished
+    because its stored hours were rounded down (1,000-workload fleets showed it)."""
+    from planner.spec.load import parse_spec
+    from planner.verify import verify
+
+    spec = parse_spec(
+        "workloads:\n"
+        "  - {name: tiny, kind: batch, model: qwen2.5-7b, deadline_hours: 8, preemptible: true,\n"
+        f"     volume: {{requests: {requests}, input_tokens: 900, output_tokens: 120}}}}\n",
+        "tiny.yaml",
+    )
+    plan = solve(spec, catalog, baselines=False)
+    assert verify(plan, spec, catalog) == []
+    short = tampered(plan, hours=plan.allocations[0].hours * 0.99)
+    assert "completes" in messages(short, spec, catalog)

@@ -35,6 +35,8 @@ from planner.solve.owned import owned_capacity
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
 
 _TOL = 1e-6
+HOURS_RESOLUTION = 1e-6
+"""Plan files store hours rounded to six decimals (planner.solve.solver._allocation)."""
 
 
 @dataclass(frozen=True)
@@ -261,7 +263,9 @@ def _slo_problems(plan: Plan, w, mine: list[Allocation]) -> list[str]:
 def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settings) -> list[str]:
     settings = settings.for_engine(w.engine)
     model = find_llm(w.model, spec.user_llms())
-    v, out, done = w.volume, [], 0.0
+    # Plan files keep hours to 1e-6 h, so each allocation's stored hours may fall short of the
+    # solver's by half of that: a shortfall within the rounding is not a broken promise.
+    v, out, done, rounding = w.volume, [], 0.0, 0.0
     for a in mine:
         acc = find_accelerator(a.accelerator)
         rate = batch_throughput(
@@ -277,11 +281,12 @@ def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settin
         if a.pricing == "spot":
             rate *= SPOT_EFFICIENCY
         done += a.count * (a.hours or 0.0) * 3600 * rate
+        rounding += a.count * HOURS_RESOLUTION / 2 * 3600 * rate
         if (a.hours or 0.0) > w.deadline_hours + _TOL:
             out.append(
                 f"{a.instance_type} runs {a.hours:.2f} h, past the {w.deadline_hours:g} h deadline"
             )
-    if done < v.request_count * (1 - 1e-6):
+    if done + rounding < v.request_count * (1 - 1e-6):
         out.append(f"completes {done:,.0f} of {v.request_count:,.0f} requests")
     return out
 
