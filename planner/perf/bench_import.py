@@ -35,6 +35,7 @@ from planner.facts.accelerators import Accelerator, find_accelerator
 from planner.facts.llms import LLM, find_llm
 from planner.perf.dtypes import Dtype
 from planner.perf.parallel import tp_problem
+from planner.perf.profile_csv import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from planner.perf.profiles import ProfilePoint
 from planner.perf.slo import NO_SLO, SLO
 
@@ -390,21 +391,7 @@ def profiles_csv(points: Sequence[ProfilePoint]) -> str:
     """The points as a profiles CSV (`planner plan --profiles`), with a `source` column."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            "model",
-            "accelerator",
-            "tp",
-            "input_tokens",
-            "output_tokens",
-            "max_rps",
-            "tpot_ms",
-            "ttft_ms",
-            "weights_dtype",
-            "kv_dtype",
-            "source",
-        ]
-    )
+    writer.writerow([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "source"])
     for p in points:
         writer.writerow(
             [
