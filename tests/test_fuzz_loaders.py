@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from planner._readfile import text_of
 from planner.catalog.load import read_native_csv
+from planner.catalog.offering import CATALOG_COLUMNS
 from planner.catalog.skypilot import read_skypilot_csv
 from planner.errors import PlannerError
-from planner.perf.profile_csv import load_profiles
+from planner.perf.profile_csv import REQUIRED_COLUMNS, load_profiles
 from planner.plans.io import load_plan
 from planner.quotas import parse_quotas
 from planner.schedule.jobs_load import parse_jobs
@@ -36,22 +37,6 @@ VALID_YAML = {
     "scenarios": sorted(p.read_text() for p in (EXAMPLES / "sweep").glob("*scenarios.yaml")),
 }
 GOLDEN_PLAN = (ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json").read_text()
-CATALOG_COLUMNS = [
-    "provider",
-    "region",
-    "zone",
-    "service",
-    "instance_type",
-    "accelerator",
-    "accelerator_count",
-    "accelerator_memory_gb",
-    "vcpus",
-    "memory_gib",
-    "price_on_demand",
-    "price_spot",
-    "source",
-    "as_of",
-]
 SKYPILOT_COLUMNS = [
     "InstanceType",
     "AcceleratorName",
@@ -64,16 +49,7 @@ SKYPILOT_COLUMNS = [
     "AvailabilityZone",
     "GpuInfo",
 ]
-PROFILE_COLUMNS = [
-    "model",
-    "accelerator",
-    "tp",
-    "input_tokens",
-    "output_tokens",
-    "max_rps",
-    "tpot_ms",
-    "ttft_ms",
-]
+PROFILE_COLUMNS = list(REQUIRED_COLUMNS)
 TRACE_COLUMNS = ["arrival_s", "input_tokens", "output_tokens", "workload", "priority"]
 
 FUZZ = settings(
