@@ -28,7 +28,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.solve.candidates import Candidate
-from planner.solve.mip import OWNED_TIE_BREAK, Problem, build, instance_bound, instance_floor
+from planner.solve.mip import (
+    OWNED_TIE_BREAK,
+    PlacementProblem,
+    build,
+    instance_bound,
+    instance_floor,
+)
 from planner.solve.parallel import parallel_map
 from planner.solve.pools import owned_covers, quota_accelerator, quota_covers
 from planner.solve.run import SolveOptions, run
@@ -45,7 +51,7 @@ REPAIR_TOLERANCE = 1e-4
 REPAIR_NODES = 3_000
 
 
-def eligible(problem: Problem) -> bool:
+def eligible(problem: PlacementProblem) -> bool:
     """The decomposition handles every spec without instances shared between workloads."""
     return not any(c.shared for cands in problem.candidates.values() for c in cands)
 
@@ -95,7 +101,7 @@ class Answer:
     bound: float
 
 
-def _covering_rows(problem: Problem, w: ServingWorkload) -> np.ndarray:
+def _covering_rows(problem: PlacementProblem, w: ServingWorkload) -> np.ndarray:
     cands = problem.candidates[w.name]
     return covering_rows(
         [c.bucket_rps for c in cands], problem.demand(w),
@@ -103,7 +109,7 @@ def _covering_rows(problem: Problem, w: ServingWorkload) -> np.ndarray:
     )  # fmt: skip
 
 
-def shared_rows(problem: Problem, workers: int = 1) -> tuple[SharedRows, list[Unit]]:
+def shared_rows(problem: PlacementProblem, workers: int = 1) -> tuple[SharedRows, list[Unit]]:
     """The coupling rows of `problem` and each workload's subproblem data."""
     spec = problem.spec
     quotas = list(spec.constraints.quotas)
@@ -187,12 +193,12 @@ def _kind(w, cands: tuple[Candidate, ...]) -> str:
 class Subproblems:
     """Solves workloads alone at prices, each distinct (workload, prices, room) once."""
 
-    def __init__(self, problem: Problem, units: list[Unit], options: SolveOptions):
+    def __init__(self, problem: PlacementProblem, units: list[Unit], options: SolveOptions):
         self.problem = problem
         self.units = {u.name: u for u in units}
         self.options = options
         self._seen: dict[tuple, Answer] = {}
-        self._alone: dict[str, Problem] = {}
+        self._alone: dict[str, PlacementProblem] = {}
 
     def _key(self, name: str, prices: np.ndarray, room: np.ndarray | None):
         unit = self.units[name]
@@ -279,7 +285,9 @@ class Subproblems:
                 update={"quotas": (), "budget_per_hour": None}
             )
             spec = problem.spec.model_copy(update={"workloads": (w,), "constraints": constraints})
-            self._alone[unit.name] = Problem(spec, {w.name: problem.candidates[w.name]}, {})
+            self._alone[unit.name] = PlacementProblem(
+                spec, {w.name: problem.candidates[w.name]}, {}
+            )
         alone = self._alone[unit.name]
         priced = {(w.name, i): float(eff[i] - unit.base[i]) for i in range(eff.size)}
         rows = []
@@ -335,7 +343,7 @@ Mapper = Callable[[Callable, Sequence], list]
 
 
 def decompose(
-    problem: Problem,
+    problem: PlacementProblem,
     options: SolveOptions,
     *,
     iterations: int = 8,
@@ -524,7 +532,7 @@ def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):
     return plan
 
 
-def _assemble(problem: Problem, units: list[Unit], plan: dict[str, Column]) -> Solution:
+def _assemble(problem: PlacementProblem, units: list[Unit], plan: dict[str, Column]) -> Solution:
     """One Solution: counts from the chosen plans, routing per bucket, batch hours."""
     out = Solution()
     by_name = {w.name: w for w in problem.spec.workloads}
@@ -545,7 +553,9 @@ def _assemble(problem: Problem, units: list[Unit], plan: dict[str, Column]) -> S
     return out
 
 
-def route(problem: Problem, plans: Sequence[tuple[ServingWorkload, Sequence[int]]]) -> dict:
+def route(
+    problem: PlacementProblem, plans: Sequence[tuple[ServingWorkload, Sequence[int]]]
+) -> dict:
     """Shares of each bucket per candidate that fit the counts: in proportion to capacity for
     one bucket, one LP (HiGHS) for all workloads with more."""
     shares: dict[tuple[str, int, int], float] = {}
@@ -596,7 +606,7 @@ def route(problem: Problem, plans: Sequence[tuple[ServingWorkload, Sequence[int]
 
 
 def fleet_lp(
-    problem: Problem, rows: SharedRows, units: list[Unit], options: SolveOptions
+    problem: PlacementProblem, rows: SharedRows, units: list[Unit], options: SolveOptions
 ) -> tuple[float, np.ndarray]:
     """The fleet's LP relaxation (spread, spot- and edge-share rules left out: still a lower
     bound) with HiGHS: its optimum and the shared rows' duals (prices >= 0)."""

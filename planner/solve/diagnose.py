@@ -9,7 +9,7 @@ from planner.catalog.offering import Offering
 from planner.facts import find_accelerator
 from planner.perf import weight_bytes
 from planner.solve.candidates import placement_allows, resolve_llm, spot_allowed
-from planner.solve.mip import Problem, build
+from planner.solve.mip import PlacementProblem, build
 from planner.solve.run import SolveOptions, is_feasible
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
@@ -107,7 +107,7 @@ def _placement_note(workload: Workload) -> str | None:
     return None
 
 
-def conflicting_groups(problem: Problem, options: SolveOptions) -> list[str]:
+def conflicting_groups(problem: PlacementProblem, options: SolveOptions) -> list[str]:
     """A minimal set of constraint groups that cannot hold together (deletion filter)."""
     groups = build(problem).groups
     quick = replace(options, time_limit_s=min(options.time_limit_s, 20.0), relative_gap=1.0)
@@ -122,7 +122,9 @@ def conflicting_groups(problem: Problem, options: SolveOptions) -> list[str]:
     return conflict
 
 
-def _quota_need(problem: Problem, conflict: list[str], group: str, options: SolveOptions) -> str:
+def _quota_need(
+    problem: PlacementProblem, conflict: list[str], group: str, options: SolveOptions
+) -> str:
     """What the workloads would take from a conflicting quota's pool if that quota were lifted."""
     from planner.solve.run import run
 
@@ -157,7 +159,7 @@ def _quota_need(problem: Problem, conflict: list[str], group: str, options: Solv
 
 
 def explain_conflict(
-    problem: Problem, conflict: list[str], options: SolveOptions = SolveOptions()
+    problem: PlacementProblem, conflict: list[str], options: SolveOptions = SolveOptions()
 ) -> str:
     """The conflict in words, with the residency rules of the workloads it involves."""
     spec = problem.spec

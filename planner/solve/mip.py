@@ -23,7 +23,7 @@ from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWo
 
 
 @dataclass(frozen=True)
-class Problem:
+class PlacementProblem:
     """What the MIP needs: the spec and each workload's candidates (sorted, deterministic)."""
 
     spec: Spec
@@ -102,7 +102,7 @@ def _sum(terms) -> mathopt.LinearSum:
 
 
 def build(
-    problem: Problem,
+    problem: PlacementProblem,
     disabled: frozenset[str] = frozenset(),
     *,
     relaxed: bool = False,

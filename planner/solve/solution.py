@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from planner.solve.mip import Built, Problem
+from planner.solve.mip import Built, PlacementProblem
 from planner.solve.run import Outcome
 
 
@@ -26,7 +26,7 @@ class Solution:
         return self.counts.get((workload, i), 0)
 
 
-def read_solution(problem: Problem, built: Built, outcome: Outcome) -> Solution:
+def read_solution(problem: PlacementProblem, built: Built, outcome: Outcome) -> Solution:
     """The solution a MathOpt run of `built` found."""
     values = outcome.result.variable_values()
     out = Solution()

@@ -38,7 +38,7 @@ from planner.solve.candidates import (
 )
 from planner.solve.decompose import decompose, eligible
 from planner.solve.diagnose import conflicting_groups, explain_conflict, why_no_candidates
-from planner.solve.mip import Built, Problem, build
+from planner.solve.mip import Built, PlacementProblem, build
 from planner.solve.owned import owned_capacity
 from planner.solve.parallel import parallel_map
 from planner.solve.pools import quota_accelerator, quota_covers
@@ -56,7 +56,7 @@ def make_problem(
     profiles: Profiles | None = None,
     today: dt.date | None = None,
     workers: int = 1,
-) -> Problem:
+) -> PlacementProblem:
     """Each workload's candidates over the catalog and the spec's own capacity (reservations
     whose term has ended by `today`, default the clock's, are left out), over `workers`
     processes; InfeasibleError if a workload has none."""
@@ -74,7 +74,7 @@ def make_problem(
         raise InfeasibleError(
             "No plan: some workloads cannot run on any offering:\n  - " + "\n  - ".join(missing)
         )
-    return Problem(spec, candidates, owned)
+    return PlacementProblem(spec, candidates, owned)
 
 
 def _candidates_of(state, w: Workload) -> tuple[Candidate, ...]:
@@ -133,7 +133,7 @@ def group_id(group: tuple) -> str:
     return "/".join(p for p in (provider, region, zone, service, instance_type, pricing) if p)
 
 
-def _shared_share(problem: Problem, solution: Solution, c: Candidate, n: int) -> dict:
+def _shared_share(problem: PlacementProblem, solution: Solution, c: Candidate, n: int) -> dict:
     """A shared allocation's group, the group's instances, and its share of their cost."""
     used = sum(
         s.tp * solution.count(name, i)
@@ -256,7 +256,7 @@ def _describe(c: Candidate) -> str:
     return f"{o.instance_type}{spot} ({shape}) in {o.provider} {o.region}"
 
 
-def _alternatives(problem: Problem, w: Workload, chosen: set[str]) -> list[Alternative]:
+def _alternatives(problem: PlacementProblem, w: Workload, chosen: set[str]) -> list[Alternative]:
     """The cheapest single choice per accelerator type the plan did not use."""
     demand = problem.demand(w) if isinstance(w, ServingWorkload) else ()
     best: dict[str, tuple[float, Candidate]] = {}
@@ -299,7 +299,7 @@ def _over_quota(spec: Spec, allocations: list[Allocation]) -> list[str]:
     return over
 
 
-def _baseline_cheapest_single(problem: Problem, plan_value: float) -> Baseline:
+def _baseline_cheapest_single(problem: PlacementProblem, plan_value: float) -> Baseline:
     """(a) Each workload on its own cheapest single choice, blind to the others (per-task)."""
     spec = problem.spec
     allocations, hourly, jobs = [], 0.0, 0.0
@@ -421,7 +421,7 @@ def _recommend(use, problem, catalog, plan_value, profiles, settings, options, t
     return use.model_copy(update={"note": note})
 
 
-def capacity_use(problem: Problem, allocations: list[Allocation], today: dt.date | None):
+def capacity_use(problem: PlacementProblem, allocations: list[Allocation], today: dt.date | None):
     """Per owned pool: accelerators used and idle, and what idle committed capacity costs."""
     out = []
     specs = {p.name: p for p in problem.spec.capacity}
@@ -499,7 +499,7 @@ def _fractional_floor(cands: list[Candidate], demand: tuple[float, ...]) -> floa
     return total
 
 
-def _baseline_single_type(problem: Problem, options: SolveOptions, plan_hourly: float):
+def _baseline_single_type(problem: PlacementProblem, options: SolveOptions, plan_hourly: float):
     """(b) Each serving workload on the best single accelerator type (Mélange's baseline)."""
     spec = problem.spec
     serving = [w for w in spec.workloads if isinstance(w, ServingWorkload)]
@@ -517,7 +517,7 @@ def _baseline_single_type(problem: Problem, options: SolveOptions, plan_hourly: 
                 break  # no fleet of this or any later type can beat the best one found
             sub_spec = spec.model_copy(update={"workloads": (w,)})
             cands = tuple(by_type[acc])
-            sub = Problem(sub_spec, {w.name: cands}, problem.owned)
+            sub = PlacementProblem(sub_spec, {w.name: cands}, problem.owned)
             built = build(sub)
             outcome = run(built, replace(options, relative_gap=max(options.relative_gap, 0.01)))
             if outcome.status in ("optimal", "feasible") and (
@@ -568,7 +568,7 @@ def _binding(spec: Spec, w: Workload, allocations: list[Allocation], peak: float
     return notes
 
 
-def _edge_notes(problem: Problem, w: ServingWorkload, mine: list[Allocation]) -> list[str]:
+def _edge_notes(problem: PlacementProblem, w: ServingWorkload, mine: list[Allocation]) -> list[str]:
     """Why edge pools a workload may use serve none of it (e.g. the model does not fit)."""
     from planner.perf import memory_fit
 
@@ -661,11 +661,11 @@ def request_sizes(w: Workload) -> dict[str, float]:
     return {"tokens_trained": w.tokens} if w.tokens else {}
 
 
-def _allocations(problem: Problem, built: Built, outcome: Outcome) -> list[Allocation]:
+def _allocations(problem: PlacementProblem, built: Built, outcome: Outcome) -> list[Allocation]:
     return allocations_of(problem, read_solution(problem, built, outcome))
 
 
-def allocations_of(problem: Problem, solution: Solution) -> list[Allocation]:
+def allocations_of(problem: PlacementProblem, solution: Solution) -> list[Allocation]:
     """The plan's allocations from a solution of `problem`."""
     allocations: list[Allocation] = []
     for w in problem.spec.workloads:
@@ -691,7 +691,7 @@ def _uses_spread(w: Workload) -> bool:
     return p.min_regions > 1 or p.survive_region_loss
 
 
-def _solve_lp_guided(problem: Problem, options: SolveOptions):
+def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions):
     """LP relaxation of the whole fleet, then the MIP over each workload's LP support.
 
     The LP's optimum is a valid lower bound. The restricted MIP keeps, per workload, only the
@@ -731,7 +731,7 @@ def _solve_lp_guided(problem: Problem, options: SolveOptions):
         )
         for j, (_, value) in enumerate(support):
             n_bounds[(w.name, j)] = (math.floor(value + 1e-9), math.ceil(value - 1e-9) + 1)
-    sub = Problem(spec, restricted, problem.owned)
+    sub = PlacementProblem(spec, restricted, problem.owned)
     built = build(sub, n_bounds=n_bounds)
     outcome = run(built, options)
     seconds = lp.seconds + outcome.seconds
@@ -747,7 +747,9 @@ def _solve_lp_guided(problem: Problem, options: SolveOptions):
     return status, lp.objective, seconds, allocations, counts
 
 
-def _counts_by_candidate(problem: Problem, sub: Problem, built: Built, outcome: Outcome):
+def _counts_by_candidate(
+    problem: PlacementProblem, sub: PlacementProblem, built: Built, outcome: Outcome
+):
     """A restricted solution's instance counts keyed by the full problem's candidate index."""
     counts: dict[tuple[str, int], float] = {}
     for w in problem.spec.workloads:
@@ -759,7 +761,7 @@ def _counts_by_candidate(problem: Problem, sub: Problem, built: Built, outcome: 
     return counts
 
 
-def _improve_with_full_mip(problem: Problem, options: SolveOptions, guided):
+def _improve_with_full_mip(problem: PlacementProblem, options: SolveOptions, guided):
     """Run the full MIP from the LP-guided plan; keep whichever plan is cheaper, best bound."""
     status, bound, seconds, allocations, counts = guided
     built = build(problem)
@@ -789,7 +791,7 @@ def _value_of(allocations: list[Allocation]) -> float:
     return serving + sum(a.job_cost or 0.0 for a in allocations)
 
 
-def _solve_decomposed(problem: Problem, options: SolveOptions):
+def _solve_decomposed(problem: PlacementProblem, options: SolveOptions):
     """Solve each workload alone (with the quotas it touches); sum the bounds.
 
     Workloads that may share instances are solved together, as one block. The sum of the
@@ -809,7 +811,9 @@ def _solve_decomposed(problem: Problem, options: SolveOptions):
                 "constraints": spec.constraints.model_copy(update={"budget_per_hour": None}),
             }
         )
-        sub = Problem(sub_spec, {w.name: problem.candidates[w.name] for w in block}, problem.owned)
+        sub = PlacementProblem(
+            sub_spec, {w.name: problem.candidates[w.name] for w in block}, problem.owned
+        )
         built = build(sub)
         outcome = run(built, options)
         seconds += outcome.seconds
@@ -831,7 +835,7 @@ def _solve_decomposed(problem: Problem, options: SolveOptions):
     return status, bound, seconds, allocations
 
 
-def _solve_lagrangian(problem: Problem, options: SolveOptions):
+def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions):
     """The Lagrangian decomposition where the options ask for it (or, by default, at scale);
     None where it does not apply or found no plan (the MIP strategy then runs)."""
     wanted = options.strategy == "decomposition" or (
@@ -854,12 +858,12 @@ def _makespan(allocations: list[Allocation]) -> float | None:
     return round(max(hours), 6) if hours else None
 
 
-def _offerings(problem: Problem):
+def _offerings(problem: PlacementProblem):
     """Every offering a candidate of the problem runs on (catalog rows and owned pools)."""
     return [c.offering for cands in problem.candidates.values() for c in cands]
 
 
-def _no_plan(status: str, problem: Problem, options: SolveOptions, diagnose: bool):
+def _no_plan(status: str, problem: PlacementProblem, options: SolveOptions, diagnose: bool):
     """Raise the error that says why no plan came back."""
     if status == "unknown":
         raise PlannerError(

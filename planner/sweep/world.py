@@ -9,7 +9,7 @@ from planner.catalog import Catalog, Offering
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.solve import make_problem
 from planner.solve.candidates import Candidate
-from planner.solve.mip import Problem
+from planner.solve.mip import PlacementProblem
 from planner.spec.models import Spec, Workload
 from planner.sweep.apply import apply
 from planner.sweep.scenarios import Scenario
@@ -22,7 +22,7 @@ class World:
     scenario: Scenario
     spec: Spec
     catalog: Catalog
-    problem: Problem
+    problem: PlacementProblem
     offers: dict[tuple, Offering] = field(compare=False, repr=False)
 
     def price(self, c: Candidate) -> float | None:
