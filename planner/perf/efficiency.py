@@ -8,7 +8,7 @@ PerfSettings values override the fitted ones; a family the fit has no data for u
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from planner._csvdata import read_commented_csv
@@ -56,9 +56,10 @@ def fitted_efficiencies() -> dict[str, Efficiency]:
     }
 
 
+@lru_cache(maxsize=4096)
 def efficiency(accelerator: Accelerator, settings: PerfSettings) -> Efficiency:
     """The efficiency of `accelerator`: its family's fitted row, overridden by any value set
-    in `settings`."""
+    in `settings` (cached: every engine step of the performance model asks)."""
     values = {name: getattr(settings, name) for name in PARAMETERS}
     if any(v is None for v in values.values()):
         table = fitted_efficiencies()

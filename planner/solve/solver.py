@@ -541,10 +541,8 @@ def _baseline_single_type(problem: PlacementProblem, options: SolveOptions, plan
     )
 
 
-def _binding(spec: Spec, w: Workload, allocations: list[Allocation], peak: float) -> list[str]:
+def _binding(spec: Spec, w: Workload, mine: list[Allocation], peak: float, usage) -> list[str]:
     notes = []
-    usage = _pool_usage(spec, allocations)
-    mine = [a for a in allocations if a.workload == w.name]
     for i, used in usage.items():
         q = spec.constraints.quotas[i]
         touches = any(
@@ -593,8 +591,11 @@ def _edge_notes(problem: PlacementProblem, w: ServingWorkload, mine: list[Alloca
     return notes
 
 
-def workload_result(problem, w, allocations, peak) -> WorkloadResult:
-    mine = [a for a in allocations if a.workload == w.name]
+def workload_result(problem, w, allocations, peak, usage=None, mine=None) -> WorkloadResult:
+    """`usage` (the quotas' use) and `mine` (w's allocations) where the caller has them: a
+    fleet's results then take linear time."""
+    mine = [a for a in allocations if a.workload == w.name] if mine is None else mine
+    usage = _pool_usage(problem.spec, allocations) if usage is None else usage
     slo_note = ""
     if isinstance(w, ServingWorkload):
         worst_tpot = max((a.tpot_ms or 0.0 for a in mine), default=0.0)
@@ -635,7 +636,7 @@ def workload_result(problem, w, allocations, peak) -> WorkloadResult:
             deadline_hours=None if serving else w.deadline_hours,
         ),
         slo_note=slo_note,
-        binding=_binding(problem.spec, w, allocations, peak),
+        binding=_binding(problem.spec, w, mine, peak, usage),
         notes=notes,
         alternatives=_alternatives(problem, w, {a.accelerator for a in mine}),
         min_regions=w.placement.min_regions,
@@ -946,6 +947,10 @@ def solve(
         else None,
     ]
     pools = capacity_use(problem, allocations, plan_date)
+    usage = _pool_usage(spec, allocations)
+    by_workload: dict[str, list[Allocation]] = {}
+    for a in allocations:
+        by_workload.setdefault(a.workload, []).append(a)
     if baselines:
         pools = [
             _recommend(p, problem, catalog, value, profiles, settings, options, plan_date)
@@ -966,7 +971,10 @@ def solve(
         solve_seconds=round(seconds, 3),
         solver=SOLVER_NAME,
         allocations=allocations,
-        workloads=[workload_result(problem, w, allocations, peak) for w in spec.workloads],
+        workloads=[
+            workload_result(problem, w, allocations, peak, usage, by_workload.get(w.name, []))
+            for w in spec.workloads
+        ],
         baselines=[b for b in found if b is not None] if baselines else [],
         shared_groups=_shared_groups(allocations),
         capacity=pools,
