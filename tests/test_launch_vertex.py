@@ -21,7 +21,8 @@ import pytest
 from planner.plans.io import load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
-PLAN = ROOT / "tests" / "golden" / "plans" / "vertex-endpoint.json"
+PLAN = ROOT / "tests" / "data" / "plan-v1-vertex-two-machine-types.json"
+"""One endpoint on two machine types (a traffic split), as schema version 1 saved it."""
 V1 = "type.googleapis.com/google.cloud.aiplatform.v1."
 LOCATION = r"/v1/(projects/[^/]+/locations/[^/]+)"
 

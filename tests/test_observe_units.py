@@ -94,11 +94,11 @@ def _observation(plan, **chat) -> Observation:
 
 
 def test_drift_against_the_plan():
-    plan = load_plan(PLAN)  # support-chat: 16 req/s peak, 10 replicas, $22.3447/h
+    plan = load_plan(PLAN)  # support-chat: 16 req/s peak, 7 replicas, $14.9638/h
     (d,) = drift(plan, _observation(plan, ttft_p95_ms=2500.0))
     assert d.figure("requests/s p95 of hourly means").drift == pytest.approx(12 / 16 - 1)
-    assert d.figure("replicas").drift == pytest.approx(-0.4)
-    assert d.figure("cost").observed == pytest.approx(22.3447 * 0.6)
+    assert d.figure("replicas").drift == pytest.approx(6 / 7 - 1)
+    assert d.figure("cost").observed == pytest.approx(14.9638 * 6 / 7)
     assert d.figure("TTFT p95").target == 2000.0
     assert d.slo_risk == ("observed TTFT p95 2,500 ms is over the 2,000 ms SLO",)
     assert step_name(300) == "5 min" and step_name(2) == "2 s"

@@ -17,7 +17,8 @@ from planner.spec import load_spec
 from planner.spec.deploy import Deploy
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN_PLANS = ROOT / "tests" / "golden" / "plans"
+VERSION_1_PLAN = ROOT / "tests" / "data" / "plan-v1-chatbot-fleet.json"
+"""A plan file as version 1 of the schema wrote it (kept as it was written, never re-planned)."""
 DAY = dt.date(2026, 11, 15)
 
 
@@ -59,8 +60,8 @@ def test_serving_allocations_carry_their_routed_rate_per_bucket(plan):
 
 def test_a_version_1_file_is_read_and_upgraded_with_a_note():
     notes: list[str] = []
-    plan = load_plan(GOLDEN_PLANS / "chatbot-fleet.json", notes=notes.append)
-    raw = json.loads((GOLDEN_PLANS / "chatbot-fleet.json").read_text())
+    plan = load_plan(VERSION_1_PLAN, notes=notes.append)
+    raw = json.loads(VERSION_1_PLAN.read_text())
     assert raw["schema_version"] == 1 and plan.schema_version == 2
     assert plan.plan_id == raw["plan_id"] and plan.plan_date is None and plan.spec_sha256 is None
     assert len(notes) == 1 and "version 1" in notes[0]

@@ -49,6 +49,7 @@ def checkov_command() -> list[str] | None:
 def secure_sagemaker_plans():
     """SageMaker plans the examples do not cover: the stack makes its role (S3 weights, VPC,
     an alias key), and an EBS-backed endpoint whose stack makes its key too."""
+    from planner.plans.identity import plan_id
     from planner.plans.io import load_plan
 
     base = load_plan(SAGEMAKER_PLAN)
@@ -69,12 +70,14 @@ def secure_sagemaker_plans():
         },
     }
     ebs = [a.model_copy(update={"instance_type": "ml.p3.2xlarge"}) for a in base.allocations]
+    ebs_id = plan_id(base.spec_sha256, base.plan_date, ebs)  # another fleet: its own id
     return {
         "sagemaker-own-role": base.model_copy(update={"deploy": secure}),
         "sagemaker-own-key": base.model_copy(
             update={
                 "deploy": {**base.deploy.model_dump(mode="json"), "execution_role_arn": ""},
                 "allocations": ebs,
+                "plan_id": ebs_id,
             }
         ),
     }
