@@ -34,8 +34,8 @@ def main() -> None:
     from planner.catalog import load_catalog
     from planner.errors import PlannerError
     from planner.solve import SolveOptions, make_problem, solve
+    from planner.solve.backend import run
     from planner.solve.mip import build
-    from planner.solve.run import run
 
     quotas = json.loads(args.quotas.read_text()) if args.quotas else None
     spec = fleet_spec(args.workloads, args.seed, quotas)

@@ -58,7 +58,7 @@ def test_dollars_per_million_tokens_of_one_instance_is_its_hourly_cost_over_toke
 
 def test_request_sizes_of_a_histogram_are_its_means():
     import planner
-    from planner.solve.solver import request_sizes
+    from planner.solve.workload_results import request_sizes
 
     spec = planner.parse_spec(
         ONE_INSTANCE.replace(

@@ -11,7 +11,7 @@ from planner.emit import emit
 from planner.emit.kubernetes import nodepool_instance_types
 from planner.emit.nodes import PodSize
 from planner.plans.model import InstanceOption
-from planner.solve.solver import with_compatible_instances
+from planner.solve.assemble import with_compatible_instances
 from tests.test_report_plans import alloc, plan_of
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from planner.solve.backend import SolveOptions, run
 from planner.solve.candidates import Candidate
 from planner.solve.mip import (
     OWNED_TIE_BREAK,
@@ -37,7 +38,6 @@ from planner.solve.mip import (
 )
 from planner.solve.parallel import parallel_map
 from planner.solve.pools import owned_covers, quota_accelerator, quota_covers
-from planner.solve.run import SolveOptions, run
 from planner.solve.solution import Solution, read_solution
 from planner.solve.subproblem import MAX_BUCKETS, covering_rows, solve_covering
 from planner.spec.models import BatchWorkload, ServingWorkload, TrainingWorkload

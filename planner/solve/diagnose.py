@@ -8,9 +8,9 @@ from dataclasses import replace
 from planner.catalog.offering import Offering
 from planner.facts import find_accelerator
 from planner.perf import weight_bytes
+from planner.solve.backend import SolveOptions, is_feasible, run
 from planner.solve.candidates import placement_allows, resolve_llm, spot_allowed
 from planner.solve.mip import PlacementProblem, build
-from planner.solve.run import SolveOptions, is_feasible
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
 
@@ -126,8 +126,6 @@ def _quota_need(
     problem: PlacementProblem, conflict: list[str], group: str, options: SolveOptions
 ) -> str:
     """What the workloads would take from a conflicting quota's pool if that quota were lifted."""
-    from planner.solve.run import run
-
     spec = problem.spec
     q = spec.constraints.quotas[int(group.partition(":")[2])]
     acc = find_accelerator(q.accelerator)

@@ -11,8 +11,12 @@ from dataclasses import replace
 from planner.catalog import Catalog
 from planner.errors import InfeasibleError, InputError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.plans.identity import restamp
 from planner.plans.model import FrontierPoint, Plan
-from planner.solve.run import SolveOptions
+from planner.solve.backend import SolveOptions
+from planner.solve.baselines import with_baselines
+from planner.solve.placement import place
+from planner.solve.problem import make_problem
 from planner.spec.models import BatchWorkload, Spec, TrainingWorkload
 
 RELATIVE_TOLERANCE = 0.01
@@ -40,21 +44,17 @@ def with_horizon(spec: Spec, hours: float) -> Spec:
 
 
 def _cheapest_within(spec, catalog, hours, profiles, settings, options) -> Plan | None:
-    from planner.solve.solver import solve
-
     try:
-        return solve(
+        return place(
             with_horizon(spec, hours), catalog, profiles=profiles, settings=settings,
-            options=options, baselines=False, diagnose=False,
-        )  # fmt: skip
+            options=options, diagnose=False,
+        ).plan  # fmt: skip
     except InfeasibleError:
         return None
 
 
 def _loosest_horizon(spec: Spec, catalog: Catalog, settings: PerfSettings) -> float:
     """A horizon no plan needs to exceed: the latest deadline, or the slowest single choice."""
-    from planner.solve.solver import make_problem
-
     deadlines = [w.deadline_hours for w in _jobs(spec) if w.deadline_hours is not None]
     if len(deadlines) == len(_jobs(spec)):
         return max(deadlines)
@@ -89,14 +89,11 @@ def solve_completion_time(
     as_of=None,
 ) -> Plan:
     """The plan whose last job finishes soonest under the budget (cheapest among those)."""
-    from planner.plans.identity import restamp
-    from planner.solve.solver import solve
-
     _check(spec)
     high = _loosest_horizon(spec, catalog, settings)
     best = _cheapest_within(spec, catalog, high, profiles, settings, options)
     if best is None:
-        solve(with_horizon(spec, high), catalog, profiles=profiles, settings=settings,
+        place(with_horizon(spec, high), catalog, profiles=profiles, settings=settings,
               options=options)  # fmt: skip  # raises with the diagnosis
         raise InfeasibleError("No plan satisfies the constraints")
     high = best.makespan_hours or high
@@ -108,9 +105,12 @@ def solve_completion_time(
             low = middle
         else:
             best, high = found, min(middle, found.makespan_hours or middle)
-    final = solve(with_horizon(spec, high), catalog, profiles=profiles, settings=settings,
+    final = place(with_horizon(spec, high), catalog, profiles=profiles, settings=settings,
                   options=options, as_of=as_of)  # fmt: skip
-    return restamp(final.model_copy(update={"objective": "completion_time"}), spec)
+    final_plan = with_baselines(
+        final, catalog, profiles=profiles, settings=settings, options=options
+    )
+    return restamp(final_plan.model_copy(update={"objective": "completion_time"}), spec)
 
 
 def frontier(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from planner.solve.backend import Outcome
 from planner.solve.mip import Built, PlacementProblem
-from planner.solve.run import Outcome
 
 
 @dataclass

@@ -20,8 +20,8 @@ from planner.catalog import Catalog
 from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.identity import restamp
-from planner.plans.model import HOURS_PER_MONTH, Plan, RobustCoverage
-from planner.solve.run import SOLVER_NAME, SolveOptions
+from planner.plans.model import Plan, RobustCoverage
+from planner.solve import SOLVER_NAME, SolveOptions, assemble_plan
 from planner.spec.models import Spec
 from planner.sweep.apply import apply, apply_spec
 from planner.sweep.evaluate import Check, check_plan
@@ -118,39 +118,14 @@ def _grow(state: _State, base: World, additions: Sequence[Scenario]) -> None:
             state.fleet = fleet
 
 
-def _plan(spec: Spec, base: World, fleet: Fleet, seconds: float) -> Plan:
+def _plan(base: World, fleet: Fleet, seconds: float, catalog: Catalog) -> Plan:
     """The fleet as a Plan priced at base prices (per-workload results as `planner plan`'s)."""
-    from planner.plans.identity import identity
-    from planner.solve.solver import workload_result
-
-    allocations = list(fleet.allocations)
-    offerings = [c.offering for cands in base.problem.candidates.values() for c in cands]
-    hourly = sum(a.cost_per_hour for a in allocations if a.kind == "serving")
-    jobs = sum(a.job_cost or 0.0 for a in allocations)
-    peak = sum(a.cost_per_hour for a in allocations)
-    value = hourly + jobs
-    bound = min(fleet.bound, value) if math.isfinite(fleet.bound) else value
-    return Plan(
-        **identity(spec, offerings, allocations, clock.today()),
-        deploy=spec.deploy,
-        status=fleet.status,  # type: ignore[arg-type]
-        objective="cost",
-        objective_value=round(value, 6),
-        cost_per_hour=round(hourly, 6),
-        cost_per_month=round(hourly * HOURS_PER_MONTH, 2),
-        job_cost=round(jobs, 6),
-        peak_cost_per_hour=round(peak, 6),
-        lower_bound=round(bound, 6),
-        gap=round((value - bound) / value, 6) if value > 0 else 0.0,
-        solve_seconds=round(seconds, 3),
+    bound = fleet.bound if math.isfinite(fleet.bound) else math.inf
+    return assemble_plan(
+        base.problem, list(fleet.allocations), status=fleet.status, bound=bound,
+        seconds=seconds, plan_date=clock.today(), catalog=catalog,
         solver=SOLVER_NAME + " (robust)",
-        allocations=allocations,
-        workloads=[workload_result(base.problem, w, allocations, peak) for w in spec.workloads],
-        makespan_hours=max(
-            (a.hours for a in allocations if a.kind != "serving" and a.hours is not None),
-            default=None,
-        ),
-    )
+    )  # fmt: skip
 
 
 def _check_all(state: _State, plan: Plan, scenarios: Sequence[Scenario]) -> dict[str, Check]:
@@ -230,7 +205,7 @@ def robust_plan(
         if state.fleet is None:
             additions = _target(ranked, needed, state)[-1:]
             continue
-        plan = _plan(spec, base, state.fleet, state.seconds)
+        plan = _plan(base, state.fleet, state.seconds, catalog)
         checks = _check_all(state, plan, scenarios)
         covered = sum(check.ok for check in checks.values())
         if covered >= needed:

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from planner.plans.model import Allocation
+from planner.solve.backend import Outcome, SolveOptions, run
 from planner.solve.candidates import Candidate
-from planner.solve.run import Outcome, SolveOptions, run
 from planner.spec.models import BatchWorkload, ServingWorkload, Workload
 from planner.sweep.robust_model import RobustBuilt, build_robust
 from planner.sweep.world import World, universe

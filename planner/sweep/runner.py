@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from planner.catalog import Catalog
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
-from planner.solve.run import SolveOptions
+from planner.solve import SolveOptions
 from planner.spec.models import Spec
 from planner.sweep.executors import Executor, Failure
 from planner.sweep.outcome import ScenarioOutcome, Sweep

@@ -14,8 +14,7 @@ from planner.catalog import Catalog
 from planner.errors import InfeasibleError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
-from planner.solve import solve
-from planner.solve.run import SolveOptions
+from planner.solve import SolveOptions, solve
 from planner.spec.models import Spec
 from planner.sweep.apply import apply
 from planner.sweep.evaluate import check_plan

@@ -36,7 +36,7 @@ from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWo
 
 _TOL = 1e-6
 HOURS_RESOLUTION = 1e-6
-"""Plan files store hours rounded to six decimals (planner.solve.solver._allocation)."""
+"""Plan files store hours rounded to six decimals (planner.solve.assemble.allocation)."""
 
 
 @dataclass(frozen=True)

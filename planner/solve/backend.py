@@ -1,4 +1,5 @@
-"""Running the MIP: solver parameters, determinism, and reading the status and bounds back."""
+"""The MIP backend (OR-Tools MathOpt): solver parameters, determinism, and reading the status
+and bounds back."""
 
 from __future__ import annotations
 

@@ -1,0 +1,311 @@
+"""Plan assembly: allocations from a solution, owned-capacity use, shared instance groups, and
+the Plan with its cost, bound and provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from planner.catalog import Catalog
+from planner.plans.identity import identity
+from planner.plans.model import (
+    COMPATIBLE_TOLERANCE,
+    HOURS_PER_MONTH,
+    Allocation,
+    BucketRate,
+    CapacityUse,
+    CatalogSource,
+    InstanceOption,
+    Plan,
+    Provenance,
+)
+from planner.solve.backend import SOLVER_NAME, Outcome
+from planner.solve.candidates import Candidate
+from planner.solve.mip import Built, PlacementProblem
+from planner.solve.solution import Solution, read_solution
+from planner.solve.usage import quota_usage, shared_groups
+from planner.solve.workload_results import workload_result
+from planner.spec.models import BatchWorkload, ServingWorkload, Workload
+
+_EPS = 1e-7
+
+
+def serving_allocations(problem, solution: Solution, w: ServingWorkload) -> list[Allocation]:
+    demand = problem.demand(w)
+    out = []
+    for i, c in enumerate(problem.candidates[w.name]):
+        n = solution.count(w.name, i)
+        if n <= 0:
+            continue
+        routed = [demand[b] * solution.shares.get((w.name, i, b), 0.0) for b in range(len(demand))]
+        used = [b for b, r in enumerate(routed) if r > _EPS]
+        full = [n * c.replicas_per_instance * cap.max_rps for cap in c.capacities]
+        utilisation = sum(routed[b] / full[b] for b in used)
+        ttft = max((c.capacities[b].ttft_ms or 0.0 for b in used), default=None)
+        tpot = max((c.capacities[b].tpot_ms or 0.0 for b in used), default=None)
+        batches = [c.capacities[b].max_batch for b in used] or [
+            cap.max_batch for cap in c.capacities
+        ]
+        shared = _shared_share(problem, solution, c, n) if c.shared else {}
+        shared["routed_by_bucket"] = [
+            BucketRate(input_tokens=b.input_tokens, output_tokens=b.output_tokens,
+                       rps=round(max(r, 0.0), 6))
+            for b, r in zip(w.traffic.request_buckets(), routed, strict=True)
+        ]  # fmt: skip
+        sources = {c.capacities[b].source for b in used} or {cap.source for cap in c.capacities}
+        shared["capacity_source"] = "profile" if sources == {"profile"} else (
+            "roofline" if sources == {"roofline"} else "profile+roofline")  # fmt: skip
+        if c.offering.owned:
+            shared["capacity_pool"] = c.offering.owned
+            if c.offering.service_kind == "edge" and ttft is not None:
+                ttft += problem.owned[c.offering.owned].rtt_ms
+        out.append(allocation(w, c, n, routed_rps=max(0.0, sum(routed)), utilisation=utilisation,
+                               max_batch=min(batches), max_context=max(
+                                   i + o for i, o in ((b.input_tokens, b.output_tokens)
+                                                      for b in w.traffic.request_buckets())),
+                               ttft_ms=ttft, tpot_ms=tpot, **shared))  # fmt: skip
+    return out
+
+
+def group_id(group: tuple) -> str:
+    """A shared group's name: provider/region/zone/service/instance type/pricing."""
+    (provider, region, zone, service, instance_type), pricing = group
+    return "/".join(p for p in (provider, region, zone, service, instance_type, pricing) if p)
+
+
+def _shared_share(problem: PlacementProblem, solution: Solution, c: Candidate, n: int) -> dict:
+    """A shared allocation's group, the group's instances, and its share of their cost."""
+    used = sum(
+        s.tp * solution.count(name, i)
+        for name, cands in problem.candidates.items()
+        for i, s in enumerate(cands)
+        if s.shared and s.shared_group == c.shared_group
+    )
+    instances = solution.shared_instances.get(c.shared_group, 0)
+    share = c.tp * n / used if used else 0.0
+    return {
+        "shared_group": group_id(c.shared_group),
+        "shared_instances": instances,
+        "cost_per_hour": share * instances * c.price,
+    }
+
+
+def allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
+    o = c.offering
+    extra.setdefault("cost_per_hour", n * c.price)
+    if o.owned:
+        extra.setdefault("capacity_pool", o.owned)
+    return Allocation(
+        workload=w.name,
+        kind=w.kind,
+        provider=o.provider,
+        region=o.region,
+        zone=o.zone,
+        service=o.service,
+        instance_type=o.instance_type,
+        accelerator=o.accelerator,
+        accelerators_per_instance=o.accelerator_count,
+        pricing=c.pricing,  # type: ignore[arg-type]
+        count=n,
+        tp=c.tp,
+        replicas_per_instance=c.replicas_per_instance,
+        price_per_hour=c.price,
+        source=o.source,
+        as_of=o.as_of,
+        **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in extra.items()},
+    )
+
+
+def _job_allocations(problem, solution: Solution, w: Workload) -> list[Allocation]:
+    out = []
+    for i, c in enumerate(problem.candidates[w.name]):
+        n = solution.count(w.name, i)
+        if isinstance(w, BatchWorkload):
+            hours = solution.hours.get((w.name, i), 0.0)
+            if n <= 0 or hours <= _EPS:
+                continue
+            out.append(allocation(w, c, n, hours=hours / n, job_cost=hours * c.price))
+        elif n > 0:
+            out.append(
+                allocation(w, c, c.instances, hours=c.hours,
+                            job_cost=c.instances * c.price * c.hours)
+            )  # fmt: skip
+    return out
+
+
+def capacity_use(problem: PlacementProblem, allocations: list[Allocation], today: dt.date | None):
+    """Per owned pool: accelerators used and idle, and what idle committed capacity costs."""
+    out = []
+    specs = {p.name: p for p in problem.spec.capacity}
+    for name in sorted(problem.owned):
+        pool = problem.owned[name]
+        selector = dict(getattr(specs.get(name), "node_selector", {}) or {})
+        used = sum(
+            a.count * (a.tp if a.shared_group else a.accelerators_per_instance)
+            for a in allocations
+            if a.capacity_pool == name
+        )
+        idle = max(pool.accelerators - used, 0)
+        remaining = None
+        if pool.term_end is not None and today is not None:
+            hours = max((pool.term_end - today).days + 1, 0) * 24
+            remaining = round(pool.committed_per_hour * hours, 2)
+        idle_share = idle / pool.accelerators if pool.accelerators else 0.0
+        note = "fully used" if not idle else f"{idle} of {pool.accelerators} idle"
+        if idle and pool.committed_per_hour:
+            note += ": paid for but unused"
+        out.append(
+            CapacityUse(
+                name=name,
+                kind=pool.kind,
+                accelerator=pool.accelerator.name,
+                accelerators=pool.accelerators,
+                used=used,
+                idle=idle,
+                utilisation=round(used / pool.accelerators, 6) if pool.accelerators else 0.0,
+                committed_per_hour=pool.committed_per_hour,
+                idle_commitment_per_hour=round(pool.committed_per_hour * idle_share, 6),
+                commitment_remaining=remaining,
+                term_end=pool.term_end.isoformat() if pool.term_end else None,
+                note=note,
+                node_selector=selector,
+                weights_dtype=pool.weights_dtype,
+            )
+        )
+    return out
+
+
+def read_allocations(problem: PlacementProblem, built: Built, outcome: Outcome) -> list[Allocation]:
+    return allocations_of(problem, read_solution(problem, built, outcome))
+
+
+def allocations_of(problem: PlacementProblem, solution: Solution) -> list[Allocation]:
+    """The plan's allocations from a solution of `problem`."""
+    allocations: list[Allocation] = []
+    for w in problem.spec.workloads:
+        if isinstance(w, ServingWorkload):
+            allocations += serving_allocations(problem, solution, w)
+        else:
+            allocations += _job_allocations(problem, solution, w)
+    return allocations
+
+
+def value_of(allocations: list[Allocation]) -> float:
+    serving = sum(a.cost_per_hour for a in allocations if a.kind == "serving")
+    return serving + sum(a.job_cost or 0.0 for a in allocations)
+
+
+def makespan(allocations: list[Allocation]) -> float | None:
+    hours = [a.hours for a in allocations if a.kind != "serving" and a.hours is not None]
+    return round(max(hours), 6) if hours else None
+
+
+def offerings_of(problem: PlacementProblem):
+    """Every offering a candidate of the problem runs on (catalog rows and owned pools)."""
+    return [c.offering for cands in problem.candidates.values() for c in cands]
+
+
+COMPATIBLE_SERVICES = frozenset({"ec2", "gce", "azure-vm"})
+
+
+def with_compatible_instances(a: Allocation, catalog: Catalog) -> Allocation:
+    """`a` with the catalog's other instance types that hold its replicas unchanged (same
+    provider, region, zone, service, accelerator, pricing; whole TP-sized replicas), cheapest
+    per replica first, up to COMPATIBLE_TOLERANCE dearer per replica. Serving and batch on VM
+    services only: a training gang's shape and owned or shared capacity are fixed."""
+    if (
+        a.kind == "training"
+        or a.service not in COMPATIBLE_SERVICES
+        or a.capacity_pool
+        or a.shared_group
+    ):
+        return a
+    own = a.price_per_hour / max(1, a.replicas_per_instance)
+    options = {}
+    for o in catalog:
+        if (
+            (o.provider, o.region, o.zone, o.service, o.accelerator)
+            != (a.provider, a.region, a.zone, a.service, a.accelerator)
+            or o.owned
+            or o.instance_type == a.instance_type
+            or o.accelerator_count < a.tp
+        ):
+            continue  # fmt: skip
+        price = o.price(a.pricing)  # type: ignore[arg-type]
+        replicas = o.accelerator_count // a.tp
+        if price is None or price <= 0:
+            continue
+        per_replica = price / replicas
+        if per_replica > own * (1 + COMPATIBLE_TOLERANCE) + 1e-9:
+            continue
+        options[o.instance_type] = InstanceOption(
+            instance_type=o.instance_type,
+            accelerators_per_instance=o.accelerator_count,
+            replicas_per_instance=replicas,
+            vcpus=o.vcpus,
+            memory_gib=o.memory_gib,
+            price_per_hour=round(price, 6),
+            price_per_replica_hour=round(per_replica, 6),
+        )
+    ranked = sorted(options.values(), key=lambda x: (x.price_per_replica_hour, x.instance_type))
+    return a.model_copy(update={"compatible_instances": ranked}) if ranked else a
+
+
+def catalog_provenance(catalog: Catalog) -> Provenance:
+    """The catalog files a plan's prices come from (the rows' sources are on each allocation)."""
+    files = getattr(catalog, "files", ())
+    return Provenance(
+        catalogs=[CatalogSource(path=f.path, sha256=f.sha256, rows=f.rows) for f in files]
+    )
+
+
+def assemble_plan(
+    problem: PlacementProblem,
+    allocations: list[Allocation],
+    *,
+    status: str,
+    bound: float,
+    seconds: float,
+    plan_date: dt.date,
+    catalog: Catalog | None = None,
+    solver: str = SOLVER_NAME,
+) -> Plan:
+    """The Plan of `allocations` for `problem`'s spec: costs, the bound and gap (the bound is
+    capped at the plan's value), per-workload results, owned capacity, shared groups, and the
+    catalog files of `catalog`; no baselines (drivers add them)."""
+    spec = problem.spec
+    hourly = sum(a.cost_per_hour for a in allocations if a.kind == "serving")
+    jobs = sum(a.job_cost or 0.0 for a in allocations)
+    peak = sum(a.cost_per_hour for a in allocations)
+    value = hourly + jobs
+    bound = min(bound, value)
+    pools = capacity_use(problem, allocations, plan_date)
+    usage = quota_usage(spec, allocations)
+    by_workload: dict[str, list[Allocation]] = {}
+    for a in allocations:
+        by_workload.setdefault(a.workload, []).append(a)
+    return Plan(
+        **identity(spec, offerings_of(problem), allocations, plan_date),
+        deploy=spec.deploy,
+        status=status,  # type: ignore[arg-type]
+        objective=spec.constraints.objective,
+        objective_value=round(value, 6),
+        cost_per_hour=round(hourly, 6),
+        cost_per_month=round(hourly * HOURS_PER_MONTH, 2),
+        job_cost=round(jobs, 6),
+        peak_cost_per_hour=round(peak, 6),
+        lower_bound=round(bound, 6),
+        gap=round((value - bound) / value, 6) if value > 0 else 0.0,
+        solve_seconds=round(seconds, 3),
+        solver=solver,
+        allocations=allocations,
+        workloads=[
+            workload_result(problem, w, allocations, peak, usage, by_workload.get(w.name, []))
+            for w in spec.workloads
+        ],
+        baselines=[],
+        shared_groups=shared_groups(allocations),
+        capacity=pools,
+        committed_per_hour=round(sum(p.committed_per_hour for p in pools), 6),
+        makespan_hours=makespan(allocations),
+        provenance=catalog_provenance(catalog) if catalog is not None else Provenance(),
+    )

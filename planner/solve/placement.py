@@ -1,0 +1,53 @@
+"""One plan of a spec, for cost: candidates -> model -> strategy -> Plan assembly.
+
+Nothing here re-solves: baselines, recommendations, completion time and robust plans are
+drivers that call `place` (or the model) again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from planner import clock
+from planner.catalog import Catalog, load_catalog
+from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.plans.model import Plan
+from planner.solve.assemble import assemble_plan, with_compatible_instances
+from planner.solve.backend import SolveOptions
+from planner.solve.mip import PlacementProblem
+from planner.solve.problem import make_problem
+from planner.solve.strategy import solve_problem
+from planner.spec.models import Spec
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A plan (without baselines) and the problem it solves."""
+
+    problem: PlacementProblem
+    plan: Plan
+
+
+def place(
+    spec: Spec,
+    catalog: Catalog | None = None,
+    *,
+    profiles: Profiles | None = None,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    options: SolveOptions = SolveOptions(),
+    diagnose: bool = True,
+    as_of: dt.date | None = None,
+) -> Placement:
+    """The cost-optimal placement of `spec` on `catalog` (bundled by default) for the date
+    `as_of` (default today); InfeasibleError naming the conflict (when `diagnose`) if none."""
+    catalog = catalog if catalog is not None else load_catalog()
+    plan_date = as_of or clock.today()
+    problem = make_problem(spec, catalog, settings, profiles, plan_date, options.workers)
+    solved = solve_problem(problem, options, diagnose)
+    allocations = [with_compatible_instances(a, catalog) for a in solved.allocations]
+    plan = assemble_plan(
+        problem, allocations, status=solved.status, bound=solved.bound,
+        seconds=solved.seconds, plan_date=plan_date, catalog=catalog,
+    )  # fmt: skip
+    return Placement(problem, plan)

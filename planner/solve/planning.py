@@ -1,0 +1,48 @@
+"""`solve()`: the plan `planner plan` makes, for either objective, with what it beat."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from planner import clock
+from planner.catalog import Catalog, load_catalog
+from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.plans.model import Plan
+from planner.solve.backend import SolveOptions
+from planner.solve.baselines import with_baselines
+from planner.solve.frontier import solve_completion_time
+from planner.solve.placement import place
+from planner.spec.models import Spec
+
+
+def solve(
+    spec: Spec,
+    catalog: Catalog | None = None,
+    *,
+    profiles: Profiles | None = None,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    options: SolveOptions = SolveOptions(),
+    baselines: bool = True,
+    diagnose: bool = True,
+    as_of: dt.date | None = None,
+) -> Plan:
+    """The best placement of every workload in `spec` on `catalog` (bundled by default),
+    for the date `as_of` (default: today, UTC): reservation terms are counted from it.
+
+    Objective `cost` minimises serving $/h plus job dollars; `completion_time` minimises when
+    the last batch/training job finishes under the budget, then cost. Raises InfeasibleError
+    (exit 3) naming the conflicting constraints when no plan exists.
+    """
+    catalog = catalog if catalog is not None else load_catalog()
+    plan_date = as_of or clock.today()
+    if spec.constraints.objective == "completion_time":
+        return solve_completion_time(
+            spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
+        )
+    placement = place(
+        spec, catalog, profiles=profiles, settings=settings, options=options,
+        diagnose=diagnose, as_of=plan_date,
+    )  # fmt: skip
+    if not baselines:
+        return placement.plan
+    return with_baselines(placement, catalog, profiles=profiles, settings=settings, options=options)

@@ -1,0 +1,58 @@
+"""The problem a spec poses: each workload's candidates over the catalog and owned capacity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from planner import clock
+from planner.catalog import Catalog
+from planner.errors import InfeasibleError
+from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.solve.candidates import (
+    Candidate,
+    batch_candidates,
+    serving_candidates,
+    training_candidates,
+)
+from planner.solve.diagnose import why_no_candidates
+from planner.solve.mip import PlacementProblem
+from planner.solve.owned import owned_capacity
+from planner.solve.parallel import parallel_map
+from planner.spec.models import BatchWorkload, ServingWorkload, Spec, Workload
+
+
+def make_problem(
+    spec: Spec,
+    catalog: Catalog,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    profiles: Profiles | None = None,
+    today: dt.date | None = None,
+    workers: int = 1,
+) -> PlacementProblem:
+    """Each workload's candidates over the catalog and the spec's own capacity (reservations
+    whose term has ended by `today`, default the clock's, are left out), over `workers`
+    processes; InfeasibleError if a workload has none."""
+    extra, owned, _ = owned_capacity(spec, catalog, today or clock.today())
+    offerings = (*catalog.offerings, *extra)
+    candidates: dict[str, tuple[Candidate, ...]] = {}
+    missing: list[str] = []
+    state = (spec, offerings, settings, profiles, owned)
+    found_all = parallel_map(_candidates_of, state, list(spec.workloads), workers)
+    for w, found in zip(spec.workloads, found_all, strict=True):
+        candidates[w.name] = found
+        if not found:
+            missing.append(why_no_candidates(spec, w, catalog.offerings))
+    if missing:
+        raise InfeasibleError(
+            "No plan: some workloads cannot run on any offering:\n  - " + "\n  - ".join(missing)
+        )
+    return PlacementProblem(spec, candidates, owned)
+
+
+def _candidates_of(state, w: Workload) -> tuple[Candidate, ...]:
+    spec, offerings, settings, profiles, owned = state
+    if isinstance(w, ServingWorkload):
+        return tuple(serving_candidates(spec, w, offerings, settings, profiles, owned))
+    if isinstance(w, BatchWorkload):
+        return tuple(batch_candidates(spec, w, offerings, settings, owned))
+    return tuple(training_candidates(spec, w, offerings, settings, owned))

@@ -1,0 +1,250 @@
+"""How a problem is solved, by its size: workload by workload first (exact when the shared
+limits do not bind), the Lagrangian decomposition at scale, LP-guided MIP otherwise, and the
+monolithic MIP where nothing else found a plan; InfeasibleError with the conflict when
+none exists."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from planner.errors import InfeasibleError, PlannerError
+from planner.plans.model import Allocation
+from planner.solve.assemble import allocations_of, capacity_use, read_allocations, value_of
+from planner.solve.backend import Outcome, SolveOptions, run
+from planner.solve.candidates import Candidate
+from planner.solve.decompose import decompose, eligible
+from planner.solve.diagnose import conflicting_groups, explain_conflict
+from planner.solve.mip import Built, PlacementProblem, build
+from planner.solve.single_choice import single_choice_cost
+from planner.solve.usage import over_quota
+from planner.spec.models import ServingWorkload, TrainingWorkload, Workload
+
+
+def _value(outcome: Outcome, var) -> float:
+    return outcome.result.variable_values(var)
+
+
+DECOMPOSE_LIMIT = 40
+"""Fleets up to this many workloads are solved workload by workload first (exact when the
+shared constraints do not bind); larger ones are solved LP-guided."""
+
+
+SINGLE_CHOICE_EXTRAS = 2
+"""Besides its LP support, each workload keeps its cheapest single choices in the restricted MIP
+(a small workload's LP favours a fraction of a big instance; a whole small one is what it buys)."""
+
+
+def _uses_spread(w: Workload) -> bool:
+    p = w.placement
+    return p.min_regions > 1 or p.survive_region_loss
+
+
+def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions):
+    """LP relaxation of the whole fleet, then the MIP over each workload's LP support.
+
+    The LP's optimum is a valid lower bound. The restricted MIP keeps, per workload, only the
+    candidates the LP used, with counts between the LP value rounded down and one above it
+    rounded up (all candidates where spread rules or a training gang make that too tight), so
+    it is small and its plan is feasible for the full problem. Returns None for the plan when
+    the restriction leaves no feasible plan.
+    """
+    spec = problem.spec
+    lp_built = build(problem, relaxed=True)
+    lp = run(lp_built, options)
+    if lp.status not in ("optimal", "feasible"):
+        return lp.status, 0.0, lp.seconds, None, {}
+    restricted: dict[str, tuple[Candidate, ...]] = {}
+    n_bounds: dict[tuple[str, int], tuple[float, float]] = {}
+    for w in spec.workloads:
+        cands = problem.candidates[w.name]
+        if isinstance(w, TrainingWorkload) or _uses_spread(w):
+            restricted[w.name] = cands
+            continue
+        support = []
+        for i in range(len(cands)):
+            var = lp_built.n[(w.name, i)]
+            value = _value(lp, var)
+            extra = _value(lp, lp_built.h[(w.name, i)]) if (w.name, i) in lp_built.h else 0.0
+            if value > 1e-7 or extra > 1e-7:
+                support.append((i, value))
+        demand = problem.demand(w) if isinstance(w, ServingWorkload) else ()
+        in_support = {i for i, _ in support}
+        single = sorted(
+            (cost, i)
+            for i, c in enumerate(cands)
+            if i not in in_support and (cost := single_choice_cost(w, c, demand)) is not None
+        )[:SINGLE_CHOICE_EXTRAS]
+        restricted[w.name] = tuple(cands[i] for i, _ in support) + tuple(
+            cands[i] for _, i in single
+        )
+        for j, (_, value) in enumerate(support):
+            n_bounds[(w.name, j)] = (math.floor(value + 1e-9), math.ceil(value - 1e-9) + 1)
+    sub = PlacementProblem(spec, restricted, problem.owned)
+    built = build(sub, n_bounds=n_bounds)
+    outcome = run(built, options)
+    seconds = lp.seconds + outcome.seconds
+    if outcome.status not in ("optimal", "feasible"):
+        return "feasible", lp.objective, seconds, None, {}
+    allocations = read_allocations(sub, built, outcome)
+    counts = _counts_by_candidate(problem, sub, built, outcome)
+    value = sum(a.cost_per_hour for a in allocations if a.kind == "serving") + sum(
+        a.job_cost or 0.0 for a in allocations
+    )
+    gap = (value - lp.objective) / value if value > 0 else 0.0
+    status = "optimal" if gap <= options.relative_gap else "feasible"
+    return status, lp.objective, seconds, allocations, counts
+
+
+def _counts_by_candidate(
+    problem: PlacementProblem, sub: PlacementProblem, built: Built, outcome: Outcome
+):
+    """A restricted solution's instance counts keyed by the full problem's candidate index."""
+    counts: dict[tuple[str, int], float] = {}
+    for w in problem.spec.workloads:
+        index = {id(c): i for i, c in enumerate(problem.candidates[w.name])}
+        for j, c in enumerate(sub.candidates[w.name]):
+            var = built.n.get((w.name, j)) or built.z.get((w.name, j))
+            if var is not None:
+                counts[(w.name, index[id(c)])] = round(_value(outcome, var))
+    return counts
+
+
+def _improve_with_full_mip(problem: PlacementProblem, options: SolveOptions, guided):
+    """Run the full MIP from the LP-guided plan; keep whichever plan is cheaper, best bound."""
+    status, bound, seconds, allocations, counts = guided
+    built = build(problem)
+    hint = {}
+    for key, value in counts.items():
+        var = built.n.get(key) or built.z.get(key)
+        if var is not None:
+            hint[var] = value
+    outcome = run(built, options, hint=hint or None)
+    seconds += outcome.seconds
+    if math.isfinite(outcome.bound):
+        bound = max(bound, outcome.bound)
+    if outcome.status in ("optimal", "feasible"):
+        full = read_allocations(problem, built, outcome)
+        if allocations is None or value_of(full) < value_of(allocations) - 1e-9:
+            allocations, status = full, outcome.status
+    elif allocations is None:
+        return outcome.status, bound, seconds, None
+    value = value_of(allocations)
+    if value > 0 and (value - bound) / value <= options.relative_gap:
+        status = "optimal"
+    return status, bound, seconds, allocations
+
+
+def _solve_decomposed(problem: PlacementProblem, options: SolveOptions):
+    """Solve each workload alone (with the quotas it touches); sum the bounds.
+
+    Workloads that may share instances are solved together, as one block. The sum of the
+    blocks' bounds bounds the whole fleet from below. When the combined
+    per-workload plans also respect the shared quotas and the budget they are optimal for the
+    fleet, and the monolithic MIP is skipped (returns allocations None otherwise).
+    """
+    spec = problem.spec
+    bound, seconds, status = 0.0, 0.0, "optimal"
+    allocations: list[Allocation] = []
+    shared = tuple(w for w in spec.workloads if getattr(w, "sharing", "") == "shared")
+    blocks = [(w,) for w in spec.workloads if w not in shared] + ([shared] if shared else [])
+    for block in blocks:
+        sub_spec = spec.model_copy(
+            update={
+                "workloads": block,
+                "constraints": spec.constraints.model_copy(update={"budget_per_hour": None}),
+            }
+        )
+        sub = PlacementProblem(
+            sub_spec, {w.name: problem.candidates[w.name] for w in block}, problem.owned
+        )
+        built = build(sub)
+        outcome = run(built, options)
+        seconds += outcome.seconds
+        if outcome.status not in ("optimal", "feasible"):
+            return "feasible", 0.0, seconds, None
+        bound += outcome.bound if math.isfinite(outcome.bound) else 0.0
+        if outcome.status == "feasible":
+            status = "feasible"
+        allocations += read_allocations(sub, built, outcome)
+    budget = spec.constraints.budget_per_hour
+    peak = sum(a.cost_per_hour for a in allocations)
+    owned_full = any(p.used > p.accelerators for p in capacity_use(problem, allocations, None))
+    if over_quota(spec, allocations) or owned_full or (budget is not None and peak > budget + 1e-9):
+        return "feasible", bound, seconds, None
+    return status, bound, seconds, allocations
+
+
+def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions):
+    """The Lagrangian decomposition where the options ask for it (or, by default, at scale);
+    None where it does not apply or found no plan (the MIP strategy then runs)."""
+    wanted = options.strategy == "decomposition" or (
+        options.strategy == "auto" and len(problem.spec.workloads) > DECOMPOSE_LIMIT
+    )
+    if not wanted or not eligible(problem):
+        return None
+    result = decompose(problem, options)
+    if result.solution is None:
+        return None
+    allocations = allocations_of(problem, result.solution)
+    value = value_of(allocations)
+    gap = (value - result.bound) / value if value > 0 else 0.0
+    status = "optimal" if gap <= options.relative_gap else "feasible"
+    return status, result.bound, result.seconds, allocations
+
+
+def _no_plan(status: str, problem: PlacementProblem, options: SolveOptions, diagnose: bool):
+    """Raise the error that says why no plan came back."""
+    if status == "unknown":
+        raise PlannerError(
+            f"No plan found within the {options.time_limit_s:g} s time limit; "
+            "raise --time-limit or simplify the spec"
+        )
+    if not diagnose:
+        raise InfeasibleError("No plan satisfies the constraints")
+    try:
+        groups = conflicting_groups(problem, options)
+    except TimeoutError:  # a sub-solve of the deletion filter ran out of time
+        raise InfeasibleError(
+            "No plan satisfies the constraints; which of them conflict could not be found within "
+            f"the {options.time_limit_s:g} s time limit (raise --time-limit to find out)"
+        ) from None
+    raise InfeasibleError(explain_conflict(problem, groups, options))
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A problem's plan as allocations, its status, the best lower bound and the solver time."""
+
+    status: str
+    bound: float
+    seconds: float
+    allocations: list[Allocation]
+
+
+def solve_problem(
+    problem: PlacementProblem, options: SolveOptions, diagnose: bool = True
+) -> Solved:
+    """The cheapest plan of `problem` the strategy for its size finds; raises InfeasibleError
+    (the conflict in words when `diagnose`) or PlannerError (out of time) when none is found."""
+    decomposed = _solve_lagrangian(problem, options)
+    if decomposed is not None:
+        status, bound, seconds, allocations = decomposed
+    elif len(problem.spec.workloads) > DECOMPOSE_LIMIT:
+        guided = _solve_lp_guided(problem, options)
+        status, bound, seconds, allocations = _improve_with_full_mip(problem, options, guided)
+    else:
+        status, bound, seconds, allocations = _solve_decomposed(problem, options)
+    if allocations is None and status in ("infeasible", "unknown"):
+        _no_plan(status, problem, options, diagnose)
+    if allocations is None:
+        built: Built = build(problem)
+        outcome = run(built, options)
+        seconds += outcome.seconds
+        if outcome.status in ("infeasible", "unknown"):
+            _no_plan(outcome.status, problem, options, diagnose)
+        allocations = read_allocations(problem, built, outcome)
+        status = outcome.status
+        if math.isfinite(outcome.bound):
+            bound = max(bound, outcome.bound)
+    return Solved(status, bound, seconds, allocations)
