@@ -4,12 +4,13 @@ serve them all."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from planner.catalog import load_catalog
-from planner.errors import InfeasibleError, InputError
+from planner.errors import InfeasibleError
 from planner.solve import SolveOptions, solve
 from planner.spec import load_spec
 from planner.sweep.apply import apply
@@ -17,6 +18,7 @@ from planner.sweep.evaluate import check_plan, in_scenario
 from planner.sweep.load import parse_scenarios
 from planner.sweep.robust import robust_plan
 from planner.sweep.scenarios import expand
+from planner.verify import verify
 from tests.conftest import ROOT
 
 SMALL = ROOT / "examples" / "sweep" / "small-fleet.yaml"
@@ -136,11 +138,59 @@ def test_planner_plan_robust_from_the_command_line(cli, tmp_path):
     assert bad.exit_code == 2 and "--coverage must be in (0, 1]" in bad.stderr
 
 
-def test_what_the_robust_model_does_not_cover_is_refused(catalog):
+PLAN_DATE = dt.date(2026, 11, 1)
+"""Reservation terms count from the plan's date, not the clock's."""
+
+
+def _robust_and_checked(spec, catalog, text):
+    """A robust plan over the scenarios of `text`, and each covered scenario's check."""
+    found = scenarios(text, spec, catalog)
+    plan = robust_plan(spec, catalog, found, options=EXACT, as_of=PLAN_DATE)
+    assert plan.robust.coverage == 1.0, plan.robust.uncovered
+    return plan, covered_checks(plan, spec, catalog, found)
+
+
+def test_robust_fleet_fills_owned_pools_and_edge_devices_in_every_scenario(catalog):
+    """A reservation, an own cluster and edge devices are used by a robust fleet as by any
+    plan: within each pool's size and, in every scenario, edge_share_max of that traffic."""
+    hybrid = load_spec(ROOT / "examples" / "hybrid-fleet.yaml")
+    text = (
+        "axes:\n  - {kind: traffic, workloads: [store-assistant], values: [1, 1.6]}\n"
+        "  - {kind: price, values: [1, 1.4]}\n"
+    )
+    plan, checks = _robust_and_checked(hybrid, catalog, text)
+    assert len(checks) == 4
+    for check in checks.values():
+        assert check.violations == () and check.lost == ()
+    pools = {a.capacity_pool for a in plan.allocations if a.capacity_pool}
+    assert {"l4-reserved", "stores"} <= pools
+    used = {c.name: c.used for c in plan.capacity}
+    assert 0 < used["l4-reserved"] <= 4 and 0 < used["stores"] <= 40
+    # the busiest scenario (1.6x traffic) routes at most 30% of its 48 requests/s to the edge
+    edge = sum(a.routed_rps for a in plan.allocations if a.service == "edge")
+    assert 0 < edge <= 0.3 * 48 + 1e-6
+    assert verify(plan, hybrid, catalog) == []  # and the base spec's own verify passes
+
+
+def test_robust_fleet_packs_shared_instances_in_every_scenario(catalog):
+    """Workloads with sharing: shared pack their replicas onto instances bought once for the
+    group, in every scenario, and that costs less than giving each its own."""
     shared = load_spec(ROOT / "examples" / "shared-small-models.yaml")
-    found = scenarios("axes:\n  - {kind: traffic, values: [1, 2]}\n", shared, catalog)
-    with pytest.raises(InputError, match="does not handle shared instances"):
-        robust_plan(shared, catalog, found)
+    text = "axes:\n  - {kind: traffic, values: [1, 2]}\n  - {kind: price, values: [1, 1.3]}\n"
+    plan, checks = _robust_and_checked(shared, catalog, text)
+    for check in checks.values():
+        assert check.violations == () and check.lost == ()
+    (group,) = plan.shared_groups
+    assert len(group.workloads) >= 2
+    dedicated = shared.model_copy(
+        update={
+            "workloads": tuple(
+                w.model_copy(update={"sharing": "dedicated"}) for w in shared.workloads
+            )
+        }
+    )
+    alone, _ = _robust_and_checked(dedicated, catalog, text)
+    assert plan.objective_value < alone.objective_value
 
 
 def test_spread_rules_hold_in_every_scenario(spec, catalog):

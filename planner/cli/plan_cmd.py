@@ -250,7 +250,7 @@ def plan(
         if robust is not None:
             from planner.sweep.robust import plan_robust
 
-            result = plan_robust(spec, loaded, robust, coverage, options, measured)
+            result = plan_robust(spec, loaded, robust, coverage, options, measured, as_of)
         else:
             from planner.schedule.hourly import with_schedule
 

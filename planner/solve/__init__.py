@@ -6,7 +6,20 @@ modules inside).
 
 from planner.solve.assemble import assemble_plan
 from planner.solve.backend import SOLVER_NAME, SolveOptions
+from planner.solve.fleet import Fleet, solve_fleet
+from planner.solve.mip import PlacementProblem, World, spec_world
 from planner.solve.planning import solve
 from planner.solve.problem import make_problem
 
-__all__ = ["SOLVER_NAME", "SolveOptions", "assemble_plan", "make_problem", "solve"]
+__all__ = [
+    "SOLVER_NAME",
+    "Fleet",
+    "PlacementProblem",
+    "SolveOptions",
+    "World",
+    "assemble_plan",
+    "make_problem",
+    "solve",
+    "solve_fleet",
+    "spec_world",
+]

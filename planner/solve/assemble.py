@@ -4,6 +4,7 @@ the Plan with its cost, bound and provenance."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 from planner.catalog import Catalog
 from planner.plans.identity import identity
@@ -28,15 +29,28 @@ from planner.spec.models import BatchWorkload, ServingWorkload, Workload
 
 _EPS = 1e-7
 
+Rates = Mapping[tuple[str, int], Sequence[float]]
+"""Requests/s routed to each serving candidate per bucket, by (workload, candidate index)."""
 
-def serving_allocations(problem, solution: Solution, w: ServingWorkload) -> list[Allocation]:
+
+def serving_allocations(
+    problem, solution: Solution, w: ServingWorkload, rates: Rates | None = None
+) -> list[Allocation]:
+    """A serving workload's allocations; their routed figures are the solution's routing of
+    the spec's demand, or `rates` (requests/s per bucket by (workload, candidate)) where given,
+    and then the per-bucket routing is not recorded (it is not the spec's)."""
     demand = problem.demand(w)
     out = []
     for i, c in enumerate(problem.candidates[w.name]):
         n = solution.count(w.name, i)
         if n <= 0:
             continue
-        routed = [demand[b] * solution.shares.get((w.name, i, b), 0.0) for b in range(len(demand))]
+        if rates is None:
+            routed = [
+                demand[b] * solution.shares.get((w.name, i, b), 0.0) for b in range(len(demand))
+            ]
+        else:
+            routed = list(rates.get((w.name, i), [0.0] * len(demand)))
         used = [b for b, r in enumerate(routed) if r > _EPS]
         full = [n * c.replicas_per_instance * cap.max_rps for cap in c.capacities]
         utilisation = sum(routed[b] / full[b] for b in used)
@@ -50,7 +64,7 @@ def serving_allocations(problem, solution: Solution, w: ServingWorkload) -> list
             BucketRate(input_tokens=b.input_tokens, output_tokens=b.output_tokens,
                        rps=round(max(r, 0.0), 6))
             for b, r in zip(w.traffic.request_buckets(), routed, strict=True)
-        ]  # fmt: skip
+        ] if rates is None else []  # fmt: skip
         sources = {c.capacities[b].source for b in used} or {cap.source for cap in c.capacities}
         shared["capacity_source"] = "profile" if sources == {"profile"} else (
             "roofline" if sources == {"roofline"} else "profile+roofline")  # fmt: skip
@@ -178,12 +192,15 @@ def read_allocations(problem: PlacementProblem, built: Built, outcome: Outcome) 
     return allocations_of(problem, read_solution(problem, built, outcome))
 
 
-def allocations_of(problem: PlacementProblem, solution: Solution) -> list[Allocation]:
-    """The plan's allocations from a solution of `problem`."""
+def allocations_of(
+    problem: PlacementProblem, solution: Solution, rates: Rates | None = None
+) -> list[Allocation]:
+    """The plan's allocations from a solution of `problem` (serving figures from `rates`
+    where given, see serving_allocations)."""
     allocations: list[Allocation] = []
     for w in problem.spec.workloads:
         if isinstance(w, ServingWorkload):
-            allocations += serving_allocations(problem, solution, w)
+            allocations += serving_allocations(problem, solution, w, rates)
         else:
             allocations += _job_allocations(problem, solution, w)
     return allocations

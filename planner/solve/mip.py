@@ -1,10 +1,20 @@
-"""The placement MIP, built apart from solving it (OR-Tools MathOpt).
+"""The placement MIP over one or more worlds, built apart from solving it (OR-Tools MathOpt).
 
-Serving (Mélange-style): integer instances n_c per candidate and the share x_cb of each
-request-size bucket routed to it; bucket loads must fit the instances' planned capacity.
-Batch: instance-hours h_c that finish the volume, with n_c concurrent instances so the
-deadline holds. Training: one binary z_c per candidate, exactly one chosen. Quotas and the
-budget couple the workloads.
+Decisions shared by every world: integer instances n_c per candidate (serving, batch), batch
+instance-hours h_c, one training gang z_c, and instances m_g bought for each shared group.
+Per world s (a plain plan has one, the spec's own; a robust plan one per scenario): the share
+x_scb of request-size bucket b routed to candidate c, over the candidates sold in that world,
+and every rule `verify` checks there: demand within capacity, replicas, spot and edge shares,
+region spread and region loss, owned pools, quotas and the budget at that world's prices.
+The objective is the fleet's cost at the problem's own (base) prices.
+
+    serving  sum_c x_scb = 1                      route      every bucket is served
+             sum_b d_sb/r_cb x_scb <= n_c         cap        within the instances' capacity
+    batch    sum_c r_c 3600 h_c >= requests_s     volume     the job finishes in the world
+             h_c <= deadline n_c                  (link)     on the instances it has
+    training sum_c z_c = 1                        gang       one gang shape
+    shared   sum_c tp_c n_c <= size_g m_g         (pack)     replicas fit the bought instances
+    per world  pool use <= owned / quota; sum price_s x instances <= budget_s
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from ortools.math_opt.python import mathopt
 from planner.solve.candidates import Candidate
 from planner.solve.owned import OwnedPool
 from planner.solve.pools import owned_covers, quota_accelerator, quota_covers
-from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
+from planner.spec.models import BatchWorkload, Quota, ServingWorkload, Spec, TrainingWorkload
 
 
 @dataclass(frozen=True)
@@ -33,8 +43,52 @@ class PlacementProblem:
 
     def demand(self, workload: ServingWorkload) -> tuple[float, ...]:
         """Peak requests/s of each bucket."""
-        rate = workload.traffic.requests_per_second
-        return tuple(rate * b.fraction for b in workload.traffic.request_buckets())
+        return bucket_demand(workload)
+
+
+def bucket_demand(workload: ServingWorkload) -> tuple[float, ...]:
+    """A serving workload's peak requests/s in each request-size bucket."""
+    rate = workload.traffic.requests_per_second
+    return tuple(rate * b.fraction for b in workload.traffic.request_buckets())
+
+
+@dataclass(frozen=True)
+class World:
+    """One state of the world the fleet must serve: what each workload asks for there and
+    what can be bought at which price. A plain plan has one world, its spec's."""
+
+    name: str
+    demand: Mapping[str, tuple[float, ...]]
+    """Serving workload -> peak requests/s per bucket."""
+    requests: Mapping[str, float]
+    """Batch workload -> requests to finish by its deadline."""
+    quotas: tuple[Quota, ...] = ()
+    budget: float | None = None
+    owned: Mapping[str, OwnedPool] = field(default_factory=dict)
+    prices: Mapping[tuple, float] | None = None
+    """(offering key, pricing) -> $/instance-hour of what is sold here; None: every candidate
+    is sold, at its own price."""
+
+    def price(self, c: Candidate) -> float | None:
+        """What `c` costs per instance-hour in this world; None where it is not sold."""
+        if self.prices is None:
+            return c.price
+        return self.prices.get((c.offering.key, c.pricing))
+
+
+def spec_world(problem: PlacementProblem, name: str = "spec") -> World:
+    """The world `problem`'s spec describes: its traffic, volumes, quotas, budget and pools."""
+    spec = problem.spec
+    return World(
+        name=name,
+        demand={w.name: bucket_demand(w) for w in spec.workloads if isinstance(w, ServingWorkload)},
+        requests={
+            w.name: w.volume.request_count for w in spec.workloads if isinstance(w, BatchWorkload)
+        },
+        quotas=tuple(spec.constraints.quotas),
+        budget=spec.constraints.budget_per_hour,
+        owned=problem.owned,
+    )
 
 
 @dataclass
@@ -44,6 +98,7 @@ class Built:
     model: mathopt.Model
     n: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
     x: dict[tuple[str, int, int], mathopt.Variable] = field(default_factory=dict)
+    """Routing shares in the first world, by (workload, candidate, bucket)."""
     h: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
     z: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
@@ -56,6 +111,9 @@ class Built:
     """Replica slots on shared instances, by shared group (offering, pricing)."""
     m: dict[tuple, mathopt.Variable] = field(default_factory=dict)
     """Instances bought for each shared group."""
+    routes: list[dict[tuple[str, int, int], mathopt.Variable]] = field(default_factory=list)
+    """Routing shares per world (routes[0] is x)."""
+    _group_names: set[str] = field(default_factory=set, repr=False)
 
     def integer(self, lb: float, ub: float, name: str, key: tuple[str, int] | None = None):
         """An instance-count variable: integer, or continuous in the relaxation."""
@@ -68,6 +126,45 @@ class Built:
     def binary(self, name: str):
         """A yes/no variable: binary, or in [0, 1] in the relaxation."""
         return self.integer(0, 1, name)
+
+
+@dataclass
+class _Ledger:
+    """One world's accelerators per pool and dollars per hour, as linear terms."""
+
+    pools: dict[tuple[str, str, str, str], list] = field(default_factory=lambda: defaultdict(list))
+    hourly: list = field(default_factory=list)
+
+    def add(self, c: Candidate, price: float, accelerators: float, var) -> None:
+        self.pools[c.pool].append(accelerators * var)
+        self.hourly.append(price * var)
+
+
+@dataclass
+class _Context:
+    """What every constraint family reads: the model, the worlds and their ledgers."""
+
+    built: Built
+    worlds: tuple[World, ...]
+    ledgers: list[_Ledger]
+    cost: list
+    disabled: frozenset[str]
+
+    def group(self, name: str) -> bool:
+        """Whether the constraint group `name` is kept (and record it as one)."""
+        if name in self.disabled:
+            return False
+        if name not in self.built._group_names:
+            self.built._group_names.add(name)
+            self.built.groups.append(name)
+        return True
+
+    def tag(self, s: int) -> str:
+        """Prefix of world s's constraint names (none when there is one world)."""
+        return "" if len(self.worlds) == 1 else f"{s},"
+
+    def add(self, expr, name: str = "") -> None:
+        self.built.model.add_linear_constraint(expr, name=name)
 
 
 def instance_bound(workload: ServingWorkload, demand: tuple[float, ...], c: Candidate) -> int:
@@ -105,159 +202,168 @@ def build(
     problem: PlacementProblem,
     disabled: frozenset[str] = frozenset(),
     *,
+    worlds: Sequence[World] | None = None,
     relaxed: bool = False,
     n_bounds: dict[tuple[str, int], tuple[float, float]] | None = None,
     prices: Mapping[tuple[str, int], float] | None = None,
     rows: Sequence[tuple[Mapping[tuple[str, int], float], float]] = (),
 ) -> Built:
-    """The MIP for `problem`, leaving out the constraint groups named in `disabled`.
+    """The MIP for `problem` over `worlds` (default: the spec's own), leaving out the
+    constraint groups named in `disabled`.
 
     `relaxed` builds the LP relaxation; `n_bounds` narrows chosen instance counts. `prices`
     adds a cost per instance (per choice, for training) by (workload, candidate index): the
     prices of shared rows a decomposition moved into the objective; `rows` adds limits
     sum(coefficient x instances) <= right-hand side (what is left of shared rows).
     """
-    spec = problem.spec
+    worlds = tuple(worlds) if worlds is not None else (spec_world(problem),)
     built = Built(mathopt.Model(name="placement"), relaxed=relaxed, n_bounds=dict(n_bounds or {}))
-    m = built.model
-    cost_terms = []
-    hourly_terms = []
-    pool_use: dict[tuple[str, str, str, str], list] = defaultdict(list)
-
-    def group(name: str) -> bool:
-        if name in disabled:
-            return False
-        built.groups.append(name)
-        return True
-
-    for w in spec.workloads:
+    built.routes = [built.x] + [{} for _ in worlds[1:]]
+    ctx = _Context(built, worlds, [_Ledger() for _ in worlds], [], disabled)
+    for w in problem.spec.workloads:
         cands = problem.candidates[w.name]
         if isinstance(w, ServingWorkload):
-            _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use)
+            _serving(ctx, w, cands)
         elif isinstance(w, BatchWorkload):
-            _batch(built, w, cands, cost_terms, hourly_terms, pool_use)
+            _batch(ctx, w, cands)
         else:
-            _training(built, w, cands, cost_terms, hourly_terms, pool_use)
-
-    _shared_groups(built, cost_terms, hourly_terms, pool_use)
-    for name in sorted(problem.owned):
-        terms = [t for pool, ts in pool_use.items() if owned_covers(name, pool) for t in ts]
-        if terms:
-            m.add_linear_constraint(
-                _sum(terms) <= problem.owned[name].accelerators, name=f"owned[{name}]"
-            )
-    for i, quota in enumerate(spec.constraints.quotas):
-        name = quota_accelerator(quota)
-        terms = [t for pool, ts in pool_use.items() if quota_covers(quota, pool, name) for t in ts]
-        if terms and group(f"quota:{i}"):
-            m.add_linear_constraint(_sum(terms) <= quota.max_accelerators, name=f"quota_{i}")
-    budget = spec.constraints.budget_per_hour
-    if budget is not None and hourly_terms and group("budget"):
-        m.add_linear_constraint(_sum(hourly_terms) <= budget, name="budget")
-
-    def unit(key: tuple[str, int]):
-        return built.n[key] if key in built.n else built.z[key]
-
-    for key, price in sorted((prices or {}).items()):
-        if price:
-            cost_terms.append(price * unit(key))
-    for r, (coefs, rhs) in enumerate(rows):
-        terms = [c * unit(key) for key, c in sorted(coefs.items()) if c]
-        if terms:
-            m.add_linear_constraint(_sum(terms) <= rhs, name=f"row_{r}")
-    m.minimize(_sum(cost_terms))
+            _training(ctx, w, cands)
+    _shared_instances(ctx)
+    for s, world in enumerate(worlds):
+        _owned_pools(ctx, s, world)
+        _quotas(ctx, s, world)
+        _budget(ctx, s, world)
+    _priced_rows(ctx, prices or {}, rows)
+    built.model.minimize(_sum(ctx.cost))
     return built
 
 
-def _serving(built, problem, w, cands, group, cost_terms, hourly_terms, pool_use) -> None:
-    m = built.model
-    demand = problem.demand(w)
-    load: dict[int, list] = defaultdict(list)
+def _serving(ctx: _Context, w: ServingWorkload, cands: tuple[Candidate, ...]) -> None:
+    """A serving workload: instances shared by the worlds, routed and checked in each."""
+    built = ctx.built
+    bound = [max(instance_bound(w, world.demand[w.name], c) for world in ctx.worlds) for c in cands]
+    n = []
     for i, c in enumerate(cands):
-        n = built.integer(0, instance_bound(w, demand, c), f"n[{w.name},{i}]", (w.name, i))
-        built.n[(w.name, i)] = n
+        n.append(built.integer(0, bound[i], f"n[{w.name},{i}]", (w.name, i)))
+        built.n[(w.name, i)] = n[i]
         if c.shared:
-            built.shared_use.setdefault(c.shared_group, []).append((c, n))
-            continue
-        cost_terms.append((c.price or OWNED_TIE_BREAK) * n)
-        hourly_terms.append(c.price * n)
-        pool_use[c.pool].append(c.accelerators * n)
+            built.shared_use.setdefault(c.shared_group, []).append((c, n[i]))
+        else:
+            ctx.cost.append((c.price or OWNED_TIE_BREAK) * n[i])
+    for s, world in enumerate(ctx.worlds):
+        priced = [(i, c, p) for i, c in enumerate(cands) if (p := world.price(c)) is not None]
+        for i, c, price in priced:
+            if not c.shared:
+                ctx.ledgers[s].add(c, price, c.accelerators, n[i])
+        sold = [(i, c) for i, c, _ in priced]
+        demand = world.demand[w.name]
+        x, load = _route(ctx, s, w.name, demand, sold)
+        _edge_share(ctx, s, w, demand, cands, x)
+        _capacity(ctx, s, w.name, n, load)
+        _instance_floor(ctx, s, w, demand, sold, n)
+        _replicas(ctx, s, w, cands, sold, n)
+        _spot_share(ctx, s, w, sold, n)
+        _min_regions(ctx, s, w, demand, sold, n)
+        _region_loss(ctx, s, w, demand, sold, n)
+
+
+def _route(ctx, s, name, demand, sold, keep: bool = True):
+    """route: every bucket's demand is routed, in shares, to candidates that can serve it."""
+    m = ctx.built.model
+    x: dict[tuple[int, int], mathopt.Variable] = {}
+    load: dict[int, list] = defaultdict(list)
     for b, d in enumerate(demand):
         shares = []
-        for i, c in enumerate(cands):
+        for i, c in sold:
             if c.bucket_rps[b] <= 0:
                 continue
-            x = m.add_variable(lb=0, ub=1, name=f"x[{w.name},{i},{b}]")
-            built.x[(w.name, i, b)] = x
-            shares.append(x)
-            load[i].append((d / c.bucket_rps[b]) * x)
-        m.add_linear_constraint(_sum(shares) == 1, name=f"route[{w.name},{b}]")
-    at_edge = [
-        demand[b] * x
-        for (name, i, b), x in built.x.items()
-        if name == w.name and cands[i].offering.service_kind == "edge"
-    ]
-    if at_edge:
-        m.add_linear_constraint(
-            _sum(at_edge) <= w.edge_share_max * sum(demand), name=f"edge_share[{w.name}]"
-        )
+            label = f"x[{ctx.tag(s)}{name},{i},{b}]" if keep else ""
+            x[(i, b)] = m.add_variable(lb=0, ub=1, name=label)
+            if keep:
+                ctx.built.routes[s][(name, i, b)] = x[(i, b)]
+            shares.append(x[(i, b)])
+            load[i].append((d / c.bucket_rps[b]) * x[(i, b)])
+        if not shares:  # nothing sold here serves this bucket: the world has no plan
+            shares.append(m.add_variable(lb=0, ub=0))
+        ctx.add(_sum(shares) == 1, f"route[{ctx.tag(s)}{name},{b}]" if keep else "")
+    return x, load
+
+
+def _capacity(ctx, s, name, n, load, keep: bool = True) -> None:
+    """cap: the load routed to a candidate fits its instances' planned capacity."""
     for i, terms in load.items():
-        m.add_linear_constraint(_sum(terms) <= built.n[(w.name, i)], name=f"cap[{w.name},{i}]")
-    floor = instance_floor(w, demand, cands)
+        ctx.add(_sum(terms) <= n[i], f"cap[{ctx.tag(s)}{name},{i}]" if keep else "")
+
+
+def _edge_share(ctx, s, w, demand, cands, x) -> None:
+    """edge_share: edge devices serve at most edge_share_max of the workload's requests."""
+    at_edge = [demand[b] * v for (i, b), v in x.items() if cands[i].offering.service_kind == "edge"]
+    if at_edge:
+        limit = w.edge_share_max * sum(demand)
+        ctx.add(_sum(at_edge) <= limit, f"edge_share[{ctx.tag(s)}{w.name}]")
+
+
+def _instance_floor(ctx, s, w, demand, sold, n) -> None:
+    """instances: no plan needs fewer instances than the floor (a cut; it removes no plan)."""
+    floor = instance_floor(w, demand, tuple(c for _, c in sold))
     if floor > 0:
-        m.add_linear_constraint(
-            _sum(built.n[(w.name, i)] for i in range(len(cands))) >= floor,
-            name=f"instances[{w.name}]",
-        )
-    replicas = _sum(c.replicas_per_instance * built.n[(w.name, i)] for i, c in enumerate(cands))
-    if w.min_replicas and group(f"min_replicas:{w.name}"):
-        m.add_linear_constraint(replicas >= w.min_replicas, name=f"min_replicas[{w.name}]")
-    if w.max_replicas is not None and group(f"max_replicas:{w.name}"):
-        m.add_linear_constraint(replicas <= w.max_replicas, name=f"max_replicas[{w.name}]")
+        ctx.add(_sum(n[i] for i, _ in sold) >= floor, f"instances[{ctx.tag(s)}{w.name}]")
+
+
+def _replicas(ctx, s, w, cands, sold, n) -> None:
+    """min_replicas in every world, on what is sold there; max_replicas on the fleet (once)."""
+    if w.min_replicas and ctx.group(f"min_replicas:{w.name}"):
+        replicas = _sum(c.replicas_per_instance * n[i] for i, c in sold)
+        ctx.add(replicas >= w.min_replicas, f"min_replicas[{ctx.tag(s)}{w.name}]")
+    if s == 0 and w.max_replicas is not None and ctx.group(f"max_replicas:{w.name}"):
+        replicas = _sum(c.replicas_per_instance * n[i] for i, c in enumerate(cands))
+        ctx.add(replicas <= w.max_replicas, f"max_replicas[{w.name}]")
+
+
+def _spot_share(ctx, s, w, sold, n) -> None:
+    """spot_share: spot instances hold at most max_spot_share of the accelerators."""
     share = w.placement.max_spot_share
-    spot = [i for i, c in enumerate(cands) if c.pricing == "spot"]
-    if spot and share < 1 and group(f"spot_share:{w.name}"):
-        accs = [(c.accelerators, built.n[(w.name, i)]) for i, c in enumerate(cands)]
-        m.add_linear_constraint(
-            _sum(cands[i].accelerators * built.n[(w.name, i)] for i in spot)
-            <= share * _sum(a * n for a, n in accs),
-            name=f"spot_share[{w.name}]",
+    spot = [(i, c) for i, c in sold if c.pricing == "spot"]
+    if spot and share < 1 and ctx.group(f"spot_share:{w.name}"):
+        total = _sum(c.accelerators * n[i] for i, c in sold)
+        ctx.add(
+            _sum(c.accelerators * n[i] for i, c in spot) <= share * total,
+            f"spot_share[{ctx.tag(s)}{w.name}]",
         )
-    regions = sorted({c.region for c in cands})
-    if w.placement.min_regions > 1 and group(f"min_regions:{w.name}"):
-        used = []
-        for region in regions:
-            y = built.binary(f"y[{w.name},{region}]")
-            here = [(i, c) for i, c in enumerate(cands) if c.region == region]
-            for i, c in here:
-                m.add_linear_constraint(built.n[(w.name, i)] <= instance_bound(w, demand, c) * y)
-            m.add_linear_constraint(y <= _sum(built.n[(w.name, i)] for i, _ in here))
-            used.append(y)
-        m.add_linear_constraint(_sum(used) >= w.placement.min_regions, name=f"regions[{w.name}]")
-    if w.placement.survive_region_loss and group(f"survive_region_loss:{w.name}"):
-        for region in regions:
-            left = [(i, c) for i, c in enumerate(cands) if c.region != region]
-            scenario_load: dict[int, list] = defaultdict(list)
-            for b, d in enumerate(demand):
-                shares = []
-                for i, c in left:
-                    if c.bucket_rps[b] <= 0:
-                        continue
-                    x = m.add_variable(lb=0, ub=1)
-                    shares.append(x)
-                    scenario_load[i].append((d / c.bucket_rps[b]) * x)
-                m.add_linear_constraint(_sum(shares) == 1)
-            for i, terms in scenario_load.items():
-                m.add_linear_constraint(_sum(terms) <= built.n[(w.name, i)])
 
 
-def _shared_groups(built: Built, cost_terms, hourly_terms, pool_use) -> None:
+def _min_regions(ctx, s, w, demand, sold, n) -> None:
+    """regions: instances in at least min_regions regions (y_r: region r has some)."""
+    if w.placement.min_regions <= 1 or not ctx.group(f"min_regions:{w.name}"):
+        return
+    used = []
+    for region in sorted({c.region for _, c in sold}):
+        y = ctx.built.binary(f"y[{ctx.tag(s)}{w.name},{region}]")
+        here = [(i, c) for i, c in sold if c.region == region]
+        for i, c in here:
+            ctx.add(n[i] <= instance_bound(w, demand, c) * y)
+        ctx.add(y <= _sum(n[i] for i, _ in here))
+        used.append(y)
+    ctx.add(_sum(used) >= w.placement.min_regions, f"regions[{ctx.tag(s)}{w.name}]")
+
+
+def _region_loss(ctx, s, w, demand, sold, n) -> None:
+    """survive_region_loss: without any one region, the rest still carry the demand."""
+    if not w.placement.survive_region_loss or not ctx.group(f"survive_region_loss:{w.name}"):
+        return
+    for region in sorted({c.region for _, c in sold}):
+        left = [(i, c) for i, c in sold if c.region != region]
+        _, load = _route(ctx, s, w.name, demand, left, keep=False)
+        _capacity(ctx, s, w.name, n, load, keep=False)
+
+
+def _shared_instances(ctx: _Context) -> None:
     """Instances bought for each shared group hold its replicas' GPUs.
 
     TP degrees are powers of two dividing the instance's GPU count, so replicas whose GPUs add
     up to at most m instances' worth always pack onto m instances: the total is exact.
     """
-    m_model = built.model
+    built = ctx.built
     for group in sorted(built.shared_use):
         slots = built.shared_use[group]
         c0 = slots[0][0]
@@ -265,38 +371,94 @@ def _shared_groups(built: Built, cost_terms, hourly_terms, pool_use) -> None:
         bound = sum(c.tp * ub for c, ub in ((c, v.upper_bound) for c, v in slots))
         m = built.integer(0, math.ceil(bound / size), f"m[{'/'.join(group[0])},{group[1]}]")
         built.m[group] = m
-        m_model.add_linear_constraint(_sum(c.tp * n for c, n in slots) <= size * m)
-        cost_terms.append(c0.price * m)
-        hourly_terms.append(c0.price * m)
-        pool_use[c0.pool].append(size * m)
+        ctx.add(_sum(c.tp * n for c, n in slots) <= size * m)
+        ctx.cost.append(c0.price * m)
+        for s, world in enumerate(ctx.worlds):
+            if (price := world.price(c0)) is not None:
+                ctx.ledgers[s].add(c0, price, size, m)
 
 
-def _batch(built, w: BatchWorkload, cands, cost_terms, hourly_terms, pool_use) -> None:
-    m = built.model
-    requests = w.volume.request_count
-    work = []
+def _batch(ctx: _Context, w: BatchWorkload, cands: tuple[Candidate, ...]) -> None:
+    """volume: instance-hours h_c on n_c instances finish each world's requests in time."""
+    built = ctx.built
+    most = max(world.requests[w.name] for world in ctx.worlds)
+    n, h = [], []
     for i, c in enumerate(cands):
-        seconds_alone = requests / c.batch_rps
-        bound = math.ceil(seconds_alone / 3600 / w.deadline_hours) + 1
-        n = built.integer(0, bound, f"n[{w.name},{i}]", (w.name, i))
-        h = m.add_variable(lb=0, ub=bound * w.deadline_hours, name=f"h[{w.name},{i}]")
-        built.n[(w.name, i)], built.h[(w.name, i)] = n, h
-        m.add_linear_constraint(h <= w.deadline_hours * n)
-        work.append(c.batch_rps * 3600 * h)
-        cost_terms.append(c.price * h)
-        hourly_terms.append(c.price * n)
-        pool_use[c.pool].append(c.accelerators * n)
-    m.add_linear_constraint(_sum(work) >= requests, name=f"volume[{w.name}]")
+        bound = math.ceil(most / c.batch_rps / 3600 / w.deadline_hours) + 1
+        n.append(built.integer(0, bound, f"n[{w.name},{i}]", (w.name, i)))
+        h.append(
+            built.model.add_variable(lb=0, ub=bound * w.deadline_hours, name=f"h[{w.name},{i}]")
+        )
+        built.n[(w.name, i)], built.h[(w.name, i)] = n[i], h[i]
+        ctx.add(h[i] <= w.deadline_hours * n[i])
+        ctx.cost.append(c.price * h[i])
+    for s, world in enumerate(ctx.worlds):
+        work = []
+        for i, c in enumerate(cands):
+            if (price := world.price(c)) is not None:
+                work.append(c.batch_rps * 3600 * h[i])
+                ctx.ledgers[s].add(c, price, c.accelerators, n[i])
+        ctx.add(_sum(work) >= world.requests[w.name], f"volume[{ctx.tag(s)}{w.name}]")
 
 
-def _training(built, w: TrainingWorkload, cands, cost_terms, hourly_terms, pool_use) -> None:
-    m = built.model
+def _training(ctx: _Context, w: TrainingWorkload, cands: tuple[Candidate, ...]) -> None:
+    """gang: exactly one gang shape, sold in every world."""
+    built = ctx.built
     chosen = []
     for i, c in enumerate(cands):
-        z = built.binary(f"z[{w.name},{i}]")
+        everywhere = all(world.price(c) is not None for world in ctx.worlds)
+        z = (
+            built.binary(f"z[{w.name},{i}]")
+            if everywhere
+            else built.integer(0, 0, f"z[{w.name},{i}]")
+        )
         built.z[(w.name, i)] = z
         chosen.append(z)
-        cost_terms.append(c.instances * c.price * c.hours * z)
-        hourly_terms.append(c.instances * c.price * z)
-        pool_use[c.pool].append(c.instances * c.accelerators * z)
-    m.add_linear_constraint(_sum(chosen) == 1, name=f"gang[{w.name}]")
+        ctx.cost.append(c.instances * c.price * c.hours * z)
+        for s, world in enumerate(ctx.worlds):
+            if (price := world.price(c)) is not None:
+                ctx.ledgers[s].add(c, c.instances * price, c.instances * c.accelerators, z)
+    ctx.add(_sum(chosen) == 1, f"gang[{w.name}]")
+
+
+def _owned_pools(ctx: _Context, s: int, world: World) -> None:
+    """owned: what runs on an owned pool fits its accelerators."""
+    pools = ctx.ledgers[s].pools
+    for name in sorted(world.owned):
+        terms = [t for pool, ts in pools.items() if owned_covers(name, pool) for t in ts]
+        if terms:
+            ctx.add(_sum(terms) <= world.owned[name].accelerators, f"owned[{ctx.tag(s)}{name}]")
+
+
+def _quotas(ctx: _Context, s: int, world: World) -> None:
+    """quota: accelerators in the pools a quota covers stay within it."""
+    pools = ctx.ledgers[s].pools
+    for i, quota in enumerate(world.quotas):
+        name = quota_accelerator(quota)
+        terms = [t for pool, ts in pools.items() if quota_covers(quota, pool, name) for t in ts]
+        if terms and ctx.group(f"quota:{i}"):
+            label = f"quota_{i}" if len(ctx.worlds) == 1 else f"quota[{s},{i}]"
+            ctx.add(_sum(terms) <= quota.max_accelerators, label)
+
+
+def _budget(ctx: _Context, s: int, world: World) -> None:
+    """budget: every instance running at once costs at most the budget, at world prices."""
+    hourly = ctx.ledgers[s].hourly
+    if world.budget is not None and hourly and ctx.group("budget"):
+        ctx.add(_sum(hourly) <= world.budget, "budget" if len(ctx.worlds) == 1 else f"budget[{s}]")
+
+
+def _priced_rows(ctx: _Context, prices: Mapping[tuple[str, int], float], rows) -> None:
+    """A decomposition's prices on instances (objective) and limits on what is left (rows)."""
+    built = ctx.built
+
+    def unit(key: tuple[str, int]):
+        return built.n[key] if key in built.n else built.z[key]
+
+    for key, price in sorted(prices.items()):
+        if price:
+            ctx.cost.append(price * unit(key))
+    for r, (coefs, rhs) in enumerate(rows):
+        terms = [c * unit(key) for key, c in sorted(coefs.items()) if c]
+        if terms:
+            ctx.add(_sum(terms) <= rhs, f"row_{r}")

@@ -1,6 +1,8 @@
 """Robust plans: one fleet that serves a share (`coverage`) of the scenarios of a what-if file.
 
-Few scenarios go into one robust MIP together. Many are handled by constraint generation:
+Few scenarios go into one model together: the placement model over their worlds
+(`planner.solve.solve_fleet`), with owned pools, shared instances and edge devices as in any
+plan. Many are handled by constraint generation:
 solve on a representative subset, check the fleet in every scenario with `verify`, add the
 worst violated scenarios to the model and solve again, until the fleet covers enough of them.
 With coverage below 1 the fleet is built for the least stressed share of the scenarios (by
@@ -10,6 +12,7 @@ can serve (alone, or with those already modelled) is left out with the reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,13 +24,12 @@ from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.identity import restamp
 from planner.plans.model import Plan, RobustCoverage
-from planner.solve import SOLVER_NAME, SolveOptions, assemble_plan
+from planner.solve import SOLVER_NAME, Fleet, SolveOptions, assemble_plan, solve_fleet
 from planner.spec.models import Spec
 from planner.sweep.apply import apply, apply_spec
 from planner.sweep.evaluate import Check, check_plan
-from planner.sweep.robust_fleet import Fleet, solve_fleet
 from planner.sweep.scenarios import BASE, Scenario
-from planner.sweep.world import World, make_world
+from planner.sweep.world import ScenarioWorld, fleet_problem, make_world
 
 DIRECT_LIMIT = 12
 """Up to this many scenarios (at full coverage) go into one model without iterating."""
@@ -63,43 +65,46 @@ class _State:
     settings: PerfSettings
     profiles: Profiles | None
     options: SolveOptions
-    worlds: dict[str, World] = field(default_factory=dict)
+    today: dt.date
+    """The date plans are made for (reservation terms count from it)."""
+    worlds: dict[str, ScenarioWorld] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)
-    modelled: list[World] = field(default_factory=list)
+    modelled: list[ScenarioWorld] = field(default_factory=list)
     fleet: Fleet | None = None
     seconds: float = 0.0
     """Solver time of every robust model solved so far."""
 
-    def solve(self, base: World, worlds: list[World]) -> Fleet | None:
-        fleet = solve_fleet(base, worlds, self.options)
+    def solve(self, base: ScenarioWorld, worlds: list[ScenarioWorld]) -> Fleet | None:
+        problem = fleet_problem(base, worlds)
+        fleet = solve_fleet(problem, [w.world for w in worlds], self.options)
         self.seconds += fleet.seconds if fleet is not None else 0.0
         return fleet
 
-    def world(self, scenario: Scenario) -> World | None:
+    def world(self, scenario: Scenario) -> ScenarioWorld | None:
         if scenario.id not in self.worlds and scenario.id not in self.excluded:
             try:
                 self.worlds[scenario.id] = make_world(
-                    scenario, self.spec, self.catalog, self.settings, self.profiles
+                    scenario, self.spec, self.catalog, self.settings, self.profiles, self.today
                 )
             except InfeasibleError as err:
                 self.excluded[scenario.id] = str(err)
         return self.worlds.get(scenario.id)
 
-    def why_alone(self, world: World) -> str:
+    def why_alone(self, world: ScenarioWorld) -> str:
         """Why no fleet serves this world: its own diagnosis, or the conflict with the others."""
         from planner.solve import solve
 
         try:
             solve(
                 world.spec, world.catalog, profiles=self.profiles, settings=self.settings,
-                options=self.options, baselines=False, diagnose=True,
+                options=self.options, baselines=False, diagnose=True, as_of=self.today,
             )  # fmt: skip
         except InfeasibleError as err:
             return str(err)
         return "no single fleet serves it together with the scenarios already in the model"
 
 
-def _grow(state: _State, base: World, additions: Sequence[Scenario]) -> None:
+def _grow(state: _State, base: ScenarioWorld, additions: Sequence[Scenario]) -> None:
     """Add scenarios to the model; those that make it infeasible are left out, with the reason."""
     new = [w for s in additions if (w := state.world(s)) is not None]
     if not new:
@@ -118,12 +123,12 @@ def _grow(state: _State, base: World, additions: Sequence[Scenario]) -> None:
             state.fleet = fleet
 
 
-def _plan(base: World, fleet: Fleet, seconds: float, catalog: Catalog) -> Plan:
+def _plan(state: _State, base: ScenarioWorld, fleet: Fleet) -> Plan:
     """The fleet as a Plan priced at base prices (per-workload results as `planner plan`'s)."""
     bound = fleet.bound if math.isfinite(fleet.bound) else math.inf
     return assemble_plan(
         base.problem, list(fleet.allocations), status=fleet.status, bound=bound,
-        seconds=seconds, plan_date=clock.today(), catalog=catalog,
+        seconds=state.seconds, plan_date=state.today, catalog=state.catalog,
         solver=SOLVER_NAME + " (robust)",
     )  # fmt: skip
 
@@ -179,18 +184,19 @@ def robust_plan(
     direct_limit: int = DIRECT_LIMIT,
     step: int = STEP,
     max_rounds: int = MAX_ROUNDS,
+    as_of: dt.date | None = None,
 ) -> Plan:
     """The cheapest single fleet (at base prices) that serves at least `coverage` of the
-    scenarios; its `robust` field says which it covers. InfeasibleError when none can."""
+    scenarios, for the date `as_of` (default today); its `robust` field says which it covers.
+    InfeasibleError when none can."""
     if not 0 < coverage <= 1:
         raise InputError(f"--coverage must be in (0, 1] (got {coverage:g})")
     if not scenarios:
         raise InputError("the scenarios file holds no scenario")
-    _supported(spec)
     given = spec
     spec = apply_spec(BASE, spec)
-    state = _State(spec, catalog, settings, profiles, options)
-    base = make_world(BASE, spec, catalog, settings, profiles)
+    state = _State(spec, catalog, settings, profiles, options, as_of or clock.today())
+    base = make_world(BASE, spec, catalog, settings, profiles, state.today)
     total = len(scenarios)
     needed = math.ceil(coverage * total - 1e-9)
     ranked = sorted(scenarios, key=lambda s: (stress(s), s.id))
@@ -205,7 +211,7 @@ def robust_plan(
         if state.fleet is None:
             additions = _target(ranked, needed, state)[-1:]
             continue
-        plan = _plan(base, state.fleet, state.seconds, catalog)
+        plan = _plan(state, base, state.fleet)
         checks = _check_all(state, plan, scenarios)
         covered = sum(check.ok for check in checks.values())
         if covered >= needed:
@@ -242,23 +248,6 @@ def _mildest_first(failing: Sequence[Scenario], checks: dict[str, Check]) -> lis
 def _target(ranked: Sequence[Scenario], needed: int, state: _State) -> list[Scenario]:
     """The scenarios the fleet is built to cover: the `needed` least stressed not left out."""
     return [s for s in ranked if s.id not in state.excluded][:needed]
-
-
-def _supported(spec: Spec) -> None:
-    """The robust model covers cloud offerings and dedicated instances; say so otherwise."""
-    unsupported = []
-    if getattr(spec, "capacity", ()):
-        unsupported.append("capacity pools (capacity:)")
-    for w in spec.workloads:
-        if getattr(w, "sharing", "dedicated") == "shared":
-            unsupported.append(f"shared instances ({w.name}: sharing: shared)")
-        if getattr(w, "edge_share_max", 0.0) > 0:
-            unsupported.append(f"edge devices ({w.name}: edge_share_max)")
-    if unsupported:
-        raise InputError(
-            "--robust does not handle " + "; ".join(unsupported) + " yet; "
-            "plan without --robust, or check a plan in every scenario with planner sweep --plan"
-        )
 
 
 SHOWN = 10
@@ -311,10 +300,13 @@ def plan_robust(
     coverage: float = 1.0,
     options: SolveOptions = SolveOptions(),
     profiles: Profiles | None = None,
+    as_of: dt.date | None = None,
 ) -> Plan:
     """`planner plan --robust FILE`: read the scenarios (exit 2 on errors) and plan for them."""
     from planner.sweep.load import load_scenarios
     from planner.sweep.scenarios import expand
 
     found = expand(load_scenarios(scenarios_file, spec, catalog))
-    return robust_plan(spec, catalog, found, coverage=coverage, options=options, profiles=profiles)
+    return robust_plan(
+        spec, catalog, found, coverage=coverage, options=options, profiles=profiles, as_of=as_of
+    )

@@ -1,37 +1,31 @@
-"""A world: one scenario made concrete for the robust model (its spec, catalog, candidates and
-what each offering costs there)."""
+"""A scenario made concrete: its spec, catalog and candidates, and the solver's view of it (a
+World: each workload's demand there, what is sold at which price, quotas, budget, owned pools)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+from dataclasses import dataclass, replace
 
-from planner.catalog import Catalog, Offering
+from planner.catalog import Catalog
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
-from planner.solve import make_problem
+from planner.solve import PlacementProblem, World, make_problem, spec_world
 from planner.solve.candidates import Candidate
-from planner.solve.mip import PlacementProblem
-from planner.spec.models import Spec, Workload
+from planner.spec.models import Spec
 from planner.sweep.apply import apply
 from planner.sweep.scenarios import Scenario
 
+PRICINGS = ("on_demand", "spot")
+
 
 @dataclass(frozen=True)
-class World:
-    """One scenario's spec, catalog and candidates, and its offerings by identity."""
+class ScenarioWorld:
+    """One scenario's spec, catalog and candidates, and the world the solver sees in it."""
 
     scenario: Scenario
     spec: Spec
     catalog: Catalog
     problem: PlacementProblem
-    offers: dict[tuple, Offering] = field(compare=False, repr=False)
-
-    def price(self, c: Candidate) -> float | None:
-        """What `c`'s offering costs in this world at its pricing; None where it is not sold."""
-        o = self.offers.get(c.offering.key)
-        return o.price(c.pricing) if o is not None else None  # type: ignore[arg-type]
-
-    def workload(self, name: str) -> Workload:
-        return next(w for w in self.spec.workloads if w.name == name)
+    world: World
 
 
 def make_world(
@@ -40,21 +34,34 @@ def make_world(
     catalog: Catalog,
     settings: PerfSettings = DEFAULT_SETTINGS,
     profiles: Profiles | None = None,
-) -> World:
-    """The world of `scenario`; InfeasibleError when a workload has no candidate in it."""
+    today: dt.date | None = None,
+) -> ScenarioWorld:
+    """The world of `scenario` on the date `today` (default the clock's); InfeasibleError when
+    a workload has no candidate in it."""
     spec_s, catalog_s = apply(scenario, spec, catalog)
-    problem = make_problem(spec_s, catalog_s, settings, profiles)
-    return World(scenario, spec_s, catalog_s, problem, {o.key: o for o in catalog_s.offerings})
+    problem = make_problem(spec_s, catalog_s, settings, profiles, today)
+    owned = {c.offering.key: c.offering for cs in problem.candidates.values() for c in cs}
+    offerings = [*catalog_s.offerings, *(o for o in owned.values() if o.owned)]  # pools: derived
+    prices = {
+        (o.key, pricing): price
+        for o in offerings
+        for pricing in PRICINGS
+        if (price := o.price(pricing)) is not None  # type: ignore[arg-type]
+    }
+    world = replace(spec_world(problem, scenario.id), prices=prices)
+    return ScenarioWorld(scenario, spec_s, catalog_s, problem, world)
 
 
-def universe(worlds: list[World]) -> dict[str, tuple[Candidate, ...]]:
-    """Each workload's candidates in any of the worlds, once per (offering, pricing, TP)."""
+def fleet_problem(base: ScenarioWorld, worlds: list[ScenarioWorld]) -> PlacementProblem:
+    """The base spec over each workload's candidates in any of the worlds (once per offering,
+    pricing, TP and sharing; the base world's first, so they carry its prices)."""
     found: dict[str, dict[tuple, Candidate]] = {}
-    for world in worlds:
+    for world in (base, *worlds):
         for name, cands in world.problem.candidates.items():
             mine = found.setdefault(name, {})
             for c in cands:
-                mine.setdefault((c.offering.key, c.pricing, c.tp), c)
-    return {
+                mine.setdefault((c.offering.key, c.pricing, c.tp, c.shared), c)
+    candidates = {
         name: tuple(sorted(mine.values(), key=lambda c: c.sort_key)) for name, mine in found.items()
     }
+    return PlacementProblem(base.spec, candidates, base.problem.owned)

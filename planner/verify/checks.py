@@ -75,8 +75,13 @@ def _placement_problems(spec: Spec, a: Allocation) -> list[str]:
     return out
 
 
-def _routable(loads: list[tuple[int, list[float]]], demand: list[float]) -> bool:
-    """Whether instances (count, per-bucket planned rps) can carry every bucket's demand (LP)."""
+def _routable(
+    loads: list[tuple[int, list[float]]],
+    demand: list[float],
+    edge: tuple[list[int], float] | None = None,
+) -> bool:
+    """Whether instances (count, per-bucket planned rps) can carry every bucket's demand (LP);
+    with `edge` (which loads are edge devices, most requests/s they may take) within that too."""
     from ortools.math_opt.python import mathopt
 
     model = mathopt.Model(name="verify-routing")
@@ -94,6 +99,10 @@ def _routable(loads: list[tuple[int, list[float]]], demand: list[float]) -> bool
         used = [demand[b] / rps[b] * share[(i, b)] for b in range(len(demand)) if (i, b) in share]
         if used:
             model.add_linear_constraint(mathopt.fast_sum(used) <= count * (1 + _TOL))
+    if edge is not None:
+        at_edge = [demand[b] * x for (i, b), x in share.items() if i in edge[0]]
+        if at_edge:
+            model.add_linear_constraint(mathopt.fast_sum(at_edge) <= edge[1])
     result = mathopt.solve(model, mathopt.SolverType.GLOP)
     return result.termination.reason == mathopt.TerminationReason.OPTIMAL
 
@@ -153,7 +162,7 @@ def _serving_problems(
     demand = [w.traffic.requests_per_second * b.fraction for b in buckets]
     slo = SLO(tpot_ms=w.slo.tpot_ms, ttft_ms=w.slo.ttft_p95_ms)
     out, loads = [], []
-    edge_rps = 0.0
+    edge_rps, at_edge = 0.0, []
     for a in mine:
         pool = owned.get(a.capacity_pool) if a.capacity_pool else None
         acc = pool.accelerator if pool else find_accelerator(a.accelerator)
@@ -163,6 +172,7 @@ def _serving_problems(
         dtype, target = w.weights_dtype, slo
         if a.service == "edge" and pool is not None:
             edge_rps += a.routed_rps or 0.0
+            at_edge.append(len(loads))
             terms = edge_terms(w, pool, slo)
             if terms is None:
                 out.append(f"{a.capacity_pool}: the round trip alone exceeds the TTFT SLO")
@@ -194,8 +204,15 @@ def _serving_problems(
         loads.append((a.count, rps))
     if not out and not _routable(loads, demand):
         out.append(f"the plan's instances cannot carry {sum(demand):g} requests/s within the SLO")
-    if edge_rps > w.edge_share_max * sum(demand) * (1 + 1e-6) + _TOL:
+    edge_cap = w.edge_share_max * sum(demand) * (1 + 1e-6) + _TOL
+    recorded = index is not None and mine and all(a.routed_by_bucket for a in mine)
+    if recorded and edge_rps > edge_cap:
         out.append(f"edge devices serve {edge_rps:g} requests/s, above edge_share_max")
+    elif not recorded and at_edge and not out and not _routable(loads, demand, (at_edge, edge_cap)):
+        out.append(
+            f"the plan's instances cannot carry {sum(demand):g} requests/s with edge devices "
+            "serving at most edge_share_max of them"
+        )
     replicas = sum(a.count * a.replicas_per_instance for a in mine)
     if replicas < w.min_replicas:
         out.append(f"{replicas} replicas, below min_replicas {w.min_replicas}")
