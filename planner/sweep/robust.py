@@ -24,7 +24,7 @@ from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.identity import restamp
 from planner.plans.model import Plan, RobustCoverage
-from planner.solve import SOLVER_NAME, Fleet, SolveOptions, assemble_plan, solve_fleet
+from planner.solve import SOLVER_NAME, Fleet, SolveOptions, assemble_plan, solve, solve_fleet
 from planner.spec.models import Spec
 from planner.sweep.apply import apply, apply_spec
 from planner.sweep.evaluate import Check, check_plan
@@ -92,8 +92,6 @@ class _State:
 
     def why_alone(self, world: ScenarioWorld) -> str:
         """Why no fleet serves this world: its own diagnosis, or the conflict with the others."""
-        from planner.solve import solve
-
         try:
             solve(
                 world.spec, world.catalog, profiles=self.profiles, settings=self.settings,
