@@ -172,6 +172,24 @@ def test_robust_fleet_fills_owned_pools_and_edge_devices_in_every_scenario(catal
     assert verify(plan, hybrid, catalog) == []  # and the base spec's own verify passes
 
 
+def test_a_region_outage_takes_the_owned_capacity_there(catalog):
+    """Losing us-east-1 loses the reservation there and the edge site in it: a plan that uses
+    them has those allocations lost in that scenario, and a robust fleet serves it without."""
+    hybrid = load_spec(ROOT / "examples" / "hybrid-fleet.yaml")
+    text = "axes:\n  - {kind: region_outage, values: [none, us-east-1]}\n"
+    outage = next(s for s in scenarios(text, hybrid, catalog) if s.label != "base")
+    single = solve(hybrid, catalog, options=EXACT, baselines=False, as_of=PLAN_DATE)
+    assert any(a.capacity_pool == "l4-reserved" for a in single.allocations)
+    check = check_plan(single, *apply(outage, hybrid, catalog))
+    assert any("g6.xlarge in aws us-east-1" in lost for lost in check.lost)
+    assert all(a.region != "us-east-1" for a in check.plan.allocations)
+    plan, checks = _robust_and_checked(hybrid, catalog, text)
+    assert len(checks) == 2
+    for check in checks.values():
+        assert check.violations == ()
+    assert verify(plan, hybrid, catalog) == []
+
+
 def test_robust_fleet_packs_shared_instances_in_every_scenario(catalog):
     """Workloads with sharing: shared pack their replicas onto instances bought once for the
     group, in every scenario, and that costs less than giving each its own."""

@@ -1,7 +1,8 @@
 """Apply a scenario: the spec and catalog as the what-if describes them (data to data).
 
 Traffic multiplies serving request rates and batch volumes (training work is left alone);
-price multiplies catalog prices; an outage removes a region's offerings; spot unavailability
+price multiplies catalog prices; an outage removes a region's offerings and the owned capacity
+there (reservations and clusters in it; edge pools lose its sites); spot unavailability
 removes spot prices; quota scale multiplies quotas (rounded down). The objective is cost.
 """
 
@@ -11,6 +12,7 @@ import math
 from dataclasses import replace
 
 from planner.catalog import Catalog, Offering
+from planner.spec.capacity import EdgePool
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, Workload
 from planner.sweep.scenarios import Axis, Scenario, Value
 
@@ -55,7 +57,23 @@ def _spec_setting(spec: Spec, axis: Axis, value: Value) -> Spec:
         return spec.model_copy(
             update={"constraints": spec.constraints.model_copy(update={"quotas": quotas})}
         )
+    if axis.kind == "region_outage":
+        return spec.model_copy(update={"capacity": _capacity_outside(spec, str(value))})
     return spec
+
+
+def _capacity_outside(spec: Spec, region: str) -> tuple:
+    """The spec's owned capacity left when `region` is out. An edge pool keeps its devices for
+    the sites left (the spec does not say how they split across sites)."""
+    kept = []
+    for pool in spec.capacity:
+        if isinstance(pool, EdgePool):
+            regions = tuple(r for r in pool.regions if r != region)
+            if regions:
+                kept.append(pool.model_copy(update={"regions": regions}))
+        elif pool.region != region:
+            kept.append(pool)
+    return tuple(kept)
 
 
 def _matches(axis: Axis, o: Offering) -> bool:

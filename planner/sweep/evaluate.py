@@ -8,9 +8,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from planner import clock
 from planner.catalog import Catalog
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.plans.identity import allocation_key
 from planner.plans.model import Allocation, Plan
+from planner.solve.owned import owned_capacity
 from planner.spec.models import (
     BatchWorkload,
     Constraints,
@@ -55,19 +58,29 @@ def _repriced(a: Allocation, price: float) -> Allocation:
     return a.model_copy(update=changes)
 
 
-def in_scenario(plan: Plan, catalog: Catalog) -> tuple[Plan, tuple[str, ...]]:
+def in_scenario(
+    plan: Plan, catalog: Catalog, spec: Spec | None = None
+) -> tuple[Plan, tuple[str, ...]]:
     """The plan with allocations the catalog no longer sells removed and the rest re-priced.
 
-    Owned capacity (an allocation with a capacity pool) is not sold by the catalog: it stays.
+    Owned capacity (an allocation with a capacity pool) is not sold by the catalog: it stays,
+    unless `spec` (the scenario's) no longer has that pool there (a region outage).
     A shared group goes, or is re-priced, with its instance type.
     """
     offerings = {o.key: o for o in catalog.offerings}
+    pools = None
+    if spec is not None:
+        extra, _, _ = owned_capacity(spec, catalog, plan.plan_date or clock.today())
+        pools = {o.key for o in extra}
     kept: list[Allocation] = []
     lost: list[str] = []
     prices: dict[str, float] = {}
     for a in plan.allocations:
         if a.capacity_pool:
-            kept.append(a)
+            if pools is None or allocation_key(a) in pools:
+                kept.append(a)
+            else:
+                lost.append(_describe(a))
             continue
         o = offerings.get((a.provider, a.region, a.zone, a.service, a.instance_type))
         price = o.price(a.pricing) if o is not None else None
@@ -162,7 +175,7 @@ def check_plan(
     profiles: Profiles | None = None,
 ) -> Check:
     """Whether `plan`, unchanged, still serves `spec` on `catalog` (one scenario's view)."""
-    reduced, lost = in_scenario(plan, catalog)
+    reduced, lost = in_scenario(plan, catalog, spec)
     perf = {"settings": settings, "profiles": profiles}
     violations = verify(reduced, spec, catalog, figures=False, **perf)
     found: list[Unmet] = []
