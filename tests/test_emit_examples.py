@@ -229,6 +229,28 @@ def test_every_emitted_file_passes_its_validator(example, example_plans, cli, tm
         assert "kubernetes" in emitted
 
 
+ENGINE_PLANS = sorted(
+    p
+    for p in (ROOT / "tests" / "golden" / "plans").glob("*.json")
+    if p.stem.endswith(("-sglang", "-trt-llm"))
+)
+
+
+@pytest.mark.parametrize("plan_file", ENGINE_PLANS, ids=[p.stem for p in ENGINE_PLANS])
+def test_files_for_sglang_and_tensorrt_llm_pass_the_same_validators(plan_file, cli, tmp_path):
+    from planner.plans.io import load_plan
+
+    out = tmp_path / "out"
+    result = cli("emit", plan_file, "--target", "all", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    plan = load_plan(plan_file)
+    regions = sorted({a.region for a in plan.allocations if a.service == "sagemaker"})
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "index.json")
+    assert files
+    for path in files:
+        check_file(path, regions)
+
+
 def test_the_managed_service_examples_use_their_service(example_plans):
     from planner.plans.io import load_plan
 

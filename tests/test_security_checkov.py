@@ -83,6 +83,18 @@ def secure_sagemaker_plans():
     }
 
 
+def engine_plans():
+    """The golden plans sized for SGLang and TensorRT-LLM (other images, commands, no HPA)."""
+    from planner.plans.io import load_plan
+
+    folder = ROOT / "tests" / "golden" / "plans"
+    return {
+        p.stem: load_plan(p, notes=lambda _: None)
+        for p in sorted(folder.glob("*.json"))
+        if p.stem.endswith(("-sglang", "-trt-llm"))
+    }
+
+
 def _emit(plan_file: Path, out: Path) -> None:
     from planner.cli.app import run
 
@@ -107,6 +119,7 @@ def scan(tmp_path_factory) -> dict:
         if "workloads" in (yaml.safe_load(spec.read_text()) or {}):
             plans[spec.stem] = solve(load_spec(spec), as_of=PLAN_DATE)
     plans.update(secure_sagemaker_plans())
+    plans.update(engine_plans())
     target = work / "scan"
     for name, plan in plans.items():
         plan_file = work / f"{name}.json"

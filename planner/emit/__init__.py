@@ -27,12 +27,30 @@ def builder(target: str) -> Callable[[Plan], Built]:
 
 def build(plan: Plan, targets: Iterable[str]) -> Built:
     """Resources (not yet rendered) for `targets`, in target order, and notes on allocations
-    that none of them emits."""
+    that none of them emits.
+
+    A target that cannot run a workload's engine (planner/facts/engines.py) refuses that
+    allocation; emitting then fails (InputError, exit 2) unless another of `targets` deploys
+    it, in which case the refusal is a note. A plan sized for one engine is never deployed on
+    another.
+    """
     built = [builder(target)(plan) for target in targets]
     covered = frozenset().union(*(b.covered for b in built))
+    refused = [n for b in built for n in b.refused]
+    unserved = [n for n in refused if (n.workload, n.index) not in covered]
+    if unserved:
+        raise InputError(
+            f"plan {plan.plan_id}: refusing to emit {len(unserved)} allocation(s) on a target "
+            "that cannot run the engine their capacity was planned for:\n"
+            + "\n".join(f"  - {n.text}" for n in unserved)
+        )
     return Built(
         tuple(r for b in built for r in b.resources),
-        tuple(n for b in built for n in b.notes if (n.workload, n.index) not in covered),
+        tuple(n for b in built for n in b.notes if (n.workload, n.index) not in covered)
+        + tuple(
+            Note(n.target, n.workload, n.index, f"{n.text}; skipped (another target deploys it)")
+            for n in refused
+        ),
         covered,
         tuple(a for b in built for a in b.advisories),
     )

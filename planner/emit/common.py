@@ -5,19 +5,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from planner.emit.resource import Note
+from planner.facts.engines import EngineRuntime, engine_runtime, why_not
 from planner.plans.model import Allocation, Plan, WorkloadResult
-from planner.rules.deployment import weights_source
-from planner.spec.deploy import Deploy
+from planner.rules.deployment import Placed, image, weights_source
+from planner.spec.deploy import Deploy, EngineDeploy
 
 MANAGED_BY = "llm-placement-planner"
-DTYPE_ARGS = {
-    "bf16": ("--dtype", "bfloat16"),
-    "fp16": ("--dtype", "float16"),
-    "fp8": ("--quantization", "fp8"),
-    "int4": ("--quantization", "awq"),
-    "int8": ("--quantization", "bitsandbytes"),
-}
-"""Server flags per weights precision (int4/int8 expect a checkpoint quantised that way)."""
+DTYPE_ARGS = engine_runtime("vllm").dtype_flags
+"""vLLM server flags per weights precision (int4/int8 expect a checkpoint quantised that way)."""
 
 
 def labels(plan: Plan, deploy: Deploy, workload: str) -> dict[str, str]:
@@ -125,23 +121,75 @@ def percentages(weights: list[float]) -> list[int]:
     return whole
 
 
+def runtime(workload: WorkloadResult) -> EngineRuntime:
+    """How the workload's engine is deployed (planner/facts/engines.py)."""
+    return engine_runtime(workload.engine)
+
+
+def engine_deploy(deploy: Deploy, engine: str) -> EngineDeploy:
+    """The spec's settings for a non-vLLM engine (defaults where it gave none)."""
+    return deploy.engines.get(engine) or EngineDeploy()
+
+
+def server_image(deploy: Deploy, workload: WorkloadResult, accelerator: str) -> str:
+    """The container image that serves the workload: deploy.image (or the accelerator's) for
+    vLLM, the spec's or the engine's public image for the others."""
+    if workload.engine == "vllm":
+        return image(deploy, accelerator)
+    return engine_deploy(deploy, workload.engine).image or runtime(workload).image
+
+
+def health_path(deploy: Deploy, workload: WorkloadResult) -> str:
+    """The server's health route: deploy.health_path for vLLM, the engine's otherwise."""
+    return deploy.health_path if workload.engine == "vllm" else runtime(workload).health_path
+
+
+def running_metric(deploy: Deploy, workload: WorkloadResult) -> str:
+    """The per-pod metric of running requests an autoscaler tracks; empty: the engine exports
+    none."""
+    if workload.engine == "vllm":
+        return deploy.autoscaling_metric
+    return runtime(workload).running_metric
+
+
+def refusal(target: str, item: Placed) -> Note | None:
+    """Why `target` cannot deploy the allocation with its workload's engine; None if it can."""
+    a, w = item.allocation, item.workload
+    why = why_not(w.engine, target, a.accelerator, a.kind)
+    if not why:
+        return None
+    text = (
+        f"{target}: cannot deploy workload {w.name} (allocation {item.index}, {a.kind} on "
+        f"{a.service} {a.instance_type}) with engine {w.engine}: {why}"
+    )
+    return Note(target, w.name, item.index, text)
+
+
 def server_args(
-    alloc: Allocation, workload: WorkloadResult, deploy: Deploy, dtype: str | None = None
+    alloc: Allocation,
+    workload: WorkloadResult,
+    deploy: Deploy,
+    dtype: str | None = None,
+    download_dir: str = "",
 ) -> list[str]:
-    """vLLM OpenAI server arguments for one replica of this allocation."""
-    args = [
-        "--model",
-        model_argument(weights_source(deploy, workload)),
-        "--served-model-name",
-        workload.name,
-        "--port",
-        str(deploy.port),
-        "--tensor-parallel-size",
-        str(alloc.tp),
-    ]
+    """The workload's engine server arguments for one replica of this allocation."""
+    engine = runtime(workload)
+    flag = engine.flags
+    model = model_argument(weights_source(deploy, workload))
+    args = [flag["model"], model] if flag["model"] else [model]
+    if flag["served_name"]:
+        args += [flag["served_name"], workload.name]
+    args += [flag["port"], str(deploy.port), flag["tp"], str(alloc.tp)]
     if alloc.max_batch:
-        args += ["--max-num-seqs", str(alloc.max_batch)]
+        args += [flag["max_batch"], str(alloc.max_batch)]
     if alloc.max_context:
-        args += ["--max-model-len", str(alloc.max_context)]
-    args += list(DTYPE_ARGS.get(dtype or workload.weights_dtype, ()))
-    return args + list(deploy.extra_args)
+        args += [flag["max_context"], str(alloc.max_context)]
+    args += list(engine.dtype_flags.get(dtype or workload.weights_dtype, ()))
+    args += list(engine.extra_args)
+    if workload.engine == "vllm":
+        args += list(deploy.extra_args)
+    else:
+        args += list(engine_deploy(deploy, workload.engine).extra_args)
+    if download_dir and flag["download_dir"]:
+        args += [flag["download_dir"], download_dir]
+    return args

@@ -16,16 +16,22 @@ from planner.clouds.names import dns_label
 from planner.emit.common import (
     MANAGED_BY,
     bounds,
+    engine_deploy,
+    health_path,
     labels,
     model_argument,
+    refusal,
+    running_metric,
+    runtime,
     server_args,
+    server_image,
     target_concurrency,
 )
 from planner.emit.groups import coverage
 from planner.emit.nodes import ALLOCATABLE, device_resource, node_selector, pod_size, tolerations
 from planner.emit.resource import Built, Resource
 from planner.plans.model import Plan
-from planner.rules.deployment import Placed, image, placed, settings, weights_source
+from planner.rules.deployment import Placed, placed, settings, weights_source
 from planner.spec.deploy import Deploy
 
 TARGET = "kubernetes"
@@ -34,7 +40,6 @@ PROBE_PERIOD_S = 10
 PRIORITY_STEP = 1000
 PRIORITY_LIMIT = 1_000_000_000
 RENDEZVOUS_PORT = 29500
-BATCH_COMMAND = ["python3", "-m", "vllm.entrypoints.openai.run_batch"]
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 
@@ -57,7 +62,8 @@ def _batch_args(item: Placed, deploy: Deploy) -> list[str]:
     a, w = item.allocation, item.workload
     args = ["-i", deploy.batch_input, "-o", deploy.batch_output]
     args += ["--model", model_argument(weights_source(deploy, w)), "--tensor-parallel-size"]
-    args += [str(a.tp), *deploy.extra_args]
+    extra = deploy.extra_args if w.engine == "vllm" else engine_deploy(deploy, w.engine).extra_args
+    args += [str(a.tp), *extra]
     return args
 
 
@@ -69,15 +75,18 @@ def _pool(plan: Plan, a) -> Any:
 def _container(item: Placed, deploy: Deploy, plan: Plan) -> dict[str, Any]:
     """Image, command and arguments of the allocation's main container."""
     a, w = item.allocation, item.workload
+    engine = runtime(w)
     if a.kind == "serving":
         pool = _pool(plan, a) if a.provider == "edge" else None
         dtype = pool.weights_dtype if pool is not None else None
-        args = [*server_args(a, w, deploy, dtype), "--download-dir", f"{CACHE_DIR}/models"]
-        return {"image": image(deploy, a.accelerator), "command": [], "args": args}
+        args = server_args(a, w, deploy, dtype, download_dir=f"{CACHE_DIR}/models")
+        # vLLM's image runs its server as the entrypoint; the others are given the command.
+        command = [] if w.engine == "vllm" else list(engine.command)
+        return {"image": server_image(deploy, w, a.accelerator), "command": command, "args": args}
     if a.kind == "batch":
         return {
-            "image": image(deploy, a.accelerator),
-            "command": BATCH_COMMAND,
+            "image": server_image(deploy, w, a.accelerator),
+            "command": list(engine.batch_command),
             "args": _batch_args(item, deploy),
         }
     return {"image": deploy.training_image, "command": list(deploy.training_command), "args": []}
@@ -131,12 +140,12 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "pods": pods,
         "min_replicas": b.min_replicas,
         "max_replicas": b.max_replicas,
-        "metric": deploy.autoscaling_metric,
+        "metric": running_metric(deploy, w),
         "metric_target": target_concurrency(a, deploy),
         **_container(item, deploy, plan),
         "port": deploy.port,
         "ingress_from": ingress_from(deploy),
-        "health_path": deploy.health_path,
+        "health_path": health_path(deploy, w),
         "startup_failures": math.ceil(deploy.startup_timeout_s / PROBE_PERIOD_S),
         "probe_period": PROBE_PERIOD_S,
         "device": device_resource(a.accelerator),
@@ -199,7 +208,9 @@ def kinds(item: Placed, deploy: Deploy) -> list[str]:
     if a.provider == "edge":
         out.append("daemonset")
     elif a.kind == "serving":
-        out += ["deployment", "service", "hpa"]
+        out += ["deployment", "service"]
+        if running_metric(deploy, item.workload):
+            out.append("hpa")
     else:
         out += ["service", "job"] if a.kind == "training" else ["job"]
     return out
@@ -208,9 +219,20 @@ def kinds(item: Placed, deploy: Deploy) -> list[str]:
 def build(plan: Plan) -> Built:
     """Kubernetes manifests for every allocation on a VM service (EC2, Compute Engine, Azure)."""
     deploy = settings(plan)
-    resources = []
+    resources, refused, advisories = [], [], []
     services = VM_SERVICES | OWNED_SERVICES
     for item in (p for p in placed(plan) if p.allocation.service in services):
+        note = refusal(TARGET, item)
+        if note is not None:
+            refused.append(note)
+            continue
+        if item.allocation.kind == "serving" and not running_metric(deploy, item.workload):
+            advisories.append(
+                f"{TARGET}: {item.workload.name} allocation {item.index} runs "
+                f"{runtime(item.workload).title}, whose server exports no Prometheus metric of "
+                "running requests: no HorizontalPodAutoscaler is emitted, the Deployment keeps "
+                "the plan's replicas"
+            )
         ctx = context(plan, item, deploy)
         for kind in kinds(item, deploy):
             template = f"kubernetes/{kind}.yaml.j2"
@@ -221,4 +243,5 @@ def build(plan: Plan) -> Built:
                 Resource(TARGET, item.allocation.workload, item.index, kind, template, ctx, meta)
             )
     notes, covered = coverage(plan, TARGET, services, frozenset({"serving", "batch", "training"}))
-    return Built(tuple(resources), notes, covered)
+    covered -= {(n.workload, n.index) for n in refused}
+    return Built(tuple(resources), notes, covered, tuple(advisories), tuple(refused))

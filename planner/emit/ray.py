@@ -10,7 +10,14 @@ from typing import Any
 
 from planner.clouds import VM_SERVICES
 from planner.clouds.names import dns_label
-from planner.emit.common import DTYPE_ARGS, bounds, labels, model_argument, target_concurrency
+from planner.emit.common import (
+    DTYPE_ARGS,
+    bounds,
+    labels,
+    model_argument,
+    refusal,
+    target_concurrency,
+)
 from planner.emit.groups import coverage
 from planner.emit.nodes import (
     GKE_ACCELERATOR,
@@ -196,10 +203,14 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
 def build(plan: Plan) -> Built:
     """Ray resources for every serving allocation on a VM service."""
     deploy = settings(plan)
-    resources = []
+    resources, refused = [], []
     for item in placed(plan):
         a = item.allocation
         if a.service not in VM_SERVICES or a.kind != "serving":
+            continue
+        note = refusal(TARGET, item)
+        if note is not None:
+            refused.append(note)
             continue
         ctx = context(plan, item, deploy)
         meta = {"provider": a.provider, "region": a.region}
@@ -211,4 +222,5 @@ def build(plan: Plan) -> Built:
                 Resource(TARGET, a.workload, item.index, kind, f"ray/{template}", ctx, meta)
             )
     notes, covered = coverage(plan, TARGET, VM_SERVICES, frozenset({"serving"}))
-    return Built(tuple(resources), notes, covered)
+    covered -= {(n.workload, n.index) for n in refused}
+    return Built(tuple(resources), notes, covered, (), tuple(refused))

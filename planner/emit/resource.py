@@ -45,13 +45,15 @@ class Note:
 
 @dataclass(frozen=True)
 class Built:
-    """A target's resources, the allocations they cover, notes on those it skipped, and
-    advisories (security settings loosened where the deployment could not run otherwise)."""
+    """A target's resources, the allocations they cover, notes on those it skipped,
+    advisories (security settings loosened where the deployment could not run otherwise), and
+    the allocations it cannot deploy with their workload's engine."""
 
     resources: tuple[Resource, ...]
     notes: tuple[Note, ...] = ()
     covered: frozenset[tuple[str, int]] = frozenset()
     advisories: tuple[str, ...] = ()
+    refused: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)

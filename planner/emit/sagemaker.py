@@ -20,8 +20,11 @@ from planner.clouds.names import dns_label
 from planner.emit import iam
 from planner.emit.common import (
     bounds,
+    engine_deploy,
     labels,
     model_argument,
+    refusal,
+    runtime,
     tag_list,
     target_rps,
     traffic_weights,
@@ -47,25 +50,44 @@ SageMaker refuses a KmsKeyId on an endpoint config that holds any of them."""
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 AUTOSCALING = "application-autoscaling"
 LMI_DTYPE = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8"}
+LMI_TRTLLM_DTYPE = {"bf16": ("OPTION_DTYPE", "bf16"), "fp16": ("OPTION_DTYPE", "fp16"),
+                    "fp8": ("OPTION_QUANTIZE", "fp8")}  # fmt: skip
+"""LMI TensorRT-LLM: weights precision as its dtype, FP8 as its quantisation option."""
 
 
 def environment(item: Placed, deploy: Deploy) -> dict[str, str]:
-    """Settings for AWS's Large Model Inference container running its vLLM backend."""
+    """Settings for AWS's Large Model Inference container running the workload's engine as its
+    backend (OPTION_ROLLING_BATCH vllm or trtllm)."""
     a, w = item.allocation, item.workload
     source = weights_source(deploy, w)
     env = {
         "HF_MODEL_ID": "/opt/ml/model" if source.startswith("s3://") else model_argument(source),
-        "OPTION_ROLLING_BATCH": "vllm",
+        "OPTION_ROLLING_BATCH": runtime(w).sagemaker_rolling_batch,
         "SERVING_PORT": "8080",
         "TENSOR_PARALLEL_DEGREE": str(a.tp),
     }
     if a.max_batch:
         env["OPTION_MAX_ROLLING_BATCH_SIZE"] = str(a.max_batch)
+    if w.engine == "trt-llm":
+        if w.weights_dtype in LMI_TRTLLM_DTYPE:
+            key, value = LMI_TRTLLM_DTYPE[w.weights_dtype]
+            env[key] = value
+        return env
     if a.max_context:
         env["OPTION_MAX_MODEL_LEN"] = str(a.max_context)
     if w.weights_dtype in LMI_DTYPE:
         env["OPTION_DTYPE"] = LMI_DTYPE[w.weights_dtype]
     return env
+
+
+def lmi_image(deploy: Deploy, item: Placed, region: str) -> str:
+    """The LMI container holding the workload's engine: deploy.sagemaker_image for vLLM, the
+    spec's or AWS's LMI TensorRT-LLM container for trt-llm."""
+    w = item.workload
+    if w.engine == "vllm":
+        return deploy.sagemaker_image.format(region=region)
+    given = engine_deploy(deploy, w.engine).sagemaker_image
+    return (given or runtime(w).sagemaker_image).format(region=region)
 
 
 def has_instance_store(instance_type: str) -> bool:
@@ -103,7 +125,7 @@ def _variants(plan: Plan, group: Group, deploy: Deploy) -> list[dict[str, Any]]:
                 "k": k,
                 "variant": name,
                 "model": aws.model_name(plan.plan_id, group.workload, k),
-                "image": deploy.sagemaker_image.format(region=group.region),
+                "image": lmi_image(deploy, item, group.region),
                 "environment": environment(item, deploy),
                 "s3_source": source if source.startswith("s3://") else None,
                 "source": source,
@@ -262,10 +284,15 @@ def _resources(group: Group, ctx: dict[str, Any]) -> list[Resource]:
 def build(plan: Plan) -> Built:
     """SageMaker resources for every serving allocation on SageMaker in the plan."""
     deploy = settings(plan)
-    resources, notes = [], []
+    resources, notes, refused = [], [], []
     for group in endpoint_groups(plan, "sagemaker"):
+        mine = [n for n in (refusal(TARGET, m) for m in group.members) if n is not None]
+        refused += mine
+        if mine:
+            continue
         ctx = group_context(plan, group, deploy)
         resources += _resources(group, ctx)
         notes += advisories(group, ctx)
     skipped, covered = coverage(plan, TARGET, frozenset({"sagemaker"}), frozenset({"serving"}))
-    return Built(tuple(resources), skipped, covered, tuple(notes))
+    covered -= {(n.workload, n.index) for n in refused}
+    return Built(tuple(resources), skipped, covered, tuple(notes), tuple(refused))

@@ -16,12 +16,22 @@ from typing import Any
 
 from planner.clouds.gcp import TPU_TOPOLOGY, VERTEX, endpoint_id, model_id
 from planner.clouds.names import dns_label, numeric_id
-from planner.emit.common import bounds, labels, percentages, server_args, traffic_weights
+from planner.emit.common import (
+    bounds,
+    health_path,
+    labels,
+    percentages,
+    refusal,
+    runtime,
+    server_args,
+    server_image,
+    traffic_weights,
+)
 from planner.emit.groups import Group, coverage, endpoint_groups
 from planner.emit.resource import Built, Resource
 from planner.errors import InputError
 from planner.plans.model import Plan
-from planner.rules.deployment import Placed, image, settings, weights_source
+from planner.rules.deployment import Placed, settings, weights_source
 from planner.spec.deploy import Deploy
 
 TARGET = "vertex"
@@ -32,7 +42,6 @@ KMS_PLACEHOLDER = (
 )
 GPU_DUTY_CYCLE = "aiplatform.googleapis.com/prediction/online/accelerator/duty_cycle"
 CPU_UTILISATION = "aiplatform.googleapis.com/prediction/online/cpu/utilization"
-SERVER_COMMAND = ["python3", "-m", "vllm.entrypoints.openai.api_server"]
 
 
 def machine_spec(instance_type: str, accelerator: str, count: int) -> dict[str, Any]:
@@ -74,7 +83,7 @@ def _deployment(plan: Plan, group: Group, item: Placed, k: int, deploy: Deploy) 
         "model_id": model_id(plan.plan_id, group.workload, k),
         "deployed_id": numeric_id(f"{plan.plan_id}/{group.workload}/{group.region}/{k}"),
         "display_name": dns_label(group.workload, f"v{k}", a.instance_type.split("+")[0]),
-        "image": deploy.vertex_image or image(deploy, a.accelerator),
+        "image": image_of(deploy, item),
         "args": (args := server_args(a, w, deploy)),
         "args_flag": gcloud_list(args),
         "artifact_uri": source if source.startswith("gs://") else "",
@@ -88,6 +97,13 @@ def _deployment(plan: Plan, group: Group, item: Placed, k: int, deploy: Deploy) 
         "target_percent": round(deploy.target_utilisation * 100),
         "spot": a.pricing == "spot",
     }
+
+
+def image_of(deploy: Deploy, item: Placed) -> str:
+    """The serving image: deploy.vertex_image for vLLM where set, else the engine's image."""
+    if item.workload.engine == "vllm" and deploy.vertex_image:
+        return deploy.vertex_image
+    return server_image(deploy, item.workload, item.allocation.accelerator)
 
 
 def _splits(deployments: list[dict], weights: list[float]) -> None:
@@ -125,7 +141,9 @@ def private_endpoint(deploy: Deploy) -> dict[str, Any]:
 
 
 def group_context(plan: Plan, group: Group, deploy: Deploy, project: str) -> dict[str, Any]:
-    """Everything the Vertex AI templates need for one endpoint group."""
+    """Everything the Vertex AI templates need for one endpoint group (one workload, so one
+    engine)."""
+    workload = group.members[0].workload
     parent = f"projects/{project}/locations/{group.region}"
     deployments = [
         _deployment(plan, group, item, k, deploy) for k, item in enumerate(group.members)
@@ -141,9 +159,9 @@ def group_context(plan: Plan, group: Group, deploy: Deploy, project: str) -> dic
         "endpoint": f"{parent}/endpoints/{endpoint_id(group.workload)}",
         "labels": labels(plan, deploy, group.workload),
         "port": deploy.port,
-        "health_path": deploy.health_path,
+        "health_path": health_path(deploy, workload),
         "predict_path": deploy.predict_path,
-        "command": SERVER_COMMAND,
+        "command": list(runtime(workload).command),
         "startup_timeout": f"{deploy.startup_timeout_s}s",
         "service_account": deploy.vertex_identity,
         "kms_key": kms_key(deploy, project, group.region),
@@ -178,8 +196,12 @@ def build(plan: Plan, project: str | None = None) -> Built:
     """Vertex AI resources for every serving allocation on Vertex AI in the plan."""
     deploy = settings(plan)
     project = project or deploy.gcp_project or PROJECT_PLACEHOLDER
-    resources = []
+    resources, refused = [], []
     for group in endpoint_groups(plan, "vertex"):
-        resources += group_resources(group, group_context(plan, group, deploy, project))
+        mine = [n for n in (refusal(TARGET, m) for m in group.members) if n is not None]
+        refused += mine
+        if not mine:
+            resources += group_resources(group, group_context(plan, group, deploy, project))
     notes, covered = coverage(plan, TARGET, frozenset({"vertex"}), frozenset({"serving"}))
-    return Built(tuple(resources), notes, covered)
+    covered -= {(n.workload, n.index) for n in refused}
+    return Built(tuple(resources), notes, covered, (), tuple(refused))

@@ -115,6 +115,11 @@ class WorkloadResult(Frozen):
     model: str | None = Field(None, description="Model name (None for gpu_hours training).")
     hf_id: str = ""
     weights_dtype: str = "bf16"
+    engine: Literal["vllm", "sglang", "trt-llm"] = Field(
+        "vllm",
+        description="Serving engine the capacity figures assume and the emitters deploy "
+        "(plans made before engines were recorded: vllm, what they were sized and emitted for).",
+    )
     priority: int = 0
     min_replicas: int | None = None
     max_replicas: int | None = None

@@ -109,6 +109,7 @@ def workload_result(problem, w, allocations, peak, usage=None, mine=None) -> Wor
         model=model.name if model else None,
         hf_id=model.hf_id if model else "",
         weights_dtype=w.weights_dtype,
+        engine=getattr(w, "engine", "vllm"),
         priority=w.placement.priority,
         min_replicas=serving.min_replicas if serving else None,
         max_replicas=serving.max_replicas if serving else None,

@@ -29,6 +29,22 @@ LabelKey = Annotated[str, Field(pattern=LABEL_KEY)]
 LabelValue = Annotated[str, Field(pattern=LABEL_VALUE)]
 
 
+class EngineDeploy(Strict):
+    """How workloads of one non-vLLM engine are deployed (planner/facts/engines.py: defaults)."""
+
+    image: ImageReference | Literal[""] = Field(
+        "",
+        description="Server image for Kubernetes and Vertex AI; empty: the engine's public "
+        "image (lmsysorg/sglang, nvcr.io/nvidia/tensorrt-llm/release). Pin a digest in production.",
+    )
+    sagemaker_image: ImageReference | Literal[""] = Field(
+        "",
+        description="SageMaker LMI image holding the engine's backend ({region} is filled in); "
+        "empty: AWS's LMI TensorRT-LLM container.",
+    )
+    extra_args: tuple[PlainText, ...] = Field((), description="More server arguments.")
+
+
 class Deploy(Strict):
     """How a plan is deployed: container images, weights, names, probes and autoscaling."""
 
@@ -134,6 +150,11 @@ class Deploy(Strict):
         "it gets the model, tensor_parallel_size, max_num_seqs and max_model_len as args.",
     )
     extra_args: tuple[PlainText, ...] = Field((), description="More vLLM server arguments.")
+    engines: dict[Literal["sglang", "trt-llm"], EngineDeploy] = Field(
+        default_factory=dict,
+        description="Images and server arguments of workloads whose `engine` is sglang or "
+        "trt-llm (the fields above that name vLLM apply to vllm workloads only).",
+    )
     labels: dict[LabelKey, LabelValue] = Field(
         default_factory=dict,
         description="Extra labels/tags on every resource (keys and values as GCP labels allow).",

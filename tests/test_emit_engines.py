@@ -1,0 +1,215 @@
+"""Emitters deploy the engine a plan was sized for, or refuse: a plan sized for SGLang or
+TensorRT-LLM capacity is never deployed on vLLM.
+
+The engine facts (image, command, flags, health route, targets) come from one module,
+planner/facts/engines.py; the golden files (tests/test_emit_golden.py) pin the rendered files
+of the *-sglang and *-trt-llm plans, and tests/test_emit_examples.py runs the validators on them.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from planner.emit import TARGETS, emit
+from planner.errors import InputError
+from planner.facts.engines import ENGINE_RUNTIMES, why_not
+from planner.facts.engines import TARGETS as ENGINE_TARGETS
+from planner.plans.io import load_plan
+from planner.plans.model import Plan
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "plans"
+
+
+def with_engine(name: str, engine: str, **deploy) -> Plan:
+    """A golden plan whose workloads were sized for `engine`."""
+    plan = load_plan(GOLDEN / f"{name}.json")
+    workloads = [w.model_copy(update={"engine": engine}) for w in plan.workloads]
+    update: dict = {"workloads": workloads}
+    if deploy:
+        update["deploy"] = {**plan.deploy.model_dump(mode="json"), **deploy}
+    return plan.model_copy(update=update)
+
+
+def files_of(plan: Plan, targets) -> dict[str, object]:
+    files, _ = emit(plan, targets)
+    return {f.path: f.data for f in files}
+
+
+def containers(files: dict[str, object]) -> list[dict]:
+    return [
+        data["spec"]["template"]["spec"]["containers"][0]
+        for path, data in files.items()
+        if path.endswith("-deployment.yaml")
+    ]
+
+
+def test_every_engine_of_the_spec_has_deployment_facts_and_targets_match_emit():
+    from typing import get_args
+
+    from planner.spec.models import Engine
+
+    assert set(ENGINE_RUNTIMES) == set(get_args(Engine))
+    assert ENGINE_TARGETS == TARGETS
+    for engine in ENGINE_RUNTIMES.values():
+        assert engine.targets <= set(TARGETS) and engine.source.startswith("https://")
+        assert engine.health_path.startswith("/")
+
+
+@pytest.mark.parametrize("engine", ["sglang", "trt-llm"])
+def test_kubernetes_runs_the_engines_own_image_command_and_health_route(engine):
+    runtime = ENGINE_RUNTIMES[engine]
+    files = files_of(with_engine("eu-residency", engine), ["kubernetes"])
+    found = containers(files)
+    assert len(found) == 2
+    for container in found:
+        assert container["image"] == runtime.image
+        assert container["command"] == list(runtime.command)
+        assert container["startupProbe"]["httpGet"]["path"] == runtime.health_path
+        assert "--model" not in container["args"]  # no vLLM flag reaches another engine
+        assert runtime.flags["tp"] in container["args"]
+        assert "0.0.0.0" in container["args"]  # both bind to localhost by default
+
+
+def test_vllm_keeps_the_image_entrypoint_and_the_specs_image():
+    files = files_of(load_plan(GOLDEN / "eu-residency.json"), ["kubernetes"])
+    for container in containers(files):
+        assert container["image"].startswith("vllm/vllm-openai:")
+        assert "command" not in container and container["args"][0] == "--model"
+
+
+def test_the_spec_can_pin_an_engines_image_and_arguments():
+    plan = with_engine(
+        "eu-residency",
+        "sglang",
+        engines={"sglang": {"image": "registry.example.com/sglang@sha256:" + "a" * 64,
+                            "extra_args": ["--chunked-prefill-size", "4096"]}},
+        extra_args=["--enable-prefix-caching"],
+    )  # fmt: skip
+    for container in containers(files_of(plan, ["kubernetes"])):
+        assert container["image"].startswith("registry.example.com/sglang@")
+        assert container["args"][-4:-2] == ["--chunked-prefill-size", "4096"]
+        assert "--enable-prefix-caching" not in container["args"]  # vLLM's flags stay vLLM's
+
+
+def test_an_engine_without_a_prometheus_request_metric_gets_no_autoscaler_and_a_note():
+    files, notes = emit(with_engine("eu-residency", "trt-llm"), ["kubernetes"])
+    assert not any(f.path.endswith("-hpa.yaml") for f in files)
+    assert any("no HorizontalPodAutoscaler" in n and "TensorRT-LLM" in n for n in notes)
+    sglang, _ = emit(with_engine("eu-residency", "sglang"), ["kubernetes"])
+    hpa = [f.data for f in sglang if f.path.endswith("-hpa.yaml")]
+    assert hpa and all(
+        h["spec"]["metrics"][0]["pods"]["metric"]["name"] == "sglang_num_running_reqs" for h in hpa
+    )
+
+
+def test_sagemaker_runs_tensorrt_llm_through_the_lmi_trtllm_backend():
+    files = files_of(with_engine("sagemaker-endpoint", "trt-llm"), ["sagemaker"])
+    models = [d for p, d in files.items() if "-model-v" in p]
+    assert models
+    for model in models:
+        env = model["PrimaryContainer"]["Environment"]
+        assert env["OPTION_ROLLING_BATCH"] == "trtllm"
+        assert "tensorrtllm" in model["PrimaryContainer"]["Image"]
+        assert "OPTION_MAX_MODEL_LEN" not in env  # a vLLM option
+
+
+def test_vertex_gets_the_engines_command_and_health_route():
+    files = files_of(with_engine("vertex-endpoint", "sglang"), ["vertex"])
+    uploads = [d["model"]["containerSpec"] for p, d in files.items() if "-0-model-v" in p]
+    assert uploads
+    for spec in uploads:
+        assert spec["command"] == ["python3", "-m", "sglang.launch_server"]
+        assert spec["imageUri"] == ENGINE_RUNTIMES["sglang"].image
+        assert spec["healthRoute"] == "/health" and "--model-path" in spec["args"]
+
+
+def test_ray_alone_refuses_a_non_vllm_workload_naming_the_workload_and_engine(cli, tmp_path):
+    plan = with_engine("eu-residency", "sglang")
+    with pytest.raises(InputError, match=r"eu-support-bot.*engine sglang.*Ray Serve LLM"):
+        emit(plan, ["ray"])
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan.model_dump_json())
+    result = cli("emit", plan_file, "--target", "ray", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "eu-support-bot" in result.stderr and "sglang" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_all_targets_skip_ray_with_a_note_when_kubernetes_deploys_the_allocation():
+    files, notes = emit(with_engine("eu-residency", "sglang"), TARGETS)
+    assert {f.path.split("/")[0] for f in files} == {"kubernetes"}
+    assert sum("ray: cannot deploy workload eu-support-bot" in n for n in notes) == 2
+
+
+def test_sagemaker_refuses_sglang_even_among_all_targets(cli, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(with_engine("sagemaker-endpoint", "sglang").model_dump_json())
+    result = cli("emit", plan_file, "--target", "all", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "support-chat" in result.stderr and "no SGLang backend" in result.stderr
+
+
+def test_an_engine_is_refused_on_an_accelerator_its_image_does_not_run_on():
+    # chatbot-fleet's 70B runs on Trainium: neither SGLang's nor TensorRT-LLM's image runs there.
+    for engine in ("sglang", "trt-llm"):
+        with pytest.raises(InputError, match=rf"assistant-70b.*engine {engine}.*Trainium"):
+            emit(with_engine("chatbot-fleet", engine), TARGETS)
+
+
+def test_batch_jobs_need_an_engine_with_an_offline_runner():
+    assert why_not("trt-llm", "kubernetes", "H100", "batch").startswith("TensorRT-LLM has no")
+    assert why_not("vllm", "kubernetes", "H100", "batch") == ""
+    plan = with_engine("nightly-batch-spot", "sglang")
+    with pytest.raises(InputError, match="ticket-summaries"):
+        emit(plan, ["kubernetes"])
+
+
+def test_plans_made_before_engines_were_recorded_read_as_vllm():
+    raw = json.loads((GOLDEN / "eu-residency.json").read_text())
+    assert all("engine" not in w for w in raw["workloads"])
+    assert {w.engine for w in load_plan(GOLDEN / "eu-residency.json").workloads} == {"vllm"}
+
+
+SPEC = textwrap.dedent("""\
+    workloads:
+      - name: chat
+        kind: serving
+        model: llama-3.1-8b
+        engine: {engine}
+        traffic: {{requests_per_second: 20, input_tokens: 1000, output_tokens: 250}}
+        slo: {{tpot_ms: 40}}
+        placement: {{providers: [aws], accelerators: [A10G], services: [sagemaker]}}
+    """)
+
+
+def test_verify_says_when_no_target_can_deploy_the_planned_engine(tmp_path):
+    from planner.catalog import load_catalog
+    from planner.solve import solve
+    from planner.spec import parse_spec
+    from planner.verify import verify
+
+    spec = parse_spec(SPEC.format(engine="sglang"))
+    plan = solve(spec, baselines=False)
+    assert {a.service for a in plan.allocations} == {"sagemaker"}
+    assert plan.workloads[0].engine == "sglang"
+    problems = [str(v) for v in verify(plan, spec, load_catalog())]
+    assert any("cannot be deployed with engine sglang" in p for p in problems)
+    trt = parse_spec(SPEC.format(engine="trt-llm"))
+    assert not [
+        v for v in verify(solve(trt, baselines=False), trt, load_catalog()) if "engine" in str(v)
+    ]
+
+
+def test_golden_engine_plans_emit_what_their_engine_needs():
+    for path in sorted(GOLDEN.glob("*-*.json")):
+        plan = load_plan(path)
+        engines = {w.engine for w in plan.workloads}
+        if engines == {"vllm"}:
+            continue
+        files, _ = emit(plan, TARGETS)
+        text = "\n".join(f.text for f in files)
+        assert "vllm" not in text.lower(), path.name
