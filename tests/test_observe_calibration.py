@@ -80,6 +80,25 @@ def test_latency_at_load_inverts_the_capacity_at_an_slo(planned):
     assert alone.batch == 1.0
 
 
+def test_latency_at_load_has_the_capacity_models_ttft_under_load(planned):
+    """TTFT at a load is the performance model's at that operating point (with the wait
+    behind other prompts' prefills), not prefill + TPOT(1)."""
+    shape = _shape(planned[1])
+    first = shape.capacity(SLO(tpot_ms=1e-9)).tpot_ms
+    full = shape.capacity().tpot_ms
+    for tpot in (first + (full - first) * share for share in (0.25, 0.5, 0.75)):
+        cap = shape.capacity(SLO(tpot_ms=tpot))
+        at = latency_at_load(shape, cap.max_rps)
+        assert at.ttft_ms == pytest.approx(cap.ttft_ms, rel=1e-3)
+        assert at.batch == pytest.approx(cap.batch, rel=1e-3)
+    batch_one = shape.capacity(SLO(tpot_ms=1e-9))  # misses, reporting batch-1 latencies
+    alone = latency_at_load(shape, 1e-6)
+    assert (alone.tpot_ms, alone.ttft_ms) == (batch_one.tpot_ms, batch_one.ttft_ms)
+    loads = [shape.capacity().max_rps * share for share in (0.2, 0.5, 0.8, 0.95)]
+    ttfts = [latency_at_load(shape, load).ttft_ms for load in loads]
+    assert ttfts == sorted(ttfts) and ttfts[-1] > alone.ttft_ms
+
+
 def test_no_error_means_the_roofline_itself(planned):
     shape = _shape(planned[1])
     slo = SLO(tpot_ms=60, ttft_ms=1500)

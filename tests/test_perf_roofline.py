@@ -23,7 +23,7 @@ from planner.perf import (
     training_tokens_per_s,
     weight_bytes,
 )
-from planner.perf.capacity import at_concurrency
+from planner.perf.capacity import at_concurrency, at_rate
 from planner.perf.efficiency import efficiency
 from planner.perf.roofline import allreduce_seconds, step_seconds, weights_read_fraction
 
@@ -136,6 +136,28 @@ def test_ttft_grows_with_load_from_queueing_behind_other_prefills():
     beyond = at_concurrency(LLAMA_70B, H100, 2, 5000, 500, 400, weights_dtype="fp8", kv_dtype="fp8")
     assert low.ttft_ms < high.ttft_ms < beyond.ttft_ms
     assert beyond.batch == high.batch or beyond.batch < 400
+
+
+@pytest.mark.parametrize("tpot_ms", [20.0, 40.0, 60.0])
+def test_at_a_rate_the_figures_are_the_capacitys_operating_point(tpot_ms):
+    cap = replica_capacity(LLAMA_70B, H100, 2, 2000, 400, SLO(tpot_ms=tpot_ms),
+                           weights_dtype="fp8", kv_dtype="fp8")  # fmt: skip
+    at = at_rate(LLAMA_70B, H100, 2, 2000, 400, cap.max_rps, weights_dtype="fp8", kv_dtype="fp8")
+    assert at.batch == pytest.approx(cap.batch, rel=1e-4)
+    assert at.tpot_ms == pytest.approx(cap.tpot_ms, rel=1e-4)
+    assert at.ttft_ms == pytest.approx(cap.ttft_ms, rel=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(low=st.floats(0.0, 1.0), high=st.floats(0.0, 1.0))
+def test_at_a_higher_rate_latencies_never_fall(low, high):
+    low, high = sorted((low, high))
+    full = replica_capacity(LLAMA_8B, L40S, 1, 1000, 200).max_rps
+    a = at_rate(LLAMA_8B, L40S, 1, 1000, 200, low * full)
+    b = at_rate(LLAMA_8B, L40S, 1, 1000, 200, high * full)
+    assert a.batch >= 1 and a.tpot_ms <= b.tpot_ms * (1 + 1e-9)
+    assert a.ttft_ms <= b.ttft_ms * (1 + 1e-9)
+    assert at_rate(LLAMA_8B, L40S, 1, 1000, 200, full * 1.01) is None
 
 
 def test_ttft_slo_limits_the_batch():

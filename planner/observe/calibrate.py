@@ -26,13 +26,12 @@ from planner.perf import (
     PerfSettings,
     ProfilePoint,
     Profiles,
+    at_rate,
     roofline_capacity,
 )
 from planner.perf.profile_csv import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from planner.plans.model import Plan, WorkloadResult
 from planner.spec.models import ServingWorkload, Spec
-
-_BISECTIONS = 40
 
 
 @dataclass(frozen=True)
@@ -94,35 +93,33 @@ def latency_at_load(
 ) -> Capacity | None:
     """The roofline operating point at which one replica serves `load` requests/s.
 
-    Its TPOT grows with the batch, so the point is found by bisection on a TPOT limit. Below
-    the rate of batch 1 the batch-1 latencies hold; above the replica's limit, its limit's.
+    TPOT and TTFT are the performance model's at the mean batch that load holds
+    (planner.perf.at_rate: TTFT includes the wait behind other requests' prefills); below the
+    rate of one request at a time the batch-1 latencies hold; above the replica's limit, its
+    limit's.
     """
     top = shape.capacity(settings=settings)
     if not top.fits or top.max_rps <= 0:
         return None
     if load >= top.max_rps:
         return top
-    alone = shape.capacity(SLO(tpot_ms=1e-9), settings)  # misses, reporting batch-1 latencies
-    assert alone.tpot_ms is not None and alone.ttft_ms is not None
-    prefill_s = (alone.ttft_ms - alone.tpot_ms) / 1000  # TTFT(1) = prefill + TPOT(1)
-    rate = 1 / (prefill_s + shape.output_tokens * alone.tpot_ms / 1000)
-    if load <= rate:
-        return replace(
-            alone,
-            batch=1.0,
-            max_rps=rate,
-            tokens_per_s=rate * shape.output_tokens,
-            limited_by="",
-            reason="one request at a time",
-        )
-    low, high = alone.tpot_ms, top.tpot_ms or alone.tpot_ms
-    for _ in range(_BISECTIONS):
-        middle = (low + high) / 2
-        if shape.capacity(SLO(tpot_ms=middle), settings).max_rps < load:
-            low = middle
-        else:
-            high = middle
-    return shape.capacity(SLO(tpot_ms=high), settings)
+    figures = at_rate(
+        shape.model, shape.accelerator, shape.tp, shape.input_tokens, shape.output_tokens,
+        load, settings, shape.weights_dtype,
+    )  # fmt: skip
+    if figures is None or not math.isfinite(figures.ttft_ms):
+        return top
+    rate = figures.tokens_per_s / shape.output_tokens
+    return replace(
+        top,
+        batch=figures.batch,
+        max_rps=rate,
+        tokens_per_s=figures.tokens_per_s,
+        tpot_ms=figures.tpot_ms,
+        ttft_ms=figures.ttft_ms,
+        limited_by="",
+        reason="one request at a time" if figures.batch == 1.0 else "at the observed load",
+    )
 
 
 def calibrated_capacity(

@@ -4,6 +4,7 @@ from planner.perf.capacity import (
     Capacity,
     LoadFigures,
     at_concurrency,
+    at_rate,
     replica_capacity,
     roofline_capacity,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "as_dtype",
     "as_kv_dtype",
     "at_concurrency",
+    "at_rate",
     "batch_throughput",
     "decode_step_seconds",
     "kv_bytes_per_token",

@@ -291,6 +291,37 @@ def at_concurrency(
                        ttft * 1e3)  # fmt: skip
 
 
+def at_rate(
+    model: LLM,
+    accelerator: Accelerator,
+    tp: int,
+    input_tokens: int,
+    output_tokens: int,
+    rps: float,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    weights_dtype: str | Dtype = Dtype.bf16,
+    kv_dtype: str | Dtype = Dtype.bf16,
+) -> LoadFigures | None:
+    """Throughput, TPOT and TTFT when requests arrive at `rps` per second (an open loop), from
+    the same TPOT(B) and TTFT(B) as the capacity (None: does not fit or cannot sustain `rps`).
+
+    The mean batch B is the one whose max_rps(B) is `rps`; TTFT(B) includes the wait behind
+    the other requests' prefills. A request decodes at least in a batch of its own, so below
+    the rate of one request at a time (max_rps(1)) the batch-1 figures hold."""
+    weights_dtype, kv_dtype = as_dtype(weights_dtype), as_kv_dtype(kv_dtype)
+    full = roofline_capacity(model, accelerator, tp, input_tokens, output_tokens, NO_SLO,
+                             settings, weights_dtype, kv_dtype)  # fmt: skip
+    if not full.fits or rps > full.max_rps * (1 + 1e-9):
+        return None
+    timing = _Timing(model, accelerator, tp, input_tokens, output_tokens, weights_dtype,
+                     kv_dtype, settings)  # fmt: skip
+    batch = 1.0
+    if rps > timing.rps(1.0):
+        batch = _largest_batch(lambda b: timing.rps(b) <= rps, full.batch)
+    return LoadFigures(batch, timing.rps(batch) * output_tokens, timing.tpot(batch) * 1e3,
+                       timing.ttft(batch) * 1e3)  # fmt: skip
+
+
 def _slo_misses(slo: SLO, tpot_s: float, ttft_s: float) -> str:
     misses = []
     if slo.tpot_ms is not None and tpot_s * 1e3 > slo.tpot_ms:
