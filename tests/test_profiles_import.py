@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import textwrap
 from pathlib import Path
 
@@ -173,3 +175,91 @@ def test_any_json_object_reads_or_fails_with_an_input_error(tmp_path_factory, da
         assert str(path) in str(err)
     else:
         assert run.requests_per_s > 0 and run.tpot_ms > 0
+
+
+INDIVIDUAL = BENCH / "llmperf_550_150_individual_responses.json"
+
+
+def test_llmperf_individual_responses_give_the_rate_by_littles_law():
+    run = read_bench_file(INDIVIDUAL)
+    records = [r for r in json.loads(INDIVIDUAL.read_text()) if r["error_code"] is None]
+    assert len(records) == 38  # the two failed requests are left out
+    mean_e2e = sum(r["end_to_end_latency_s"] for r in records) / len(records)
+    assert run.concurrency == 8  # from the summary beside it
+    assert run.requests_per_s == pytest.approx(8 / mean_e2e)
+    assert run.model == "meta-llama/Llama-3.1-8B-Instruct"
+    assert run.ttft_ms == pytest.approx(160)  # p95 of the requests' ttft_s
+    assert run.tpot_ms == pytest.approx(33.1)
+    assert (round(run.input_tokens), round(run.output_tokens)) == (550, 150)
+
+
+def test_individual_responses_without_their_summary_need_the_concurrency(cli, tmp_path):
+    alone = tmp_path / INDIVIDUAL.name
+    alone.write_text(INDIVIDUAL.read_text())
+    args = ("profiles", "import", alone, "--accelerator", "A10G", "--tp", "1")
+    refused = cli(*args, "--model", "llama-3.1-8b", "-o", tmp_path / "a.csv")
+    assert refused.exit_code == 2 and "--concurrency" in refused.stderr
+    ok = cli(*args, "--model", "llama-3.1-8b", "--concurrency", "8", "-o", tmp_path / "b.csv")
+    assert ok.exit_code == 0, ok.stderr
+    (point,) = load_profiles(tmp_path / "b.csv").points
+    assert point.max_rps == pytest.approx(read_bench_file(INDIVIDUAL).requests_per_s, rel=1e-5)
+
+
+def test_a_summary_given_with_its_individual_responses_is_read_once(cli, tmp_path):
+    summary = BENCH / "llmperf_550_150_summary.json"
+    out = tmp_path / "p.csv"
+    result = cli("profiles", "import", summary, INDIVIDUAL, "--accelerator", "A10G", "--tp", "1",
+                 "-o", out)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "the same run" in result.stderr
+    (point,) = load_profiles(out).points
+    assert point.max_rps == pytest.approx(read_bench_file(INDIVIDUAL).requests_per_s, rel=1e-5)
+    assert "individual responses" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"ttft_s": "slow"}, "[3].ttft_s"),
+        ({"end_to_end_latency_s": None}, "[3].end_to_end_latency_s"),
+    ],
+)
+def test_a_bad_request_record_names_its_index_and_field(tmp_path, change, field):
+    records = json.loads(INDIVIDUAL.read_text())
+    records[3] = {**records[3], **change}
+    bad = tmp_path / INDIVIDUAL.name
+    bad.write_text(json.dumps(records))
+    with pytest.raises(InputError, match=rf"'{re.escape(field)}'"):
+        read_bench_file(bad, concurrency=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    records=st.lists(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "error_code",
+                    "ttft_s",
+                    "inter_token_latency_s",
+                    "end_to_end_latency_s",
+                    "number_input_tokens",
+                    "number_output_tokens",
+                ]
+            ),
+            st.one_of(
+                st.none(), st.floats(allow_nan=True), st.integers(-3, 10**5), st.text(max_size=3)
+            ),
+        ),
+        max_size=6,
+    )
+)
+def test_any_request_list_reads_or_fails_with_an_input_error(tmp_path_factory, records):
+    path = tmp_path_factory.mktemp("fuzz") / "x_individual_responses.json"
+    path.write_text(json.dumps(records))
+    try:
+        run = read_bench_file(path, concurrency=4)
+    except InputError as err:
+        assert str(path) in str(err)
+    else:
+        assert run.requests_per_s > 0 and math.isfinite(run.ttft_ms)

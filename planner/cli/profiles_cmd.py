@@ -18,9 +18,9 @@ profiles_app = typer.Typer(
 @profiles_app.command("import")
 def import_results(
     files: list[Path] = typer.Argument(
-        ...,
+        None,
         help="Result files: vllm bench serve JSON, GenAI-Perf/AIPerf JSON or CSV, LLMPerf "
-        "*_summary.json.",
+        "*_summary.json or individual_responses.json.",
     ),
     output: Path = typer.Option(..., "-o", "--output", help="Profiles CSV to write."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
@@ -37,6 +37,32 @@ def import_results(
     ),
     weights_dtype: Dtype = typer.Option(Dtype.bf16, "--weights-dtype", help="Weights format."),
     kv_dtype: Dtype = typer.Option(Dtype.bf16, "--kv-dtype", help="KV-cache format."),
+    concurrency: float = typer.Option(
+        None,
+        "--concurrency",
+        min=1,
+        help="Concurrent requests of an LLMPerf individual_responses file whose _summary.json "
+        "is not beside it.",
+    ),
+    sagemaker_jobs: list[str] = typer.Option(
+        None,
+        "--sagemaker-job",
+        metavar="NAME",
+        help="A completed SageMaker Inference Recommender job to read (repeatable; boto3's "
+        "credentials).",
+    ),
+    region: str = typer.Option(
+        None, "--region", envvar="AWS_REGION", help="AWS region of --sagemaker-job."
+    ),
+    endpoint_url: str = typer.Option(
+        None, "--endpoint-url", help="SageMaker API URL (e.g. a local test server)."
+    ),
+    input_tokens: float = typer.Option(
+        None, "--input-tokens", min=1, help="--sagemaker-job: prompt tokens of its payloads."
+    ),
+    output_tokens: float = typer.Option(
+        None, "--output-tokens", min=1, help="--sagemaker-job: output tokens of its payloads."
+    ),
 ) -> None:
     """Read benchmark result files into profile rows; a sweep over request rates or
     concurrencies becomes the max requests/s at the SLO given (without one, each run is a row
@@ -52,7 +78,13 @@ def import_results(
         kv = as_kv_dtype(kv_dtype)
     except ValueError as err:
         raise InputError(str(err)) from None
-    runs = [read_bench_file(path) for path in files]
+    runs = [read_bench_file(path, concurrency=concurrency) for path in _without_twins(files or [])]
+    if sagemaker_jobs:
+        runs += _sagemaker_runs(
+            sagemaker_jobs, region, endpoint_url, input_tokens, output_tokens, model, tp
+        )
+    if not runs:
+        raise InputError("give result files or --sagemaker-job NAME")
     points, notes = profile_points(
         runs,
         model=model,
@@ -68,6 +100,55 @@ def import_results(
         raise InputError("no profile rows: no run met the SLO")
     output.write_text(profiles_csv(points), encoding="utf-8")
     typer.echo(f"wrote {len(points)} profile row(s) from {len(runs)} file(s) to {output}")
+
+
+def _without_twins(files: list[Path]) -> list[Path]:
+    """The files, less each LLMPerf summary whose individual_responses file is also given (the
+    same run twice; the per-request file has the true percentiles)."""
+    from planner.perf.bench_import import summary_beside
+
+    twins = {summary_beside(p) for p in files} - {None}
+    kept = [p for p in files if p not in twins]
+    for p in files:
+        if p in twins:
+            typer.echo(f"note: {p}: the same run as its individual_responses file; read that",
+                       err=True)  # fmt: skip
+    return kept
+
+
+def _sagemaker_runs(jobs, region, endpoint_url, input_tokens, output_tokens, model, tp):
+    """Runs from SageMaker Inference Recommender jobs (boto3 only in providers.aws)."""
+    from planner.catalog import load_catalog
+    from providers.aws.inference_recommender import (
+        describe_job,
+        recommendation_runs,
+        sagemaker_client,
+    )
+
+    if not region:
+        raise InputError("--sagemaker-job needs --region (or AWS_REGION)")
+    if input_tokens is None or output_tokens is None:
+        raise InputError(
+            "--sagemaker-job needs --input-tokens and --output-tokens: a recommendation "
+            "counts requests, and the sizes of the job's sample payloads are not in its result"
+        )
+    instances = {
+        o.instance_type: (o.accelerator, o.accelerator_count)
+        for o in load_catalog().offerings
+        if o.service == "sagemaker" and o.accelerator_count > 0
+    }
+    client = sagemaker_client(region, endpoint_url)
+    runs = []
+    for job in jobs:
+        runs += recommendation_runs(
+            describe_job(client, job),
+            instances=instances,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            model=model,
+            tp=tp,
+        )
+    return runs
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,12 @@ Formats, as their projects document them:
 - LLMPerf (ray-project/llmperf) `*_summary.json`: results_ttft_s_*,
   results_inter_token_latency_s_*, results_num_completed_requests_per_min,
   results_number_input/output_tokens_mean, num_concurrent_requests.
+- LLMPerf `*_individual_responses.json`: a list with one object per request (error_code,
+  error_msg, ttft_s, inter_token_latency_s, end_to_end_latency_s, number_input_tokens,
+  number_output_tokens, ...). It records no times of day, so the rate comes from Little's law
+  for LLMPerf's closed loop of N concurrent users: N / mean end-to-end latency. N is the
+  num_concurrent_requests of the `*_summary.json` written beside it, else --concurrency.
+  Requests with an error_code are left out; TTFT is their p95.
 
 Latency SLOs are read conservatively: TPOT is the mean, TTFT the p95 (p99, then p90, where a file
 has no p95; the mean only where a file has no percentile at all).
@@ -242,8 +248,102 @@ def _llmperf(path: Path, data: dict[str, Any]) -> BenchRun:
     )
 
 
-def read_bench_file(path: str | Path) -> BenchRun:
-    """The run recorded in one result file (format detected from its fields)."""
+INDIVIDUAL_SUFFIX = "_individual_responses.json"
+SUMMARY_SUFFIX = "_summary.json"
+
+
+def summary_beside(path: Path) -> Path | None:
+    """The LLMPerf summary written next to an individual_responses file, if it is named so."""
+    if not path.name.endswith(INDIVIDUAL_SUFFIX):
+        return None
+    return path.with_name(path.name[: -len(INDIVIDUAL_SUFFIX)] + SUMMARY_SUFFIX)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """The q-quantile by linear interpolation between order statistics (numpy's default)."""
+    ordered = sorted(values)
+    rank = q * (len(ordered) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _summary_concurrency(summary: Path) -> tuple[float | None, str | None]:
+    """num_concurrent_requests and model of an LLMPerf summary; (None, None) if unreadable."""
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    return _optional_number(summary, data, "num_concurrent_requests"), _text(data, "model")
+
+
+def _llmperf_individual(path: Path, data: list[Any], concurrency: float | None) -> BenchRun:
+    ok: list[tuple[int, dict[str, Any]]] = []
+    for i, record in enumerate(data):
+        if not isinstance(record, dict):
+            raise _fail(
+                path,
+                f"[{i}]",
+                "expected an object per request (LLMPerf individual_responses)",
+                record,
+            )
+        if record.get("error_code") not in (None, "", 0) or record.get("error_msg"):
+            continue
+        ok.append((i, record))
+    if not ok:
+        raise _fail(path, "error_code", "no request without an error; no latency to read")
+
+    def values(field: str, scale: float = 1.0) -> list[float]:
+        out = []
+        for i, record in ok:
+            if field not in record:
+                raise _fail(path, f"[{i}].{field}", "missing")
+            try:
+                out.append(_number(path, record, field, positive=False) * scale)
+            except InputError:
+                raise _fail(path, f"[{i}].{field}", "expected a non-negative number",
+                            record[field]) from None  # fmt: skip
+        return out
+
+    e2e = values("end_to_end_latency_s")
+    ttft = values("ttft_s", 1e3)
+    itl = values("inter_token_latency_s", 1e3)
+    inputs = values("number_input_tokens")
+    outputs = values("number_output_tokens")
+    model = None
+    summary = summary_beside(path)
+    if summary is not None and summary.is_file():
+        found, model = _summary_concurrency(summary)
+        concurrency = concurrency or found
+    if not concurrency:
+        raise _fail(
+            path,
+            "num_concurrent_requests",
+            "unknown: the file records no times, so its rate needs the run's concurrent "
+            f"requests; keep the run's {SUMMARY_SUFFIX} beside it or pass --concurrency",
+        )
+    mean_e2e = sum(e2e) / len(e2e)
+    if mean_e2e <= 0:
+        raise _fail(path, "end_to_end_latency_s", "expected a positive mean")
+    return BenchRun(
+        path=str(path),
+        tool="llmperf individual responses",
+        model=model,
+        input_tokens=max(1.0, sum(inputs) / len(inputs)),
+        output_tokens=max(1.0, sum(outputs) / len(outputs)),
+        requests_per_s=concurrency / mean_e2e,
+        tpot_ms=sum(itl) / len(itl),
+        ttft_ms=_percentile(ttft, 0.95),
+        concurrency=concurrency,
+    )
+
+
+def read_bench_file(path: str | Path, *, concurrency: float | None = None) -> BenchRun:
+    """The run recorded in one result file (format detected from its fields). `concurrency`:
+    the concurrent requests of an LLMPerf individual_responses file with no summary beside it.
+    """
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -263,10 +363,7 @@ def read_bench_file(path: str | Path) -> BenchRun:
     except json.JSONDecodeError as err:
         raise InputError(f"{path}: line {err.lineno}: not valid JSON: {err.msg}") from None
     if isinstance(data, list):
-        raise InputError(
-            f"{path}: a list of per-request records (an LLMPerf individual_responses file?) has "
-            "no request rate; pass the run's *_summary.json"
-        )
+        return _llmperf_individual(path, data, concurrency)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object")
     if "results_ttft_s_mean" in data or "results_inter_token_latency_s_mean" in data:
