@@ -186,22 +186,32 @@ SPEC = textwrap.dedent("""\
     """)
 
 
-def test_verify_says_when_no_target_can_deploy_the_planned_engine(tmp_path):
+def test_plans_never_use_capacity_their_engine_cannot_be_deployed_on():
+    from planner.errors import InfeasibleError
+    from planner.solve import solve
+    from planner.spec import parse_spec
+
+    with pytest.raises(InfeasibleError, match=r"engine sglang: SageMaker's LMI .* no SGLang"):
+        solve(parse_spec(SPEC.format(engine="sglang")), baselines=False)
+    anywhere = SPEC.format(engine="sglang").replace(", services: [sagemaker]", "")
+    plan = solve(parse_spec(anywhere), baselines=False)
+    assert plan.allocations and "sagemaker" not in {a.service for a in plan.allocations}
+    assert plan.workloads[0].engine == "sglang"
+
+
+def test_verify_says_when_no_target_can_deploy_the_planned_engine():
     from planner.catalog import load_catalog
     from planner.solve import solve
     from planner.spec import parse_spec
     from planner.verify import verify
 
-    spec = parse_spec(SPEC.format(engine="sglang"))
-    plan = solve(spec, baselines=False)
-    assert {a.service for a in plan.allocations} == {"sagemaker"}
-    assert plan.workloads[0].engine == "sglang"
-    problems = [str(v) for v in verify(plan, spec, load_catalog())]
-    assert any("cannot be deployed with engine sglang" in p for p in problems)
     trt = parse_spec(SPEC.format(engine="trt-llm"))
-    assert not [
-        v for v in verify(solve(trt, baselines=False), trt, load_catalog()) if "engine" in str(v)
-    ]
+    plan = solve(trt, baselines=False)
+    assert {a.service for a in plan.allocations} == {"sagemaker"}
+    assert not [v for v in verify(plan, trt, load_catalog()) if "engine" in str(v)]
+    sglang = parse_spec(SPEC.format(engine="sglang"))
+    problems = [str(v) for v in verify(plan, sglang, load_catalog())]
+    assert any("cannot be deployed with engine sglang" in p for p in problems)
 
 
 def test_golden_engine_plans_emit_what_their_engine_needs():

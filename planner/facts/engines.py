@@ -195,11 +195,27 @@ def why_not(engine: str, target: str, accelerator: str, kind: str = "serving") -
     return ""
 
 
+MANAGED_TARGETS = {"sagemaker": ("sagemaker",), "vertex": ("vertex",)}
+"""The emit target of each managed service; VM services go to kubernetes or ray, own clusters
+and edge devices to kubernetes."""
+
+
+def undeployable(
+    engine: str, service: str, vm: bool, accelerator: str, kind: str = "serving"
+) -> str:
+    """Why no emit target can deploy `engine` on `accelerator` of `service` (`vm`: a VM
+    service); empty when one can."""
+    targets = MANAGED_TARGETS.get(service) or (("kubernetes", "ray") if vm else ("kubernetes",))
+    reasons = [why_not(engine, target, accelerator, kind) for target in targets]
+    return "; ".join(reasons) if all(reasons) else ""
+
+
 __all__ = [
     "CHECKED",
     "ENGINE_RUNTIMES",
     "TARGETS",
     "EngineRuntime",
     "engine_runtime",
+    "undeployable",
     "why_not",
 ]

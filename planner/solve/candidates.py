@@ -18,6 +18,7 @@ from planner.clouds import allows_service, is_cloud
 from planner.errors import InfeasibleError
 from planner.facts import LLM, Accelerator, find_accelerator, find_llm
 from planner.facts.accelerators import canonical_accelerator_name
+from planner.facts.engines import undeployable
 from planner.perf import (
     SLO,
     Capacity,
@@ -196,6 +197,11 @@ def offering_choices(
             accelerator = owned[offering.owned].accelerator
         if accelerator is None or not placement_allows(workload.placement, offering, edge_ok):
             continue
+        engine = getattr(workload, "engine", "vllm")
+        if undeployable(
+            engine, offering.service, offering.service_kind == "vm", offering.accelerator
+        ):
+            continue  # capacity no emit target could deploy with the workload's engine
         for pricing in pricings(workload, offering):
             pool = (offering.provider, offering.region, offering.accelerator, pricing)
             if offering.owned:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from planner.catalog.offering import Offering
 from planner.facts import find_accelerator
+from planner.facts.engines import undeployable
 from planner.perf import weight_bytes
 from planner.solve.backend import SolveOptions, is_feasible, run
 from planner.solve.candidates import placement_allows, resolve_llm, spot_allowed
@@ -33,6 +34,16 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
             f"({'; '.join(rules) or 'no rules'})"
         )
     where = f" within its placement ({'; '.join(rules)})" if rules else ""
+    engine = getattr(workload, "engine", "vllm")
+    why_not = [
+        undeployable(engine, o.service, o.service_kind == "vm", o.accelerator) for o in allowed
+    ]
+    if all(why_not):
+        return (
+            f"{workload.name}: no offering{where} can be deployed with its engine {engine}: "
+            + "; ".join(sorted(set(why_not)))
+        )
+    allowed = [o for o, why in zip(allowed, why_not, strict=True) if not why]
     types = sorted({o.accelerator for o in allowed})
     if isinstance(workload, TrainingWorkload):
         floor = workload.min_accelerator_memory_gb

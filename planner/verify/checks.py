@@ -17,7 +17,7 @@ from planner.catalog import Catalog
 from planner.clouds import SERVICES, VM_SERVICES, allows_service, is_cloud
 from planner.errors import InputError
 from planner.facts import find_accelerator, find_llm
-from planner.facts.engines import why_not
+from planner.facts.engines import undeployable
 from planner.perf import (
     DEFAULT_SETTINGS,
     SLO,
@@ -76,20 +76,13 @@ def _placement_problems(spec: Spec, a: Allocation) -> list[str]:
     return out + _engine_problems(getattr(w, "engine", "vllm"), a)
 
 
-EMIT_TARGETS = {"sagemaker": ("sagemaker",), "vertex": ("vertex",)}
-"""The emit targets that deploy an allocation on each managed service; VM services: kubernetes
-or ray; own clusters and edge devices: kubernetes."""
-
-
 def _engine_problems(engine: str, a: Allocation) -> list[str]:
     """An allocation no emit target can deploy with the engine its capacity was planned for."""
-    default = ("kubernetes", "ray") if a.service in VM_SERVICES else ("kubernetes",)
-    targets = EMIT_TARGETS.get(a.service, default)
-    reasons = [why_not(engine, t, a.accelerator, a.kind) for t in targets]
-    if all(reasons):
+    why = undeployable(engine, a.service, a.service in VM_SERVICES, a.accelerator, a.kind)
+    if why:
         return [
             f"{a.kind} on {a.service} {a.instance_type} cannot be deployed with engine "
-            f"{engine} (planner emit refuses it): {'; '.join(reasons)}"
+            f"{engine} (planner emit refuses it): {why}"
         ]
     return []
 
