@@ -223,3 +223,23 @@ def test_golden_engine_plans_emit_what_their_engine_needs():
         files, _ = emit(plan, TARGETS)
         text = "\n".join(f.text for f in files)
         assert "vllm" not in text.lower(), path.name
+
+
+@pytest.mark.parametrize(("plan_name", "target"), [("sagemaker-endpoint", "sagemaker"),
+                                                    ("vertex-endpoint", "vertex")])  # fmt: skip
+def test_launch_refuses_what_emit_refuses(cli, tmp_path, plan_name, target):
+    engine = "sglang" if target == "sagemaker" else "trt-llm"
+    plan = with_engine(plan_name, engine)
+    if target == "vertex":  # TensorRT-LLM's image does not run on TPUs: put the plan on one
+        plan = plan.model_copy(
+            update={
+                "allocations": [
+                    a.model_copy(update={"accelerator": "TPU-v5e"}) for a in plan.allocations
+                ]
+            }
+        )
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan.model_dump_json())
+    result = cli("launch", plan_file, "--target", target)
+    assert result.exit_code == 2, result.stdout
+    assert "refusing to launch" in result.stderr and f"engine {engine}" in result.stderr

@@ -39,11 +39,7 @@ def build(plan: Plan, targets: Iterable[str]) -> Built:
     refused = [n for b in built for n in b.refused]
     unserved = [n for n in refused if (n.workload, n.index) not in covered]
     if unserved:
-        raise InputError(
-            f"plan {plan.plan_id}: refusing to emit {len(unserved)} allocation(s) on a target "
-            "that cannot run the engine their capacity was planned for:\n"
-            + "\n".join(f"  - {n.text}" for n in unserved)
-        )
+        raise _refusal(plan, unserved, "emit")
     return Built(
         tuple(r for b in built for r in b.resources),
         tuple(n for b in built for n in b.notes if (n.workload, n.index) not in covered)
@@ -54,6 +50,22 @@ def build(plan: Plan, targets: Iterable[str]) -> Built:
         covered,
         tuple(a for b in built for a in b.advisories),
     )
+
+
+def _refusal(plan: Plan, refused, verb: str) -> InputError:
+    return InputError(
+        f"plan {plan.plan_id}: refusing to {verb} {len(refused)} allocation(s) on a target "
+        "that cannot run the engine their capacity was planned for:\n"
+        + "\n".join(f"  - {n.text}" for n in refused)
+    )
+
+
+def launchable(plan: Plan, built: Built) -> tuple[Resource, ...]:
+    """One target's resources for a launcher; InputError (exit 2) when the target refused an
+    allocation for its engine (a launch must not silently leave it out)."""
+    if built.refused:
+        raise _refusal(plan, built.refused, "launch")
+    return built.resources
 
 
 def check_residency(plan: Plan) -> None:
@@ -83,4 +95,15 @@ def expand(target: str) -> tuple[str, ...]:
     return (target,)
 
 
-__all__ = ["TARGETS", "Built", "Note", "Rendered", "Resource", "build", "builder", "emit", "expand"]
+__all__ = [
+    "TARGETS",
+    "Built",
+    "Note",
+    "Rendered",
+    "Resource",
+    "build",
+    "builder",
+    "emit",
+    "expand",
+    "launchable",
+]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.emit import sagemaker
+from planner.emit import launchable, sagemaker
 from planner.emit.common import MANAGED_BY
 from planner.emit.sagemaker import KMS_PLACEHOLDER, ROLE_PLACEHOLDER
 from planner.errors import InputError, PlannerError
@@ -96,7 +96,7 @@ def endpoints(plan: Plan, role_arn: str | None = None) -> list[Endpoint]:
             targets=tuple(ops["RegisterScalableTarget"]),
             policies=tuple(ops["PutScalingPolicy"]),
         )
-        for workload, region, ops in calls_by_endpoint(sagemaker.build(plan).resources)
+        for workload, region, ops in calls_by_endpoint(launchable(plan, sagemaker.build(plan)))
     ]
 
 

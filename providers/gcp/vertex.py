@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from planner.emit import vertex
+from planner.emit import launchable, vertex
 from planner.emit.common import MANAGED_BY
 from planner.emit.vertex import KMS_PLACEHOLDER
 from planner.errors import InputError, PlannerError
@@ -64,7 +64,9 @@ def endpoints(plan: Plan, project: str | None = None) -> list[Endpoint]:
             create=ops["CreateEndpoint"][0],
             deploys=tuple(ops["DeployModel"]),
         )
-        for workload, region, ops in calls_by_endpoint(vertex.build(plan, project).resources)
+        for workload, region, ops in calls_by_endpoint(
+            launchable(plan, vertex.build(plan, project))
+        )
     ]
 
 
