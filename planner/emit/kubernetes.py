@@ -16,7 +16,6 @@ from planner.clouds.names import dns_label
 from planner.emit.common import (
     MANAGED_BY,
     bounds,
-    engine_deploy,
     health_path,
     labels,
     model_argument,
@@ -62,8 +61,7 @@ def _batch_args(item: Placed, deploy: Deploy) -> list[str]:
     a, w = item.allocation, item.workload
     args = ["-i", deploy.batch_input, "-o", deploy.batch_output]
     args += ["--model", model_argument(weights_source(deploy, w)), "--tensor-parallel-size"]
-    extra = deploy.extra_args if w.engine == "vllm" else engine_deploy(deploy, w.engine).extra_args
-    args += [str(a.tp), *extra]
+    args += [str(a.tp), *deploy.extra_args]  # vLLM's run_batch: the only batch runner
     return args
 
 

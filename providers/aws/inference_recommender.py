@@ -57,8 +57,7 @@ def describe_job(client: Any, job: str) -> dict[str, Any]:
         code, message = error.get("Code", ""), error.get("Message", str(err))
         if code in AUTH_CODES:
             raise PlannerError(
-                f"{where}: access refused ({code}: {message}); check the AWS credentials and "
-                "region"
+                f"{where}: access refused ({code}: {message}); check the AWS credentials and region"
             ) from None
         raise InputError(f"{where}: {code or 'error'}: {message}") from None
     except BotoCoreError as err:
