@@ -20,18 +20,17 @@ from planner.facts.engines import ENGINE_RUNTIMES, why_not
 from planner.facts.engines import TARGETS as ENGINE_TARGETS
 from planner.plans.io import load_plan
 from planner.plans.model import Plan
+from tests.engine_variants import NAMES, VARIANTS, variant_plan
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "plans"
 
 
-def with_engine(name: str, engine: str, **deploy) -> Plan:
-    """A golden plan whose workloads were sized for `engine`."""
+def with_engine(name: str, engine: str) -> Plan:
+    """An example's saved (vLLM) plan with its workloads' engine changed: a plan made otherwise
+    than by `planner plan` for that engine, e.g. on capacity the engine cannot run on."""
     plan = load_plan(GOLDEN / f"{name}.json")
     workloads = [w.model_copy(update={"engine": engine}) for w in plan.workloads]
-    update: dict = {"workloads": workloads}
-    if deploy:
-        update["deploy"] = {**plan.deploy.model_dump(mode="json"), **deploy}
-    return plan.model_copy(update=update)
+    return plan.model_copy(update={"workloads": workloads})
 
 
 def files_of(plan: Plan, targets) -> dict[str, object]:
@@ -62,7 +61,7 @@ def test_every_engine_of_the_spec_has_deployment_facts_and_targets_match_emit():
 @pytest.mark.parametrize("engine", ["sglang", "trt-llm"])
 def test_kubernetes_runs_the_engines_own_image_command_and_health_route(engine):
     runtime = ENGINE_RUNTIMES[engine]
-    files = files_of(with_engine("eu-residency", engine), ["kubernetes"])
+    files = files_of(variant_plan("eu-residency", engine), ["kubernetes"])
     found = containers(files)
     assert len(found) == 2
     for container in found:
@@ -82,7 +81,7 @@ def test_vllm_keeps_the_image_entrypoint_and_the_specs_image():
 
 
 def test_the_spec_can_pin_an_engines_image_and_arguments():
-    plan = with_engine(
+    plan = variant_plan(
         "eu-residency",
         "sglang",
         engines={"sglang": {"image": "registry.example.com/sglang@sha256:" + "a" * 64,
@@ -96,10 +95,10 @@ def test_the_spec_can_pin_an_engines_image_and_arguments():
 
 
 def test_an_engine_without_a_prometheus_request_metric_gets_no_autoscaler_and_a_note():
-    files, notes = emit(with_engine("eu-residency", "trt-llm"), ["kubernetes"])
+    files, notes = emit(variant_plan("eu-residency", "trt-llm"), ["kubernetes"])
     assert not any(f.path.endswith("-hpa.yaml") for f in files)
     assert any("no HorizontalPodAutoscaler" in n and "TensorRT-LLM" in n for n in notes)
-    sglang, _ = emit(with_engine("eu-residency", "sglang"), ["kubernetes"])
+    sglang, _ = emit(variant_plan("eu-residency", "sglang"), ["kubernetes"])
     hpa = [f.data for f in sglang if f.path.endswith("-hpa.yaml")]
     assert hpa and all(
         h["spec"]["metrics"][0]["pods"]["metric"]["name"] == "sglang_num_running_reqs" for h in hpa
@@ -107,7 +106,7 @@ def test_an_engine_without_a_prometheus_request_metric_gets_no_autoscaler_and_a_
 
 
 def test_sagemaker_runs_tensorrt_llm_through_the_lmi_trtllm_backend():
-    files = files_of(with_engine("sagemaker-endpoint", "trt-llm"), ["sagemaker"])
+    files = files_of(variant_plan("sagemaker-endpoint", "trt-llm"), ["sagemaker"])
     models = [d for p, d in files.items() if "-model-v" in p]
     assert models
     for model in models:
@@ -118,7 +117,7 @@ def test_sagemaker_runs_tensorrt_llm_through_the_lmi_trtllm_backend():
 
 
 def test_vertex_gets_the_engines_command_and_health_route():
-    files = files_of(with_engine("vertex-endpoint", "sglang"), ["vertex"])
+    files = files_of(variant_plan("vertex-endpoint", "sglang"), ["vertex"])
     uploads = [d["model"]["containerSpec"] for p, d in files.items() if "-0-model-v" in p]
     assert uploads
     for spec in uploads:
@@ -128,7 +127,7 @@ def test_vertex_gets_the_engines_command_and_health_route():
 
 
 def test_ray_alone_refuses_a_non_vllm_workload_naming_the_workload_and_engine(cli, tmp_path):
-    plan = with_engine("eu-residency", "sglang")
+    plan = variant_plan("eu-residency", "sglang")
     with pytest.raises(InputError, match=r"eu-support-bot.*engine sglang.*Ray Serve LLM"):
         emit(plan, ["ray"])
     plan_file = tmp_path / "plan.json"
@@ -140,7 +139,7 @@ def test_ray_alone_refuses_a_non_vllm_workload_naming_the_workload_and_engine(cl
 
 
 def test_all_targets_skip_ray_with_a_note_when_kubernetes_deploys_the_allocation():
-    files, notes = emit(with_engine("eu-residency", "sglang"), TARGETS)
+    files, notes = emit(variant_plan("eu-residency", "sglang"), TARGETS)
     assert {f.path.split("/")[0] for f in files} == {"kubernetes"}
     assert sum("ray: cannot deploy workload eu-support-bot" in n for n in notes) == 2
 
@@ -214,15 +213,11 @@ def test_verify_says_when_no_target_can_deploy_the_planned_engine():
     assert any("cannot be deployed with engine sglang" in p for p in problems)
 
 
-def test_golden_engine_plans_emit_what_their_engine_needs():
-    for path in sorted(GOLDEN.glob("*-*.json")):
-        plan = load_plan(path)
-        engines = {w.engine for w in plan.workloads}
-        if engines == {"vllm"}:
-            continue
-        files, _ = emit(plan, TARGETS)
-        text = "\n".join(f.text for f in files)
-        assert "vllm" not in text.lower(), path.name
+@pytest.mark.parametrize(("base", "engine"), VARIANTS, ids=NAMES)
+def test_no_vllm_reaches_the_files_of_another_engine(base, engine):
+    files, _ = emit(variant_plan(base, engine), TARGETS)
+    assert files
+    assert "vllm" not in "\n".join(f.text for f in files).lower()
 
 
 @pytest.mark.parametrize(("plan_name", "target"), [("sagemaker-endpoint", "sagemaker"),
@@ -231,15 +226,37 @@ def test_launch_refuses_what_emit_refuses(cli, tmp_path, plan_name, target):
     engine = "sglang" if target == "sagemaker" else "trt-llm"
     plan = with_engine(plan_name, engine)
     if target == "vertex":  # TensorRT-LLM's image does not run on TPUs: put the plan on one
-        plan = plan.model_copy(
-            update={
-                "allocations": [
-                    a.model_copy(update={"accelerator": "TPU-v5e"}) for a in plan.allocations
-                ]
-            }
-        )
+        from planner.plans.identity import plan_id
+
+        tpu = [a.model_copy(update={"accelerator": "TPU-v5e"}) for a in plan.allocations]
+        new_id = plan_id(plan.spec_sha256, plan.plan_date, tpu)
+        plan = plan.model_copy(update={"allocations": tpu, "plan_id": new_id})
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(plan.model_dump_json())
     result = cli("launch", plan_file, "--target", target)
     assert result.exit_code == 2, result.stdout
     assert "refusing to launch" in result.stderr and f"engine {engine}" in result.stderr
+
+
+def test_engine_settings_travel_in_the_plan_and_leave_other_specs_digests_alone(tmp_path):
+    from planner.plans.identity import spec_digest
+    from planner.solve import solve
+    from planner.spec import parse_spec
+    from planner.spec.deploy import Deploy
+
+    image = "123456789012.dkr.ecr.{region}.amazonaws.com/lmi-trtllm:pinned"
+    text = (
+        SPEC.format(engine="trt-llm")
+        + f"deploy:\n  engines:\n    trt-llm: {{sagemaker_image: '{image}'}}\n"
+    )
+    spec = parse_spec(text)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(solve(spec, baselines=False).model_dump_json())
+    files = files_of(load_plan(plan_file), ["sagemaker"])
+    images = {d["PrimaryContainer"]["Image"] for p, d in files.items() if "-model-v" in p}
+    assert images == {image.format(region="us-east-1")} or all(
+        "lmi-trtllm:pinned" in i for i in images
+    )
+    assert "engines" not in Deploy().model_dump()  # a spec without it keeps its digest
+    plain = parse_spec(SPEC.format(engine="trt-llm"))
+    assert spec_digest(plain) != spec_digest(spec)

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from tests.conftest import PLAN_DATE
+from tests.engine_variants import NAMES, VARIANTS, variant_file, variant_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -229,21 +230,13 @@ def test_every_emitted_file_passes_its_validator(example, example_plans, cli, tm
         assert "kubernetes" in emitted
 
 
-ENGINE_PLANS = sorted(
-    p
-    for p in (ROOT / "tests" / "golden" / "plans").glob("*.json")
-    if p.stem.endswith(("-sglang", "-trt-llm"))
-)
-
-
-@pytest.mark.parametrize("plan_file", ENGINE_PLANS, ids=[p.stem for p in ENGINE_PLANS])
-def test_files_for_sglang_and_tensorrt_llm_pass_the_same_validators(plan_file, cli, tmp_path):
-    from planner.plans.io import load_plan
-
+@pytest.mark.parametrize(("base", "engine"), VARIANTS, ids=NAMES)
+def test_files_for_sglang_and_tensorrt_llm_pass_the_same_validators(base, engine, cli, tmp_path):
+    plan_file = variant_file(base, engine, tmp_path)
     out = tmp_path / "out"
     result = cli("emit", plan_file, "--target", "all", "-o", out)
     assert result.exit_code == 0, result.stderr
-    plan = load_plan(plan_file)
+    plan = variant_plan(base, engine)
     regions = sorted({a.region for a in plan.allocations if a.service == "sagemaker"})
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "index.json")
     assert files

@@ -26,6 +26,7 @@ from planner.plans.io import load_plan
 from planner.solve import solve
 from planner.spec import load_spec
 from planner.verify import verify
+from tests.engine_variants import NAMES, VARIANTS, saved_file, variant_plan, variant_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -51,8 +52,30 @@ def test_each_saved_plan_is_a_valid_plan_of_its_example(plan_file: Path):
 
 @pytest.mark.parametrize("plan_file", PLANS, ids=[p.stem for p in PLANS])
 def test_emitted_files_match_the_golden_files(plan_file: Path):
-    files, notes = emit(load_plan(plan_file), TARGETS)
-    folder = GOLDEN / "emit" / plan_file.stem
+    check_golden(load_plan(plan_file), GOLDEN / "emit" / plan_file.stem)
+
+
+@pytest.mark.parametrize(("base", "engine"), VARIANTS, ids=NAMES)
+def test_each_saved_engine_plan_is_a_valid_plan_of_its_example(base: str, engine: str):
+    spec = variant_spec(base, engine)
+    plan_file = saved_file(base, engine)
+    if REPLAN:
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        data = solve(spec, as_of=PLAN_DATE).model_dump(mode="json")
+        plan_file.write_text(json.dumps(data, indent=2) + "\n")
+    plan = load_plan(plan_file, spec=spec)
+    assert {w.engine for w in plan.workloads if w.kind == "serving"} == {engine}
+    assert verify(plan, spec, load_catalog()) == []
+
+
+@pytest.mark.parametrize(("base", "engine"), VARIANTS, ids=NAMES)
+def test_files_for_other_engines_match_their_golden_files(base: str, engine: str):
+    check_golden(variant_plan(base, engine), GOLDEN / "emit" / f"{base}-{engine}")
+
+
+def check_golden(plan, folder: Path) -> None:
+    """The plan's emitted files (and notes) are the golden files in `folder`, byte for byte."""
+    files, notes = emit(plan, TARGETS)
     produced = {f.path: f.text for f in files}
     produced["NOTES.txt"] = "".join(f"{n}\n" for n in notes)
     if UPDATE:

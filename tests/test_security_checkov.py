@@ -84,15 +84,10 @@ def secure_sagemaker_plans():
 
 
 def engine_plans():
-    """The golden plans sized for SGLang and TensorRT-LLM (other images, commands, no HPA)."""
-    from planner.plans.io import load_plan
+    """The saved plans as if sized for SGLang and TensorRT-LLM (other images, commands, no HPA)."""
+    from tests.engine_variants import NAMES, VARIANTS, variant_plan
 
-    folder = ROOT / "tests" / "golden" / "plans"
-    return {
-        p.stem: load_plan(p, notes=lambda _: None)
-        for p in sorted(folder.glob("*.json"))
-        if p.stem.endswith(("-sglang", "-trt-llm"))
-    }
+    return {name: variant_plan(*pair) for name, pair in zip(NAMES, VARIANTS, strict=True)}
 
 
 def _emit(plan_file: Path, out: Path) -> None:

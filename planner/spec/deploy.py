@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from planner.spec.base import Strict
 from planner.spec.grammars import (
@@ -197,6 +197,17 @@ class Deploy(Strict):
                 f"and emitted file): {'; '.join(found)}. Keep them in a secret store and "
                 "reference them (deploy.hf_token_secret names a Kubernetes Secret)"
             )
+        return data
+
+    @model_serializer(mode="wrap")
+    def _omit_unused_engines(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """`engines` only where the spec sets it: a spec without it keeps the digest (and its
+        saved plans their spec match) it had before the field existed."""
+        data = handler(self)
+        # A Plan edited in Python may hold its deploy settings as a mapping (validated later).
+        engines = self.get("engines") if isinstance(self, dict) else self.engines
+        if not engines and isinstance(data, dict):
+            data.pop("engines", None)
         return data
 
     @model_validator(mode="after")
