@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
@@ -165,6 +166,19 @@ def _largest_batch(ok: Callable[[float], bool], ceiling: float = _BATCH_CEILING)
     return low
 
 
+@lru_cache(maxsize=65536)
+def _tpot_limit(timing: _Timing, ceiling: float, tpot_ms: float) -> float:
+    """Largest mean batch within `tpot_ms` (cached: SLOs differing only in TTFT share it)."""
+    return _largest_batch(lambda b: timing.tpot(b) * 1e3 <= tpot_ms, ceiling)
+
+
+@lru_cache(maxsize=65536)
+def _ttft_limit(timing: _Timing, ceiling: float, ttft_ms: float) -> float:
+    """Largest mean batch within `ttft_ms` (cached: SLOs differing only in TPOT share it)."""
+    prefill = timing.prefill
+    return _largest_batch(lambda b: timing.ttft(b, prefill) * 1e3 <= ttft_ms, ceiling)
+
+
 def roofline_capacity(
     model: LLM,
     accelerator: Accelerator,
@@ -232,11 +246,9 @@ def roofline_capacity(
         limits["max_num_seqs"] = float(settings.max_num_seqs)
     ceiling = min(limits.values())
     if slo.tpot_ms is not None:
-        limits["tpot"] = _largest_batch(lambda b: timing.tpot(b) * 1e3 <= slo.tpot_ms, ceiling)
+        limits["tpot"] = _tpot_limit(timing, ceiling, slo.tpot_ms)
     if slo.ttft_ms is not None:
-        limits["ttft"] = _largest_batch(
-            lambda b: timing.ttft(b, prefill) * 1e3 <= slo.ttft_ms, ceiling
-        )
+        limits["ttft"] = _ttft_limit(timing, ceiling, slo.ttft_ms)
     limited_by = min(limits, key=lambda k: limits[k])
     batch = limits[limited_by]
     max_rps = timing.rps(batch)

@@ -11,7 +11,9 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+
+import numpy as np
 
 from planner.catalog.offering import Offering
 from planner.clouds import allows_service, is_cloud
@@ -187,22 +189,42 @@ def offering_choices(
     quota limits only the cheapest of each (accelerator, count, pricing) can be in an optimal
     plan (per region when the workload has spread rules). Offerings in limited pools are all
     kept. This is the dominance rule applied before any performance figure is computed.
+    Workloads with the same placement rules share one answer (a fleet has few of them).
     """
+    edge_ok = getattr(workload, "edge_share_max", 0.0) > 0
+    owned_accelerators = tuple(sorted((n, p.accelerator) for n, p in (owned or {}).items()))
+    engine = getattr(workload, "engine", "vllm")
+    key = (workload.placement, edge_ok, spot_allowed(workload), engine, rules, owned_accelerators)
+    if isinstance(offerings, tuple):
+        return list(_choices(offerings, *key))
+    return list(_choices.__wrapped__(tuple(offerings), *key))
+
+
+@lru_cache(maxsize=256)
+def _choices(
+    offerings: tuple[Offering, ...],
+    placement: Placement,
+    edge_ok: bool,
+    spot: bool,
+    engine: str,
+    rules: Dominance,
+    owned_accelerators: tuple[tuple[str, Accelerator], ...],
+) -> tuple[tuple[Offering, str, Accelerator], ...]:
+    owned = dict(owned_accelerators)
     cheapest: dict[tuple, tuple[float, tuple, Offering, str, Accelerator]] = {}
     kept: list[tuple[Offering, str, Accelerator]] = []
-    edge_ok = getattr(workload, "edge_share_max", 0.0) > 0
     for offering in offerings:
         accelerator = find_accelerator(offering.accelerator)
-        if offering.owned and owned and offering.owned in owned:
-            accelerator = owned[offering.owned].accelerator
-        if accelerator is None or not placement_allows(workload.placement, offering, edge_ok):
+        if offering.owned and offering.owned in owned:
+            accelerator = owned[offering.owned]
+        if accelerator is None or not placement_allows(placement, offering, edge_ok):
             continue
-        engine = getattr(workload, "engine", "vllm")
         if undeployable(
             engine, offering.service, offering.service_kind == "vm", offering.accelerator
         ):
             continue  # capacity no emit target could deploy with the workload's engine
-        for pricing in pricings(workload, offering):
+        chosen = ["on_demand"] + (["spot"] if spot and offering.price_spot is not None else [])
+        for pricing in chosen:
             pool = (offering.provider, offering.region, offering.accelerator, pricing)
             if offering.owned:
                 pool = ("owned", offering.owned, offering.accelerator, pricing)
@@ -216,7 +238,7 @@ def offering_choices(
             if shape not in cheapest or entry[:2] < cheapest[shape][:2]:
                 cheapest[shape] = entry  # type: ignore[assignment]
     kept += [(o, p, a) for _, _, o, p, a in cheapest.values()]
-    return sorted(kept, key=lambda item: (item[0].key, item[1]))
+    return tuple(sorted(kept, key=lambda item: (item[0].key, item[1])))
 
 
 @cache
@@ -545,8 +567,56 @@ def prune_dominated(
 ) -> list[Candidate]:
     """Drop candidates that another candidate dominates under `rules` (ties keep the first)."""
     ordered = sorted(candidates, key=lambda c: (c.price, c.accelerators, c.sort_key))
+    beats = _dominance_matrix(ordered, rules)
+    alive = np.ones(len(ordered), dtype=bool)
     kept: list[Candidate] = []
-    for candidate in ordered:
-        if not any(rules.dominates(k, candidate) for k in kept):
-            kept.append(candidate)
+    for j in range(len(ordered)):
+        if alive[j]:  # no candidate kept before it dominates it
+            kept.append(ordered[j])
+            alive[j + 1 :] &= ~beats[j, j + 1 :]
     return sorted(kept, key=lambda c: c.sort_key)
+
+
+def _dominance_matrix(cands: Sequence[Candidate], rules: Dominance) -> np.ndarray:
+    """beats[a, b] = rules.dominates(cands[a], cands[b]), for every pair at once."""
+    k = len(cands)
+    if k == 0:
+        return np.zeros((0, 0), dtype=bool)
+    price = np.array([c.price for c in cands], dtype=float)
+    accs = np.array([c.accelerators for c in cands], dtype=float)
+    shared = np.array([c.shared for c in cands])
+    pools = {p: i for i, p in enumerate(dict.fromkeys(c.pool for c in cands))}
+    pool = np.array([pools[c.pool] for c in cands])
+    scopes = {s: i for i, s in enumerate(dict.fromkeys(rules.scope(c) for c in cands))}
+    scope = np.array([scopes[rules.scope(c)] for c in cands])
+    fixed = np.array([c.pool in rules.limited_pools or c.pool[0] == "owned" for c in cands])
+    instances = np.array([c.instances for c in cands], dtype=float)
+    hours = np.array([c.hours for c in cands], dtype=float)
+    batch = np.array([c.batch_rps for c in cands], dtype=float)
+    reps = np.array([c.replicas_per_instance for c in cands])
+    width = max(len(c.bucket_rps) for c in cands)
+    rates = np.zeros((k, width))
+    for i, c in enumerate(cands):
+        rates[i, : len(c.bucket_rps)] = c.bucket_rps
+
+    def pair(v):
+        return v[:, None], v[None, :]
+
+    pa, pb = pair(price)
+    beats = ~shared[:, None] & ~shared[None, :] & (pa <= pb)
+    same = pool[:, None] == pool[None, :]
+    aa, ab = pair(accs)
+    cross = rules.cross_pool & ~fixed[:, None] & (scope[:, None] == scope[None, :])
+    beats &= np.where(same, aa <= ab, cross)
+    ia, ib = pair(instances)
+    ha, hb = pair(hours)
+    gang = (ia != 0) | (ib != 0)
+    gang_ok = (ia * pa * ha <= ib * pb * hb) & (ia * aa <= ib * ab) & (ha <= hb)
+    ba, bb = pair(batch)
+    offline = ~gang & ((ba != 0) | (bb != 0))
+    ra, rb = pair(reps)
+    serve_ok = (ra >= rb) & (rates[:, None, :] >= rates[None, :, :]).all(axis=2)
+    if rules.exact_replicas:
+        serve_ok &= ra == rb
+    beats &= np.where(gang, gang_ok, np.where(offline, ba >= bb, serve_ok))
+    return beats
