@@ -11,7 +11,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linprog
+from ortools.math_opt.python import mathopt
 
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
@@ -25,18 +25,21 @@ FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthChe
 
 
 def routable(rates, demand, counts) -> bool:
-    """Whether some fractional routing carries `demand` on `counts` instances (an LP)."""
+    """Whether some fractional routing carries `demand` on `counts` instances (an LP, GLOP)."""
     pairs = [(c, b) for c in range(len(rates)) for b in range(len(demand)) if rates[c][b] > 0]
     if not pairs:
         return not any(demand)
-    a_eq = np.zeros((len(demand), len(pairs)))
-    a_ub = np.zeros((len(rates), len(pairs)))
-    for j, (c, b) in enumerate(pairs):
-        a_eq[b, j] = rates[c][b]
-        a_ub[c, j] = 1.0
-    res = linprog(np.zeros(len(pairs)), A_ub=a_ub, b_ub=counts, A_eq=a_eq, b_eq=demand,
-                  bounds=(0, None), method="highs")  # fmt: skip
-    return res.status == 0
+    model = mathopt.Model()
+    load = {pair: model.add_variable(lb=0.0) for pair in pairs}  # instances' worth of time
+    for b, d in enumerate(demand):
+        carried = [rates[c][b] * load[(c, bb)] for c, bb in pairs if bb == b]
+        model.add_linear_constraint(mathopt.fast_sum(carried) == d)
+    for c, n in enumerate(counts[: len(rates)]):
+        model.add_linear_constraint(
+            mathopt.fast_sum(v for (cc, _), v in load.items() if cc == c) <= n
+        )
+    result = mathopt.solve(model, mathopt.SolverType.GLOP)
+    return result.termination.reason == mathopt.TerminationReason.OPTIMAL
 
 
 rates_st = st.lists(

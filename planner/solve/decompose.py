@@ -9,7 +9,7 @@ apart into one small problem per workload:
 for every pi (weak duality), so each evaluation is a proven lower bound, and with integer
 per-workload optima it is at least the LP bound at the LP's duals. Steps:
 
-1. the fleet's LP relaxation (HiGHS through scipy): a lower bound and the first prices (duals);
+1. the fleet's LP relaxation (GLOP, `planner.solve.lp`): a lower bound and the first prices (duals);
 2. each workload solved alone at the prices: serving exactly by `subproblem` (covering rows
    and branch and bound), training by enumeration, batch and workloads with spread,
    spot-share, edge-share or replica caps by a small MIP (SCIP); identical subproblems once;
@@ -29,6 +29,7 @@ import numpy as np
 
 from planner.solve.backend import SolveOptions, run
 from planner.solve.candidates import Candidate
+from planner.solve.lp import LPSolution, solve_lp
 from planner.solve.mip import (
     OWNED_TIE_BREAK,
     PlacementProblem,
@@ -557,11 +558,10 @@ def route(
     problem: PlacementProblem, plans: Sequence[tuple[ServingWorkload, Sequence[int]]]
 ) -> dict:
     """Shares of each bucket per candidate that fit the counts: in proportion to capacity for
-    one bucket, one LP (HiGHS) for all workloads with more."""
+    one bucket, one LP (least instance-time) for all workloads with more."""
     shares: dict[tuple[str, int, int], float] = {}
-    cost, lo_r, lo_c, lo_v, ub_b = [], [], [], [], []
-    eq_r, eq_c, eq_b = [], [], []
-    keys = []
+    lp = _Assembly(np.zeros(0))
+    keys: list[tuple[str, int, int]] = []
     for w, counts in plans:
         cands = problem.candidates[w.name]
         demand = problem.demand(w)
@@ -571,37 +571,25 @@ def route(
             shares.update({(w.name, i, 0): counts[i] * cands[i].bucket_rps[0] / total
                            for i in used})  # fmt: skip
             continue
-        cap_row = {i: len(ub_b) + j for j, i in enumerate(used)}
-        ub_b.extend(float(counts[i]) for i in used)
-        first_eq = len(eq_b)
-        eq_b.extend([1.0] * len(demand))
-        for i in used:
-            for b, d in enumerate(demand):
-                if cands[i].bucket_rps[b] <= 0:
-                    continue
-                col = len(keys)
-                keys.append((w.name, i, b))
-                load = d / cands[i].bucket_rps[b]
-                cost.append(load)  # least instance-time
-                lo_r.append(cap_row[i])
-                lo_c.append(col)
-                lo_v.append(load)
-                eq_r.append(first_eq + b)
-                eq_c.append(col)
+        load: dict[int, list[tuple[int, float]]] = {i: [] for i in used}
+        for b, d in enumerate(demand):
+            able = [i for i in used if cands[i].bucket_rps[b] > 0]
+            loads = np.array([d / cands[i].bucket_rps[b] for i in able])
+            x = lp.columns(loads, np.zeros(len(able)), np.ones(len(able)))
+            lp.row(x, np.ones(len(able)), 1.0, 1.0)
+            keys += [(w.name, i, b) for i in able]
+            for col, i, amount in zip(x.tolist(), able, loads.tolist(), strict=True):
+                load[i].append((col, amount))
+        for i, terms in load.items():
+            if terms:
+                cols = np.array([c for c, _ in terms])
+                lp.row(cols, np.array([a for _, a in terms]), -math.inf, float(counts[i]))
     if not keys:
         return shares
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
-
-    a_ub = coo_matrix((lo_v, (lo_r, lo_c)), shape=(len(ub_b), len(keys))).tocsr()
-    a_eq = coo_matrix(([1.0] * len(eq_c), (eq_r, eq_c)), shape=(len(eq_b), len(keys))).tocsr()
-    res = linprog(
-        np.array(cost), A_ub=a_ub, b_ub=np.array(ub_b), A_eq=a_eq, b_eq=np.array(eq_b),
-        bounds=(0, 1), method="highs",
-    )  # fmt: skip
-    if res.status != 0:
+    found = lp.solve(60.0)
+    if not found.optimal:
         raise RuntimeError("no routing fits the chosen instance counts")
-    shares.update({key: float(x) for key, x in zip(keys, res.x, strict=True) if x > 1e-12})
+    shares.update({key: float(x) for key, x in zip(keys, found.x, strict=True) if x > 1e-12})
     return shares
 
 
@@ -609,101 +597,110 @@ def fleet_lp(
     problem: PlacementProblem, rows: SharedRows, units: list[Unit], options: SolveOptions
 ) -> tuple[float, np.ndarray]:
     """The fleet's LP relaxation (spread, spot- and edge-share rules left out: still a lower
-    bound) with HiGHS: its optimum and the shared rows' duals (prices >= 0)."""
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
-
-    cost: list[float] = []
-    lo: list[float] = []
-    hi: list[float] = []
-    ub_r, ub_c, ub_v, ub_b = [], [], [], []
-    eq_r, eq_c, eq_v, eq_b = [], [], [], []
-    shared_first = len(rows.names)
-    ub_b.extend(rows.capacity.tolist())
-
-    def var(c: float, low: float = 0.0, high: float = math.inf) -> int:
-        cost.append(c)
-        lo.append(low)
-        hi.append(high)
-        return len(cost) - 1
-
-    def ub_row(entries, rhs: float) -> None:
-        r = len(ub_b)
-        ub_b.append(rhs)
-        for col, v in entries:
-            ub_r.append(r)
-            ub_c.append(col)
-            ub_v.append(v)
-
-    def eq_row(entries, rhs: float) -> None:
-        r = len(eq_b)
-        eq_b.append(rhs)
-        for col, v in entries:
-            eq_r.append(r)
-            eq_c.append(col)
-            eq_v.append(v)
-
+    bound) with GLOP: its optimum and the shared rows' duals (prices >= 0)."""
+    lp = _Assembly(rows.capacity)
     for u, w in zip(units, problem.spec.workloads, strict=True):
         cands = problem.candidates[w.name]
         if isinstance(w, TrainingWorkload):
-            unit_cols = [var(float(u.base[i]), 0.0, 1.0) for i in range(len(cands))]
-            eq_row([(c, 1.0) for c in unit_cols], 1.0)
+            cols = lp.columns(u.base, np.zeros(len(cands)), np.ones(len(cands)))
+            lp.row(cols, np.ones(len(cands)), 1.0, 1.0)
         elif isinstance(w, BatchWorkload):
-            unit_cols, work = [], []
-            for c in cands:
-                bound = math.ceil(w.volume.request_count / c.batch_rps / 3600 / w.deadline_hours)
-                n = var(0.0, 0.0, bound + 1.0)
-                h = var(c.price, 0.0, (bound + 1.0) * w.deadline_hours)
-                ub_row([(h, 1.0), (n, -w.deadline_hours)], 0.0)
-                work.append((h, -c.batch_rps * 3600))
-                unit_cols.append(n)
-            ub_row(work, -float(w.volume.request_count))
+            cols = _batch_lp(lp, w, cands)
         else:
             assert isinstance(w, ServingWorkload)
-            unit_cols = _serving_lp(problem, w, cands, u, var, ub_row, eq_row)
-        for r_local, r in enumerate(u.row_ids):
-            for i, col in enumerate(unit_cols):
-                if u.use[r_local, i]:
-                    ub_r.append(int(r))
-                    ub_c.append(col)
-                    ub_v.append(float(u.use[r_local, i]))
-    nvar = len(cost)
-    a_ub = coo_matrix((ub_v, (ub_r, ub_c)), shape=(len(ub_b), nvar)).tocsr()
-    a_eq = coo_matrix((eq_v, (eq_r, eq_c)), shape=(len(eq_b), nvar)).tocsr() if eq_b else None
-    res = linprog(
-        np.array(cost), A_ub=a_ub, b_ub=np.array(ub_b), A_eq=a_eq,
-        b_eq=np.array(eq_b) if eq_b else None, bounds=np.array([lo, hi]).T, method="highs",
-        options={"time_limit": max(1.0, options.time_limit_s / 2)},
-    )  # fmt: skip
-    if res.status != 0 or res.ineqlin is None:
-        return -math.inf, np.zeros(shared_first)
-    duals = -np.asarray(res.ineqlin.marginals[:shared_first])
-    return float(res.fun), np.maximum(duals, 0.0)
+            demand = problem.demand(w)
+            high = np.array([float(instance_bound(w, demand, c)) for c in cands])
+            cols = lp.columns(u.base, np.zeros(len(cands)), high)
+            _routing_lp(lp, w, cands, demand, cols)
+            floor = instance_floor(w, demand, cands)
+            if floor > 0:
+                lp.row(cols, np.ones(len(cands)), float(floor), math.inf)
+        if u.row_ids.size:
+            r, i = np.nonzero(u.use)
+            lp.shared(u.row_ids[r], cols[i], u.use[r, i])
+    found = lp.solve(max(1.0, options.time_limit_s / 2))
+    shared = rows.capacity.size
+    if not found.optimal:
+        return -math.inf, np.zeros(shared)
+    return found.objective, np.maximum(-found.duals[:shared], 0.0)
 
 
-def _serving_lp(problem, w: ServingWorkload, cands: tuple[Candidate, ...], u, var, ub_row, eq_row):
-    demand = problem.demand(w)
-    n_cols = [var(float(u.base[i]), 0.0, float(instance_bound(w, demand, c)))
-              for i, c in enumerate(cands)]  # fmt: skip
+def _batch_lp(lp: _Assembly, w: BatchWorkload, cands: tuple[Candidate, ...]) -> np.ndarray:
+    """Instances n and instance-hours h per candidate: h <= deadline x n, the volume done."""
+    k = len(cands)
+    top = np.array([
+        math.ceil(w.volume.request_count / c.batch_rps / 3600 / w.deadline_hours) + 1.0
+        for c in cands
+    ])  # fmt: skip
+    n = lp.columns(np.zeros(k), np.zeros(k), top)
+    h = lp.columns(np.array([c.price for c in cands]), np.zeros(k), top * w.deadline_hours)
+    for i in range(k):
+        lp.row(np.array([h[i], n[i]]), np.array([1.0, -w.deadline_hours]), -math.inf, 0.0)
+    work = np.array([-c.batch_rps * 3600 for c in cands])
+    lp.row(h, work, -math.inf, -float(w.volume.request_count))
+    return n
+
+
+def _routing_lp(lp: _Assembly, w: ServingWorkload, cands, demand, n: np.ndarray) -> None:
+    """Shares x of each bucket per candidate (summing to 1) within each candidate's instances,
+    and the replica limits."""
     load: list[list[tuple[int, float]]] = [[] for _ in cands]
     for b, d in enumerate(demand):
-        shares = []
-        for i, c in enumerate(cands):
-            if c.bucket_rps[b] > 0:
-                x = var(0.0, 0.0, 1.0)
-                shares.append((x, 1.0))
-                load[i].append((x, d / c.bucket_rps[b]))
-        eq_row(shares, 1.0)
+        able = [i for i, c in enumerate(cands) if c.bucket_rps[b] > 0]
+        x = lp.columns(np.zeros(len(able)), np.zeros(len(able)), np.ones(len(able)))
+        lp.row(x, np.ones(len(able)), 1.0, 1.0)
+        for col, i in zip(x.tolist(), able, strict=True):
+            load[i].append((col, d / cands[i].bucket_rps[b]))
     for i, terms in enumerate(load):
         if terms:
-            ub_row([*terms, (n_cols[i], -1.0)], 0.0)
-    floor = instance_floor(w, demand, cands)
-    if floor > 0:
-        ub_row([(n, -1.0) for n in n_cols], -float(floor))
+            cols = np.array([c for c, _ in terms] + [int(n[i])])
+            lp.row(cols, np.array([v for _, v in terms] + [-1.0]), -math.inf, 0.0)
+    reps = np.array([float(c.replicas_per_instance) for c in cands])
     if w.min_replicas:
-        ub_row([(n, -float(c.replicas_per_instance)) for n, c in zip(n_cols, cands, strict=True)],
-               -float(w.min_replicas))  # fmt: skip
+        lp.row(n, reps, float(w.min_replicas), math.inf)
     if w.max_replicas is not None:
-        ub_row([(n, float(c.replicas_per_instance)) for n, c in zip(n_cols, cands, strict=True)],
-               float(w.max_replicas))  # fmt: skip
-    return n_cols
+        lp.row(n, reps, -math.inf, float(w.max_replicas))
+
+
+class _Assembly:
+    """A sparse LP put together block by block: the shared rows first (<= capacity), then
+    each workload's columns and rows."""
+
+    def __init__(self, capacity: np.ndarray):
+        self._cost: list[np.ndarray] = []
+        self._lo: list[np.ndarray] = []
+        self._hi: list[np.ndarray] = []
+        self._entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._row_lo: list[float] = [-math.inf] * capacity.size
+        self._row_hi: list[float] = [float(c) for c in capacity]
+        self._n = 0
+
+    def columns(self, cost: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """New columns; their indices."""
+        first = self._n
+        self._n += len(cost)
+        self._cost.append(np.asarray(cost, dtype=float))
+        self._lo.append(np.asarray(lo, dtype=float))
+        self._hi.append(np.asarray(hi, dtype=float))
+        return np.arange(first, self._n)
+
+    def row(self, cols: np.ndarray, coefs: np.ndarray, lo: float, hi: float) -> None:
+        """A new row lo <= coefs . x[cols] <= hi."""
+        self._entries.append((np.full(len(cols), len(self._row_lo)), cols, coefs))
+        self._row_lo.append(lo)
+        self._row_hi.append(hi)
+
+    def shared(self, rows: np.ndarray, cols: np.ndarray, coefs: np.ndarray) -> None:
+        """Entries of the shared rows."""
+        self._entries.append((rows, cols, coefs))
+
+    def solve(self, time_limit_s: float) -> LPSolution:
+        def cat(parts, dtype):
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+        r, c, v = zip(*self._entries, strict=True) if self._entries else ((), (), ())
+        return solve_lp(
+            cat(self._cost, float), cat(self._lo, float), cat(self._hi, float),
+            cat(r, np.int64), cat(c, np.int64), cat(v, float),
+            np.array(self._row_lo), np.array(self._row_hi), time_limit_s=time_limit_s,
+        )  # fmt: skip
