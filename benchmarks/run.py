@@ -1,4 +1,5 @@
-"""The benchmark suite: one command that measures and rewrites BENCHMARKS.md.
+"""The benchmark suite: one command that measures and rewrites sections of BENCHMARKS.md
+(only those it measures: the others, such as the prediction accuracy, are kept).
 
     python -m benchmarks.run [--sizes 100,1000,5000,20000] [--compare-up-to 1000]
         [--workers 2] [--sections scale,quality,...] [--catalog FILE ...] [-o BENCHMARKS.md]
@@ -22,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.report import replace_sections
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -326,17 +329,18 @@ def main() -> None:
         + (f" --sections {args.sections}" if wanted != set(makers) else "")
         + "".join(f" --catalog {c}" for c in args.catalog)
     )
-    header = [
-        "# Benchmarks",
-        "",
-        f"Written by `{command}` (from the repository root, with the dev install: `make test` "
-        f"sets it up) on {dt.date.today().isoformat()}, in "
-        f"{(time.perf_counter() - started) / 60:.1f} minutes.",
-        "",
-        f"Machine: {machine()}. Catalog: {', '.join(args.catalog) or 'the bundled one'}.",
-        "",
-    ]
-    text = "\n".join(header + [line for s in sections for line in (*s, "")])
+    minutes = (time.perf_counter() - started) / 60
+    stamp = (
+        f"Measured on {dt.date.today().isoformat()} by `{command}` (from the repository root, "
+        f"with the dev install: `make test` sets it up; {minutes:.1f} minutes for the "
+        f"sections of that run). Machine: {machine()}. Catalog: "
+        f"{', '.join(args.catalog) or 'the bundled one'}."
+    )
+    sections = [[s[0], "", stamp, *s[1:]] for s in sections]
+    if args.output.exists():  # only the sections measured are replaced
+        text = replace_sections(args.output.read_text(), sections)
+    else:
+        text = "\n".join(["# Benchmarks", ""] + [line for s in sections for line in (*s, "")])
     args.output.write_text(text.rstrip() + "\n")
     print(f"wrote {args.output}")
 

@@ -33,7 +33,7 @@ from planner.plans.slo import slo_misses
 from planner.rules.residency import breaches
 from planner.solve.candidates import SPOT_EFFICIENCY, edge_terms, queueing_cap
 from planner.solve.owned import owned_capacity
-from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload
+from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
 _TOL = 1e-6
 HOURS_RESOLUTION = 1e-6
@@ -56,8 +56,7 @@ def _canonical(name: str) -> str:
     return acc.name if acc else name
 
 
-def _placement_problems(spec: Spec, a: Allocation) -> list[str]:
-    w = next(w for w in spec.workloads if w.name == a.workload)
+def _placement_problems(w: Workload, a: Allocation) -> list[str]:
     p, out = w.placement, []
     if p.providers and is_cloud(a.provider) and a.provider not in p.providers:
         out.append(f"provider {a.provider} is not among {list(p.providers)}")
@@ -421,7 +420,8 @@ def verify(
     found: list[Violation] = []
     extra, owned, _ = owned_capacity(spec, catalog, plan.plan_date or clock.today())
     offerings = {o.key: o for o in (*catalog.offerings, *extra)}
-    names = {w.name for w in spec.workloads}
+    workloads = {w.name: w for w in spec.workloads}
+    names = workloads.keys()
     by_workload: dict[str, list[Allocation]] = defaultdict(list)
     for a in plan.allocations:
         if a.workload not in names:
@@ -458,7 +458,7 @@ def verify(
             found.append(
                 Violation(a.workload, f"{a.instance_type} cost_per_hour is not count x price")
             )
-        found += [Violation(a.workload, m) for m in _placement_problems(spec, a)]
+        found += [Violation(a.workload, m) for m in _placement_problems(workloads[a.workload], a)]
     index = {id(a): i for i, a in enumerate(plan.allocations)} if figures else None
     for w in spec.workloads:
         mine = by_workload.get(w.name, [])
