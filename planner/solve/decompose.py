@@ -379,8 +379,10 @@ def decompose(
             if value < best_value:
                 best_plan, best_value = plan, value  # type: ignore[assignment]
         else:
-            for every in (False, True) if it == 0 else (False,):
-                repaired = _repair(subs, units, plan, rows, prices, every=every)
+            # the two repairs of the first iteration are independent: one on each core
+            modes = [False, True] if it == 0 else [False]
+            state = (subs, units, plan, rows, prices)
+            for repaired in parallel_map(_repair_in, state, modes, options.workers, per_worker=1):
                 if repaired is None:
                     continue
                 for n, c in repaired.items():
@@ -431,6 +433,11 @@ def _usage(units: list[Unit], plan: dict[str, Column]) -> np.ndarray:
 
 def _pad(v: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([v, np.zeros(size - v.size)]) if v.size < size else v
+
+
+def _repair_in(state, every: bool) -> dict[str, Column] | None:
+    subs, units, plan, rows, prices = state
+    return _repair(subs, units, plan, rows, prices, every=every)
 
 
 def _repair(

@@ -19,12 +19,20 @@ def _call(chunk: Sequence) -> list:
     return [_FN(_STATE, item) for item in chunk]
 
 
-def parallel_map(fn: Callable[[Any, Any], Any], state: Any, items: Sequence, workers: int) -> list:
-    """[fn(state, item) for item in items], over `workers` forked processes."""
+def parallel_map(
+    fn: Callable[[Any, Any], Any],
+    state: Any,
+    items: Sequence,
+    workers: int,
+    *,
+    per_worker: int = 2,
+) -> list:
+    """[fn(state, item) for item in items], over `workers` forked processes (in this one when
+    there are fewer than `per_worker` items per worker)."""
     global _STATE, _FN
     if (
         workers <= 1
-        or len(items) < 2 * workers
+        or len(items) < per_worker * workers
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         return [fn(state, item) for item in items]

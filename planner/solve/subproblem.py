@@ -182,9 +182,11 @@ def _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes) -> Coveri
 
     def lower(i: int, need: list[float]) -> float:
         lb = 0.0
-        for j, n in enumerate(need):
+        for n, q in zip(need, ratio[i], strict=True):
             if n > _FEASIBLE:
-                lb = max(lb, n * ratio[i][j])
+                t = n * q
+                if t > lb:
+                    lb = t
         return lb
 
     def dfs(i: int, need: list[float], left: list[float], cost: float) -> None:
@@ -197,29 +199,31 @@ def _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes) -> Coveri
         if lb >= best_cost * (1 - tolerance):
             pruned_bound = min(pruned_bound, lb)
             return
-        if all(n <= _FEASIBLE for n in need):
+        if max(need) <= _FEASIBLE:
             best_cost, best = cost, counts[:i] + [0] * (k - i)
             return
         if i == k:
             return
-        col = cols[i]
+        col, ucol, price = cols[i], ucols[i], pc[i]
         most = 0
-        for j, n in enumerate(need):
-            if n > _FEASIBLE and col[j] > 0:
-                most = max(most, math.ceil(n / col[j] - 1e-9))
-        for r, room_r in enumerate(left):
-            if ucols[i][r] > 0:
-                most = min(most, math.floor(room_r / ucols[i][r] + 1e-9))
-        last = i == k - 1
-        values = [most] if last else range(most, -1, -1)
+        for n, c in zip(need, col, strict=True):
+            if n > _FEASIBLE and c > 0:
+                most = max(most, math.ceil(n / c - 1e-9))
+        for room_r, u in zip(left, ucol, strict=True):
+            if u > 0:
+                most = min(most, math.floor(room_r / u + 1e-9))
+        values = [most] if i == k - 1 else range(most, -1, -1)
         for v in values:
             counts[i] = v
-            dfs(
-                i + 1,
-                [n - v * col[j] for j, n in enumerate(need)],
-                [room_r - v * ucols[i][r] for r, room_r in enumerate(left)],
-                cost + v * pc[i],
-            )
+            if v == 0:  # the same figures as subtracting zero
+                dfs(i + 1, need, left, cost)
+            else:
+                dfs(
+                    i + 1,
+                    [n - v * c for n, c in zip(need, col, strict=True)],
+                    [room_r - v * u for room_r, u in zip(left, ucol, strict=True)],
+                    cost + v * price,
+                )
             if exhausted:
                 break
         counts[i] = 0
