@@ -112,6 +112,60 @@ def test_check_verify_validate_emit_and_launch_speak_json(cli, tmp_path, eu_plan
     assert "CreateEndpoint" in {c["operation"] for c in data["calls"]}
 
 
+def _verbs(command, path=()):
+    from planner.cli import clicklib
+
+    if clicklib.is_group(command):
+        for name, sub in command.commands.items():
+            yield from _verbs(sub, (*path, name))
+    else:
+        yield path, command
+
+
+def test_every_verb_has_format_json_and_o_file():
+    import enum
+
+    from planner.cli import clicklib
+    from planner.cli.app import build
+
+    verbs = dict(_verbs(build()))
+    assert len(verbs) >= 28
+    for path, command in verbs.items():
+        options = {o: p for p in command.params for o in getattr(p, "opts", [])}
+        assert "--format" in options, path
+        kind = clicklib.annotation(options["--format"])
+        assert issubclass(kind, enum.Enum) and "json" in {m.value for m in kind}, path
+        assert "-o" in options and "--force" in options, path
+
+
+def test_o_on_a_verb_that_prints_writes_that_format_and_one_summary_line(cli, tmp_path, eu_plan):
+    report = tmp_path / "check.json"
+    passed = cli("check", eu_plan, "--max-cost-per-hour", "1000", "-o", report)
+    assert passed.exit_code == 0 and passed.stdout.count("\n") == 1
+    assert (
+        passed.stdout.startswith("Wrote the check result (json)") and str(report) in passed.stdout
+    )
+    assert json.loads(report.read_text())["ok"] is True  # json by the file's suffix
+    refused = cli("check", eu_plan, "--max-cost-per-hour", "1000", "-o", report)
+    assert refused.exit_code == 2 and "--force" in refused.stderr
+    failed = cli("check", eu_plan, "--max-cost-per-hour", "0.01", "-o", report, "--force")
+    assert failed.exit_code == 1 and json.loads(report.read_text())["ok"] is False  # verdict kept
+
+    offers = tmp_path / "h100.csv"
+    listed = cli("catalog", "list", "--accelerator", "H100", "-o", offers)
+    assert listed.exit_code == 0 and listed.stdout.count("\n") == 1
+    assert offers.read_text().startswith("provider,region,")
+    text = tmp_path / "verify.txt"
+    verified = cli("verify", eu_plan, EU, "-o", text)
+    assert verified.exit_code == 0 and text.read_text().startswith("OK: ")
+    chosen = tmp_path / "models.out"
+    cli("models", "--format", "json", "-o", chosen)
+    assert json.loads(chosen.read_text())[0]["name"]
+    broken = tmp_path / "missing.json"
+    error = cli("check", tmp_path / "nope.json", "--max-gap", "0.1", "-o", broken)
+    assert error.exit_code == 2 and not broken.exists()  # an error writes nothing
+
+
 def test_help_is_grouped_in_workflow_order_with_named_placeholders(cli):
     from planner.cli.app import build
 

@@ -363,7 +363,7 @@ def test_cli_rightsize_shrinks_chat_and_leaves_quiet(filled, planned, cli, tmp_p
             plan_file,
             "--spec",
             str(spec_file),
-            "-o",
+            "--write-spec",
             str(new_spec),
             "--plan-out",
             str(new_plan),

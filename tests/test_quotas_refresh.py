@@ -3,6 +3,7 @@ GCP regional quotas through a local fake REST server, and the CLI writing a load
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -162,8 +163,14 @@ def test_cli_writes_a_quotas_file_that_loads_and_merges(
         result = cli("quotas", "refresh", "--provider", "aws", "--regions", "us-east-1",
                      "--endpoint-url", f"service-quotas={server.url}", "-o", out, "--as-of",
                      "2026-11-25", "-q")  # fmt: skip
+        as_json = cli("quotas", "refresh", "--provider", "aws", "--regions", "us-east-1",
+                      "--endpoint-url", f"service-quotas={server.url}", "-o", out, "--as-of",
+                      "2026-11-25", "-q", "--force", "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert "Wrote" in result.stderr and "L-1945791B" in result.stderr
+    assert result.stdout.startswith("Wrote ") and result.stdout.count("\n") == 1
+    assert "L-1945791B" in result.stderr
+    summary = json.loads(as_json.stdout)
+    assert summary["file"] == str(out) and summary["quotas"] > 0 and summary["failures"] == []
     text = out.read_text()
     assert text.startswith(
         "# Accelerator quotas written by `planner quotas refresh --provider aws`"

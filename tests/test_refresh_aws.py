@@ -151,9 +151,14 @@ def test_cli_refresh_writes_a_catalog_that_planner_reads_back(cli, tmp_path, mon
                 "--quiet"]  # fmt: skip
         result = cli(*args)
         again = cli(*args)
+        as_json = cli(*args, "--force", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert "aws: " in result.stderr and f"offerings to {out}" in result.stderr
+    assert "aws: " in result.stderr  # what was refreshed: notes on stderr
+    assert result.stdout.count("\n") == 1 and f"offerings to {out}" in result.stdout
     assert again.exit_code == 2 and "--force" in again.stderr
+    summary = json.loads(as_json.stdout)
+    assert summary["file"] == str(out) and summary["refreshed"] > 0
+    assert summary["offerings"] >= summary["refreshed"] and summary["as_of"] == "2026-11-25"
     text = out.read_text()
     assert text.startswith("# LLM placement planner catalog, written by `planner catalog refresh")
     assert "aws-pricing-api" in text

@@ -164,7 +164,7 @@ def test_cli_writes_a_new_spec_and_never_over_the_users(base, cli, tmp_path):
     plan_file.write_text(plan.model_dump_json())
     obs_file.write_text(json.dumps({"observation": _observation(plan, _chat(4.0)).model_dump()}))
     common = ["rightsize", "--plan", plan_file, "--spec", spec_file, "--observation", obs_file]
-    over = cli(*common, "-o", spec_file)
+    over = cli(*common, "--write-spec", spec_file)
     assert over.exit_code == 2 and "is the spec itself" in over.stderr
     first = cli(*common)
     assert first.exit_code == 0, first.stderr
@@ -179,6 +179,12 @@ def test_cli_writes_a_new_spec_and_never_over_the_users(base, cli, tmp_path):
     assert data["diff"]["totals"][0]["delta"] < 0
     assert [t["updated"] for t in data["traffic"]] == [True, False]
     assert spec_file.read_text() == SPEC
+    elsewhere, result = tmp_path / "smaller.yaml", tmp_path / "rightsize.json"
+    written = cli(*common, "--write-spec", elsewhere, "-o", result)
+    assert written.exit_code == 0, written.stderr
+    assert parse_spec(elsewhere.read_text()).workloads[0].traffic.requests_per_second == 4.0
+    assert json.loads(result.read_text())["spec"] == str(elsewhere)  # -o: the result, as JSON
+    assert written.stdout.startswith("Wrote the right-sizing result (json)")
 
 
 def test_cli_needs_exactly_one_source(cli, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from planner.cli.output import Format, print_rows, split_list
+from planner.cli.output import Format, print_rows, split_list, writes_output
 
 catalog_app = typer.Typer(help="Browse cloud GPU offerings and prices.", no_args_is_help=True)
 
@@ -36,6 +36,7 @@ CATALOG_HELP = (
 
 
 @catalog_app.command("list")
+@writes_output("the offerings")
 def list_offerings(
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     provider: list[str] = typer.Option(

@@ -11,6 +11,7 @@ from typing import Any
 
 from typer import _click as click
 from typer._click import exceptions
+from typer._click.globals import get_current_context
 
 UsageError = exceptions.UsageError
 ClickException = exceptions.ClickException
@@ -72,4 +73,10 @@ def convert(param: Any, value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["ClickException", "NoArgsIsHelpError", "UsageError", "click"]
+__all__ = [
+    "ClickException",
+    "NoArgsIsHelpError",
+    "UsageError",
+    "click",
+    "get_current_context",
+]

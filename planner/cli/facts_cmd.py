@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import typer
 
-from planner.cli.output import Format, print_rows
+from planner.cli.output import Format, print_rows, writes_output
 
 
 def models(
@@ -30,5 +30,5 @@ def accelerators(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(models)
-    app.command()(accelerators)
+    app.command()(writes_output("the model list")(models))
+    app.command()(writes_output("the accelerator list")(accelerators))

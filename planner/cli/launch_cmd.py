@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from planner.cli.output import TextFormat, deliver, to_json
+from planner.cli.output import TextFormat, deliver, to_json, writes_output
 from planner.errors import InputError
 
 
@@ -208,5 +208,5 @@ def teardown(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(launch)
-    app.command()(teardown)
+    app.command()(writes_output("the launch calls")(launch))
+    app.command()(writes_output("the teardown calls")(teardown))

@@ -12,6 +12,7 @@ import typer
 from planner._readfile import load_json, read_input
 from planner._writefile import refuse_overwrite, write_output
 from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.output import writes_output
 from planner.errors import InputError
 
 DEFAULT_LABEL = "planner_workload"
@@ -213,8 +214,11 @@ def rightsize(
     token_env: str = typer.Option(
         None, "--token-env", help="Environment variable holding a Prometheus bearer token."
     ),
-    output: Path = typer.Option(
-        None, "-o", "--output", help="The right-sized spec (default: SPEC.rightsized.yaml)."
+    spec_out: Path = typer.Option(
+        None,
+        "--write-spec",
+        metavar="FILE",
+        help="Where the right-sized spec goes (default: SPEC.rightsized.yaml next to SPEC).",
     ),
     plan_out: Path = typer.Option(None, "--plan-out", help="Write the new plan (JSON) here."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
@@ -245,7 +249,7 @@ def rightsize(
     from planner.spec import load_spec
     from planner.spec.load import MAX_YAML_BYTES, compose_yaml
 
-    target = _spec_output(spec_file, output, force)
+    target = _spec_output(spec_file, spec_out, force)
     for path in (plan_out, profiles_out):
         _guard(path, force)
     if (source is None) == (observation_file is None):
@@ -315,5 +319,5 @@ def rightsize(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(observe)
-    app.command()(rightsize)
+    app.command()(writes_output("the observation")(observe))
+    app.command()(writes_output("the right-sizing result")(rightsize))

@@ -170,6 +170,15 @@ def deliver(text: str, output: Path | None, summary: str) -> None:
     typer.echo(f"Wrote {summary} to {output}")
 
 
+def print_summary(fmt: Any, line: str, data: Mapping[str, Any]) -> None:
+    """For verbs whose -o file has a format of its own (a catalog CSV, a quotas YAML, a
+    profiles CSV): what was written, on stdout, as one line (text) or a JSON object (json)."""
+    if str(fmt) == "json":
+        typer.echo(to_json({**data, "summary": line}), nl=False)
+    else:
+        typer.echo(line)
+
+
 def to_json(data: Any) -> str:
     """JSON as every verb writes it: indented, keys in their given order, a final newline."""
     return json.dumps(data, indent=2, default=str) + "\n"
@@ -371,3 +380,98 @@ def print_record(record: Mapping[str, Any], fmt: Format | str = Format.table, ti
         return
     rows = [{"field": k, "value": v} for k, v in record.items()]
     print_rows(rows, ["field", "value"], fmt, title)
+
+
+# --- -o FILE for verbs whose result is what they print ------------------------------------
+
+OUTPUT_FILE_HELP = (
+    "Write the result in --format to FILE (without --format: by its suffix); stdout gets one "
+    "summary line."
+)
+
+
+def writes_output(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a verb that prints its result the convention's ``-o FILE`` (and ``--force``).
+
+    With ``-o``, what the verb prints on stdout goes to FILE instead (a table at full width),
+    and stdout gets ``Wrote <what> (<format>) to FILE``. Without ``--format``, FILE's suffix
+    picks the format when the verb has it. A verdict the verb gives as its exit code after
+    printing (check or verify failing: 1) still writes the file; an error writes nothing.
+    Verbs that write their own files keep their own ``-o`` (plan, report, emit...).
+    """
+    import functools
+    import inspect
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(func, eval_str=True)
+        has_force = "force" in signature.parameters
+        added = [
+            inspect.Parameter(
+                "output_file",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=typer.Option(None, "-o", "--output", help=OUTPUT_FILE_HELP),
+                annotation=Path,
+            )
+        ]
+        if not has_force:
+            added.append(
+                inspect.Parameter(
+                    "force_output",
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=typer.Option(False, "--force", help="Overwrite an existing -o file."),
+                    annotation=bool,
+                )
+            )
+
+        @functools.wraps(func)
+        def verb(**kwargs: Any) -> Any:
+            target: Path | None = kwargs.pop("output_file", None)
+            force = kwargs["force"] if has_force else kwargs.pop("force_output", False)
+            if target is None:
+                return func(**kwargs)
+            if "fmt" in kwargs:
+                kwargs["fmt"] = _format_by_suffix(kwargs["fmt"], target)
+            guard_output(target, force)
+            buffer = io.StringIO()
+            verdict: int | None = None
+            with contextlib.redirect_stdout(buffer):
+                try:
+                    func(**kwargs)
+                except typer.Exit as stop:  # exit code after a printed result
+                    if not stop.exit_code:
+                        raise
+                    verdict = stop.exit_code
+            shown = kwargs.get("fmt")
+            kind = f" ({shown.value if isinstance(shown, enum.Enum) else shown})" if shown else ""
+            deliver(buffer.getvalue(), target, f"{what}{kind}")
+            if verdict:
+                raise typer.Exit(code=verdict)
+            return None
+
+        parameters = [*signature.parameters.values()]
+        keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters]
+        verb.__signature__ = signature.replace(parameters=[*keyword, *added])  # type: ignore[attr-defined]
+        verb.__annotations__ = {
+            **{p.name: p.annotation for p in signature.parameters.values()},
+            **{p.name: p.annotation for p in added},
+            "return": signature.return_annotation,
+        }
+        return verb
+
+    return decorate
+
+
+def _format_by_suffix(chosen: Any, target: Path) -> Any:
+    """`chosen` unless --format was left at its default and FILE's suffix names another of the
+    verb's formats."""
+    from planner.cli.clicklib import get_current_context
+
+    context = get_current_context(silent=True)
+    source = context.get_parameter_source("fmt") if context is not None else None
+    if source is not None and source.name not in ("DEFAULT",):
+        return chosen
+    wanted = SUFFIX_FORMATS.get(target.suffix.lower())
+    kind = type(chosen)
+    if wanted and isinstance(chosen, enum.Enum) and wanted in {str(m.value) for m in kind}:
+        return kind(wanted)
+    return chosen

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from planner.cli.output import Format, print_record
+from planner.cli.output import Format, print_record, writes_output
 from planner.errors import InputError
 from planner.facts.accelerators import Accelerator, accelerators, find_accelerator
 from planner.facts.llms import LLM, find_llm, llms
@@ -213,5 +213,5 @@ def _ms(seconds: float | None) -> float | None:
 
 def register(app: typer.Typer) -> None:
     """Add the `estimate` and `queue` verbs to the CLI."""
-    app.command("estimate")(estimate)
-    app.command("queue")(queue)
+    app.command("estimate")(writes_output("the estimate")(estimate))
+    app.command("queue")(writes_output("the queue figures")(queue))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from planner.cli.output import TextFormat, guard_output, print_summary, write_text
 from planner.errors import InputError
 from planner.perf.dtypes import Dtype
 
@@ -63,6 +64,9 @@ def import_results(
     output_tokens: float = typer.Option(
         None, "--output-tokens", min=1, help="--sagemaker-job: output tokens of its payloads."
     ),
+    fmt: TextFormat = typer.Option(
+        TextFormat.text, "--format", help="stdout's summary: text (one line) or json."
+    ),
 ) -> None:
     """Read benchmark result files into profile rows; a sweep over request rates or
     concurrencies becomes the max requests/s at the SLO given (without one, each run is a row
@@ -71,8 +75,7 @@ def import_results(
     from planner.perf.dtypes import as_kv_dtype
     from planner.perf.slo import SLO
 
-    if output.exists() and not force:
-        raise InputError(f"{output} exists; pass --force to overwrite it")
+    guard_output(output, force)
     try:
         slo = SLO(tpot_ms=tpot_ms, ttft_ms=ttft_ms)
         kv = as_kv_dtype(kv_dtype)
@@ -98,8 +101,12 @@ def import_results(
         typer.echo(f"note: {note}", err=True)
     if not points:
         raise InputError("no profile rows: no run met the SLO")
-    output.write_text(profiles_csv(points), encoding="utf-8")
-    typer.echo(f"wrote {len(points)} profile row(s) from {len(runs)} file(s) to {output}")
+    write_text(output, profiles_csv(points))
+    line = f"Wrote {len(points)} profile row(s) from {len(runs)} run(s) to {output}"
+    data = {"file": str(output), "rows": len(points), "runs": len(runs),
+            "files": [str(f) for f in files or []], "sagemaker_jobs": list(sagemaker_jobs or []),
+            "notes": list(notes)}  # fmt: skip
+    print_summary(fmt, line, data)
 
 
 def _without_twins(files: list[Path]) -> list[Path]:

@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from planner.cli.catalog_cmd import catalog_app
+from planner.cli.output import TextFormat, print_summary
 from planner.errors import InputError, PlannerError
 
 CATALOG_PROVIDERS = ("aws", "gcp", "azure")
@@ -41,6 +42,9 @@ ENDPOINT_HELP = (
 )
 PROJECT_HELP = "GCP project for the Compute Engine API (default: $GOOGLE_CLOUD_PROJECT)."
 AS_OF_HELP = "Date written to the as_of column (YYYY-MM-DD); default: today (UTC)."
+SUMMARY_HELP = (
+    "How stdout says what was written: text (one line) or json (file, counts, failures, notes)."
+)
 
 
 def _provider(value: str, allowed: Sequence[str]) -> str:
@@ -187,6 +191,7 @@ def refresh_catalog(
     as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
     force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help=SUMMARY_HELP),
 ) -> None:
     """Fetch current offerings and prices from a cloud's APIs into a catalog CSV.
 
@@ -229,8 +234,21 @@ def refresh_catalog(
     merged = merge_with_base(loaded.offerings, result)
     comments = _catalog_comments(provider, result, merged, base_names, stamp)
     write_text_atomically(output, catalog_csv(merged.offerings, comments), force)
-    _report(summary_lines(result, merged), result.failures)
-    typer.echo(f"Wrote {len(merged.offerings)} offerings to {output}", err=True)
+    lines = summary_lines(result, merged)
+    _report(lines, result.failures)
+    data = {
+        "file": str(output),
+        "provider": provider,
+        "offerings": len(merged.offerings),
+        "refreshed": merged.fresh,
+        "kept_after_failure": merged.kept_after_failure,
+        "spot_from_base": merged.spot_from_base,
+        "dropped": merged.dropped,
+        "as_of": stamp,
+        "failures": [str(f) for f in result.failures],
+        "notes": lines,
+    }
+    print_summary(fmt, f"Wrote {len(merged.offerings)} offerings to {output}", data)
 
 
 def _fetch_quotas(provider, regions, catalog, ctx, endpoints, project, fewest_vcpus):
@@ -278,6 +296,7 @@ def refresh_quotas(
     as_of: str = typer.Option(None, "--as-of", help="Date written in the file's header."),
     force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help=SUMMARY_HELP),
 ) -> None:
     """Fetch accelerator quotas (AWS Service Quotas, GCP regional quotas) into a quotas YAML."""
     from planner.catalog import load_catalog
@@ -321,7 +340,16 @@ def refresh_quotas(
     ]
     write_quotas(output, quotas, comments, force=force)
     _report(log.notes, log.failures)
-    typer.echo(f"Wrote {len(quotas)} quotas to {output}", err=True)
+    data = {
+        "file": str(output),
+        "provider": provider,
+        "quotas": len(quotas),
+        "as_of": stamp,
+        "source": source,
+        "failures": [str(f) for f in log.failures],
+        "notes": list(log.notes),
+    }
+    print_summary(fmt, f"Wrote {len(quotas)} quotas to {output}", data)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,14 @@ from pathlib import Path
 import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
-from planner.cli.output import TextFormat, deliver, guard_output, resolve_format, to_json
+from planner.cli.output import (
+    TextFormat,
+    deliver,
+    guard_output,
+    resolve_format,
+    to_json,
+    writes_output,
+)
 from planner.errors import InputError, PlannerError
 
 
@@ -314,5 +321,5 @@ def export(
 def register(app: typer.Typer) -> None:
     app.command()(report)
     app.command()(diff)
-    app.command()(check)
+    app.command()(writes_output("the check result")(check))
     app.command()(export)

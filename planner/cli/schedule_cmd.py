@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from planner._writefile import refuse_overwrite
-from planner.cli.output import Format, print_rows
+from planner.cli.output import Format, print_rows, writes_output
 from planner.errors import InputError
 
 
@@ -252,6 +252,6 @@ def autoscale(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(schedule)
-    app.command()(simulate)
-    app.command()(autoscale)
+    app.command()(writes_output("the schedules")(schedule))
+    app.command()(writes_output("the simulation")(simulate))
+    app.command()(writes_output("the replica schedule")(autoscale))

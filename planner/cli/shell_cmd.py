@@ -7,7 +7,7 @@ import enum
 
 import typer
 
-from planner.cli.output import Format, deliver, rows_text, to_json
+from planner.cli.output import Format, deliver, rows_text, to_json, writes_output
 
 COMPLETE_VAR = "_PLANNER_COMPLETE"
 
@@ -19,8 +19,16 @@ class Shell(enum.StrEnum):
     powershell = "powershell"
 
 
+class CompletionFormat(enum.StrEnum):
+    script = "script"
+    json = "json"
+
+
 def completion(
     shell: Shell = typer.Argument(..., help="bash, zsh, fish or powershell."),
+    fmt: CompletionFormat = typer.Option(
+        CompletionFormat.script, "--format", help="script, or json ({shell, script})."
+    ),
 ) -> None:
     """Print the shell completion script.
 
@@ -35,6 +43,9 @@ def completion(
     script = get_completion_script(
         prog_name="planner", complete_var=COMPLETE_VAR, shell=shell.value
     )
+    if fmt is CompletionFormat.json:
+        deliver(to_json({"shell": shell.value, "script": script}), None, "")
+        return
     typer.echo(script)
 
 
@@ -45,6 +56,7 @@ config_app = typer.Typer(
 
 
 @config_app.command("show")
+@writes_output("the defaults in force")
 def show(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
 ) -> None:
@@ -90,5 +102,5 @@ def show(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(completion)
+    app.command()(writes_output("the completion script")(completion))
     app.add_typer(config_app, name="config")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from pathlib import Path
 
 import typer
 
-from planner.cli.output import TextFormat, deliver, to_json
+from planner.cli.output import TextFormat, deliver, to_json, writes_output
 from planner.errors import InputError, listing
 
 
@@ -47,7 +48,13 @@ def validate(
         raise InputError("\n".join(failures))
 
 
-def schema() -> None:
+class SchemaFormat(enum.StrEnum):
+    json = "json"
+
+
+def schema(
+    fmt: SchemaFormat = typer.Option(SchemaFormat.json, "--format", help="json (the only one)."),
+) -> None:
     """Print the spec's JSON Schema (for editors and CI validation)."""
     from planner.spec import spec_json_schema
 
@@ -55,5 +62,5 @@ def schema() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(validate)
-    app.command()(schema)
+    app.command()(writes_output("the validation")(validate))
+    app.command()(writes_output("the spec JSON Schema")(schema))

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
-from planner.cli.output import TextFormat, deliver, to_json
+from planner.cli.output import TextFormat, deliver, to_json, writes_output
 from planner.errors import PlannerError
 
 
@@ -63,4 +63,4 @@ def verify(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(verify)
+    app.command()(writes_output("the verification")(verify))
