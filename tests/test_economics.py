@@ -44,8 +44,13 @@ def test_dollars_per_million_tokens_of_one_instance_is_its_hourly_cost_over_toke
     [bot] = e.workloads
     assert bot.tokens_per_hour == tokens_per_hour
     assert bot.usd_per_million_tokens == pytest.approx(expected, rel=1e-6)
+    share = a.prefill_share
+    assert share is not None and 0 < share < 1
+    assert bot.usd_per_million_input_tokens == pytest.approx(
+        a.cost_per_hour * share / (2 * 3600 * 800) * 1e6, rel=1e-6
+    )
     assert bot.usd_per_million_output_tokens == pytest.approx(
-        a.cost_per_hour / (2 * 3600 * 200) * 1e6, rel=1e-6
+        a.cost_per_hour * (1 - share) / (2 * 3600 * 200) * 1e6, rel=1e-6
     )
     assert bot.usd_per_thousand_requests == pytest.approx(
         a.cost_per_hour / (2 * 3600) * 1e3, rel=1e-6
@@ -54,6 +59,45 @@ def test_dollars_per_million_tokens_of_one_instance_is_its_hourly_cost_over_toke
     assert e.allocations[0].usd_per_million_tokens == pytest.approx(expected, rel=1e-6)
     assert e.cost_per_month == pytest.approx(a.cost_per_hour * 730, abs=0.01)
     assert e.hours_per_month == 730 and e.currency == "USD"
+
+
+def test_input_and_output_token_prices_split_the_cost_by_the_perf_models_phase_times(
+    one_instance_plan,
+):
+    from planner.facts import find_accelerator, find_llm
+    from planner.perf import roofline_capacity
+
+    [a] = one_instance_plan.allocations
+    capacity = roofline_capacity(
+        find_llm("llama-3.1-8b"), find_accelerator(a.accelerator), a.tp, 800, 200
+    )
+    assert a.prefill_share == pytest.approx(
+        capacity.prefill_s / (capacity.prefill_s + capacity.decode_s), rel=1e-5
+    )
+    e = one_instance_plan.economics
+    for unit in (e.workloads[0], e.serving, e.allocations[0]):
+        # input tokens x their price + output tokens x theirs is the whole cost, per hour
+        paid = (2 * 3600 * 800 * unit.usd_per_million_input_tokens
+                + 2 * 3600 * 200 * unit.usd_per_million_output_tokens) / 1e6  # fmt: skip
+        assert paid == pytest.approx(a.cost_per_hour, rel=1e-6)
+    assert e.serving.prefill_cost_share == pytest.approx(a.prefill_share, rel=1e-6)
+
+
+def test_a_plan_without_prefill_shares_keeps_its_id_and_has_no_split(one_instance_plan):
+    from planner.plans.identity import plan_id, sha256_of
+
+    data = one_instance_plan.model_dump(mode="json")
+    for a in data["allocations"]:
+        del a["prefill_share"]  # as written before the share was recorded
+    old = Plan.model_validate(data)
+    written_then = sha256_of([old.spec_sha256, old.plan_date.isoformat(), data["allocations"]])
+    assert plan_id(old.spec_sha256, old.plan_date, old.allocations) == written_then[:12]
+    unit = old.economics.workloads[0]
+    assert (
+        unit.usd_per_million_tokens
+        == one_instance_plan.economics.workloads[0].usd_per_million_tokens
+    )
+    assert unit.usd_per_million_input_tokens is None and unit.usd_per_million_output_tokens is None
 
 
 def test_request_sizes_of_a_histogram_are_its_means():

@@ -5,6 +5,7 @@ from planner.perf.capacity import (
     LoadFigures,
     at_concurrency,
     at_rate,
+    prefill_share,
     replica_capacity,
     roofline_capacity,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "memory_fit",
     "peak_flops",
     "prefill_seconds",
+    "prefill_share",
     "replica_capacity",
     "replicas_per_instance",
     "roofline_capacity",

@@ -18,7 +18,7 @@ engine's sequence and per-step token caps and the SLO; max_rps(B) grows with B.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -30,6 +30,7 @@ from planner.perf.engines import engine_factor
 from planner.perf.memory import memory_fit
 from planner.perf.profiles import ProfilePoint, Profiles
 from planner.perf.roofline import (
+    decode_step_seconds,
     peak_flops,
     prefill_flops_per_token,
     prefill_seconds,
@@ -72,6 +73,32 @@ class Capacity:
     """"roofline" or "profile"."""
     reason: str = ""
     """Why max_rps is 0, or which measurement a profile figure comes from."""
+    prefill_s: float = 0.0
+    """Replica seconds one request's prefill takes: its prompt prefilled on its own."""
+    decode_s: float = 0.0
+    """Replica seconds one request's decode takes: its output tokens' share of the decode steps
+    at the operating batch (output x decode step(batch) / batch)."""
+
+    @property
+    def prefill_share(self) -> float | None:
+        """Share of a request's replica time spent on prefill (input tokens); the rest is
+        decode (output tokens). None when the replica cannot serve the bucket."""
+        total = self.prefill_s + self.decode_s
+        return self.prefill_s / total if total > 0 else None
+
+
+def prefill_share(capacities: Sequence[Capacity | None], requests: Sequence[float]) -> float | None:
+    """Share of replica time spent on prefill for a request mix: `requests` per bucket (rates
+    or fractions) weight each bucket's prefill and decode seconds. None when no bucket with
+    requests has capacity figures."""
+    prefill = decode = 0.0
+    for capacity, weight in zip(capacities, requests, strict=True):
+        if capacity is None or weight <= 0 or capacity.prefill_s + capacity.decode_s <= 0:
+            continue
+        prefill += weight * capacity.prefill_s
+        decode += weight * capacity.decode_s
+    total = prefill + decode
+    return prefill / total if total > 0 else None
 
 
 @dataclass(frozen=True)
@@ -101,6 +128,14 @@ class _Timing:
             self.model, self.accelerator, self.tp, batch,
             self.input_tokens + self.output_tokens / 2,
             batch * self.input_tokens / self.output_tokens, self.input_tokens,
+            self.weights_dtype, self.kv_dtype, self.settings,
+        )  # fmt: skip
+
+    def decode_step(self, batch: float) -> float:
+        """The step time at mean batch `batch` without any prefill in it."""
+        return decode_step_seconds(
+            self.model, self.accelerator, self.tp, batch,
+            self.input_tokens + self.output_tokens / 2,
             self.weights_dtype, self.kv_dtype, self.settings,
         )  # fmt: skip
 
@@ -260,6 +295,8 @@ def roofline_capacity(
         tokens_per_s=max_rps * output_tokens,
         max_rps=max_rps,
         limited_by=limited_by,
+        prefill_s=prefill,
+        decode_s=output_tokens * timing.decode_step(batch) / batch,
     )
 
 

@@ -1,21 +1,28 @@
-"""Unit economics of a plan: dollars per million tokens, per 1,000 requests, per month.
+"""Unit economics of a plan: dollars per million tokens (all, input, output), per 1,000
+requests, per month.
 
-Everything here is derived from the plan's own figures (costs, routed traffic, request sizes),
-so it is never stored apart from them and can never disagree with them:
+Everything here is derived from the plan's own figures (costs, routed traffic, request sizes,
+each allocation's prefill share), so it is never stored apart from them and can never disagree
+with them:
 
-- serving: tokens per hour = routed requests/s x 3,600 x (mean input + output tokens per
-  request), at the planned (peak) rate; $/M tokens = $/h / tokens per hour x 1e6, standby
-  capacity included in its workload's and the fleet's figures;
+- serving: tokens per hour = routed requests/s x 3,600 x tokens per request, at the planned
+  (peak) rate; $/M tokens = $/h / tokens per hour x 1e6, standby capacity included in its
+  workload's and the fleet's figures;
 - batch: the job's dollars over its volume (requests x tokens per request);
 - training: the job's dollars per accelerator-hour, and per million tokens trained when the
   job was given as model + tokens.
 
-$/M tokens counts input and output tokens together; $/M output tokens puts the whole cost on
-the generated tokens (the two are alternative views of one cost, not parts of it).
+Input and output tokens: each allocation's cost is split between prefill (input tokens) and
+decode (output tokens) by `Allocation.prefill_share`, the share of its replicas' time the
+performance model gives prefill for the requests routed to it (planner.perf.prefill_share);
+$/M input tokens is the prefill part over the input tokens, $/M output tokens the decode part
+over the output tokens. The two parts add up to the whole cost. Plans written before the share
+was recorded have no split (None).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,7 +35,8 @@ HOURS_PER_MONTH = 730.0
 
 BASIS = (
     "serving at the planned (peak) request rate, standby included; batch and training per job; "
-    "$/M tokens counts input + output tokens; a month is 730 h"
+    "$/M tokens counts input + output tokens; $/M input and $/M output tokens split each "
+    "allocation's cost by its replicas' share of time in prefill and decode; a month is 730 h"
 )
 
 
@@ -49,8 +57,16 @@ class UnitCosts(_Frozen):
     requests: float | None = Field(None, description="Batch: requests in the job(s).")
     tokens: float | None = Field(None, description="Batch: tokens processed; training: trained.")
     accelerator_hours: float | None = Field(None, description="Training: accelerators x hours.")
+    prefill_cost_share: float | None = Field(
+        None, description="Share of the cost attributed to prefill (input tokens)."
+    )
     usd_per_million_tokens: float | None = None
-    usd_per_million_output_tokens: float | None = None
+    usd_per_million_input_tokens: float | None = Field(
+        None, description="The prefill part of the cost over the input tokens."
+    )
+    usd_per_million_output_tokens: float | None = Field(
+        None, description="The decode part of the cost over the output tokens."
+    )
     usd_per_thousand_requests: float | None = None
     usd_per_accelerator_hour: float | None = None
 
@@ -62,6 +78,8 @@ class AllocationEconomics(_Frozen):
     index: int = Field(description="Position in plan.allocations.")
     workload: str
     usd_per_million_tokens: float | None = None
+    usd_per_million_input_tokens: float | None = None
+    usd_per_million_output_tokens: float | None = None
     usd_per_thousand_requests: float | None = None
     idle_rule: str = Field(
         "", description="Serving capacity with no traffic routed: the rule that keeps it."
@@ -99,6 +117,52 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
+def _add(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a + b
+
+
+@dataclass(frozen=True)
+class _Work:
+    """Dollars and the work they buy (per hour for serving, per job for batch), with the
+    prefill (input) part of the dollars when known."""
+
+    cost: float = 0.0
+    prefill_cost: float | None = 0.0
+    requests: float = 0.0
+    input_tokens: float | None = 0.0
+    output_tokens: float | None = 0.0
+
+    def __add__(self, other: _Work) -> _Work:
+        return _Work(
+            self.cost + other.cost,
+            _add(self.prefill_cost, other.prefill_cost),
+            self.requests + other.requests,
+            _add(self.input_tokens, other.input_tokens),
+            _add(self.output_tokens, other.output_tokens),
+        )
+
+    @property
+    def tokens(self) -> float | None:
+        return _add(self.input_tokens, self.output_tokens)
+
+    def with_cost(self, cost: float) -> _Work:
+        """The same work at `cost` (the fleet's total), prefill part scaled to match."""
+        scaled = None
+        if self.prefill_cost is not None:
+            scaled = self.prefill_cost * cost / self.cost if self.cost else 0.0
+        return _Work(cost, scaled, self.requests, self.input_tokens, self.output_tokens)
+
+    def unit_prices(self) -> dict[str, float | None]:
+        """$/M tokens (all, input, output) and $/1k requests of this work."""
+        decode = None if self.prefill_cost is None else self.cost - self.prefill_cost
+        return {
+            "usd_per_million_tokens": _ratio(self.cost, self.tokens, 1e6),
+            "usd_per_million_input_tokens": _ratio(self.prefill_cost, self.input_tokens, 1e6),
+            "usd_per_million_output_tokens": _ratio(decode, self.output_tokens, 1e6),
+            "usd_per_thousand_requests": _ratio(self.cost, self.requests, 1e3),
+        }
+
+
 def tokens_per_request(w: WorkloadResult) -> float | None:
     """Mean input + output tokens per request, when the plan knows the sizes."""
     if w.input_tokens is None or w.output_tokens is None:
@@ -121,49 +185,81 @@ def idle_rule(w: WorkloadResult | None, a: Allocation) -> str:
     return "no traffic routed (kept by the spec's placement rules)"
 
 
-def _serving_costs(name: str, cost: float, rps: float, per_request: float | None) -> UnitCosts:
-    per_hour = rps * 3600.0
-    tokens = per_hour * per_request if per_request is not None else None
+def _sizes(w: WorkloadResult | None, requests: float) -> tuple[float | None, float | None]:
+    """Input and output tokens of `requests` requests of the workload's mean size."""
+    if w is None or w.input_tokens is None or w.output_tokens is None:
+        return None, None
+    return requests * w.input_tokens, requests * w.output_tokens
+
+
+def _cost(a: Allocation) -> float:
+    """Serving: $/h; batch and training: $ per job."""
+    return a.cost_per_hour if a.kind == "serving" else a.job_cost or 0.0
+
+
+def _prefill(cost: float, a: Allocation) -> float | None:
+    return None if a.prefill_share is None else cost * a.prefill_share
+
+
+def _allocation_work(a: Allocation, w: WorkloadResult | None) -> _Work:
+    """What one allocation costs and carries (serving per hour, batch per job)."""
+    if a.kind == "serving":
+        per_hour = (a.routed_rps or 0.0) * 3600.0
+        inputs, outputs = _sizes(w, per_hour)
+        if a.routed_by_bucket:  # the request sizes this allocation carries, not the mean
+            inputs = sum(b.rps * 3600.0 * b.input_tokens for b in a.routed_by_bucket)
+            outputs = sum(b.rps * 3600.0 * b.output_tokens for b in a.routed_by_bucket)
+        return _Work(a.cost_per_hour, _prefill(a.cost_per_hour, a), per_hour, inputs, outputs)
+    cost = _cost(a)
+    share = cost / w.job_cost if w and w.job_cost else None
+    requests = w.requests * share if w and w.requests and share is not None else 0.0
+    inputs, outputs = _sizes(w, requests) if requests else (None, None)
+    return _Work(cost, _prefill(cost, a), requests, inputs, outputs)
+
+
+def _workload_work(plan: Plan, w: WorkloadResult) -> _Work:
+    """The workload's cost (its allocations', standby included, prefill parts summed) and its
+    whole volume at its mean request size."""
+    mine = [a for a in plan.allocations if a.workload == w.name]
+    prefill: float | None = 0.0 if mine else None
+    for a in mine:
+        prefill = _add(prefill, _prefill(_cost(a), a))
+    if w.kind == "serving":
+        requests, cost = sum(a.routed_rps or 0.0 for a in mine) * 3600.0, w.cost_per_hour
+    else:
+        requests, cost = w.requests or 0.0, w.job_cost
+    inputs, outputs = _sizes(w, requests)
+    spent = sum(_cost(a) for a in mine)
+    return _Work(spent, prefill, requests, inputs, outputs).with_cost(cost)
+
+
+def _unit_costs(name: str, kind: str, work: _Work) -> UnitCosts:
+    """Serving (per hour) or batch (per job) unit costs of `work`."""
+    share = _ratio(work.prefill_cost, work.cost, 1.0)
+    if kind == "serving":
+        return UnitCosts(
+            name=name,
+            kind="serving",
+            cost_per_hour=_round(work.cost),
+            cost_per_month=round(work.cost * HOURS_PER_MONTH, 2),
+            requests_per_second=_round(work.requests / 3600.0),
+            tokens_per_hour=_round(work.tokens),
+            prefill_cost_share=None if share is None else round(share, 6),
+            **work.unit_prices(),
+        )
     return UnitCosts(
         name=name,
-        kind="serving",
-        cost_per_hour=_round(cost),
-        cost_per_month=round(cost * HOURS_PER_MONTH, 2),
-        requests_per_second=_round(rps),
-        tokens_per_hour=_round(tokens),
-        usd_per_million_tokens=_ratio(cost, tokens, 1e6),
-        usd_per_thousand_requests=_ratio(cost, per_hour, 1e3),
+        kind="batch",
+        job_cost=_round(work.cost),
+        requests=_round(work.requests),
+        tokens=_round(work.tokens),
+        prefill_cost_share=None if share is None else round(share, 6),
+        **work.unit_prices(),
     )
 
 
-def _output_per_hour(w: WorkloadResult, rps: float) -> float | None:
-    return None if w.output_tokens is None else rps * 3600.0 * w.output_tokens
-
-
-def workload_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
-    """The unit costs of one workload."""
+def _training_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
     mine = [a for a in plan.allocations if a.workload == w.name]
-    if w.kind == "serving":
-        rps = sum(a.routed_rps or 0.0 for a in mine)
-        costs = _serving_costs(w.name, w.cost_per_hour, rps, tokens_per_request(w))
-        output = _output_per_hour(w, rps)
-        return costs.model_copy(
-            update={"usd_per_million_output_tokens": _ratio(w.cost_per_hour, output, 1e6)}
-        )
-    if w.kind == "batch":
-        per_request = tokens_per_request(w)
-        tokens = w.requests * per_request if w.requests and per_request else None
-        output = w.requests * w.output_tokens if w.requests and w.output_tokens else None
-        return UnitCosts(
-            name=w.name,
-            kind="batch",
-            job_cost=_round(w.job_cost),
-            requests=w.requests,
-            tokens=_round(tokens),
-            usd_per_million_tokens=_ratio(w.job_cost, tokens, 1e6),
-            usd_per_million_output_tokens=_ratio(w.job_cost, output, 1e6),
-            usd_per_thousand_requests=_ratio(w.job_cost, w.requests, 1e3),
-        )
     hours = sum(a.count * a.accelerators_per_instance * (a.hours or 0.0) for a in mine)
     return UnitCosts(
         name=w.name,
@@ -176,88 +272,35 @@ def workload_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
     )
 
 
-def _fleet(plan: Plan, workloads: list[UnitCosts]) -> tuple[UnitCosts | None, UnitCosts | None]:
-    serving = [u for u in workloads if u.kind == "serving"]
-    batch = [u for u in workloads if u.kind == "batch"]
-    fleet_serving = None
-    if serving:
-        cost = plan.cost_per_hour
-        rps = sum(u.requests_per_second or 0.0 for u in serving)
-        known = all(u.tokens_per_hour is not None for u in serving)
-        tokens = sum(u.tokens_per_hour or 0.0 for u in serving) if known else None
-        by_name = {w.name: w for w in plan.workloads}
-        outputs = [_output_per_hour(by_name[u.name], u.requests_per_second or 0.0) for u in serving]
-        output = sum(o or 0.0 for o in outputs) if None not in outputs else None
-        fleet_serving = UnitCosts(
-            name="serving fleet",
-            kind="serving",
-            cost_per_hour=_round(cost),
-            cost_per_month=round(cost * HOURS_PER_MONTH, 2),
-            requests_per_second=_round(rps),
-            tokens_per_hour=_round(tokens),
-            usd_per_million_tokens=_ratio(cost, tokens, 1e6),
-            usd_per_million_output_tokens=_ratio(cost, output, 1e6),
-            usd_per_thousand_requests=_ratio(cost, rps * 3600.0, 1e3),
-        )
-    fleet_batch = None
-    if batch:
-        cost = sum(u.job_cost or 0.0 for u in batch)
-        known = all(u.tokens is not None for u in batch)
-        tokens = sum(u.tokens or 0.0 for u in batch) if known else None
-        requests = sum(u.requests or 0.0 for u in batch)
-        fleet_batch = UnitCosts(
-            name="batch fleet",
-            kind="batch",
-            job_cost=_round(cost),
-            requests=_round(requests),
-            tokens=_round(tokens),
-            usd_per_million_tokens=_ratio(cost, tokens, 1e6),
-            usd_per_thousand_requests=_ratio(cost, requests, 1e3),
-        )
-    return fleet_serving, fleet_batch
-
-
-def _allocation_economics(plan: Plan) -> list[AllocationEconomics]:
-    by_name = {w.name: w for w in plan.workloads}
-    out = []
-    for i, a in enumerate(plan.allocations):
-        w = by_name.get(a.workload)
-        per_request = tokens_per_request(w) if w else None
-        if a.kind == "serving":
-            per_hour = (a.routed_rps or 0.0) * 3600.0
-            tokens = per_hour * per_request if per_request is not None else None
-            buckets = getattr(a, "routed_by_bucket", None)
-            if buckets:  # the request sizes this allocation carries, not the workload's mean
-                tokens = sum(b.rps * 3600.0 * (b.input_tokens + b.output_tokens) for b in buckets)
-            out.append(
-                AllocationEconomics(
-                    index=i,
-                    workload=a.workload,
-                    usd_per_million_tokens=_ratio(a.cost_per_hour, tokens, 1e6),
-                    usd_per_thousand_requests=_ratio(a.cost_per_hour, per_hour, 1e3),
-                    idle_rule=idle_rule(w, a),
-                )
-            )
-        else:
-            share = (a.job_cost or 0.0) / w.job_cost if w and w.job_cost else None
-            requests = w.requests * share if w and w.requests and share is not None else None
-            tokens = requests * per_request if requests and per_request else None
-            out.append(
-                AllocationEconomics(
-                    index=i,
-                    workload=a.workload,
-                    usd_per_million_tokens=_ratio(a.job_cost, tokens, 1e6),
-                    usd_per_thousand_requests=_ratio(a.job_cost, requests, 1e3),
-                )
-            )
-    return out
+def workload_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
+    """The unit costs of one workload."""
+    if w.kind == "training":
+        return _training_costs(plan, w)
+    return _unit_costs(w.name, w.kind, _workload_work(plan, w))
 
 
 def plan_economics(plan: Plan) -> PlanEconomics:
     """The plan's unit economics, fleet and per workload and allocation."""
+    by_name = {w.name: w for w in plan.workloads}
+    work = {w.name: _workload_work(plan, w) for w in plan.workloads if w.kind != "training"}
     workloads = [workload_costs(plan, w) for w in plan.workloads]
-    serving, batch = _fleet(plan, workloads)
-    allocations = _allocation_economics(plan)
+    fleets: dict[str, UnitCosts | None] = {}
+    for kind in ("serving", "batch"):
+        parts = [work[w.name] for w in plan.workloads if w.kind == kind]
+        if not parts:
+            fleets[kind] = None
+            continue
+        total = sum(parts[1:], parts[0])
+        if kind == "serving":
+            total = total.with_cost(plan.cost_per_hour)
+        fleets[kind] = _unit_costs(f"{kind} fleet", kind, total)
+    allocations = []
+    for i, a in enumerate(plan.allocations):
+        w = by_name.get(a.workload)
+        prices = _allocation_work(a, w).unit_prices()
+        allocations.append(
+            AllocationEconomics(index=i, workload=a.workload, idle_rule=idle_rule(w, a), **prices)
+        )
     idle = sum(plan.allocations[e.index].cost_per_hour for e in allocations if e.idle_rule)
     dynamic = saving = None
     if plan.schedule:
@@ -280,8 +323,8 @@ def plan_economics(plan: Plan) -> PlanEconomics:
         dynamic_cost_per_month=dynamic,
         autoscaling_saving_per_month=saving,
         idle_cost_per_hour=round(idle, 6),
-        serving=serving,
-        batch=batch,
+        serving=fleets["serving"],
+        batch=fleets["batch"],
         workloads=workloads,
         allocations=allocations,
     )

@@ -63,12 +63,21 @@ def catalog_digest(rows: Sequence[Offering]) -> str:
     return sha256_of([dataclasses.asdict(o) for o in sorted(rows, key=lambda o: o.key)])
 
 
+LATER_FIELDS = ("prefill_share",)
+"""Allocation fields added after plans were first written: hashed only when set, so a plan
+file written before them keeps its id."""
+
+
+def _unset_later_fields(a: Allocation) -> set[str]:
+    return {name for name in LATER_FIELDS if getattr(a, name, None) is None}
+
+
 def plan_id(spec_sha256: str, plan_date: dt.date | None, allocations: Sequence[Allocation]) -> str:
     """A short, stable id: the same spec, date and allocations always give the same id."""
     payload = [
         spec_sha256,
         plan_date.isoformat() if plan_date else None,
-        [a.model_dump(mode="json") for a in allocations],
+        [a.model_dump(mode="json", exclude=_unset_later_fields(a)) for a in allocations],
     ]
     return sha256_of(payload)[:12]
 

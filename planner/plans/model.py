@@ -65,6 +65,15 @@ class Allocation(Frozen):
         "for jobs and older plans.",
     )
     max_context: int | None = Field(None, description="Serving: longest request (in + out tokens).")
+    prefill_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Serving and batch: share of the replicas' time spent on prefill (input "
+        "tokens) for the requests routed here (the workload's mix when none are), by the "
+        "performance model's prefill and decode times; the rest is decode (output tokens). "
+        "Input and output $/M tokens split the cost by it. None in older plans.",
+    )
     capacity_pool: str | None = Field(
         None, description="Owned capacity (the spec's capacity: pool) this runs on, if any."
     )

@@ -186,6 +186,8 @@ class WorkloadChange:
     ttft_target_ms: float | None = None
     slo_changes: tuple[str, ...] = ()
     usd_per_million_tokens: tuple[float | None, float | None] = (None, None)
+    usd_per_million_input_tokens: tuple[float | None, float | None] = (None, None)
+    usd_per_million_output_tokens: tuple[float | None, float | None] = (None, None)
 
     @property
     def hourly_delta(self) -> float:
@@ -247,14 +249,15 @@ def workload_changes(old: Plan, new: Plan, changed: set[str]) -> list[WorkloadCh
             status = "changed"
         else:
             status = "unchanged"
-        per_million = (
-            _unit(old, name, "usd_per_million_tokens") if a else None,
-            _unit(new, name, "usd_per_million_tokens") if b else None,
-        )
+        per_million = {
+            field: (_unit(old, name, field) if a else None, _unit(new, name, field) if b else None)
+            for field in ("usd_per_million_tokens", "usd_per_million_input_tokens",
+                          "usd_per_million_output_tokens")
+        }  # fmt: skip
         out.append(
             WorkloadChange(
                 name, status, hourly, jobs, meets, tpot, ttft, ref.tpot_ms, ref.ttft_p95_ms, slo,
-                per_million,
+                **per_million,
             )
         )  # fmt: skip
     return out
@@ -283,8 +286,12 @@ class UnitCostChange:
 
 UNIT_COSTS = (
     ("serving $/M tokens", "serving", "usd_per_million_tokens"),
+    ("serving $/M input tokens", "serving", "usd_per_million_input_tokens"),
+    ("serving $/M output tokens", "serving", "usd_per_million_output_tokens"),
     ("serving $/1k requests", "serving", "usd_per_thousand_requests"),
     ("batch $/M tokens", "batch", "usd_per_million_tokens"),
+    ("batch $/M input tokens", "batch", "usd_per_million_input_tokens"),
+    ("batch $/M output tokens", "batch", "usd_per_million_output_tokens"),
 )
 
 

@@ -200,6 +200,8 @@ def diff_json(diff: PlanDiff) -> str:
                 "ttft_target_ms": w.ttft_target_ms,
                 "slo_changes": list(w.slo_changes),
                 "usd_per_million_tokens": list(w.usd_per_million_tokens),
+                "usd_per_million_input_tokens": list(w.usd_per_million_input_tokens),
+                "usd_per_million_output_tokens": list(w.usd_per_million_output_tokens),
             }
             for w in diff.workloads
         ],

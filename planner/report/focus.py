@@ -47,7 +47,8 @@ FOCUS_COLUMNS = (
     "ResourceId", "ResourceName", "ResourceType",
     "SkuId", "SkuPriceId", "Tags",
     "x_PlanId", "x_Workload", "x_WorkloadKind", "x_Accelerator", "x_AcceleratorCount",
-    "x_InstanceCount", "x_UsdPerMillionTokens", "x_UsdPerThousandRequests", "x_StandbyRule",
+    "x_InstanceCount", "x_UsdPerMillionTokens", "x_UsdPerMillionInputTokens",
+    "x_UsdPerMillionOutputTokens", "x_UsdPerThousandRequests", "x_StandbyRule",
     "x_PriceSource", "x_PriceAsOf",
 )  # fmt: skip
 
@@ -179,6 +180,8 @@ def focus_row(
     pricing = a.pricing.replace("_", "-")
     provider = provider_name(a.provider)
     per_million = unit.usd_per_million_tokens if unit is not None else None
+    per_input = unit.usd_per_million_input_tokens if unit is not None else None
+    per_output = unit.usd_per_million_output_tokens if unit is not None else None
     per_thousand = unit.usd_per_thousand_requests if unit is not None else None
     standby = unit.idle_rule if unit is not None else ""
     tags = {
@@ -189,6 +192,9 @@ def focus_row(
     }
     if per_million is not None:
         tags["usd_per_million_tokens"] = f"{per_million:.6f}"
+    if per_input is not None and per_output is not None:
+        tags["usd_per_million_input_tokens"] = f"{per_input:.6f}"
+        tags["usd_per_million_output_tokens"] = f"{per_output:.6f}"
     if per_thousand is not None:
         tags["usd_per_1k_requests"] = f"{per_thousand:.6f}"
     if standby:
@@ -244,6 +250,8 @@ def focus_row(
         "x_AcceleratorCount": a.count * a.accelerators_per_instance,
         "x_InstanceCount": a.count,
         "x_UsdPerMillionTokens": per_million,
+        "x_UsdPerMillionInputTokens": per_input,
+        "x_UsdPerMillionOutputTokens": per_output,
         "x_UsdPerThousandRequests": per_thousand,
         "x_StandbyRule": standby or None,
         "x_PriceSource": a.source or None,

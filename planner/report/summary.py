@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 from planner.figures import ms, number, pct, usd
 from planner.plans import Allocation, Plan, WorkloadResult
-from planner.report.wording import baseline_verdict, money, per_thousand, rate, unit_costs_line
+from planner.report.wording import (
+    baseline_verdict,
+    input_output,
+    money,
+    per_thousand,
+    rate,
+    unit_costs_line,
+)
 
 
 @dataclass(frozen=True)
@@ -65,23 +72,14 @@ def headlines(plan: Plan) -> list[Headline]:
         out.append(Headline("Serving per month", f"{usd(plan.cost_per_month, 0)}", note))
     if _has(plan, serving=False):
         out.append(Headline("Jobs", usd(plan.job_cost), "batch and training, in total"))
-    if e.serving is not None and e.serving.usd_per_million_tokens is not None:
-        out.append(
-            Headline(
-                "Serving $/M tokens",
-                rate(e.serving.usd_per_million_tokens),
-                f"{per_thousand(e.serving.usd_per_thousand_requests)}; input + output tokens "
-                "at the peak rate",
-            )
-        )
-    if e.batch is not None and e.batch.usd_per_million_tokens is not None:
-        out.append(
-            Headline(
-                "Batch $/M tokens",
-                rate(e.batch.usd_per_million_tokens),
-                per_thousand(e.batch.usd_per_thousand_requests),
-            )
-        )
+    for label, unit, basis in (
+        ("Serving $/M tokens", e.serving, "input + output tokens at the peak rate"),
+        ("Batch $/M tokens", e.batch, ""),
+    ):
+        if unit is not None and unit.usd_per_million_tokens is not None:
+            parts = (input_output(unit), per_thousand(unit.usd_per_thousand_requests), basis)
+            note = "; ".join(p for p in parts if p)
+            out.append(Headline(label, rate(unit.usd_per_million_tokens), note))
     saving = best_saving(plan)
     if saving is not None:
         out.append(saving)
@@ -203,9 +201,9 @@ ALLOCATION_HEADERS = (
 """Every allocation column (Markdown and JSON-like uses)."""
 
 SERVING_HEADERS = ("where", "instance", "pricing", "count x TP", "$/h", "$/M tokens",
-                   "routed rps", "util.", "TTFT", "TPOT")  # fmt: skip
+                   "$/M in", "$/M out", "routed rps", "util.", "TTFT", "TPOT")  # fmt: skip
 JOB_HEADERS = ("where", "instance", "pricing", "count x TP", "$/h", "hours", "job $",
-               "$/M tokens")  # fmt: skip
+               "$/M tokens", "$/M in", "$/M out")  # fmt: skip
 """The HTML report's columns for one workload's allocations, by kind (each row's `note`, such
 as the rule that keeps a standby, is shown under the table)."""
 
@@ -247,5 +245,7 @@ def report_allocation_cells(plan: Plan, index: int) -> dict[str, str]:
         "instance": f"{a.instance_type} ({a.accelerators_per_instance}x {a.accelerator})",
         "count x TP": f"{a.count} x TP{a.tp}",
         "$/M tokens": "standby" if unit.idle_rule else rate(unit.usd_per_million_tokens),
+        "$/M in": "-" if unit.idle_rule else rate(unit.usd_per_million_input_tokens),
+        "$/M out": "-" if unit.idle_rule else rate(unit.usd_per_million_output_tokens),
         "note": note or "-",
     }

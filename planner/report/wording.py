@@ -63,13 +63,23 @@ def alternative_cost(w: WorkloadResult, cost: float) -> str:
     return f"{usd(cost)}/h" if w.kind == "serving" else f"{usd(cost)} per job"
 
 
+def input_output(u) -> str:
+    """`$0.0412/M in, $0.519/M out` (the cost split by prefill and decode time), or ''."""
+    if u.usd_per_million_input_tokens is None or u.usd_per_million_output_tokens is None:
+        return ""
+    return (
+        f"{rate(u.usd_per_million_input_tokens)}/M in, "
+        f"{rate(u.usd_per_million_output_tokens)}/M out"
+    )
+
+
 def unit_costs_line(u: UnitCosts) -> str:
-    """`$0.142/M tokens, $0.142/1k requests` (serving, batch), `$6.88/accelerator-hour`."""
+    """`$0.142/M tokens ($0.0412/M in, $0.519/M out), $0.142/1k requests` (serving, batch),
+    `$6.88/accelerator-hour` (training)."""
     parts = []
     if u.usd_per_million_tokens is not None:
-        parts.append(per_million(u.usd_per_million_tokens))
-    if u.usd_per_million_output_tokens is not None:
-        parts.append(f"{rate(u.usd_per_million_output_tokens)}/M output tokens")
+        split = input_output(u)
+        parts.append(per_million(u.usd_per_million_tokens) + (f" ({split})" if split else ""))
     if u.usd_per_thousand_requests is not None:
         parts.append(per_thousand(u.usd_per_thousand_requests))
     if u.usd_per_accelerator_hour is not None:

@@ -20,7 +20,7 @@ from planner.plans.model import (
     Provenance,
 )
 from planner.solve.backend import SOLVER_NAME, Outcome
-from planner.solve.candidates import Candidate
+from planner.solve.candidates import Candidate, mix_prefill_share
 from planner.solve.mip import Built, PlacementProblem
 from planner.solve.solution import Solution, read_solution
 from planner.solve.usage import quota_usage, shared_groups
@@ -65,6 +65,7 @@ def serving_allocations(
                        rps=round(max(r, 0.0), 6))
             for b, r in zip(w.traffic.request_buckets(), routed, strict=True)
         ] if rates is None else []  # fmt: skip
+        shared["prefill_share"] = mix_prefill_share(w, c, routed)
         sources = {c.capacities[b].source for b in used} or {cap.source for cap in c.capacities}
         shared["capacity_source"] = "profile" if sources == {"profile"} else (
             "roofline" if sources == {"roofline"} else "profile+roofline")  # fmt: skip
@@ -137,7 +138,8 @@ def _job_allocations(problem, solution: Solution, w: Workload) -> list[Allocatio
             hours = solution.hours.get((w.name, i), 0.0)
             if n <= 0 or hours <= _EPS:
                 continue
-            out.append(allocation(w, c, n, hours=hours / n, job_cost=hours * c.price))
+            out.append(allocation(w, c, n, hours=hours / n, job_cost=hours * c.price,
+                                  prefill_share=mix_prefill_share(w, c)))  # fmt: skip
         elif n > 0:
             out.append(
                 allocation(w, c, c.instances, hours=c.hours,

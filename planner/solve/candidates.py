@@ -26,6 +26,7 @@ from planner.perf import (
     Capacity,
     PerfSettings,
     Profiles,
+    prefill_share,
     replica_capacity,
     scale_gpu_hours,
     training_hours,
@@ -279,6 +280,23 @@ def _bucket_capacity(
     return capacity, queueing_cap(capacity, slo.ttft_ms)
 
 
+def mix_prefill_share(
+    workload: Workload, candidate: Candidate, routed: Sequence[float] = ()
+) -> float | None:
+    """Share of the candidate's replica time spent on prefill for the requests `routed` to it
+    per bucket (serving; the workload's bucket mix when none are), or for the batch's one
+    request shape. None without capacity figures (training, older candidates)."""
+    if not candidate.capacities:
+        return None
+    if isinstance(workload, ServingWorkload):
+        buckets = workload.traffic.request_buckets()
+        weights = routed if any(r > 0 for r in routed) else [b.fraction for b in buckets]
+    else:
+        weights = [1.0] * len(candidate.capacities)
+    share = prefill_share(candidate.capacities, weights)
+    return None if share is None else round(share, 6)
+
+
 def limited_pools(spec: Spec) -> frozenset[tuple[str, str, str, str]]:
     """Quota pools (provider, region, accelerator, pricing) some quota limits, and every pool of
     owned capacity (its size is its quota)."""
@@ -438,6 +456,7 @@ def batch_candidates(
     found: list[Candidate] = []
     for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
         best: tuple[float, int] | None = None
+        best_capacity: tuple[Capacity, ...] = ()
         for tp in valid_tp_degrees(model, offering.accelerator_count):
             caps, _ = _serving_profile(
                 model,
@@ -451,7 +470,7 @@ def batch_candidates(
             )
             rate = caps[0].max_rps * (offering.accelerator_count // tp)
             if rate > 0 and (best is None or rate > best[0]):
-                best = (rate, tp)
+                best, best_capacity = (rate, tp), caps
         if best is None:
             continue
         found.append(
@@ -463,6 +482,7 @@ def batch_candidates(
                 replicas_per_instance=offering.accelerator_count // best[1],
                 price=offering.price(pricing),  # type: ignore[arg-type]
                 batch_rps=best[0] * (SPOT_EFFICIENCY if pricing == "spot" else 1.0),
+                capacities=best_capacity,
             )
         )
     return prune_dominated(found, rules)
