@@ -197,6 +197,37 @@ def test_tables_fit_80_columns_without_cutting_a_cell(tmp_path):
                 assert len(line) <= 80, (args, line)
 
 
+@pytest.fixture(scope="module")
+def chatbot_plan():
+    import planner
+    from planner.schedule.hourly import with_schedule
+    from planner.solve import solve
+
+    spec = planner.load_spec(EXAMPLES / "chatbot-fleet.yaml")
+    return with_schedule(solve(spec), spec)
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 160])
+def test_the_plan_table_fits_the_terminal_and_keeps_every_figure_whole(
+    chatbot_plan, width, monkeypatch, capsys
+):
+    from planner.cli.plan_cmd import _print_table
+    from planner.report.wording import rate
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # stdout counts as a terminal of that width
+    monkeypatch.setenv("NO_COLOR", "1")
+    _print_table(chatbot_plan)
+    text = capsys.readouterr().out
+    for line in text.splitlines():
+        assert len(line) <= width and "…" not in line, line
+    words = set(text.split())
+    for a, unit in zip(chatbot_plan.allocations, chatbot_plan.economics.allocations, strict=True):
+        assert f"{a.cost_per_hour:,.2f}" in words  # every $/h, uncut
+        assert ("standby" if unit.idle_rule else rate(unit.usd_per_million_tokens)) in words
+    assert f"${chatbot_plan.cost_per_month:,.0f}/month" in words
+
+
 def test_catalog_list_takes_skypilot_accelerator_counts(cli):
     rows = json.loads(cli("catalog", "list", "--accelerator", "H100:8", "--format", "json").stdout)
     assert rows and {(r["accelerator"], r["accelerator_count"]) for r in rows} == {("H100", 8)}

@@ -68,8 +68,11 @@ def test_completion_time_needs_a_budget_and_jobs(spec, catalog):
         solve(only, catalog)
 
 
-def test_cli_frontier_json(cli):
-    result = cli("frontier", EXAMPLE, "--points", "4", "--format", "json")
+def test_cli_frontier_json_for_a_given_date(cli):
+    result = cli("frontier", EXAMPLE, "--points", "4", "--format", "json", "--date", "2027-01-10")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["frontier"] and data["objective"] == "completion_time"
+    assert data["plan_date"] == "2027-01-10"  # like planner plan --date
+    bad = cli("frontier", EXAMPLE, "--date", "tomorrow")
+    assert bad.exit_code == 2 and "--date 'tomorrow'" in bad.stderr

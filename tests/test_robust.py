@@ -127,11 +127,13 @@ def test_planner_plan_robust_from_the_command_line(cli, tmp_path):
     grid = tmp_path / "grid.yaml"
     grid.write_text(GRID)
     out = tmp_path / "plan.json"
-    result = cli("plan", SMALL, "--robust", grid, "--coverage", "0.9", "-o", out)
+    result = cli("plan", SMALL, "--robust", grid, "--coverage", "0.9", "-o", out,
+                 "--date", "2027-01-10")  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "Robust over 16 scenarios: covers 100.0% (target 90%)" in result.stdout
     saved = json.loads(out.read_text())
     assert saved["robust"]["coverage_target"] == 0.9
+    assert saved["plan_date"] == "2027-01-10"  # --date holds for robust plans too
     # the grid holds the base scenario, so the fleet also passes an ordinary verify
     assert cli("verify", out, SMALL).exit_code == 0
     bad = cli("plan", SMALL, "--robust", grid, "--coverage", "1.5")

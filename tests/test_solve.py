@@ -217,6 +217,20 @@ def test_cli_plan_applies_a_quotas_file(cli, tmp_path):
     )  # fmt: skip
 
 
+def test_verify_checks_a_plan_against_the_quotas_it_was_made_with(cli, tmp_path):
+    example = next(p for p in EXAMPLES if p.name == "eu-residency.yaml")
+    quotas = tmp_path / "quotas.yaml"
+    quotas.write_text(
+        "quotas:\n  - {provider: aws, region: eu-west-1, accelerator: H100, max_accelerators: 0}\n"
+    )
+    plan = tmp_path / "plan.json"
+    assert cli("plan", example, "--quotas", quotas, "-o", plan).exit_code == 0
+    without = cli("verify", plan, example)
+    assert without.exit_code == 1 and "spec" in without.stderr  # another spec than planned
+    paired = cli("verify", plan, example, "--quotas", quotas)
+    assert paired.exit_code == 0, paired.stderr
+
+
 def test_python_api_plans_a_spec_file_without_printing(capsys):
     import planner
 

@@ -271,6 +271,84 @@ def table_width() -> int | None:
     return probe.width if probe.is_terminal else None
 
 
+def wrap_text(text: str, width: int | None = None) -> str:
+    """`text` with each line wrapped at spaces to fit `width` (default `table_width()`; no
+    wrapping for files and pipes). Continuation lines are indented two more spaces than the
+    line they continue; a word (a number, an instance type) is never cut."""
+    import textwrap
+
+    width = width if width is not None else table_width()
+    if width is None:
+        return text
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        out.append(
+            textwrap.fill(
+                line.strip(),
+                width=width,
+                initial_indent=indent,
+                subsequent_indent=indent + "  ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(out)
+
+
+def say(text: str) -> None:
+    """Print prose lines on stdout, wrapped to the terminal's width (see `wrap_text`)."""
+    typer.echo(wrap_text(text))
+
+
+_GAP = 3
+"""Characters between two columns (padding, divider, padding); the table has one more at
+each edge."""
+
+
+def _layout(
+    names: Sequence[str], cells: Sequence[Mapping[str, str]], width: int | None
+) -> list[int] | None:
+    """Column widths that fit `width`: numbers at their full width, text columns at their
+    natural width or, when that is too wide, between their longest word and it (the space
+    left shared by need). None when even the longest words do not fit."""
+    from rich.cells import cell_len
+
+    natural, least, fixed = [], [], []
+    for name in names:
+        values = [name, *(row[name] for row in cells)]
+        natural.append(max(cell_len(v) for v in values))
+        number = _numeric(values[1:])
+        fixed.append(number)
+        words = [cell_len(w) for v in values for w in v.split()] or [1]
+        least.append(natural[-1] if number else max(words))
+    if width is None:
+        return natural
+    room = width - 2 - _GAP * (len(names) - 1)
+    if sum(natural) <= room:
+        return natural
+    if sum(least) > room:
+        return None
+    widths = list(least)
+    spare = room - sum(least)
+    wants = [0 if f else n - m for n, m, f in zip(natural, least, fixed, strict=True)]
+    total = sum(wants)
+    for i, want in enumerate(wants):
+        extra = min(want, spare * want // total) if total else 0
+        widths[i] += extra
+    left = room - sum(widths)
+    for i in sorted(range(len(names)), key=lambda i: wants[i] - (widths[i] - least[i]))[::-1]:
+        if left <= 0:
+            break
+        grow = min(left, natural[i] - widths[i]) if not fixed[i] else 0
+        widths[i] += grow
+        left -= grow
+    return widths
+
+
 def table_text(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
@@ -280,8 +358,9 @@ def table_text(
 ) -> str:
     """`rows` as a rich table that fits `width` (default `table_width()`), as text.
 
-    Number columns are never wrapped or cut; text columns wrap; when even that does not fit,
-    the `optional` columns are dropped, the last named first, and a note says which.
+    Number columns are never wrapped or cut; text columns wrap at spaces; when even that does
+    not fit, the `optional` columns are dropped, the last named first, and a note says which.
+    Only when nothing is left to drop does text fold inside a word (numbers still stay whole).
     """
     from rich import box
     from rich.table import Table
@@ -291,55 +370,50 @@ def table_text(
     cells = [{c: _cell(r.get(c)) for c in columns} for r in rows]
     shown = list(columns)
     dropped: list[str] = []
-
-    def build(names: Sequence[str], squeeze: bool = False) -> Table:
-        table = Table(
-            title=title,
-            header_style="bold",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            padding=(0, 1),
+    widths = _layout(shown, cells, width)
+    for name in reversed(list(optional)):
+        if widths is not None:
+            break
+        if name in shown:
+            shown.remove(name)
+            dropped.insert(0, name)
+            widths = _layout(shown, cells, width)
+    if widths is None:  # squeeze: text columns share what numbers leave, folding words
+        natural = _layout(shown, cells, None) or []
+        numbers = [_numeric([row[n] for row in cells]) for n in shown]
+        room = (width or 0) - 2 - _GAP * (len(shown) - 1)
+        text_room = max(room - sum(w for w, f in zip(natural, numbers, strict=True) if f), 0)
+        texts = max(sum(1 for f in numbers if not f), 1)
+        widths = [w if f else max(1, min(w, text_room // texts))
+                  for w, f in zip(natural, numbers, strict=True)]  # fmt: skip
+    table = Table(
+        title=title,
+        header_style="bold",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1),
+    )
+    for name, size in zip(shown, widths, strict=True):
+        number = _numeric([row[name] for row in cells])
+        table.add_column(
+            name,
+            no_wrap=number,
+            overflow="fold",
+            width=size,
+            min_width=size,
+            max_width=size,
+            justify="right" if number else "left",
         )
-        for name in names:
-            values = [row[name] for row in cells]
-            number = _numeric(values)
-            if number:
-                longest = max([len(name), *(len(v) for v in values)])
-            elif squeeze:  # nothing left to drop: text may fold inside a word
-                longest = None
-            else:  # wrap at spaces, never inside a word (an instance type stays whole)
-                longest = max([len(w) for v in [name, *values] for w in v.split()] or [1])
-            table.add_column(
-                name,
-                no_wrap=number,
-                overflow="fold",
-                min_width=longest,
-                justify="right" if number else "left",
-            )
-        for row in cells:
-            table.add_row(*(Text(row[n]) for n in names))
-        return table
-
-    out = console(file=io.StringIO(), width=width or 10_000)
-    table = build(shown)
-    if width is not None:
-        for name in reversed(list(optional)):
-            if table.__rich_measure__(out, out.options).minimum <= width:
-                break
-            if name in shown:
-                shown.remove(name)
-                dropped.insert(0, name)
-                table = build(shown)
-        if table.__rich_measure__(out, out.options).minimum > width:
-            table = build(shown, squeeze=True)
-    else:
-        natural = table.__rich_measure__(out, out.options).maximum
-        out = console(file=io.StringIO(), width=max(natural, 20))
+    for row in cells:
+        table.add_row(*(Text(row[n]) for n in shown))
+    total = sum(widths) + 2 + _GAP * (len(shown) - 1)
+    out = console(file=io.StringIO(), width=max(total, width or 0, 20))
     out.print(table)
     text = out.file.getvalue()
     if dropped:
-        text += f"(not shown to fit {width} columns: {', '.join(dropped)}; --format json has all)\n"
+        note = f"(not shown to fit {width} columns: {', '.join(dropped)}; --format json has all)"
+        text += wrap_text(note, width) + "\n"
     return text
 
 
@@ -380,6 +454,21 @@ def print_record(record: Mapping[str, Any], fmt: Format | str = Format.table, ti
         return
     rows = [{"field": k, "value": v} for k, v in record.items()]
     print_rows(rows, ["field", "value"], fmt, title)
+
+
+# --- the options every verb names the same way ---------------------------------------------
+
+
+def output_option(what: str = "the result in --format") -> Any:
+    """`-o/--output FILE`: `what` goes to FILE and stdout gets one summary line."""
+    return typer.Option(
+        None, "-o", "--output", help=f"Write {what} to FILE; stdout gets one summary line."
+    )
+
+
+def force_option() -> Any:
+    """`--force`: replace an existing output file (never done without it)."""
+    return typer.Option(False, "--force", help="Overwrite an existing --output file.")
 
 
 # --- -o FILE for verbs whose result is what they print ------------------------------------

@@ -14,9 +14,11 @@ from planner.cli.output import (
     Format,
     capture,
     deliver,
+    force_option,
     guard_output,
     print_rows,
     resolve_format,
+    say,
     status,
 )
 from planner.errors import InputError
@@ -82,6 +84,22 @@ def _render(plan, fmt: PlanFormat) -> str:
 FORMAT_HELP = "table, json, yaml or md; with -o FILE, default from its suffix, else json."
 OUTPUT_HELP = "Write the result in --format (default json) to FILE; stdout gets one line."
 QUIET_HELP = "No progress display on stderr."
+DATE_HELP = (
+    "Plan for this date (YYYY-MM-DD; default today, UTC): reservation terms and commitments "
+    "still to pay count from it."
+)
+QUOTAS_HELP = "Quotas YAML (planner quotas refresh); the spec's own win."
+
+
+def load_spec_with_quotas(spec_file: Path, quotas: list[Path] | None):
+    """The spec, with the quotas files merged in (as `planner plan --quotas` plans it)."""
+    from planner.quotas import load_quotas, merge_quotas
+    from planner.spec import load_spec
+
+    spec = load_spec(spec_file)
+    for quota_file in quotas or ():
+        spec = merge_quotas(spec, load_quotas(quota_file))
+    return spec
 
 
 def _summary(plan) -> str:
@@ -110,6 +128,8 @@ def _serving_row(a, unit) -> dict:
         "rps": f"{a.routed_rps:,.2f}" if a.routed_rps is not None else None,
         "util": f"{a.utilisation:.0%}" if a.utilisation is not None else None,
         "$/M tok": "standby" if unit.idle_rule else rate(unit.usd_per_million_tokens),
+        "$/M in": None if unit.idle_rule else rate(unit.usd_per_million_input_tokens),
+        "$/M out": None if unit.idle_rule else rate(unit.usd_per_million_output_tokens),
     }
 
 
@@ -123,11 +143,13 @@ def _job_row(a, unit) -> dict:
         "hours": round(a.hours or 0.0, 2),
         "job $": f"{a.job_cost:,.2f}" if a.job_cost is not None else None,
         "$/M tok": rate(unit.usd_per_million_tokens),
+        "$/M in": rate(unit.usd_per_million_input_tokens),
+        "$/M out": rate(unit.usd_per_million_output_tokens),
     }
 
 
 def _print_table(plan) -> None:
-    """A summary readable in a 100-column terminal: serving and job allocations apart."""
+    """A summary that fits the terminal: serving and job allocations apart, prose wrapped."""
     from planner.report.wording import (
         alternative_cost,
         autoscaling_line,
@@ -140,7 +162,7 @@ def _print_table(plan) -> None:
     economics = plan.economics
     fleet = [f"{k} {unit_costs_line(u)}" for k, u in (("serving", economics.serving),
              ("batch", economics.batch)) if u is not None]  # fmt: skip
-    typer.echo(
+    say(
         f"Plan {plan.plan_id}: {plan.status}, gap {plan.gap:.2%} (lower bound "
         f"{objective_amount(plan, plan.lower_bound)}), solved in "
         f"{plan.solve_seconds:.1f} s\n"
@@ -153,13 +175,15 @@ def _print_table(plan) -> None:
     jobs = [_job_row(a, units[i]) for i, a in enumerate(plan.allocations) if a.kind != "serving"]
     if serving:
         shown = list(serving[0])
-        optional = [c for c in ("gpus", "util", "rps", "TP") if c in shown]  # dropped last first
+        # dropped to fit the terminal, the last named first
+        optional = ["gpus", "util", "rps", "TP", "$/M out", "$/M in"]
         print_rows(serving, shown, Format.table, title="Serving", optional=optional)
     if jobs:
-        print_rows(jobs, list(jobs[0]), Format.table, title="Jobs")
+        optional = ["gpus", "$/M out", "$/M in"]
+        print_rows(jobs, list(jobs[0]), Format.table, title="Jobs", optional=optional)
     for i, a in enumerate(plan.allocations):
         if units[i].idle_rule:
-            typer.echo(
+            say(
                 f"Standby {a.workload} {a.count}x {a.instance_type} {a.provider} {a.region} "
                 f"(${a.cost_per_hour:,.2f}/h, no traffic): {units[i].idle_rule}"
             )
@@ -170,7 +194,7 @@ def _print_table(plan) -> None:
                 if pool.idle_commitment_per_hour > 0.005
                 else ""
             )
-            typer.echo(
+            say(
                 f"Idle {pool.kind} {pool.name}: {pool.idle} of {pool.accelerators} "
                 f"{pool.accelerator} unused{paid}"
                 + (
@@ -182,38 +206,30 @@ def _print_table(plan) -> None:
     by_name = {u.name: u for u in economics.workloads}
     for w in plan.workloads:
         binding = f"; binding: {', '.join(w.binding)}" if w.binding else ""
-        typer.echo(f"{w.name}: {unit_costs_line(by_name[w.name])}; {w.slo_note}{binding}")
+        say(f"{w.name}: {unit_costs_line(by_name[w.name])}; {w.slo_note}{binding}")
         for alt in w.alternatives:
-            typer.echo(f"    instead: {alt.description}: {alternative_cost(w, alt.cost)}")
+            say(f"    instead: {alt.description}: {alternative_cost(w, alt.cost)}")
     for b in plan.baselines:
-        typer.echo(baseline_line(plan, b))
+        say(baseline_line(plan, b))
     if autoscaling_line(plan):
-        typer.echo(autoscaling_line(plan))
+        say(autoscaling_line(plan))
     catalogs = ", ".join(c.path for c in plan.provenance.catalogs) or "the given catalog"
-    typer.echo(f"Prices in {plan.provenance.currency} from {catalogs}, as of {price_dates(plan)}")
+    say(f"Prices in {plan.provenance.currency} from {catalogs}, as of {price_dates(plan)}")
 
 
 def plan(
     spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
-    quotas: list[Path] = typer.Option(
-        None, "--quotas", help="Quotas YAML (planner quotas refresh); the spec's own win."
-    ),
+    quotas: list[Path] = typer.Option(None, "--quotas", help=QUOTAS_HELP),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit, seconds."),
     gap: float = typer.Option(1e-4, "--gap", help="Relative optimality gap to stop at."),
     fmt: PlanFormat = typer.Option(None, "--format", help=FORMAT_HELP),
     output: Path = typer.Option(None, "-o", "--output", help=OUTPUT_HELP),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    force: bool = force_option(),
     robust: Path = typer.Option(None, "--robust", help="Scenarios file: one fleet for them all."),
     coverage: float = typer.Option(1.0, "--coverage", help="With --robust: share to cover."),
-    plan_date: str = typer.Option(
-        None,
-        "--date",
-        "--as-of",
-        help="Plan for this date (YYYY-MM-DD; default today, UTC): reservation terms and "
-        "commitments still to pay count from it.",
-    ),
+    plan_date: str = typer.Option(None, "--date", "--as-of", help=DATE_HELP),
     workers: int = typer.Option(1, "--workers", help="Processes for candidates and subproblems."),
     strategy: str = typer.Option(
         "auto", "--strategy", help="auto, decomposition or mip (one LP-guided MIP)."
@@ -224,7 +240,6 @@ def plan(
     from planner.catalog import load_catalog
     from planner.perf import load_profiles
     from planner.solve import SolveOptions, solve
-    from planner.spec import load_spec
 
     chosen = PlanFormat(resolve_format(fmt, output, PlanFormat, "table", "json"))
     guard_output(output, force)
@@ -233,11 +248,7 @@ def plan(
     as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
     if workers < 1 or strategy not in ("auto", "decomposition", "mip"):
         raise InputError("--workers must be at least 1 and --strategy auto, decomposition or mip")
-    spec = load_spec(spec_file)
-    for quota_file in quotas or ():
-        from planner.quotas import load_quotas, merge_quotas
-
-        spec = merge_quotas(spec, load_quotas(quota_file))
+    spec = load_spec_with_quotas(spec_file, quotas)
     loaded = load_catalog(catalog or None)
     for warning in loaded.warnings:
         typer.echo(f"note: {warning}", err=True)
@@ -282,7 +293,8 @@ def frontier(
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per solve."),
     fmt: PlanFormat = typer.Option(None, "--format", help=FORMAT_HELP),
     output: Path = typer.Option(None, "-o", "--output", help=OUTPUT_HELP),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    force: bool = force_option(),
+    plan_date: str = typer.Option(None, "--date", "--as-of", help=DATE_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """The cost-completion-time Pareto frontier of the batch and training jobs."""
@@ -294,6 +306,7 @@ def frontier(
 
     chosen = PlanFormat(resolve_format(fmt, output, PlanFormat, "table", "json"))
     guard_output(output, force)
+    as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
     spec = load_spec(spec_file)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     with status(f"Solving {points} completion-time limits", quiet):
@@ -303,6 +316,7 @@ def frontier(
             points=points,
             profiles=measured,
             options=SolveOptions(time_limit_s=time_limit),
+            as_of=as_of,
         )
     if chosen is not PlanFormat.table:
         deliver(_render(result, chosen), output, _summary(result) + " with its frontier")

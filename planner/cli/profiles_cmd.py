@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from planner.cli.output import TextFormat, guard_output, print_summary, write_text
+from planner.cli.output import TextFormat, force_option, guard_output, print_summary, write_text
 from planner.errors import InputError
 from planner.perf.dtypes import Dtype
 
@@ -24,7 +24,7 @@ def import_results(
         "*_summary.json or individual_responses.json.",
     ),
     output: Path = typer.Option(..., "-o", "--output", help="Profiles CSV to write."),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    force: bool = force_option(),
     model: str = typer.Option(None, "--model", help="Model, when the files name none we know."),
     accelerator: str = typer.Option(
         None, "--accelerator", help="Accelerator the runs used (files rarely say)."

@@ -11,7 +11,9 @@ from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.output import (
     TextFormat,
     deliver,
+    force_option,
     guard_output,
+    output_option,
     resolve_format,
     to_json,
     writes_output,
@@ -46,20 +48,14 @@ class GateFailed(PlannerError):
     """A plan breaks a limit given on the command line: exit 1."""
 
 
-_guard = guard_output
-_emit = deliver
-
-
 def report(
     plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
     spec_file: Path = typer.Option(None, "--spec", help="The plan's spec: adds quota usage."),
-    output: Path = typer.Option(
-        None, "-o", "--output", help="Write the report to FILE; stdout gets one line."
-    ),
+    output: Path = output_option("the report"),
     fmt: ReportFormat = typer.Option(
         None, "--format", help="html, md or json (default html; with -o, from the suffix)."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    force: bool = force_option(),
 ) -> None:
     """A one-page report of a plan: costs, savings, workloads, quotas and charts."""
     from planner.plans.io import load_plan
@@ -67,7 +63,7 @@ def report(
     from planner.report.quota import quota_usage
 
     chosen = ReportFormat(resolve_format(fmt, output, ReportFormat, "html", "html"))
-    _guard(output, force)
+    guard_output(output, force)
     spec = None
     if spec_file is not None:
         from planner.spec import load_spec
@@ -82,10 +78,10 @@ def report(
             "plan": plan.model_dump(mode="json"),
             "quota_usage": [asdict(u) if is_dataclass(u) else u for u in uses or []],
         }
-        _emit(to_json(data), output, f"the report data of plan {plan.plan_id}")
+        deliver(to_json(data), output, f"the report data of plan {plan.plan_id}")
         return
     render = render_html if chosen is ReportFormat.html else render_markdown
-    _emit(render(plan, uses), output, f"the {chosen.value} report of plan {plan.plan_id}")
+    deliver(render(plan, uses), output, f"the {chosen.value} report of plan {plan.plan_id}")
 
 
 def diff(
@@ -107,10 +103,8 @@ def diff(
         help="Say whether serving $/h or job $ moved (up or down) by more than PCT percent: "
         "a min_change field in JSON, a line otherwise (CI comments only then).",
     ),
-    output: Path = typer.Option(
-        None, "-o", "--output", help="Write the diff in --format to FILE; stdout gets one line."
-    ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    output: Path = output_option("the diff in --format"),
+    force: bool = force_option(),
 ) -> None:
     """What changed between two plans: allocations, cost per workload and in total, SLOs."""
     from planner.cli.output import Format, capture, print_rows
@@ -254,10 +248,8 @@ def export(
     catalog: list[str] = typer.Option(
         None, "--catalog", help="Where list prices come from. " + CATALOG_HELP
     ),
-    output: Path = typer.Option(
-        None, "-o", "--output", help="Write the export to FILE; stdout gets one line."
-    ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    output: Path = output_option("the export"),
+    force: bool = force_option(),
     billing_account_id: str = typer.Option(
         "planner-projection",
         "--billing-account-id",
@@ -303,7 +295,7 @@ def export(
         sub_account_id or None,
         sub_account_name or None,
     )
-    _guard(output, force)
+    guard_output(output, force)
     plan = load_plan(plan_file)
     begin = parse_start(start) if start else default_period_start()
     prices = list_prices(load_catalog(catalog or None))
@@ -315,7 +307,7 @@ def export(
         if rows
         else "an empty FOCUS file"
     )
-    _emit(to_json(rows) if fmt is ExportFormat.json else focus_csv(rows), output, what)
+    deliver(to_json(rows) if fmt is ExportFormat.json else focus_csv(rows), output, what)
 
 
 def register(app: typer.Typer) -> None:

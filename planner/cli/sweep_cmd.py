@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
-from planner.cli.output import capture, console, deliver, guard_output, resolve_format
+from planner.cli.output import capture, console, deliver, force_option, guard_output, resolve_format
 from planner.errors import InputError
 
 
@@ -105,7 +105,7 @@ def sweep(
     output: Path = typer.Option(
         None, "-o", "--output", help="Write the result in --format to FILE; stdout gets one line."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
+    force: bool = force_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
     no_progress: bool = typer.Option(
         False, "--no-progress", hidden=True, help="Deprecated: the old name of --quiet."

@@ -20,20 +20,23 @@ def verify(
     spec_file: Path = typer.Argument(..., help="The spec the plan was made for."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    quotas: list[Path] = typer.Option(
+        None, "--quotas", help="The quotas YAML(s) the plan was made with (plan --quotas)."
+    ),
     fmt: TextFormat = typer.Option(
         TextFormat.text, "--format", help="text or json (ok, violations)."
     ),
 ) -> None:
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
     from planner.catalog import load_catalog
+    from planner.cli.plan_cmd import load_spec_with_quotas
     from planner.perf import load_profiles
     from planner.plans.consistency import inconsistencies
     from planner.plans.io import check_pair, read_plan_file
-    from planner.spec import load_spec
     from planner.verify import verify as check
 
     plan = read_plan_file(plan_file)
-    spec = load_spec(spec_file)
+    spec = load_spec_with_quotas(spec_file, quotas)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     violations: list = list(inconsistencies(plan, spec.user_llms()))
     try:

@@ -43,11 +43,11 @@ def with_horizon(spec: Spec, hours: float) -> Spec:
     return spec.model_copy(update={"workloads": workloads, "constraints": constraints})
 
 
-def _cheapest_within(spec, catalog, hours, profiles, settings, options) -> Plan | None:
+def _cheapest_within(spec, catalog, hours, profiles, settings, options, as_of=None) -> Plan | None:
     try:
         return place(
             with_horizon(spec, hours), catalog, profiles=profiles, settings=settings,
-            options=options, diagnose=False,
+            options=options, diagnose=False, as_of=as_of,
         ).plan  # fmt: skip
     except InfeasibleError:
         return None
@@ -91,16 +91,16 @@ def solve_completion_time(
     """The plan whose last job finishes soonest under the budget (cheapest among those)."""
     _check(spec)
     high = _loosest_horizon(spec, catalog, settings)
-    best = _cheapest_within(spec, catalog, high, profiles, settings, options)
+    best = _cheapest_within(spec, catalog, high, profiles, settings, options, as_of)
     if best is None:
         place(with_horizon(spec, high), catalog, profiles=profiles, settings=settings,
-              options=options)  # fmt: skip  # raises with the diagnosis
+              options=options, as_of=as_of)  # fmt: skip  # raises with the diagnosis
         raise InfeasibleError("No plan satisfies the constraints")
     high = best.makespan_hours or high
     low = 0.0
     while high - low > RELATIVE_TOLERANCE * high:
         middle = (low + high) / 2
-        found = _cheapest_within(spec, catalog, middle, profiles, settings, options)
+        found = _cheapest_within(spec, catalog, middle, profiles, settings, options, as_of)
         if found is None:
             low = middle
         else:
@@ -121,18 +121,20 @@ def frontier(
     profiles: Profiles | None = None,
     settings: PerfSettings = DEFAULT_SETTINGS,
     options: SolveOptions = SolveOptions(),
+    as_of=None,
 ) -> Plan:
-    """The cost-time Pareto frontier of the jobs, attached to the fastest plan."""
+    """The cost-time Pareto frontier of the jobs, attached to the fastest plan, for the date
+    `as_of` (default: today, UTC)."""
     _check(spec)
     fastest = solve_completion_time(
-        spec, catalog, profiles=profiles, settings=settings, options=options
+        spec, catalog, profiles=profiles, settings=settings, options=options, as_of=as_of
     )
     start = fastest.makespan_hours or 0.0
     end = _loosest_horizon(spec, catalog, settings)
     ladder = [start * (end / start) ** (i / max(points - 1, 1)) for i in range(points)]
     found: list[FrontierPoint] = []
     for hours in ladder:
-        plan = _cheapest_within(spec, catalog, hours, profiles, settings, replace(options))
+        plan = _cheapest_within(spec, catalog, hours, profiles, settings, replace(options), as_of)
         if plan is None:
             continue
         point = FrontierPoint(
