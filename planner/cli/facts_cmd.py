@@ -8,6 +8,11 @@ import typer
 
 from planner.cli.output import Format, print_rows, writes_output
 
+MODEL_OPTIONAL = ("hf_id", "kv_heads", "attention_heads", "hidden_size", "head_dim", "vocab_size")
+ACCELERATOR_OPTIONAL = ("fp8_tflops", "vendor", "family", "int8_tops", "interconnect_gbps",
+                        "link", "supports_bf16", "aliases")  # fmt: skip
+"""Columns a narrow terminal drops, the last named first (--format json/csv keep them all)."""
+
 
 def models(
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
@@ -16,7 +21,7 @@ def models(
     from planner.facts import llms
 
     rows = [asdict(m) for m in llms()]
-    print_rows(rows, list(rows[0]), fmt, title="Bundled models")
+    print_rows(rows, list(rows[0]), fmt, title="Bundled models", optional=MODEL_OPTIONAL)
 
 
 def accelerators(
@@ -26,7 +31,9 @@ def accelerators(
     from planner.facts import accelerators as all_accelerators
 
     rows = [{**asdict(a), "aliases": ", ".join(a.aliases)} for a in all_accelerators()]
-    print_rows(rows, list(rows[0]), fmt, title="Bundled accelerators")
+    print_rows(
+        rows, list(rows[0]), fmt, title="Bundled accelerators", optional=ACCELERATOR_OPTIONAL
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from planner.cli.output import (
     guard_output,
     output_option,
     resolve_format,
+    say,
     to_json,
     writes_output,
 )
@@ -129,13 +130,13 @@ def diff(
     result = diff_plans(load_plan(old_file), load_plan(new_file))
 
     def table() -> None:
-        typer.echo(headline(result))
+        say(headline(result))
         for note in result.notes:
-            typer.echo(f"  {note}")
+            say(f"  {note}")
         if result.changes:
             print_rows(change_rows(result), CHANGE_COLUMNS, Format.table, title="Changes")
         for line in slo_lines(result):
-            typer.echo(line)
+            say(line)
 
     moved = None if min_change is None else _moved(result, min_change)
     if chosen is DiffFormat.json:
