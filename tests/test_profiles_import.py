@@ -98,6 +98,18 @@ def test_import_refuses_to_overwrite_without_force(cli, tmp_path):
     assert cli("profiles", "import", VLLM_SWEEP[0], "-o", out, "--force").exit_code == 0
 
 
+def test_import_says_what_it_wrote_in_one_line_or_as_json(cli, tmp_path):
+    out = tmp_path / "profiles.csv"
+    line = cli("profiles", "import", *VLLM_SWEEP, "-o", out, "--tpot-ms", "15")
+    assert line.exit_code == 0 and line.stdout.count("\n") == 1
+    assert line.stdout.startswith("Wrote 1 profile row(s)") and str(out) in line.stdout
+    again = cli("profiles", "import", *VLLM_SWEEP, "-o", out, "--tpot-ms", "15", "--force",
+                "--format", "json")  # fmt: skip
+    summary = json.loads(again.stdout)
+    assert summary["file"] == str(out) and summary["rows"] == 1
+    assert summary["runs"] == len(VLLM_SWEEP) and summary["files"] == [str(f) for f in VLLM_SWEEP]
+
+
 @pytest.mark.parametrize(
     ("name", "change", "field"),
     [
