@@ -125,3 +125,39 @@ def test_small_batch_jobs_pass_verify_despite_hours_stored_to_six_decimals(reque
     assert verify(plan, spec, catalog) == []
     short = tampered(plan, hours=plan.allocations[0].hours * 0.99)
     assert "completes" in messages(short, spec, catalog)
+
+
+def test_full_instances_pass_verify_despite_rates_stored_to_six_decimals(catalog):
+    """A plan file keeps requests/s to 1e-6; instances the solver filled exactly must not read as
+    over capacity because a slow bucket's rate was rounded up by half a millionth (5,000-workload
+    fleets showed it), while a real overload still does."""
+    from planner.plans.model import BucketRate
+    from planner.solve import make_problem
+    from planner.spec.load import parse_spec
+
+    spec = parse_spec(
+        "workloads:\n"
+        "  - {name: long, kind: serving, model: llama-3.1-70b,\n"
+        "     traffic: {requests_per_second: 0.3, input_tokens: 6000, output_tokens: 2000},\n"
+        "     placement: {providers: [aws], accelerators: [A10G]}}\n",
+        "long.yaml",
+    )
+    plan = solve(spec, catalog, baselines=False)
+    (a,) = plan.allocations
+    (c,) = [
+        c
+        for c in make_problem(spec, catalog).candidates["long"]
+        if (c.offering.instance_type, c.offering.region, c.pricing, c.tp)
+        == (a.instance_type, a.region, a.pricing, a.tp)
+    ]
+    (capacity,) = c.bucket_rps
+    assert capacity < 0.1  # slow enough that half a millionth of a request/s shows
+
+    def filled(rps: float) -> str:
+        (bucket,) = a.routed_by_bucket
+        rates = [bucket.model_copy(update={"rps": rps})]
+        assert isinstance(rates[0], BucketRate)
+        return messages(tampered(plan, routed_by_bucket=rates), spec, catalog)
+
+    assert "instances' capacity" not in filled(a.count * capacity + 5e-7)
+    assert "instances' capacity" in filled(a.count * capacity * 1.001)

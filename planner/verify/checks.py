@@ -36,6 +36,8 @@ from planner.solve.owned import owned_capacity
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
 _TOL = 1e-6
+_RATE_ROUNDING = 5e-7
+"""Most a stored routed rate differs from the solver's (plans keep requests/s to 6 decimals)."""
 HOURS_RESOLUTION = 1e-6
 """Plan files store hours rounded to six decimals (planner.solve.assemble.allocation)."""
 
@@ -135,9 +137,11 @@ def _figure_problems(
         load = sum(r / x for r, x in zip(routed, rps, strict=True) if r > _TOL and x > 0)
         if any(r > _TOL and x <= 0 for r, x in zip(routed, rps, strict=True)):
             out.append(f"{where}.routed_by_bucket: routes a bucket it cannot serve in the SLO")
-        elif load > a.count * (1 + 1e-6) + _TOL:
+        elif load > a.count * (1 + 1e-6) + _TOL + sum(
+            _RATE_ROUNDING / x for r, x in zip(routed, rps, strict=True) if r > _TOL and x > 0
+        ):  # each stored rate may be rounded up by half its last decimal
             out.append(
-                f"{where}.routed_by_bucket: needs {load:.3g} instances' capacity, has {a.count}"
+                f"{where}.routed_by_bucket: needs {load:.7g} instances' capacity, has {a.count}"
             )
         full = [a.count * a.replicas_per_instance * c.max_rps for c in caps]
         used = [b for b, r in enumerate(routed) if r > 1e-7]
