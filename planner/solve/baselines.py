@@ -66,26 +66,35 @@ def _baseline_cheapest_single(problem: PlacementProblem, plan_value: float) -> B
     )
 
 
-def _baseline_without_owned(spec, catalog, plan_value, profiles, settings, options):
-    """(d) The same fleet bought entirely from the clouds: what owned capacity saves."""
-    if not spec.capacity:
-        return None
+def _replanned(variant, name, description, catalog, plan_value, profiles, settings, options):
+    """The baseline `name`: the fleet planned again as `variant` (None when it has no plan)."""
     try:
         alone = place(
-            spec.model_copy(update={"capacity": ()}), catalog, profiles=profiles,
-            settings=settings, options=options, diagnose=False,
+            variant, catalog, profiles=profiles, settings=settings, options=options,
+            diagnose=False,
         ).plan  # fmt: skip
     except PlannerError:
         return None
     return Baseline(
-        name="ignore-owned-capacity",
-        description="everything bought from the clouds, reservations, own clusters and edge "
-        "devices unused (commitments are paid either way)",
+        name=name,
+        description=description,
         cost_per_hour=alone.cost_per_hour,
         job_cost=alone.job_cost,
         objective_value=alone.objective_value,
         savings=round(alone.objective_value - plan_value, 4),
     )
+
+
+def _baseline_without_owned(spec, catalog, plan_value, profiles, settings, options):
+    """(d) The same fleet bought entirely from the clouds: what owned capacity saves."""
+    if not spec.capacity:
+        return None
+    return _replanned(
+        spec.model_copy(update={"capacity": ()}), "ignore-owned-capacity",
+        "everything bought from the clouds, reservations, own clusters and edge "
+        "devices unused (commitments are paid either way)",
+        catalog, plan_value, profiles, settings, options,
+    )  # fmt: skip
 
 
 def _baseline_dedicated(spec, catalog, allocations, plan_value, profiles, settings, options):
@@ -96,21 +105,11 @@ def _baseline_dedicated(spec, catalog, allocations, plan_value, profiles, settin
         w.model_copy(update={"sharing": "dedicated"}) if isinstance(w, ServingWorkload) else w
         for w in spec.workloads
     )
-    try:
-        alone = place(
-            spec.model_copy(update={"workloads": workloads}), catalog, profiles=profiles,
-            settings=settings, options=options, diagnose=False,
-        ).plan  # fmt: skip
-    except PlannerError:
-        return None
-    return Baseline(
-        name="dedicated-instances",
-        description="every workload on instances of its own (no sharing of multi-GPU instances)",
-        cost_per_hour=alone.cost_per_hour,
-        job_cost=alone.job_cost,
-        objective_value=alone.objective_value,
-        savings=round(alone.objective_value - plan_value, 4),
-    )
+    return _replanned(
+        spec.model_copy(update={"workloads": workloads}), "dedicated-instances",
+        "every workload on instances of its own (no sharing of multi-GPU instances)",
+        catalog, plan_value, profiles, settings, options,
+    )  # fmt: skip
 
 
 def _fractional_floor(cands: list[Candidate], demand: tuple[float, ...]) -> float:
