@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from planner.catalog import load_catalog
+from planner.compute.local import LocalExecutor
 from planner.spec import load_spec
 from planner.sweep.load import load_scenarios
-from planner.sweep.local import LocalExecutor
 from planner.sweep.render import to_json
 from planner.sweep.runner import SweepRun, run_sweep
 from planner.sweep.scenarios import expand
@@ -56,7 +56,7 @@ def _ray_rows(spec, catalog, found, cpus: int) -> tuple[list[dict], SweepRun, fl
         os.environ.setdefault(key, value)
     import ray
 
-    from planner.sweep.ray_executor import RayExecutor
+    from planner.compute.ray_executor import RayExecutor
 
     began = time.perf_counter()
     ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)

@@ -12,7 +12,7 @@ DISTRIBUTION = "llm-placement-planner"
 EXTRAS = {
     "aws": "boto3 (AWS: catalog and quota refresh, SageMaker launch, CloudWatch metrics)",
     "gcp": "google-cloud-aiplatform and google-auth (GCP: Vertex AI launch, credentials)",
-    "ray": "Ray (sweeps on a Ray cluster)",
+    "ray": "Ray (sweeps and fleet solves on a Ray cluster)",
     "plots": "matplotlib (charts in reports, Gantt charts)",
 }
 """Each extra of pyproject.toml and what it brings."""

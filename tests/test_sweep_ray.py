@@ -32,10 +32,10 @@ ray = pytest.importorskip(
 )
 
 from planner.catalog import load_catalog  # noqa: E402
+from planner.compute.executors import Failure  # noqa: E402
+from planner.compute.local import LocalExecutor  # noqa: E402
 from planner.spec import load_spec  # noqa: E402
-from planner.sweep.executors import Failure  # noqa: E402
 from planner.sweep.load import parse_scenarios  # noqa: E402
-from planner.sweep.local import LocalExecutor  # noqa: E402
 from planner.sweep.render import to_json  # noqa: E402
 from planner.sweep.runner import run_sweep  # noqa: E402
 from planner.sweep.scenarios import expand  # noqa: E402
@@ -72,7 +72,7 @@ def inputs():
 
 
 def test_ray_and_the_process_pool_give_the_same_report(local_ray, inputs):
-    from planner.sweep.ray_executor import RayExecutor
+    from planner.compute.ray_executor import RayExecutor
 
     spec, catalog, scenarios = inputs
     arrived = []
@@ -85,7 +85,7 @@ def test_ray_and_the_process_pool_give_the_same_report(local_ray, inputs):
 
 
 def test_ray_retries_a_failing_task_then_reports_it(local_ray, tmp_path):
-    from planner.sweep.ray_executor import RayExecutor
+    from planner.compute.ray_executor import RayExecutor
     from tests.sweep_faults import flaky
 
     items = ["a", "once", "always", "b"]

@@ -12,10 +12,10 @@ import sys
 import pytest
 
 from planner.catalog import load_catalog
+from planner.compute.executors import Failure
+from planner.compute.local import LocalExecutor
 from planner.spec import load_spec
-from planner.sweep.executors import Failure
 from planner.sweep.load import parse_scenarios
-from planner.sweep.local import LocalExecutor
 from planner.sweep.runner import run_sweep
 from planner.sweep.scenarios import expand
 from tests.conftest import ROOT
@@ -155,7 +155,7 @@ def test_a_failed_task_becomes_an_error_outcome_and_exit_1(monkeypatch, tmp_path
     assert failed.status == "error" and failed.reason == "failed after 3 attempt(s): MemoryError"
     assert sweep.summary.errors == 1 and sweep.summary.solved == 2
 
-    import planner.sweep.executors as executors
+    import planner.compute.executors as executors
 
     monkeypatch.setattr(executors, "make_executor", lambda *a, **k: Broken())
     grid = tmp_path / "grid.yaml"

@@ -113,10 +113,10 @@ def sweep(
 ) -> None:
     """Solve the spec in every what-if scenario; exit 2 on invalid input, 1 if a task failed."""
     from planner.catalog import load_catalog
+    from planner.compute.executors import make_executor
     from planner.perf import load_profiles
     from planner.solve import SolveOptions
     from planner.spec import load_spec
-    from planner.sweep.executors import make_executor
     from planner.sweep.load import load_scenarios
     from planner.sweep.runner import run_sweep
     from planner.sweep.scenarios import expand

@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from planner.catalog import Catalog
+from planner.compute.executors import Executor, Failure
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
 from planner.solve import SolveOptions
 from planner.spec.models import Spec
-from planner.sweep.executors import Executor, Failure
 from planner.sweep.outcome import ScenarioOutcome, Sweep
 from planner.sweep.scenarios import BASE, Scenario
 from planner.sweep.summary import summarise

@@ -16,7 +16,7 @@ from typing import Any
 import ray
 from ray.exceptions import RayError, RayTaskError
 
-from planner.sweep.executors import DEFAULT_RETRIES, Failure, OnResult, describe
+from planner.compute.executors import DEFAULT_RETRIES, Failure, OnResult, describe
 
 _cache: dict[str, Any] = {}
 

@@ -1,4 +1,5 @@
-"""Where scenario tasks run: a local process pool or Ray, behind one small interface.
+"""Where tasks run (a sweep's scenarios, chunks of a fleet solve): a local process pool or Ray,
+behind one small interface.
 
 An executor maps a module-level function over items with a shared value (sent to each worker
 once), retries a task that raises, and reports a task that still fails as a `Failure` in its
@@ -59,12 +60,12 @@ def make_executor(
     if kind == "local":
         if address:
             raise InputError("--address needs --executor ray")
-        from planner.sweep.local import LocalExecutor
+        from planner.compute.local import LocalExecutor
 
         return LocalExecutor(workers=workers, retries=retries)
     if kind == "ray":
         require("ray", "ray", "--executor ray")
-        from planner.sweep.ray_executor import RayExecutor
+        from planner.compute.ray_executor import RayExecutor
 
         return RayExecutor(address=address, workers=workers, retries=retries)
     raise InputError(f"unknown executor {kind!r}; use local or ray")

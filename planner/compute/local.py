@@ -1,8 +1,8 @@
 """The local executor: a process pool (concurrent.futures) on this machine.
 
-Workers fork from a clean forkserver process that has the planner imported, and receive the
-shared value once, when they start. A task that raises is resubmitted; a worker that dies
-breaks the pool, which is started again for the tasks still to run.
+Workers fork from a clean forkserver process that has the mapped function's module imported,
+and receive the shared value once, when they start. A task that raises is resubmitted; a worker
+that dies breaks the pool, which is started again for the tasks still to run.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from planner.sweep.executors import DEFAULT_RETRIES, Failure, OnResult, describe
+from planner.compute.executors import DEFAULT_RETRIES, Failure, OnResult, describe
 
-_PRELOAD = ["planner.sweep.task"]
 _shared: Any = None
 
 
@@ -39,9 +38,9 @@ class LocalExecutor:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.retries = retries
 
-    def _pool(self, shared: Any, tasks: int) -> ProcessPoolExecutor:
+    def _pool(self, fn: Callable, shared: Any, tasks: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
+        context.set_forkserver_preload([fn.__module__])
         return ProcessPoolExecutor(
             max_workers=min(self.workers, max(1, tasks)),
             mp_context=context,
@@ -60,7 +59,7 @@ class LocalExecutor:
         attempts = [0] * len(items)
         todo = list(range(len(items)))
         while todo:
-            with self._pool(shared, len(todo)) as pool:
+            with self._pool(fn, shared, len(todo)) as pool:
                 pending: dict[Future, int] = {pool.submit(_call, fn, items[i]): i for i in todo}
                 todo = []
                 while pending:
