@@ -13,7 +13,7 @@ from planner import clock
 from planner.catalog import Catalog, load_catalog
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
-from planner.solve.assemble import assemble_plan, with_compatible_instances
+from planner.solve.assemble import allocations_of, assemble_plan, with_compatible_instances
 from planner.solve.backend import SolveOptions
 from planner.solve.mip import PlacementProblem
 from planner.solve.problem import make_problem
@@ -45,7 +45,9 @@ def place(
     plan_date = as_of or clock.today()
     problem = make_problem(spec, catalog, settings, profiles, plan_date, options.workers)
     solved = solve_problem(problem, options, diagnose)
-    allocations = [with_compatible_instances(a, catalog) for a in solved.allocations]
+    allocations = [
+        with_compatible_instances(a, catalog) for a in allocations_of(problem, solved.solution)
+    ]
     plan = assemble_plan(
         problem, allocations, status=solved.status, bound=solved.bound,
         seconds=solved.seconds, plan_date=plan_date, catalog=catalog,

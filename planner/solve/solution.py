@@ -25,6 +25,13 @@ class Solution:
     def count(self, workload: str, i: int) -> int:
         return self.counts.get((workload, i), 0)
 
+    def merge(self, other: Solution) -> None:
+        """Add the decisions of a solution of other workloads (a block solved apart)."""
+        self.counts.update(other.counts)
+        self.shares.update(other.shares)
+        self.hours.update(other.hours)
+        self.shared_instances.update(other.shared_instances)
+
 
 def read_solution(problem: PlacementProblem, built: Built, outcome: Outcome) -> Solution:
     """The solution a MathOpt run of `built` found."""

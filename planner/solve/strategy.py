@@ -9,14 +9,14 @@ import math
 from dataclasses import dataclass
 
 from planner.errors import InfeasibleError, PlannerError
-from planner.plans.model import Allocation
-from planner.solve.assemble import allocations_of, capacity_use, read_allocations, value_of
+from planner.solve.assemble import allocations_of, capacity_use, value_of
 from planner.solve.backend import Outcome, SolveOptions, run
 from planner.solve.candidates import Candidate
 from planner.solve.decompose import decompose, eligible
 from planner.solve.diagnose import conflicting_groups, explain_conflict
 from planner.solve.mip import Built, PlacementProblem, build
 from planner.solve.single_choice import single_choice_cost
+from planner.solve.solution import Solution, read_solution
 from planner.solve.usage import over_quota
 from planner.spec.models import ServingWorkload, TrainingWorkload, Workload
 
@@ -35,6 +35,11 @@ SINGLE_CHOICE_EXTRAS = 2
 (a small workload's LP favours a fraction of a big instance; a whole small one is what it buys)."""
 
 
+def cost_of(problem: PlacementProblem, solution: Solution) -> float:
+    """What a solution costs: serving $/h plus the jobs' total cost, as the plan reports them."""
+    return value_of(allocations_of(problem, solution))
+
+
 def _uses_spread(w: Workload) -> bool:
     p = w.placement
     return p.min_regions > 1 or p.survive_region_loss
@@ -46,14 +51,14 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions):
     The LP's optimum is a valid lower bound. The restricted MIP keeps, per workload, only the
     candidates the LP used, with counts between the LP value rounded down and one above it
     rounded up (all candidates where spread rules or a training gang make that too tight), so
-    it is small and its plan is feasible for the full problem. Returns None for the plan when
-    the restriction leaves no feasible plan.
+    it is small and its plan is feasible for the full problem. Returns None for the solution
+    when the restriction leaves no feasible plan.
     """
     spec = problem.spec
     lp_built = build(problem, relaxed=True)
     lp = run(lp_built, options)
     if lp.status not in ("optimal", "feasible"):
-        return lp.status, 0.0, lp.seconds, None, {}
+        return lp.status, 0.0, lp.seconds, None
     restricted: dict[str, tuple[Candidate, ...]] = {}
     n_bounds: dict[tuple[str, int], tuple[float, float]] = {}
     for w in spec.workloads:
@@ -85,54 +90,56 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions):
     outcome = run(built, options)
     seconds = lp.seconds + outcome.seconds
     if outcome.status not in ("optimal", "feasible"):
-        return "feasible", lp.objective, seconds, None, {}
-    allocations = read_allocations(sub, built, outcome)
-    counts = _counts_by_candidate(problem, sub, built, outcome)
-    value = sum(a.cost_per_hour for a in allocations if a.kind == "serving") + sum(
-        a.job_cost or 0.0 for a in allocations
-    )
+        return "feasible", lp.objective, seconds, None
+    solution = _in_full(problem, sub, read_solution(sub, built, outcome))
+    value = cost_of(problem, solution)
     gap = (value - lp.objective) / value if value > 0 else 0.0
     status = "optimal" if gap <= options.relative_gap else "feasible"
-    return status, lp.objective, seconds, allocations, counts
+    return status, lp.objective, seconds, solution
 
 
-def _counts_by_candidate(
-    problem: PlacementProblem, sub: PlacementProblem, built: Built, outcome: Outcome
-):
-    """A restricted solution's instance counts keyed by the full problem's candidate index."""
-    counts: dict[tuple[str, int], float] = {}
-    for w in problem.spec.workloads:
-        index = {id(c): i for i, c in enumerate(problem.candidates[w.name])}
-        for j, c in enumerate(sub.candidates[w.name]):
-            var = built.n.get((w.name, j)) or built.z.get((w.name, j))
-            if var is not None:
-                counts[(w.name, index[id(c)])] = round(_value(outcome, var))
-    return counts
+def _in_full(problem: PlacementProblem, sub: PlacementProblem, solution: Solution) -> Solution:
+    """A solution of a problem restricted to some candidates, keyed by the full problem's
+    candidate indices."""
+    index = {
+        (w, j): full[id(c)]
+        for w, cands in sub.candidates.items()
+        for full in [{id(c): i for i, c in enumerate(problem.candidates[w])}]
+        for j, c in enumerate(cands)
+    }
+    return Solution(
+        counts={(w, index[(w, j)]): n for (w, j), n in solution.counts.items()},
+        shares={(w, index[(w, j)], b): x for (w, j, b), x in solution.shares.items()},
+        hours={(w, index[(w, j)]): h for (w, j), h in solution.hours.items()},
+        shared_instances=dict(solution.shared_instances),
+    )
 
 
 def _improve_with_full_mip(problem: PlacementProblem, options: SolveOptions, guided):
     """Run the full MIP from the LP-guided plan; keep whichever plan is cheaper, best bound."""
-    status, bound, seconds, allocations, counts = guided
+    status, bound, seconds, solution = guided
     built = build(problem)
     hint = {}
-    for key, value in counts.items():
-        var = built.n.get(key) or built.z.get(key)
-        if var is not None:
-            hint[var] = value
+    if solution is not None:
+        for w, cands in problem.candidates.items():
+            for i in range(len(cands)):
+                var = built.n.get((w, i)) or built.z.get((w, i))
+                if var is not None:
+                    hint[var] = solution.count(w, i)
     outcome = run(built, options, hint=hint or None)
     seconds += outcome.seconds
     if math.isfinite(outcome.bound):
         bound = max(bound, outcome.bound)
     if outcome.status in ("optimal", "feasible"):
-        full = read_allocations(problem, built, outcome)
-        if allocations is None or value_of(full) < value_of(allocations) - 1e-9:
-            allocations, status = full, outcome.status
-    elif allocations is None:
+        full = read_solution(problem, built, outcome)
+        if solution is None or cost_of(problem, full) < cost_of(problem, solution) - 1e-9:
+            solution, status = full, outcome.status
+    elif solution is None:
         return outcome.status, bound, seconds, None
-    value = value_of(allocations)
+    value = cost_of(problem, solution)
     if value > 0 and (value - bound) / value <= options.relative_gap:
         status = "optimal"
-    return status, bound, seconds, allocations
+    return status, bound, seconds, solution
 
 
 def _solve_decomposed(problem: PlacementProblem, options: SolveOptions):
@@ -141,11 +148,11 @@ def _solve_decomposed(problem: PlacementProblem, options: SolveOptions):
     Workloads that may share instances are solved together, as one block. The sum of the
     blocks' bounds bounds the whole fleet from below. When the combined
     per-workload plans also respect the shared quotas and the budget they are optimal for the
-    fleet, and the monolithic MIP is skipped (returns allocations None otherwise).
+    fleet, and the monolithic MIP is skipped (returns solution None otherwise).
     """
     spec = problem.spec
     bound, seconds, status = 0.0, 0.0, "optimal"
-    allocations: list[Allocation] = []
+    solution = Solution()
     shared = tuple(w for w in spec.workloads if getattr(w, "sharing", "") == "shared")
     blocks = [(w,) for w in spec.workloads if w not in shared] + ([shared] if shared else [])
     for block in blocks:
@@ -166,13 +173,14 @@ def _solve_decomposed(problem: PlacementProblem, options: SolveOptions):
         bound += outcome.bound if math.isfinite(outcome.bound) else 0.0
         if outcome.status == "feasible":
             status = "feasible"
-        allocations += read_allocations(sub, built, outcome)
+        solution.merge(read_solution(sub, built, outcome))
+    allocations = allocations_of(problem, solution)
     budget = spec.constraints.budget_per_hour
     peak = sum(a.cost_per_hour for a in allocations)
     owned_full = any(p.used > p.accelerators for p in capacity_use(problem, allocations, None))
     if over_quota(spec, allocations) or owned_full or (budget is not None and peak > budget + 1e-9):
         return "feasible", bound, seconds, None
-    return status, bound, seconds, allocations
+    return status, bound, seconds, solution
 
 
 def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions):
@@ -186,11 +194,10 @@ def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions):
     result = decompose(problem, options)
     if result.solution is None:
         return None
-    allocations = allocations_of(problem, result.solution)
-    value = value_of(allocations)
+    value = cost_of(problem, result.solution)
     gap = (value - result.bound) / value if value > 0 else 0.0
     status = "optimal" if gap <= options.relative_gap else "feasible"
-    return status, result.bound, result.seconds, allocations
+    return status, result.bound, result.seconds, result.solution
 
 
 def _no_plan(status: str, problem: PlacementProblem, options: SolveOptions, diagnose: bool):
@@ -214,12 +221,14 @@ def _no_plan(status: str, problem: PlacementProblem, options: SolveOptions, diag
 
 @dataclass(frozen=True)
 class Solved:
-    """A problem's plan as allocations, its status, the best lower bound and the solver time."""
+    """What a strategy found: the solution (counts, per-bucket routing, batch hours, shared
+    instances, keyed by the problem's own candidate indices), its status, the best proven
+    lower bound and the solver time. Plan assembly reads it; no strategy assembles a plan."""
 
     status: str
     bound: float
     seconds: float
-    allocations: list[Allocation]
+    solution: Solution
 
 
 def solve_problem(
@@ -229,22 +238,22 @@ def solve_problem(
     (the conflict in words when `diagnose`) or PlannerError (out of time) when none is found."""
     decomposed = _solve_lagrangian(problem, options)
     if decomposed is not None:
-        status, bound, seconds, allocations = decomposed
+        status, bound, seconds, solution = decomposed
     elif len(problem.spec.workloads) > DECOMPOSE_LIMIT:
         guided = _solve_lp_guided(problem, options)
-        status, bound, seconds, allocations = _improve_with_full_mip(problem, options, guided)
+        status, bound, seconds, solution = _improve_with_full_mip(problem, options, guided)
     else:
-        status, bound, seconds, allocations = _solve_decomposed(problem, options)
-    if allocations is None and status in ("infeasible", "unknown"):
+        status, bound, seconds, solution = _solve_decomposed(problem, options)
+    if solution is None and status in ("infeasible", "unknown"):
         _no_plan(status, problem, options, diagnose)
-    if allocations is None:
+    if solution is None:
         built: Built = build(problem)
         outcome = run(built, options)
         seconds += outcome.seconds
         if outcome.status in ("infeasible", "unknown"):
             _no_plan(outcome.status, problem, options, diagnose)
-        allocations = read_allocations(problem, built, outcome)
+        solution = read_solution(problem, built, outcome)
         status = outcome.status
         if math.isfinite(outcome.bound):
             bound = max(bound, outcome.bound)
-    return Solved(status, bound, seconds, allocations)
+    return Solved(status, bound, seconds, solution)
