@@ -13,7 +13,12 @@ from planner import clock
 from planner.catalog import Catalog, load_catalog
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
-from planner.solve.assemble import allocations_of, assemble_plan, with_compatible_instances
+from planner.solve.assemble import (
+    allocations_of,
+    assemble_plan,
+    value_of,
+    with_compatible_instances,
+)
 from planner.solve.backend import SolveOptions
 from planner.solve.mip import PlacementProblem
 from planner.solve.problem import make_problem
@@ -48,8 +53,11 @@ def place(
     allocations = [
         with_compatible_instances(a, catalog) for a in allocations_of(problem, solved.solution)
     ]
+    value = value_of(allocations)
+    gap = (value - solved.bound) / value if value > 0 else 0.0
+    status = "optimal" if gap <= options.relative_gap else solved.status
     plan = assemble_plan(
-        problem, allocations, status=solved.status, bound=solved.bound,
+        problem, allocations, status=status, bound=solved.bound,
         seconds=solved.seconds, plan_date=plan_date, catalog=catalog,
     )  # fmt: skip
     return Placement(problem, plan)
