@@ -1,10 +1,12 @@
-"""Sweeps on a real Ray, kept on 127.0.0.1: a local Ray in this process gives the same report
-as the process pool, failing tasks are retried and reported, and `planner sweep --address`
-runs on a Ray head that the test starts (and ends) itself."""
+"""Sweeps and fleet solves on a real Ray, kept on 127.0.0.1: a local Ray in this process gives
+the same report (and the same plan) as the process pool, failing tasks are retried and
+reported, and `planner sweep --address` and `planner plan --address` run on a Ray head that the
+test starts (and ends) itself."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -34,12 +36,13 @@ ray = pytest.importorskip(
 from planner.catalog import load_catalog  # noqa: E402
 from planner.compute.executors import Failure  # noqa: E402
 from planner.compute.local import LocalExecutor  # noqa: E402
+from planner.compute.ray_executor import RayExecutor  # noqa: E402
 from planner.spec import load_spec  # noqa: E402
 from planner.sweep.load import parse_scenarios  # noqa: E402
 from planner.sweep.render import to_json  # noqa: E402
 from planner.sweep.runner import run_sweep  # noqa: E402
 from planner.sweep.scenarios import expand  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from tests.conftest import PLAN_DATE, ROOT  # noqa: E402
 
 SMALL = ROOT / "examples" / "sweep" / "small-fleet.yaml"
 SEEDED = """\
@@ -95,6 +98,49 @@ def test_ray_retries_a_failing_task_then_reports_it(local_ray, tmp_path):
     assert results == LocalExecutor(workers=2, retries=2).map(flaky, str(tmp_path), items)
 
 
+class CountingRay(RayExecutor):
+    """The Ray executor, counting the maps it ran (to show that a solve used it)."""
+
+    maps = 0
+
+    def map(self, fn, shared, items, on_result=None):
+        self.maps += 1
+        return super().map(fn, shared, items, on_result)
+
+
+def test_a_fleet_solve_on_ray_gives_the_plan_of_one_process(local_ray):
+    from dataclasses import replace
+
+    from planner.solve import SolveOptions, solve
+    from tests.test_decompose import _solve_pair
+
+    data = {"serving": [(12.5, ((200, 100), (2000, 300)), "llama-3.1-8b"),
+                        (3.0, ((500, 150),), "llama-3.2-3b"),
+                        (7.0, ((500, 150),), "llama-3.2-3b"),
+                        (20.0, ((1000, 250),), "llama-3.1-8b")],
+            "batch": True, "training": True, "prices": [0.8, 1.1, 3.5, 3.9],
+            "share": 0.5}  # fmt: skip
+    spec, catalog = _solve_pair(data)
+    options = SolveOptions(relative_gap=0.005, strategy="decomposition")
+    one = solve(spec, catalog, baselines=False, options=options)
+    executor = CountingRay()
+    with executor:
+        on_ray = solve(spec, catalog, baselines=False, options=replace(options, executor=executor))
+    assert executor.maps >= 3  # candidates, covering rows, priced subproblems
+    assert ray.is_initialized()  # the module's Ray: the executor did not shut it down
+    assert on_ray.allocations == one.allocations
+    assert (on_ray.lower_bound, on_ray.status) == (one.lower_bound, one.status)
+
+
+def test_a_fleet_solve_stops_with_the_error_of_a_task_that_always_fails(local_ray):
+    from planner.errors import PlannerError
+    from planner.solve.parallel import parallel_map
+    from tests.sweep_faults import flaky
+
+    with CountingRay() as executor, pytest.raises(PlannerError, match="always fails"):
+        parallel_map(flaky, "/nonexistent", ["a", "always", "b"], 1, executor=executor)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -148,6 +194,14 @@ def test_planner_sweep_runs_on_an_existing_cluster(inputs, tmp_path):
             env=env, capture_output=True, text=True, timeout=240,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr[-3000:]
+        planned = tmp_path / "plan.json"
+        fleet = ROOT / "examples" / "chatbot-fleet.yaml"
+        proc = subprocess.run(
+            [str(bin_dir / "planner"), "plan", str(fleet), "--executor", "ray", "--address",
+             f"127.0.0.1:{port}", "--date", PLAN_DATE.isoformat(), "-q", "-o", str(planned)],
+            env=env, capture_output=True, text=True, timeout=240,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-3000:]
     finally:
         _end(head)
         log.close()
@@ -155,3 +209,9 @@ def test_planner_sweep_runs_on_an_existing_cluster(inputs, tmp_path):
     spec, catalog, found = inputs
     expected = run_sweep(spec, catalog, found, LocalExecutor(workers=2)).sweep
     assert out.read_text() == to_json(expected)
+    from planner.solve import solve
+
+    local = solve(load_spec(fleet), catalog, as_of=PLAN_DATE)
+    on_cluster = json.loads(planned.read_text())
+    assert on_cluster["allocations"] == json.loads(local.model_dump_json())["allocations"]
+    assert on_cluster["objective_value"] == pytest.approx(local.objective_value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 from pathlib import Path
@@ -10,6 +11,7 @@ import typer
 
 from planner import clock
 from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.executor_options import ExecutorKind, address_option, executor_option
 from planner.cli.output import (
     Format,
     capture,
@@ -230,7 +232,13 @@ def plan(
     robust: Path = typer.Option(None, "--robust", help="Scenarios file: one fleet for them all."),
     coverage: float = typer.Option(1.0, "--coverage", help="With --robust: share to cover."),
     plan_date: str = typer.Option(None, "--date", "--as-of", help=DATE_HELP),
-    workers: int = typer.Option(1, "--workers", help="Processes for candidates and subproblems."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        help="Processes (local) or CPUs of a local Ray, for candidates and subproblems.",
+    ),
+    executor: ExecutorKind = executor_option("candidates and subproblems"),
+    address: str = address_option(),
     strategy: str = typer.Option(
         "auto", "--strategy", help="auto, decomposition or mip (one LP-guided MIP)."
     ),
@@ -254,10 +262,16 @@ def plan(
         typer.echo(f"note: {warning}", err=True)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     message = f"Planning {len(spec.workloads)} workload(s) on {len(loaded)} offerings"
-    with status(message, quiet):
+    runner = None
+    if executor is ExecutorKind.ray or address:
+        from planner.compute.executors import make_executor
+
+        runner = make_executor(executor.value, workers=workers, address=address)
+    with status(message, quiet), runner or contextlib.nullcontext():
         options = SolveOptions(
-            time_limit_s=time_limit, relative_gap=gap, workers=workers, strategy=strategy
-        )
+            time_limit_s=time_limit, relative_gap=gap, workers=workers, strategy=strategy,
+            executor=runner,
+        )  # fmt: skip
         if robust is not None:
             from planner.sweep.robust import plan_robust
 

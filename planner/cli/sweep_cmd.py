@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.executor_options import ExecutorKind, address_option, executor_option
 from planner.cli.output import capture, console, deliver, force_option, guard_output, resolve_format
 from planner.errors import InputError
 
@@ -17,11 +18,6 @@ class SweepFormat(enum.StrEnum):
     table = "table"
     json = "json"
     md = "md"
-
-
-class ExecutorKind(enum.StrEnum):
-    local = "local"
-    ray = "ray"
 
 
 def _progress(total: int):
@@ -88,10 +84,8 @@ def sweep(
     plan_file: Path = typer.Option(
         None, "--plan", help="Keep this plan's fleet fixed and check it in every scenario."
     ),
-    executor: ExecutorKind = typer.Option(ExecutorKind.local, "--executor", help="local or ray."),
-    address: str = typer.Option(
-        None, "--address", help="Ray cluster to join (host:port, or auto)."
-    ),
+    executor: ExecutorKind = executor_option("scenarios"),
+    address: str = address_option(),
     workers: int = typer.Option(
         None, "--workers", min=1, help="Processes (local) or CPUs of a local Ray; default all."
     ),

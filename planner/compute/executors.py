@@ -36,9 +36,20 @@ def describe(exc: BaseException) -> str:
 
 
 class Executor(Protocol):
-    """Runs `fn(shared, item)` for every item; results (or Failures) in item order."""
+    """Runs `fn(shared, item)` for every item; results (or Failures) in item order.
+
+    `with executor:` holds its resources (a Ray connection) across several maps; outside such
+    a block each map acquires and releases them itself. `parallelism` is how many tasks run at
+    once (a cluster's CPUs once joined)."""
 
     name: str
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    @property
+    def parallelism(self) -> int: ...
 
     def map(
         self,

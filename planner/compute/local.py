@@ -38,6 +38,16 @@ class LocalExecutor:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.retries = retries
 
+    def __enter__(self) -> LocalExecutor:
+        return self  # a pool is started per map: nothing is held between maps
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    @property
+    def parallelism(self) -> int:
+        return self.workers
+
     def _pool(self, fn: Callable, shared: Any, tasks: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([fn.__module__])

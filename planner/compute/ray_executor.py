@@ -49,6 +49,26 @@ class RayExecutor:
         self.address = address
         self.workers = workers
         self.retries = retries
+        self._held = False
+
+    def __enter__(self) -> RayExecutor:
+        self._held = self._connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._held:
+            self._held = False
+            ray.shutdown()
+
+    @property
+    def parallelism(self) -> int:
+        """The CPUs Ray has (the cluster's once joined), else `workers` or this machine's."""
+        if ray.is_initialized():
+            return max(1, int(ray.cluster_resources().get("CPU", 1)))
+        return self.workers or os.cpu_count() or 1
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_held": False}  # a copy in a task holds no connection
 
     def _connect(self) -> bool:
         """Start or join Ray unless this process already has; True when this call did."""

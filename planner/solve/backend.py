@@ -4,11 +4,12 @@ and bounds back."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from ortools.math_opt.python import mathopt
 
+from planner.compute.executors import Executor
 from planner.solve.mip import Built
 
 SOLVER_NAME = "OR-Tools MathOpt / SCIP"
@@ -24,6 +25,9 @@ class SolveOptions:
     threads: int = 1
     workers: int = 1
     """Processes for candidates and per-workload subproblems (the decomposition)."""
+    executor: Executor | None = field(default=None, compare=False, repr=False)
+    """Where those run instead (a Ray cluster, say); None: `workers` forked local processes.
+    The caller holds it open (`with executor:`) for the solve, so a cluster is joined once."""
     strategy: str = "auto"
     """auto (decomposition above a few dozen workloads), decomposition, or mip (one MIP,
     LP-guided: the strategy before the decomposition, kept to compare and fall back on)."""

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from planner.compute.executors import Executor
 from planner.solve.backend import SolveOptions, run
 from planner.solve.candidates import Candidate
 from planner.solve.lp import LPSolution, solve_lp
@@ -110,7 +111,9 @@ def _covering_rows(problem: PlacementProblem, w: ServingWorkload) -> np.ndarray:
     )  # fmt: skip
 
 
-def shared_rows(problem: PlacementProblem, workers: int = 1) -> tuple[SharedRows, list[Unit]]:
+def shared_rows(
+    problem: PlacementProblem, workers: int = 1, executor: Executor | None = None
+) -> tuple[SharedRows, list[Unit]]:
     """The coupling rows of `problem` and each workload's subproblem data."""
     spec = problem.spec
     quotas = list(spec.constraints.quotas)
@@ -154,7 +157,7 @@ def shared_rows(problem: PlacementProblem, workers: int = 1) -> tuple[SharedRows
         use = np.array([per[r] for r in row_ids]) if per else np.zeros((0, k))
         units.append(Unit(w.name, _kind(w, cands), base, row_ids, use))
     covering = [w for u, w in zip(units, spec.workloads, strict=True) if u.kind == "covering"]
-    found = parallel_map(_covering_rows, problem, covering, workers)
+    found = parallel_map(_covering_rows, problem, covering, workers, executor=executor)
     rows_of = {w.name: r for w, r in zip(covering, found, strict=True)}
     for unit, w in zip(units, spec.workloads, strict=True):
         if unit.kind == "covering":
@@ -197,7 +200,7 @@ class Subproblems:
     def __init__(self, problem: PlacementProblem, units: list[Unit], options: SolveOptions):
         self.problem = problem
         self.units = {u.name: u for u in units}
-        self.options = options
+        self.options = replace(options, executor=None)  # this object travels to the workers
         self._seen: dict[tuple, Answer] = {}
         self._alone: dict[str, PlacementProblem] = {}
 
@@ -222,11 +225,21 @@ class Subproblems:
             self._seen[key] = self._solve(unit, eff, rooms)
         return self._seen[key]
 
-    def solve_all(self, names: Sequence[str], prices: np.ndarray, workers: int) -> list[Answer]:
-        """Every workload in `names` at `prices`, new ones over `workers` processes."""
+    def solve_all(
+        self,
+        names: Sequence[str],
+        prices: np.ndarray,
+        workers: int,
+        executor: Executor | None = None,
+    ) -> list[Answer]:
+        """Every workload in `names` at `prices`, new ones over `workers` processes (or
+        `executor`)."""
         keys = [self._key(n, prices, None)[0] for n in names]
         todo = list({k: n for k, n in zip(keys, names, strict=True) if k not in self._seen}.items())
-        found = parallel_map(_solve_priced, (self, prices), [n for _, n in todo], workers)
+        found = parallel_map(
+            _solve_priced, (self, prices), [n for _, n in todo], workers,
+            executor=executor,
+        )  # fmt: skip
         for (key, _), answer in zip(todo, found, strict=True):
             self._seen[key] = answer
         return [self._seen[k] for k in keys]
@@ -353,7 +366,7 @@ def decompose(
     """Lagrangian decomposition of `problem` (see the module's docstring)."""
     start = time.perf_counter()
     deadline = start + options.time_limit_s
-    rows, units = shared_rows(problem, options.workers)
+    rows, units = shared_rows(problem, options.workers, options.executor)
     subs = Subproblems(problem, units, options)
     names = [u.name for u in units]
     lp_bound, prices = fleet_lp(problem, rows, units, options)
@@ -363,7 +376,7 @@ def decompose(
     best_value = math.inf
     step_scale = 0.5
     for it in range(iterations):
-        answers = subs.solve_all(names, prices, options.workers)
+        answers = subs.solve_all(names, prices, options.workers, options.executor)
         if any(a.column is None for a in answers):
             break  # a workload has no plan at all: the caller reports why
         lagr = sum(a.bound for a in answers) - float(prices @ rows.capacity)
@@ -382,7 +395,11 @@ def decompose(
             # the two repairs of the first iteration are independent: one on each core
             modes = [False, True] if it == 0 else [False]
             state = (subs, units, plan, rows, prices)
-            for repaired in parallel_map(_repair_in, state, modes, options.workers, per_worker=1):
+            repairs = parallel_map(
+                _repair_in, state, modes, options.workers, per_worker=1,
+                executor=options.executor,
+            )  # fmt: skip
+            for repaired in repairs:
                 if repaired is None:
                     continue
                 for n, c in repaired.items():

@@ -1,7 +1,9 @@
-"""Both cores: map a function over items in worker processes (fork), in order.
+"""Both cores, or a cluster: map a function over items in worker processes, in order.
 
-Workers inherit the parent's state at the fork (the problem, caches), so only the items and
-the results cross process boundaries. One worker, or few items, runs in this process.
+By default workers fork from this process and inherit its state (the problem, caches), so only
+the items and the results cross process boundaries; one worker, or few items, runs in this
+process. Given an executor (`SolveOptions.executor`, a Ray cluster say), the items go to it in
+chunks with the state sent once per map, and a chunk that fails on every retry stops the solve.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from planner.compute.executors import Executor, Failure
+from planner.errors import PlannerError
 
 _STATE: Any = None
 _FN: Callable | None = None
@@ -26,10 +31,13 @@ def parallel_map(
     workers: int,
     *,
     per_worker: int = 2,
+    executor: Executor | None = None,
 ) -> list:
-    """[fn(state, item) for item in items], over `workers` forked processes (in this one when
-    there are fewer than `per_worker` items per worker)."""
+    """[fn(state, item) for item in items], over `executor` when given, else over `workers`
+    forked processes (in this one when there are fewer than `per_worker` items per worker)."""
     global _STATE, _FN
+    if executor is not None and len(items) >= per_worker:
+        return _on_executor(executor, fn, state, items)
     if (
         workers <= 1
         or len(items) < per_worker * workers
@@ -44,4 +52,23 @@ def parallel_map(
             parts = pool.map(_call, chunks)
     finally:
         _STATE, _FN = None, None
+    return [r for part in parts for r in part]
+
+
+def _chunk(shared: tuple[Callable, Any], chunk: Sequence) -> list:
+    fn, state = shared
+    return [fn(state, item) for item in chunk]
+
+
+def _on_executor(executor: Executor, fn: Callable, state: Any, items: Sequence) -> list:
+    slots = max(2, executor.parallelism)
+    size = -(-len(items) // (slots * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    parts = executor.map(_chunk, (fn, state), chunks)
+    for part in parts:
+        if isinstance(part, Failure):
+            raise PlannerError(
+                f"a solve task failed on the {executor.name} executor after "
+                f"{part.attempts} attempt(s): {part.error}"
+            )
     return [r for part in parts for r in part]

@@ -48,7 +48,9 @@ def place(
     `as_of` (default today); InfeasibleError naming the conflict (when `diagnose`) if none."""
     catalog = catalog if catalog is not None else load_catalog()
     plan_date = as_of or clock.today()
-    problem = make_problem(spec, catalog, settings, profiles, plan_date, options.workers)
+    problem = make_problem(
+        spec, catalog, settings, profiles, plan_date, options.workers, options.executor
+    )
     solved = solve_problem(problem, options, diagnose)
     allocations = [
         with_compatible_instances(a, catalog) for a in allocations_of(problem, solved.solution)

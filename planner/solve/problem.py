@@ -6,6 +6,7 @@ import datetime as dt
 
 from planner import clock
 from planner.catalog import Catalog
+from planner.compute.executors import Executor
 from planner.errors import InfeasibleError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.solve.candidates import (
@@ -28,16 +29,19 @@ def make_problem(
     profiles: Profiles | None = None,
     today: dt.date | None = None,
     workers: int = 1,
+    executor: Executor | None = None,
 ) -> PlacementProblem:
     """Each workload's candidates over the catalog and the spec's own capacity (reservations
     whose term has ended by `today`, default the clock's, are left out), over `workers`
-    processes; InfeasibleError if a workload has none."""
+    processes (or `executor`); InfeasibleError if a workload has none."""
     extra, owned, _ = owned_capacity(spec, catalog, today or clock.today())
     offerings = (*catalog.offerings, *extra)
     candidates: dict[str, tuple[Candidate, ...]] = {}
     missing: list[str] = []
     state = (spec, offerings, settings, profiles, owned)
-    found_all = parallel_map(_candidates_of, state, list(spec.workloads), workers)
+    found_all = parallel_map(
+        _candidates_of, state, list(spec.workloads), workers, executor=executor
+    )
     for w, found in zip(spec.workloads, found_all, strict=True):
         candidates[w.name] = found
         if not found:
