@@ -86,6 +86,22 @@ def test_priced_subproblem_equals_the_enumerated_optimum(rates, demand, prices, 
     )
     assert found.cost == pytest.approx(best, rel=1e-9, abs=1e-9)
     assert found.bound <= found.cost + 1e-9
+    # started from any plan that covers (a dearer one found by enumeration, or the
+    # optimum itself), the search still ends at the optimum, with a valid bound
+    covering = [
+        c
+        for _, c in plans
+        if np.dot(c, replicas) >= min_replicas
+        and routable(rates, demand, c)
+        and (rows @ np.array(c) >= 1 - 1e-9).all()
+    ]
+    for start in (covering[0], covering[-1]):
+        seeded = solve_covering(prices[:k], rows, tolerance=0.0, start=start)
+        assert seeded.cost == pytest.approx(best, rel=1e-9, abs=1e-9)
+        assert seeded.bound <= best + 1e-9
+    # a start that does not cover is ignored
+    unseeded = solve_covering(prices[:k], rows, tolerance=0.0, start=(0,) * k)
+    assert unseeded.cost == pytest.approx(best, rel=1e-9, abs=1e-9)
 
 
 REGIONS = ("us-east-1", "eu-west-1")

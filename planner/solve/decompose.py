@@ -203,6 +203,9 @@ class Subproblems:
         self.options = replace(options, executor=None)  # this object travels to the workers
         self._seen: dict[tuple, Answer] = {}
         self._alone: dict[str, PlacementProblem] = {}
+        self._workload = {w.name: w for w in problem.spec.workloads}
+        self._last: dict[str, tuple[int, ...]] = {}
+        """Each workload's counts at the last prices: the next search starts from them."""
 
     def _key(self, name: str, prices: np.ndarray, room: np.ndarray | None):
         unit = self.units[name]
@@ -217,12 +220,20 @@ class Subproblems:
                use)  # fmt: skip
         return key, unit, eff, rooms
 
-    def solve(self, name: str, prices: np.ndarray, room: np.ndarray | None = None) -> Answer:
+    def solve(
+        self,
+        name: str,
+        prices: np.ndarray,
+        room: np.ndarray | None = None,
+        start: tuple[int, ...] | None = None,
+    ) -> Answer:
         """The workload alone at `prices`; within `room` of the shared rows when given (a
-        repair: solved to REPAIR_TOLERANCE, its bound is not used)."""
+        repair: solved to REPAIR_TOLERANCE, its bound is not used). `start`, a plan of this
+        workload known to be feasible (its plan at earlier prices), seeds the search: only
+        plans cheaper than it at these prices are explored."""
         key, unit, eff, rooms = self._key(name, prices, room)
         if key not in self._seen:
-            self._seen[key] = self._solve(unit, eff, rooms)
+            self._seen[key] = self._solve(unit, eff, rooms, start if rooms is None else None)
         return self._seen[key]
 
     def solve_all(
@@ -236,15 +247,23 @@ class Subproblems:
         `executor`)."""
         keys = [self._key(n, prices, None)[0] for n in names]
         todo = list({k: n for k, n in zip(keys, names, strict=True) if k not in self._seen}.items())
-        found = parallel_map(
-            _solve_priced, (self, prices), [n for _, n in todo], workers,
-            executor=executor,
-        )  # fmt: skip
+        items = [(n, self._last.get(n)) for _, n in todo]
+        found = parallel_map(_solve_priced, (self, prices), items, workers, executor=executor)
         for (key, _), answer in zip(todo, found, strict=True):
             self._seen[key] = answer
-        return [self._seen[k] for k in keys]
+        answers = [self._seen[k] for k in keys]
+        for n, a in zip(names, answers, strict=True):
+            if a.column is not None:
+                self._last[n] = a.column.counts
+        return answers
 
-    def _solve(self, unit: Unit, eff: np.ndarray, room: np.ndarray | None) -> Answer:
+    def _solve(
+        self,
+        unit: Unit,
+        eff: np.ndarray,
+        room: np.ndarray | None,
+        start: tuple[int, ...] | None = None,
+    ) -> Answer:
         k = eff.size
         if unit.kind == "training":
             fits = np.ones(k, dtype=bool)
@@ -256,14 +275,14 @@ class Subproblems:
             counts = tuple(int(j == i) for j in range(k))
             return Answer(Column(counts, float(unit.base[i])), float(eff[i]))
         if unit.kind == "covering":
-            return self._covering(unit, eff, room)
+            return self._covering(unit, eff, room, start)
         if unit.kind == "batch" and room is None and np.array_equal(eff, unit.base):
             return self._batch_unpriced(unit)
         return self._mip(unit, eff, room)
 
     def _batch_unpriced(self, unit: Unit) -> Answer:
         """A batch job whose instances carry no price: all on its cheapest work rate."""
-        w = next(x for x in self.problem.spec.workloads if x.name == unit.name)
+        w = self._workload[unit.name]
         cands = self.problem.candidates[w.name]
         i = min(range(len(cands)), key=lambda j: (cands[j].price / cands[j].batch_rps, j))
         hours = w.volume.request_count / (cands[i].batch_rps * 3600)
@@ -273,15 +292,24 @@ class Subproblems:
         cost = hours * cands[i].price
         return Answer(Column(counts, cost, detail), cost)
 
-    def _covering(self, unit: Unit, eff: np.ndarray, room: np.ndarray | None) -> Answer:
+    def _covering(
+        self,
+        unit: Unit,
+        eff: np.ndarray,
+        room: np.ndarray | None,
+        start: tuple[int, ...] | None = None,
+    ) -> Answer:
         assert unit.rows is not None
         keep = _undominated(eff, unit.covers, unit.use if room is not None else None)
         usage = unit.use[:, keep] if room is not None else None
         repair = room is not None
+        seed = None
+        if start is not None and not any(start[j] for j in set(range(eff.size)) - set(keep)):
+            seed = tuple(start[j] for j in keep)  # a start on a dominated candidate is dropped
         found = solve_covering(
             eff[keep], unit.rows[:, keep], usage=usage, room=room,
             tolerance=REPAIR_TOLERANCE if repair else SUB_TOLERANCE,
-            max_nodes=REPAIR_NODES if repair else SUB_NODES,
+            max_nodes=REPAIR_NODES if repair else SUB_NODES, start=seed,
         )  # fmt: skip
         if not found.feasible:
             return Answer(None, found.bound)
@@ -293,7 +321,7 @@ class Subproblems:
 
     def _mip(self, unit: Unit, eff: np.ndarray, room: np.ndarray | None) -> Answer:
         problem = self.problem
-        w = next(x for x in problem.spec.workloads if x.name == unit.name)
+        w = self._workload[unit.name]
         if unit.name not in self._alone:
             constraints = problem.spec.constraints.model_copy(
                 update={"quotas": (), "budget_per_hour": None}
@@ -320,9 +348,12 @@ class Subproblems:
         return Answer(Column(counts, cost, detail), bound)
 
 
-def _solve_priced(state: tuple[Subproblems, np.ndarray], name: str) -> Answer:
+def _solve_priced(
+    state: tuple[Subproblems, np.ndarray], item: tuple[str, tuple[int, ...] | None]
+) -> Answer:
     subs, prices = state
-    return subs.solve(name, prices)
+    name, start = item
+    return subs.solve(name, prices, start=start)
 
 
 def _undominated(eff: np.ndarray, covers: np.ndarray, use: np.ndarray | None) -> list[int]:

@@ -122,6 +122,7 @@ def solve_covering(
     room: Sequence[float] | None = None,
     tolerance: float = 1e-6,
     max_nodes: int = 20_000,
+    start: Sequence[int] | None = None,
 ) -> Covering:
     """min prices.n s.t. rows @ n >= 1, n integer >= 0 (prices > 0), by branch and bound.
 
@@ -130,14 +131,21 @@ def solve_covering(
     best plan are not explored; the bound returned accounts for them. Rows are added lazily:
     the search starts from the rows each candidate is weakest on and adds the rows the best
     plan found breaks, until it breaks none (fewer rows only ever give a valid lower bound).
+    `start`, counts that cover every row (and fit `room`), is the first best plan: the search
+    then looks only for cheaper ones (ignored when it covers not every row).
     """
     rows = np.asarray(rows, dtype=float)
+    if start is not None:
+        n = np.asarray(start, dtype=float)
+        fits = usage is None or (np.asarray(usage) @ n <= np.asarray(room) + _FEASIBLE).all()
+        if not fits or (rows @ n < 1.0 - _FEASIBLE).any():
+            start = None
     if rows.shape[0] <= 8:
-        return _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes)
+        return _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes, start)
     active = sorted({int(j) for j in rows.argmin(axis=0)} | {0, rows.shape[0] - 1})
     nodes = 0
     while True:
-        found = _branch_and_bound(prices, rows[active], usage, room, tolerance, max_nodes)
+        found = _branch_and_bound(prices, rows[active], usage, room, tolerance, max_nodes, start)
         nodes += found.nodes
         if not found.feasible:
             return replace(found, nodes=nodes)
@@ -148,7 +156,7 @@ def solve_covering(
         active = sorted(set(active) | set(broken))
 
 
-def _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes) -> Covering:
+def _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes, start=None) -> Covering:
     k = len(prices)
     p = [float(x) for x in prices]
     a = [[float(v) for v in row] for row in rows]
@@ -175,6 +183,9 @@ def _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes) -> Coveri
             ratio[i][j] = min(ratio[i + 1][j], here)
     best_cost = math.inf
     best: list[int] | None = None
+    if start is not None:  # a known plan: only cheaper ones are searched for
+        best = [int(start[c]) for c in order]
+        best_cost = sum(p[c] * start[c] for c in range(k))
     pruned_bound = math.inf
     nodes = 0
     counts = [0] * k
