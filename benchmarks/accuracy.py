@@ -22,7 +22,7 @@ from benchmarks.baseline_model import baseline
 from planner.facts.accelerators import find_accelerator
 from planner.facts.llms import find_llm
 from planner.facts.measurements import Measurement, engine_measurements
-from planner.perf.calibration import is_held_out, predict
+from planner.perf.calibration import in_flight, is_held_out, predict
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Prediction accuracy"
@@ -54,15 +54,17 @@ def _old(m: Measurement, concurrency: float | None, slo: float | None = None):
 
 
 def _old_figure(m: Measurement) -> float | None:
-    point = _old(m, m.concurrency)
+    point = _old(m, in_flight(m))
     if point is None:
         return None
     return {"max_throughput": point.tokens_per_s, "output_tok_s": point.tokens_per_s,
             "tpot_ms": point.tpot_ms, "ttft_ms": point.ttft_ms}[m.figure]  # fmt: skip
 
 
-def _old_rps(m: Measurement, slo_ms: float) -> float | None:
+def _old_rps(m: Measurement, slo_ms: float, most_in_flight: float) -> float | None:
     point = _old(m, None, slo_ms)
+    if point is not None and point.batch > most_in_flight:
+        point = _old(m, most_in_flight)
     return None if point is None else point.tokens_per_s / m.output_tokens
 
 
@@ -70,8 +72,8 @@ def _new_figure(m: Measurement) -> float | None:
     return predict(m)
 
 
-def _new_rps(m: Measurement, slo_ms: float) -> float | None:
-    return predict(m, tpot_slo_ms=slo_ms)
+def _new_rps(m: Measurement, slo_ms: float, most_in_flight: float) -> float | None:
+    return predict(m, tpot_slo_ms=slo_ms, most_in_flight=most_in_flight)
 
 
 MODELS: dict[str, tuple[Callable, Callable]] = {
@@ -80,9 +82,18 @@ MODELS: dict[str, tuple[Callable, Callable]] = {
 }
 
 
-def _slo_points(rows: Iterable[Measurement]) -> list[tuple[Measurement, float, float]]:
-    """(a row of the sweep, TPOT limit, measured max rps within it) from each concurrency sweep:
-    the best measured rate among the concurrencies whose TPOT met the limit."""
+def _slo_points(rows: Iterable[Measurement]) -> list[tuple[Measurement, float, float, float]]:
+    """(a row of the sweep, TPOT limit, measured max rps within it, the most requests in flight
+    the sweep reached) from each concurrency sweep.
+
+    The measured figure is the rate at which the sweep's TPOT reaches the limit: linear in TPOT
+    between the best level that meets it and the next level (of a higher rate) that does not;
+    the best level's own rate where no such level follows. A sweep measures a few levels only
+    (concurrency 5 then 25, say), so the best level alone can sit far below the rate the engine
+    sustains within the limit; the interpolation is still a lower bound where TPOT bends
+    upwards between the two levels. A sweep whose client kept at most N requests in flight
+    (Little's law: LLMPerf's A10G runs reach about 20 at a nominal 64) cannot show a rate that
+    needs more, so the models are asked for their rate with at most N in flight as well."""
     sweeps: dict[tuple, dict[int, dict[str, Measurement]]] = defaultdict(lambda: defaultdict(dict))
     for m in rows:
         if m.concurrency is not None:
@@ -92,15 +103,22 @@ def _slo_points(rows: Iterable[Measurement]) -> list[tuple[Measurement, float, f
     for levels in sweeps.values():
         if len(levels) < 3:
             continue
+        runs = sorted(
+            (f["output_tok_s"].value / f["output_tok_s"].output_tokens, f["tpot_ms"].value,
+             f["output_tok_s"])
+            for f in levels.values() if "tpot_ms" in f and "output_tok_s" in f
+        )  # fmt: skip
         for limit in TPOT_SLOS_MS:
-            rates = [
-                f["output_tok_s"]
-                for f in levels.values()
-                if "tpot_ms" in f and "output_tok_s" in f and f["tpot_ms"].value <= limit
-            ]
-            if rates:
-                best = max(rates, key=lambda r: r.value)
-                found.append((best, limit, best.value / best.output_tokens))
+            meeting = [r for r in runs if r[1] <= limit]
+            if not meeting:
+                continue
+            rate, tpot, row = max(meeting, key=lambda r: r[0])
+            reached = max(in_flight(r[2]) or 0.0 for r in runs)
+            beyond = [r for r in runs if r[0] > rate and r[1] > limit]
+            if beyond:
+                next_rate, next_tpot, _ = min(beyond, key=lambda r: r[0])
+                rate += (next_rate - rate) * (limit - tpot) / (next_tpot - tpot)
+            found.append((row, limit, rate, reached))
     return found
 
 
@@ -112,9 +130,10 @@ def points(model: str) -> list[Point]:
     for m in rows:
         family = find_accelerator(m.accelerator).family
         found.append(Point(m.figure, family, is_held_out(m), m.value, figure_of(m)))
-    for m, limit, measured in _slo_points(rows):
+    for m, limit, measured, reached in _slo_points(rows):
         family = find_accelerator(m.accelerator).family
-        found.append(Point("max_rps_slo", family, is_held_out(m), measured, rps_of(m, limit)))
+        predicted = rps_of(m, limit, reached)
+        found.append(Point("max_rps_slo", family, is_held_out(m), measured, predicted))
     return found
 
 

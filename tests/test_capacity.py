@@ -97,8 +97,10 @@ def test_hybrid_fleet_fills_owned_capacity_first_and_verifies(hybrid):
     spec, catalog, plan = hybrid
     assert verify(plan, spec, catalog) == []
     pools = {p.name: p for p in plan.capacity}
-    assert pools["l4-reserved"].used == pools["l4-reserved"].accelerators
-    assert pools["dc-frankfurt"].used > 0
+    # the reservation and the stores' devices are both already paid for: which of them takes
+    # the store assistant's traffic is a tie, so only their use (not its split) is pinned
+    assert pools["l4-reserved"].used > 0 and pools["stores"].used > 0
+    assert pools["dc-frankfurt"].used == pools["dc-frankfurt"].accelerators
     for p in plan.capacity:
         assert p.used + p.idle == p.accelerators
         assert p.idle_commitment_per_hour == pytest.approx(

@@ -17,6 +17,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cache
 
 from planner.facts.accelerators import find_accelerator
 from planner.facts.llms import find_llm
@@ -77,21 +78,56 @@ def settings_for(m: Measurement, eff: Efficiency | None = None) -> PerfSettings:
     return replace(base, **{name: getattr(eff, name) for name in PARAMETERS})
 
 
-def predict(m: Measurement, eff: Efficiency | None = None,
-            tpot_slo_ms: float | None = None) -> float | None:  # fmt: skip
+@cache
+def _run_figures() -> dict[tuple[object, ...], dict[str, float]]:
+    """The published figures of each run (one concurrency level of one sweep), by config."""
+    runs: dict[tuple[object, ...], dict[str, float]] = defaultdict(dict)
+    for m in engine_measurements():
+        if m.concurrency is not None:
+            runs[m.config][m.figure] = m.value
+    return dict(runs)
+
+
+def in_flight(m: Measurement) -> float | None:
+    """Requests in flight on average during the run `m` comes from (None: not a concurrency
+    run), by Little's law from the run's own figures: requests/s (output tokens/s over output
+    tokens) times the mean latency (TTFT + (output tokens - 1) x TPOT), at most the nominal
+    concurrency. A closed-loop client keeps its nominal concurrency only while it has requests
+    left to send; a run of a fixed number of requests averages fewer in flight (LLMPerf's A10G
+    runs: about 19 at a nominal 32 and 20 at 64; NIM's AIPerf runs: the nominal figure within
+    0.3%). The model's concurrency is requests in flight, so this is the figure to predict at.
+    """
+    if m.concurrency is None:
+        return None
+    run = _run_figures().get(m.config, {})
+    if not {"output_tok_s", "tpot_ms", "ttft_ms"} <= run.keys():
+        return float(m.concurrency)
+    rate = run["output_tok_s"] / m.output_tokens
+    latency_s = (run["ttft_ms"] + (m.output_tokens - 1) * run["tpot_ms"]) / 1000
+    return min(float(m.concurrency), rate * latency_s)
+
+
+def predict(m: Measurement, eff: Efficiency | None = None, tpot_slo_ms: float | None = None,
+            most_in_flight: float | None = None) -> float | None:  # fmt: skip
     """The model's figure for measurement `m` (or, with tpot_slo_ms, its max requests/s within
-    that TPOT); None when the model says the configuration does not fit."""
+    that TPOT, with at most `most_in_flight` requests in flight when given: what a sweep that
+    reached no more can show); None when the model says the configuration does not fit."""
     model, acc = find_llm(m.model), find_accelerator(m.accelerator)
     settings = settings_for(m, eff)
     args = (model, acc, m.tp, m.input_tokens, m.output_tokens)
     dtypes = (m.weights_dtype, m.kv_dtype)
     if tpot_slo_ms is not None:
         cap = roofline_capacity(*args, SLO(tpot_ms=tpot_slo_ms), settings, *dtypes)
-        return cap.max_rps if cap.fits else None
+        if not cap.fits:
+            return None
+        if most_in_flight is not None and cap.batch > most_in_flight:
+            load = at_concurrency(*args, most_in_flight, settings, *dtypes)
+            return None if load is None else load.tokens_per_s / m.output_tokens
+        return cap.max_rps
     if m.concurrency is None:
         cap = roofline_capacity(*args, NO_SLO, settings, *dtypes)
         return cap.tokens_per_s if cap.fits else None
-    load = at_concurrency(*args, m.concurrency, settings, *dtypes)
+    load = at_concurrency(*args, in_flight(m), settings, *dtypes)
     if load is None:
         return None
     return {"output_tok_s": load.tokens_per_s, "tpot_ms": load.tpot_ms,

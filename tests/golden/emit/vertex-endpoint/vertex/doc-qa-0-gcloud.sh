@@ -3,7 +3,7 @@
 # as the JSON request bodies beside this file. Set PROJECT in the environment to override it.
 set -euo pipefail
 WORKLOAD=doc-qa
-PLAN_ID=8b49d3120f76
+PLAN_ID=b6f66d77dc48
 DEFAULT_PROJECT=acme-llm-prod
 PROJECT="${PROJECT:-$DEFAULT_PROJECT}"
 REGION=us-central1
@@ -15,8 +15,8 @@ exit 2
 echo "Deploying workload $WORKLOAD (plan $PLAN_ID) to Vertex AI in $PROJECT/$REGION" >&2
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
-  --model-id=doc-qa-8b49d3120f76-v0 \
-  --display-name=doc-qa-8b49d3120f76-v0 \
+  --model-id=doc-qa-b6f66d77dc48-v0 \
+  --display-name=doc-qa-b6f66d77dc48-v0 \
   --container-image-uri=vllm/vllm-openai:v0.8.5 \
   --container-command=python3,-m,vllm.entrypoints.openai.api_server \
   --container-args='^|^--model|Qwen/Qwen2.5-7B-Instruct|--served-model-name|doc-qa|--port|8000|--tensor-parallel-size|1|--max-num-seqs|178|--max-model-len|2250|--dtype|bfloat16' \
@@ -24,20 +24,42 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
   --container-health-route=/health \
   --container-predict-route=/v1/chat/completions
 
+gcloud ai models upload --project="$PROJECT" --region="$REGION" \
+  --model-id=doc-qa-b6f66d77dc48-v1 \
+  --display-name=doc-qa-b6f66d77dc48-v1 \
+  --container-image-uri=vllm/vllm-openai:v0.8.5 \
+  --container-command=python3,-m,vllm.entrypoints.openai.api_server \
+  --container-args='^|^--model|Qwen/Qwen2.5-7B-Instruct|--served-model-name|doc-qa|--port|8000|--tensor-parallel-size|2|--max-num-seqs|228|--max-model-len|2250|--dtype|bfloat16' \
+  --container-ports=8000 \
+  --container-health-route=/health \
+  --container-predict-route=/v1/chat/completions
+
 gcloud ai endpoints create --project="$PROJECT" --region="$REGION" \
   --endpoint-id=doc-qa \
   --display-name=doc-qa \
-  --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=8b49d3120f76,planner-workload=doc-qa,team=search
+  --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=b6f66d77dc48,planner-workload=doc-qa,team=search
 
 gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
-  --model=doc-qa-8b49d3120f76-v0 \
-  --display-name=doc-qa-v0-a2-highgpu-1g \
-  --deployed-model-id=518734079 \
-  --machine-type=a2-highgpu-1g \
-  --accelerator=type=nvidia-tesla-a100,count=1 \
+  --model=doc-qa-b6f66d77dc48-v0 \
+  --display-name=doc-qa-v0-a2-highgpu-2g \
+  --deployed-model-id=272742269 \
+  --machine-type=a2-highgpu-2g \
+  --accelerator=type=nvidia-tesla-a100,count=2 \
   --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
   --min-replica-count=1 \
-  --max-replica-count=8 \
+  --max-replica-count=3 \
   --autoscaling-metric-specs=gpu-duty-cycle=70 \
   --traffic-split=0=100
+
+gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
+  --model=doc-qa-b6f66d77dc48-v1 \
+  --display-name=doc-qa-v1-g2-standard-24 \
+  --deployed-model-id=863690315 \
+  --machine-type=g2-standard-24 \
+  --accelerator=type=nvidia-l4,count=2 \
+  --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
+  --min-replica-count=1 \
+  --max-replica-count=3 \
+  --autoscaling-metric-specs=gpu-duty-cycle=70 \
+  --traffic-split=0=7,272742269=93
 
