@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"
 STEP_S, WINDOW_S = 300, 3600
 PER_STEP = {  # Invocations per 5 minutes, per variant: 1 + 5 + 2 = 8 requests/s in all
-    ("us-east-1", "v0-g6-xlarge"): 300,
-    ("us-east-1", "v1-g6e-xlarge"): 1500,
-    ("us-west-2", "v0-g6e-xlarge"): 600,
+    ("us-west-2", "v0-g6-xlarge"): 300,
+    ("us-west-2", "v1-g6e-xlarge"): 1500,
+    ("us-east-1", "v0-g6e-xlarge"): 600,
 }
 MODERN = ("ml.g6.", "ml.g6e.")
 
@@ -141,9 +141,9 @@ def _put_metrics(now: float) -> None:
 def test_variants_are_named_as_the_emitter_names_them():
     found = {(v.region, v.endpoint, v.variant) for v in plan_variants(_plan())}
     assert found == {
-        ("us-east-1", "support-chat", "v0-g6-xlarge"),
-        ("us-east-1", "support-chat", "v1-g6e-xlarge"),
-        ("us-west-2", "support-chat", "v0-g6e-xlarge"),
+        ("us-west-2", "support-chat", "v0-g6-xlarge"),
+        ("us-west-2", "support-chat", "v1-g6e-xlarge"),
+        ("us-east-1", "support-chat", "v0-g6e-xlarge"),
     }
 
 
@@ -178,7 +178,7 @@ def test_replicas_come_from_the_endpoints_the_launcher_made(aws):
     now = time.time()
     _put_metrics(now)
     chat = observe_cloudwatch(plan, aws_clients(), WINDOW_S, STEP_S, now).of("support-chat")
-    assert chat.replicas == 7  # 1 + 5 in us-east-1, 1 in us-west-2
+    assert chat.replicas == 7  # 1 + 5 in us-west-2, 1 in us-east-1
 
 
 def test_a_workload_without_datapoints_has_no_data(aws):
