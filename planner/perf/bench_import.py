@@ -15,9 +15,11 @@ Formats, as their projects document them:
   results_number_input/output_tokens_mean, num_concurrent_requests.
 - LLMPerf `*_individual_responses.json`: a list with one object per request (error_code,
   error_msg, ttft_s, inter_token_latency_s, end_to_end_latency_s, number_input_tokens,
-  number_output_tokens, ...). It records no times of day, so the rate comes from Little's law
-  for LLMPerf's closed loop of N concurrent users: N / mean end-to-end latency. N is the
-  num_concurrent_requests of the `*_summary.json` written beside it, else --concurrency.
+  number_output_tokens, ...). It records no times of day, so the rate is the measured
+  results_num_completed_requests_per_min of the `*_summary.json` written beside it; without
+  one, Little's law for LLMPerf's closed loop of N concurrent users: N / mean end-to-end
+  latency, N from --concurrency. (Little's law with the nominal N overstates the rate when the
+  client kept fewer in flight: LLMPerf's published A10G runs averaged about 19 at a nominal 32.)
   Requests with an error_code are left out; TTFT is their p95.
 
 Latency SLOs are read conservatively: TPOT is the mean, TTFT the p95 (p99, then p90, where a file
@@ -268,15 +270,18 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def _summary_concurrency(summary: Path) -> tuple[float | None, str | None]:
-    """num_concurrent_requests and model of an LLMPerf summary; (None, None) if unreadable."""
+def _summary_concurrency(summary: Path) -> tuple[float | None, str | None, float | None]:
+    """num_concurrent_requests, model and completed requests/s of an LLMPerf summary; Nones
+    if unreadable."""
     try:
         data = json.loads(summary.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None, None
+        return None, None, None
     if not isinstance(data, dict):
-        return None, None
-    return _optional_number(summary, data, "num_concurrent_requests"), _text(data, "model")
+        return None, None, None
+    per_min = _optional_number(summary, data, "results_num_completed_requests_per_min")
+    return (_optional_number(summary, data, "num_concurrent_requests"), _text(data, "model"),
+            None if not per_min else per_min / 60)  # fmt: skip
 
 
 def _llmperf_individual(path: Path, data: list[Any], concurrency: float | None) -> BenchRun:
@@ -312,12 +317,12 @@ def _llmperf_individual(path: Path, data: list[Any], concurrency: float | None) 
     itl = values("inter_token_latency_s", 1e3)
     inputs = values("number_input_tokens")
     outputs = values("number_output_tokens")
-    model = None
+    model = rate = None
     summary = summary_beside(path)
     if summary is not None and summary.is_file():
-        found, model = _summary_concurrency(summary)
+        found, model, rate = _summary_concurrency(summary)
         concurrency = concurrency or found
-    if not concurrency:
+    if not concurrency and rate is None:
         raise _fail(
             path,
             "num_concurrent_requests",
@@ -333,7 +338,7 @@ def _llmperf_individual(path: Path, data: list[Any], concurrency: float | None) 
         model=model,
         input_tokens=max(1.0, sum(inputs) / len(inputs)),
         output_tokens=max(1.0, sum(outputs) / len(outputs)),
-        requests_per_s=concurrency / mean_e2e,
+        requests_per_s=rate if rate is not None else float(concurrency or 0) / mean_e2e,
         tpot_ms=sum(itl) / len(itl),
         ttft_ms=_percentile(ttft, 0.95),
         concurrency=concurrency,
