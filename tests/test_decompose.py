@@ -194,8 +194,8 @@ def test_decomposition_plans_verify_and_stay_within_their_proven_gap(data):
                   options=SolveOptions(relative_gap=1e-7, strategy="mip"))  # fmt: skip
     # the bound is valid: never above the exact optimum
     assert plan.lower_bound <= exact.objective_value * (1 + 1e-6) + 1e-6
-    if plan.status == "optimal":
-        assert plan.objective_value <= exact.objective_value / (1 - 0.005) + 1e-6
+    # within the gap target of the optimum, polished by the full MIP where it fell short
+    assert plan.objective_value <= exact.objective_value / (1 - 0.005) + 1e-6
 
 
 def test_decomposition_is_deterministic():

@@ -6,7 +6,7 @@ none exists."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.errors import InfeasibleError, PlannerError
 from planner.solve.assemble import allocations_of, capacity_use, value_of
@@ -26,6 +26,10 @@ def _value(outcome: Outcome, var) -> float:
 
 
 DECOMPOSE_LIMIT = 40
+POLISH_LIMIT = 400
+"""Fleets up to this many workloads whose decomposed plan misses the gap target are polished
+by the full MIP started from that plan (a 100-workload fleet: seconds; larger ones take longer
+than the decomposition saves)."""
 """Fleets up to this many workloads are solved workload by workload first (exact when the
 shared constraints do not bind); larger ones are solved LP-guided."""
 
@@ -235,6 +239,13 @@ def solve_problem(
     decomposed = _solve_lagrangian(problem, options)
     if decomposed is not None:
         status, bound, seconds, solution = decomposed
+        cost = cost_of(problem, solution)
+        left = options.time_limit_s - seconds
+        if (cost - bound > options.relative_gap * cost and left > 0
+                and len(problem.spec.workloads) <= POLISH_LIMIT):  # fmt: skip
+            # short of the gap target on a fleet the full MIP can take: polish from this plan
+            polish = replace(options, time_limit_s=left)
+            status, bound, seconds, solution = _improve_with_full_mip(problem, polish, decomposed)
     elif len(problem.spec.workloads) > DECOMPOSE_LIMIT:
         guided = _solve_lp_guided(problem, options)
         status, bound, seconds, solution = _improve_with_full_mip(problem, options, guided)
