@@ -15,6 +15,7 @@ CPUs, or the cluster at `--address`); joining Ray happens before the clock start
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import time
@@ -45,11 +46,14 @@ def main() -> None:
     spec = fleet_spec(args.workloads, args.seed, quotas)
     catalog = load_catalog(args.catalog or None)
     strategy = "mip" if args.method == "previous" else "auto"
+    held = contextlib.ExitStack()  # a joined Ray, left before `verify`
     executor = None
     if args.executor == "ray":
         from planner.compute.executors import make_executor
 
-        executor = make_executor("ray", workers=args.workers, address=args.address).__enter__()
+        executor = held.enter_context(
+            make_executor("ray", workers=args.workers, address=args.address)
+        )
     options = SolveOptions(time_limit_s=args.time_limit, relative_gap=0.005,
                            workers=args.workers, strategy=strategy,
                            executor=executor)  # fmt: skip
@@ -75,8 +79,7 @@ def main() -> None:
         record |= {"status": f"error: {str(err).splitlines()[0]}"}
     record["seconds"] = round(time.perf_counter() - start, 2)
     record["peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    if executor is not None:
-        executor.__exit__(None, None, None)
+    held.close()
     if args.method in ("ours", "previous") and "plan" in locals():
         from planner.verify import verify
 

@@ -233,7 +233,7 @@ class Subproblems:
         plans cheaper than it at these prices are explored."""
         key, unit, eff, rooms = self._key(name, prices, room)
         if key not in self._seen:
-            self._seen[key] = self._solve(unit, eff, rooms, start if rooms is None else None)
+            self._seen[key] = self._solve(unit, eff, rooms, start)
         return self._seen[key]
 
     def solve_all(
@@ -303,9 +303,9 @@ class Subproblems:
         keep = _undominated(eff, unit.covers, unit.use if room is not None else None)
         usage = unit.use[:, keep] if room is not None else None
         repair = room is not None
-        seed = None
-        if start is not None and not any(start[j] for j in set(range(eff.size)) - set(keep)):
-            seed = tuple(start[j] for j in keep)  # a start on a dominated candidate is dropped
+        seed = None  # solve_covering drops a start that does not cover or fit
+        if start is not None and sum(start) == sum(start[j] for j in keep):
+            seed = tuple(start[j] for j in keep)  # none on a candidate dominated here
         found = solve_covering(
             eff[keep], unit.rows[:, keep], usage=usage, room=room,
             tolerance=REPAIR_TOLERANCE if repair else SUB_TOLERANCE,
