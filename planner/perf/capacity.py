@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from planner.facts.accelerators import Accelerator
@@ -30,11 +30,11 @@ from planner.perf.engines import engine_factor
 from planner.perf.memory import memory_fit
 from planner.perf.profiles import ProfilePoint, Profiles
 from planner.perf.roofline import (
-    decode_step_seconds,
+    StepModel,
     peak_flops,
     prefill_flops_per_token,
     prefill_seconds,
-    step_seconds,
+    step_model,
 )
 from planner.perf.settings import DEFAULT_SETTINGS, PerfSettings
 from planner.perf.slo import NO_SLO, SLO
@@ -113,9 +113,24 @@ class _Timing:
     weights_dtype: Dtype
     kv_dtype: Dtype
     settings: PerfSettings
+    _steps: StepModel = field(init=False, repr=False, compare=False)
+    _context: float = field(init=False, repr=False, compare=False)
+    prefill: float = field(init=False, repr=False, compare=False)
+    """One prompt's prefill on an otherwise idle replica (seconds)."""
+    prefill_compute: float = field(init=False, repr=False, compare=False)
+    """The compute one prompt adds to the steps it shares (its weight reads are shared):
+    what other prompts queue behind (seconds)."""
 
-    @property
-    def prefill(self) -> float:
+    def __post_init__(self) -> None:
+        # worked out once per replica and bucket: the batch searches ask thousands of steps
+        steps = step_model(self.model, self.accelerator, self.tp, self.weights_dtype,
+                           self.kv_dtype, self.settings)  # fmt: skip
+        object.__setattr__(self, "_steps", steps)
+        object.__setattr__(self, "_context", self.input_tokens + self.output_tokens / 2)
+        object.__setattr__(self, "prefill", self._prefill())
+        object.__setattr__(self, "prefill_compute", self._prefill_compute())
+
+    def _prefill(self) -> float:
         """One prompt's prefill on an otherwise idle replica."""
         return prefill_seconds(
             self.model, self.accelerator, self.tp, self.input_tokens, self.weights_dtype,
@@ -124,20 +139,14 @@ class _Timing:
 
     def tpot(self, batch: float) -> float:
         """The step time at mean batch `batch`, with its share of chunked prefill."""
-        return step_seconds(
-            self.model, self.accelerator, self.tp, batch,
-            self.input_tokens + self.output_tokens / 2,
-            batch * self.input_tokens / self.output_tokens, self.input_tokens,
-            self.weights_dtype, self.kv_dtype, self.settings,
+        return self._steps.seconds(
+            batch, self._context, batch * self.input_tokens / self.output_tokens,
+            self.input_tokens,
         )  # fmt: skip
 
     def decode_step(self, batch: float) -> float:
         """The step time at mean batch `batch` without any prefill in it."""
-        return decode_step_seconds(
-            self.model, self.accelerator, self.tp, batch,
-            self.input_tokens + self.output_tokens / 2,
-            self.weights_dtype, self.kv_dtype, self.settings,
-        )  # fmt: skip
+        return self._steps.seconds(batch, self._context, 0.0, 0.0)
 
     def rps(self, batch: float) -> float:
         """Requests/s completed at mean batch `batch`."""
@@ -156,15 +165,12 @@ class _Timing:
     def _first_step(self, batch: float) -> float:
         """The step that produces the first token: the batch's decode and the other requests'
         share of prefill (this request's own prompt is already in p)."""
-        return step_seconds(
-            self.model, self.accelerator, self.tp, batch,
-            self.input_tokens + self.output_tokens / 2,
-            max(0.0, batch - 1) * self.input_tokens / self.output_tokens, self.input_tokens,
-            self.weights_dtype, self.kv_dtype, self.settings,
+        return self._steps.seconds(
+            batch, self._context, max(0.0, batch - 1) * self.input_tokens / self.output_tokens,
+            self.input_tokens,
         )  # fmt: skip
 
-    @property
-    def prefill_compute(self) -> float:
+    def _prefill_compute(self) -> float:
         """The compute one prompt adds to the steps it shares (its weight reads are shared):
         what other prompts queue behind."""
         eff = efficiency(self.accelerator, self.settings)

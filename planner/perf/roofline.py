@@ -9,10 +9,12 @@ overridable in PerfSettings; the engine's factor (planner.perf.engines) scales M
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
-from planner.perf.dtypes import Dtype, as_dtype
+from planner.perf.dtypes import Dtype, as_dtype, as_kv_dtype
 from planner.perf.efficiency import Efficiency, efficiency
 from planner.perf.engines import engine_factor
 from planner.perf.memory import kv_bytes_per_token_per_gpu, weight_bytes
@@ -83,6 +85,108 @@ def decode_flops_per_token(model: LLM, context_tokens: float) -> float:
     return 2 * model.active_params_b * 1e9 + 4 * model.layers * context_tokens * width
 
 
+@dataclass(frozen=True)
+class StepModel:
+    """The step time of one TP-wide replica of `model` (its dtypes and settings fixed), with
+    every constant of the formula worked out once: the performance model asks for thousands
+    of steps of the same replica while it searches for a batch."""
+
+    model: LLM
+    accelerator: Accelerator
+    tp: int
+    weights_dtype: Dtype
+    kv_dtype: Dtype
+    settings: PerfSettings
+
+    # worked out once in __post_init__ from the fields above
+    _bandwidth: float = field(init=False, repr=False, compare=False)
+    _flops_per_s: float = field(init=False, repr=False, compare=False)
+    _layers_width: int = field(init=False, repr=False, compare=False)
+    _weights: float = field(init=False, repr=False, compare=False)
+    _dense: bool = field(init=False, repr=False, compare=False)
+    _kv_per_token: int = field(init=False, repr=False, compare=False)
+    _kv_bandwidth: float = field(init=False, repr=False, compare=False)
+    _overhead: float = field(init=False, repr=False, compare=False)
+    _per_sequence_us: float = field(init=False, repr=False, compare=False)
+    _ring: float = field(init=False, repr=False, compare=False)
+    _link: float = field(init=False, repr=False, compare=False)
+    _latency: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        eff, factor = _efficiency(self.accelerator, self.settings)
+        model, tp, accelerator = self.model, self.tp, self.accelerator
+        ring = link = latency = 0.0
+        if tp > 1:
+            count = 2 * model.layers
+            ring = count * 2 * (tp - 1) / tp
+            link = accelerator.interconnect_gbps / 2 * 1e9 * eff.link_utilization
+            latency = count * eff.allreduce_latency_us * 1e-6
+        constants = {
+            "_bandwidth": eff.mbu * factor * accelerator.bandwidth_gbps * 1e9,
+            "_flops_per_s": tp * eff.mfu * factor * peak_flops(accelerator, self.weights_dtype),
+            "_layers_width": model.layers * (model.attention_heads * model.head_dim),
+            "_weights": weight_bytes(model, self.weights_dtype),
+            "_dense": model.active_params_b >= model.params_b,
+            "_kv_per_token": kv_bytes_per_token_per_gpu(model, tp, self.kv_dtype),
+            "_kv_bandwidth": eff.kv_mbu * factor * accelerator.bandwidth_gbps * 1e9,
+            "_overhead": eff.step_overhead_ms * 1e-3,
+            "_per_sequence_us": eff.sequence_overhead_us,
+            "_ring": ring,
+            "_link": link,
+            "_latency": latency,
+        }
+        for name, value in constants.items():
+            object.__setattr__(self, name, value)
+
+    def seconds(
+        self,
+        batch: float,
+        context_tokens: float,
+        prefill_tokens: float = 0.0,
+        input_tokens: float = 0.0,
+    ) -> float:
+        """One step: a token for each of `batch` sequences of `context_tokens` context and,
+        in the same pass, `prefill_tokens` prompt tokens of prompts `input_tokens` long."""
+        model = self.model
+        tokens = batch + prefill_tokens
+        read = 1.0 if self._dense else weights_read_fraction(model, tokens)
+        weights = self._weights * read / self.tp
+        linear = max(
+            weights / self._bandwidth,
+            tokens * 2 * model.active_params_b * 1e9 / self._flops_per_s,
+        )
+        kv = batch * context_tokens * self._kv_per_token
+        # layers x width, as one integer: the same product the attention FLOPs always had
+        attention_flops = self._layers_width * (
+            4 * batch * context_tokens + 2 * prefill_tokens * input_tokens
+        )
+        attention = max(kv / self._kv_bandwidth, attention_flops / self._flops_per_s)
+        comm = 0.0
+        if self.tp > 1:
+            message = tokens * model.hidden_size * ACTIVATION_BYTES
+            comm = self._ring * message / self._link + self._latency
+        overhead = self._overhead + batch * self._per_sequence_us * 1e-6
+        return overhead + linear + attention + comm
+
+
+@lru_cache(maxsize=4096)
+def _step_model(model, accelerator, tp, weights_dtype, kv_dtype, settings) -> StepModel:
+    return StepModel(model, accelerator, tp, weights_dtype, kv_dtype, settings)
+
+
+def step_model(
+    model: LLM,
+    accelerator: Accelerator,
+    tp: int,
+    weights_dtype: str | Dtype = Dtype.bf16,
+    kv_dtype: str | Dtype = Dtype.bf16,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+) -> StepModel:
+    """The (cached) step model of one replica."""
+    return _step_model(model, accelerator, tp, as_dtype(weights_dtype), as_kv_dtype(kv_dtype),
+                       settings)  # fmt: skip
+
+
 def step_seconds(
     model: LLM,
     accelerator: Accelerator,
@@ -98,22 +202,8 @@ def step_seconds(
     """One engine step that decodes a token for each of `batch` sequences of `context_tokens`
     context and, in the same pass, prefills `prefill_tokens` prompt tokens (chunked prefill) of
     prompts `input_tokens` long. The weights are read once for all of them."""
-    eff, factor = _efficiency(accelerator, settings)
-    tokens = batch + prefill_tokens
-    bandwidth = eff.mbu * factor * accelerator.bandwidth_gbps * 1e9
-    flops_per_s = tp * eff.mfu * factor * peak_flops(accelerator, weights_dtype)
-    width = model.attention_heads * model.head_dim
-    weights = weight_bytes(model, weights_dtype) * weights_read_fraction(model, tokens) / tp
-    linear = max(weights / bandwidth, tokens * 2 * model.active_params_b * 1e9 / flops_per_s)
-    kv = batch * context_tokens * kv_bytes_per_token_per_gpu(model, tp, kv_dtype)
-    attention_flops = (
-        model.layers * width * (4 * batch * context_tokens + 2 * prefill_tokens * input_tokens)
-    )
-    kv_bandwidth = eff.kv_mbu * factor * accelerator.bandwidth_gbps * 1e9
-    attention = max(kv / kv_bandwidth, attention_flops / flops_per_s)
-    comm = allreduce_seconds(model, accelerator, tp, tokens, settings)
-    overhead = eff.step_overhead_ms * 1e-3 + batch * eff.sequence_overhead_us * 1e-6
-    return overhead + linear + attention + comm
+    steps = step_model(model, accelerator, tp, weights_dtype, kv_dtype, settings)
+    return steps.seconds(batch, context_tokens, prefill_tokens, input_tokens)
 
 
 def prefill_seconds(
