@@ -16,7 +16,9 @@ from ortools.math_opt.python import mathopt
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
 from planner.errors import InfeasibleError
-from planner.solve import SolveOptions, solve
+from planner.solve import SolveOptions, make_problem, solve
+from planner.solve.decompose import decompose
+from planner.solve.strategy import cost_of
 from planner.solve.subproblem import covering_rows, solve_covering
 from planner.spec import parse_spec
 from planner.verify import verify
@@ -236,3 +238,24 @@ def test_a_workload_no_pool_can_take_leaves_the_fleet_without_a_plan():
     options = SolveOptions(relative_gap=0.005, strategy="decomposition")
     with pytest.raises(InfeasibleError):
         solve(spec, catalog, baselines=False, options=options, diagnose=False)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=fleet_st)
+def test_one_price_step_reaches_the_gap_of_the_optimum_on_serving_fleets(data):
+    # the serving workloads competing for binding quotas are re-solved together (a
+    # neighbourhood MIP) right after the first repair: neither more price steps nor the
+    # full-MIP polish are needed to trade the quota between them
+    data = data | {"batch": False, "training": False}
+    spec, catalog = _solve_pair(data)
+    try:
+        problem = make_problem(spec, catalog)
+        result = decompose(problem, SolveOptions(relative_gap=0.005), iterations=1)
+        exact = solve(spec, catalog, baselines=False, diagnose=False,
+                      options=SolveOptions(relative_gap=1e-7, strategy="mip"))  # fmt: skip
+    except InfeasibleError:
+        return  # quotas at a share of the free plan may leave no plan at all
+    assert result.solution is not None
+    cost = cost_of(problem, result.solution)
+    assert result.bound <= exact.objective_value * (1 + 1e-6) + 1e-6
+    assert cost <= exact.objective_value / (1 - 0.005) + 1e-6

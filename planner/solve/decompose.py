@@ -15,6 +15,8 @@ per-workload optima it is at least the LP bound at the LP's duals. Steps:
    spot-share, edge-share or replica caps by a small MIP (SCIP); identical subproblems once;
 3. a few subgradient steps on the prices, keeping the best bound and every plan seen;
 4. repair: workloads on overflowing rows re-solved, largest first, within what is left;
+   after the first, the serving workloads that compete for the rows the LP prices re-solved
+   together, ten at a time, by the fleet MIP over them (a neighbourhood: the others fixed);
 5. a restricted master MIP choosing one of the plans seen per workload (polish).
 """
 
@@ -51,6 +53,13 @@ SUB_NODES = 5_000
 REPAIR_TOLERANCE = 1e-4
 """Repairs are heuristics (the master MIP polishes them): a looser tolerance, fewer nodes."""
 REPAIR_NODES = 3_000
+NEIGHBOURHOOD_SHARE = 0.25
+"""At most this share of the time limit goes to the neighbourhood MIPs."""
+NEIGHBOURHOOD_SIZE = 10
+"""Competing workloads re-solved together, dearest first (small MIPs solve in a fraction of a
+second; a neighbourhood of a hundred takes seconds for no better plan)."""
+NEIGHBOURHOOD_MISSES = 2
+"""Neighbourhoods in a row that find nothing cheaper before the search gives up."""
 
 
 def eligible(problem: PlacementProblem) -> bool:
@@ -66,7 +75,7 @@ class SharedRows:
     capacity: np.ndarray
 
 
-@dataclass
+@dataclass(eq=False)
 class Unit:
     """One workload's subproblem: per-candidate cost and use of the shared rows."""
 
@@ -323,13 +332,7 @@ class Subproblems:
         problem = self.problem
         w = self._workload[unit.name]
         if unit.name not in self._alone:
-            constraints = problem.spec.constraints.model_copy(
-                update={"quotas": (), "budget_per_hour": None}
-            )
-            spec = problem.spec.model_copy(update={"workloads": (w,), "constraints": constraints})
-            self._alone[unit.name] = PlacementProblem(
-                spec, {w.name: problem.candidates[w.name]}, {}
-            )
+            self._alone[unit.name] = _apart(problem, (w,))
         alone = self._alone[unit.name]
         priced = {(w.name, i): float(eff[i] - unit.base[i]) for i in range(eff.size)}
         rows = []
@@ -346,6 +349,16 @@ class Subproblems:
         cost = outcome.objective - sum(priced[(w.name, i)] * n for i, n in enumerate(counts))
         bound = outcome.bound if math.isfinite(outcome.bound) else 0.0
         return Answer(Column(counts, cost, detail), bound)
+
+
+def _apart(problem: PlacementProblem, workloads: tuple) -> PlacementProblem:
+    """`workloads` of `problem` without the shared rows (quotas, budget, owned pools): the
+    caller adds what is left of those as rows of its own."""
+    constraints = problem.spec.constraints.model_copy(
+        update={"quotas": (), "budget_per_hour": None}
+    )
+    spec = problem.spec.model_copy(update={"workloads": workloads, "constraints": constraints})
+    return PlacementProblem(spec, {w.name: problem.candidates[w.name] for w in workloads}, {})
 
 
 def _solve_priced(
@@ -440,8 +453,16 @@ def decompose(
                     best_plan, best_value = repaired, value
         result.iterations = it + 1
         bound = max(result.lp_bound, result.lagrangian_bound)
+        if it == 0 and best_plan is not None and _short(best_plan, bound, options):
+            # trade the binding rows between the workloads that compete for them, at once
+            best_plan = _neighbourhood(problem, units, rows, best_plan, prices, bound,
+                                       options, deadline, result.log)  # fmt: skip
+            best_value = sum(c.cost for c in best_plan.values())
+            for n, c in best_plan.items():
+                columns[n].setdefault(c.counts, c)
         result.log.append(
-            f"iteration {it}: L {lagr:,.4f}, bound {bound:,.4f}, plan {best_value:,.4f}"
+            f"iteration {it}: L {lagr:,.4f}, bound {bound:,.4f}, plan {best_value:,.4f} "
+            f"({time.perf_counter() - start:.2f} s)"
         )
         if best_value < math.inf and best_value - bound <= options.relative_gap * best_value:
             break
@@ -530,6 +551,98 @@ def _repair(
     return out
 
 
+def _short(plan: dict[str, Column], bound: float, options: SolveOptions) -> bool:
+    """The plan is further from the bound than the gap target."""
+    value = sum(c.cost for c in plan.values())
+    return value - bound > options.relative_gap * value
+
+
+def _neighbourhood(
+    problem: PlacementProblem,
+    units: list[Unit],
+    rows: SharedRows,
+    plan: dict[str, Column],
+    prices: np.ndarray,
+    bound: float,
+    options: SolveOptions,
+    deadline: float,
+    log: list[str],
+) -> dict[str, Column]:
+    """Re-solve together the serving workloads that compete for the rows the LP prices
+    (binding quotas or pools), every other workload kept at its plan: the fleet MIP over
+    them trades that capacity between them, which one-plan-per-workload repairs cannot. They
+    go in groups of NEIGHBOURHOOD_SIZE, dearest plans first, until the plan is within the gap
+    target of `bound`, the time share is spent or NEIGHBOURHOOD_MISSES groups in a row find
+    nothing cheaper."""
+    started = time.perf_counter()
+    stop = min(deadline, started + NEIGHBOURHOOD_SHARE * options.time_limit_s)
+
+    priced = prices > _EPS
+    everyone = [u for u in units if u.kind == "covering" and priced[u.row_ids].any()]
+    everyone.sort(key=lambda u: (-plan[u.name].cost, u.name))
+    k = NEIGHBOURHOOD_SIZE
+    groups = [everyone[i : i + k] for i in range(0, len(everyone), k)]
+    misses = 0
+    for group in groups:
+        if not _short(plan, bound, options) or stop - time.perf_counter() < 0.5:
+            break
+        before = sum(c.cost for c in plan.values())
+        plan = _reoptimise(problem, units, rows, plan, group, options, stop)
+        after = sum(c.cost for c in plan.values())
+        log.append(f"neighbourhood of {len(group)} workloads: plan {before:,.4f} -> "
+                   f"{after:,.4f} ({time.perf_counter() - started:.2f} s)")  # fmt: skip
+        misses = misses + 1 if after >= before else 0
+        if misses == NEIGHBOURHOOD_MISSES:
+            break  # the dearest competitors gain nothing by trading: the prices must move
+    return plan
+
+
+def _reoptimise(
+    problem: PlacementProblem,
+    units: list[Unit],
+    rows: SharedRows,
+    plan: dict[str, Column],
+    group: list[Unit],
+    options: SolveOptions,
+    stop: float,
+) -> dict[str, Column]:
+    """The fleet MIP over the serving workloads in `group` within what the others leave of
+    the shared rows, started from `plan`; the cheaper of its plan and `plan`."""
+    size = rows.capacity.size
+    names = {u.name for u in group}
+    fixed = np.zeros(size)
+    for u in units:
+        if u.name not in names and u.row_ids.size:
+            fixed[u.row_ids] += u.use @ np.array(plan[u.name].counts, dtype=float)
+    sub = _apart(problem, tuple(w for w in problem.spec.workloads if w.name in names))
+    limits: list[tuple[dict[tuple[str, int], float], float]] = [({}, 0.0) for _ in range(size)]
+    for u in group:
+        for r, use in zip(u.row_ids, u.use, strict=True):
+            limits[r][0].update({(u.name, i): float(a) for i, a in enumerate(use) if a})
+    built = build(sub, rows=[(c, float(rows.capacity[r] - fixed[r]))
+                             for r, (c, _) in enumerate(limits) if c])  # fmt: skip
+    hint = {}
+    for u in group:
+        for i, n in enumerate(plan[u.name].counts):
+            var = built.n.get((u.name, i)) or built.z.get((u.name, i))
+            if var is not None:
+                hint[var] = n
+    value = sum(c.cost for c in plan.values())
+    mine = sum(plan[u.name].cost for u in group)
+    # this part's share of the fleet's gap target: half of the fleet's slack in dollars
+    gap = min(0.5, max(1e-6, options.relative_gap * value / max(mine, 1e-9) / 2))
+    limit = max(0.5, stop - time.perf_counter())
+    outcome = run(built, replace(options, time_limit_s=limit, relative_gap=gap), hint=hint)
+    if outcome.status not in ("optimal", "feasible"):
+        return plan
+    found = read_solution(sub, built, outcome)
+    out = dict(plan)
+    for u in group:
+        counts = tuple(found.count(u.name, i) for i in range(u.base.size))
+        out[u.name] = Column(counts, float(u.base @ np.array(counts, dtype=float)))
+    return out if sum(c.cost for c in out.values()) < value - 1e-9 else plan
+
+
 def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):
     """Choose one seen plan per workload within the shared rows (SCIP), from `plan`."""
     from ortools.math_opt.python import mathopt
@@ -540,8 +653,9 @@ def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):
         return plan
     size = rows.capacity.size
     fixed = np.zeros(size)
+    open_names = {u.name for u in open_units}
     for u in units:
-        if u not in open_units and u.row_ids.size:
+        if u.name not in open_names and u.row_ids.size:
             fixed[u.row_ids] += u.use @ np.array(plan[u.name].counts, dtype=float)
     model = mathopt.Model(name="master")
     choice: dict[str, list[tuple[Column, object]]] = {}
