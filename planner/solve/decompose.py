@@ -53,6 +53,8 @@ SUB_NODES = 5_000
 REPAIR_TOLERANCE = 1e-4
 """Repairs are heuristics (the master MIP polishes them): a looser tolerance, fewer nodes."""
 REPAIR_NODES = 3_000
+STALL_ITERATIONS = 2
+"""Price steps in a row that improve neither the plan nor the bound before the steps stop."""
 NEIGHBOURHOOD_SHARE = 0.25
 """At most this share of the time limit goes to the neighbourhood MIPs."""
 NEIGHBOURHOOD_SIZE = 10
@@ -419,6 +421,7 @@ def decompose(
     best_plan: dict[str, Column] | None = None
     best_value = math.inf
     step_scale = 0.5
+    stalled, last = 0, (math.inf, -math.inf)
     for it in range(iterations):
         answers = subs.solve_all(names, prices, options.workers, options.executor)
         if any(a.column is None for a in answers):
@@ -468,6 +471,10 @@ def decompose(
             break
         if time.perf_counter() > start + 0.6 * options.time_limit_s:
             break
+        progress = best_value < last[0] * (1 - 1e-6) or bound > last[1] + 1e-6 * abs(bound)
+        stalled, last = (0 if progress else stalled + 1), (best_value, bound)
+        if stalled == STALL_ITERATIONS:
+            break  # neither the plan nor the bound moved: more steps rarely pay for their time
         # subgradient step (Polyak) towards the best plan's value
         norm = float(over @ over)
         if norm <= _EPS:
