@@ -50,27 +50,9 @@ def _efficiency(accelerator: Accelerator, settings: PerfSettings) -> tuple[Effic
 def allreduce_seconds(
     model: LLM, accelerator: Accelerator, tp: int, tokens: float, settings: PerfSettings
 ) -> float:
-    """Tensor-parallel communication for one forward pass over `tokens` tokens.
-
-    Two ring all-reduces per layer of tokens x hidden activations, each moving 2(TP-1)/TP of
-    the message over the one-way link bandwidth (half the listed both-ways figure) at the
-    fitted utilisation, plus a fixed latency each; zero at TP 1.
-    """
-    transfer, latency = _allreduce_parts(model, accelerator, tp, tokens, settings)
-    return transfer + latency
-
-
-def _allreduce_parts(
-    model: LLM, accelerator: Accelerator, tp: int, tokens: float, settings: PerfSettings
-) -> tuple[float, float]:
-    """(transfer, fixed latency) seconds of one forward pass's all-reduces."""
-    if tp == 1:
-        return 0.0, 0.0
-    eff = efficiency(accelerator, settings)
-    message = tokens * model.hidden_size * ACTIVATION_BYTES
-    link = accelerator.interconnect_gbps / 2 * 1e9 * eff.link_utilization
-    count = 2 * model.layers
-    return count * 2 * (tp - 1) / tp * message / link, count * eff.allreduce_latency_us * 1e-6
+    """Tensor-parallel communication for one forward pass over `tokens` tokens (see
+    StepModel.allreduce)."""
+    return step_model(model, accelerator, tp, settings=settings).allreduce(tokens)
 
 
 def prefill_flops_per_token(model: LLM, input_tokens: float) -> float:
@@ -161,12 +143,19 @@ class StepModel:
             4 * batch * context_tokens + 2 * prefill_tokens * input_tokens
         )
         attention = max(kv / self._kv_bandwidth, attention_flops / self._flops_per_s)
-        comm = 0.0
-        if self.tp > 1:
-            message = tokens * model.hidden_size * ACTIVATION_BYTES
-            comm = self._ring * message / self._link + self._latency
+        comm = self.allreduce(tokens)
         overhead = self._overhead + batch * self._per_sequence_us * 1e-6
         return overhead + linear + attention + comm
+
+    def allreduce(self, tokens: float) -> float:
+        """Tensor-parallel communication for one forward pass over `tokens` tokens: two ring
+        all-reduces per layer of tokens x hidden activations, each moving 2(TP-1)/TP of the
+        message over the one-way link bandwidth (half the listed both-ways figure) at the
+        fitted utilisation, plus a fixed latency each; zero at TP 1."""
+        if self.tp == 1:
+            return 0.0
+        message = tokens * self.model.hidden_size * ACTIVATION_BYTES
+        return self._ring * message / self._link + self._latency
 
 
 @lru_cache(maxsize=4096)

@@ -558,6 +558,15 @@ def _repair(
     return out
 
 
+def _fixed_use(units: list[Unit], plan: dict[str, Column], free: set[str], size: int) -> np.ndarray:
+    """Use of the shared rows by the workloads not in `free`, at their plans."""
+    fixed = np.zeros(size)
+    for u in units:
+        if u.name not in free and u.row_ids.size:
+            fixed[u.row_ids] += u.use @ np.array(plan[u.name].counts, dtype=float)
+    return fixed
+
+
 def _short(plan: dict[str, Column], bound: float, options: SolveOptions) -> bool:
     """The plan is further from the bound than the gap target."""
     value = sum(c.cost for c in plan.values())
@@ -617,10 +626,7 @@ def _reoptimise(
     the shared rows, started from `plan`; the cheaper of its plan and `plan`."""
     size = rows.capacity.size
     names = {u.name for u in group}
-    fixed = np.zeros(size)
-    for u in units:
-        if u.name not in names and u.row_ids.size:
-            fixed[u.row_ids] += u.use @ np.array(plan[u.name].counts, dtype=float)
+    fixed = _fixed_use(units, plan, names, size)
     sub = _apart(problem, tuple(w for w in problem.spec.workloads if w.name in names))
     limits: list[tuple[dict[tuple[str, int], float], float]] = [({}, 0.0) for _ in range(size)]
     for u in group:
@@ -628,12 +634,7 @@ def _reoptimise(
             limits[r][0].update({(u.name, i): float(a) for i, a in enumerate(use) if a})
     built = build(sub, rows=[(c, float(rows.capacity[r] - fixed[r]))
                              for r, (c, _) in enumerate(limits) if c])  # fmt: skip
-    hint = {}
-    for u in group:
-        for i, n in enumerate(plan[u.name].counts):
-            var = built.n.get((u.name, i)) or built.z.get((u.name, i))
-            if var is not None:
-                hint[var] = n
+    hint = built.hint({(u.name, i): n for u in group for i, n in enumerate(plan[u.name].counts)})
     value = sum(c.cost for c in plan.values())
     mine = sum(plan[u.name].cost for u in group)
     # this part's share of the fleet's gap target: half of the fleet's slack in dollars
@@ -659,11 +660,7 @@ def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):
     if not open_units or remaining < 0.5:
         return plan
     size = rows.capacity.size
-    fixed = np.zeros(size)
-    open_names = {u.name for u in open_units}
-    for u in units:
-        if u.name not in open_names and u.row_ids.size:
-            fixed[u.row_ids] += u.use @ np.array(plan[u.name].counts, dtype=float)
+    fixed = _fixed_use(units, plan, {u.name for u in open_units}, size)
     model = mathopt.Model(name="master")
     choice: dict[str, list[tuple[Column, object]]] = {}
     per_row: list[list] = [[] for _ in range(size)]

@@ -115,6 +115,15 @@ class Built:
     """Routing shares per world (routes[0] is x)."""
     _group_names: set[str] = field(default_factory=set, repr=False)
 
+    def hint(self, counts: Mapping[tuple[str, int], int]) -> dict:
+        """A solution hint: instance counts (training choices) by (workload, candidate index)."""
+        found = {}
+        for key, count in counts.items():
+            var = self.n.get(key) or self.z.get(key)
+            if var is not None:
+                found[var] = count
+        return found
+
     def integer(self, lb: float, ub: float, name: str, key: tuple[str, int] | None = None):
         """An instance-count variable: integer, or continuous in the relaxation."""
         if key is not None and key in self.n_bounds:

@@ -26,12 +26,12 @@ def _value(outcome: Outcome, var) -> float:
 
 
 DECOMPOSE_LIMIT = 40
+"""Fleets up to this many workloads are solved workload by workload first (exact when the
+shared constraints do not bind); larger ones are solved LP-guided."""
 POLISH_LIMIT = 400
 """Fleets up to this many workloads whose decomposed plan misses the gap target are polished
 by the full MIP started from that plan (a 100-workload fleet: seconds; larger ones take longer
 than the decomposition saves)."""
-"""Fleets up to this many workloads are solved workload by workload first (exact when the
-shared constraints do not bind); larger ones are solved LP-guided."""
 
 
 SINGLE_CHOICE_EXTRAS = 2
@@ -126,11 +126,9 @@ def _improve_with_full_mip(problem: PlacementProblem, options: SolveOptions, gui
     built = build(problem)
     hint = {}
     if solution is not None:
-        for w, cands in problem.candidates.items():
-            for i in range(len(cands)):
-                var = built.n.get((w, i)) or built.z.get((w, i))
-                if var is not None:
-                    hint[var] = solution.count(w, i)
+        hint = built.hint({(w, i): solution.count(w, i)
+                           for w, cands in problem.candidates.items()
+                           for i in range(len(cands))})  # fmt: skip
     outcome = run(built, options, hint=hint or None)
     seconds += outcome.seconds
     if math.isfinite(outcome.bound):
