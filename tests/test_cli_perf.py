@@ -113,7 +113,7 @@ def test_estimate_8b_fp8_on_one_l4(cli):
     "args, expected",
     [
         (("--model", "llama-9", "--accelerator", "H100"), "known models: llama-3.2-1b"),
-        (("--model", "llama-3.1-8b", "--accelerator", "B300"), "known accelerators: T4"),
+        (("--model", "llama-3.1-8b", "--accelerator", "B900"), "known accelerators: T4"),
         (("--model", "llama-3.1-8b", "--accelerator", "H100", "--tp", "3"), "allowed here: 1"),
         (("--model", "llama-3.1-8b", "--accelerator", "H100", "--kv-dtype", "int4"), "fp8"),
         (("--model", "llama-3.1-8b", "--accelerator", "H100", "--tpot-ms", "-5"), "tpot_ms"),

@@ -49,8 +49,17 @@ def test_kv_heads_split_across_tp_then_replicate():
 def test_kv_dtype_must_be_16_or_8_bit():
     with pytest.raises(ValueError, match="allowed: bf16, fp16, fp8"):
         kv_bytes_per_token(LLAMA_8B, "int4")
+    with pytest.raises(ValueError, match="allowed: bf16, fp16, fp8"):
+        kv_bytes_per_token(LLAMA_8B, "fp4")
     with pytest.raises(ValueError, match="unknown dtype"):
-        weight_bytes(LLAMA_8B, "fp4")
+        weight_bytes(LLAMA_8B, "fp2")
+
+
+def test_fp4_weights_take_four_bits_and_a_scale_per_block_of_16():
+    embed = 2.0 * LLAMA_8B.vocab_size * LLAMA_8B.hidden_size
+    expected = (LLAMA_8B.params_b * 1e9 - embed) * 4.5 / 8 + embed * 2
+    assert weight_bytes(LLAMA_8B, "fp4") == pytest.approx(expected)
+    assert weight_bytes(LLAMA_8B, "fp4") < weight_bytes(LLAMA_8B, "fp8")
 
 
 def test_weight_bytes_by_dtype():

@@ -141,7 +141,7 @@ def test_bad_cells_name_file_line_and_column(tmp_path):
     assert "line 3, column 'tp'" in message and "power of two" in message
     message = _bad(tmp_path, "llama-9,H100,1,1000,250,10,50,")
     assert "column 'model'" in message and "llama-3.1-8b" in message
-    message = _bad(tmp_path, "llama-3.1-8b,B200,1,1000,250,10,50,")
+    message = _bad(tmp_path, "llama-3.1-8b,B900,1,1000,250,10,50,")
     assert "column 'accelerator'" in message and "H100" in message
     message = _bad(tmp_path, "llama-3.1-8b,H100,1,1000,250,-1,50,")
     assert "column 'max_rps'" in message and "from 0 to" in message

@@ -55,9 +55,9 @@ def _choose_tp(
     weights_dtype: Dtype,
     kv_dtype: Dtype,
 ) -> int:
-    allowed = valid_tp_degrees(model, count)
+    allowed = valid_tp_degrees(model, count, accelerator)
     if tp is not None:
-        problem = tp_problem(model, tp, count)
+        problem = tp_problem(model, tp, count, accelerator)
         if problem:
             shown = ", ".join(map(str, allowed))
             raise InputError(f"--tp {tp}: {problem}; allowed here: {shown}")

@@ -28,7 +28,18 @@ class Accelerator:
     family: str = ""
     """Chip generation the fitted efficiencies are kept per (hopper, ampere, ada, ...)."""
     link: str = "pcie"
-    """What interconnect_gbps is: nvlink, pcie, neuronlink, ici or ethernet."""
+    """What interconnect_gbps is: nvlink, pcie, neuronlink, ici, xgmi or ethernet."""
+    fp4_tflops: float | None = None
+    """Dense FP4 (NVFP4/MXFP4) TFLOPS; None where the chip has no FP4."""
+    topology: str = "pcie"
+    """How the chips of a scale-up domain are linked: switch, bridge, mesh, ring, torus,
+    cube-mesh, pcie, single or network (see planner.perf.comm)."""
+    scale_up_domain: int = 1
+    """Chips one fast interconnect joins (8 on HGX, 72 on NVL72, 2 on H100 NVL bridges)."""
+    pcie_gbps: float = 64.0
+    """The chip's PCIe host link, both ways, GB/s."""
+    tp_degrees: tuple[int, ...] = ()
+    """Tensor-parallel degrees the engines support on this chip; empty: powers of two."""
 
 
 def _key(name: str) -> str:
@@ -52,6 +63,11 @@ def accelerators() -> tuple[Accelerator, ...]:
             aliases=tuple(a for a in row["aliases"].split("|") if a),
             family=row["family"],
             link=row["link"],
+            fp4_tflops=opt_float(row["fp4_tflops"]),
+            topology=row["topology"],
+            scale_up_domain=int(row["scale_up_domain"]),
+            pcie_gbps=float(row["pcie_gbps"]),
+            tp_degrees=tuple(int(d) for d in row["tp_degrees"].split("|") if d),
         )
         for row in read_commented_csv(DATA_FILE)
     )

@@ -407,7 +407,7 @@ def _resolve(
     degree = tp or run.tp
     if degree is None:
         raise _fail(Path(run.path), "tp", "missing; pass --tp")
-    problem = tp_problem(found, degree)
+    problem = tp_problem(found, degree, accelerator=chip)
     if problem:
         raise _fail(Path(run.path), "tp", problem, degree)
     return found, chip, degree

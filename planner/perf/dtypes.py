@@ -13,10 +13,12 @@ class Dtype(enum.StrEnum):
     fp8 = "fp8"
     int8 = "int8"
     int4 = "int4"
+    fp4 = "fp4"
 
     @property
     def bytes_per_value(self) -> float:
-        """Bytes per stored value; int4 includes one 16-bit scale and zero per group of 128."""
+        """Bytes per stored value; int4 includes one 16-bit scale and zero per group of 128,
+        fp4 one 8-bit scale per block of 16 (NVFP4; MXFP4's one per 32 is a little smaller)."""
         return _BYTES[self]
 
     @property
@@ -31,6 +33,7 @@ _BYTES = {
     Dtype.fp8: 1.0,
     Dtype.int8: 1.0,
     Dtype.int4: 4.25 / 8,
+    Dtype.fp4: 4.5 / 8,
 }
 
 KV_DTYPES: frozenset[Dtype] = frozenset({Dtype.bf16, Dtype.fp16, Dtype.fp8})

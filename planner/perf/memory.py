@@ -82,7 +82,7 @@ def memory_fit(
 
     max_batch is the most sequences of that context whose KV cache fits (memory only).
     """
-    problem = tp_problem(model, tp)
+    problem = tp_problem(model, tp, accelerator=accelerator)
     if problem:
         raise ValueError(problem)
     if context_tokens < 1 or batch < 1:
@@ -135,7 +135,7 @@ def smallest_fitting_tp(
     settings: PerfSettings = DEFAULT_SETTINGS,
 ) -> int | None:
     """The smallest valid TP on `count` accelerators that fits one sequence, or None."""
-    for tp in valid_tp_degrees(model, count):
+    for tp in valid_tp_degrees(model, count, accelerator):
         fit = memory_fit(
             model, accelerator, tp, context_tokens, 1, weights_dtype, kv_dtype, settings
         )

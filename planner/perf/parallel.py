@@ -2,43 +2,68 @@
 
 from __future__ import annotations
 
+from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
+
+KV_REPLICATING_FAMILIES = frozenset({"neuron"})
+"""Families whose engines replicate KV heads up to any TP degree (Neuron's NxD Inference
+shards GQA by replicating KV heads to the TP degree), so only the attention heads must split."""
 
 
 def _is_power_of_two(n: int) -> bool:
     return n >= 1 and n & (n - 1) == 0
 
 
-def tp_problem(model: LLM, tp: int, count: int | None = None) -> str | None:
-    """Why `tp` is not a usable tensor-parallel degree for `model` (on `count` chips), or None.
-
-    Engines such as vLLM split attention heads evenly and either split or replicate KV heads,
-    so TP must divide the attention heads and divide, or be a multiple of, the KV heads.
-    """
+def _degree_allowed(tp: int, accelerator: Accelerator | None) -> str | None:
+    if accelerator is not None and accelerator.tp_degrees:
+        if tp not in accelerator.tp_degrees:
+            shown = ", ".join(map(str, accelerator.tp_degrees))
+            return f"TP on {accelerator.name} must be one of {shown}, got {tp}"
+        return None
     if not _is_power_of_two(tp):
         return f"TP must be a power of two, got {tp}"
+    return None
+
+
+def tp_problem(
+    model: LLM, tp: int, count: int | None = None, accelerator: Accelerator | None = None
+) -> str | None:
+    """Why `tp` is not a usable tensor-parallel degree for `model` (on `count` chips of
+    `accelerator`), or None.
+
+    The degrees a chip allows are its facts' `tp_degrees` (Inferentia2: NeuronCore groups of
+    2/4/8/12/24 cores, 1/2/4/6/12 chips), powers of two otherwise. Engines such as vLLM split
+    attention heads evenly and either split or replicate KV heads, so TP must divide the
+    attention heads and divide, or be a multiple of, the KV heads (Neuron replicates KV heads
+    to any degree).
+    """
+    problem = _degree_allowed(tp, accelerator)
+    if problem:
+        return problem
     if count is not None and (tp > count or count % tp):
         return f"TP {tp} does not divide the {count} accelerators of the instance"
     if model.attention_heads % tp:
         return (
             f"TP {tp} does not divide the {model.attention_heads} attention heads of {model.name}"
         )
-    if model.kv_heads % tp and tp % model.kv_heads:
+    replicates = accelerator is not None and accelerator.family in KV_REPLICATING_FAMILIES
+    if not replicates and model.kv_heads % tp and tp % model.kv_heads:
         return f"TP {tp} neither divides nor is a multiple of the {model.kv_heads} KV heads"
     return None
 
 
-def valid_tp_degrees(model: LLM, count: int) -> tuple[int, ...]:
-    """Usable tensor-parallel degrees for `model` on an instance with `count` accelerators."""
+def valid_tp_degrees(
+    model: LLM, count: int, accelerator: Accelerator | None = None
+) -> tuple[int, ...]:
+    """Usable tensor-parallel degrees for `model` on an instance with `count` accelerators
+    (of `accelerator`, whose facts may allow degrees other than powers of two)."""
     if count < 1:
         raise ValueError(f"accelerator count must be at least 1, got {count}")
-    degrees = []
-    tp = 1
-    while tp <= count:
-        if tp_problem(model, tp, count) is None:
-            degrees.append(tp)
-        tp *= 2
-    return tuple(degrees)
+    if accelerator is not None and accelerator.tp_degrees:
+        tried = [tp for tp in accelerator.tp_degrees if tp <= count]
+    else:
+        tried = [1 << k for k in range(count.bit_length()) if 1 << k <= count]
+    return tuple(tp for tp in tried if tp_problem(model, tp, count, accelerator) is None)
 
 
 def kv_heads_per_gpu(model: LLM, tp: int) -> int:

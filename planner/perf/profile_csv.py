@@ -93,7 +93,7 @@ def _point(row: _Row, extra_models: tuple[LLM, ...]) -> ProfilePoint:
     if accelerator is None:
         raise row.fail("accelerator", f"unknown accelerator; known: {_names(accelerators())}")
     tp = row.positive_int("tp", MAX_TP)
-    problem = tp_problem(model, tp)
+    problem = tp_problem(model, tp, accelerator=accelerator)
     if problem:
         raise row.fail("tp", problem)
     dtypes: dict[str, Dtype] = {}

@@ -39,7 +39,7 @@ def batch_throughput(
 
     Zero when a replica does not fit.
     """
-    problem = tp_problem(model, tp, count)
+    problem = tp_problem(model, tp, count, accelerator)
     if problem:
         raise ValueError(problem)
     replicas = replicas_per_instance(count, tp)

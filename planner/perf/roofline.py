@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
+from planner.perf.comm import ring_bandwidth_gbps
 from planner.perf.dtypes import Dtype, as_dtype, as_kv_dtype
 from planner.perf.efficiency import Efficiency, efficiency
 from planner.perf.engines import engine_factor
@@ -24,12 +25,17 @@ ACTIVATION_BYTES = 2.0
 
 
 def peak_flops(accelerator: Accelerator, weights_dtype: str | Dtype = Dtype.bf16) -> float:
-    """Dense peak FLOP/s of one chip: FP8 for fp8 weights where the chip has FP8, else BF16.
+    """Dense peak FLOP/s of one chip: FP8 for fp8 weights where the chip has FP8, FP4 for fp4
+    weights where it has FP4 (NVFP4/MXFP4 tensor cores), else BF16.
 
-    int8/int4 checkpoints are treated as weight-only (16-bit compute), the common case.
+    int8/int4 checkpoints, and fp4 ones on chips without FP4 (weight-only kernels such as
+    Marlin), are treated as weight-only: 16-bit compute.
     """
-    if as_dtype(weights_dtype) is Dtype.fp8 and accelerator.fp8_tflops:
+    dtype = as_dtype(weights_dtype)
+    if dtype is Dtype.fp8 and accelerator.fp8_tflops:
         return accelerator.fp8_tflops * 1e12
+    if dtype is Dtype.fp4 and accelerator.fp4_tflops:
+        return accelerator.fp4_tflops * 1e12
     return accelerator.bf16_tflops * 1e12
 
 
@@ -101,7 +107,7 @@ class StepModel:
         if tp > 1:
             count = 2 * model.layers
             ring = count * 2 * (tp - 1) / tp
-            link = accelerator.interconnect_gbps / 2 * 1e9 * eff.link_utilization
+            link = ring_bandwidth_gbps(accelerator, tp) / 2 * 1e9 * eff.link_utilization
             latency = count * eff.allreduce_latency_us * 1e-6
         constants = {
             "_bandwidth": eff.mbu * factor * accelerator.bandwidth_gbps * 1e9,
@@ -150,8 +156,9 @@ class StepModel:
     def allreduce(self, tokens: float) -> float:
         """Tensor-parallel communication for one forward pass over `tokens` tokens: two ring
         all-reduces per layer of tokens x hidden activations, each moving 2(TP-1)/TP of the
-        message over the one-way link bandwidth (half the listed both-ways figure) at the
-        fitted utilisation, plus a fixed latency each; zero at TP 1."""
+        message over the one-way link bandwidth (half the both-ways figure the instance's
+        link graph gives at this TP: planner.perf.comm) at the fitted utilisation, plus a
+        fixed latency each; zero at TP 1."""
         if self.tp == 1:
             return 0.0
         message = tokens * self.model.hidden_size * ACTIVATION_BYTES

@@ -92,13 +92,13 @@ def _allocation(i: int, a: Allocation, kinds: dict[str, str], models: dict) -> l
             f"{a.replicas_per_instance} replica(s) of TP {a.tp} need {held} accelerators; "
             f"{a.instance_type} has {a.accelerators_per_instance}",
         )
+    known = find_accelerator(a.accelerator) if not a.capacity_pool else None
     model = models.get(a.workload)
-    problem = tp_problem(model, a.tp) if model is not None else None
-    if model is None and a.tp & (a.tp - 1):
+    problem = tp_problem(model, a.tp, accelerator=known) if model is not None else None
+    if model is None and a.tp & (a.tp - 1) and not (known and a.tp in known.tp_degrees):
         problem = f"TP must be a power of two, got {a.tp}"
     if problem:
         bad("tp", problem)
-    known = find_accelerator(a.accelerator) if not a.capacity_pool else None
     if known is not None and known.name != a.accelerator:
         bad("accelerator", f"{a.accelerator!r} is spelled {known.name!r} in the facts")
     if a.routed_by_bucket:

@@ -358,7 +358,7 @@ def serving_candidates(
             if terms is None:
                 continue
             dtype, target = terms
-        for tp in valid_tp_degrees(model, offering.accelerator_count):
+        for tp in valid_tp_degrees(model, offering.accelerator_count, accelerator):
             caps, utils = _serving_profile(
                 model, accelerator, tp, buckets, target, dtype, settings, profiles
             )
@@ -437,8 +437,9 @@ def _check_every_bucket_served(
 
 def _shareable(offering: Offering, tp: int) -> bool:
     """Replicas of `tp` GPUs can share this offering's instances with other workloads' replicas:
-    a VM (Kubernetes packs the pods) with room for more than one replica."""
-    return offering.service_kind == "vm" and tp < offering.accelerator_count
+    a VM (Kubernetes packs the pods) with room for more than one replica, at a power-of-two TP
+    (the shared-instance count is exact only for replicas of such sizes)."""
+    return offering.service_kind == "vm" and tp < offering.accelerator_count and not tp & (tp - 1)
 
 
 def batch_candidates(
@@ -457,7 +458,7 @@ def batch_candidates(
     for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
         best: tuple[float, int] | None = None
         best_capacity: tuple[Capacity, ...] = ()
-        for tp in valid_tp_degrees(model, offering.accelerator_count):
+        for tp in valid_tp_degrees(model, offering.accelerator_count, accelerator):
             caps, _ = _serving_profile(
                 model,
                 accelerator,

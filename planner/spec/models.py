@@ -42,7 +42,7 @@ from planner.spec.grammars import HfRepoId
 Provider = Literal["aws", "gcp", "azure"]
 Service = Literal["vm", "sagemaker", "vertex", "kubernetes"]
 Pricing = Literal["on_demand", "spot"]
-WeightsDtype = Literal["bf16", "fp16", "fp8", "int8", "int4"]
+WeightsDtype = Literal["bf16", "fp16", "fp8", "int8", "int4", "fp4"]
 Engine = Literal["vllm", "sglang", "trt-llm"]
 Objective = Literal["cost", "completion_time"]
 
