@@ -187,12 +187,13 @@ def test_a_job_cost_rise_from_zero_breaches_any_threshold():
     assert line.startswith("jobs $ rose from zero")
 
 
-def test_instance_families():
-    assert instance_family("p5.48xlarge") == instance_family("ml.p5.4xlarge") == "p5"
-    assert instance_family("a2-highgpu-1g") == instance_family("a2-highgpu-8g") == "a2-highgpu"
-    assert instance_family("Standard_NC24ads_A100_v4") == "NCads_A100_v4"
-    assert instance_family("Standard_NC48ads_A100_v4") == "NCads_A100_v4"
-    assert instance_family("weird") == "weird"
+def test_instance_families_follow_each_clouds_naming_rule():
+    assert instance_family("aws", "p5.48xlarge") == instance_family("aws", "ml.p5.4xlarge") == "p5"
+    assert instance_family("gcp", "a2-highgpu-1g") == instance_family("gcp", "a2-highgpu-8g")
+    assert instance_family("gcp", "a2-highgpu-8g") == "a2-highgpu"
+    assert instance_family("azure", "Standard_NC24ads_A100_v4") == "NCads_A100_v4"
+    assert instance_family("azure", "Standard_NC48ads_A100_v4") == "NCads_A100_v4"
+    assert instance_family("onprem", "weird") == "weird"
 
 
 def test_cli_diff_formats_and_gate(cli, tmp_path):

@@ -1,13 +1,13 @@
-"""Read SkyPilot's public catalog files (`<cloud>/vms.csv`) into Offerings.
+"""Read SkyPilot's public catalog files (`<cloud>/vms.csv`, any registered cloud) into Offerings.
 
-SkyPilot keeps one row per zone for AWS and GCP, prices a GCP VM as host row + accelerator row,
-and has a few known data errors; this reader handles each and reports what it skipped or fixed.
+SkyPilot keeps one row per zone for some clouds, prices a GCP VM as host row + accelerator row,
+and has a few known data errors; each cloud's SkyPilot object (planner/clouds/<cloud>.py) says
+which apply, and this reader handles each and reports what it skipped or fixed.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -15,52 +15,30 @@ from planner._csvdata import read_csv_lines
 from planner._readfile import nesting_depth
 from planner.bounds import MAX_MEMORY_GB, MAX_PRICE_PER_HOUR, MAX_THROUGHPUT, MAX_TP, check_range
 from planner.catalog.offering import Offering
-from planner.clouds import is_cloud
+from planner.clouds import CLOUDS, Cloud, SkyPilot, by_skypilot_name
 from planner.errors import InputError
 from planner.facts import find_accelerator
 
 SOURCE_LABEL = "skypilot-catalog"
 
-AZURE_CORRECTIONS = {
-    # SkyPilot's Azure file lists 12 accelerators for this 8 x H100 SXM size.
-    "Standard_ND96isr_H100_v5": ("H100", 8),
-    # The NC H100 v5 sizes carry the 94 GB H100 NVL, not the 80 GB SXM part.
-    "Standard_NC40ads_H100_v5": ("H100-NVL", 1),
-    "Standard_NC80adis_H100_v5": ("H100-NVL", 2),
-}
-"""Known errors in SkyPilot's Azure rows: instance type -> (accelerator, count) as sold."""
 
-GCP_BUILT_IN = [
-    (re.compile(r"^a2-highgpu-(\d+)g$"), "A100", None),
-    (re.compile(r"^a2-megagpu-(\d+)g$"), "A100", None),
-    (re.compile(r"^a2-ultragpu-(\d+)g$"), "A100-80GB", None),
-    (re.compile(r"^a3-highgpu-(\d+)g$"), "H100", None),
-    (re.compile(r"^a3-edgegpu-(\d+)g$"), "H100", None),
-    (re.compile(r"^a3-megagpu-(\d+)g$"), "H100-MEGA", None),
-    (re.compile(r"^a3-ultragpu-(\d+)g$"), "H200", None),
-    (
-        re.compile(r"^g2-standard-(\d+)$"),
-        "L4",
-        {4: 1, 8: 1, 12: 1, 16: 1, 32: 1, 24: 2, 48: 4, 96: 8},
-    ),
-]
-"""GCP machine families with GPUs built in: name pattern -> SkyPilot accelerator name, count."""
-
-_TPU = re.compile(r"^tpu-v5(?:litepod|e)-(\d+)$", re.IGNORECASE)
-
-
-def detect_provider(path: Path, header: list[str]) -> str:
-    """aws, gcp or azure: from the folder name SkyPilot uses, else from the columns."""
+def detect_provider(path: Path, header: list[str]) -> Cloud:
+    """The cloud a SkyPilot file is for: from the folder name SkyPilot uses, else from the
+    columns where only one cloud's files have them."""
     for part in reversed(path.parts[:-1]):
-        if is_cloud(part.lower()):
-            return part.lower()
-    if "Arch" in header:
-        return "aws"
-    if "Generation" in header:
-        return "azure"
-    if header.index("Region") < header.index("Price"):
-        return "gcp"
-    raise InputError(f"Catalog {path}: cannot tell which cloud this SkyPilot file is for")
+        found = by_skypilot_name(part)
+        if found is not None:
+            return found
+    fits = [
+        c for c in CLOUDS.values() if c.skypilot and c.skypilot.header and c.skypilot.header(header)
+    ]
+    if len(fits) == 1:
+        return fits[0]
+    named = [c.skypilot.name for c in CLOUDS.values() if c.skypilot]
+    raise InputError(
+        f"Catalog {path}: cannot tell which cloud this SkyPilot file is for; put it in a folder "
+        f"named after the cloud as SkyPilot does ({', '.join(named)})"
+    )
 
 
 def _float(value: str | None, high: float = MAX_PRICE_PER_HOUR) -> float | None:
@@ -99,8 +77,8 @@ def _memory_gb(accelerator: str, gpu_info: str) -> float | None:
 class _Reader:
     """Collects offerings and counts of what was skipped or corrected, for one file."""
 
-    def __init__(self, path: Path, provider: str):
-        self.path, self.provider = path, provider
+    def __init__(self, path: Path, cloud: Cloud):
+        self.path, self.cloud, self.provider = path, cloud, cloud.name
         self.offerings: list[Offering] = []
         self.skipped: Counter[str] = Counter()
 
@@ -155,18 +133,27 @@ class _Reader:
         return [f"{self.path}: {n} row(s) {reason}" for reason, n in sorted(self.skipped.items())]
 
 
-def _read_aws(reader: _Reader, rows: list[dict[str, str]]) -> None:
+def _read_rows(reader: _Reader, rows: list[dict[str, str]]) -> None:
+    """Clouds that sell each machine in one row with its accelerators."""
+    form = reader.cloud.skypilot
+    assert form is not None
+    service = reader.cloud.vm_service.name
     for row in rows:
         if not row["AcceleratorName"]:
             reader.skipped["skipped: no accelerator"] += 1
             continue
+        accelerator, count = row["AcceleratorName"], _count(row["AcceleratorCount"])
+        fixed = form.corrections.get(row["InstanceType"])
+        if fixed and fixed != (accelerator, count):
+            reader.skipped[f"corrected: {row['InstanceType']} is {fixed[1]} x {fixed[0]}"] += 1
+            accelerator, count = fixed
         reader.add(
             region=row["Region"],
             zone=row.get("AvailabilityZone", ""),
-            service="ec2",
+            service=service,
             instance_type=row["InstanceType"],
-            accelerator=row["AcceleratorName"],
-            count=_count(row["AcceleratorCount"]),
+            accelerator=accelerator,
+            count=count,
             vcpus=row.get("vCPUs", ""),
             memory=row.get("MemoryGiB", ""),
             price=_float(row["Price"]),
@@ -175,42 +162,19 @@ def _read_aws(reader: _Reader, rows: list[dict[str, str]]) -> None:
         )
 
 
-def _read_azure(reader: _Reader, rows: list[dict[str, str]]) -> None:
-    for row in rows:
-        if not row["AcceleratorName"]:
-            reader.skipped["skipped: no accelerator"] += 1
-            continue
-        accelerator, count = row["AcceleratorName"], _count(row["AcceleratorCount"])
-        fixed = AZURE_CORRECTIONS.get(row["InstanceType"])
-        if fixed and fixed != (accelerator, count):
-            reader.skipped[f"corrected: {row['InstanceType']} is {fixed[1]} x {fixed[0]}"] += 1
-            accelerator, count = fixed
-        reader.add(
-            region=row["Region"],
-            zone="",
-            service="azure-vm",
-            instance_type=row["InstanceType"],
-            accelerator=accelerator,
-            count=count,
-            vcpus=row.get("vCPUs", ""),
-            memory=row.get("MemoryGiB", ""),
-            price=_float(row["Price"]),
-            spot=_float(row["SpotPrice"]),
-        )
-
-
-def _gcp_built_in(instance_type: str) -> tuple[str, int] | None:
-    for pattern, accelerator, counts in GCP_BUILT_IN:
-        match = pattern.match(instance_type)
-        if match:
-            n = int(match.group(1))
-            count = counts.get(n) if counts else n
-            return (accelerator, count) if count else None
+def _built_in(form: SkyPilot, instance_type: str) -> tuple[str, int] | None:
+    for family in form.built_in:
+        found = family.match(instance_type)
+        if found:
+            return found
     return None
 
 
-def _read_gcp(reader: _Reader, rows: list[dict[str, str]]) -> None:
-    """GCP rows: host VMs and accelerator prices apart; built-in GPU VMs get both added."""
+def _read_apart(reader: _Reader, rows: list[dict[str, str]]) -> None:
+    """Host VMs and accelerator prices in rows apart (GCP); built-in GPU VMs get both added."""
+    form = reader.cloud.skypilot
+    assert form is not None
+    service = reader.cloud.vm_service.name
     accel_prices: dict[tuple[str, str, int | None], tuple[float | None, float | None]] = {}
     for row in rows:
         if not row["InstanceType"] and row["AcceleratorName"]:
@@ -222,12 +186,12 @@ def _read_gcp(reader: _Reader, rows: list[dict[str, str]]) -> None:
             accel_prices[key] = (_float(row["Price"]), _float(row["SpotPrice"]))
     for row in rows:
         name, zone = row["InstanceType"], row.get("AvailabilityZone", "")
-        tpu = _TPU.match(row["AcceleratorName"] or "")
+        tpu = form.tpu.match(row["AcceleratorName"] or "") if form.tpu else None
         if tpu:
             reader.add(
                 region=row["Region"],
                 zone=zone,
-                service="gce",
+                service=service,
                 instance_type=row["AcceleratorName"],
                 accelerator="TPU-v5e",
                 count=_count(tpu.group(1)),
@@ -239,7 +203,7 @@ def _read_gcp(reader: _Reader, rows: list[dict[str, str]]) -> None:
             continue
         if not name:
             continue
-        built_in = _gcp_built_in(name)
+        built_in = _built_in(form, name)
         if built_in is None:
             reader.skipped["skipped: no built-in GPU (attachable GPUs are not paired)"] += 1
             continue
@@ -253,7 +217,7 @@ def _read_gcp(reader: _Reader, rows: list[dict[str, str]]) -> None:
         price = host_price + acc_price if host_price and acc_price else None
         spot = host_spot + acc_spot if host_spot and acc_spot else None
         reader.add(
-            region=row["Region"], zone=zone, service="gce", instance_type=name,
+            region=row["Region"], zone=zone, service=service, instance_type=name,
             accelerator=accelerator, count=count, vcpus=row.get("vCPUs", ""),
             memory=row.get("MemoryGiB", ""),
             price=price, spot=spot,
@@ -261,14 +225,15 @@ def _read_gcp(reader: _Reader, rows: list[dict[str, str]]) -> None:
 
 
 def read_skypilot_csv(path: Path, text: str) -> tuple[list[Offering], list[str]]:
-    """Offerings and warnings from one SkyPilot `vms.csv` (AWS, GCP or Azure)."""
+    """Offerings and warnings from one SkyPilot `vms.csv` (any registered cloud)."""
     header, numbered = read_csv_lines(text, str(path))
     needed = {"InstanceType", "AcceleratorName", "AcceleratorCount", "Price", "SpotPrice", "Region"}
     missing = sorted(needed - set(header))
     if missing:
         raise InputError(f"SkyPilot catalog {path}: missing column(s) {', '.join(missing)}")
-    provider = detect_provider(path, header)
-    reader = _Reader(path, provider)
+    cloud = detect_provider(path, header)
+    reader = _Reader(path, cloud)
     rows = [row for _, row in numbered]
-    {"aws": _read_aws, "gcp": _read_gcp, "azure": _read_azure}[provider](reader, rows)
+    form = cloud.skypilot
+    (_read_apart if form is not None and form.accelerators_apart else _read_rows)(reader, rows)
     return reader.offerings, reader.warnings()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from planner.cli.output import Format, print_rows, split_list, writes_output
+from planner.clouds import catalog_services, cloud_names
 
 catalog_app = typer.Typer(help="Browse cloud GPU offerings and prices.", no_args_is_help=True)
 
@@ -40,7 +41,9 @@ CATALOG_HELP = (
 def list_offerings(
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     provider: list[str] = typer.Option(
-        None, "--provider", help="aws, gcp or azure; repeatable or comma-separated."
+        None,
+        "--provider",
+        help=f"{', '.join(cloud_names())}; repeatable or comma-separated.",
     ),
     region: list[str] = typer.Option(
         None, "--region", help="Region code; repeatable or comma-separated."
@@ -58,8 +61,7 @@ def list_offerings(
     service: list[str] = typer.Option(
         None,
         "--service",
-        help="ec2, sagemaker, gce, vertex, azure-vm, or vm/kubernetes; repeatable or "
-        "comma-separated.",
+        help=f"{', '.join(catalog_services())}, or vm/kubernetes; repeatable or comma-separated.",
     ),
     max_price: float = typer.Option(None, "--max-price", help="Most on-demand $/h."),
     spot_only: bool = typer.Option(False, "--spot-only", help="Only offerings sold as spot."),

@@ -1,13 +1,26 @@
-"""GCP: Compute Engine and Vertex AI, the accelerators Vertex runs, and Vertex AI's ids."""
+"""GCP: Compute Engine and Vertex AI, its regions, GKE node labels, the Ray launcher's GCP provider,
+how SkyPilot's GCP file prices VMs, the accelerators Vertex runs, and Vertex AI's ids."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from planner.clouds.names import dns_label, letter_first
-from planner.clouds.service import Cloud, ReferencePattern, Service
+from planner.clouds.service import (
+    BuiltIn,
+    Cloud,
+    Json,
+    Kubernetes,
+    RayLauncher,
+    RayNode,
+    ReferencePattern,
+    Region,
+    Service,
+    SkyPilot,
+)
 
-GCE = Service("gce", "gcp", "vm")
+GCE = Service("gce", "gcp", "vm", title="Compute Engine")
 VERTEX = Service(
     "vertex",
     "gcp",
@@ -22,10 +35,101 @@ VERTEX = Service(
         "H200": "NVIDIA_H200_141GB",
         "TPU-v5e": "TPU_V5_LITEPOD",
     },
+    title="Vertex AI",
+    product="Vertex AI",
 )
 """Vertex AI's accelerator types (MachineSpec.acceleratorType) for the accelerators it serves."""
 TPU_TOPOLOGY = {1: "1x1", 4: "2x2", 8: "2x4"}
 """TPU v5e slice topology by chips per machine."""
+GKE_ACCELERATOR = {
+    "T4": "nvidia-tesla-t4",
+    "V100": "nvidia-tesla-v100",
+    "A100": "nvidia-tesla-a100",
+    "A100-80GB": "nvidia-a100-80gb",
+    "L4": "nvidia-l4",
+    "H100": "nvidia-h100-80gb",
+    "H200": "nvidia-h200-141gb",
+}
+"""GKE's cloud.google.com/gke-accelerator values (also Compute Engine's accelerator types)."""
+REGIONS = (
+    Region("us-central1", "US", "Iowa"),
+    Region("us-east1", "US", "South Carolina"),
+    Region("us-east4", "US", "Northern Virginia"),
+    Region("us-east5", "US", "Columbus"),
+    Region("us-south1", "US", "Dallas"),
+    Region("us-west1", "US", "Oregon"),
+    Region("us-west4", "US", "Las Vegas"),
+    Region("europe-west1", "BE", "Belgium"),
+    Region("europe-west2", "GB", "London"),
+    Region("europe-west3", "DE", "Frankfurt"),
+    Region("europe-west4", "NL", "Netherlands"),
+    Region("europe-north1", "FI", "Finland"),
+    Region("asia-northeast1", "JP", "Tokyo"),
+    Region("asia-southeast1", "SG", "Singapore"),
+    Region("asia-south1", "IN", "Mumbai"),
+    Region("australia-southeast1", "AU", "Sydney"),
+)
+"""Region ids, countries and titles as on Google Cloud's locations page."""
+IMAGE = "projects/deeplearning-platform-release/global/images/family/common-cu124-debian-11-py310"
+"""The Ray nodes' boot image (Deep Learning VM, CUDA 12.4)."""
+HEAD_MACHINE = "n2-standard-8"
+
+
+def family(instance_type: str) -> str:
+    """`a2-highgpu-1g` -> `a2-highgpu`; `n1-standard-8+T4x1` -> `n1-standard`."""
+    name = instance_type.split("+", 1)[0]
+    return name.rsplit("-", 1)[0] if name.count("-") >= 2 else name
+
+
+def gke_labels(accelerator: str, per_instance: int) -> Mapping[str, str]:
+    """GKE's accelerator (and TPU topology) node labels."""
+    if accelerator in GKE_ACCELERATOR:
+        return {"cloud.google.com/gke-accelerator": GKE_ACCELERATOR[accelerator]}
+    if accelerator == "TPU-v5e":
+        return {
+            "cloud.google.com/gke-tpu-accelerator": "tpu-v5-lite-podslice",
+            "cloud.google.com/gke-tpu-topology": TPU_TOPOLOGY.get(per_instance, "1x1"),
+        }
+    return {}
+
+
+def _boot_disk(size_gb: int) -> list[Json]:
+    return [
+        {
+            "boot": True,
+            "autoDelete": True,
+            "type": "PERSISTENT",
+            "initializeParams": {"diskSizeGb": size_gb, "sourceImage": IMAGE},
+        }
+    ]
+
+
+def _ray_worker(node: RayNode) -> Json:
+    config: Json = {
+        "machineType": node.instance_type.split("+", 1)[0],
+        "disks": _boot_disk(200),
+        "scheduling": [{"onHostMaintenance": "TERMINATE", "preemptible": node.spot}],
+    }
+    if "+" in node.instance_type and node.accelerator in GKE_ACCELERATOR:
+        config["guestAccelerators"] = [
+            {
+                "acceleratorType": GKE_ACCELERATOR[node.accelerator],
+                "acceleratorCount": node.accelerators,
+            }
+        ]
+    return config
+
+
+def _header(columns) -> bool:
+    """GCP's file lists vCPUs before the accelerator columns (host rows and accelerator rows)."""
+    names = list(columns)
+    return (
+        {"vCPUs", "AcceleratorName", "Region", "Price"} <= set(names)
+        and names.index("vCPUs") < names.index("AcceleratorName")
+        and names.index("Region") < names.index("Price")
+    )
+
+
 CLOUD = Cloud(
     name="gcp",
     title="GCP",
@@ -34,6 +138,47 @@ CLOUD = Cloud(
         ReferencePattern(re.compile(r"^((?P<region>us|eu|asia)\.)?gcr\.io/"), default_region="us"),
         ReferencePattern(re.compile(r"^(?P<region>[a-z0-9-]+)-docker\.pkg\.dev/")),
         ReferencePattern(re.compile(r"^projects/[^/]+/locations/(?P<region>[a-z0-9-]+)/keyRings/")),
+    ),
+    regions=REGIONS,
+    focus_name="Google Cloud",
+    kubernetes=Kubernetes(
+        service="GKE",
+        capacity_label="cloud.google.com/gke-spot",
+        spot_value="true",
+        spot_taint=True,
+        accelerator_labels=gke_labels,
+    ),
+    ray=RayLauncher(
+        head_machine=HEAD_MACHINE,
+        provider=lambda region, zone, name, project: {
+            "type": "gcp",
+            "region": region,
+            "availability_zone": zone or f"{region}-a",
+            "project_id": project or "PROJECT_ID",
+        },
+        head=lambda machine: {"machineType": machine, "disks": _boot_disk(100)},
+        worker=_ray_worker,
+    ),
+    family=family,
+    skypilot=SkyPilot(
+        name="gcp",
+        header=_header,
+        accelerators_apart=True,
+        built_in=(
+            BuiltIn(re.compile(r"^a2-highgpu-(\d+)g$"), "A100"),
+            BuiltIn(re.compile(r"^a2-megagpu-(\d+)g$"), "A100"),
+            BuiltIn(re.compile(r"^a2-ultragpu-(\d+)g$"), "A100-80GB"),
+            BuiltIn(re.compile(r"^a3-highgpu-(\d+)g$"), "H100"),
+            BuiltIn(re.compile(r"^a3-edgegpu-(\d+)g$"), "H100"),
+            BuiltIn(re.compile(r"^a3-megagpu-(\d+)g$"), "H100-MEGA"),
+            BuiltIn(re.compile(r"^a3-ultragpu-(\d+)g$"), "H200"),
+            BuiltIn(
+                re.compile(r"^g2-standard-(\d+)$"),
+                "L4",
+                {4: 1, 8: 1, 12: 1, 16: 1, 32: 1, 24: 2, 48: 4, 96: 8},
+            ),
+        ),
+        tpu=re.compile(r"^tpu-v5(?:litepod|e)-(\d+)$", re.IGNORECASE),
     ),
 )
 

@@ -55,8 +55,8 @@ def build(plan: Plan, targets: Iterable[str]) -> Built:
 def _refusal(plan: Plan, refused, verb: str) -> InputError:
     return InputError(
         f"plan {plan.plan_id}: refusing to {verb} {len(refused)} allocation(s) on a target "
-        "that cannot run the engine their capacity was planned for:\n"
-        + "\n".join(f"  - {n.text}" for n in refused)
+        "that cannot deploy them (the engine their capacity was planned for, or what their "
+        "cloud lacks):\n" + "\n".join(f"  - {n.text}" for n in refused)
     )
 
 

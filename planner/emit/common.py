@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from planner.clouds import cloud, is_cloud
 from planner.emit.resource import Note
 from planner.facts.engines import EngineRuntime, engine_runtime, why_not
 from planner.plans.model import Allocation, Plan, WorkloadResult
@@ -163,6 +164,20 @@ def refusal(target: str, item: Placed) -> Note | None:
         f"{a.service} {a.instance_type}) with engine {w.engine}: {why}"
     )
     return Note(target, w.name, item.index, text)
+
+
+def cloud_refusal(target: str, item: Placed) -> Note | None:
+    """Why `target` cannot deploy the allocation on its cloud (no managed Kubernetes); None
+    if it can or the allocation is on owned capacity."""
+    a = item.allocation
+    if not is_cloud(a.provider) or cloud(a.provider).has_kubernetes:
+        return None
+    lacks = cloud(a.provider).missing("managed Kubernetes")
+    text = (
+        f"{target}: cannot deploy workload {a.workload} (allocation {item.index}, {a.kind} on "
+        f"{a.service} {a.instance_type}): {lacks}"
+    )
+    return Note(target, a.workload, item.index, text)
 
 
 def server_args(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.clouds import service
 from planner.emit.resource import Note
 from planner.plans.model import Plan
 from planner.rules.deployment import Placed, placed
@@ -50,17 +51,18 @@ def coverage(
         if a.service in wanted:
             why = f"{target} emits only {'/'.join(sorted(kinds))}"
         else:
-            why = f"use --target {TARGET_OF[a.service]}"
+            why = f"use --target {target_of(a.service)}"
         notes.append(Note(target, a.workload, item.index, f"{target}: skipped {where}: {why}"))
     return tuple(notes), frozenset(covered)
 
 
-TARGET_OF = {
-    "sagemaker": "sagemaker",
-    "vertex": "vertex",
-    "ec2": "kubernetes or ray",
-    "gce": "kubernetes or ray",
-    "azure-vm": "kubernetes or ray",
-    "onprem": "kubernetes",
-    "edge": "kubernetes",
-}
+TARGET_OF_KIND = {"sagemaker": "sagemaker", "vertex": "vertex", "edge": "kubernetes"}
+"""The target that deploys each managed service kind (VMs: below)."""
+
+
+def target_of(service_name: str) -> str:
+    """The --target that deploys allocations on `service_name`."""
+    found = service(service_name)
+    if found.kind == "vm":
+        return "kubernetes or ray" if found.in_catalog else "kubernetes"
+    return TARGET_OF_KIND[found.kind]

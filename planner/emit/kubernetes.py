@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from planner.clouds import OWNED_SERVICES, VM_SERVICES
+from planner.clouds import OWNED_SERVICES, VM_SERVICES, cloud, is_cloud
 from planner.clouds.names import dns_label
 from planner.emit.common import (
     MANAGED_BY,
     bounds,
+    cloud_refusal,
     health_path,
     labels,
     model_argument,
@@ -115,7 +116,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
     pods = a.count if a.kind == "training" else b.replicas
     types = nodepool_instance_types(a, size, devices, deploy.karpenter_price_tolerance)
     selector_nodes = node_selector(a, _site(plan, a))
-    if a.provider == "aws" and len(types) > 1:
+    if _karpenter(a) and len(types) > 1:
         # Pods follow the NodePool (which lists the types), not one instance type.
         del selector_nodes["node.kubernetes.io/instance-type"]
         selector_nodes["karpenter.sh/nodepool"] = name
@@ -189,6 +190,12 @@ def nodepool_instance_types(a, size, devices: int, tolerance: float) -> list[str
     return out
 
 
+def _karpenter(a) -> bool:
+    """Whether the allocation's nodes come from a Karpenter NodePool the plan writes."""
+    k8s = cloud(a.provider).kubernetes if is_cloud(a.provider) else None
+    return k8s is not None and k8s.karpenter
+
+
 def _site(plan: Plan, a) -> dict[str, str] | None:
     pool = _pool(plan, a) if a.provider == "onprem" else None
     return pool.node_selector if pool is not None else None
@@ -201,7 +208,7 @@ def kinds(item: Placed, deploy: Deploy) -> list[str]:
     if not deploy.service_account:
         out.append("serviceaccount")
     out.append("networkpolicy")
-    if a.provider == "aws":
+    if _karpenter(a):
         out.append("nodepool")
     if a.provider == "edge":
         out.append("daemonset")
@@ -220,7 +227,7 @@ def build(plan: Plan) -> Built:
     resources, refused, advisories = [], [], []
     services = VM_SERVICES | OWNED_SERVICES
     for item in (p for p in placed(plan) if p.allocation.service in services):
-        note = refusal(TARGET, item)
+        note = refusal(TARGET, item) or cloud_refusal(TARGET, item)
         if note is not None:
             refused.append(note)
             continue

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from planner.catalog import load_catalog
+from planner.clouds import cloud, is_cloud
 from planner.plans.model import Allocation
 
 NVIDIA = "nvidia.com/gpu"
@@ -16,16 +17,6 @@ DEVICE_RESOURCE = {
     "TPU-v5e": "google.com/tpu",
 }
 RAY_RESOURCE = {"Inferentia2": "neuron_cores", "Trainium": "neuron_cores", "TPU-v5e": "TPU"}
-GKE_ACCELERATOR = {
-    "T4": "nvidia-tesla-t4",
-    "V100": "nvidia-tesla-v100",
-    "A100": "nvidia-tesla-a100",
-    "A100-80GB": "nvidia-a100-80gb",
-    "L4": "nvidia-l4",
-    "H100": "nvidia-h100-80gb",
-    "H200": "nvidia-h200-141gb",
-}
-GKE_TPU = {1: "1x1", 4: "2x2", 8: "2x4"}
 ALLOCATABLE = 0.85
 """Share of an instance's CPU and memory that pods may ask for (the rest is the node's own)."""
 
@@ -45,28 +36,18 @@ SITE_LABEL = "planner.dev/site"
 
 
 def node_selector(alloc: Allocation, site: dict[str, str] | None = None) -> dict[str, str]:
-    """Node labels that pin pods to the plan's instance type and pricing on EKS, GKE or AKS,
-    to an own cluster's GPU nodes (its `node_selector`, else a site label), or to the devices
-    of an edge pool."""
+    """Node labels that pin pods to the plan's instance type and pricing on the cloud's managed
+    Kubernetes (as its Cloud object labels nodes), to an own cluster's GPU nodes (its
+    `node_selector`, else a site label), or to the devices of an edge pool."""
     if alloc.provider == "edge":
         return {EDGE_POOL_LABEL: alloc.capacity_pool or alloc.instance_type}
     if alloc.provider == "onprem":
         return dict(site) if site else {SITE_LABEL: alloc.capacity_pool or alloc.region}
     selector = {"node.kubernetes.io/instance-type": machine_type(alloc.instance_type)}
-    spot = alloc.pricing == "spot"
-    if alloc.provider == "aws":
-        selector["karpenter.sh/capacity-type"] = "spot" if spot else "on-demand"
-    elif alloc.provider == "gcp":
-        if alloc.accelerator in GKE_ACCELERATOR:
-            selector["cloud.google.com/gke-accelerator"] = GKE_ACCELERATOR[alloc.accelerator]
-        elif alloc.accelerator == "TPU-v5e":
-            selector["cloud.google.com/gke-tpu-accelerator"] = "tpu-v5-lite-podslice"
-            topology = GKE_TPU.get(alloc.accelerators_per_instance, "1x1")
-            selector["cloud.google.com/gke-tpu-topology"] = topology
-        if spot:
-            selector["cloud.google.com/gke-spot"] = "true"
-    elif alloc.provider == "azure" and spot:
-        selector["kubernetes.azure.com/scalesetpriority"] = "spot"
+    k8s = cloud(alloc.provider).need_kubernetes(f"{alloc.workload} on {alloc.instance_type}")
+    selector |= k8s.selector(
+        alloc.accelerator, alloc.accelerators_per_instance, alloc.pricing == "spot"
+    )
     return selector
 
 
@@ -75,24 +56,9 @@ def tolerations(alloc: Allocation) -> list[dict[str, str]]:
     out = [
         {"key": device_resource(alloc.accelerator), "operator": "Exists", "effect": "NoSchedule"}
     ]
-    if alloc.pricing == "spot" and alloc.provider == "gcp":
-        out.append(
-            {
-                "key": "cloud.google.com/gke-spot",
-                "operator": "Equal",
-                "value": "true",
-                "effect": "NoSchedule",
-            }
-        )
-    if alloc.pricing == "spot" and alloc.provider == "azure":
-        out.append(
-            {
-                "key": "kubernetes.azure.com/scalesetpriority",
-                "operator": "Equal",
-                "value": "spot",
-                "effect": "NoSchedule",
-            }
-        )
+    if is_cloud(alloc.provider):
+        k8s = cloud(alloc.provider).need_kubernetes(f"{alloc.workload} on {alloc.instance_type}")
+        out += k8s.taints(alloc.pricing == "spot")
     return out
 
 

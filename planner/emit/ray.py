@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.clouds import VM_SERVICES
+from planner.clouds import VM_SERVICES, RayLauncher, RayNode, cloud
 from planner.clouds.names import dns_label
 from planner.emit.common import (
     DTYPE_ARGS,
     bounds,
+    cloud_refusal,
     labels,
     model_argument,
     refusal,
@@ -20,26 +21,20 @@ from planner.emit.common import (
 )
 from planner.emit.groups import coverage
 from planner.emit.nodes import (
-    GKE_ACCELERATOR,
     RAY_RESOURCE,
     device_resource,
-    machine_type,
     node_selector,
     pod_size,
     tolerations,
 )
 from planner.emit.render import dump_yaml
-from planner.emit.resource import Built, Resource
+from planner.emit.resource import Built, Note, Resource
 from planner.plans.model import Allocation, Plan
 from planner.rules.deployment import Placed, image, placed, settings, weights_source
 from planner.spec.deploy import Deploy
 
 TARGET = "ray"
 DEPLOYMENT = "VLLMServer"
-HEAD_MACHINE = {"aws": "m6i.2xlarge", "gcp": "n2-standard-8", "azure": "Standard_D8s_v5"}
-GCP_IMAGE = (
-    "projects/deeplearning-platform-release/global/images/family/common-cu124-debian-11-py310"
-)
 
 
 def actor_options(alloc: Allocation) -> tuple[dict[str, Any], list[dict[str, float]]]:
@@ -97,75 +92,32 @@ def serve_config(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
     }
 
 
+def _launcher(a: Allocation) -> RayLauncher:
+    return cloud(a.provider).need_ray(f"the Ray cluster config of {a.workload}")
+
+
 def _node_config(a: Allocation) -> dict[str, Any]:
     """The cluster launcher's node_config for a worker of the plan's instance type."""
-    spot = a.pricing == "spot"
-    if a.provider == "aws":
-        config: dict[str, Any] = {"InstanceType": a.instance_type}
-        if spot:
-            config["InstanceMarketOptions"] = {"MarketType": "spot"}
-        return config
-    if a.provider == "gcp":
-        config = {
-            "machineType": machine_type(a.instance_type),
-            "disks": [
-                {
-                    "boot": True,
-                    "autoDelete": True,
-                    "type": "PERSISTENT",
-                    "initializeParams": {"diskSizeGb": 200, "sourceImage": GCP_IMAGE},
-                }
-            ],
-            "scheduling": [{"onHostMaintenance": "TERMINATE", "preemptible": spot}],
-        }
-        if "+" in a.instance_type and a.accelerator in GKE_ACCELERATOR:
-            config["guestAccelerators"] = [
-                {
-                    "acceleratorType": GKE_ACCELERATOR[a.accelerator],
-                    "acceleratorCount": a.accelerators_per_instance,
-                }
-            ]
-        return config
-    params: dict[str, Any] = {"vmSize": a.instance_type}
-    if spot:
-        params |= {
-            "priority": "Spot",
-            "evictionPolicy": "Delete",
-            "billingProfile": {"maxPrice": -1},
-        }
-    return {"azure_arm_parameters": params}
+    node = RayNode(a.instance_type, a.accelerator, a.accelerators_per_instance, a.pricing == "spot")
+    return _launcher(a).worker(node)
 
 
-def _head_config(provider: str) -> dict[str, Any]:
-    machine = HEAD_MACHINE[provider]
-    if provider == "aws":
-        return {"InstanceType": machine}
-    if provider == "gcp":
-        return {
-            "machineType": machine,
-            "disks": [
-                {
-                    "boot": True,
-                    "autoDelete": True,
-                    "type": "PERSISTENT",
-                    "initializeParams": {"diskSizeGb": 100, "sourceImage": GCP_IMAGE},
-                }
-            ],
-        }
-    return {"azure_arm_parameters": {"vmSize": machine}}
+def _head_config(a: Allocation) -> dict[str, Any]:
+    launcher = _launcher(a)
+    return launcher.head(launcher.head_machine)
 
 
 def _provider(a: Allocation, name: str, deploy: Deploy) -> dict[str, Any]:
-    if a.provider == "aws":
-        return {"type": "aws", "region": a.region, "cache_stopped_nodes": False}
-    if a.provider == "gcp":
-        return {
-            "type": "gcp",
-            "region": a.region,
-            "availability_zone": a.zone or f"{a.region}-a",
-            "project_id": deploy.gcp_project or "PROJECT_ID",
-        }
-    return {"type": "azure", "location": a.region, "resource_group": dns_label(name, "rg")}
+    return _launcher(a).provider(a.region, a.zone, name, deploy.gcp_project or "")
+
+
+def _launcher_context(a: Allocation, name: str, deploy: Deploy) -> dict[str, Any]:
+    """The cluster launcher's provider block and node configs (clouds it supports)."""
+    return {
+        "provider": _provider(a, name, deploy),
+        "head_config": _head_config(a),
+        "worker_config": _node_config(a),
+    }
 
 
 def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
@@ -192,9 +144,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "workers": b.instances,
         "min_workers": b.min_instances,
         "max_workers": b.max_instances,
-        "provider": _provider(a, name, deploy),
-        "head_config": _head_config(a.provider),
-        "worker_config": _node_config(a),
+        **(_launcher_context(a, name, deploy) if cloud(a.provider).ray else {}),
         "gpu_docker": a.accelerator not in RAY_RESOURCE,
         "hf_token_secret": deploy.hf_token_secret,
     }
@@ -203,24 +153,34 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
 def build(plan: Plan) -> Built:
     """Ray resources for every serving allocation on a VM service."""
     deploy = settings(plan)
-    resources, refused = [], []
+    resources, refused, notes_extra = [], [], []
     for item in placed(plan):
         a = item.allocation
         if a.service not in VM_SERVICES or a.kind != "serving":
             continue
-        note = refusal(TARGET, item)
+        note = refusal(TARGET, item) or cloud_refusal(TARGET, item)
         if note is not None:
             refused.append(note)
             continue
         ctx = context(plan, item, deploy)
         meta = {"provider": a.provider, "region": a.region}
-        for kind, template in (
-            ("rayservice", "rayservice.yaml.j2"),
-            ("cluster", "cluster.yaml.j2"),
-        ):
+        kinds = [("rayservice", "rayservice.yaml.j2")]
+        if cloud(a.provider).ray is not None:
+            kinds.append(("cluster", "cluster.yaml.j2"))
+        else:
+            notes_extra.append(
+                Note(
+                    TARGET,
+                    a.workload,
+                    item.index,
+                    f"{TARGET}: {a.workload} allocation {item.index}: RayService only, no "
+                    f"cluster launcher config: {cloud(a.provider).missing('Ray cluster launcher')}",
+                )
+            )
+        for kind, template in kinds:
             resources.append(
                 Resource(TARGET, a.workload, item.index, kind, f"ray/{template}", ctx, meta)
             )
     notes, covered = coverage(plan, TARGET, VM_SERVICES, frozenset({"serving"}))
     covered -= {(n.workload, n.index) for n in refused}
-    return Built(tuple(resources), notes, covered, (), tuple(refused))
+    return Built(tuple(resources), notes + tuple(notes_extra), covered, (), tuple(refused))

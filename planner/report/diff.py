@@ -107,7 +107,9 @@ def _tiers(old: Allocation, new: Allocation) -> int | None:
     """How well an unmatched pair of one workload fits 'moved': 0 best, None not at all."""
     if old.workload != new.workload:
         return None
-    if instance_family(old.instance_type) == instance_family(new.instance_type):
+    if instance_family(old.provider, old.instance_type) == instance_family(
+        new.provider, new.instance_type
+    ):
         return 0
     return 1 if old.accelerator == new.accelerator else 2
 

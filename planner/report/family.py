@@ -1,21 +1,12 @@
-"""Instance-type families in the three clouds' naming schemes, to match moved allocations."""
+"""Instance-type families by each cloud's own rule (its Cloud object), for moved allocations."""
 
 from __future__ import annotations
 
-import re
-
-_AZURE = re.compile(r"^(?:Standard_)?([A-Z]+)\d+(.*)$")
+from planner.clouds import CLOUDS
 
 
-def instance_family(instance_type: str) -> str:
-    """`p5.4xlarge`, `ml.p5.4xlarge` -> `p5`; `a2-highgpu-1g` -> `a2-highgpu`;
-    `Standard_NC24ads_A100_v4` -> `NCads_A100_v4`; anything else unchanged."""
-    name = instance_type.removeprefix("ml.")
-    if "." in name:
-        return name.split(".", 1)[0]
-    azure = _AZURE.match(name)
-    if name.startswith("Standard_") and azure:
-        return azure.group(1) + azure.group(2)
-    if name.count("-") >= 2:
-        return name.rsplit("-", 1)[0]
-    return name
+def instance_family(provider: str, instance_type: str) -> str:
+    """`aws`, `p5.4xlarge` -> `p5`; `gcp`, `a2-highgpu-1g` -> `a2-highgpu`;
+    `azure`, `Standard_NC24ads_A100_v4` -> `NCads_A100_v4`; own capacity: the name unchanged."""
+    found = CLOUDS.get(provider)
+    return found.family(instance_type) if found else instance_type

@@ -25,7 +25,7 @@ from planner import clock
 from planner.errors import InputError
 from planner.plans import Allocation, Plan
 from planner.report.cloud_names import (
-    MANAGED_ML_SERVICES,
+    is_managed_ml,
     provider_name,
     region_name,
     resource_type,
@@ -231,12 +231,10 @@ def focus_row(
         "ConsumedQuantity": quantity,
         "ConsumedUnit": "Hours",
         "RegionId": a.region,
-        "RegionName": region_name(a.region),
+        "RegionName": region_name(a.provider, a.region),
         "AvailabilityZone": a.zone or None,
         "ServiceName": service_name(a.service),
-        "ServiceCategory": (
-            "AI and Machine Learning" if a.service in MANAGED_ML_SERVICES else "Compute"
-        ),
+        "ServiceCategory": ("AI and Machine Learning" if is_managed_ml(a.service) else "Compute"),
         "ResourceId": resource,
         "ResourceName": f"{a.workload}-{a.instance_type}",
         "ResourceType": resource_type(a.service, a.kind),

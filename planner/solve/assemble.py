@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from planner.catalog import Catalog
+from planner.clouds import VM_SERVICES
 from planner.plans.identity import identity
 from planner.plans.model import (
     COMPATIBLE_TOLERANCE,
@@ -223,20 +224,12 @@ def offerings_of(problem: PlacementProblem):
     return [c.offering for cands in problem.candidates.values() for c in cands]
 
 
-COMPATIBLE_SERVICES = frozenset({"ec2", "gce", "azure-vm"})
-
-
 def with_compatible_instances(a: Allocation, catalog: Catalog) -> Allocation:
     """`a` with the catalog's other instance types that hold its replicas unchanged (same
     provider, region, zone, service, accelerator, pricing; whole TP-sized replicas), cheapest
     per replica first, up to COMPATIBLE_TOLERANCE dearer per replica. Serving and batch on VM
     services only: a training gang's shape and owned or shared capacity are fixed."""
-    if (
-        a.kind == "training"
-        or a.service not in COMPATIBLE_SERVICES
-        or a.capacity_pool
-        or a.shared_group
-    ):
+    if a.kind == "training" or a.service not in VM_SERVICES or a.capacity_pool or a.shared_group:
         return a
     own = a.price_per_hour / max(1, a.replicas_per_instance)
     options = {}

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from planner.clouds import check_cloud
+
+CloudName = Annotated[
+    str,
+    AfterValidator(check_cloud),
+    Field(description="A registered cloud (planner/clouds): aws, gcp, azure, lambda, ..."),
+]
+"""A cloud's spec name, checked against the registry (the error lists the known clouds)."""
 
 
 class Strict(BaseModel):

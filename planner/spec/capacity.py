@@ -22,7 +22,8 @@ from planner.bounds import (
     Throughput,
     UnitPrice,
 )
-from planner.spec.base import Strict
+from planner.clouds import catalog_services, cloud
+from planner.spec.base import CloudName, Strict
 from planner.spec.grammars import K8sLabelKey, K8sLabelValue
 
 PoolName = Annotated[
@@ -39,21 +40,33 @@ class Reservation(Strict):
 
     kind: Literal["reservation", "commitment"]
     name: PoolName
-    provider: Literal["aws", "gcp", "azure"]
+    provider: CloudName
     region: str = Field(min_length=1)
     zone: str = ""
-    service: Literal["ec2", "sagemaker", "gce", "vertex", "azure-vm"] | None = Field(
-        None, description="Default: the provider's VM service (ec2, gce, azure-vm)."
+    service: str | None = Field(
+        None,
+        min_length=1,
+        description="One of the provider's catalog services; default: its VM service "
+        "(ec2, gce, azure-vm, ...).",
     )
     instance_type: str = Field(min_length=1, description="As named in the catalog.")
     count: AtLeastOneReplica = Field(description="Instances reserved.")
     committed_per_hour: DollarsPerHour = Field(description="Dollars per hour for all of them.")
     term_end: dt.date = Field(description="Last day of the term (YYYY-MM-DD).")
 
+    @model_validator(mode="after")
+    def _service_of_provider(self) -> Reservation:
+        allowed = catalog_services(self.provider)
+        if self.service is not None and self.service not in allowed:
+            raise ValueError(
+                f"service {self.service!r} is not one of {self.provider}'s: {', '.join(allowed)}"
+            )
+        return self
+
     @property
     def vm_service(self) -> str:
         """The catalog service the reserved instances run under."""
-        return self.service or {"aws": "ec2", "gcp": "gce", "azure": "azure-vm"}[self.provider]
+        return self.service or cloud(self.provider).vm_service.name
 
 
 class Cluster(Strict):

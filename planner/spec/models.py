@@ -34,12 +34,12 @@ from planner.bounds import (
     Vocabulary,
 )
 from planner.facts.llms import LLM
-from planner.spec.base import Strict
+from planner.spec.base import CloudName, Strict
 from planner.spec.capacity import CapacityPool
 from planner.spec.deploy import Deploy
 from planner.spec.grammars import HfRepoId
 
-Provider = Literal["aws", "gcp", "azure"]
+Provider = CloudName
 Service = Literal["vm", "sagemaker", "vertex", "kubernetes"]
 Pricing = Literal["on_demand", "spot"]
 WeightsDtype = Literal["bf16", "fp16", "fp8", "int8", "int4", "fp4"]
