@@ -91,16 +91,26 @@ DATE_HELP = (
     "still to pay count from it."
 )
 QUOTAS_HELP = "Quotas YAML (planner quotas refresh); the spec's own win."
+RATES_HELP = (
+    "Rate file: a `commitments:` list (Savings Plans, reservations, CUDs, negotiated "
+    "discounts) added to the spec's."
+)
 
 
-def load_spec_with_quotas(spec_file: Path, quotas: list[Path] | None):
-    """The spec, with the quotas files merged in (as `planner plan --quotas` plans it)."""
+def load_spec_with_quotas(
+    spec_file: Path, quotas: list[Path] | None, rates: list[Path] | None = None
+):
+    """The spec, with the quotas files and rate files merged in (as `planner plan --quotas
+    --rates` plans it)."""
     from planner.quotas import load_quotas, merge_quotas
     from planner.spec import load_spec
+    from planner.spec.load import load_rates, with_rates
 
     spec = load_spec(spec_file)
     for quota_file in quotas or ():
         spec = merge_quotas(spec, load_quotas(quota_file))
+    for rate_file in rates or ():
+        spec = with_rates(spec, load_rates(rate_file), str(rate_file))
     return spec
 
 
@@ -224,6 +234,7 @@ def plan(
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
     quotas: list[Path] = typer.Option(None, "--quotas", help=QUOTAS_HELP),
+    rates: list[Path] = typer.Option(None, "--rates", help=RATES_HELP),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit, seconds."),
     gap: float = typer.Option(1e-4, "--gap", help="Relative optimality gap to stop at."),
     fmt: PlanFormat = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -256,7 +267,7 @@ def plan(
     as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
     if workers < 1 or strategy not in ("auto", "decomposition", "mip"):
         raise InputError("--workers must be at least 1 and --strategy auto, decomposition or mip")
-    spec = load_spec_with_quotas(spec_file, quotas)
+    spec = load_spec_with_quotas(spec_file, quotas, rates)
     loaded = load_catalog(catalog or None)
     for warning in loaded.warnings:
         typer.echo(f"note: {warning}", err=True)

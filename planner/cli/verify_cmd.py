@@ -23,6 +23,9 @@ def verify(
     quotas: list[Path] = typer.Option(
         None, "--quotas", help="The quotas YAML(s) the plan was made with (plan --quotas)."
     ),
+    rates: list[Path] = typer.Option(
+        None, "--rates", help="The rate file(s) the plan was made with (plan --rates)."
+    ),
     fmt: TextFormat = typer.Option(
         TextFormat.text, "--format", help="text or json (ok, violations)."
     ),
@@ -36,7 +39,7 @@ def verify(
     from planner.verify import verify as check
 
     plan = read_plan_file(plan_file)
-    spec = load_spec_with_quotas(spec_file, quotas)
+    spec = load_spec_with_quotas(spec_file, quotas, rates)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
     violations: list = list(inconsistencies(plan, spec.user_llms()))
     try:

@@ -76,10 +76,11 @@ def _allocation(i: int, a: Allocation, kinds: dict[str, str], models: dict) -> l
         bad("workload", f"{a.workload!r} is not among the plan's workloads")
     elif kinds[a.workload] != a.kind:
         bad("kind", f"{a.kind}, but workload {a.workload} is {kinds[a.workload]}")
-    if not a.shared_group and not _close(a.cost_per_hour, a.count * a.price_per_hour):
+    charged = a.count * a.price_per_hour - a.covered_per_hour
+    if not a.shared_group and not _close(a.cost_per_hour, charged):
         bad(
             "cost_per_hour",
-            f"{a.cost_per_hour:g}, not count x price_per_hour = {a.count * a.price_per_hour:g}",
+            f"{a.cost_per_hour:g}, not count x price_per_hour - covered_per_hour = {charged:g}",
         )
     if a.kind != "serving":
         expected = a.count * (a.hours or 0.0) * a.price_per_hour
@@ -212,13 +213,47 @@ def _capacity(plan: Plan) -> list[Inconsistency]:
                 )
             )
     committed = sum(p.committed_per_hour for p in plan.capacity)
+    committed += sum(c.committed_per_hour for c in plan.commitments)
     if not _close(plan.committed_per_hour, committed):
         out.append(
             Inconsistency(
                 "committed_per_hour",
-                f"{plan.committed_per_hour:g}, its pools add up to {committed:g}",
+                f"{plan.committed_per_hour:g}, its pools and commitments add up to {committed:g}",
             )
         )
+    return out + _commitment_problems(plan)
+
+
+def _commitment_problems(plan: Plan) -> list[Inconsistency]:
+    """Each commitment's covered dollars are the allocations' (by name), within their list
+    cost; the names allocations give are the plan's commitments."""
+    out: list[Inconsistency] = []
+    names = {c.name for c in plan.commitments}
+    for i, a in enumerate(plan.allocations):
+        if a.covered_per_hour > a.count * a.price_per_hour * (1 + REL) + ABS:
+            out.append(
+                Inconsistency(f"allocations[{i}].covered_per_hour", "more than its list cost")
+            )
+        if not _close(a.covered_per_hour, sum(a.covered_by.values())):
+            out.append(
+                Inconsistency(f"allocations[{i}].covered_per_hour", "not the sum of covered_by")
+            )
+        for name in a.covered_by:
+            if name not in names:
+                out.append(
+                    Inconsistency(f"allocations[{i}].covered_by", f"{name} is not a commitment")
+                )
+    for k, c in enumerate(plan.commitments):
+        covered = sum(a.covered_by.get(c.name, 0.0) for a in plan.allocations)
+        if not _close(c.covered_per_hour, covered):
+            out.append(
+                Inconsistency(
+                    f"commitments[{k}].covered_per_hour",
+                    f"{c.covered_per_hour:g}, its allocations add up to {covered:g}",
+                )
+            )
+        if c.used > c.capacity * (1 + REL) + ABS:
+            out.append(Inconsistency(f"commitments[{k}].used", "above its capacity"))
     return out
 
 

@@ -45,7 +45,20 @@ class Allocation(Frozen):
     tp: int = Field(ge=1, description="Tensor-parallel degree of each replica.")
     replicas_per_instance: int = Field(ge=1)
     price_per_hour: float = Field(ge=0, description="Dollars per instance-hour.")
-    cost_per_hour: float = Field(ge=0, description="count x price_per_hour.")
+    cost_per_hour: float = Field(
+        ge=0, description="count x price_per_hour, less what commitments cover (covered_per_hour)."
+    )
+    covered_per_hour: float = Field(
+        0.0,
+        ge=0,
+        description="List $/h of this allocation that commitments (Savings Plans, reservations, "
+        "CUDs) cover: paid by their committed_per_hour, so not again here.",
+    )
+    covered_by: dict[str, float] = Field(
+        default_factory=dict,
+        description="List $/h covered by each commitment, by name (they add up to "
+        "covered_per_hour).",
+    )
     routed_rps: float | None = None
     routed_by_bucket: list[BucketRate] = Field(
         default_factory=list,
@@ -200,6 +213,27 @@ class CapacityUse(Frozen):
     weights_dtype: str | None = Field(None, description="Edge pools: precision of the models.")
 
 
+class CommitmentUse(Frozen):
+    """How the plan uses one commitment (Savings Plan, reservation, CUD) of the spec."""
+
+    name: str
+    product: str
+    scope: str = Field(description="Where it applies: cloud, services, region, family, type.")
+    term_years: int
+    unit: Literal["usd", "instances", "accelerators"]
+    capacity: float = Field(description="What it covers each hour, in its unit (usd: list $/h).")
+    committed_per_hour: float = Field(description="Paid whatever runs.")
+    discount: float
+    discount_kind: str = Field(description="user, published or estimate (bundled level).")
+    covered_per_hour: float = Field(description="List $/h of the plan's usage it covers.")
+    used: float = Field(description="Capacity used, in its unit.")
+    utilisation: float = Field(description="used / capacity.")
+    saving_per_hour: float = Field(
+        description="covered_per_hour - committed_per_hour: what it saves against list prices "
+        "(negative: it costs more than the usage it covers)."
+    )
+
+
 class SharedGroup(Frozen):
     """VM instances whose GPUs hold replicas of several shared workloads."""
 
@@ -326,6 +360,10 @@ class Plan(Frozen):
     )
     committed_per_hour: float = Field(
         0.0, description="Commitments paid whatever the plan (not in cost_per_hour: sunk)."
+    )
+    commitments: list[CommitmentUse] = Field(
+        default_factory=list,
+        description="The spec's Savings Plans, reservations and CUDs: what each covers.",
     )
     shared_groups: list[SharedGroup] = Field(
         default_factory=list, description="Instances shared by several workloads' replicas."

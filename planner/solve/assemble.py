@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from planner.catalog import Catalog
+from planner.catalog.commitments import Cover, Usage, apply_covers
 from planner.clouds import VM_SERVICES
 from planner.plans.identity import identity
 from planner.plans.model import (
@@ -16,6 +17,7 @@ from planner.plans.model import (
     BucketRate,
     CapacityUse,
     CatalogSource,
+    CommitmentUse,
     InstanceOption,
     Plan,
     Provenance,
@@ -209,6 +211,64 @@ def allocations_of(
     return allocations
 
 
+def with_commitments(
+    covers: Sequence[Cover], allocations: list[Allocation], problem: PlacementProblem
+) -> tuple[list[Allocation], list[CommitmentUse]]:
+    """`allocations` with what each commitment covers taken off their cost (serving instances
+    of their own: a shared group's and a job's usage stay at list), and each commitment's use."""
+    if not covers:
+        return allocations, []
+    offerings = {c.offering.key: c.offering for cands in problem.candidates.values()
+                 for c in cands}  # fmt: skip
+    index = [
+        i for i, a in enumerate(allocations)
+        if a.kind == "serving" and not a.shared_group and not a.capacity_pool
+    ]  # fmt: skip
+    usages = [
+        Usage(offerings[(a.provider, a.region, a.zone, a.service, a.instance_type)], a.pricing,
+              a.count * a.price_per_hour, a.price_per_hour)
+        for a in (allocations[i] for i in index)
+    ]  # fmt: skip
+    found = apply_covers(covers, usages)
+    out = list(allocations)
+    for i, by_name in zip(index, found, strict=True):
+        if not by_name:
+            continue
+        a = out[i]
+        covered = {k: round(v, 6) for k, v in sorted(by_name.items())}
+        total = min(sum(by_name.values()), a.count * a.price_per_hour)
+        out[i] = a.model_copy(update={
+            "covered_by": covered,
+            "covered_per_hour": round(total, 6),
+            "cost_per_hour": round(max(a.count * a.price_per_hour - total, 0.0), 6),
+        })  # fmt: skip
+    uses = []
+    for k in covers:
+        covered = sum(f.get(k.name, 0.0) for f in found)
+        used = sum(
+            f.get(k.name, 0.0) * k.units_per_dollar(u.offering, u.price)
+            for f, u in zip(found, usages, strict=True)
+        )
+        uses.append(
+            CommitmentUse(
+                name=k.name,
+                product=k.product,
+                scope=k.scope,
+                term_years=k.term_years,
+                unit=k.unit,
+                capacity=round(k.capacity, 6),  # type: ignore[arg-type]
+                committed_per_hour=k.committed_per_hour,
+                discount=k.discount,
+                discount_kind=k.discount_kind,
+                covered_per_hour=round(covered, 6),
+                used=round(used, 6),
+                utilisation=round(used / k.capacity, 6) if k.capacity else 0.0,
+                saving_per_hour=round(covered - k.committed_per_hour, 6),
+            )
+        )
+    return out, uses
+
+
 def value_of(allocations: list[Allocation]) -> float:
     serving = sum(a.cost_per_hour for a in allocations if a.kind == "serving")
     return serving + sum(a.job_cost or 0.0 for a in allocations)
@@ -285,6 +345,7 @@ def assemble_plan(
     capped at the plan's value), per-workload results, owned capacity, shared groups, and the
     catalog files of `catalog`; no baselines (drivers add them)."""
     spec = problem.spec
+    allocations, commitments = with_commitments(problem.commitments, allocations, problem)
     hourly = sum(a.cost_per_hour for a in allocations if a.kind == "serving")
     jobs = sum(a.job_cost or 0.0 for a in allocations)
     peak = sum(a.cost_per_hour for a in allocations)
@@ -317,7 +378,12 @@ def assemble_plan(
         baselines=[],
         shared_groups=shared_groups(allocations),
         capacity=pools,
-        committed_per_hour=round(sum(p.committed_per_hour for p in pools), 6),
+        committed_per_hour=round(
+            sum(p.committed_per_hour for p in pools)
+            + sum(c.committed_per_hour for c in commitments),
+            6,
+        ),
+        commitments=commitments,
         makespan_hours=makespan(allocations),
         provenance=catalog_provenance(catalog) if catalog is not None else Provenance(),
     )

@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
+from planner.catalog.commitments import Cover, covers_of
 from planner.catalog.offering import Offering
 from planner.clouds import allows_service, is_cloud
 from planner.errors import InfeasibleError
@@ -229,7 +230,11 @@ def _choices(
             pool = (offering.provider, offering.region, offering.accelerator, pricing)
             if offering.owned:
                 pool = ("owned", offering.owned, offering.accelerator, pricing)
-            if not rules.cross_pool or pool in rules.limited_pools:
+            if (
+                not rules.cross_pool
+                or pool in rules.limited_pools
+                or rules.covered(offering, pricing)
+            ):
                 kept.append((offering, pricing, accelerator))
                 continue
             shape = (offering.accelerator, offering.accelerator_count, pricing)
@@ -321,6 +326,7 @@ def dominance_rules(spec: Spec, workload: Workload) -> Dominance:
         spread=p.min_regions > 1 or p.survive_region_loss,
         exact_replicas=getattr(workload, "max_replicas", None) is not None,
         cross_pool=p.max_spot_share >= 1 or not spot_allowed(workload),
+        committed=covers_of(spec.commitments),
     )
 
 
@@ -550,6 +556,11 @@ class Dominance:
     """Replica counts must match (the workload has max_replicas)."""
     cross_pool: bool = True
     """False when a spot-share cap counts accelerators, so pools must not mix."""
+    committed: tuple[Cover, ...] = ()
+    """Commitments: usage they cover may cost nothing more, so it is never pruned."""
+
+    def covered(self, offering: Offering, pricing: str) -> bool:
+        return any(k.covers(offering, pricing) for k in self.committed)
 
     def scope(self, c: Candidate) -> tuple:
         return (c.region, c.pricing) if self.spread else (c.pricing,)
@@ -557,6 +568,8 @@ class Dominance:
     def dominates(self, a: Candidate, b: Candidate) -> bool:
         if a.shared or b.shared:
             return False  # shared slots are priced by their group, not one by one
+        if self.covered(b.offering, b.pricing):
+            return False  # covered usage may cost nothing: its list price says nothing
         if a.price > b.price:
             return False
         if a.pool != b.pool:
@@ -624,7 +637,8 @@ def _dominance_matrix(cands: Sequence[Candidate], rules: Dominance) -> np.ndarra
         return v[:, None], v[None, :]
 
     pa, pb = pair(price)
-    beats = ~shared[:, None] & ~shared[None, :] & (pa <= pb)
+    covered = np.array([rules.covered(c.offering, c.pricing) for c in cands], dtype=bool)
+    beats = ~shared[:, None] & ~shared[None, :] & ~covered[None, :] & (pa <= pb)
     same = pool[:, None] == pool[None, :]
     aa, ab = pair(accs)
     cross = rules.cross_pool & ~fixed[:, None] & (scope[:, None] == scope[None, :])

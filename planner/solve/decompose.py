@@ -65,7 +65,10 @@ NEIGHBOURHOOD_MISSES = 2
 
 
 def eligible(problem: PlacementProblem) -> bool:
-    """The decomposition handles every spec without instances shared between workloads."""
+    """The decomposition handles every spec without instances shared between workloads and
+    without commitments (their coverage rows tie workloads together: the exact MIP plans them)."""
+    if problem.commitments:
+        return False
     return not any(c.shared for cands in problem.candidates.values() for c in cands)
 
 

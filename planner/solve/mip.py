@@ -15,6 +15,7 @@ The objective is the fleet's cost at the problem's own (base) prices.
     training sum_c z_c = 1                        gang       one gang shape
     shared   sum_c tp_c n_c <= size_g m_g         (pack)     replicas fit the bought instances
     per world  pool use <= owned / quota; sum price_s x instances <= budget_s
+    commitment sum_k v_kc <= price_c n_c; sum_c units_kc v_kc <= capacity_k   (objective - v)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 
 from ortools.math_opt.python import mathopt
 
+from planner.catalog.commitments import Cover
 from planner.solve.candidates import Candidate
 from planner.solve.owned import OwnedPool
 from planner.solve.pools import owned_covers, quota_accelerator, quota_covers
@@ -40,6 +42,8 @@ class PlacementProblem:
     candidates: dict[str, tuple[Candidate, ...]]
     owned: Mapping[str, OwnedPool] = field(default_factory=dict)
     """Capacity the team has, by pool name: each pool's accelerators are its quota."""
+    commitments: tuple[Cover, ...] = ()
+    """Savings Plans, reservations and CUDs: on-demand usage they cover costs nothing more."""
 
     def demand(self, workload: ServingWorkload) -> tuple[float, ...]:
         """Peak requests/s of each bucket."""
@@ -158,6 +162,9 @@ class _Context:
     ledgers: list[_Ledger]
     cost: list
     disabled: frozenset[str]
+    covers: tuple[Cover, ...] = ()
+    committable: list = field(default_factory=list)
+    """(candidate, instances) of on-demand serving usage some commitment may cover."""
 
     def group(self, name: str) -> bool:
         """Whether the constraint group `name` is kept (and record it as one)."""
@@ -229,6 +236,7 @@ def build(
     built = Built(mathopt.Model(name="placement"), relaxed=relaxed, n_bounds=dict(n_bounds or {}))
     built.routes = [built.x] + [{} for _ in worlds[1:]]
     ctx = _Context(built, worlds, [_Ledger() for _ in worlds], [], disabled)
+    ctx.covers = problem.commitments
     for w in problem.spec.workloads:
         cands = problem.candidates[w.name]
         if isinstance(w, ServingWorkload):
@@ -238,6 +246,7 @@ def build(
         else:
             _training(ctx, w, cands)
     _shared_instances(ctx)
+    _commitments(ctx, problem.commitments)
     for s, world in enumerate(worlds):
         _owned_pools(ctx, s, world)
         _quotas(ctx, s, world)
@@ -259,6 +268,8 @@ def _serving(ctx: _Context, w: ServingWorkload, cands: tuple[Candidate, ...]) ->
             built.shared_use.setdefault(c.shared_group, []).append((c, n[i]))
         else:
             ctx.cost.append((c.price or OWNED_TIE_BREAK) * n[i])
+            if any(k.covers(c.offering, c.pricing) for k in ctx.covers):
+                ctx.committable.append((c, n[i]))
     for s, world in enumerate(ctx.worlds):
         priced = [(i, c, p) for i, c in enumerate(cands) if (p := world.price(c)) is not None]
         for i, c, price in priced:
@@ -385,6 +396,33 @@ def _shared_instances(ctx: _Context) -> None:
         for s, world in enumerate(ctx.worlds):
             if (price := world.price(c0)) is not None:
                 ctx.ledgers[s].add(c0, price, size, m)
+
+
+def _commitments(ctx: _Context, covers: tuple[Cover, ...]) -> None:
+    """commitment: covered list dollars v_kc of each committable candidate c.
+
+    sum_k v_kc <= price_c n_c                (a dollar of usage is covered once)
+    sum_c units_kc v_kc <= capacity_k        (within what commitment k covers each hour)
+
+    and each covered dollar leaves the objective: the commitment is paid whatever runs, so
+    covered usage costs nothing more (its committed_per_hour is a constant, reported in the
+    plan's committed_per_hour, and does not move the optimum).
+    """
+    model = ctx.built.model
+    use: dict[str, list] = defaultdict(list)
+    for c, n in ctx.committable:
+        mine = [k for k in covers if k.covers(c.offering, c.pricing)]
+        parts = []
+        for k in mine:
+            label = f"v[{k.name},{c.workload},{'/'.join(c.offering.key)},{c.tp}]"
+            v = model.add_variable(lb=0, name=label)
+            parts.append(v)
+            use[k.name].append(k.units_per_dollar(c.offering, c.price) * v)
+            ctx.cost.append(-1.0 * v)
+        ctx.add(_sum(parts) <= c.price * n)
+    for k in covers:
+        if use[k.name]:
+            ctx.add(_sum(use[k.name]) <= k.capacity, f"commitment[{k.name}]")
 
 
 def _batch(ctx: _Context, w: BatchWorkload, cands: tuple[Candidate, ...]) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from planner import clock
 from planner.catalog import Catalog
+from planner.catalog.commitments import covers_of, with_negotiated_discounts
 from planner.compute.executors import Executor
 from planner.errors import InfeasibleError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
@@ -32,10 +33,11 @@ def make_problem(
     executor: Executor | None = None,
 ) -> PlacementProblem:
     """Each workload's candidates over the catalog and the spec's own capacity (reservations
-    whose term has ended by `today`, default the clock's, are left out), over `workers`
+    whose term has ended by `today`, default the clock's, are left out) at the prices its
+    negotiated discounts leave, with its commitments, over `workers`
     processes (or `executor`); InfeasibleError if a workload has none."""
     extra, owned, _ = owned_capacity(spec, catalog, today or clock.today())
-    offerings = (*catalog.offerings, *extra)
+    offerings = (*with_negotiated_discounts(catalog.offerings, spec.commitments), *extra)
     candidates: dict[str, tuple[Candidate, ...]] = {}
     missing: list[str] = []
     state = (spec, offerings, settings, profiles, owned)
@@ -50,7 +52,7 @@ def make_problem(
         raise InfeasibleError(
             "No plan: some workloads cannot run on any offering:\n  - " + "\n  - ".join(missing)
         )
-    return PlacementProblem(spec, candidates, owned)
+    return PlacementProblem(spec, candidates, owned, covers_of(spec.commitments))
 
 
 def _candidates_of(state, w: Workload) -> tuple[Candidate, ...]:

@@ -234,8 +234,11 @@ def solve_problem(
 ) -> Solved:
     """The cheapest plan of `problem` the strategy for its size finds; raises InfeasibleError
     (the conflict in words when `diagnose`) or PlannerError (out of time) when none is found."""
-    decomposed = _solve_lagrangian(problem, options)
-    if decomposed is not None:
+    if problem.commitments:
+        # a commitment ties together every workload whose usage it may cover, and neither the
+        # per-workload blocks nor the Lagrangian prices know its rows: the exact MIP plans it
+        status, bound, seconds, solution = "optimal", 0.0, 0.0, None
+    elif (decomposed := _solve_lagrangian(problem, options)) is not None:
         status, bound, seconds, solution = decomposed
         cost = cost_of(problem, solution)
         left = options.time_limit_s - seconds

@@ -18,6 +18,7 @@ from planner._readfile import MAX_NESTING, read_input
 from planner.errors import InputError, listing
 from planner.facts import accelerators, find_accelerator, find_llm, llms
 from planner.spec.capacity import Cluster, EdgePool, Reservation
+from planner.spec.commitments import Commitment, Rates
 from planner.spec.models import WORKLOAD_KINDS, Spec
 
 CAPACITY_KINDS = {
@@ -438,6 +439,28 @@ def load_spec(path: str | Path) -> Spec:
     """Read and validate a spec file."""
     path = Path(path)
     return parse_spec(read_input(path, "spec", limit=MAX_YAML_BYTES), str(path))
+
+
+def load_rates(path: str | Path) -> tuple[Commitment, ...]:
+    """Read and validate a rate file: a `commitments:` list, as in a spec."""
+    path = Path(path)
+    text = read_input(path, "rates file", limit=MAX_YAML_BYTES)
+    rates = validate_yaml(
+        text, str(path), Rates, what="a mapping with a `commitments:` list", label="rates file"
+    )
+    return rates.commitments
+
+
+def with_rates(spec: Spec, commitments: tuple[Commitment, ...], source: str) -> Spec:
+    """`spec` with a rate file's commitments after its own (names must stay unique)."""
+    names = {c.name for c in spec.commitments}
+    for i, c in enumerate(commitments):
+        if c.name in names:
+            raise InputError(
+                f"{source}: commitments[{i}].name: {c.name!r} is already a commitment of the spec"
+            )
+        names.add(c.name)
+    return spec.model_copy(update={"commitments": spec.commitments + commitments})
 
 
 def spec_json_schema() -> dict[str, Any]:

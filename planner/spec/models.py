@@ -36,6 +36,7 @@ from planner.bounds import (
 from planner.facts.llms import LLM
 from planner.spec.base import CloudName, Strict
 from planner.spec.capacity import CapacityPool
+from planner.spec.commitments import Commitment
 from planner.spec.deploy import Deploy
 from planner.spec.grammars import HfRepoId
 
@@ -337,6 +338,19 @@ class Spec(Strict):
         (), description="Reservations, commitments, own clusters and edge devices to use first."
     )
     deploy: Deploy = Deploy()
+    commitments: tuple[Commitment, ...] = Field(
+        (),
+        description="Savings Plans, reserved instances, CUDs, Azure reservations and savings "
+        "plans, and negotiated discounts: usage they cover is priced at the committed rate.",
+    )
+
+    @model_validator(mode="after")
+    def _commitment_names_unique(self) -> Spec:
+        names = [c.name for c in self.commitments]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"commitment names must be unique: {', '.join(twice)} repeated")
+        return self
 
     def user_llms(self) -> tuple[LLM, ...]:
         """Models defined in this file, as LLM values."""

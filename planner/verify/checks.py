@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from planner import clock
 from planner.catalog import Catalog
+from planner.catalog.commitments import covers_of, with_negotiated_discounts
 from planner.clouds import SERVICES, VM_SERVICES, allows_service, is_cloud
 from planner.errors import InputError
 from planner.facts import find_accelerator, find_llm
@@ -395,6 +396,35 @@ def _shared_group_problems(plan: Plan) -> list[Violation]:
     return found
 
 
+def commitment_violations(plan: Plan, spec: Spec, offerings: dict) -> list[Violation]:
+    """Covered usage is in its commitment's scope, at most its list cost, and within what each
+    of the spec's commitments covers per hour."""
+    found: list[Violation] = []
+    covers = {k.name: k for k in covers_of(spec.commitments)}
+    used: dict[str, float] = defaultdict(float)
+    for a in plan.allocations:
+        if a.covered_per_hour > a.count * a.price_per_hour + 1e-5:
+            found.append(Violation(a.workload, f"{a.instance_type}: covered above its list cost"))
+        key = (a.provider, a.region, a.zone, a.service, a.instance_type)
+        o = offerings.get(key)
+        for name, dollars in a.covered_by.items():
+            k = covers.get(name)
+            if k is None:
+                found.append(Violation(a.workload, f"covered by {name}, not a spec commitment"))
+            elif o is None or not k.covers(o, a.pricing):
+                found.append(Violation(a.workload, f"{a.instance_type} is outside {name}'s scope"))
+            else:
+                used[name] += dollars * k.units_per_dollar(o, a.price_per_hour)
+    for name, amount in sorted(used.items()):
+        capacity = covers[name].capacity
+        if amount > capacity * (1 + 1e-6) + 1e-5:
+            found.append(
+                Violation("fleet", f"{name} covers {amount:,.4f} {covers[name].unit}/h, more "
+                                   f"than its {capacity:,.4f}")
+            )  # fmt: skip
+    return found
+
+
 def residency_violations(plan: Plan) -> list[Violation]:
     """Deployment references (images, weights, keys) outside a workload's allowed regions, or a
     KMS key outside its endpoint's region: what `planner emit` would refuse."""
@@ -423,7 +453,8 @@ def verify(
     """
     found: list[Violation] = []
     extra, owned, _ = owned_capacity(spec, catalog, plan.plan_date or clock.today())
-    offerings = {o.key: o for o in (*catalog.offerings, *extra)}
+    listed = with_negotiated_discounts(catalog.offerings, spec.commitments)
+    offerings = {o.key: o for o in (*listed, *extra)}
     workloads = {w.name: w for w in spec.workloads}
     names = workloads.keys()
     by_workload: dict[str, list[Allocation]] = defaultdict(list)
@@ -457,8 +488,9 @@ def verify(
                 )
             )
         if not a.shared_group and not math.isclose(
-            a.cost_per_hour, a.count * a.price_per_hour, rel_tol=1e-6, abs_tol=1e-6
-        ):
+            a.cost_per_hour, a.count * a.price_per_hour - a.covered_per_hour,
+            rel_tol=1e-6, abs_tol=1e-5,
+        ):  # fmt: skip
             found.append(
                 Violation(a.workload, f"{a.instance_type} cost_per_hour is not count x price")
             )
@@ -502,6 +534,7 @@ def verify(
                     f"uses {used} {name} in {q.provider} {q.region}, quota {q.max_accelerators}",
                 )
             )
+    found += commitment_violations(plan, spec, offerings)
     budget = spec.constraints.budget_per_hour
     peak = sum(a.cost_per_hour for a in plan.allocations)
     if budget is not None and peak > budget + _TOL:
