@@ -250,4 +250,6 @@ def test_cli_options_are_checked_before_anything_is_fetched(cli, tmp_path):
         assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
     assert not out.exists()
     quotas = cli("quotas", "refresh", "--provider", "azure", "-o", tmp_path / "q.yaml")
-    assert quotas.exit_code == 2 and "use one of aws, gcp" in quotas.stderr
+    assert quotas.exit_code == 2
+    assert "Azure (azure) has no quota refresh" in quotas.stderr
+    assert "clouds with it: aws, gcp" in quotas.stderr

@@ -11,21 +11,18 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from planner.cli.catalog_cmd import catalog_app
 from planner.cli.output import TextFormat, print_summary
+from planner.clouds import cloud_names
 from planner.errors import InputError, PlannerError
 
-CATALOG_PROVIDERS = ("aws", "gcp", "azure")
-QUOTA_PROVIDERS = ("aws", "gcp")
-ENDPOINT_SERVICES = {
-    "aws": ("ec2", "pricing", "service-quotas"),
-    "gcp": ("compute", "billing"),
-    "azure": ("prices",),
-}
+if TYPE_CHECKING:
+    from providers.provider import Verb
+
 SLEEP: Callable[[float], None] = time.sleep
 """How retries wait (tests replace it to run without waiting)."""
 
@@ -37,8 +34,8 @@ REGIONS_HELP = (
 )
 ENDPOINT_HELP = (
     "Send requests to URL instead of the cloud (a proxy, a test server). 'SERVICE=URL' sets one "
-    "service (aws: ec2, pricing, service-quotas; gcp: compute, billing; azure: prices); a bare "
-    "URL sets all. Repeatable."
+    "of the provider's services (aws: ec2, pricing, service-quotas; gcp: compute, billing; "
+    "azure: prices; ...); a bare URL sets all. Repeatable."
 )
 PROJECT_HELP = "GCP project for the Compute Engine API (default: $GOOGLE_CLOUD_PROJECT)."
 AS_OF_HELP = "Date written to the as_of column (YYYY-MM-DD); default: today (UTC)."
@@ -47,11 +44,18 @@ SUMMARY_HELP = (
 )
 
 
-def _provider(value: str, allowed: Sequence[str]) -> str:
+def _provider(value: str, verb: Verb):
+    """The provider named by --provider: exit 2 for an unknown cloud, or one without `verb`."""
+    from providers.provider import provider, with_verb
+
     name = value.strip().lower()
-    if name not in allowed:
-        raise InputError(f"--provider {value!r} is not allowed; use one of {', '.join(allowed)}")
-    return name
+    if name not in cloud_names():
+        raise InputError(
+            f"--provider {value!r} is not allowed; use one of {', '.join(with_verb(verb))}"
+        )
+    found = provider(name)
+    found.need(verb)
+    return found
 
 
 def parse_regions(value: str | list[str] | None) -> list[str] | str | None:
@@ -70,7 +74,9 @@ def parse_regions(value: str | list[str] | None) -> list[str] | str | None:
 
 def parse_endpoints(values: Sequence[str] | None, provider: str) -> dict[str, str]:
     """Service -> URL from `--endpoint-url [SERVICE=]URL` options ('' is every service)."""
-    allowed = ENDPOINT_SERVICES[provider]
+    from providers.provider import provider as find
+
+    allowed = find(provider).endpoint_services
     found: dict[str, str] = {}
     for value in values or ():
         service, sep, url = value.partition("=")
@@ -85,10 +91,6 @@ def parse_endpoints(values: Sequence[str] | None, provider: str) -> dict[str, st
             raise InputError(f"--endpoint-url {value!r}: the URL must start with http(s)://")
         found[service] = url
     return found
-
-
-def _endpoint(endpoints: dict[str, str], service: str) -> str | None:
-    return endpoints.get(service) or endpoints.get("")
 
 
 def _as_of(value: str | None, now: Any) -> str:
@@ -107,38 +109,11 @@ def _default_regions(offerings, provider: str, what: str) -> list[str]:
     return regions
 
 
-def _gcp_api(ctx, endpoints: dict[str, str], project: str | None, uses_compute: bool):
-    from providers.gcp.refresh import BILLING_URL, COMPUTE_URL, GcpApi, gcp_headers
+def _request(regions, base, ctx, endpoints, project, fewest_vcpus=False):
+    from providers.provider import Request
 
-    compute = _endpoint(endpoints, "compute")
-    billing = _endpoint(endpoints, "billing")
-    real = billing is None or (uses_compute and compute is None)
-    headers = gcp_headers(os.environ, real_endpoint=real)
-    return GcpApi(
-        http=ctx.http(headers),
-        compute_url=compute or COMPUTE_URL,
-        billing_url=billing or BILLING_URL,
-        project=project,
-    )
-
-
-def _refresh(provider, regions, base, ctx, endpoints, project):
-    """The provider's RefreshResult for the chosen regions."""
-    if provider == "aws":
-        from providers.aws.refresh import all_regions, make_clients, refresh_aws
-
-        clients = make_clients(endpoints)
-        chosen = all_regions(clients, ctx) if regions == "all" else regions
-        return refresh_aws(chosen, ctx, clients)
-    if provider == "gcp":
-        from providers.gcp.refresh import refresh_gcp
-
-        api = _gcp_api(ctx, endpoints, project, uses_compute=bool(project))
-        return refresh_gcp(None if regions == "all" else regions, base, ctx, api)
-    from providers.azure.refresh import PRICES_URL, AzureApi, refresh_azure
-
-    api = AzureApi(http=ctx.http(), base_url=_endpoint(endpoints, "prices") or PRICES_URL)
-    return refresh_azure(None if regions == "all" else regions, ctx, api)
+    chosen = None if regions == "all" else regions
+    return Request(chosen, base, ctx, endpoints, project, fewest_vcpus)
 
 
 def _reasons(failures: Sequence[object], shown: int = 3) -> str:
@@ -178,7 +153,9 @@ def _catalog_comments(provider, result, merged, base_names, as_of) -> list[str]:
 
 @catalog_app.command("refresh")
 def refresh_catalog(
-    provider: str = typer.Option(..., "--provider", help="aws, gcp or azure."),
+    provider: str = typer.Option(
+        ..., "--provider", help="A cloud with price refresh (aws, gcp, azure, ...)."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="Catalog CSV to write."),
     regions: list[str] = typer.Option(None, "--region", "--regions", help=REGIONS_HELP),
     base: list[str] = typer.Option(
@@ -211,7 +188,8 @@ def refresh_catalog(
         write_text_atomically,
     )
 
-    provider = _provider(provider, CATALOG_PROVIDERS)
+    found = _provider(provider, "prices")
+    provider = found.cloud
     check_writable(output, force)
     endpoints = parse_endpoints(endpoint_url, provider)
     chosen = parse_regions(regions)
@@ -226,7 +204,8 @@ def refresh_catalog(
         ctx = RefreshContext(
             now=now, as_of=stamp, sleep=SLEEP, policy=RetryPolicy(), progress=progress
         )
-        result = _refresh(provider, chosen, loaded.offerings, ctx, endpoints, project)
+        request = _request(chosen, loaded.offerings, ctx, endpoints, project)
+        result = found.need("prices")(request)
     if not result.refreshed:
         raise PlannerError(
             f"Nothing refreshed for {provider}; {output} not written." + _reasons(result.failures)
@@ -251,32 +230,11 @@ def refresh_catalog(
     print_summary(fmt, f"Wrote {len(merged.offerings)} offerings to {output}", data)
 
 
-def _fetch_quotas(provider, regions, catalog, ctx, endpoints, project, fewest_vcpus):
-    """(quotas, log, source, how they were converted) from the provider's quota API."""
-    if provider == "aws":
-        from providers.aws.quotas import SOURCE, refresh_aws_quotas
-        from providers.aws.refresh import all_regions, make_clients
-
-        clients = make_clients(endpoints)
-        chosen = all_regions(clients, ctx) if regions == "all" else regions
-        quotas, log = refresh_aws_quotas(chosen, catalog, ctx, clients, most=not fewest_vcpus)
-        how = (
-            f"vCPU quotas / the {'fewest' if fewest_vcpus else 'most'} vCPUs per accelerator "
-            "among the catalog's EC2 types of the class in the region; each accelerator of a "
-            "class gets the whole class pool"
-        )
-        return quotas, log, SOURCE, how
-    from providers.gcp.quotas import SOURCE, refresh_gcp_quotas
-
-    api = _gcp_api(ctx, endpoints, project, uses_compute=True)
-    quotas, log = refresh_gcp_quotas(None if regions == "all" else regions, ctx, api)
-    how = "regional limits of the NVIDIA_*_GPUS (on-demand) and PREEMPTIBLE_* (spot) metrics"
-    return quotas, log, SOURCE, how
-
-
 @quotas_app.command("refresh")
 def refresh_quotas(
-    provider: str = typer.Option(..., "--provider", help="aws or gcp."),
+    provider: str = typer.Option(
+        ..., "--provider", help="A cloud with quota refresh (aws, gcp, ...)."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="Quotas YAML file to write."),
     regions: list[str] = typer.Option(None, "--region", "--regions", help=REGIONS_HELP),
     catalog: list[str] = typer.Option(
@@ -309,7 +267,8 @@ def refresh_quotas(
         utc_now,
     )
 
-    provider = _provider(provider, QUOTA_PROVIDERS)
+    found = _provider(provider, "quotas")
+    provider = found.cloud
     check_writable(output, force)
     endpoints = parse_endpoints(endpoint_url, provider)
     chosen = parse_regions(regions)
@@ -319,15 +278,13 @@ def refresh_quotas(
     if chosen is None:
         chosen = _default_regions(loaded.offerings, provider, "catalog")
     project = project or os.environ.get("GOOGLE_CLOUD_PROJECT")
-    if provider == "gcp" and not project:
-        raise InputError("GCP quotas need a project: give --project or set GOOGLE_CLOUD_PROJECT")
     with progress_bar(f"Quotas {provider}", enabled=not quiet) as progress:
         ctx = RefreshContext(
             now=now, as_of=stamp, sleep=SLEEP, policy=RetryPolicy(), progress=progress
         )
-        quotas, log, source, how = _fetch_quotas(
-            provider, chosen, loaded.offerings, ctx, endpoints, project, fewest_vcpus
-        )
+        request = _request(chosen, loaded.offerings, ctx, endpoints, project, fewest_vcpus)
+        fetched = found.need("quotas")(request)
+        quotas, log, source, how = fetched.quotas, fetched.log, fetched.source, fetched.how
     if not quotas and log.failures:
         raise PlannerError(
             f"No quotas fetched for {provider}; {output} not written." + _reasons(log.failures)
