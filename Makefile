@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format clean prometheus
+.PHONY: demo test lint docs format clean prometheus
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,13 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: lint .venv-checkov/.installed prometheus
+DOCS_SITE ?= .site
+
+# The manual (docs/, mkdocs.yml): every warning is an error.
+docs: $(VENV)/.dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir $(DOCS_SITE)
+
+test: lint docs .venv-checkov/.installed prometheus
 	$(BIN)/pytest -q -n 2
 
 format: $(VENV)/.dev
@@ -45,4 +51,4 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache .hypothesis .site

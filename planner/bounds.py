@@ -3,7 +3,7 @@
 Every number in an input file (spec, jobs, scenarios, quotas, catalog, profiles, trace) is
 finite, of the right type (a boolean is never a number, a whole number is written as one) and
 inside the range below: a value outside it is a typo or a hostile file, never a real workload,
-and letting it through would crash or mislead the solver. The README's 'Limits' section lists
+and letting it through would crash or mislead the solver. docs/spec.md's 'Limits' section lists
 them. Pydantic fields use the annotated types; the CSV readers call `check_range`.
 """
 

@@ -76,7 +76,7 @@ COLUMN_RANGES = {
     "vcpus": MAX_THROUGHPUT,
     "memory_gib": MAX_MEMORY_GB,
 }
-"""The largest value each numeric column may hold (see README, 'Limits')."""
+"""The largest value each numeric column may hold (see docs/spec.md, 'Limits')."""
 
 
 def _number(
@@ -162,7 +162,7 @@ def read_native_csv(path: Path, text: str) -> list[Offering]:
     if missing:
         raise CatalogError(
             f"Catalog {path}: missing column(s) {', '.join(missing)}; "
-            f"the columns are {', '.join(CATALOG_COLUMNS)} (see README, 'Catalog format')"
+            f"the columns are {', '.join(CATALOG_COLUMNS)} (see docs/catalog.md)"
         )
     problems: list[str] = []
     offerings: list[Offering] = []

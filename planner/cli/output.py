@@ -1,6 +1,6 @@
 """How every verb prints its result: ONE convention, kept here so a new verb follows it.
 
-The convention (README, "Output, exit codes and configuration"):
+The convention (docs/cli.md, "Output, exit codes and configuration"):
 
 - ``--format F`` chooses the format; each verb lists the ones it supports, and every verb
   supports ``json``.

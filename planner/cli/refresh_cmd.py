@@ -146,7 +146,7 @@ def _catalog_comments(provider, result, merged, base_names, as_of) -> list[str]:
         "Summary:",
         *(f"  {s}" for s in summary_lines(result, merged)),
         *(f"  not refreshed (base rows kept): {f}" for f in result.failures),
-        "Prices are USD per instance-hour. Columns: see README, 'The catalog format'.",
+        "Prices are USD per instance-hour. Columns: see docs/catalog.md.",
     ]
     return lines
 

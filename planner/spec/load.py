@@ -83,7 +83,7 @@ text, which strict number fields would then refuse)."""
 
 
 def _limit(what: str, mark: yaml.Mark | None, *, why: str = "") -> yaml.MarkedYAMLError:
-    why = why or "more than the planner reads (see README, 'Limits')"
+    why = why or "more than the planner reads (see docs/spec.md, 'Limits')"
     return yaml.composer.ComposerError(None, None, f"{what}, {why}", mark)
 
 
