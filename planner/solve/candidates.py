@@ -34,6 +34,7 @@ from planner.perf import (
     valid_tp_degrees,
 )
 from planner.queueing.mmc import mmc_wait_percentile
+from planner.rules import spot_share
 from planner.solve.owned import OwnedPool
 from planner.spec.models import (
     BatchWorkload,
@@ -325,7 +326,7 @@ def dominance_rules(spec: Spec, workload: Workload) -> Dominance:
         limited_pools=limited_pools(spec),
         spread=p.min_regions > 1 or p.survive_region_loss,
         exact_replicas=getattr(workload, "max_replicas", None) is not None,
-        cross_pool=p.max_spot_share >= 1 or not spot_allowed(workload),
+        cross_pool=not spot_share.keeps_pools_apart(workload, spot_allowed(workload)),
         committed=covers_of(spec.commitments),
     )
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.compute.executors import Executor
+from planner.rules import spot_share
+from planner.rules.quotas import owned_covers, quota_accelerator, quota_covers
 from planner.solve.backend import SolveOptions, run
 from planner.solve.candidates import Candidate
 from planner.solve.lp import LPSolution, solve_lp
@@ -41,7 +43,6 @@ from planner.solve.mip import (
     instance_floor,
 )
 from planner.solve.parallel import parallel_map
-from planner.solve.pools import owned_covers, quota_accelerator, quota_covers
 from planner.solve.solution import Solution, read_solution
 from planner.solve.subproblem import MAX_BUCKETS, covering_rows, solve_covering
 from planner.spec.models import BatchWorkload, ServingWorkload, TrainingWorkload
@@ -201,7 +202,7 @@ def _kind(w, cands: tuple[Candidate, ...]) -> str:
         p.min_regions <= 1
         and not p.survive_region_loss
         and w.max_replicas is None
-        and (p.max_spot_share >= 1 or not spot)
+        and spot_share.simple(w, spot)
         and (w.edge_share_max >= 1 or not edge)
         and len(w.traffic.request_buckets()) <= MAX_BUCKETS
     )
@@ -283,6 +284,10 @@ class Subproblems:
             fits = np.ones(k, dtype=bool)
             if room is not None:
                 fits = (unit.use <= room[:, None] + _EPS).all(axis=0)
+            w = self._workload[unit.name]
+            if spot_share.cap(w) is not None:  # a gang is one pricing: a cap below 1 is no spot
+                cands = self.problem.candidates[unit.name]
+                fits &= np.array([c.pricing != "spot" for c in cands], dtype=bool)
             if not fits.any():
                 return Answer(None, math.inf)
             i = int(np.argmin(np.where(fits, eff, math.inf)))
@@ -290,7 +295,8 @@ class Subproblems:
             return Answer(Column(counts, float(unit.base[i])), float(eff[i]))
         if unit.kind == "covering":
             return self._covering(unit, eff, room, start)
-        if unit.kind == "batch" and room is None and np.array_equal(eff, unit.base):
+        simple_batch = unit.kind == "batch" and spot_share.cap(self._workload[unit.name]) is None
+        if simple_batch and room is None and np.array_equal(eff, unit.base):
             return self._batch_unpriced(unit)
         return self._mip(unit, eff, room)
 

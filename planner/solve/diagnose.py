@@ -9,6 +9,7 @@ from planner.catalog.offering import Offering
 from planner.facts import find_accelerator
 from planner.facts.engines import undeployable
 from planner.perf import weight_bytes
+from planner.rules import spot_share
 from planner.solve.backend import SolveOptions, is_feasible, run
 from planner.solve.candidates import placement_allows, resolve_llm, spot_allowed
 from planner.solve.mip import PlacementProblem, build
@@ -104,8 +105,8 @@ def describe_group(spec: Spec, name: str) -> str:
         return f"{arg} needs at least {w.min_replicas} replicas"  # type: ignore[union-attr]
     if kind == "max_replicas":
         return f"{arg} may use at most {w.max_replicas} replicas"  # type: ignore[union-attr]
-    if kind == "spot_share":
-        return f"{arg} may put at most {w.placement.max_spot_share:.0%} of its capacity on spot"
+    if kind == spot_share.GROUP:
+        return spot_share.diagnosis(w)
     return name
 
 

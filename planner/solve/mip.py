@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from ortools.math_opt.python import mathopt
 
 from planner.catalog.commitments import Cover
+from planner.rules import spot_share
+from planner.rules.quotas import owned_covers, quota_accelerator, quota_covers
 from planner.solve.candidates import Candidate
 from planner.solve.owned import OwnedPool
-from planner.solve.pools import owned_covers, quota_accelerator, quota_covers
 from planner.spec.models import BatchWorkload, Quota, ServingWorkload, Spec, TrainingWorkload
 
 
@@ -282,7 +283,7 @@ def _serving(ctx: _Context, w: ServingWorkload, cands: tuple[Candidate, ...]) ->
         _capacity(ctx, s, w.name, n, load)
         _instance_floor(ctx, s, w, demand, sold, n)
         _replicas(ctx, s, w, cands, sold, n)
-        _spot_share(ctx, s, w, sold, n)
+        _spot_share(ctx, s, w, [(c.pricing, c.accelerators * n[i]) for i, c in sold])
         _min_regions(ctx, s, w, demand, sold, n)
         _region_loss(ctx, s, w, demand, sold, n)
 
@@ -340,16 +341,11 @@ def _replicas(ctx, s, w, cands, sold, n) -> None:
         ctx.add(replicas <= w.max_replicas, f"max_replicas[{w.name}]")
 
 
-def _spot_share(ctx, s, w, sold, n) -> None:
-    """spot_share: spot instances hold at most max_spot_share of the accelerators."""
-    share = w.placement.max_spot_share
-    spot = [(i, c) for i, c in sold if c.pricing == "spot"]
-    if spot and share < 1 and ctx.group(f"spot_share:{w.name}"):
-        total = _sum(c.accelerators * n[i] for i, c in sold)
-        ctx.add(
-            _sum(c.accelerators * n[i] for i, c in spot) <= share * total,
-            f"spot_share[{ctx.tag(s)}{w.name}]",
-        )
+def _spot_share(ctx, s, w, terms) -> None:
+    """spot_share: spot holds at most max_spot_share of the accelerator-hours (rules.spot_share)."""
+    row = spot_share.mip_row(w, terms)
+    if row is not None and ctx.group(f"{spot_share.GROUP}:{w.name}"):
+        ctx.add(row[0] <= row[1], f"spot_share[{ctx.tag(s)}{w.name}]")
 
 
 def _min_regions(ctx, s, w, demand, sold, n) -> None:
@@ -440,12 +436,14 @@ def _batch(ctx: _Context, w: BatchWorkload, cands: tuple[Candidate, ...]) -> Non
         ctx.add(h[i] <= w.deadline_hours * n[i])
         ctx.cost.append(c.price * h[i])
     for s, world in enumerate(ctx.worlds):
-        work = []
+        work, bought = [], []
         for i, c in enumerate(cands):
             if (price := world.price(c)) is not None:
                 work.append(c.batch_rps * 3600 * h[i])
                 ctx.ledgers[s].add(c, price, c.accelerators, n[i])
+                bought.append((c.pricing, c.accelerators * h[i]))
         ctx.add(_sum(work) >= world.requests[w.name], f"volume[{ctx.tag(s)}{w.name}]")
+        _spot_share(ctx, s, w, bought)
 
 
 def _training(ctx: _Context, w: TrainingWorkload, cands: tuple[Candidate, ...]) -> None:
@@ -466,6 +464,10 @@ def _training(ctx: _Context, w: TrainingWorkload, cands: tuple[Candidate, ...]) 
             if (price := world.price(c)) is not None:
                 ctx.ledgers[s].add(c, c.instances * price, c.instances * c.accelerators, z)
     ctx.add(_sum(chosen) == 1, f"gang[{w.name}]")
+    gangs = [
+        (c.pricing, c.instances * c.accelerators * z) for c, z in zip(cands, chosen, strict=True)
+    ]
+    _spot_share(ctx, 0, w, gangs)
 
 
 def _owned_pools(ctx: _Context, s: int, world: World) -> None:

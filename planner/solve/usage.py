@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from planner.plans.model import Allocation, SharedGroup
-from planner.solve.pools import quota_accelerator, quota_covers
+from planner.rules.quotas import quota_breaches
+from planner.rules.quotas import quota_usage as rules_quota_usage
 from planner.spec.models import Spec
 
 
@@ -39,30 +40,11 @@ def shared_groups(allocations: list[Allocation]) -> list[SharedGroup]:
 
 
 def quota_usage(spec: Spec, allocations: list[Allocation]) -> dict[int, int]:
-    holders = [
-        ((a.provider, a.region, a.accelerator, a.pricing), a.count * a.accelerators_per_instance)
-        for a in allocations
-        if not a.shared_group
-    ] + [
-        (
-            (g.provider, g.region, g.accelerator, g.pricing),
-            g.instances * g.accelerators_per_instance,
-        )
-        for g in shared_groups(allocations)
-    ]
-    usage = {}
-    for i, q in enumerate(spec.constraints.quotas):
-        name = quota_accelerator(q)
-        usage[i] = sum(held for pool, held in holders if quota_covers(q, pool, name))
-    return usage
+    """Accelerators the allocations take from each of the spec's quotas, by index."""
+    uses = rules_quota_usage(spec.constraints.quotas, allocations)
+    return {i: u.used for i, u in enumerate(uses)}
 
 
 def over_quota(spec: Spec, allocations: list[Allocation]) -> list[str]:
-    over = []
-    for i, used in quota_usage(spec, allocations).items():
-        q = spec.constraints.quotas[i]
-        if used > q.max_accelerators:
-            over.append(
-                f"{q.provider} {q.region} {q.accelerator}: needs {used}, quota {q.max_accelerators}"
-            )
-    return over
+    """Each quota the allocations exceed, in words."""
+    return quota_breaches(spec.constraints.quotas, allocations)

@@ -7,6 +7,7 @@ import math
 
 from planner.plans.model import Allocation, Alternative, WorkloadResult
 from planner.plans.slo import slo_misses
+from planner.rules.quotas import held, quota_covers
 from planner.solve.candidates import Candidate, resolve_llm
 from planner.solve.mip import PlacementProblem
 from planner.solve.single_choice import single_choice_cost
@@ -38,10 +39,7 @@ def _binding(spec: Spec, w: Workload, mine: list[Allocation], peak: float, usage
     notes = []
     for i, used in usage.items():
         q = spec.constraints.quotas[i]
-        touches = any(
-            (a.provider, a.region) == (q.provider, q.region) and a.accelerator in q.accelerator
-            for a in mine
-        )
+        touches = any(quota_covers(q, pool) for pool, _ in held(mine))
         if used == q.max_accelerators and q.max_accelerators and touches:
             notes.append(f"quota {q.provider} {q.region} {q.accelerator} is fully used ({used})")
     budget = spec.constraints.budget_per_hour

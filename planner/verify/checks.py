@@ -29,8 +29,10 @@ from planner.perf import (
     scale_gpu_hours,
     training_hours,
 )
-from planner.plans.model import Allocation, Plan, SharedGroup
+from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
+from planner.rules import spot_share
+from planner.rules.quotas import over_budget, owned_used, peak_cost, quota_breaches
 from planner.rules.residency import breaches
 from planner.solve.candidates import SPOT_EFFICIENCY, edge_terms, queueing_cap
 from planner.solve.owned import owned_capacity
@@ -244,12 +246,6 @@ def _serving_problems(
             ]
             if not _routable(left, demand):
                 out.append(f"losing {region[0]} {region[1]} leaves too little capacity")
-    total = sum(_gpus(a) for a in mine)
-    spot = sum(_gpus(a) for a in mine if a.pricing == "spot")
-    if total and spot / total > w.placement.max_spot_share + _TOL:
-        out.append(
-            f"{spot / total:.0%} of accelerators on spot, above {w.placement.max_spot_share:.0%}"
-        )
     return out
 
 
@@ -349,18 +345,6 @@ def _training_problems(spec: Spec, w: TrainingWorkload, mine: list[Allocation], 
     if w.deadline_hours is not None and hours > w.deadline_hours + _TOL:
         out.append(f"needs {hours:.2f} h, past the {w.deadline_hours:g} h deadline")
     return out
-
-
-def _gpus(a: Allocation) -> int:
-    """Accelerators an allocation occupies: whole instances, or its shared replicas' GPUs."""
-    return a.count * (a.tp if a.shared_group else a.accelerators_per_instance)
-
-
-def _held(holder: Allocation | SharedGroup) -> int:
-    """Accelerators bought: a dedicated allocation's instances, or a shared group's."""
-    if isinstance(holder, SharedGroup):
-        return holder.instances * holder.accelerators_per_instance
-    return holder.count * holder.accelerators_per_instance
 
 
 def _shared_group_problems(plan: Plan) -> list[Violation]:
@@ -508,35 +492,20 @@ def verify(
                 problems = _training_problems(spec, w, mine, settings)
         except (ValueError, ZeroDivisionError, OverflowError) as err:
             problems = [f"cannot be evaluated: {err}"]
+        problems += spot_share.check(w, mine)
         problems += _slo_problems(plan, w, mine) if figures else []
         found += [Violation(w.name, m) for m in problems]
     found += _shared_group_problems(plan)
     for name, pool in sorted(owned.items()):
-        used = sum(_gpus(a) for a in plan.allocations if a.capacity_pool == name)
+        used = owned_used(name, plan.allocations)
         if used > pool.accelerators:
             found.append(Violation("fleet", f"uses {used} accelerators of {name}, which has "
                                             f"{pool.accelerators}"))  # fmt: skip
-    holders = [a for a in plan.allocations if not a.shared_group and not a.capacity_pool] + list(
-        plan.shared_groups
-    )
-    for q in spec.constraints.quotas:
-        name = _canonical(q.accelerator)
-        used = sum(
-            _held(h)
-            for h in holders
-            if (h.provider, h.region, h.accelerator) == (q.provider, q.region, name)
-            and (q.pricing is None or h.pricing == q.pricing)
-        )
-        if used > q.max_accelerators:
-            found.append(
-                Violation(
-                    "fleet",
-                    f"uses {used} {name} in {q.provider} {q.region}, quota {q.max_accelerators}",
-                )
-            )
+    quotas = spec.constraints.quotas
+    found += [Violation("fleet", m) for m in quota_breaches(quotas, plan.allocations)]
     found += commitment_violations(plan, spec, offerings)
     budget = spec.constraints.budget_per_hour
-    peak = sum(a.cost_per_hour for a in plan.allocations)
-    if budget is not None and peak > budget + _TOL:
+    if over_budget(budget, plan.allocations, _TOL):
+        peak = peak_cost(plan.allocations)
         found.append(Violation("fleet", f"spends ${peak:,.2f}/h, above the ${budget:g}/h budget"))
     return found + residency_violations(plan)
