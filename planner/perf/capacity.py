@@ -70,7 +70,9 @@ class Capacity:
     limited_by: str
     """"memory", "max_num_seqs", "tpot", "ttft", "profile" or "" when the replica cannot serve."""
     source: str
-    """"roofline" or "profile"."""
+    """Where max_rps comes from: "roofline" (modelled), "profile" (a measured profile cell for
+    this very bucket) or "derived" (from a measured cell of another bucket: a larger bucket's
+    rate, or a neighbour's scaled by the roofline; `reason` says which)."""
     reason: str = ""
     """Why max_rps is 0, or which measurement a profile figure comes from."""
     prefill_s: float = 0.0
@@ -436,15 +438,50 @@ def replica_capacity(
     )
     if found is None:
         return estimate
+    if not estimate.fits:
+        # a measured rate never overrides memory: a replica whose weights and KV cache cannot
+        # be held serves nothing, whatever a profile row claims
+        measured = f"{found.point.input_tokens}+{found.point.output_tokens}"
+        return replace(
+            estimate,
+            reason=f"{estimate.reason} (the profile row for {measured} tokens is ignored: "
+            "measured rates do not override memory fit)",
+        )
     measured_slo = found.point.slo
+    derived = found.method != "exact"
     return replace(
         estimate,
-        fits=True,
         ttft_ms=measured_slo.ttft_ms if measured_slo.ttft_ms is not None else estimate.ttft_ms,
         tpot_ms=measured_slo.tpot_ms if measured_slo.tpot_ms is not None else estimate.tpot_ms,
         tokens_per_s=found.max_rps * output_tokens,
         max_rps=found.max_rps,
         limited_by="profile",
-        source="profile",
-        reason=f"{found.method} from the measurement at {found.point.where or found.point.bucket}",
+        source="derived" if derived else "profile",
+        reason=_provenance(found, input_tokens, output_tokens),
     )
+
+
+def _provenance(found, input_tokens: int, output_tokens: int) -> str:
+    """Where a profile figure comes from, in words: the measured cell, or what it is derived
+    from and how."""
+    cell = f"{found.point.input_tokens}+{found.point.output_tokens}"
+    asked = f"{input_tokens}+{output_tokens}"
+    if found.method == "exact":
+        return f"measured at {cell} tokens"
+    if found.method == "covering":
+        return f"derived for {asked} tokens from the rate measured at the larger {cell} bucket"
+    return (
+        f"derived for {asked} tokens from the rate measured at {cell}, scaled by the "
+        "roofline's ratio between the two buckets"
+    )
+
+
+SOURCE_ORDER = ("profile", "derived", "roofline")
+
+
+def capacity_source(sources) -> str:
+    """An allocation's capacity_source from its buckets' sources: each of profile (measured),
+    derived (from a measurement of another bucket) and roofline (modelled) it rests on,
+    joined by "+" in that order."""
+    found = set(sources)
+    return "+".join(s for s in SOURCE_ORDER if s in found)

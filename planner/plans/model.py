@@ -73,9 +73,10 @@ class Allocation(Frozen):
     max_batch: int | None = Field(None, description="Serving: concurrent sequences per replica.")
     capacity_source: str = Field(
         "",
-        description="Serving: where the replica capacity comes from: roofline (the performance "
-        "model), profile (measured profile rows) or profile+roofline (some buckets each); empty "
-        "for jobs and older plans.",
+        description="Serving: where the replica capacity comes from: profile (a measured "
+        "profile row for each bucket), derived (from a measured row of another bucket: a larger "
+        "bucket's rate, or a neighbour's scaled by the roofline), roofline (the performance "
+        "model), or several joined by '+' (some buckets each); empty for jobs and older plans.",
     )
     max_context: int | None = Field(None, description="Serving: longest request (in + out tokens).")
     prefill_share: float | None = Field(

@@ -22,6 +22,8 @@ from planner.plans.model import (
     Plan,
     Provenance,
 )
+from planner.perf import capacity_source
+from planner.rules.quotas import owned_used
 from planner.solve.backend import SOLVER_NAME, Outcome
 from planner.solve.candidates import Candidate, mix_prefill_share
 from planner.solve.mip import Built, PlacementProblem
@@ -70,8 +72,7 @@ def serving_allocations(
         ] if rates is None else []  # fmt: skip
         shared["prefill_share"] = mix_prefill_share(w, c, routed)
         sources = {c.capacities[b].source for b in used} or {cap.source for cap in c.capacities}
-        shared["capacity_source"] = "profile" if sources == {"profile"} else (
-            "roofline" if sources == {"roofline"} else "profile+roofline")  # fmt: skip
+        shared["capacity_source"] = capacity_source(sources)
         if c.offering.owned:
             shared["capacity_pool"] = c.offering.owned
             if c.offering.service_kind == "edge" and ttft is not None:
@@ -158,11 +159,7 @@ def capacity_use(problem: PlacementProblem, allocations: list[Allocation], today
     for name in sorted(problem.owned):
         pool = problem.owned[name]
         selector = dict(getattr(specs.get(name), "node_selector", {}) or {})
-        used = sum(
-            a.count * (a.tp if a.shared_group else a.accelerators_per_instance)
-            for a in allocations
-            if a.capacity_pool == name
-        )
+        used = owned_used(name, allocations)
         idle = max(pool.accelerators - used, 0)
         remaining = None
         if pool.term_end is not None and today is not None:
