@@ -112,7 +112,7 @@ def test_between_buckets_takes_the_nearest_larger_one(profiles):
 def test_beyond_every_bucket_scales_down_never_up(profiles):
     slo = SLO(tpot_ms=50)
     capacity = replica_capacity(LLAMA_8B, H100, 1, 4000, 1000, slo, profiles=profiles)
-    assert capacity.source == "profile" and "scaled" in capacity.reason
+    assert capacity.source == "derived" and "scaled" in capacity.reason
     roofline_big = roofline_capacity(LLAMA_8B, H100, 1, 4000, 1000, slo).max_rps
     roofline_measured = roofline_capacity(LLAMA_8B, H100, 1, 2000, 500, slo).max_rps
     assert capacity.max_rps == pytest.approx(5 * roofline_big / roofline_measured)

@@ -51,13 +51,13 @@ def sources(tmp_path, input_tokens, output_tokens):
 def test_the_measured_cell_says_profile(tmp_path):
     cap = sources(tmp_path, 1000, 250)
     assert (cap.source, cap.max_rps) == ("profile", 12.5)
-    assert cap.reason == "measured at 1000+250 tokens"
+    assert cap.reason == "measured at 1000+250 tokens (exact bucket)"
 
 
 def test_a_smaller_bucket_bounded_by_a_larger_measurement_says_derived_and_from_what(tmp_path):
     cap = sources(tmp_path, 500, 100)
     assert cap.source == "derived"
-    assert "from the rate measured at the larger 1000+250 bucket" in cap.reason
+    assert "from the rate measured at the larger (covering) 1000+250 bucket" in cap.reason
 
 
 def test_a_cell_scaled_from_a_neighbour_says_derived_not_profile(tmp_path):

@@ -467,9 +467,12 @@ def _provenance(found, input_tokens: int, output_tokens: int) -> str:
     cell = f"{found.point.input_tokens}+{found.point.output_tokens}"
     asked = f"{input_tokens}+{output_tokens}"
     if found.method == "exact":
-        return f"measured at {cell} tokens"
+        return f"measured at {cell} tokens (exact bucket)"
     if found.method == "covering":
-        return f"derived for {asked} tokens from the rate measured at the larger {cell} bucket"
+        return (
+            f"derived for {asked} tokens from the rate measured at the larger (covering) "
+            f"{cell} bucket"
+        )
     return (
         f"derived for {asked} tokens from the rate measured at {cell}, scaled by the "
         "roofline's ratio between the two buckets"

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from planner.catalog import Catalog
 from planner.catalog.commitments import Cover, Usage, apply_covers
 from planner.clouds import VM_SERVICES
+from planner.perf import capacity_source
 from planner.plans.identity import identity
 from planner.plans.model import (
     COMPATIBLE_TOLERANCE,
@@ -22,7 +23,6 @@ from planner.plans.model import (
     Plan,
     Provenance,
 )
-from planner.perf import capacity_source
 from planner.rules.quotas import owned_used
 from planner.solve.backend import SOLVER_NAME, Outcome
 from planner.solve.candidates import Candidate, mix_prefill_share
