@@ -16,7 +16,7 @@ import pytest
 
 from planner.emit import TARGETS, emit
 from planner.errors import InputError
-from planner.facts.engines import ENGINE_RUNTIMES, why_not
+from planner.facts.engines import ENGINE_RUNTIMES, serving_image, why_not
 from planner.facts.engines import TARGETS as ENGINE_TARGETS
 from planner.plans.io import load_plan
 from planner.plans.model import Plan
@@ -61,23 +61,36 @@ def test_every_engine_of_the_spec_has_deployment_facts_and_targets_match_emit():
 @pytest.mark.parametrize("engine", ["sglang", "trt-llm"])
 def test_kubernetes_runs_the_engines_own_image_command_and_health_route(engine):
     runtime = ENGINE_RUNTIMES[engine]
+    public = serving_image(engine, "H100", "kubernetes")
+    assert public is not None and public.command
     files = files_of(variant_plan("eu-residency", engine), ["kubernetes"])
     found = containers(files)
     assert len(found) == 2
     for container in found:
-        assert container["image"] == runtime.image
-        assert container["command"] == list(runtime.command)
+        assert "nvidia.com/gpu" in container["resources"]["limits"]
+        assert container["image"] == public.image
+        assert container["command"] == list(public.command)
         assert container["startupProbe"]["httpGet"]["path"] == runtime.health_path
         assert "--model" not in container["args"]  # no vLLM flag reaches another engine
         assert runtime.flags["tp"] in container["args"]
         assert "0.0.0.0" in container["args"]  # both bind to localhost by default
 
 
-def test_vllm_keeps_the_image_entrypoint_and_the_specs_image():
+def test_vllm_keeps_the_cuda_image_entrypoint_and_gets_the_neuron_build_on_inferentia():
     files = files_of(load_plan(GOLDEN / "eu-residency.json"), ["kubernetes"])
+    devices = set()
     for container in containers(files):
-        assert container["image"].startswith("vllm/vllm-openai:")
-        assert "command" not in container and container["args"][0] == "--model"
+        device = next(iter(container["resources"]["limits"]))
+        devices.add(device)
+        assert container["args"][0] == "--model"
+        if device == "nvidia.com/gpu":
+            assert container["image"].startswith("vllm/vllm-openai:")
+            assert "command" not in container
+        else:
+            assert device == "aws.amazon.com/neuron"
+            assert container["image"].startswith("public.ecr.aws/neuron/")
+            assert container["command"][-1] == "vllm.entrypoints.openai.api_server"
+    assert devices == {"nvidia.com/gpu", "aws.amazon.com/neuron"}
 
 
 def test_the_spec_can_pin_an_engines_image_and_arguments():
@@ -122,7 +135,7 @@ def test_vertex_gets_the_engines_command_and_health_route():
     assert uploads
     for spec in uploads:
         assert spec["command"] == ["python3", "-m", "sglang.launch_server"]
-        assert spec["imageUri"] == ENGINE_RUNTIMES["sglang"].image
+        assert spec["imageUri"] == serving_image("sglang", "L4", "vertex").image
         assert spec["healthRoute"] == "/health" and "--model-path" in spec["args"]
 
 

@@ -49,8 +49,17 @@ GKE_ACCELERATOR = {
     "L4": "nvidia-l4",
     "H100": "nvidia-h100-80gb",
     "H200": "nvidia-h200-141gb",
+    "B200": "nvidia-b200",
+    "GB200": "nvidia-gb200",
 }
 """GKE's cloud.google.com/gke-accelerator values (also Compute Engine's accelerator types)."""
+GKE_TPU = {
+    "TPU-v5e": ("tpu-v5-lite-podslice", TPU_TOPOLOGY),
+    "TPU-v5p": ("tpu-v5p-slice", {4: "2x2x1", 8: "2x2x2"}),
+    "TPU-v6e": ("tpu-v6e-slice", TPU_TOPOLOGY),
+}
+"""GKE's cloud.google.com/gke-tpu-accelerator value per TPU and its single-host topologies by
+chips per machine (v5e and v6e 2D, v5p a 3D torus; GKE documentation, "Plan TPUs in GKE")."""
 REGIONS = (
     Region("us-central1", "US", "Iowa"),
     Region("us-east1", "US", "South Carolina"),
@@ -85,10 +94,11 @@ def gke_labels(accelerator: str, per_instance: int) -> Mapping[str, str]:
     """GKE's accelerator (and TPU topology) node labels."""
     if accelerator in GKE_ACCELERATOR:
         return {"cloud.google.com/gke-accelerator": GKE_ACCELERATOR[accelerator]}
-    if accelerator == "TPU-v5e":
+    if accelerator in GKE_TPU:
+        name, topologies = GKE_TPU[accelerator]
         return {
-            "cloud.google.com/gke-tpu-accelerator": "tpu-v5-lite-podslice",
-            "cloud.google.com/gke-tpu-topology": TPU_TOPOLOGY.get(per_instance, "1x1"),
+            "cloud.google.com/gke-tpu-accelerator": name,
+            "cloud.google.com/gke-tpu-topology": topologies.get(per_instance, "1x1"),
         }
     return {}
 

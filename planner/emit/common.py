@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from planner.clouds import cloud, is_cloud
 from planner.emit.resource import Note
-from planner.facts.engines import EngineRuntime, engine_runtime, why_not
+from planner.facts.engines import EngineRuntime, cores_per_device, engine_runtime, why_not
 from planner.plans.model import Allocation, Plan, WorkloadResult
-from planner.rules.deployment import Placed, image, weights_source
+from planner.rules.deployment import Placed, Server, server, weights_source
 from planner.spec.deploy import Deploy, EngineDeploy
 
 MANAGED_BY = "llm-placement-planner"
@@ -132,12 +132,15 @@ def engine_deploy(deploy: Deploy, engine: str) -> EngineDeploy:
     return deploy.engines.get(engine) or EngineDeploy()
 
 
-def server_image(deploy: Deploy, workload: WorkloadResult, accelerator: str) -> str:
-    """The container image that serves the workload: deploy.image (or the accelerator's) for
-    vLLM, the spec's or the engine's public image for the others."""
-    if workload.engine == "vllm":
-        return image(deploy, accelerator)
-    return engine_deploy(deploy, workload.engine).image or runtime(workload).image
+def server_of(deploy: Deploy, workload: WorkloadResult, alloc: Allocation, target: str) -> Server:
+    """The image and command that serve the workload's engine on the allocation's chip for
+    `target` (planner/facts/data/serving_images.csv, or the spec's image where it gives one)."""
+    return server(deploy, workload.engine, alloc.accelerator, target, alloc.region)
+
+
+def tp_ranks(alloc: Allocation) -> int:
+    """The engine's tensor-parallel size for one replica: its chips, in NeuronCores on Neuron."""
+    return alloc.tp * cores_per_device(alloc.accelerator)
 
 
 def health_path(deploy: Deploy, workload: WorkloadResult) -> str:
@@ -194,7 +197,7 @@ def server_args(
     args = [flag["model"], model] if flag["model"] else [model]
     if flag["served_name"]:
         args += [flag["served_name"], workload.name]
-    args += [flag["port"], str(deploy.port), flag["tp"], str(alloc.tp)]
+    args += [flag["port"], str(deploy.port), flag["tp"], str(tp_ranks(alloc))]
     if alloc.max_batch:
         args += [flag["max_batch"], str(alloc.max_batch)]
     if alloc.max_context:

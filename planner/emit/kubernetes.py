@@ -24,8 +24,9 @@ from planner.emit.common import (
     running_metric,
     runtime,
     server_args,
-    server_image,
+    server_of,
     target_concurrency,
+    tp_ranks,
 )
 from planner.emit.groups import coverage
 from planner.emit.nodes import ALLOCATABLE, device_resource, node_selector, pod_size, tolerations
@@ -62,7 +63,7 @@ def _batch_args(item: Placed, deploy: Deploy) -> list[str]:
     a, w = item.allocation, item.workload
     args = ["-i", deploy.batch_input, "-o", deploy.batch_output]
     args += ["--model", model_argument(weights_source(deploy, w)), "--tensor-parallel-size"]
-    args += [str(a.tp), *deploy.extra_args]  # vLLM's run_batch: the only batch runner
+    args += [str(tp_ranks(a)), *deploy.extra_args]  # vLLM's run_batch: the only batch runner
     return args
 
 
@@ -75,16 +76,16 @@ def _container(item: Placed, deploy: Deploy, plan: Plan) -> dict[str, Any]:
     """Image, command and arguments of the allocation's main container."""
     a, w = item.allocation, item.workload
     engine = runtime(w)
+    served = server_of(deploy, w, a, TARGET)
     if a.kind == "serving":
         pool = _pool(plan, a) if a.provider == "edge" else None
         dtype = pool.weights_dtype if pool is not None else None
         args = server_args(a, w, deploy, dtype, download_dir=f"{CACHE_DIR}/models")
-        # vLLM's image runs its server as the entrypoint; the others are given the command.
-        command = [] if w.engine == "vllm" else list(engine.command)
-        return {"image": server_image(deploy, w, a.accelerator), "command": command, "args": args}
+        # An image whose entrypoint is the server (vLLM's CUDA image) gets no command.
+        return {"image": served.image, "command": list(served.command), "args": args}
     if a.kind == "batch":
         return {
-            "image": server_image(deploy, w, a.accelerator),
+            "image": served.image,
             "command": list(engine.batch_command),
             "args": _batch_args(item, deploy),
         }

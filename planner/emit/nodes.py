@@ -8,22 +8,36 @@ from functools import cache
 
 from planner.catalog import load_catalog
 from planner.clouds import cloud, is_cloud
+from planner.errors import InputError
+from planner.facts.engines import Platform, cores_per_device, platform_of
 from planner.plans.model import Allocation
 
-NVIDIA = "nvidia.com/gpu"
-DEVICE_RESOURCE = {
-    "Inferentia2": "aws.amazon.com/neuron",
-    "Trainium": "aws.amazon.com/neuron",
-    "TPU-v5e": "google.com/tpu",
-}
-RAY_RESOURCE = {"Inferentia2": "neuron_cores", "Trainium": "neuron_cores", "TPU-v5e": "TPU"}
 ALLOCATABLE = 0.85
 """Share of an instance's CPU and memory that pods may ask for (the rest is the node's own)."""
 
 
+def platform(accelerator: str) -> Platform:
+    """The accelerator's platform (planner/facts/engines.py); an InputError for a chip whose
+    vendor has none (the solver never plans one)."""
+    found = platform_of(accelerator)
+    if found is None:
+        raise InputError(f"no device plugin resource is known for accelerator {accelerator}")
+    return found
+
+
 def device_resource(accelerator: str) -> str:
-    """The extended resource a pod requests for `accelerator`."""
-    return DEVICE_RESOURCE.get(accelerator, NVIDIA)
+    """The extended resource a pod requests for `accelerator` (nvidia.com/gpu, amd.com/gpu,
+    aws.amazon.com/neuron, google.com/tpu)."""
+    return platform(accelerator).device_resource
+
+
+def ray_resources(accelerator: str, chips: int) -> dict[str, int]:
+    """Ray custom resources for `chips` chips (NeuronCores on Neuron, TPU chips); empty where
+    Ray counts them as GPUs."""
+    found = platform(accelerator)
+    if not found.ray_resource:
+        return {}
+    return {found.ray_resource: chips * cores_per_device(accelerator)}
 
 
 def machine_type(instance_type: str) -> str:

@@ -17,31 +17,40 @@ from planner.emit.common import (
     labels,
     model_argument,
     refusal,
+    server_of,
     target_concurrency,
+    tp_ranks,
 )
 from planner.emit.groups import coverage
 from planner.emit.nodes import (
-    RAY_RESOURCE,
     device_resource,
     node_selector,
+    platform,
     pod_size,
+    ray_resources,
     tolerations,
 )
 from planner.emit.render import dump_yaml
 from planner.emit.resource import Built, Note, Resource
 from planner.plans.model import Allocation, Plan
-from planner.rules.deployment import Placed, image, placed, settings, weights_source
+from planner.rules.deployment import Placed, placed, settings, weights_source
 from planner.spec.deploy import Deploy
 
 TARGET = "ray"
 DEPLOYMENT = "VLLMServer"
+DOCKER_DEVICES = {
+    "cuda": ["--gpus all"],
+    "rocm": ["--device=/dev/kfd", "--device=/dev/dri", "--group-add=video"],
+}
+"""`docker run` options that hand a worker's devices to its container, per platform (NVIDIA
+Container Toolkit; ROCm's "Running ROCm Docker containers")."""
 
 
 def actor_options(alloc: Allocation) -> tuple[dict[str, Any], list[dict[str, float]]]:
     """Resources of a replica's actor, and its placement group when TP spans several devices."""
-    custom = RAY_RESOURCE.get(alloc.accelerator)
+    custom = ray_resources(alloc.accelerator, alloc.tp)
     if custom:
-        return {"num_cpus": 1, "resources": {custom: alloc.tp}}, []
+        return {"num_cpus": 1, "resources": custom}, []
     options = {"num_cpus": 1, "num_gpus": 1}
     if alloc.tp == 1:
         return options, []
@@ -70,7 +79,7 @@ def serve_config(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
     args: dict[str, Any] = {
         "model": model_argument(weights_source(deploy, w)),
         "served_model_name": w.name,
-        "tensor_parallel_size": a.tp,
+        "tensor_parallel_size": tp_ranks(a),
     }
     flag, value = DTYPE_ARGS.get(w.weights_dtype, ("", ""))
     if flag:
@@ -126,17 +135,16 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
     name = dns_label(w.name, str(item.index))
     b = bounds(plan, a, w)
     size = pod_size(a, a.accelerators_per_instance)
-    custom = RAY_RESOURCE.get(a.accelerator)
     return {
         "name": name,
         "namespace": deploy.namespace,
         "labels": {**labels(plan, deploy, w.name), "planner-region": a.region},
         "serve_config": dump_yaml(serve_config(plan, item, deploy)),
-        "image": image(deploy, a.accelerator),
+        "image": server_of(deploy, w, a, TARGET).image,
         "port": deploy.port,
         "device": device_resource(a.accelerator),
         "devices": a.accelerators_per_instance,
-        "worker_resources": {custom: a.accelerators_per_instance} if custom else {},
+        "worker_resources": ray_resources(a.accelerator, a.accelerators_per_instance),
         "cpu": size.cpu if size else None,
         "memory": f"{size.memory_gib}Gi" if size else None,
         "node_selector": node_selector(a),
@@ -145,7 +153,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "min_workers": b.min_instances,
         "max_workers": b.max_instances,
         **(_launcher_context(a, name, deploy) if cloud(a.provider).ray else {}),
-        "gpu_docker": a.accelerator not in RAY_RESOURCE,
+        "docker_devices": DOCKER_DEVICES.get(platform(a.accelerator).name, []),
         "hf_token_secret": deploy.hf_token_secret,
     }
 

@@ -20,18 +20,20 @@ from planner.clouds.names import dns_label
 from planner.emit import iam
 from planner.emit.common import (
     bounds,
-    engine_deploy,
     labels,
     model_argument,
     refusal,
     runtime,
+    server_of,
     tag_list,
     target_rps,
+    tp_ranks,
     traffic_weights,
 )
 from planner.emit.groups import Group, coverage, endpoint_groups
 from planner.emit.resource import Built, Resource
 from planner.errors import InputError
+from planner.facts.engines import platform_of
 from planner.plans.model import Plan
 from planner.rules.deployment import Placed, settings, weights_source
 from planner.spec.deploy import Deploy
@@ -53,6 +55,10 @@ LMI_DTYPE = {"bf16": "bf16", "fp16": "fp16", "fp8": "fp8"}
 LMI_TRTLLM_DTYPE = {"bf16": ("OPTION_DTYPE", "bf16"), "fp16": ("OPTION_DTYPE", "fp16"),
                     "fp8": ("OPTION_QUANTIZE", "fp8")}  # fmt: skip
 """LMI TensorRT-LLM: weights precision as its dtype, FP8 as its quantisation option."""
+LMI_NEURONX_ROLLING_BATCH = "auto"
+"""LMI NeuronX (transformers-neuronx backend): its continuous batching is OPTION_ROLLING_BATCH
+auto, the longest sequence it compiles for OPTION_N_POSITIONS, and TENSOR_PARALLEL_DEGREE counts
+NeuronCores (docs.djl.ai, "Transformers-NeuronX Engine in LMI")."""
 
 
 def environment(item: Placed, deploy: Deploy) -> dict[str, str]:
@@ -60,14 +66,24 @@ def environment(item: Placed, deploy: Deploy) -> dict[str, str]:
     backend (OPTION_ROLLING_BATCH vllm or trtllm)."""
     a, w = item.allocation, item.workload
     source = weights_source(deploy, w)
+    platform = platform_of(a.accelerator)
+    neuron = platform is not None and platform.name == "neuron"
     env = {
         "HF_MODEL_ID": "/opt/ml/model" if source.startswith("s3://") else model_argument(source),
-        "OPTION_ROLLING_BATCH": runtime(w).sagemaker_rolling_batch,
+        "OPTION_ROLLING_BATCH": (
+            LMI_NEURONX_ROLLING_BATCH if neuron else runtime(w).sagemaker_rolling_batch
+        ),
         "SERVING_PORT": "8080",
-        "TENSOR_PARALLEL_DEGREE": str(a.tp),
+        "TENSOR_PARALLEL_DEGREE": str(tp_ranks(a)),
     }
     if a.max_batch:
         env["OPTION_MAX_ROLLING_BATCH_SIZE"] = str(a.max_batch)
+    if neuron:
+        if a.max_context:
+            env["OPTION_N_POSITIONS"] = str(a.max_context)
+        if w.weights_dtype in ("bf16", "fp16"):
+            env["OPTION_DTYPE"] = LMI_DTYPE[w.weights_dtype]
+        return env
     if w.engine == "trt-llm":
         if w.weights_dtype in LMI_TRTLLM_DTYPE:
             key, value = LMI_TRTLLM_DTYPE[w.weights_dtype]
@@ -80,14 +96,11 @@ def environment(item: Placed, deploy: Deploy) -> dict[str, str]:
     return env
 
 
-def lmi_image(deploy: Deploy, item: Placed, region: str) -> str:
-    """The LMI container holding the workload's engine: deploy.sagemaker_image for vLLM, the
-    spec's or AWS's LMI TensorRT-LLM container for trt-llm."""
-    w = item.workload
-    if w.engine == "vllm":
-        return deploy.sagemaker_image.format(region=region)
-    given = engine_deploy(deploy, w.engine).sagemaker_image
-    return (given or runtime(w).sagemaker_image).format(region=region)
+def lmi_image(deploy: Deploy, item: Placed) -> str:
+    """The LMI container for the workload's engine and chip (planner/facts/data/
+    serving_images.csv: LMI with vLLM or TensorRT-LLM on NVIDIA GPUs, where the spec's
+    sagemaker_image fields apply, and LMI NeuronX on Inferentia2 and Trainium)."""
+    return server_of(deploy, item.workload, item.allocation, TARGET).image
 
 
 def has_instance_store(instance_type: str) -> bool:
@@ -125,7 +138,7 @@ def _variants(plan: Plan, group: Group, deploy: Deploy) -> list[dict[str, Any]]:
                 "k": k,
                 "variant": name,
                 "model": aws.model_name(plan.plan_id, group.workload, k),
-                "image": lmi_image(deploy, item, group.region),
+                "image": lmi_image(deploy, item),
                 "environment": environment(item, deploy),
                 "s3_source": source if source.startswith("s3://") else None,
                 "source": source,

@@ -22,9 +22,8 @@ from planner.emit.common import (
     labels,
     percentages,
     refusal,
-    runtime,
     server_args,
-    server_image,
+    server_of,
     traffic_weights,
 )
 from planner.emit.groups import Group, coverage, endpoint_groups
@@ -84,6 +83,7 @@ def _deployment(plan: Plan, group: Group, item: Placed, k: int, deploy: Deploy) 
         "deployed_id": numeric_id(f"{plan.plan_id}/{group.workload}/{group.region}/{k}"),
         "display_name": dns_label(group.workload, f"v{k}", a.instance_type.split("+")[0]),
         "image": image_of(deploy, item),
+        "command": list(server_of(deploy, w, a, TARGET).command),
         "args": (args := server_args(a, w, deploy)),
         "args_flag": gcloud_list(args),
         "artifact_uri": source if source.startswith("gs://") else "",
@@ -100,10 +100,8 @@ def _deployment(plan: Plan, group: Group, item: Placed, k: int, deploy: Deploy) 
 
 
 def image_of(deploy: Deploy, item: Placed) -> str:
-    """The serving image: deploy.vertex_image for vLLM where set, else the engine's image."""
-    if item.workload.engine == "vllm" and deploy.vertex_image:
-        return deploy.vertex_image
-    return server_image(deploy, item.workload, item.allocation.accelerator)
+    """The serving image (on NVIDIA GPUs deploy.vertex_image for vLLM where set)."""
+    return server_of(deploy, item.workload, item.allocation, TARGET).image
 
 
 def _splits(deployments: list[dict], weights: list[float]) -> None:
@@ -161,7 +159,6 @@ def group_context(plan: Plan, group: Group, deploy: Deploy, project: str) -> dic
         "port": deploy.port,
         "health_path": health_path(deploy, workload),
         "predict_path": deploy.predict_path,
-        "command": list(runtime(workload).command),
         "startup_timeout": f"{deploy.startup_timeout_s}s",
         "service_account": deploy.vertex_identity,
         "kms_key": kms_key(deploy, project, group.region),

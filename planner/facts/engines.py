@@ -22,14 +22,132 @@ The one place the emitters, `verify` and the README take engine facts from. Chec
   only from ECR, so SGLang is not deployed there.
 - Ray: Ray Serve LLM (docs.ray.io, "Serving LLMs") runs vLLM only.
 - Vertex AI and Kubernetes run any container with a command, a port and a health route.
+
+Which image serves an engine on a chip for a target is a table,
+planner/facts/data/serving_images.csv (sourced and dated there): the chip's vendor gives its
+platform (CUDA, ROCm, Neuron, TPU), and an (engine, platform, target) with no row is not
+deployable, so the solver never plans it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from planner._csvdata import read_commented_csv
+from planner.facts.accelerators import find_accelerator
 
 TARGETS = ("sagemaker", "vertex", "kubernetes", "ray")
-CHECKED = "2026-12-02"
+CHECKED = "2026-12-07"
+IMAGES_FILE = Path(__file__).parent / "data" / "serving_images.csv"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The software stack of one vendor's accelerators, as a container and a scheduler see it."""
+
+    name: str
+    """cuda, rocm, neuron or tpu: the serving_images.csv platform."""
+    vendor: str
+    """The accelerators.csv vendor whose chips run it."""
+    title: str
+    device_resource: str
+    """Extended resource a Kubernetes pod requests per chip (the vendor's device plugin)."""
+    ray_resource: str
+    """Ray resource a replica asks for; empty: Ray's own GPU resource (num_gpus)."""
+    source: str
+
+
+PLATFORMS: dict[str, Platform] = {
+    p.vendor: p
+    for p in (
+        Platform(
+            "cuda", "nvidia", "NVIDIA CUDA", "nvidia.com/gpu", "",
+            "https://github.com/NVIDIA/k8s-device-plugin",
+        ),
+        Platform(
+            "rocm", "amd", "AMD ROCm", "amd.com/gpu", "",
+            "https://github.com/ROCm/k8s-device-plugin",
+        ),
+        Platform(
+            "neuron", "aws", "AWS Neuron", "aws.amazon.com/neuron",
+            "neuron_cores",
+            "https://awsdocs-neuron.readthedocs-hosted.com/en/latest/containers/kubernetes-getting-started.html",
+        ),
+        Platform(
+            "tpu", "google", "Google TPU", "google.com/tpu", "TPU",
+            "https://cloud.google.com/kubernetes-engine/docs/how-to/tpus",
+        ),
+    )
+}  # fmt: skip
+"""Platforms by accelerator vendor. Neuron pods request whole devices (aws.amazon.com/neuron);
+the engines count NeuronCores (NEURON_CORES), as Ray's neuron_cores resource does."""
+
+NEURON_CORES = {"Inferentia2": 2, "Trainium": 2, "Trainium2": 4}
+"""NeuronCores the engines see per Neuron chip: two NeuronCore-v2 on Inferentia2 and Trainium
+(inf2.48xlarge: 12 chips, 24 cores); Trainium2's eight physical cores show as four logical ones
+at its default logical-core size of 2 (AWS Neuron documentation, architecture pages)."""
+
+
+def platform_of(accelerator: str) -> Platform | None:
+    """The platform of a known accelerator (by its vendor); None: unknown chip or vendor."""
+    acc = find_accelerator(accelerator)
+    return PLATFORMS.get(acc.vendor) if acc is not None else None
+
+
+def cores_per_device(accelerator: str) -> int:
+    """Devices the engine counts per chip (tensor-parallel ranks): NeuronCores on Neuron, else 1."""
+    platform = platform_of(accelerator)
+    if platform is None or platform.name != "neuron":
+        return 1
+    acc = find_accelerator(accelerator)
+    return NEURON_CORES.get(acc.name if acc else accelerator, 2)
+
+
+@dataclass(frozen=True)
+class ServingImage:
+    """The container that serves one engine on one platform for one emit target."""
+
+    engine: str
+    platform: str
+    target: str
+    image: str
+    """Container image ({region} filled in by the emitter where present)."""
+    version: str
+    command: tuple[str, ...]
+    """Server command; empty: the image's entrypoint is the server."""
+    source: str
+
+
+@cache
+def serving_images() -> tuple[ServingImage, ...]:
+    """Every row of serving_images.csv, in file order."""
+    return tuple(
+        ServingImage(
+            engine=row["engine"],
+            platform=row["platform"],
+            target=row["target"],
+            image=row["image"],
+            version=row["version"],
+            command=tuple(row["command"].split()),
+            source=row["source"],
+        )
+        for row in read_commented_csv(IMAGES_FILE)
+    )
+
+
+@cache
+def _images() -> dict[tuple[str, str, str], ServingImage]:
+    return {(r.engine, r.platform, r.target): r for r in serving_images()}
+
+
+def serving_image(engine: str, accelerator: str, target: str) -> ServingImage | None:
+    """The public image that serves `engine` on `accelerator` for `target`; None: none known."""
+    platform = platform_of(accelerator)
+    if platform is None:
+        return None
+    return _images().get((engine, platform.name, target))
 
 
 @dataclass(frozen=True)
@@ -38,10 +156,6 @@ class EngineRuntime:
 
     name: str
     title: str
-    image: str
-    """Public container image (the vLLM default lives in the spec's deploy.image)."""
-    command: tuple[str, ...]
-    """Server command; vLLM's image runs its server as the entrypoint."""
     flags: dict[str, str]
     """The engine's spelling of each server option the emitters set."""
     dtype_flags: dict[str, tuple[str, ...]]
@@ -54,25 +168,20 @@ class EngineRuntime:
     batch_command: tuple[str, ...]
     """Offline runner over an OpenAI batch file; empty: the engine has none."""
     sagemaker_rolling_batch: str
-    """LMI's OPTION_ROLLING_BATCH for the engine; empty: SageMaker cannot run it."""
-    sagemaker_image: str
-    """LMI container that holds the backend ({region} filled in); empty: the spec's."""
+    """LMI's OPTION_ROLLING_BATCH for the engine on CUDA; empty: SageMaker cannot run it."""
     targets: frozenset[str]
-    accelerators: frozenset[str] | None
-    """Accelerators the engine's public image runs on; None: any (deploy.accelerator_images)."""
+    cuda_families: frozenset[str] | None
+    """NVIDIA chip generations the engine's CUDA image runs on; None: any the image runs on."""
     source: str
 
 
-NVIDIA_AMPERE_AND_NEWER = frozenset(
-    {"A10G", "A10", "L4", "L40S", "A100", "A100-80GB", "H100", "H100-NVL", "H200"}
-)
+NVIDIA_AMPERE_AND_NEWER = frozenset({"ampere", "ada", "hopper", "blackwell"})
+"""NVIDIA generations (accelerators.csv family) from Ampere (sm80) on."""
 
 ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
     "vllm": EngineRuntime(
         name="vllm",
         title="vLLM",
-        image="",
-        command=("python3", "-m", "vllm.entrypoints.openai.api_server"),
         flags={
             "model": "--model",
             "served_name": "--served-model-name",
@@ -95,16 +204,13 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
         extra_args=(),
         batch_command=("python3", "-m", "vllm.entrypoints.openai.run_batch"),
         sagemaker_rolling_batch="vllm",
-        sagemaker_image="",
         targets=frozenset(TARGETS),
-        accelerators=None,
+        cuda_families=None,
         source="https://docs.vllm.ai/en/v0.8.5/serving/openai_compatible_server.html",
     ),
     "sglang": EngineRuntime(
         name="sglang",
         title="SGLang",
-        image="lmsysorg/sglang:v0.4.6.post1-cu124",
-        command=("python3", "-m", "sglang.launch_server"),
         flags={
             "model": "--model-path",
             "served_name": "--served-model-name",
@@ -127,16 +233,14 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
         extra_args=("--host", "0.0.0.0", "--enable-metrics"),
         batch_command=(),
         sagemaker_rolling_batch="",
-        sagemaker_image="",
         targets=frozenset({"vertex", "kubernetes"}),
-        accelerators=NVIDIA_AMPERE_AND_NEWER | {"T4"},
+        # the -cu124 build: Turing to Hopper (Blackwell needs a CUDA 12.8 build)
+        cuda_families=frozenset({"turing", "ampere", "ada", "hopper"}),
         source="https://docs.sglang.ai/backend/server_arguments.html",
     ),
     "trt-llm": EngineRuntime(
         name="trt-llm",
         title="TensorRT-LLM",
-        image="nvcr.io/nvidia/tensorrt-llm/release:1.0.0",
-        command=("trtllm-serve",),
         flags={
             "model": "",
             "served_name": "",
@@ -152,11 +256,8 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
         extra_args=("--host", "0.0.0.0", "--backend", "pytorch"),
         batch_command=(),
         sagemaker_rolling_batch="trtllm",
-        sagemaker_image=(
-            "763104351884.dkr.ecr.{region}.amazonaws.com/djl-inference:0.33.0-tensorrtllm0.21.0-cu128"
-        ),
         targets=frozenset({"sagemaker", "vertex", "kubernetes"}),
-        accelerators=NVIDIA_AMPERE_AND_NEWER,
+        cuda_families=NVIDIA_AMPERE_AND_NEWER,
         source="https://nvidia.github.io/TensorRT-LLM/1.0.0/commands/trtllm-serve/trtllm-serve.html",
     ),
 }
@@ -192,9 +293,47 @@ def why_not(engine: str, target: str, accelerator: str, kind: str = "serving") -
         return f"{TARGET_TITLES.get(target, target)} does not run {e.title}"
     if kind == "batch" and not e.batch_command:
         return f"{e.title} has no offline batch-file runner (batch Jobs run vLLM's run_batch)"
-    if e.accelerators is not None and accelerator not in e.accelerators:
+    acc = find_accelerator(accelerator)
+    platform = platform_of(accelerator)
+    if acc is None or platform is None:
+        vendor = f" (vendor {acc.vendor})" if acc is not None else ""
+        return f"no serving platform is known for accelerator {accelerator}{vendor}"
+    where = TARGET_TITLES.get(target, target)
+    if serving_image(engine, accelerator, target) is None:
+        return f"no known {e.title} image for {accelerator} ({platform.title}) on {where}"
+    if (
+        platform.name == "cuda"
+        and e.cuda_families is not None
+        and acc.family not in e.cuda_families
+    ):
         return f"{e.title}'s public image does not run on {accelerator}"
     return ""
+
+
+SPEC_SERVICE_TARGETS = {
+    "vm": ("kubernetes", "ray"),
+    "kubernetes": ("kubernetes",),
+    "sagemaker": ("sagemaker",),
+    "vertex": ("vertex",),
+}
+"""The emit targets each placement.services name can be deployed by."""
+
+
+def pinned_problem(
+    engine: str, accelerator: str, services: tuple[str, ...] | None, kind: str = "serving"
+) -> str:
+    """Why `engine` cannot run on `accelerator` under any target the placement's `services`
+    allow (all when None); empty when one can. Names the engine, the chip and the targets."""
+    targets = sorted(
+        {t for s in (services or tuple(SPEC_SERVICE_TARGETS)) for t in SPEC_SERVICE_TARGETS[s]}
+    )
+    reasons = [why_not(engine, t, accelerator, kind) for t in targets]
+    if not all(reasons):
+        return ""
+    return (
+        f"engine {engine} cannot be deployed on {accelerator} to {', '.join(targets)}: "
+        + "; ".join(sorted(set(reasons)))
+    )
 
 
 MANAGED_TARGETS = {"sagemaker": ("sagemaker",), "vertex": ("vertex",)}
@@ -212,12 +351,28 @@ def undeployable(
     return "; ".join(reasons) if all(reasons) else ""
 
 
+def deployable_targets(
+    engine: str, accelerator: str, targets: tuple[str, ...] = TARGETS
+) -> list[str]:
+    """The targets among `targets` that can deploy serving `engine` on `accelerator`."""
+    return [t for t in targets if not why_not(engine, t, accelerator)]
+
+
 __all__ = [
     "CHECKED",
     "ENGINE_RUNTIMES",
+    "PLATFORMS",
     "TARGETS",
     "EngineRuntime",
+    "Platform",
+    "ServingImage",
+    "cores_per_device",
+    "deployable_targets",
     "engine_runtime",
+    "pinned_problem",
+    "platform_of",
+    "serving_image",
+    "serving_images",
     "undeployable",
     "why_not",
 ]

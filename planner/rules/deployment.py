@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from planner.errors import InputError
+from planner.facts.engines import platform_of, serving_image, why_not
 from planner.plans.model import Allocation, Plan, WorkloadResult
 from planner.spec.deploy import Deploy
 
@@ -60,6 +61,57 @@ def weights_source(deploy: Deploy, workload: WorkloadResult) -> str:
     )
 
 
-def image(deploy: Deploy, accelerator: str) -> str:
-    """The serving image for an accelerator."""
-    return deploy.accelerator_images.get(accelerator, deploy.image)
+@dataclass(frozen=True)
+class Server:
+    """The container that serves an allocation: its image and command (empty: the image's
+    entrypoint)."""
+
+    image: str
+    command: tuple[str, ...]
+
+
+def server(deploy: Deploy, engine: str, accelerator: str, target: str, region: str = "") -> Server:
+    """The image and command that serve `engine` on `accelerator` for `target`.
+
+    planner/facts/data/serving_images.csv decides, by the chip's platform (CUDA, ROCm, Neuron,
+    TPU). The spec's own images replace the public one only where they were meant to: the image
+    fields of deploy (image, vertex_image, sagemaker_image, engines.*) on NVIDIA GPUs, where
+    their defaults are the table's CUDA images, and deploy.accelerator_images per chip (vLLM).
+    A combination the table lacks is an InputError naming engine, chip and target (the solver
+    never plans one; a plan edited by hand can hold one).
+    """
+    found = serving_image(engine, accelerator, target)
+    why = why_not(engine, target, accelerator)
+    if found is None or why:
+        raise InputError(
+            f"engine {engine} on accelerator {accelerator} cannot be deployed to {target}: "
+            f"{why or 'no known image'}"
+        )
+    platform = platform_of(accelerator)
+    given = ""
+    if engine == "vllm" and accelerator in deploy.accelerator_images:
+        given = deploy.accelerator_images[accelerator]
+    elif platform is not None and platform.name == "cuda":
+        given = _cuda_image(deploy, engine, target)
+    return Server((given or found.image).format(region=region), found.command)
+
+
+def _cuda_image(deploy: Deploy, engine: str, target: str) -> str:
+    """The spec's image for `engine` on NVIDIA GPUs at `target`; empty: the table's."""
+    if engine == "vllm":
+        if target == "sagemaker":
+            return deploy.sagemaker_image
+        if target == "vertex":
+            return deploy.vertex_image or deploy.image
+        return deploy.image
+    settings_ = deploy.engines.get(engine)  # type: ignore[call-overload]
+    if settings_ is None:
+        return ""
+    return settings_.sagemaker_image if target == "sagemaker" else settings_.image
+
+
+def image(
+    deploy: Deploy, accelerator: str, engine: str = "vllm", target: str = "kubernetes"
+) -> str:
+    """The serving image of `engine` on an accelerator for `target` (server(...).image)."""
+    return server(deploy, engine, accelerator, target).image

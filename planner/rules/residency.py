@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from planner.clouds import VM_SERVICES
 from planner.clouds.locations import Located, locate, outside
+from planner.errors import InputError
 from planner.plans.model import Allocation, Plan, WorkloadResult
-from planner.rules.deployment import image, placed, settings, weights_source
+from planner.rules.deployment import placed, server, settings, weights_source
 from planner.spec.deploy import Deploy
 
 
@@ -29,19 +30,29 @@ class ResidencyBreach:
 def references(deploy: Deploy, alloc: Allocation, workload: WorkloadResult) -> list[Located]:
     """Everything with a location that this allocation's deployment would use."""
     region, keys = alloc.region, deploy.security
+
+    def served(target: str) -> list[tuple[str, str]]:
+        try:
+            return [
+                ("image", server(deploy, workload.engine, alloc.accelerator, target, region).image)
+            ]
+        except InputError:
+            return []  # not deployable there: emit refuses it and verify says so on its own
+
     refs: list[tuple[str, str]] = []
     if alloc.service == "sagemaker":
-        refs.append(("image", deploy.sagemaker_image.format(region=region)))
+        refs += served("sagemaker")
         if keys.aws.kms_key_arn:
             refs.append(("KMS key", keys.aws.kms_key_arn.format(region=region)))
     elif alloc.service == "vertex":
-        refs.append(("image", deploy.vertex_image or image(deploy, alloc.accelerator)))
+        refs += served("vertex")
         if keys.gcp.kms_key_name:
             refs.append(("KMS key", keys.gcp.kms_key_name.format(region=region)))
     elif alloc.service in VM_SERVICES:
-        training = alloc.kind == "training"
-        served = deploy.training_image if training else image(deploy, alloc.accelerator)
-        refs.append(("image", served))
+        if alloc.kind == "training":
+            refs.append(("image", deploy.training_image))
+        else:
+            refs += served("kubernetes")
     if alloc.kind != "training":
         refs.append(("weights", weights_source(deploy, workload)))
     found = (locate(kind, ref, keys.bucket_regions) for kind, ref in refs)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from planner._readfile import MAX_NESTING, read_input
 from planner.errors import InputError, listing
 from planner.facts import accelerators, find_accelerator, find_llm, llms
+from planner.facts.engines import pinned_problem
 from planner.spec.capacity import Cluster, EdgePool, Reservation
 from planner.spec.commitments import Commitment, Rates
 from planner.spec.models import WORKLOAD_KINDS, Spec
@@ -381,13 +382,23 @@ def _reference_problems(spec: Spec) -> list[FieldError]:
             )
         elif llm is not None and llm.max_context:
             problems += _context_problems(i, workload, llm.name, llm.max_context)
+        engine = getattr(workload, "engine", None)
         for j, name in enumerate(workload.placement.accelerators or ()):
-            if find_accelerator(name) is None:
+            acc = find_accelerator(name)
+            if acc is None:
                 problems.append(
                     FieldError(
                         ("workloads", i, "placement", "accelerators", j),
                         f"unknown accelerator '{name}'; known: {known_accs}",
                     )
+                )
+                continue
+            why = engine and pinned_problem(
+                engine, acc.name, workload.placement.services, workload.kind
+            )
+            if why:
+                problems.append(
+                    FieldError(("workloads", i, "placement", "accelerators", j), f"{why}")
                 )
         ref = getattr(workload, "reference_accelerator", None)
         if ref is not None and find_accelerator(ref) is None:
