@@ -204,8 +204,13 @@ def test_plans_never_use_capacity_their_engine_cannot_be_deployed_on():
     from planner.solve import solve
     from planner.spec import parse_spec
 
+    from planner.errors import InputError
+
+    with pytest.raises(InputError, match=r"engine sglang cannot be deployed on A10G to sagemaker"):
+        parse_spec(SPEC.format(engine="sglang"))  # the chip is pinned: the spec contradicts itself
+    any_chip = SPEC.format(engine="sglang").replace("accelerators: [A10G], ", "")
     with pytest.raises(InfeasibleError, match=r"engine sglang: SageMaker's LMI .* no SGLang"):
-        solve(parse_spec(SPEC.format(engine="sglang")), baselines=False)
+        solve(parse_spec(any_chip), baselines=False)
     anywhere = SPEC.format(engine="sglang").replace(", services: [sagemaker]", "")
     plan = solve(parse_spec(anywhere), baselines=False)
     assert plan.allocations and "sagemaker" not in {a.service for a in plan.allocations}
@@ -222,7 +227,7 @@ def test_verify_says_when_no_target_can_deploy_the_planned_engine():
     plan = solve(trt, baselines=False)
     assert {a.service for a in plan.allocations} == {"sagemaker"}
     assert not [v for v in verify(plan, trt, load_catalog()) if "engine" in str(v)]
-    sglang = parse_spec(SPEC.format(engine="sglang"))
+    sglang = parse_spec(SPEC.format(engine="sglang").replace("accelerators: [A10G], ", ""))
     problems = [str(v) for v in verify(plan, sglang, load_catalog())]
     assert any("cannot be deployed with engine sglang" in p for p in problems)
 
