@@ -200,11 +200,9 @@ SPEC = textwrap.dedent("""\
 
 
 def test_plans_never_use_capacity_their_engine_cannot_be_deployed_on():
-    from planner.errors import InfeasibleError
+    from planner.errors import InfeasibleError, InputError
     from planner.solve import solve
     from planner.spec import parse_spec
-
-    from planner.errors import InputError
 
     with pytest.raises(InputError, match=r"engine sglang cannot be deployed on A10G to sagemaker"):
         parse_spec(SPEC.format(engine="sglang"))  # the chip is pinned: the spec contradicts itself
