@@ -5,9 +5,11 @@
 - Vertex AI request bodies: parsed into the aiplatform_v1 request types (unknown fields and
   bad enum names fail); the gcloud script: `bash -n`.
 - Kubernetes manifests: kubernetes-validate (strict) for Kubernetes 1.31. Karpenter NodePools,
-  KubeRay RayServices, their Ray Serve configs and Ray cluster configs are not in it: they are
-  checked against the JSON Schemas in tests/golden/schemas (written for these tests), and the
-  pod templates inside a RayService against Kubernetes' PodTemplateSpec.
+  LeaderWorkerSets and KubeRay RayServices are not in it: they are checked against the CRDs
+  their projects publish (tests/data/crds, tests/crd_schema.py) and, NodePools and RayServices,
+  the narrower JSON Schemas in tests/golden/schemas (written for these tests), with the pod
+  templates inside them against Kubernetes' PodTemplateSpec. Ray Serve configs and Ray cluster
+  configs are checked against tests/golden/schemas.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import crd_schema
 from tests.conftest import PLAN_DATE
 from tests.engine_variants import NAMES, VARIANTS, variant_file, variant_plan
 
@@ -129,6 +132,14 @@ def check_kubernetes(data: dict) -> None:
 
     if data["kind"] == "NodePool":
         check_schema(data, "karpenter-nodepool")
+        crd_schema.check(data)
+        return
+    if data["kind"] == "LeaderWorkerSet":
+        crd_schema.check(data)
+        template = data["spec"]["leaderWorkerTemplate"]
+        for pod in (template.get("leaderTemplate"), template["workerTemplate"]):
+            if pod is not None:
+                check_pod_template(pod)
         return
     kubernetes_validate.validate(data, K8S_VERSION, strict=True)
 
@@ -147,6 +158,7 @@ def check_pod_template(template: dict) -> None:
 
 def check_rayservice(data: dict) -> None:
     check_schema(data, "kuberay-rayservice")
+    crd_schema.check(data)
     serve = yaml.safe_load(data["spec"]["serveConfigV2"])
     check_schema(serve, "ray-serve-config")
     cluster = data["spec"]["rayClusterConfig"]

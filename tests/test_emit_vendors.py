@@ -1,0 +1,186 @@
+"""One plan per accelerator vendor family emits files that run on its chips: the vendor's build
+of the engine, its device plugin resource, its node labels; byte-for-byte golden files, each
+file checked by the real validators (kubernetes-validate, the published CRDs, cfn-lint, botocore
+and the Vertex AI request types).
+
+The plans are built here, not solved: the point is what `emit` does with a chip, whatever the
+solver would pick today. Prices and rates in them are illustrative test values, not catalog
+figures. Regenerate the golden files with UPDATE_GOLDEN=1 (see tests/test_emit_golden.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from planner.emit import TARGETS, emit
+from planner.facts.engines import platform_of, serving_image
+from planner.plans.model import Plan
+from tests.test_emit_examples import check_file
+from tests.test_emit_golden import GOLDEN, check_golden
+from tests.test_report_plans import alloc, plan_of
+
+
+def _plan(name: str, allocations) -> Plan:
+    return plan_of(list(allocations), plan_id=f"vendor{name[:7]}")
+
+
+FAMILIES: dict[str, list] = {
+    "nvidia-blackwell": [
+        alloc("chat-b200", instance_type="p6-b200.48xlarge", accelerator="B200",
+              accelerators_per_instance=8, tp=8, price_per_hour=100.0, max_batch=256,
+              max_context=8192),
+        alloc("chat-b200", provider="gcp", region="us-central1", service="gce",
+              instance_type="a4-highgpu-8g", accelerator="B200", accelerators_per_instance=8,
+              tp=8, price_per_hour=100.0, max_batch=256, max_context=8192),
+    ],
+    "amd": [
+        alloc("chat-mi300x", provider="azure", region="eastus", service="azure-vm",
+              instance_type="Standard_ND96isr_MI300X_v5", accelerator="MI300X",
+              accelerators_per_instance=8, tp=8, price_per_hour=50.0, max_batch=256,
+              max_context=8192),
+    ],
+    "neuron": [
+        alloc("chat-inf2", instance_type="inf2.48xlarge", accelerator="Inferentia2",
+              accelerators_per_instance=12, tp=12, price_per_hour=13.0, max_batch=64,
+              max_context=4096),
+        alloc("chat-inf2", service="sagemaker", instance_type="ml.inf2.24xlarge",
+              accelerator="Inferentia2", accelerators_per_instance=6, tp=6,
+              price_per_hour=9.0, max_batch=32, max_context=4096),
+    ],
+    "tpu": [
+        alloc("chat-tpu", provider="gcp", region="us-central1", service="gce",
+              instance_type="ct6e-standard-4t", accelerator="TPU-v6e",
+              accelerators_per_instance=4, tp=4, price_per_hour=11.0, max_batch=128,
+              max_context=4096),
+        alloc("chat-tpu", provider="gcp", region="us-central1", service="vertex",
+              instance_type="ct5lp-hightpu-4t", accelerator="TPU-v5e",
+              accelerators_per_instance=4, tp=4, price_per_hour=6.0, max_batch=64,
+              max_context=4096),
+    ],
+}  # fmt: skip
+PLANS = {name: _plan(name, allocations) for name, allocations in FAMILIES.items()}
+
+
+@pytest.mark.parametrize("family", sorted(PLANS))
+def test_each_vendor_familys_files_match_their_golden_files(family):
+    check_golden(PLANS[family], GOLDEN / "emit" / f"vendor-{family}")
+
+
+@pytest.mark.parametrize("family", sorted(PLANS))
+def test_each_vendor_familys_files_pass_the_real_validators(family, tmp_path):
+    files, _ = emit(PLANS[family], TARGETS)
+    assert files
+    regions = sorted({a.region for a in PLANS[family].allocations if a.service == "sagemaker"})
+    for f in files:
+        path = tmp_path / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f.text)
+        check_file(path, regions)
+
+
+def _workload_files(family: str) -> dict[str, object]:
+    files, _ = emit(PLANS[family], TARGETS)
+    return {f.path: f.data for f in files}
+
+
+def _containers(data: dict) -> list[dict]:
+    """Every container of a Deployment, Job or LeaderWorkerSet (leader and workers)."""
+    spec = data["spec"]
+    templates = []
+    if data["kind"] == "LeaderWorkerSet":
+        lws = spec["leaderWorkerTemplate"]
+        templates = [t for t in (lws.get("leaderTemplate"), lws["workerTemplate"]) if t]
+    elif "template" in spec:
+        templates = [spec["template"]]
+    return [c for t in templates for c in t["spec"]["containers"]]
+
+
+@pytest.mark.parametrize("family", sorted(PLANS))
+def test_kubernetes_pods_get_the_chips_image_device_and_node_labels(family):
+    by_index = {}
+    for index, a in enumerate(a for a in PLANS[family].allocations):
+        by_index[(a.workload, index)] = a
+    files = _workload_files(family)
+    seen = 0
+    for path, data in files.items():
+        if not path.startswith("kubernetes/") or data["kind"] not in ("Deployment", "Job"):
+            continue
+        workload, index = data["metadata"]["name"].rsplit("-", 1)
+        a = by_index[(workload, int(index))]
+        platform = platform_of(a.accelerator)
+        expected = serving_image("vllm", a.accelerator, "kubernetes")
+        pod = data["spec"]["template"]["spec"]
+        for container in _containers(data):
+            seen += 1
+            assert container["image"] == expected.image
+            assert container["command"] if expected.command else "command" not in container
+            assert container["resources"]["limits"][platform.device_resource] == a.tp
+            other = {"nvidia.com/gpu", "amd.com/gpu", "aws.amazon.com/neuron", "google.com/tpu"}
+            assert not (other - {platform.device_resource}) & set(container["resources"]["limits"])
+        assert {t["key"] for t in pod["tolerations"]} >= {platform.device_resource}
+        assert pod["nodeSelector"]["node.kubernetes.io/instance-type"] == a.instance_type
+        if a.accelerator == "TPU-v6e":
+            assert pod["nodeSelector"]["cloud.google.com/gke-tpu-accelerator"] == "tpu-v6e-slice"
+            assert pod["nodeSelector"]["cloud.google.com/gke-tpu-topology"] == "2x2"
+        if a.accelerator == "B200" and a.provider == "gcp":
+            assert pod["nodeSelector"]["cloud.google.com/gke-accelerator"] == "nvidia-b200"
+    assert seen
+
+
+def test_neuron_replicas_count_neuroncores_and_sagemaker_gets_lmi_neuronx():
+    files = _workload_files("neuron")
+    deployment = next(d for p, d in files.items() if p.endswith("-0-deployment.yaml"))
+    args = _containers(deployment)[0]["args"]
+    assert args[args.index("--tensor-parallel-size") + 1] == "24"  # 12 chips x 2 cores
+    model = next(d for p, d in files.items() if p.startswith("sagemaker/") and "-model-v" in p)
+    container = model["PrimaryContainer"]
+    assert container["Image"] == serving_image("vllm", "Inferentia2", "sagemaker").image.format(
+        region="us-east-1"
+    )
+    assert container["Environment"]["TENSOR_PARALLEL_DEGREE"] == "12"  # 6 chips x 2 cores
+    assert "cu1" not in container["Image"]
+
+
+def test_tpu_on_vertex_gets_the_tpu_serving_container_and_a_tpu_topology():
+    files = _workload_files("tpu")
+    upload = next(d for p, d in files.items() if p.startswith("vertex/") and "-model-v" in p)
+    spec = upload["model"]["containerSpec"]
+    assert spec["imageUri"] == serving_image("vllm", "TPU-v5e", "vertex").image
+    deploy = next(d for p, d in files.items() if "deploy-model" in p)
+    machine = deploy["deployedModel"]["dedicatedResources"]["machineSpec"]
+    assert machine["tpuTopology"] == "2x2" and "acceleratorType" not in machine
+
+
+def test_amd_gets_rocm_builds_on_kubernetes_and_ray():
+    files = _workload_files("amd")
+    rayservice = next(d for p, d in files.items() if p.endswith("-rayservice.yaml"))
+    worker = rayservice["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["template"]["spec"]
+    container = worker["containers"][0]
+    assert container["image"] == serving_image("vllm", "MI300X", "ray").image
+    assert container["resources"]["limits"]["amd.com/gpu"] == 8
+    cluster = next(
+        (d for p, d in files.items() if p.endswith("-cluster.yaml")), None
+    )  # the Ray launcher config where the cloud has one
+    if cluster is not None:
+        assert "--gpus all" not in json.dumps(cluster)
+    assert yaml.safe_dump(rayservice)
+
+
+def test_the_published_crd_check_refuses_unknown_keys_and_wrong_types():
+    from tests import crd_schema
+
+    files = _workload_files("nvidia-blackwell")
+    nodepool = next(d for p, d in files.items() if p.endswith("-nodepool.yaml"))
+    rayservice = next(d for p, d in files.items() if p.endswith("-rayservice.yaml"))
+    assert crd_schema.errors(nodepool) == [] and crd_schema.errors(rayservice) == []
+    misspelt = json.loads(json.dumps(nodepool))
+    misspelt["spec"]["template"]["spec"]["nodeClassReference"] = {"name": "default"}
+    assert any("nodeClassReference" in e for e in crd_schema.errors(misspelt))
+    wrong = json.loads(json.dumps(rayservice))
+    wrong["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["replicas"] = "three"
+    assert any("replicas" in e for e in crd_schema.errors(wrong))
+    unserved = {**nodepool, "apiVersion": "karpenter.sh/v9"}
+    assert crd_schema.errors(unserved)
