@@ -15,7 +15,7 @@ from planner.bounds import (
     MAX_TP,
     check_range,
 )
-from planner.catalog import skypilot
+from planner.catalog import skypilot, spot_risk
 from planner.catalog.offering import CATALOG_COLUMNS, Offering
 from planner.clouds import catalog_services, cloud_names, is_cloud
 from planner.errors import InputError
@@ -243,6 +243,7 @@ def load_catalog(sources: Sequence[str | Path] | None = None) -> Catalog:
     origin: dict[tuple[str, ...], Path] = {}
     warnings: list[str] = []
     files: list[CatalogFile] = []
+    risks: list[spot_risk.SpotRisk] = []
     for source in chosen:
         bundled = str(source) == BUNDLED_NAME
         path = BUNDLED if bundled else Path(source)
@@ -252,6 +253,11 @@ def load_catalog(sources: Sequence[str | Path] | None = None) -> Catalog:
                 f"or '{BUNDLED_NAME}' for the bundled catalog)"
             )
         for file in _files_in(path):
+            text = read_input(file, "catalog")
+            if spot_risk.is_spot_risk_header(read_csv_lines(text, str(file))[0]):
+                risks += spot_risk.read_spot_risk(text, str(file))
+                files.append(CatalogFile(str(file), _sha256(file), 0))
+                continue
             offerings, notes = read_catalog_file(file)
             warnings.extend(notes)
             overridden: dict[Path, list[Offering]] = {}
@@ -265,7 +271,10 @@ def load_catalog(sources: Sequence[str | Path] | None = None) -> Catalog:
             )
             name = f"{BUNDLED_NAME}:{file.name}" if bundled else str(file)
             files.append(CatalogFile(name, _sha256(file), len(offerings)))
-    return Catalog(tuple(merged[k] for k in sorted(merged)), tuple(warnings), tuple(files))
+    found = tuple(merged[k] for k in sorted(merged))
+    if risks:
+        found = spot_risk.with_spot_risk(found, risks)
+    return Catalog(found, tuple(warnings), tuple(files))
 
 
 def _sha256(path: Path) -> str:

@@ -30,6 +30,9 @@ class Offering:
     as_of: str = ""
     owned: str = ""
     """The capacity pool (spec `capacity:`) this offering comes from; empty for the catalog's."""
+    interruption_rate: float | None = None
+    """Spot: share of spot instances interrupted in a month (planner.catalog.spot_risk); None:
+    the bundled snapshot's figure applies."""
 
     @property
     def key(self) -> tuple[str, ...]:

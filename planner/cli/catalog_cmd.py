@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from planner.cli.output import Format, print_rows, split_list, writes_output
@@ -142,6 +144,49 @@ def _counted(offering, wanted: list[tuple[str, int | None]]) -> bool:
     return any(
         same(offering.accelerator, name) and count in (None, offering.accelerator_count)
         for name, count in wanted
+    )
+
+
+@catalog_app.command("spot-risk")
+@writes_output("the spot-risk rows")
+def spot_risk(
+    advisor: Path = typer.Argument(
+        ..., help="AWS Spot Instance Advisor data (spot-advisor-data.json), saved to a file."
+    ),
+    as_of: str = typer.Option(..., "--as-of", help="Date the file was fetched (YYYY-MM-DD)."),
+    fmt: Format = typer.Option(
+        Format.csv, "--format", help="csv (the file --catalog reads), json or table."
+    ),
+) -> None:
+    """Spot interruption rates per region and instance type from AWS's Spot Instance Advisor
+    data, as a spot-risk CSV: put it in a --catalog directory (or give it as a --catalog file)
+    and spot sizing and job restarts use its figures instead of the bundled estimates."""
+    import datetime as dt
+
+    from planner._readfile import read_input
+    from planner.catalog.spot_risk import advisor_rows, spot_risk_csv
+    from planner.errors import InputError
+
+    try:
+        day = dt.date.fromisoformat(as_of.strip()).isoformat()
+    except ValueError:
+        raise InputError(f"--as-of {as_of!r}: not a date (YYYY-MM-DD)") from None
+    rows = advisor_rows(read_input(advisor, "advisor file"), advisor.name, day)
+    if str(fmt) != "csv":
+        columns = ("provider", "region", "instance_type", "band", "rate", "kind", "source")
+        print_rows([{c: getattr(r, c) for c in columns} for r in rows], columns, fmt)
+        return
+    typer.echo(
+        spot_risk_csv(
+            rows,
+            [
+                f"Spot interruption rates from AWS Spot Instance Advisor data ({advisor.name}), "
+                f"fetched {day}: the trailing month's frequency band per region and Linux "
+                "instance type; rate is the band's midpoint (the open top band at 25%, an "
+                "estimate)."
+            ],
+        ),
+        nl=False,
     )
 
 

@@ -31,10 +31,25 @@ def sha256_of(data: Any) -> str:
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
+LATER_SPEC_FIELDS: dict[str, Any] = {"commitments": []}
+"""Spec sections added after plans were first written, with their defaults: hashed only when
+set, so the digest (and the id) of a plan written before them stays as it was."""
+LATER_WORKLOAD_FIELDS: dict[str, Any] = {}
+"""The same for fields of each workload."""
+
+
 def spec_digest(spec: Spec) -> str:
     """sha256 of the validated spec (defaults filled in), so formatting and comments in the
     YAML do not matter but every value does."""
-    return sha256_of(spec.model_dump(mode="json"))
+    data = spec.model_dump(mode="json")
+    for name, default in LATER_SPEC_FIELDS.items():
+        if data.get(name, default) == default:
+            data.pop(name, None)
+    for w in data.get("workloads", []):
+        for name, default in LATER_WORKLOAD_FIELDS.items():
+            if name in w and w[name] == default:
+                del w[name]
+    return sha256_of(data)
 
 
 def allocation_key(a: Allocation) -> tuple[str, ...]:
@@ -58,18 +73,31 @@ def used_rows(
     return [found[k] for k in sorted(found)], missing
 
 
+LATER_OFFERING_FIELDS: dict[str, Any] = {"interruption_rate": None}
+"""Offering fields added after plans were first written, with their defaults (hashed only when
+set)."""
+
+
+def _row(o: Offering) -> dict[str, Any]:
+    data = dataclasses.asdict(o)
+    for name, default in LATER_OFFERING_FIELDS.items():
+        if data.get(name, default) == default:
+            data.pop(name, None)
+    return data
+
+
 def catalog_digest(rows: Sequence[Offering]) -> str:
     """sha256 of the catalog rows (every column, prices and their source and date included)."""
-    return sha256_of([dataclasses.asdict(o) for o in sorted(rows, key=lambda o: o.key)])
+    return sha256_of([_row(o) for o in sorted(rows, key=lambda o: o.key)])
 
 
-LATER_FIELDS = ("prefill_share",)
-"""Allocation fields added after plans were first written: hashed only when set, so a plan
-file written before them keeps its id."""
+LATER_FIELDS: dict[str, Any] = {"prefill_share": None, "covered_per_hour": 0.0, "covered_by": {}}
+"""Allocation fields added after plans were first written, with their defaults: hashed only
+when set, so a plan file written before them keeps its id."""
 
 
 def _unset_later_fields(a: Allocation) -> set[str]:
-    return {name for name in LATER_FIELDS if getattr(a, name, None) is None}
+    return {name for name, default in LATER_FIELDS.items() if getattr(a, name, default) == default}
 
 
 def plan_id(spec_sha256: str, plan_date: dt.date | None, allocations: Sequence[Allocation]) -> str:

@@ -33,6 +33,7 @@ from planner.perf import (
     training_hours,
     valid_tp_degrees,
 )
+from planner.perf.sizing import efficiency
 from planner.queueing.mmc import mmc_wait_percentile
 from planner.rules import spot_share
 from planner.solve.owned import OwnedPool
@@ -47,8 +48,6 @@ from planner.spec.models import (
 
 MAX_UTILISATION = 0.9
 """Highest planned utilisation of a replica's sustainable rate, SLO or not (headroom for bursts)."""
-SPOT_EFFICIENCY = 0.9
-"""Share of a spot instance's time doing useful batch/training work (preemptions, restarts)."""
 TRAINING_BYTES_PER_PARAM = 16.0
 """Training memory per parameter: mixed precision with Adam (weights, grads, master, moments)."""
 
@@ -65,11 +64,12 @@ class Candidate:
     price: float
     """Dollars per instance-hour at this pricing."""
     bucket_rps: tuple[float, ...] = ()
-    """Serving: requests/s one instance may be planned to carry per bucket (0: cannot serve it)."""
+    """Serving: requests/s one instance may be planned to carry per bucket (0: cannot serve it;
+    spot: its share of time up, planner.perf.sizing)."""
     capacities: tuple[Capacity | None, ...] = ()
     utilisation_caps: tuple[float, ...] = ()
     batch_rps: float = 0.0
-    """Batch: requests/s one instance completes (spot efficiency applied)."""
+    """Batch: requests/s one instance completes (spot restarts priced in, planner.perf.sizing)."""
     instances: int = 0
     """Training: instances in the gang."""
     hours: float = 0.0
@@ -373,6 +373,7 @@ def serving_candidates(
             if not any(c.max_rps > 0 for c in caps):
                 continue
             replicas = offering.accelerator_count // tp
+            share = efficiency(offering, pricing, "serving")
             found.append(
                 Candidate(
                     workload=workload.name,
@@ -382,7 +383,7 @@ def serving_candidates(
                     replicas_per_instance=replicas,
                     price=offering.price(pricing),  # type: ignore[arg-type]
                     bucket_rps=tuple(
-                        replicas * c.max_rps * u for c, u in zip(caps, utils, strict=True)
+                        replicas * c.max_rps * u * share for c, u in zip(caps, utils, strict=True)
                     ),
                     capacities=caps,
                     utilisation_caps=utils,
@@ -397,7 +398,9 @@ def serving_candidates(
                         tp=tp,
                         replicas_per_instance=1,
                         price=offering.price(pricing),  # type: ignore[arg-type]
-                        bucket_rps=tuple(c.max_rps * u for c, u in zip(caps, utils, strict=True)),
+                        bucket_rps=tuple(
+                            c.max_rps * u * share for c, u in zip(caps, utils, strict=True)
+                        ),
                         capacities=caps,
                         utilisation_caps=utils,
                         shared=True,
@@ -489,7 +492,7 @@ def batch_candidates(
                 tp=best[1],
                 replicas_per_instance=offering.accelerator_count // best[1],
                 price=offering.price(pricing),  # type: ignore[arg-type]
-                batch_rps=best[0] * (SPOT_EFFICIENCY if pricing == "spot" else 1.0),
+                batch_rps=best[0] * efficiency(offering, pricing, "job"),
                 capacities=best_capacity,
             )
         )
@@ -523,7 +526,7 @@ def training_candidates(
         else:
             assert reference is not None and workload.gpu_hours is not None
             hours = scale_gpu_hours(workload.gpu_hours, reference, accelerator) / gang
-        run_hours = hours / (SPOT_EFFICIENCY if pricing == "spot" else 1.0)
+        run_hours = hours / efficiency(offering, pricing, "job")
         if workload.deadline_hours is not None and run_hours > workload.deadline_hours:
             continue
         found.append(

@@ -29,12 +29,13 @@ from planner.perf import (
     scale_gpu_hours,
     training_hours,
 )
+from planner.perf.sizing import efficiency
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
 from planner.rules import spot_share
 from planner.rules.quotas import over_budget, owned_used, peak_cost, quota_breaches
 from planner.rules.residency import breaches
-from planner.solve.candidates import SPOT_EFFICIENCY, edge_terms, queueing_cap
+from planner.solve.candidates import edge_terms, queueing_cap
 from planner.solve.owned import owned_capacity
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
@@ -170,7 +171,14 @@ def _figure_problems(
 
 
 def _serving_problems(
-    spec: Spec, w: ServingWorkload, mine: list[Allocation], settings, profiles, owned, index=None
+    spec: Spec,
+    w: ServingWorkload,
+    mine: list[Allocation],
+    settings,
+    profiles,
+    owned,
+    index=None,
+    shares: dict[int, float] | None = None,
 ) -> list[str]:
     """Capacity, replicas, spread and spot share; with `index` (allocation -> its position in
     the plan) also the allocations' own figures (routed rates, utilisation, latencies)."""
@@ -210,7 +218,10 @@ def _serving_problems(
                 profiles=profiles,
             )
             caps.append(cap)
-            rps.append(a.replicas_per_instance * cap.max_rps * queueing_cap(cap, target.ttft_ms))
+            up = (shares or {}).get(id(a), 1.0)
+            rps.append(
+                a.replicas_per_instance * cap.max_rps * queueing_cap(cap, target.ttft_ms) * up
+            )
         if index is not None:
             rtt = pool.rtt_ms if pool is not None and a.service == "edge" else 0.0
             out += _figure_problems(w, a, f"allocations[{index[id(a)]}]", caps, rps, rtt)
@@ -289,7 +300,9 @@ def _slo_problems(plan: Plan, w, mine: list[Allocation]) -> list[str]:
     return []
 
 
-def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settings) -> list[str]:
+def _batch_problems(
+    spec: Spec, w: BatchWorkload, mine: list[Allocation], settings, shares: dict[int, float]
+) -> list[str]:
     settings = settings.for_engine(w.engine)
     model = find_llm(w.model, spec.user_llms())
     # Plan files keep hours to 1e-6 h, so each allocation's stored hours may fall short of the
@@ -307,8 +320,7 @@ def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settin
             settings,
             weights_dtype=w.weights_dtype,
         ).requests_per_s
-        if a.pricing == "spot":
-            rate *= SPOT_EFFICIENCY
+        rate *= shares.get(id(a), 1.0)
         done += a.count * (a.hours or 0.0) * 3600 * rate
         rounding += a.count * HOURS_RESOLUTION / 2 * 3600 * rate
         if (a.hours or 0.0) > w.deadline_hours + _TOL:
@@ -320,7 +332,9 @@ def _batch_problems(spec: Spec, w: BatchWorkload, mine: list[Allocation], settin
     return out
 
 
-def _training_problems(spec: Spec, w: TrainingWorkload, mine: list[Allocation], settings):
+def _training_problems(
+    spec: Spec, w: TrainingWorkload, mine: list[Allocation], settings, shares: dict[int, float]
+):
     if len(mine) != 1:
         return [f"needs exactly one gang, the plan has {len(mine)} allocations"]
     (a,) = mine
@@ -340,8 +354,7 @@ def _training_problems(spec: Spec, w: TrainingWorkload, mine: list[Allocation], 
     else:
         ref = find_accelerator(w.reference_accelerator or "")
         hours = scale_gpu_hours(w.gpu_hours or 0.0, ref, acc) / w.gang_size
-    if a.pricing == "spot":
-        hours /= SPOT_EFFICIENCY
+    hours /= shares.get(id(a), 1.0)
     if w.deadline_hours is not None and hours > w.deadline_hours + _TOL:
         out.append(f"needs {hours:.2f} h, past the {w.deadline_hours:g} h deadline")
     return out
@@ -442,6 +455,8 @@ def verify(
     workloads = {w.name: w for w in spec.workloads}
     names = workloads.keys()
     by_workload: dict[str, list[Allocation]] = defaultdict(list)
+    shares: dict[int, float] = {}
+    """Share of each spot allocation's time doing useful work (planner.perf.sizing)."""
     for a in plan.allocations:
         if a.workload not in names:
             found.append(Violation(a.workload, "is not a workload of the spec"))
@@ -479,17 +494,20 @@ def verify(
                 Violation(a.workload, f"{a.instance_type} cost_per_hour is not count x price")
             )
         found += [Violation(a.workload, m) for m in _placement_problems(workloads[a.workload], a)]
+        shares[id(a)] = efficiency(o, a.pricing, "serving" if a.kind == "serving" else "job")
     index = {id(a): i for i, a in enumerate(plan.allocations)} if figures else None
     for w in spec.workloads:
         mine = by_workload.get(w.name, [])
         try:
             if isinstance(w, ServingWorkload):
-                problems = _serving_problems(spec, w, mine, settings, profiles, owned, index)
+                problems = _serving_problems(
+                    spec, w, mine, settings, profiles, owned, index, shares
+                )
                 problems += _demand_problems(w, mine) if figures else []
             elif isinstance(w, BatchWorkload):
-                problems = _batch_problems(spec, w, mine, settings)
+                problems = _batch_problems(spec, w, mine, settings, shares)
             else:
-                problems = _training_problems(spec, w, mine, settings)
+                problems = _training_problems(spec, w, mine, settings, shares)
         except (ValueError, ZeroDivisionError, OverflowError) as err:
             problems = [f"cannot be evaluated: {err}"]
         problems += spot_share.check(w, mine)

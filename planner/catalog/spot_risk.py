@@ -1,0 +1,149 @@
+"""Spot risk: how often each cloud reclaims spot capacity, per (cloud, region, instance type).
+
+Rows come from the bundled snapshot (spot_interruptions.csv) and from files of the same
+columns in a `--catalog` directory (what `planner catalog spot-risk` writes from AWS's Spot
+Instance Advisor data); a more specific row wins (an exact region and instance type over `*`),
+and a later file over an earlier one. The rate is the share of spot instances interrupted in
+a month.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+from planner._csvdata import read_csv_lines
+from planner._readfile import read_input
+from planner.catalog.offering import Offering
+from planner.errors import InputError
+
+SNAPSHOT = Path(__file__).parent / "data" / "spot_interruptions.csv"
+COLUMNS = ("provider", "region", "instance_type", "band", "rate", "kind", "source", "as_of")
+
+OPEN_BAND_RATE = 0.25
+"""The share used for an open top band (AWS ">20%"): an estimate, as no upper end is given."""
+
+
+@dataclass(frozen=True)
+class SpotRisk:
+    """One row: the monthly interruption share of spot capacity in its scope."""
+
+    provider: str
+    region: str
+    instance_type: str
+    band: str
+    rate: float
+    kind: str
+    source: str
+    as_of: str
+
+    def matches(self, offering: Offering) -> bool:
+        return (
+            self.provider == offering.provider
+            and self.region in ("*", offering.region)
+            and self.instance_type in ("*", offering.instance_type)
+        )
+
+    @property
+    def specificity(self) -> int:
+        return (self.region != "*") + 2 * (self.instance_type != "*")
+
+
+def is_spot_risk_header(header: Sequence[str]) -> bool:
+    """Whether a CSV header is this file's (and not a price catalog's)."""
+    return "rate" in header and "band" in header and "price_on_demand" not in header
+
+
+def read_spot_risk(text: str, source: str) -> tuple[SpotRisk, ...]:
+    """Rows of a spot-risk CSV; a bad row is an InputError naming its line and column."""
+    header, rows = read_csv_lines(text, source, strict_width=True)
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise InputError(f"{source}: missing column(s) {', '.join(missing)}")
+    out = []
+    for line, row in rows:
+        try:
+            rate = float(row["rate"])
+        except ValueError:
+            raise InputError(
+                f"{source}:{line}: column rate: {row['rate']!r} is not a number"
+            ) from None
+        if not 0 <= rate <= 1:
+            raise InputError(f"{source}:{line}: column rate: {rate:g} is not a share in [0, 1]")
+        out.append(SpotRisk(**{c: row[c] for c in COLUMNS if c != "rate"}, rate=rate))
+    return tuple(out)
+
+
+@cache
+def bundled_spot_risk() -> tuple[SpotRisk, ...]:
+    """The bundled snapshot."""
+    return read_spot_risk(read_input(SNAPSHOT, "data file"), str(SNAPSHOT))
+
+
+def risk_of(offering: Offering, rows: Iterable[SpotRisk] = ()) -> SpotRisk | None:
+    """The row that applies to `offering`: the most specific, later rows winning ties, the
+    bundled snapshot underneath `rows`."""
+    best: SpotRisk | None = None
+    for row in (*bundled_spot_risk(), *rows):
+        if row.matches(offering) and (best is None or row.specificity >= best.specificity):
+            best = row
+    return best
+
+
+def with_spot_risk(offerings: Iterable[Offering], rows: Sequence[SpotRisk]) -> tuple[Offering, ...]:
+    """`offerings` with the interruption rate of `rows` (over the snapshot) on each spot one."""
+    out = []
+    for o in offerings:
+        row = risk_of(o, rows) if o.price_spot is not None and not o.owned else None
+        out.append(o if row is None else replace(o, interruption_rate=row.rate))
+    return tuple(out)
+
+
+def interruption_rate(offering: Offering) -> float:
+    """Monthly share of `offering`'s spot instances interrupted: its own figure (a catalog
+    with spot-risk rows), else the bundled snapshot's, else 0."""
+    if offering.interruption_rate is not None:
+        return offering.interruption_rate
+    row = risk_of(offering)
+    return row.rate if row else 0.0
+
+
+def advisor_rows(text: str, source: str, as_of: str) -> list[SpotRisk]:
+    """Rows from AWS's Spot Instance Advisor data file (spot-advisor-data.json): Linux, every
+    region and instance type, its band's midpoint as the rate (the open top band at
+    OPEN_BAND_RATE)."""
+    try:
+        data = json.loads(text)
+        ranges = {int(r["index"]): r for r in data["ranges"]}
+        regions = data["spot_advisor"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise InputError(f"{source}: not a Spot Instance Advisor data file ({err})") from None
+    bounds: dict[int, tuple[str, float]] = {}
+    low = 0.0
+    for index in sorted(ranges):
+        label, high = str(ranges[index]["label"]), float(ranges[index]["max"]) / 100
+        open_top = index == max(ranges)
+        bounds[index] = (label, OPEN_BAND_RATE if open_top else round((low + high) / 2, 4))
+        low = high
+    out = []
+    for region in sorted(regions):
+        for instance_type, figures in sorted(regions[region].get("Linux", {}).items()):
+            band = figures.get("r") if isinstance(figures, dict) else None
+            if band not in bounds:
+                continue
+            label, rate = bounds[band]
+            out.append(
+                SpotRisk("aws", region, instance_type, label, rate, "published", source, as_of)
+            )
+    return out
+
+
+def spot_risk_csv(rows: Iterable[SpotRisk], comments: Sequence[str] = ()) -> str:
+    """Rows in this module's CSV format, '#' comment lines first."""
+    lines = [f"# {c}" for c in comments] + [",".join(COLUMNS)]
+    for r in rows:
+        lines.append(",".join(str(getattr(r, c)) for c in COLUMNS))
+    return "\n".join(lines) + "\n"
