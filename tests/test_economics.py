@@ -88,7 +88,8 @@ def test_a_plan_without_prefill_shares_keeps_its_id_and_has_no_split(one_instanc
 
     data = one_instance_plan.model_dump(mode="json")
     for a in data["allocations"]:
-        del a["prefill_share"]  # as written before the share was recorded
+        for later in ("prefill_share", "covered_per_hour", "covered_by"):
+            del a[later]  # as written before the share and commitments were recorded
     old = Plan.model_validate(data)
     written_then = sha256_of([old.spec_sha256, old.plan_date.isoformat(), data["allocations"]])
     assert plan_id(old.spec_sha256, old.plan_date, old.allocations) == written_then[:12]
