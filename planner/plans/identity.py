@@ -91,7 +91,12 @@ def catalog_digest(rows: Sequence[Offering]) -> str:
     return sha256_of([_row(o) for o in sorted(rows, key=lambda o: o.key)])
 
 
-LATER_FIELDS: dict[str, Any] = {"prefill_share": None, "covered_per_hour": 0.0, "covered_by": {}}
+LATER_FIELDS: dict[str, Any] = {
+    "prefill_share": None,
+    "covered_per_hour": 0.0,
+    "covered_by": {},
+    "nodes_per_replica": None,
+}
 """Allocation fields added after plans were first written, with their defaults: hashed only
 when set, so a plan file written before them keeps its id."""
 

@@ -44,6 +44,13 @@ class Allocation(Frozen):
     count: int = Field(ge=1, description="Instances running at once.")
     tp: int = Field(ge=1, description="Tensor-parallel degree of each replica.")
     replicas_per_instance: int = Field(ge=1)
+    nodes_per_replica: int | None = Field(
+        None,
+        ge=1,
+        description="Instances one model replica spans (a multi-node replica: tensor parallel "
+        "over the tp devices inside each instance, pipeline parallel across the instances; "
+        "count is then replicas x nodes_per_replica and replicas_per_instance 1). None: one.",
+    )
     price_per_hour: float = Field(ge=0, description="Dollars per instance-hour.")
     cost_per_hour: float = Field(
         ge=0, description="count x price_per_hour, less what commitments cover (covered_per_hour)."
