@@ -184,3 +184,90 @@ def test_the_published_crd_check_refuses_unknown_keys_and_wrong_types():
     assert any("replicas" in e for e in crd_schema.errors(wrong))
     unserved = {**nodepool, "apiVersion": "karpenter.sh/v9"}
     assert crd_schema.errors(unserved)
+
+
+MULTI_NODE = plan_of(
+    [
+        alloc("llama-405b", instance_type="p5.48xlarge", accelerators_per_instance=8, tp=8,
+              count=4, nodes_per_replica=2, price_per_hour=98.0, max_batch=64,
+              max_context=8192),
+        alloc("llama-405b", provider="gcp", region="us-central1", service="gce",
+              instance_type="a3-highgpu-8g", accelerators_per_instance=8, tp=8, count=2,
+              nodes_per_replica=2, price_per_hour=88.0, max_batch=64, max_context=8192),
+    ],
+    plan_id="multinode405",
+)  # fmt: skip
+MULTI_NODE = MULTI_NODE.model_copy(
+    update={
+        "workloads": [
+            w.model_copy(
+                update={"model": "llama-3.1-405b", "hf_id": "meta-llama/Llama-3.1-405B-Instruct"}
+            )
+            for w in MULTI_NODE.workloads
+        ]
+    }
+)
+"""Llama 3.1 405B in BF16 on H100: each replica spans two 8-GPU instances (two replicas on
+AWS, one on GCP)."""
+
+
+def test_a_replica_over_two_nodes_emits_a_leaderworkerset_of_two_pod_groups():
+    files, _ = emit(MULTI_NODE, ["kubernetes"])
+    by_path = {f.path: f.data for f in files}
+    assert not any(p.endswith("-deployment.yaml") for p in by_path)
+    lws = by_path["kubernetes/llama-405b-0-leaderworkerset.yaml"]
+    assert lws["spec"]["replicas"] == 2 and lws["spec"]["leaderWorkerTemplate"]["size"] == 2
+    leader, worker = (
+        lws["spec"]["leaderWorkerTemplate"][t]["spec"]["containers"][0]
+        for t in ("leaderTemplate", "workerTemplate")
+    )
+    assert leader["resources"]["limits"]["nvidia.com/gpu"] == 8
+    assert worker["resources"]["limits"]["nvidia.com/gpu"] == 8
+    script = leader["args"][0]
+    assert script.startswith("ray start --head")
+    assert "--tensor-parallel-size 8 --pipeline-parallel-size 2" in script
+    assert "LWS_LEADER_ADDRESS" in worker["args"][0] and "startupProbe" not in worker
+    service = by_path["kubernetes/llama-405b-0-service.yaml"]
+    assert service["spec"]["selector"]["leaderworkerset.sigs.k8s.io/worker-index"] == "0"
+    hpa = by_path["kubernetes/llama-405b-0-hpa.yaml"]
+    assert hpa["spec"]["scaleTargetRef"]["kind"] == "LeaderWorkerSet"
+    policy = by_path["kubernetes/llama-405b-0-networkpolicy.yaml"]
+    group = {"app.kubernetes.io/instance": "llama-405b-0", "app.kubernetes.io/name": "llama-405b"}
+    peers = [{"podSelector": {"matchLabels": group}}]
+    assert peers in [rule["from"] for rule in policy["spec"]["ingress"]]  # Ray and NCCL
+    assert peers in [rule.get("to") for rule in policy["spec"]["egress"]]
+    nodepool = by_path["kubernetes/llama-405b-0-nodepool.yaml"]
+    assert nodepool["spec"]["limits"]["nvidia.com/gpu"] == 4 * 8  # both groups' nodes
+
+
+def test_a_multi_node_replica_is_a_ray_serve_deployment_over_both_nodes():
+    files, _ = emit(MULTI_NODE, ["ray"])
+    service = next(f.data for f in files if f.path.endswith("-0-rayservice.yaml"))
+    serve = yaml.safe_load(service["spec"]["serveConfigV2"])
+    app = serve["applications"][0]
+    deployment = app["deployments"][0]
+    assert len(deployment["placement_group_bundles"]) == 16
+    assert deployment["placement_group_strategy"] == "PACK"
+    assert app["args"]["tensor_parallel_size"] == 8 and app["args"]["pipeline_parallel_size"] == 2
+    assert service["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["replicas"] == 4
+
+
+def test_multi_node_files_match_their_golden_files_and_pass_the_validators(tmp_path):
+    check_golden(MULTI_NODE, GOLDEN / "emit" / "multi-node-405b")
+    files, _ = emit(MULTI_NODE, TARGETS)
+    for f in files:
+        path = tmp_path / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f.text)
+        check_file(path, [])
+
+
+def test_managed_endpoints_and_other_engines_refuse_a_multi_node_replica():
+    from planner.facts.engines import why_not
+
+    assert "one replica per instance" in why_not("vllm", "sagemaker", "H100", nodes=2)
+    assert "one replica per instance" in why_not("vllm", "vertex", "H100", nodes=2)
+    assert "Ray-enabled" in why_not("sglang", "kubernetes", "H100", nodes=2)
+    assert "Ray-enabled" in why_not("vllm", "kubernetes", "Inferentia2", nodes=2)
+    assert not why_not("vllm", "kubernetes", "H100", nodes=2)
+    assert not why_not("vllm", "kubernetes", "MI300X", nodes=2)

@@ -39,9 +39,14 @@ def model_argument(source: str) -> str:
     return source.removeprefix("hf://")
 
 
+def nodes(alloc: Allocation) -> int:
+    """Instances one replica of the allocation spans (1 but for multi-node replicas)."""
+    return alloc.nodes_per_replica or 1
+
+
 def planned_replicas(alloc: Allocation) -> int:
     """Model replicas the plan runs on this allocation."""
-    return alloc.count * alloc.replicas_per_instance
+    return alloc.count * alloc.replicas_per_instance // nodes(alloc)
 
 
 @dataclass(frozen=True)
@@ -70,14 +75,14 @@ def bounds(plan: Plan, alloc: Allocation, workload: WorkloadResult) -> Bounds:
     high = mine
     if workload.max_replicas is not None:
         high = max(mine, math.ceil(workload.max_replicas * share - 1e-9))
-    per = alloc.replicas_per_instance
+    per, span = alloc.replicas_per_instance, nodes(alloc)
     return Bounds(
         replicas=mine,
         min_replicas=low,
         max_replicas=high,
         instances=alloc.count,
-        min_instances=math.ceil(low / per),
-        max_instances=math.ceil(high / per),
+        min_instances=math.ceil(low / per) * span,
+        max_instances=math.ceil(high / per) * span,
     )
 
 
@@ -159,7 +164,7 @@ def running_metric(deploy: Deploy, workload: WorkloadResult) -> str:
 def refusal(target: str, item: Placed) -> Note | None:
     """Why `target` cannot deploy the allocation with its workload's engine; None if it can."""
     a, w = item.allocation, item.workload
-    why = why_not(w.engine, target, a.accelerator, a.kind)
+    why = why_not(w.engine, target, a.accelerator, a.kind, nodes(a))
     if not why:
         return None
     text = (
@@ -198,6 +203,8 @@ def server_args(
     if flag["served_name"]:
         args += [flag["served_name"], workload.name]
     args += [flag["port"], str(deploy.port), flag["tp"], str(tp_ranks(alloc))]
+    if nodes(alloc) > 1:  # pipeline stages over the replica's instances, on a Ray cluster
+        args += [flag["pp"], str(nodes(alloc)), "--distributed-executor-backend", "ray"]
     if alloc.max_batch:
         args += [flag["max_batch"], str(alloc.max_batch)]
     if alloc.max_context:

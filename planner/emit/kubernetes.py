@@ -9,6 +9,7 @@ NodePool limited to the plan's instance type and pricing. Secure defaults throug
 from __future__ import annotations
 
 import math
+import shlex
 from typing import Any
 
 from planner.clouds import OWNED_SERVICES, VM_SERVICES, cloud, is_cloud
@@ -20,6 +21,7 @@ from planner.emit.common import (
     health_path,
     labels,
     model_argument,
+    nodes,
     refusal,
     running_metric,
     runtime,
@@ -31,6 +33,7 @@ from planner.emit.common import (
 from planner.emit.groups import coverage
 from planner.emit.nodes import ALLOCATABLE, device_resource, node_selector, pod_size, tolerations
 from planner.emit.resource import Built, Resource
+from planner.facts.engines import ENTRYPOINTS
 from planner.plans.model import Plan
 from planner.rules.deployment import Placed, placed, settings, weights_source
 from planner.spec.deploy import Deploy
@@ -42,6 +45,9 @@ PRIORITY_STEP = 1000
 PRIORITY_LIMIT = 1_000_000_000
 RENDEZVOUS_PORT = 29500
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+RAY_PORT = 6379
+LEADER_LABEL = "leaderworkerset.sigs.k8s.io/worker-index"
+"""The label LeaderWorkerSet gives each pod of a group: "0" on the leader."""
 
 
 def workload_name(item: Placed) -> str:
@@ -82,7 +88,9 @@ def _container(item: Placed, deploy: Deploy, plan: Plan) -> dict[str, Any]:
         dtype = pool.weights_dtype if pool is not None else None
         args = server_args(a, w, deploy, dtype, download_dir=f"{CACHE_DIR}/models")
         # An image whose entrypoint is the server (vLLM's CUDA image) gets no command.
-        return {"image": served.image, "command": list(served.command), "args": args}
+        command = list(served.command or ENTRYPOINTS.get(w.engine, ()))
+        group = group_commands(item, command, args)
+        return {"image": served.image, "command": list(served.command), "args": args, **group}
     if a.kind == "batch":
         return {
             "image": served.image,
@@ -90,6 +98,21 @@ def _container(item: Placed, deploy: Deploy, plan: Plan) -> dict[str, Any]:
             "args": _batch_args(item, deploy),
         }
     return {"image": deploy.training_image, "command": list(deploy.training_command), "args": []}
+
+
+def group_commands(item: Placed, server: list[str], args: list[str]) -> dict[str, Any]:
+    """A multi-node replica's pods (a LeaderWorkerSet group): the leader starts a Ray head and
+    the server over it; the others join the leader's Ray cluster (vLLM's multi-node serving).
+    Every argument is shell-quoted."""
+    if nodes(item.allocation) == 1:
+        return {}
+    serve = shlex.join([*server, *args])
+    return {
+        "leader_command": ["/bin/sh", "-c"],
+        "leader_args": [f"ray start --head --port={RAY_PORT} && exec {serve}"],
+        "worker_command": ["/bin/sh", "-c"],
+        "worker_args": [f'exec ray start --address="${{LWS_LEADER_ADDRESS}}:{RAY_PORT}" --block'],
+    }
 
 
 def ingress_from(deploy: Deploy) -> list[dict[str, Any]]:
@@ -122,6 +145,9 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         del selector_nodes["node.kubernetes.io/instance-type"]
         selector_nodes["karpenter.sh/nodepool"] = name
     selector = {"app.kubernetes.io/instance": name, "app.kubernetes.io/name": w.name}
+    service_selector = dict(selector)
+    if nodes(a) > 1:
+        service_selector[LEADER_LABEL] = "0"  # requests go to each group's leader
     all_labels = {
         **labels(plan, deploy, w.name),
         **selector,
@@ -137,6 +163,8 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "labels": all_labels,
         "pod_labels": {k: v for k, v in all_labels.items() if k != "planner-plan-id"},
         "selector": selector,
+        "service_selector": service_selector,
+        "group_size": nodes(a),
         "pods": pods,
         "min_replicas": b.min_replicas,
         "max_replicas": b.max_replicas,
@@ -214,7 +242,7 @@ def kinds(item: Placed, deploy: Deploy) -> list[str]:
     if a.provider == "edge":
         out.append("daemonset")
     elif a.kind == "serving":
-        out += ["deployment", "service"]
+        out += ["leaderworkerset" if nodes(a) > 1 else "deployment", "service"]
         if running_metric(deploy, item.workload):
             out.append("hpa")
     else:

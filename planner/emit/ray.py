@@ -16,6 +16,7 @@ from planner.emit.common import (
     cloud_refusal,
     labels,
     model_argument,
+    nodes,
     refusal,
     server_of,
     target_concurrency,
@@ -52,9 +53,10 @@ def actor_options(alloc: Allocation) -> tuple[dict[str, Any], list[dict[str, flo
     if custom:
         return {"num_cpus": 1, "resources": custom}, []
     options = {"num_cpus": 1, "num_gpus": 1}
-    if alloc.tp == 1:
+    devices = alloc.tp * nodes(alloc)  # a multi-node replica: tp devices on each of its nodes
+    if devices == 1:
         return options, []
-    return options, [{"CPU": 1, "GPU": 1}] + [{"GPU": 1}] * (alloc.tp - 1)
+    return options, [{"CPU": 1, "GPU": 1}] + [{"GPU": 1}] * (devices - 1)
 
 
 def serve_config(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
@@ -75,12 +77,16 @@ def serve_config(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
     }
     if bundles:
         deployment["placement_group_bundles"] = bundles
-        deployment["placement_group_strategy"] = "STRICT_PACK"
+        # one node holds a replica, or (multi-node) its bundles fill as few nodes as they can
+        deployment["placement_group_strategy"] = "STRICT_PACK" if nodes(a) == 1 else "PACK"
     args: dict[str, Any] = {
         "model": model_argument(weights_source(deploy, w)),
         "served_model_name": w.name,
         "tensor_parallel_size": tp_ranks(a),
     }
+    if nodes(a) > 1:
+        args["pipeline_parallel_size"] = nodes(a)
+        args["distributed_executor_backend"] = "ray"
     flag, value = DTYPE_ARGS.get(w.weights_dtype, ("", ""))
     if flag:
         args[flag.removeprefix("--")] = value

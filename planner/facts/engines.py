@@ -120,6 +120,11 @@ class ServingImage:
     source: str
 
 
+ENTRYPOINTS = {"vllm": ("python3", "-m", "vllm.entrypoints.openai.api_server")}
+"""What an image whose row has no command runs as its entrypoint (vllm/vllm-openai's
+Dockerfile), for a multi-node leader that starts it after its Ray head."""
+
+
 @cache
 def serving_images() -> tuple[ServingImage, ...]:
     """Every row of serving_images.csv, in file order."""
@@ -187,6 +192,7 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
             "served_name": "--served-model-name",
             "port": "--port",
             "tp": "--tensor-parallel-size",
+            "pp": "--pipeline-parallel-size",
             "max_batch": "--max-num-seqs",
             "max_context": "--max-model-len",
             "download_dir": "--download-dir",
@@ -281,9 +287,17 @@ def engine_runtime(engine: str) -> EngineRuntime:
         ) from None
 
 
-def why_not(engine: str, target: str, accelerator: str, kind: str = "serving") -> str:
-    """Why `target` cannot deploy `engine` on `accelerator` for a `kind` allocation; empty
-    when it can."""
+MULTI_NODE_TARGETS = frozenset({"kubernetes", "ray"})
+"""Targets that deploy a replica spanning several instances: a LeaderWorkerSet (one group of
+pods per replica) and a Ray Serve deployment whose placement group spans nodes. SageMaker and
+Vertex AI endpoints serve one replica per instance here."""
+
+
+def why_not(
+    engine: str, target: str, accelerator: str, kind: str = "serving", nodes: int = 1
+) -> str:
+    """Why `target` cannot deploy `engine` on `accelerator` for a `kind` allocation whose
+    replicas span `nodes` instances; empty when it can."""
     e = engine_runtime(engine)
     if target not in e.targets:
         if target == "ray":
@@ -307,6 +321,14 @@ def why_not(engine: str, target: str, accelerator: str, kind: str = "serving") -
         and acc.family not in e.cuda_families
     ):
         return f"{e.title}'s public image does not run on {accelerator}"
+    if nodes > 1:
+        if target not in MULTI_NODE_TARGETS:
+            return f"{where} serves one replica per instance, not one over {nodes} instances"
+        if "pp" not in e.flags or serving_image(engine, accelerator, "ray") is None:
+            return (
+                f"a replica over {nodes} instances runs {e.title} over a Ray cluster, and no "
+                f"Ray-enabled {e.title} image is known for {accelerator} ({platform.title})"
+            )
     return ""
 
 
@@ -342,12 +364,17 @@ and edge devices to kubernetes."""
 
 
 def undeployable(
-    engine: str, service: str, vm: bool, accelerator: str, kind: str = "serving"
+    engine: str,
+    service: str,
+    vm: bool,
+    accelerator: str,
+    kind: str = "serving",
+    nodes: int = 1,
 ) -> str:
     """Why no emit target can deploy `engine` on `accelerator` of `service` (`vm`: a VM
-    service); empty when one can."""
+    service) with replicas over `nodes` instances; empty when one can."""
     targets = MANAGED_TARGETS.get(service) or (("kubernetes", "ray") if vm else ("kubernetes",))
-    reasons = [why_not(engine, target, accelerator, kind) for target in targets]
+    reasons = [why_not(engine, target, accelerator, kind, nodes) for target in targets]
     return "; ".join(reasons) if all(reasons) else ""
 
 

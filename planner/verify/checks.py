@@ -83,7 +83,14 @@ def _placement_problems(w: Workload, a: Allocation) -> list[str]:
 
 def _engine_problems(engine: str, a: Allocation) -> list[str]:
     """An allocation no emit target can deploy with the engine its capacity was planned for."""
-    why = undeployable(engine, a.service, a.service in VM_SERVICES, a.accelerator, a.kind)
+    why = undeployable(
+        engine,
+        a.service,
+        a.service in VM_SERVICES,
+        a.accelerator,
+        a.kind,
+        a.nodes_per_replica or 1,
+    )
     if why:
         return [
             f"{a.kind} on {a.service} {a.instance_type} cannot be deployed with engine "
