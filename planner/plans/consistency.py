@@ -20,6 +20,7 @@ from planner.plans.economics import HOURS_PER_MONTH
 from planner.plans.identity import plan_id
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
+from planner.spec.recurrence import parse_schedule
 
 REL = 1e-6
 ABS = 1e-4
@@ -113,6 +114,25 @@ def _allocation(i: int, a: Allocation, kinds: dict[str, str], models: dict) -> l
     return out
 
 
+def _recurrence(j: int, schedule: str | None, runs: float | None) -> list[Inconsistency]:
+    """A recurring job's runs per month follow from its schedule."""
+    if schedule is None:
+        if runs is None:
+            return []
+        return [Inconsistency(f"workloads[{j}].runs_per_month", "given without a schedule")]
+    try:
+        expected = parse_schedule(schedule).runs_per_month
+    except ValueError as err:
+        return [Inconsistency(f"workloads[{j}].schedule", str(err))]
+    if not _close(runs, expected):
+        return [
+            Inconsistency(
+                f"workloads[{j}].runs_per_month", f"{runs}; {schedule} gives {expected:g}"
+            )
+        ]
+    return []
+
+
 def _workloads(plan: Plan) -> list[Inconsistency]:
     out: list[Inconsistency] = []
     seen: set[str] = set()
@@ -133,6 +153,7 @@ def _workloads(plan: Plan) -> list[Inconsistency]:
         jobs = sum(a.job_cost or 0.0 for a in mine)
         if not _close(w.job_cost, jobs):
             bad("job_cost", f"{w.job_cost:g}, its allocations add up to {jobs:g}")
+        out.extend(_recurrence(j, w.schedule, w.runs_per_month))
         replicas = sum(a.count * a.replicas_per_instance for a in mine)
         if w.replicas != replicas:
             bad("replicas", f"{w.replicas}, its allocations hold {replicas}")

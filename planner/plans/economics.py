@@ -8,7 +8,8 @@ with them:
 - serving: tokens per hour = routed requests/s x 3,600 x tokens per request, at the planned
   (peak) rate; $/M tokens = $/h / tokens per hour x 1e6, standby capacity included in its
   workload's and the fleet's figures;
-- batch: the job's dollars over its volume (requests x tokens per request);
+- batch: the job's dollars over its volume (requests x tokens per request); a recurring job
+  (schedule) costs job dollars x runs in the average month per month;
 - training: the job's dollars per accelerator-hour, and per million tokens trained when the
   job was given as model + tokens.
 
@@ -50,7 +51,12 @@ class UnitCosts(_Frozen):
     name: str = Field(description="Workload name, or 'serving fleet' / 'batch fleet'.")
     kind: Literal["serving", "batch", "training"]
     cost_per_hour: float | None = Field(None, description="Serving: $/h.")
-    cost_per_month: float | None = Field(None, description="Serving: $/h x 730.")
+    cost_per_month: float | None = Field(
+        None, description="Serving: $/h x 730; a recurring batch job: job_cost x runs_per_month."
+    )
+    runs_per_month: float | None = Field(
+        None, description="A recurring batch job (schedule): runs in the average month."
+    )
     job_cost: float | None = Field(None, description="Batch and training: $ per job.")
     requests_per_second: float | None = Field(None, description="Serving: routed, at peak.")
     tokens_per_hour: float | None = Field(None, description="Serving: input + output, at peak.")
@@ -93,6 +99,12 @@ class PlanEconomics(_Frozen):
     hours_per_month: float = HOURS_PER_MONTH
     basis: str = BASIS
     cost_per_month: float = Field(description="Serving fleet, $/h x 730.")
+    job_cost_per_month: float = Field(
+        0.0, description="Recurring batch jobs: every run in the average month, $ (job x runs)."
+    )
+    total_cost_per_month: float = Field(
+        0.0, description="cost_per_month (serving) + job_cost_per_month; one-off jobs apart."
+    )
     dynamic_cost_per_month: float | None = Field(
         None, description="Serving with the hourly replica schedule (when the plan has one)."
     )
@@ -273,10 +285,16 @@ def _training_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
 
 
 def workload_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
-    """The unit costs of one workload."""
+    """The unit costs of one workload (a recurring job's per run, and per month)."""
     if w.kind == "training":
         return _training_costs(plan, w)
-    return _unit_costs(w.name, w.kind, _workload_work(plan, w))
+    costs = _unit_costs(w.name, w.kind, _workload_work(plan, w))
+    if w.kind == "batch" and w.runs_per_month is not None:
+        monthly = round((costs.job_cost or 0.0) * w.runs_per_month, 2)
+        costs = costs.model_copy(
+            update={"runs_per_month": w.runs_per_month, "cost_per_month": monthly}
+        )
+    return costs
 
 
 def plan_economics(plan: Plan) -> PlanEconomics:
@@ -316,10 +334,14 @@ def plan_economics(plan: Plan) -> PlanEconomics:
             + unscheduled * HOURS_PER_MONTH,
             2,
         )
+    jobs_monthly = round(sum(u.cost_per_month or 0.0 for u in workloads if u.kind == "batch"), 2)
+    serving_monthly = round(plan.cost_per_hour * HOURS_PER_MONTH, 2)
     return PlanEconomics(
         currency=plan.provenance.currency,
         hours_per_month=plan.provenance.hours_per_month,
-        cost_per_month=round(plan.cost_per_hour * HOURS_PER_MONTH, 2),
+        cost_per_month=serving_monthly,
+        job_cost_per_month=jobs_monthly,
+        total_cost_per_month=round(serving_monthly + jobs_monthly, 2),
         dynamic_cost_per_month=dynamic,
         autoscaling_saving_per_month=saving,
         idle_cost_per_hour=round(idle, 6),

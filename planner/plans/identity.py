@@ -34,7 +34,7 @@ def sha256_of(data: Any) -> str:
 LATER_SPEC_FIELDS: dict[str, Any] = {"commitments": []}
 """Spec sections added after plans were first written, with their defaults: hashed only when
 set, so the digest (and the id) of a plan written before them stays as it was."""
-LATER_WORKLOAD_FIELDS: dict[str, Any] = {}
+LATER_WORKLOAD_FIELDS: dict[str, Any] = {"schedule": None}
 """The same for fields of each workload."""
 
 

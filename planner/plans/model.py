@@ -157,6 +157,12 @@ class WorkloadResult(Frozen):
     ttft_p95_ms: float | None = None
     tpot_ms: float | None = None
     deadline_hours: float | None = Field(None, description="Batch/training: the deadline.")
+    schedule: str | None = Field(
+        None, description="Batch: when the job recurs (keyword or cron, UTC); None: runs once."
+    )
+    runs_per_month: float | None = Field(
+        None, description="Batch with a schedule: runs in the average month (365 / 12 days)."
+    )
     allowed_regions: list[str] | None = Field(None, description="Residency rule, if any.")
     cost_per_hour: float
     job_cost: float = 0.0

@@ -5,9 +5,10 @@ Columns follow FOCUS 1.0/1.1 names and allowed values (ChargeCategory "Usage", C
 "Compute" or "AI and Machine Learning"); custom columns carry the `x_` prefix FOCUS reserves for
 them. Serving allocations bill cost_per_hour for every hour of the charge period; batch and
 training allocations bill the share of their job that falls in the period, the job starting at
-the period's start. Every cost is the plan's price (no commitments or credits), so BilledCost,
-EffectiveCost and ContractedCost are equal; ListCost uses the on-demand list price when a
-catalog supplies one.
+the period's start; a recurring batch job (a schedule) bills every run that overlaps the period
+(a daily job: 30 or 31 runs in a month). Every cost is the plan's price net of what
+commitments cover (no credits), so BilledCost, EffectiveCost and ContractedCost are equal;
+ListCost uses the on-demand list price when a catalog supplies one.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from planner.report.cloud_names import (
     resource_type,
     service_name,
 )
+from planner.spec.recurrence import parse_schedule
 
 FOCUS_COLUMNS = (
     "BillingAccountId", "BillingAccountName", "SubAccountId", "SubAccountName",
@@ -141,11 +143,25 @@ def _list_price(a: Allocation, prices: Mapping[OfferingKey, float]) -> float:
     return a.price_per_hour
 
 
-def _hours_in_period(a: Allocation, period_hours: float) -> float:
-    """Hours the allocation's instances run within a period that starts with it."""
+def _hours_in_period(
+    a: Allocation, start: datetime, end: datetime, schedule: str | None = None
+) -> tuple[float, int]:
+    """Hours the allocation's instances run within [start, end), and the runs that do: a
+    one-off job starts with the period; a recurring one (its workload's schedule) at each of
+    its start times, every run that overlaps the period counted for its hours inside it."""
+    period_hours = (end - start).total_seconds() / 3600
     if a.kind == "serving":
-        return period_hours
-    return min(a.hours or 0.0, period_hours)
+        return period_hours, 0
+    length = a.hours or 0.0
+    if schedule is None or a.kind != "batch":
+        return min(length, period_hours), 1
+    hours, runs = 0.0, 0
+    for begin in parse_schedule(schedule).starts(start - timedelta(hours=length), end):
+        inside = (min(begin + timedelta(hours=length), end) - max(begin, start)).total_seconds()
+        if inside > 0:
+            hours += inside / 3600
+            runs += 1
+    return hours, runs
 
 
 def _billed(a: Allocation, hours: float) -> float:
@@ -168,7 +184,8 @@ def focus_row(
 ) -> dict[str, Any]:
     """The FOCUS row of one allocation for the charge period [start, end); `unit` is the
     allocation's AllocationEconomics (unit costs and standby rule) when known."""
-    hours = _hours_in_period(a, (end - start).total_seconds() / 3600)
+    schedule = next((w.schedule for w in plan.workloads if w.name == a.workload), None)
+    hours, runs = _hours_in_period(a, start, end, schedule)
     quantity = a.count * hours
     billed = _billed(a, hours)
     unit_list = _list_price(a, prices)
@@ -199,6 +216,9 @@ def focus_row(
         tags["usd_per_1k_requests"] = f"{per_thousand:.6f}"
     if standby:
         tags["standby"] = "true"
+    if schedule is not None and a.kind == "batch":
+        tags["schedule"] = schedule
+        tags["runs"] = str(runs)
     return {
         "BillingAccountId": accounts.billing_account_id,
         "BillingAccountName": accounts.billing_account_name,
@@ -217,7 +237,9 @@ def focus_row(
         "ChargeFrequency": "Usage-Based",
         "ChargeDescription": (
             f"{a.count} x {a.instance_type} ({a.accelerators_per_instance}x {a.accelerator}) "
-            f"{pricing} for {a.kind} workload {a.workload} (projected)"
+            f"{pricing} for {a.kind} workload {a.workload}"
+            + (f", {runs} run(s) on schedule {schedule}" if schedule and a.kind == "batch" else "")
+            + " (projected)"
         ),
         "PricingCategory": PRICING_CATEGORY[a.pricing],
         "PricingQuantity": quantity,

@@ -72,6 +72,18 @@ def headlines(plan: Plan) -> list[Headline]:
         out.append(Headline("Serving per month", f"{usd(plan.cost_per_month, 0)}", note))
     if _has(plan, serving=False):
         out.append(Headline("Jobs", usd(plan.job_cost), "batch and training, in total"))
+    if e.job_cost_per_month:
+        recurring = [u for u in e.workloads if u.runs_per_month is not None]
+        runs = ", ".join(f"{u.name} {u.runs_per_month:.2f} runs" for u in recurring)
+        out.append(Headline("Recurring jobs per month", usd(e.job_cost_per_month, 0),
+                            f"every run in an average month: {runs}"))  # fmt: skip
+        out.append(Headline("Total per month", usd(e.total_cost_per_month, 0),
+                            "serving + recurring jobs"))  # fmt: skip
+    if plan.commitments:
+        paid = sum(c.committed_per_hour for c in plan.commitments)
+        covered = sum(c.covered_per_hour for c in plan.commitments)
+        note = f"cover {usd(covered)}/h of list usage; paid whatever runs"
+        out.append(Headline("Commitments", f"{usd(paid)}/h", note))
     for label, unit, basis in (
         ("Serving $/M tokens", e.serving, "input + output tokens at the peak rate"),
         ("Batch $/M tokens", e.batch, ""),
@@ -183,7 +195,9 @@ def workload_cells(plan: Plan, w: WorkloadResult) -> dict[str, str]:
         "kind": w.kind,
         "model": w.model or "-",
         "$/h": usd(w.cost_per_hour) if w.kind == "serving" else "-",
-        "$/month": usd(w.cost_per_hour * 730, 0) if w.kind == "serving" else "-",
+        "$/month": usd(w.cost_per_hour * 730, 0)
+        if w.kind == "serving"
+        else (usd(units.cost_per_month, 0) if units and units.cost_per_month else "-"),
         "job $": usd(w.job_cost) if w.kind != "serving" else "-",
         "unit costs": unit_costs_line(units) if units else "-",
         "replicas": str(w.replicas),

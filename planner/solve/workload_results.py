@@ -13,6 +13,7 @@ from planner.solve.mip import PlacementProblem
 from planner.solve.single_choice import single_choice_cost
 from planner.solve.usage import quota_usage
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
+from planner.spec.recurrence import parse_schedule
 
 
 def _describe(c: Candidate) -> str:
@@ -137,8 +138,9 @@ def workload_result(problem, w, allocations, peak, usage=None, mine=None) -> Wor
     )
 
 
-def request_sizes(w: Workload) -> dict[str, float]:
-    """The request sizes and volume a plan's unit economics need (mean tokens per request)."""
+def request_sizes(w: Workload) -> dict[str, float | str]:
+    """The request sizes and volume a plan's unit economics need (mean tokens per request),
+    and a recurring batch job's schedule and runs in the average month."""
     if isinstance(w, ServingWorkload):
         buckets = w.traffic.request_buckets()
         return {
@@ -146,9 +148,14 @@ def request_sizes(w: Workload) -> dict[str, float]:
             "output_tokens": round(math.fsum(b.fraction * b.output_tokens for b in buckets), 6),
         }
     if isinstance(w, BatchWorkload):
+        recurring = {}
+        if w.schedule is not None:
+            runs = parse_schedule(w.schedule).runs_per_month
+            recurring = {"schedule": w.schedule, "runs_per_month": round(runs, 6)}
         return {
             "input_tokens": float(w.volume.input_tokens),
             "output_tokens": float(w.volume.output_tokens),
             "requests": round(w.volume.request_count, 6),
+            **recurring,
         }
     return {"tokens_trained": w.tokens} if w.tokens else {}

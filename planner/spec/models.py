@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from planner.bounds import (
     AcceleratorCount,
@@ -39,6 +39,7 @@ from planner.spec.capacity import CapacityPool
 from planner.spec.commitments import Commitment
 from planner.spec.deploy import Deploy
 from planner.spec.grammars import HfRepoId
+from planner.spec.recurrence import parse_schedule
 
 Provider = CloudName
 Service = Literal["vm", "sagemaker", "vertex", "kubernetes"]
@@ -230,6 +231,19 @@ class BatchWorkload(WorkloadBase):
     volume: BatchVolume
     deadline_hours: Hours = Field(description="Hours from start to finish the job.")
     preemptible: bool = Field(False, description="The job tolerates preemption (spot capacity).")
+    schedule: str | None = Field(
+        None,
+        min_length=1,
+        description="A recurring job: hourly, daily, weekly, monthly or a cron expression "
+        "('30 2 * * *', UTC); every run is costed in $/month figures. None: runs once.",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_parses(cls, value: str | None) -> str | None:
+        if value is not None and parse_schedule(value).runs_per_month == 0:
+            raise ValueError(f"schedule {value!r} never runs")
+        return value
 
 
 class TrainingWorkload(WorkloadBase):
