@@ -153,7 +153,7 @@ def test_ray_alone_refuses_a_non_vllm_workload_naming_the_workload_and_engine(cl
 
 def test_all_targets_skip_ray_with_a_note_when_kubernetes_deploys_the_allocation():
     files, notes = emit(variant_plan("eu-residency", "sglang"), TARGETS)
-    assert {f.path.split("/")[0] for f in files} == {"kubernetes"}
+    assert {f.path.split("/")[0] for f in files} == {"kubernetes", "skypilot"}
     assert sum("ray: cannot deploy workload eu-support-bot" in n for n in notes) == 2
 
 

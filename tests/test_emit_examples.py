@@ -4,6 +4,8 @@
   and ranges from the same shapes); the CloudFormation templates: cfn-lint.
 - Vertex AI request bodies: parsed into the aiplatform_v1 request types (unknown fields and
   bad enum names fail); the gcloud script: `bash -n`.
+- SkyPilot tasks and SkyServe services: SkyPilot's own loader (`sky.Task.from_yaml`, offline)
+  and SkyServe's service spec.
 - Kubernetes manifests: kubernetes-validate (strict) for Kubernetes 1.31. Karpenter NodePools,
   LeaderWorkerSets and KubeRay RayServices are not in it: they are checked against the CRDs
   their projects publish (tests/data/crds, tests/crd_schema.py) and, NodePools and RayServices,
@@ -178,6 +180,17 @@ def check_ray_cluster(data: dict) -> None:
     assert workers["min_workers"] <= workers["max_workers"] == data["max_workers"]
 
 
+def check_skypilot(path: Path, data: dict) -> None:
+    """SkyPilot's own loader (offline): the task, and a service's SkyServe spec."""
+    import sky
+    from sky.serve.service_spec import SkyServiceSpec
+
+    task = sky.Task.from_yaml(str(path))
+    assert task.run or task.num_nodes > 1
+    if "service" in data:
+        SkyServiceSpec.from_yaml_config(data["service"])
+
+
 def check_file(path: Path, sagemaker_regions: list[str]) -> None:
     """Validate one emitted file with the validator for its target and kind."""
     target = path.parent.name
@@ -196,6 +209,8 @@ def check_file(path: Path, sagemaker_regions: list[str]) -> None:
         check_vertex_body(data, VERTEX_REQUESTS[kind])
     elif target == "kubernetes":
         check_kubernetes(data)
+    elif target == "skypilot":
+        check_skypilot(path, data)
     elif kind == "rayservice":
         check_rayservice(data)
     else:

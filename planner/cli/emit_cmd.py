@@ -1,4 +1,5 @@
-"""`planner emit`: write a plan's deployment files for SageMaker, Vertex AI, Kubernetes or Ray."""
+"""`planner emit`: write a plan's deployment files for SageMaker, Vertex AI, Kubernetes, Ray or
+SkyPilot."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class EmitTarget(enum.StrEnum):
     vertex = "vertex"
     kubernetes = "kubernetes"
     ray = "ray"
+    skypilot = "skypilot"
     all = "all"
 
 

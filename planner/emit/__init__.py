@@ -1,4 +1,4 @@
-"""Turn a plan into deployment files: SageMaker, Vertex AI, Kubernetes and Ray.
+"""Turn a plan into deployment files: SageMaker, Vertex AI, Kubernetes, Ray and SkyPilot.
 
 rendered, notes = emit(plan, ["kubernetes"])   # data in, files (path, text, data) out
 write_files(rendered, Path("deploy/"), plan)  # the only step that touches the disk
@@ -15,7 +15,7 @@ from planner.errors import InputError
 from planner.plans.model import Plan
 from planner.rules.residency import breaches
 
-TARGETS = ("sagemaker", "vertex", "kubernetes", "ray")
+TARGETS = ("sagemaker", "vertex", "kubernetes", "ray", "skypilot")
 
 
 def builder(target: str) -> Callable[[Plan], Built]:

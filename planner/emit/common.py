@@ -218,3 +218,10 @@ def server_args(
     if download_dir and flag["download_dir"]:
         args += [flag["download_dir"], download_dir]
     return args
+
+
+def batch_args(alloc: Allocation, workload: WorkloadResult, deploy: Deploy) -> list[str]:
+    """Arguments of the offline batch runner (vLLM's run_batch, the only one) for one shard."""
+    args = ["-i", deploy.batch_input, "-o", deploy.batch_output]
+    args += ["--model", model_argument(weights_source(deploy, workload)), "--tensor-parallel-size"]
+    return [*args, str(tp_ranks(alloc)), *deploy.extra_args]

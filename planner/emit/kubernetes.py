@@ -16,6 +16,7 @@ from planner.clouds import OWNED_SERVICES, VM_SERVICES, cloud, is_cloud
 from planner.clouds.names import dns_label
 from planner.emit.common import (
     MANAGED_BY,
+    batch_args,
     bounds,
     cloud_refusal,
     health_path,
@@ -65,14 +66,6 @@ def _devices(item: Placed) -> int:
     return a.accelerators_per_instance if a.kind == "training" else a.tp
 
 
-def _batch_args(item: Placed, deploy: Deploy) -> list[str]:
-    a, w = item.allocation, item.workload
-    args = ["-i", deploy.batch_input, "-o", deploy.batch_output]
-    args += ["--model", model_argument(weights_source(deploy, w)), "--tensor-parallel-size"]
-    args += [str(tp_ranks(a)), *deploy.extra_args]  # vLLM's run_batch: the only batch runner
-    return args
-
-
 def _pool(plan: Plan, a) -> Any:
     """The plan's record of the owned capacity pool an allocation runs on, if any."""
     return next((p for p in plan.capacity if p.name == a.capacity_pool), None)
@@ -95,7 +88,7 @@ def _container(item: Placed, deploy: Deploy, plan: Plan) -> dict[str, Any]:
         return {
             "image": served.image,
             "command": list(engine.batch_command),
-            "args": _batch_args(item, deploy),
+            "args": batch_args(a, w, deploy),
         }
     return {"image": deploy.training_image, "command": list(deploy.training_command), "args": []}
 

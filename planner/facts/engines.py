@@ -21,7 +21,9 @@ The one place the emitters, `verify` and the README take engine facts from. Chec
   container, djl-inference:*-tensorrtllm*); LMI has no SGLang backend, and SageMaker pulls
   only from ECR, so SGLang is not deployed there.
 - Ray: Ray Serve LLM (docs.ray.io, "Serving LLMs") runs vLLM only.
-- Vertex AI and Kubernetes run any container with a command, a port and a health route.
+- Vertex AI, Kubernetes and SkyPilot run any container with a command, a port and a health
+  route (SkyPilot, docs.skypilot.co "Using Docker containers as runtime environments":
+  `image_id: docker:IMAGE`, whose entrypoint it does not start; `run:` runs inside it).
 
 Which image serves an engine on a chip for a target is a table,
 planner/facts/data/serving_images.csv (sourced and dated there): the chip's vendor gives its
@@ -38,7 +40,7 @@ from pathlib import Path
 from planner._csvdata import read_commented_csv
 from planner.facts.accelerators import find_accelerator
 
-TARGETS = ("sagemaker", "vertex", "kubernetes", "ray")
+TARGETS = ("sagemaker", "vertex", "kubernetes", "ray", "skypilot")
 CHECKED = "2026-12-07"
 IMAGES_FILE = Path(__file__).parent / "data" / "serving_images.csv"
 
@@ -239,7 +241,7 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
         extra_args=("--host", "0.0.0.0", "--enable-metrics"),
         batch_command=(),
         sagemaker_rolling_batch="",
-        targets=frozenset({"vertex", "kubernetes"}),
+        targets=frozenset({"vertex", "kubernetes", "skypilot"}),
         # the -cu124 build: Turing to Hopper (Blackwell needs a CUDA 12.8 build)
         cuda_families=frozenset({"turing", "ampere", "ada", "hopper"}),
         source="https://docs.sglang.ai/backend/server_arguments.html",
@@ -262,7 +264,7 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
         extra_args=("--host", "0.0.0.0", "--backend", "pytorch"),
         batch_command=(),
         sagemaker_rolling_batch="trtllm",
-        targets=frozenset({"sagemaker", "vertex", "kubernetes"}),
+        targets=frozenset({"sagemaker", "vertex", "kubernetes", "skypilot"}),
         cuda_families=NVIDIA_AMPERE_AND_NEWER,
         source="https://nvidia.github.io/TensorRT-LLM/1.0.0/commands/trtllm-serve/trtllm-serve.html",
     ),
@@ -274,6 +276,7 @@ TARGET_TITLES = {
     "vertex": "Vertex AI",
     "kubernetes": "Kubernetes",
     "ray": "Ray Serve LLM",
+    "skypilot": "SkyPilot",
 }
 
 
