@@ -22,6 +22,15 @@ CRD_FILES = {
     ): "lws/leaderworkerset.x-k8s.io_leaderworkersets.yaml",
     ("karpenter.sh", "NodePool"): "karpenter/karpenter.sh_nodepools.yaml",
     ("ray.io", "RayService"): "kuberay/ray.io_rayservices.yaml",
+    **{
+        ("kueue.x-k8s.io", kind): f"kueue/kueue.x-k8s.io_{plural}.yaml"
+        for kind, plural in (
+            ("ClusterQueue", "clusterqueues"),
+            ("LocalQueue", "localqueues"),
+            ("ResourceFlavor", "resourceflavors"),
+            ("WorkloadPriorityClass", "workloadpriorityclasses"),
+        )
+    },
 }
 
 

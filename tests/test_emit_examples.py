@@ -11,7 +11,9 @@
   their projects publish (tests/data/crds, tests/crd_schema.py) and, NodePools and RayServices,
   the narrower JSON Schemas in tests/golden/schemas (written for these tests), with the pod
   templates inside them against Kubernetes' PodTemplateSpec. Ray Serve configs and Ray cluster
-  configs are checked against tests/golden/schemas.
+  configs are checked against tests/golden/schemas. Kueue's objects (ResourceFlavor,
+  ClusterQueue, LocalQueue, WorkloadPriorityClass) are checked against Kueue's CRDs the same
+  way, and their metadata as Kubernetes' ObjectMeta.
 """
 
 from __future__ import annotations
@@ -142,6 +144,11 @@ def check_kubernetes(data: dict) -> None:
         for pod in (template.get("leaderTemplate"), template["workerTemplate"]):
             if pod is not None:
                 check_pod_template(pod)
+        return
+    if data["apiVersion"].startswith("kueue.x-k8s.io/"):
+        crd_schema.check(data)
+        meta = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": data["metadata"]}
+        kubernetes_validate.validate(meta, K8S_VERSION, strict=True)
         return
     kubernetes_validate.validate(data, K8S_VERSION, strict=True)
 
@@ -314,3 +321,15 @@ def test_the_validators_catch_mistakes():
         )
     with pytest.raises(jsonschema.ValidationError):
         check_schema({"cluster_name": "c"}, "ray-cluster")
+    queue = {
+        "apiVersion": "kueue.x-k8s.io/v1beta2",
+        "kind": "ClusterQueue",
+        "metadata": {"name": "q"},
+        "spec": {"queueingStrategy": "StrictFIFO", "resourceGroups": []},
+    }
+    check_kubernetes(queue)
+    for broken in ({"queueingStrategy": "Random"}, {"colour": "red"}, {"cohortName": "Not_DNS"}):
+        with pytest.raises(AssertionError):
+            check_kubernetes({**queue, "spec": {**queue["spec"], **broken}})
+    with pytest.raises(kubernetes_validate.ValidationError):
+        check_kubernetes({**queue, "metadata": {"name": "q", "colour": "red"}})

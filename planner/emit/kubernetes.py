@@ -14,6 +14,7 @@ from typing import Any
 
 from planner.clouds import OWNED_SERVICES, VM_SERVICES, cloud, is_cloud
 from planner.clouds.names import dns_label
+from planner.emit import kueue
 from planner.emit.common import (
     MANAGED_BY,
     batch_args,
@@ -21,7 +22,6 @@ from planner.emit.common import (
     cloud_refusal,
     health_path,
     labels,
-    model_argument,
     nodes,
     refusal,
     running_metric,
@@ -29,14 +29,13 @@ from planner.emit.common import (
     server_args,
     server_of,
     target_concurrency,
-    tp_ranks,
 )
 from planner.emit.groups import coverage
 from planner.emit.nodes import ALLOCATABLE, device_resource, node_selector, pod_size, tolerations
 from planner.emit.resource import Built, Resource
 from planner.facts.engines import ENTRYPOINTS
 from planner.plans.model import Plan
-from planner.rules.deployment import Placed, placed, settings, weights_source
+from planner.rules.deployment import Placed, placed, settings
 from planner.spec.deploy import Deploy
 
 TARGET = "kubernetes"
@@ -149,11 +148,17 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "planner-provider": a.provider,
         "planner-region": a.region,
     }
+    queued = a.kind != "serving" and a.provider != "edge" and deploy.kueue.enabled
     return {
         "name": name,
         "namespace": deploy.namespace,
         "kind": a.kind,
         "labels": all_labels,
+        "queued": queued,
+        "job_labels": {**all_labels, **kueue.job_labels(deploy, w.priority)}
+        if queued
+        else all_labels,
+        "flavor_labels": node_selector(a, _site(plan, a)),
         "pod_labels": {k: v for k, v in all_labels.items() if k != "planner-plan-id"},
         "selector": selector,
         "service_selector": service_selector,
@@ -246,7 +251,7 @@ def kinds(item: Placed, deploy: Deploy) -> list[str]:
 def build(plan: Plan) -> Built:
     """Kubernetes manifests for every allocation on a VM service (EC2, Compute Engine, Azure)."""
     deploy = settings(plan)
-    resources, refused, advisories = [], [], []
+    resources, refused, advisories, jobs = [], [], [], []
     services = VM_SERVICES | OWNED_SERVICES
     for item in (p for p in placed(plan) if p.allocation.service in services):
         note = refusal(TARGET, item) or cloud_refusal(TARGET, item)
@@ -261,6 +266,8 @@ def build(plan: Plan) -> Built:
                 "the plan's replicas"
             )
         ctx = context(plan, item, deploy)
+        if ctx["queued"]:
+            jobs.append(kueue.job_pods(ctx, item.workload.priority))
         for kind in kinds(item, deploy):
             template = f"kubernetes/{kind}.yaml.j2"
             if kind == "service" and item.allocation.kind == "training":
@@ -269,6 +276,13 @@ def build(plan: Plan) -> Built:
             resources.append(
                 Resource(TARGET, item.allocation.workload, item.index, kind, template, ctx, meta)
             )
+    fleet = {
+        **deploy.labels,
+        **deploy.security.audit_labels,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        "planner-plan-id": plan.plan_id,
+    }
+    resources += kueue.resources(deploy, jobs, fleet)
     notes, covered = coverage(plan, TARGET, services, frozenset({"serving", "batch", "training"}))
     covered -= {(n.workload, n.index) for n in refused}
     return Built(tuple(resources), notes, covered, tuple(advisories), tuple(refused))

@@ -45,6 +45,34 @@ class EngineDeploy(Strict):
     extra_args: tuple[PlainText, ...] = Field((), description="More server arguments.")
 
 
+JobPolicy = Literal["fcfs", "sjf", "priority", "priority-preemptive", "rr"]
+"""The job scheduling policies (planner schedule --policy)."""
+
+
+class Kueue(Strict):
+    """How batch and training Jobs on Kubernetes queue in Kueue (docs/skypilot-and-kueue.md)."""
+
+    enabled: bool = Field(
+        True,
+        description="Jobs are created suspended with a Kueue queue label, and the plan's capacity "
+        "for them is written as ResourceFlavors, a ClusterQueue and a LocalQueue.",
+    )
+    policy: JobPolicy = Field(
+        "fcfs",
+        description="The job scheduling policy: fcfs is Kueue's StrictFIFO queueing strategy, "
+        "the others BestEffortFIFO; priority-preemptive also preempts lower-priority jobs.",
+    )
+    cohort: str = Field(
+        "llm-placement-planner",
+        pattern=DNS_LABEL_OR_EMPTY,
+        description="Kueue cohort of the ClusterQueue: queues in one cohort lend each other "
+        "unused quota; empty: none.",
+    )
+    queue: str = Field(
+        "planner-jobs", pattern=DNS_LABEL, description="The LocalQueue the Jobs are sent to."
+    )
+
+
 class Deploy(Strict):
     """How a plan is deployed: container images, weights, names, probes and autoscaling."""
 
@@ -185,6 +213,9 @@ class Deploy(Strict):
         default_factory=Security,
         description="Encryption keys, networks, identities and audit labels (secure defaults).",
     )
+    kueue: Kueue = Field(
+        default_factory=Kueue, description="Kueue queueing of batch and training Jobs."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -201,13 +232,17 @@ class Deploy(Strict):
 
     @model_serializer(mode="wrap")
     def _omit_unused_engines(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """`engines` only where the spec sets it: a spec without it keeps the digest (and its
-        saved plans their spec match) it had before the field existed."""
+        """`engines` (and `kueue`) only where the spec sets them: a spec without them keeps the
+        digest (and its saved plans their spec match) it had before the fields existed."""
         data = handler(self)
         # A Plan edited in Python may hold its deploy settings as a mapping (validated later).
         engines = self.get("engines") if isinstance(self, dict) else self.engines
         if not engines and isinstance(data, dict):
             data.pop("engines", None)
+        # `kueue` likewise, where it holds the defaults.
+        kueue = self.get("kueue") if isinstance(self, dict) else self.kueue
+        if isinstance(data, dict) and kueue in (None, Kueue(), Kueue().model_dump()):
+            data.pop("kueue", None)
         return data
 
     @model_validator(mode="after")
