@@ -13,6 +13,7 @@ from test_emit_units import allocation, make_plan
 
 from planner.emit import build, emit
 from planner.emit.skypilot import skypilot_cloud
+from planner.errors import InputError
 from planner.plans.io import load_plan
 from tests.engine_variants import NAMES, VARIANTS, variant_plan
 
@@ -31,10 +32,10 @@ def _load(path: Path):
     return task, spec
 
 
-def _emitted(plan, tmp_path: Path):
-    files, notes = emit(plan, ["skypilot"])
+def _emitted(plan, tmp_path: Path, *others: str):
+    files, notes = emit(plan, ["skypilot", *others])
     out = []
-    for f in files:
+    for f in (f for f in files if f.resource.target == "skypilot"):
         path = tmp_path / f.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f.text)
@@ -50,7 +51,8 @@ def _plans():
 @pytest.mark.parametrize("name", [p.stem for p in GOLDEN_PLANS] + NAMES)
 def test_every_emitted_file_loads_with_skypilots_own_loader(name, tmp_path):
     plan = dict(_plans())[name]
-    loaded, notes = _emitted(plan, tmp_path)
+    # with Kubernetes beside it, for allocations SkyPilot refuses (not CUDA)
+    loaded, notes = _emitted(plan, tmp_path, "kubernetes")
     assert loaded or notes
     for rendered, task, spec in loaded:
         r = rendered.resource
@@ -186,3 +188,15 @@ def test_packed_replicas_are_left_to_kubernetes_with_a_note():
 def test_managed_endpoints_are_not_skypilots():
     built = build(load_plan(GOLDEN_PLANS[0].parent / "sagemaker-endpoint.json"), ["skypilot"])
     assert built.resources == () and all("not a VM" in n.text for n in built.notes)
+
+
+def test_an_allocation_skypilot_has_no_image_for_is_refused_naming_the_chip():
+    alloc = allocation(
+        **{"provider": "aws", "region": "us-east-1", "service": "ec2"},
+        instance_type="inf2.xlarge",
+        accelerator="Inferentia2",
+        kind="batch",
+        routed_rps=None,
+    )
+    with pytest.raises(InputError, match=r"Inferentia2.*SkyPilot"):
+        emit(make_plan([alloc]), ["skypilot"])
