@@ -24,6 +24,7 @@ from planner.emit.common import (
     bounds,
     health_path,
     labels,
+    nodes,
     refusal,
     runtime,
     server_args,
@@ -106,13 +107,13 @@ def _image(item: Placed, deploy: Deploy) -> str:
 
 
 def replica_policy(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
-    """SkyServe's replica_policy: the allocation's bounds in instances, scaled on the requests
-    per second each replica was planned for (x target_utilisation)."""
+    """SkyServe's replica_policy: the allocation's bounds (a replica is one instance here),
+    scaled on the requests per second each replica was planned for (x target_utilisation)."""
     a = item.allocation
     b = bounds(plan, a, item.workload)
-    policy: dict[str, Any] = {"min_replicas": b.min_instances}
-    if b.max_instances > b.min_instances:
-        policy["max_replicas"] = b.max_instances
+    policy: dict[str, Any] = {"min_replicas": b.min_replicas}
+    if b.max_replicas > b.min_replicas:
+        policy["max_replicas"] = b.max_replicas
         policy["target_qps_per_replica"] = target_rps(a, deploy)
     return policy
 
@@ -157,6 +158,8 @@ def _why_not(item: Placed) -> str:
     a = item.allocation
     if not skypilot_cloud(a.provider):
         return f"SkyPilot cannot launch on {a.provider}"
+    if a.kind == "serving" and nodes(a) > 1:
+        return f"a replica spans {nodes(a)} instances and a SkyServe replica is one instance"
     if a.kind == "serving" and a.replicas_per_instance > 1:
         return (
             f"the plan packs {a.replicas_per_instance} replicas on each {a.instance_type} and a "
