@@ -42,3 +42,39 @@ def listing(items: list[str] | tuple[str, ...], limit: int = MAX_LISTED) -> str:
     if len(items) <= limit:
         return ", ".join(items)
     return ", ".join(items[:limit]) + f", ... and {len(items) - limit:,} more"
+
+
+class ArgumentError(InputError, TypeError):
+    """A public function was called with an argument it cannot use (wrong type or value); a
+    TypeError too, so Python callers may catch either."""
+
+
+def text_argument(value: object, function: str, name: str) -> str:
+    """`value` when it is a string; ArgumentError naming the function and argument otherwise."""
+    if not isinstance(value, str):
+        raise ArgumentError(f"{function}(): {name} must be a string, not {type(value).__name__}")
+    return value
+
+
+def names_argument(value: object, function: str, name: str) -> tuple[str, ...]:
+    """A string or path, or an iterable of them, as a tuple of strings (one string is one name,
+    never its letters); ArgumentError naming the function and argument otherwise."""
+    import os
+
+    if value is None:
+        return ()
+    if isinstance(value, (str, os.PathLike)):
+        return (os.fspath(value),)  # type: ignore[return-value]
+    if isinstance(value, (bytes, dict)) or not hasattr(value, "__iter__"):
+        raise ArgumentError(
+            f"{function}(): {name} must be a string or a list of strings, "
+            f"not {type(value).__name__}"
+        )
+    out = []
+    for item in value:  # type: ignore[attr-defined]
+        if not isinstance(item, (str, os.PathLike)):
+            raise ArgumentError(
+                f"{function}(): every item of {name} must be a string, not {type(item).__name__}"
+            )
+        out.append(os.fspath(item))
+    return tuple(out)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from planner.bounds import (
 from planner.catalog import skypilot, spot_risk
 from planner.catalog.offering import CATALOG_COLUMNS, Offering
 from planner.clouds import catalog_services, cloud_names, is_cloud
-from planner.errors import InputError
+from planner.errors import InputError, names_argument
 from planner.facts import find_accelerator
 
 BUNDLED = Path(__file__).parent / "data" / "offerings.csv"
@@ -231,14 +231,16 @@ def _override_note(file: Path, earlier: Path, rows: list[Offering]) -> str:
     return f"{file} overrides {len(rows)} offering(s) of {earlier}: {first}{more}"
 
 
-def load_catalog(sources: Sequence[str | Path] | None = None) -> Catalog:
-    """Offerings from `sources` (files or directories; 'bundled' names the bundled catalog).
+def load_catalog(sources: Sequence[str | Path] | str | Path | None = None) -> Catalog:
+    """Offerings from `sources` (files or directories, or one of them; 'bundled' names the
+    bundled catalog).
 
     With no sources, the bundled catalog. Later sources replace earlier rows with the same
     provider, region, zone, service and instance type, so a file can extend or override another;
     each override is reported in the catalog's warnings (one line per pair of files).
     """
-    chosen: Iterable[str | Path] = sources if sources else [BUNDLED_NAME]
+    given = names_argument(sources, "load_catalog", "sources")
+    chosen: Iterable[str | Path] = given if given else [BUNDLED_NAME]
     merged: dict[tuple[str, ...], Offering] = {}
     origin: dict[tuple[str, ...], Path] = {}
     warnings: list[str] = []

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from planner.catalog.offering import Offering
 from planner.clouds import SPEC_SERVICE_KINDS, service_kind
+from planner.errors import names_argument
 from planner.facts import find_accelerator
 
 SORT_KEYS = {
@@ -41,11 +42,18 @@ def select_offerings(
 ) -> list[Offering]:
     """Offerings matching every given filter (a filter with several values matches any of them).
 
-    Accelerators match by canonical name or alias; services match catalog names (ec2, gce, ...)
+    Each filter is one name or a list of names. Accelerators match by canonical name or alias;
+    services match catalog names (ec2, gce, ...)
     or the spec's kinds (vm, kubernetes = any VM service, sagemaker, vertex).
     """
-    wanted_providers, wanted_regions = _fold(providers), _fold(regions)
-    wanted_accs, wanted_services = _accelerator_names(accelerators), _fold(services)
+
+    def names(value, name):
+        return names_argument(value, "select_offerings", name)
+
+    wanted_providers = _fold(names(providers, "providers"))
+    wanted_regions = _fold(names(regions, "regions"))
+    wanted_accs = _accelerator_names(names(accelerators, "accelerators"))
+    wanted_services = _fold(names(services, "services"))
     wanted_services |= {SPEC_SERVICE_KINDS[s] for s in wanted_services if s in SPEC_SERVICE_KINDS}
     chosen = [
         o

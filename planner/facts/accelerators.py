@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from planner._csvdata import opt_float, read_commented_csv
+from planner.errors import text_argument
 
 DATA_FILE = Path(__file__).parent / "data" / "accelerators.csv"
 
@@ -85,7 +86,7 @@ def _index() -> dict[str, Accelerator]:
 @cache
 def find_accelerator(name: str) -> Accelerator | None:
     """The accelerator called `name` (canonical name or alias, any case), or None."""
-    return _index().get(_key(name))
+    return _index().get(_key(text_argument(name, "find_accelerator", "name")))
 
 
 def canonical_accelerator_name(name: str) -> str:

@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from planner._csvdata import read_commented_csv
+from planner.errors import text_argument
 
 DATA_FILE = Path(__file__).parent / "data" / "llms.csv"
 
@@ -67,7 +68,7 @@ def find_llm(name: str, extra: Iterable[LLM] = ()) -> LLM | None:
 
     Models in `extra` (e.g. defined in a spec file) take precedence over bundled ones.
     """
-    wanted = _key(name)
+    wanted = _key(text_argument(name, "find_llm", "name"))
     for model in (*extra, *llms()):
         if wanted in (_key(model.name), _key(model.hf_id) if model.hf_id else None):
             return model

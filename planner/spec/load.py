@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from planner._readfile import MAX_NESTING, read_input
-from planner.errors import InputError, listing
+from planner.errors import ArgumentError, InputError, listing, text_argument
 from planner.facts import accelerators, find_accelerator, find_llm, llms
 from planner.facts.engines import pinned_problem
 from planner.spec.capacity import Cluster, EdgePool, Reservation
@@ -439,8 +440,16 @@ def _validation_problems(
     return [text for _, text in sorted(found, key=lambda item: item[0])]
 
 
-def parse_spec(text: str, source: str = "<string>") -> Spec:
-    """Validate spec text (YAML or JSON) into a Spec, or raise SpecError naming lines and fields."""
+def parse_spec(text: str | Mapping[str, Any], source: str = "<string>") -> Spec:
+    """Validate spec text (YAML or JSON), or a mapping as `yaml.safe_load` gives it, into a
+    Spec, or raise SpecError naming lines and fields (ArgumentError for anything else)."""
+    if isinstance(text, Mapping):
+        try:
+            text = json.dumps(text, indent=1, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise ArgumentError(f"parse_spec(): the mapping is not plain data: {err}") from None
+        source = "<mapping>" if source == "<string>" else source
+    text_argument(text, "parse_spec", "text")
     return validate_yaml(
         text, source, Spec, _reference_problems, what="a mapping with a `workloads:` list"
     )
