@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.output import TextFormat, deliver, to_json
+from planner.errors import InputError
 
 
 class EmitTarget(enum.StrEnum):
@@ -39,7 +40,7 @@ def emit(
     """Write one file per resource (<target>/<workload>-<index>-<kind>.*) and an index.json.
 
     The same plan always gives byte-identical files. Exit 2 if a file would change and --force
-    is not given (unchanged files are fine).
+    is not given (unchanged files are fine), or if the target has nothing of the plan to write.
     """
     from planner.emit import emit as render_all
     from planner.emit import expand
@@ -49,6 +50,14 @@ def emit(
     plan = load_plan(plan_file)
     targets = expand(target.value)
     files, notes = render_all(plan, targets)
+    wrote = tuple(t for t in targets if any(f.resource.target == t for f in files))
+    if not wrote:
+        for note in notes:
+            typer.echo(note, err=True)
+        raise InputError(
+            f"Plan {plan_file}: --target {target.value} has nothing to write (no allocation of "
+            "the plan can be deployed there; the notes above say why); nothing was written"
+        )
     written = write_files(
         files, output, plan_id=plan.plan_id, targets=targets, notes=notes, force=force
     )
@@ -56,11 +65,15 @@ def emit(
         typer.echo(note, err=True)
     for path in written.stale:
         typer.echo(f"stale (not in this plan, left in place): {path}", err=True)
+    idle = [t for t in targets if t not in wrote]
+    if idle:
+        typer.echo(f"no files for {', '.join(idle)} (nothing of this plan deploys there)", err=True)
     if fmt is TextFormat.json:
         data = {
             "plan_id": plan.plan_id,
             "folder": str(output),
-            "targets": list(targets),
+            "targets": list(wrote),
+            "targets_without_files": idle,
             "created": [str(p) for p in written.created],
             "changed": [str(p) for p in written.changed],
             "unchanged": [str(p) for p in written.unchanged],
@@ -70,7 +83,7 @@ def emit(
         deliver(to_json(data), None, "")
         return
     typer.echo(
-        f"plan {plan.plan_id}: {len(files)} file(s) for {', '.join(targets)} in {output} "
+        f"plan {plan.plan_id}: {len(files)} file(s) for {', '.join(wrote)} in {output} "
         f"({len(written.created)} new, {len(written.changed)} changed, "
         f"{len(written.unchanged)} unchanged)"
     )
