@@ -24,12 +24,19 @@ def _hide(monkeypatch, *modules: str) -> None:
         (
             ("boto3",),
             "aws",
-            ("launch", PLANS / "sagemaker-endpoint.json", "--target", "sagemaker", "--apply"),
+            (
+                "launch",
+                PLANS / "sagemaker-endpoint.json",
+                "--target",
+                "sagemaker",
+                "--apply",
+                "--yes",
+            ),
         ),
         (
             ("google.cloud.aiplatform_v1",),
             "gcp",
-            ("launch", PLANS / "vertex-endpoint.json", "--target", "vertex", "--apply"),
+            ("launch", PLANS / "vertex-endpoint.json", "--target", "vertex", "--apply", "--yes"),
         ),
         (
             ("boto3",),

@@ -256,7 +256,7 @@ def test_cli_against_moto_server(moto_server, tmp_path, monkeypatch):
 
     monkeypatch.setattr(SageMakerModelBackend, "create_endpoint", unavailable)
     failed = _planner(
-        moto_server, tmp_path, "launch", str(PLAN), "--target", "sagemaker", "--apply"
+        moto_server, tmp_path, "launch", str(PLAN), "--target", "sagemaker", "--apply", "--yes"
     )
     assert failed.returncode == 1
     assert "insufficient capacity" in failed.stderr and "Rolled back" in failed.stderr
@@ -264,16 +264,20 @@ def test_cli_against_moto_server(moto_server, tmp_path, monkeypatch):
     assert all(_state(r, moto_server) == _EMPTY for r in regions)
     monkeypatch.setattr(SageMakerModelBackend, "create_endpoint", original)
 
-    first = _planner(moto_server, tmp_path, "launch", str(PLAN), "--target", "sagemaker", "--apply")
+    first = _planner(
+        moto_server, tmp_path, "launch", str(PLAN), "--target", "sagemaker", "--apply", "--yes"
+    )
     assert first.returncode == 0, first.stderr
     assert "created endpoint support-chat (us-east-1)" in first.stdout
     assert all(_state(r, moto_server)["endpoints"] == ["support-chat"] for r in regions)
-    again = _planner(moto_server, tmp_path, "launch", str(PLAN), "--target", "sagemaker", "--apply")
+    again = _planner(
+        moto_server, tmp_path, "launch", str(PLAN), "--target", "sagemaker", "--apply", "--yes"
+    )
     assert again.returncode == 0 and "0 change(s)" in again.stdout
     assert "testing" not in first.stdout + first.stderr + again.stdout
 
     gone = _planner(
-        moto_server, tmp_path, "teardown", str(PLAN), "--target", "sagemaker", "--apply"
+        moto_server, tmp_path, "teardown", str(PLAN), "--target", "sagemaker", "--apply", "--yes"
     )
     assert gone.returncode == 0, gone.stderr
     assert all(_state(r, moto_server) == _EMPTY for r in regions)

@@ -212,11 +212,17 @@ def test_cli_apply_and_teardown_as_a_subprocess(vertex, tmp_path):
     dry = planner("launch", str(PLAN), "--target", "vertex", "--project", "acme-test")
     assert dry.returncode == 0, dry.stderr
     assert "DeployModel" in dry.stdout and state.requests == []
-    first = planner("launch", str(PLAN), "--target", "vertex", "--project", "acme-test", "--apply")
+    first = planner(
+        "launch", str(PLAN), "--target", "vertex", "--project", "acme-test", "--apply", "--yes"
+    )
     assert first.returncode == 0, first.stderr
     assert "5 change(s)" in first.stdout
-    again = planner("launch", str(PLAN), "--target", "vertex", "--project", "acme-test", "--apply")
+    again = planner(
+        "launch", str(PLAN), "--target", "vertex", "--project", "acme-test", "--apply", "--yes"
+    )
     assert "0 change(s)" in again.stdout
-    gone = planner("teardown", str(PLAN), "--target", "vertex", "--project", "acme-test", "--apply")
+    gone = planner(
+        "teardown", str(PLAN), "--target", "vertex", "--project", "acme-test", "--apply", "--yes"
+    )
     assert gone.returncode == 0, gone.stderr
     assert state.endpoints == {} and state.models == {}

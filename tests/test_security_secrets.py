@@ -105,7 +105,7 @@ def test_no_secret_reaches_plans_files_or_output(env, moto_server, tmp_path):
     ]
     assert [r.returncode for r in runs] == [0, 0, 0, 0, 0], [r.stderr for r in runs]
     failed = planner(
-        env, tmp_path, "launch", plan, "--target", "sagemaker", "--apply",
+        env, tmp_path, "launch", plan, "--target", "sagemaker", "--apply", "--yes",
         "--endpoint-url", moto_server, "--timeout", "5", "--poll", "0.1",
     )  # fmt: skip
     assert failed.returncode == 1

@@ -1,11 +1,13 @@
 """`planner launch` and `planner teardown`: make or delete a plan's SageMaker / Vertex AI endpoints.
 
-Both are dry runs unless --apply is given: they print the API calls, with their bodies.
+Both are dry runs unless --apply is given: they print the API calls, with their bodies. --apply
+asks for confirmation unless --yes is given (a stdin that is not a terminal without --yes: exit 2).
 """
 
 from __future__ import annotations
 
 import enum
+import sys
 from pathlib import Path
 
 import typer
@@ -24,6 +26,10 @@ ENDPOINT_URL_HELP = "SageMaker/Auto Scaling endpoint URL (e.g. a local moto serv
 API_ENDPOINT_HELP = "Vertex AI API endpoint (default: REGION-aiplatform.googleapis.com)."
 
 
+YES_HELP = (
+    "With --apply: do not ask for confirmation (for CI; without it a stdin that is not a "
+    "terminal exits 2)."
+)
 FORMAT_HELP = "text or json (the calls with their bodies, or what --apply did)."
 
 
@@ -116,10 +122,33 @@ def _vertex(plan, project: str | None, api_endpoint: str | None, timeout: float)
     )
 
 
+def _confirm(verb: str, plan, where: str, yes: bool) -> None:
+    """Ask before --apply changes a cloud account (as Terraform and SkyPilot do): --yes skips
+    the question; with no terminal to ask on, exit 2 rather than act unasked."""
+    if yes:
+        return
+    what = "create or update" if verb == "launch" else "delete"
+    endpoints = len({a.workload for a in plan.allocations})
+    if not sys.stdin.isatty():
+        raise InputError(
+            f"{verb} --apply would {what} the endpoints of plan {plan.plan_id} on {where}; "
+            "stdin is not a terminal to confirm on: pass --yes to go ahead"
+        )
+    if not typer.confirm(
+        f"{verb} --apply: {what} the endpoints of {endpoints} workload(s) of plan "
+        f"{plan.plan_id} on {where}?",
+        default=False,
+        err=True,
+    ):
+        typer.echo("Nothing was done.", err=True)
+        raise typer.Exit(1)
+
+
 def launch(
     plan_file: Path = typer.Argument(..., help=PLAN_HELP),
     target: LaunchTarget = typer.Option(..., "--target", "-t", help="sagemaker or vertex."),
     apply: bool = typer.Option(False, "--apply", help="Make the calls (default: dry run)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
     endpoint_url: str = typer.Option(
         None, "--endpoint-url", envvar="PLANNER_AWS_ENDPOINT_URL", help=ENDPOINT_URL_HELP
     ),
@@ -152,6 +181,7 @@ def launch(
 
             _print_calls(launch_calls(plan, role_arn), "launch", fmt)
             return
+        _confirm("launch", plan, "SageMaker", yes)
         with _Waiting("launching on SageMaker", quiet) as shown:
             report = _sagemaker(endpoint_url, timeout, poll, shown.poll).apply(plan, role_arn)
     else:
@@ -160,6 +190,7 @@ def launch(
 
             _print_calls(launch_calls(plan, project), "launch", fmt)
             return
+        _confirm("launch", plan, "Vertex AI", yes)
         with _Waiting("launching on Vertex AI (deploying models)", quiet):
             report = _vertex(plan, project, api_endpoint, timeout).apply(plan)
     _print_report(report, plan.plan_id, fmt)
@@ -169,6 +200,7 @@ def teardown(
     plan_file: Path = typer.Argument(..., help=PLAN_HELP),
     target: LaunchTarget = typer.Option(..., "--target", "-t", help="sagemaker or vertex."),
     apply: bool = typer.Option(False, "--apply", help="Make the calls (default: dry run)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
     endpoint_url: str = typer.Option(
         None, "--endpoint-url", envvar="PLANNER_AWS_ENDPOINT_URL", help=ENDPOINT_URL_HELP
     ),
@@ -194,6 +226,7 @@ def teardown(
 
             _print_calls(teardown_calls(plan), "teardown", fmt)
             return
+        _confirm("teardown", plan, "SageMaker", yes)
         with _Waiting("tearing down on SageMaker", quiet) as shown:
             report = _sagemaker(endpoint_url, timeout, 15.0, shown.poll).teardown(plan)
     else:
@@ -202,6 +235,7 @@ def teardown(
 
             _print_calls(teardown_calls(plan, project), "teardown", fmt)
             return
+        _confirm("teardown", plan, "Vertex AI", yes)
         with _Waiting("tearing down on Vertex AI", quiet):
             report = _vertex(plan, project, api_endpoint, timeout).teardown(plan)
     _print_report(report, plan.plan_id, fmt)
