@@ -5,32 +5,23 @@ from __future__ import annotations
 import enum
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from planner.cli.output import Format, print_record, writes_output
 from planner.errors import InputError
-from planner.facts.accelerators import Accelerator, accelerators, find_accelerator
-from planner.facts.llms import LLM, find_llm, llms
-from planner.perf import (
-    DEFAULT_SETTINGS,
-    SLO,
-    Capacity,
-    Dtype,
-    as_kv_dtype,
-    load_profiles,
-    memory_fit,
-    replica_capacity,
-    replicas_per_instance,
-    smallest_fitting_tp,
-    tp_problem,
-    valid_tp_degrees,
-)
-from planner.queueing import mmc, mmc_wait_percentile, mmc_wait_tail
+from planner.perf.dtypes import Dtype
+
+if TYPE_CHECKING:
+    from planner.facts.accelerators import Accelerator
+    from planner.facts.llms import LLM
+    from planner.perf import Capacity
 
 
 def _model(name: str) -> LLM:
+    from planner.facts.llms import find_llm, llms
+
     model = find_llm(name)
     if model is None:
         known = ", ".join(m.name for m in llms())
@@ -39,6 +30,8 @@ def _model(name: str) -> LLM:
 
 
 def _accelerator(name: str) -> Accelerator:
+    from planner.facts.accelerators import accelerators, find_accelerator
+
     accelerator = find_accelerator(name)
     if accelerator is None:
         known = ", ".join(a.name for a in accelerators())
@@ -55,6 +48,8 @@ def _choose_tp(
     weights_dtype: Dtype,
     kv_dtype: Dtype,
 ) -> int:
+    from planner.perf import smallest_fitting_tp, tp_problem, valid_tp_degrees
+
     allowed = valid_tp_degrees(model, count, accelerator)
     if tp is not None:
         problem = tp_problem(model, tp, count, accelerator)
@@ -69,6 +64,8 @@ def _choose_tp(
 def _estimate_record(
     model: LLM, accelerator: Accelerator, count: int, capacity: Capacity
 ) -> dict[str, Any]:
+    from planner.perf import memory_fit, replicas_per_instance
+
     fit = memory_fit(
         model,
         accelerator,
@@ -140,6 +137,8 @@ def estimate(
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """Memory fit, TTFT, TPOT, tokens/s and the max requests/s one replica sustains at the SLO."""
+    from planner.perf import DEFAULT_SETTINGS, SLO, as_kv_dtype, load_profiles, replica_capacity
+
     llm, chip = _model(model), _accelerator(accelerator)
     try:
         kv = as_kv_dtype(kv_dtype)
@@ -177,6 +176,8 @@ def queue(
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
     """M/M/c figures: utilization, probability of waiting, mean wait and time in system."""
+    from planner.queueing import mmc, mmc_wait_percentile, mmc_wait_tail
+
     try:
         metrics = mmc(arrival_rate, service_rate, servers)
     except ValueError as err:

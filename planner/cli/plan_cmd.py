@@ -9,7 +9,6 @@ from pathlib import Path
 
 import typer
 
-from planner import clock
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.executor_options import ExecutorKind, address_option, executor_option
 from planner.cli.output import (
@@ -24,7 +23,6 @@ from planner.cli.output import (
     status,
 )
 from planner.errors import InputError
-from planner.report.wording import rate
 
 
 class PlanFormat(enum.StrEnum):
@@ -127,6 +125,8 @@ def _summary(plan) -> str:
 
 
 def _serving_row(a, unit) -> dict:
+    from planner.report.wording import rate
+
     return {
         "workload": a.workload,
         "where": f"{a.provider} {a.region}",
@@ -146,6 +146,8 @@ def _serving_row(a, unit) -> dict:
 
 
 def _job_row(a, unit) -> dict:
+    from planner.report.wording import rate
+
     return {
         "workload": a.workload,
         "where": f"{a.provider} {a.region}",
@@ -264,6 +266,8 @@ def plan(
     guard_output(output, force)
     if time_limit <= 0 or not 0 <= gap < 1:
         raise InputError("--time-limit must be above 0 and --gap in [0, 1)")
+    from planner import clock
+
     as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
     if workers < 1 or strategy not in ("auto", "decomposition", "mip"):
         raise InputError("--workers must be at least 1 and --strategy auto, decomposition or mip")
@@ -331,6 +335,8 @@ def frontier(
 
     chosen = PlanFormat(resolve_format(fmt, output, PlanFormat, "table", "json"))
     guard_output(output, force)
+    from planner import clock
+
     as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
     spec = load_spec(spec_file)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
