@@ -2,8 +2,11 @@
 
 Every input file is untrusted. A file that is too large, binary or not UTF-8 is an InputError
 (exit 2) naming the file and, for bad bytes, the line and byte offset; nothing here can raise
-a traceback or read without bound. JSON goes through `load_json`, which refuses documents
-nested deeper than MAX_NESTING before the decoder could overflow the stack.
+a traceback or read without bound. Only regular files are read: a FIFO, a socket or a device
+(`/dev/zero`, `/dev/stdin`) is refused before a byte is read, and the bytes read are capped by
+counting them, never by trusting the size the file system reports. JSON goes through
+`load_json`, which refuses documents nested deeper than MAX_NESTING before the decoder could
+overflow the stack, and numbers of hundreds of digits or beyond a float's range.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,21 +49,71 @@ def _decode(data: bytes, source: str) -> str:
         ) from None
 
 
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def node_kind(mode: int) -> str | None:
+    """What a file system node that is not a regular file is ("a FIFO (named pipe)"...), or
+    None for a regular file."""
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _mib(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+
+
+def read_bytes(path: str | Path, what: str, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of input file `path` (a `what`), at most `limit` of them, or an InputError
+    naming the file: a missing file, a name too long, a FIFO or device, a file over `limit`."""
+    path = Path(path)
+    try:
+        before = os.stat(path)
+        kind = node_kind(before.st_mode)
+        if kind is not None:
+            raise InputError(
+                f"{path}: the {what} is {kind}, not a regular file; the planner reads only "
+                "regular files"
+            )
+        # O_NONBLOCK: a FIFO swapped in after the check cannot block the open.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as err:
+        raise InputError(f"Cannot read {what} {path}: {err.strerror or err}") from None
+    try:
+        kind = node_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise InputError(f"{path}: the {what} is {kind}, not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1024 * 1024, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as err:
+        raise InputError(f"Cannot read {what} {path}: {err.strerror or err}") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise InputError(
+            f"{path}: the {what} is larger than {_mib(limit)}, the most the planner reads"
+        )
+    return b"".join(chunks)
+
+
 def read_input(path: str | Path, what: str, *, limit: int = MAX_INPUT_BYTES) -> str:
     """The text of input file `path` (a `what`: "spec", "catalog", ...), or an InputError that
     names the file and says why it cannot be used."""
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as err:
-        raise InputError(f"Cannot read {what} {path}: {err.strerror or err}") from None
-    if len(data) > limit:
-        raise InputError(
-            f"{path}: the {what} is larger than {limit // (1024 * 1024)} MiB, "
-            "the most the planner reads"
-        )
-    return _decode(data, str(path))
+    return _decode(read_bytes(path, what, limit=limit), str(Path(path)))
 
 
 def text_of(data: bytes | str, source: str) -> str:
@@ -108,16 +163,62 @@ def check_json_nesting(text: str, source: str) -> None:
         )
 
 
+MAX_DIGITS = 30
+"""Most digits of a number in a JSON input file: larger than any count, price or size the
+planner reads, and far below what would make converting it slow or overflow a float."""
+
+
+class _NumberError(ValueError):
+    pass
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise _NumberError(
+            f"an integer of {digits:,} digits (at most {MAX_DIGITS} are read): {text[:20]}..."
+        )
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > 2 * MAX_DIGITS + 10:
+        raise _NumberError(f"a number written with {len(text):,} characters: {text[:20]}...")
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _NumberError(f"{text} is too large to be a number the planner reads")
+    return value
+
+
+def _parse_constant(name: str) -> Any:
+    raise _NumberError(f"{name} is not a number JSON allows")
+
+
+JSON_NUMBERS: dict[str, Any] = {
+    "parse_int": _parse_int,
+    "parse_float": _parse_float,
+    "parse_constant": _parse_constant,
+}
+"""`json.loads` hooks every JSON reader passes: no NaN/Infinity, no float overflowing to
+infinity, no integer of hundreds of digits (Python refuses over 4,300 with a ValueError)."""
+
+
+def json_number_line(text: str, err: ValueError) -> int:
+    """Best guess at the line of a refused number (the first line holding its text)."""
+    shown = str(err).split(": ")[-1].removesuffix("...")
+    where = text.find(shown[:20]) if shown else -1
+    return text.count("\n", 0, where) + 1 if where >= 0 else 1
+
+
 def load_json(text: str, source: str, what: str = "JSON") -> Any:
-    """Decode JSON text (bounded nesting, no NaN or Infinity), or an InputError naming
-    the file and line."""
+    """Decode JSON text (bounded nesting, no NaN or Infinity, numbers of bounded size), or an
+    InputError naming the file and line."""
     check_json_nesting(text, source)
-
-    def constant(name: str) -> Any:
-        raise ValueError(f"{name} is not a number JSON allows")
-
     try:
-        return json.loads(text, parse_constant=constant)
+        return json.loads(text, **JSON_NUMBERS)
+    except _NumberError as err:
+        line = json_number_line(text, err)
+        raise InputError(f"{source}:{line}: not valid {what}: {err}") from None
     except json.JSONDecodeError as err:
         raise InputError(f"{source}:{err.lineno}: not valid {what}: {err.msg}") from None
     except (ValueError, RecursionError) as err:

@@ -56,6 +56,11 @@ MAX_SECONDS = 10 * 365 * 24 * 3600.0
 """A trace's arrival times, seconds from its start."""
 MAX_SIMULATED_REQUESTS = 5_000_000
 """Requests one simulation holds in memory (about 100 bytes each: 5 million is about 0.5 GB)."""
+BASE_SLICES = 1_000_000
+SLICES_PER_ITEM = 10
+"""Round robin may cut the work into at most BASE_SLICES + SLICES_PER_ITEM x (requests or jobs)
+time slices: each slice is an event to simulate, so a tiny quantum would make the work
+unbounded (a 1e-9 s quantum cuts one second of service into a billion events)."""
 
 
 def _float(low: float, high: float, *, low_open: bool = False, **extra) -> object:
@@ -108,3 +113,22 @@ def check_range(value: float, low: float, high: float, *, low_open: bool = False
     if value > high:
         return f"must be at most {high:g}"
     return None
+
+
+def check_slices(work: float, quantum: float, items: int, option: str, unit: str) -> None:
+    """InputError when round robin with `quantum` would cut `work` (the sum of the items' run
+    times, in `unit`) into more slices than BASE_SLICES + SLICES_PER_ITEM x `items`; the
+    message names `option` and the smallest quantum that is accepted."""
+    from planner.errors import InputError
+
+    most = BASE_SLICES + SLICES_PER_ITEM * items
+    if not (math.isfinite(quantum) and quantum > 0):
+        raise InputError(f"{option} {quantum!r}: must be a positive number of {unit}")
+    slices = work / quantum
+    if slices > most:
+        least = work / most
+        raise InputError(
+            f"{option} {quantum:g} {unit}: round robin would cut {work:,.6g} {unit} of work into "
+            f"about {slices:,.3g} time slices, more than the {most:,} simulated for {items:,} "
+            f"item(s); give {option} of at least {least:.3g} {unit}"
+        )

@@ -10,14 +10,11 @@ quotas:
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from planner._readfile import read_input
-from planner.errors import InputError
 from planner.facts import accelerators, find_accelerator
 from planner.facts.accelerators import canonical_accelerator_name
 from planner.spec.base import Strict
@@ -119,18 +116,11 @@ def write_quotas(
     path: str | Path, quotas: Iterable[Quota], comments: Sequence[str] = (), force: bool = False
 ) -> None:
     """Write a quotas file (through a temporary file); an existing file needs `force`."""
+    from planner._writefile import refuse_overwrite, write_output
+
     path = Path(path)
-    if path.exists() and not force:
-        raise InputError(f"{path} already exists; give --force to overwrite it")
-    text = quotas_yaml(quotas, comments)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    refuse_overwrite(path, force)
+    write_output(path, quotas_yaml(quotas, comments), overwrite=force)
 
 
 def merge_quotas(spec: Spec, quotas: Iterable[Quota]) -> Spec:

@@ -9,11 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import random
 import re
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -406,23 +404,20 @@ def catalog_csv(offerings: Iterable[Offering], comments: Sequence[str]) -> str:
 
 def check_writable(path: Path, force: bool) -> None:
     """Refuse to overwrite an existing output file unless forced (checked before any fetching)."""
-    if path.exists() and not force:
-        raise InputError(f"{path} already exists; give --force to overwrite it")
+    from planner._writefile import refuse_overwrite
+
+    refuse_overwrite(path, force)
     if not path.parent.exists():
         raise InputError(f"Cannot write {path}: folder {path.parent} does not exist")
 
 
 def write_text_atomically(path: Path, text: str, force: bool) -> None:
-    """Write `text` to `path` through a temporary file, so a failure never leaves half a file."""
+    """Write `text` to `path` through a temporary file, so a failure never leaves half a file;
+    without `force` a file that appeared meanwhile is refused, not replaced."""
+    from planner._writefile import write_output
+
     check_writable(path, force)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_output(path, text, overwrite=force)
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,7 @@ def test_catalog_csv_round_trips_through_load_catalog(tmp_path):
 def test_existing_output_is_never_overwritten_without_force(tmp_path):
     path = tmp_path / "cat.csv"
     path.write_text("precious")
-    with pytest.raises(InputError, match="already exists; give --force"):
+    with pytest.raises(InputError, match="already exists; pass --force"):
         write_text_atomically(path, "new", force=False)
     assert path.read_text() == "precious"
     write_text_atomically(path, "new", force=True)

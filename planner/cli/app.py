@@ -159,6 +159,7 @@ def build():
     _register()
     command = typer.main.get_command(app)
     _polish(command)
+    clicklib.checked_numbers(command)
     return command
 
 
@@ -230,6 +231,13 @@ def run(argv: list[str] | None = None) -> None:
         return
     except typer.Abort:
         _fail("Aborted.", 1, as_json)
+        return
+    except OSError as err:  # a path the file system refuses (too long, a loop): bad input
+        where = f"{err.filename}: " if err.filename else ""
+        _fail(f"Cannot use {where}{err.strerror or err}", 2, as_json)
+        return
+    except RecursionError:
+        _fail("An input is nested too deeply to read", 2, as_json)
         return
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner._readfile import MAX_NESTING, nesting_depth, read_input
 from planner.cli import clicklib
 from planner.errors import InputError
 
@@ -36,6 +37,8 @@ ENV_KEYS = ("catalog", "profiles", "quotas", "format", "time_limit", "workers", 
 PATH_KEYS = ("catalog", "profiles", "quotas")
 """Keys whose values are paths, resolved against the config file's folder."""
 CONFIG_FILE = "planner.toml"
+MAX_CONFIG_BYTES = 1_000_000
+"""Largest config file read (1 MB)."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,6 @@ def find_config(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None
     named = os.environ.get("PLANNER_CONFIG")
     if named:
         path = Path(named)
-        if not path.is_file():
-            raise InputError(f"PLANNER_CONFIG={named}: no such file")
         data = _read_toml(path)
         return path, data.get("tool", {}).get(
             "planner", {}
@@ -94,27 +95,36 @@ def find_config(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    text = read_input(path, "config file", limit=MAX_CONFIG_BYTES)
+    deepest, line = _toml_depth(text)
+    if deepest > MAX_NESTING:
+        raise InputError(
+            f"{path}:{line}: nested more than {MAX_NESTING} levels deep, more than a config "
+            "file needs"
+        )
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"Cannot read {path}: {err.strerror or err}") from None
-    if len(raw) > 1_000_000:
-        raise InputError(f"{path}: a config file over 1 MB is not read")
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as err:
-        raise InputError(f"{path}: not UTF-8 text (byte {err.start})") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         where = re.search(r"line (\d+)", str(err))
-        line = where.group(1) if where else "1"
-        raise InputError(f"{path}:{line}: malformed TOML: {err}") from None
+        line_text = where.group(1) if where else "1"
+        raise InputError(f"{path}:{line_text}: malformed TOML: {err}") from None
+    except (RecursionError, ValueError) as err:  # ValueError: an integer of 4,300+ digits
+        raise InputError(f"{path}: not a config file the planner reads ({err})") from None
+
+
+def _toml_depth(text: str) -> tuple[int, int]:
+    """How deep TOML text nests ([ and { outside strings, dotted keys aside) and where."""
+    deepest, line = nesting_depth(text)
+    dotted = max((header.count(".") + 1 for header in re.findall(r"^\s*\[+([^\]]*)", text,
+                  re.MULTILINE)), default=0)  # fmt: skip
+    return max(deepest, dotted), line
 
 
 def _line_of(path: Path, key: str, table: str | None) -> int:
     """The line where `key` is set (inside `table` when given), for messages."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = read_input(path, "config file", limit=MAX_CONFIG_BYTES).splitlines()
+    except InputError:
         return 1
     pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
     section: str | None = None
@@ -234,6 +244,7 @@ def resolve(root, environ: dict[str, str] | None = None) -> Resolved:
         targets = [verb] if verb else list(verbs)
         used: list[str] = []
         shown_value: Any = value
+        refused: InputError | None = None
         for target in targets:
             param = _option(verbs[target], key)
             if param is None:
@@ -250,9 +261,10 @@ def resolve(root, environ: dict[str, str] | None = None) -> Resolved:
                 continue
             try:
                 converted = _convert(param, value, source, key)
-            except InputError:
+            except InputError as err:
                 if verb:
                     raise
+                refused = refused or err
                 continue  # e.g. format = "json" on a verb without json: keep its default
             used.append(target)
             shown_value = converted
@@ -269,6 +281,8 @@ def resolve(root, environ: dict[str, str] | None = None) -> Resolved:
                 hint = difflib.get_close_matches(key.replace("_", "-"), sorted(everywhere), 1)
                 extra = f" (did you mean '{hint[0]}'?)" if hint else ""
                 raise InputError(f"{source}: {key}: no verb has this option{extra}")
+            if refused is not None and _norm(key) != "format":
+                raise refused
             raise InputError(f"{source}: {key}: {value!r} is not a value any verb accepts")
         if used:
             for i, earlier in enumerate(applied):
@@ -288,8 +302,8 @@ def resolve(root, environ: dict[str, str] | None = None) -> Resolved:
 
 def _table_line(path: Path, table: str) -> int:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = read_input(path, "config file", limit=MAX_CONFIG_BYTES).splitlines()
+    except InputError:
         return 1
     for number, line in enumerate(lines, 1):
         if re.match(rf"^\s*\[\s*(tool\.planner\.)?[\"']?{re.escape(table)}[\"']?\s*\]", line):

@@ -80,7 +80,10 @@ _SWITCHES = {"quiet": False, "color": True}
 
 def reset_switches() -> None:
     """Back to the defaults (each run of the CLI starts here; tests run it many times)."""
+    from planner._writefile import reset
+
     _SWITCHES.update(quiet=False, color=True)
+    reset()
 
 
 def set_quiet(value: bool) -> None:
@@ -145,9 +148,12 @@ def guard_output(output: Path | None, force: bool) -> None:
     """Refuse to replace a user's file without --force (call it before any slow work)."""
     from planner._writefile import refuse_overwrite
 
-    if output is not None and output.is_dir():
-        raise InputError(f"{output} is a folder; give a file name for -o")
-    refuse_overwrite(output, force)
+    try:
+        refuse_overwrite(output, force)
+    except InputError as err:
+        if str(err).endswith("it is a folder"):
+            raise InputError(f"{output} is a folder; give a file name for -o") from None
+        raise
 
 
 def write_text(output: Path, text: str) -> None:

@@ -145,7 +145,7 @@ class BuiltIn:
 
     def match(self, instance_type: str) -> tuple[str, int] | None:
         found = self.pattern.match(instance_type)
-        if not found:
+        if not found or len(found.group(1)) > 4:  # a4-highgpu-<400 digits>g: not a real type
             return None
         n = int(found.group(1))
         count = self.counts.get(n) if self.counts else n

@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from planner._readfile import load_json, read_input
 from planner.errors import InputError
 from planner.facts.accelerators import Accelerator, find_accelerator
 from planner.facts.llms import LLM, find_llm
@@ -274,8 +274,8 @@ def _summary_concurrency(summary: Path) -> tuple[float | None, str | None, float
     """num_concurrent_requests, model and completed requests/s of an LLMPerf summary; Nones
     if unreadable."""
     try:
-        data = json.loads(summary.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = load_json(read_input(summary, "summary", limit=MAX_FILE_BYTES), str(summary))
+    except InputError:
         return None, None, None
     if not isinstance(data, dict):
         return None, None, None
@@ -350,23 +350,10 @@ def read_bench_file(path: str | Path, *, concurrency: float | None = None) -> Be
     the concurrent requests of an LLMPerf individual_responses file with no summary beside it.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"{path}: {size} bytes is larger than a result file can be ({MAX_FILE_BYTES} bytes)"
-            )
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"{path}: cannot read result file: {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file") from None
+    text = read_input(path, "result file", limit=MAX_FILE_BYTES)
     if path.suffix.lower() == ".csv":
         return _genai_perf_csv(path, text)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError(f"{path}: line {err.lineno}: not valid JSON: {err.msg}") from None
+    data = load_json(text, str(path))
     if isinstance(data, list):
         return _llmperf_individual(path, data, concurrency)
     if not isinstance(data, dict):

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planner._readfile import check_json_nesting
+from planner._readfile import JSON_NUMBERS, check_json_nesting, json_number_line, read_bytes
 from planner.errors import InputError, PlanRejected
 from planner.plans.consistency import inconsistencies
 from planner.plans.identity import spec_digest
@@ -36,13 +36,7 @@ def _hint() -> str:
 
 
 def _parse(path: Path) -> Any:
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PLAN_BYTES + 1)  # never more than the limit into memory
-    except OSError as err:
-        raise InputError(f"Cannot read plan {path}: {err.strerror or err}") from None
-    if len(raw) > MAX_PLAN_BYTES:
-        raise InputError(f"Invalid plan {path}: larger than the 64 MiB limit")
+    raw = read_bytes(path, "plan", limit=MAX_PLAN_BYTES)  # never more than the limit
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -51,14 +45,16 @@ def _parse(path: Path) -> Any:
         ) from None
     check_json_nesting(text, f"Invalid plan {path}")
 
-    def refuse(name: str) -> Any:
-        raise InputError(f"Invalid plan {path}: {name} is not a number a plan may hold; {_hint()}")
-
     try:
-        return json.loads(text, parse_constant=refuse)
-    except json.JSONDecodeError as err:
+        return json.loads(text, **JSON_NUMBERS)
+    except ValueError as err:
+        if isinstance(err, json.JSONDecodeError):
+            raise InputError(
+                f"Invalid plan {path}: line {err.lineno}, column {err.colno}: {err.msg}; {_hint()}"
+            ) from None
+        line = json_number_line(text, err)
         raise InputError(
-            f"Invalid plan {path}: line {err.lineno}, column {err.colno}: {err.msg}; {_hint()}"
+            f"Invalid plan {path}: line {line}: {err} (not a number a plan may hold); {_hint()}"
         ) from None
     except RecursionError:
         raise InputError(f"Invalid plan {path}: nested too deeply; {_hint()}") from None

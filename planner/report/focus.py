@@ -103,20 +103,31 @@ def parse_start(text: str) -> datetime:
     """`2027-01-01`, `2027-01-01T06:00`, `...Z` or `...+00:00` as a UTC datetime (naive = UTC)."""
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InputError(
             f"--start {text!r} is not a date or time; use ISO 8601 such as 2027-01-01 or "
             "2027-01-01T00:00:00Z"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def period_end(start: datetime, period: Period) -> datetime:
     """The exclusive end of the charge period that begins at `start`."""
-    if period is Period.hour:
-        return start + timedelta(hours=1)
-    if period is Period.day:
-        return start + timedelta(days=1)
+    try:
+        if period is Period.hour:
+            return start + timedelta(hours=1)
+        if period is Period.day:
+            return start + timedelta(days=1)
+    except OverflowError:
+        raise InputError(
+            f"--start {_stamp(start)}: the {period.value} would end after the year 9999, the "
+            "last a date can hold"
+        ) from None
+    if start.month == 12 and start.year == 9999:
+        raise InputError(
+            f"--start {_stamp(start)}: the month would end after the year 9999, the last a date "
+            "can hold"
+        )
     year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
     try:
         return start.replace(year=year, month=month)

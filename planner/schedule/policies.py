@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from planner.bounds import check_slices
 from planner.schedule.problem import Schedule, SchedulingProblem, Segment, Task
 
 LIST_POLICIES = ("fcfs", "sjf", "priority", "priority-preemptive", "rr")
@@ -34,6 +35,9 @@ def list_schedule(problem: SchedulingProblem, policy: str) -> Schedule:
     """Simulate `policy` on `problem` (see the module docstring)."""
     if policy not in LIST_POLICIES:
         raise ValueError(f"unknown policy {policy!r}; use one of {', '.join(LIST_POLICIES)}")
+    if policy == "rr":
+        work = sum(max(d for _, d in t.durations) for t in problem.tasks)
+        check_slices(work / 60, problem.quantum / 60, len(problem.tasks), "quantum_hours", "h")
     return _Run(problem, policy).schedule()
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.bounds import MAX_SIMULATED_REQUESTS
+from planner.bounds import MAX_SIMULATED_REQUESTS, check_slices
 from planner.errors import InputError, listing
 from planner.plans import Plan
 from planner.schedule.queue_sim import serve
@@ -186,6 +186,8 @@ def _run_queues(
     quantum_s: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Serve every replica's queue; returns first-start and finish times per request."""
+    if policy == "rr":
+        check_slices(float(service.sum()), quantum_s, len(service), "--quantum-s", "s")
     first = np.cumsum([0] + [g.replicas for g in model.groups])[:-1]
     queue = first[group] + replica
     order = np.lexsort((requests.arrival_s, queue))
