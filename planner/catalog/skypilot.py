@@ -65,8 +65,16 @@ def _memory_gb(accelerator: str, gpu_info: str) -> float | None:
     try:
         info = ast.literal_eval(gpu_info)
         mib = float(info["Gpus"][0]["MemoryInfo"]["SizeInMiB"])
-    except (ValueError, SyntaxError, KeyError, IndexError, TypeError, MemoryError, RecursionError,
-            OverflowError):
+    except (
+        ValueError,
+        SyntaxError,
+        KeyError,
+        IndexError,
+        TypeError,
+        MemoryError,
+        RecursionError,
+        OverflowError,
+    ):
         return None
     return (
         round(mib / 1024, 1)
