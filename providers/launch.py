@@ -4,40 +4,12 @@ keeping credentials out of everything they print."""
 from __future__ import annotations
 
 import json
-import os
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from planner.emit.render import render
-from planner.spec.security import CREDENTIAL_PATTERNS
-
-REDACTED = "[REDACTED]"
-SECRET_NAME = re.compile(
-    r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_KEY", re.IGNORECASE
-)
-MIN_SECRET = 8
-
-
-def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Values of environment variables whose names say they hold a credential, longest first."""
-    env = os.environ if environ is None else environ
-    found = {v for k, v in env.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET}
-    return sorted(found, key=len, reverse=True)
-
-
-def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """`text` with every credential from the environment, and anything shaped like one, hidden.
-
-    SDK and service errors may quote what they were given; this runs on every message a
-    launcher shows.
-    """
-    for value in secret_values(environ):
-        text = text.replace(value, REDACTED)
-    for pattern in CREDENTIAL_PATTERNS.values():
-        text = pattern.sub(REDACTED, text)
-    return text
+from planner.safe_text import redact
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from planner._http import (
+    DEADLINE_S,
+    MAX_PAGES,
+    MAX_RESPONSE_BYTES,
+    ResponseError,
+    StatusError,
+    check_shape,
+    decode_json,
+    redact_url,
+)
+from planner._http import get as http_get
 from planner.catalog.offering import CATALOG_COLUMNS, Offering
 from planner.errors import InputError, PlannerError
+from planner.safe_text import safe
 
 T = TypeVar("T")
 
@@ -88,8 +100,10 @@ def retry(
 
 
 def describe_error(err: BaseException) -> str:
-    """A one-line description of an error for summaries (never carries credentials)."""
+    """A one-line description of an error for summaries and the CSV header: credentials
+    (from the environment, or shaped like one) and control characters removed."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    text = safe(text)[:300]
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
@@ -107,6 +121,8 @@ class HttpError(PlannerError):
 def _http_retryable(err: BaseException) -> bool:
     if isinstance(err, HttpError):
         return err.status in RETRYABLE_HTTP
+    if isinstance(err, ResponseError):
+        return False
     return isinstance(err, (urllib.error.URLError, TimeoutError, ConnectionError))
 
 
@@ -116,7 +132,7 @@ def _error_detail(body: bytes) -> str:
     text = body.decode("utf-8", "replace")
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict):
         error = data.get("error") or data.get("Error") or data
@@ -129,26 +145,43 @@ def _error_detail(body: bytes) -> str:
 
 @dataclass(frozen=True)
 class Http:
-    """GETs JSON with retries; headers (credentials) are sent but never shown in errors."""
+    """GETs JSON with retries; headers (credentials) are sent but never shown in errors, and
+    never sent to another origin (planner._http: size cap, deadline, same-origin redirects)."""
 
     headers: Mapping[str, str] = field(default_factory=dict)
     policy: RetryPolicy = RetryPolicy()
     sleep: Callable[[float], None] = time.sleep
     timeout_s: float = 60.0
+    deadline_s: float = DEADLINE_S
+    max_bytes: int = MAX_RESPONSE_BYTES
 
-    def get_json(self, url: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """The JSON object at `url` (with `params` added to its query), retried when throttled."""
+    def get_json(
+        self, url: str, params: Mapping[str, str] | None = None, *, shape: Any = None
+    ) -> dict[str, Any]:
+        """The JSON object at `url` (with `params` added to its query), retried when throttled;
+        with `shape` (a pydantic model of the fields read), checked against it."""
         full = _with_params(url, params or {})
 
         def once() -> dict[str, Any]:
-            request = urllib.request.Request(
-                full, headers={"Accept": "application/json", **self.headers}
-            )
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                    return json.loads(response.read().decode("utf-8"))
-            except urllib.error.HTTPError as err:
-                raise HttpError(err.code, _redact(full), _error_detail(err.read())) from None
+                body = http_get(
+                    full,
+                    {"Accept": "application/json", **self.headers},
+                    timeout_s=self.timeout_s,
+                    deadline_s=self.deadline_s,
+                    max_bytes=self.max_bytes,
+                )
+            except StatusError as err:
+                raise HttpError(err.status, _redact(full), _error_detail(err.body)) from None
+            data = decode_json(body, full)
+            if not isinstance(data, dict):
+                raise ResponseError(
+                    f"{_redact(full)}: field '(the answer)': expected a JSON object, "
+                    f"got {type(data).__name__}"
+                )
+            if shape is not None:
+                check_shape(shape, data, full)
+            return data
 
         return retry(
             once,
@@ -167,9 +200,8 @@ def _with_params(url: str, params: Mapping[str, str]) -> str:
 
 
 def _redact(url: str) -> str:
-    """`url` for messages: without its query string, where keys or tokens could be."""
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    """`url` for messages: without credentials or its query string (keys or tokens)."""
+    return redact_url(url)
 
 
 # --- paging and progress -----------------------------------------------------------------------
@@ -218,7 +250,8 @@ def progress_bar(title: str, enabled: bool) -> Iterator[Progress]:
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
     )
-    with RichProgress(*columns, console=Console(stderr=True), transient=True) as bar:
+    screen = Console(stderr=True, file=getattr(sys.stderr, "unfiltered", sys.stderr))
+    with RichProgress(*columns, console=screen, transient=True) as bar:
         yield _RichProgress(bar, bar.add_task("", total=None))
 
 
@@ -233,6 +266,7 @@ def pages(
     so a caller may keep what it already has.
     """
     token: str | None = None
+    seen: set[str] = set()
     number = 0
     while True:
         items, token = fetch(token)
@@ -241,6 +275,18 @@ def pages(
         yield from items
         if not token:
             return
+        if not isinstance(token, str) or len(token) > 4096:
+            raise ResponseError(
+                f"{what}: page {number}: field 'next page': not a page token or link"
+            )
+        if token in seen:
+            raise ResponseError(
+                f"{what}: page {number}: the next page ({redact_url(token)}) was already read; "
+                "the listing loops, so it was stopped"
+            )
+        if number >= MAX_PAGES:
+            raise ResponseError(f"{what}: more than {MAX_PAGES:,} pages; the listing was stopped")
+        seen.add(token)
 
 
 # --- the result of a refresh -------------------------------------------------------------------
@@ -292,7 +338,11 @@ class RunLog:
     notes: list[str] = field(default_factory=list)
 
     def fail(self, what: str, err: BaseException | str) -> None:
-        """Record that `what` could not be fetched, and why."""
+        """Record that `what` could not be fetched, and why. A server's answer of the wrong
+        shape (ResponseError) is not a failure to work around: it stops the refresh (exit 2),
+        so a catalog is never written from data the planner would refuse."""
+        if isinstance(err, ResponseError):
+            raise err
         reason = err if isinstance(err, str) else describe_error(err)
         self.failures.append(Failure(what, reason))
 

@@ -86,7 +86,7 @@ def test_a_rejected_query_says_why(cli, answering):
 def test_something_that_is_not_prometheus(cli, answering):
     url = answering(200, b"<html>hello</html>", "text/html")
     result = _observe(cli, url)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a server's answer of the wrong shape is bad input
     assert f"prometheus at {url}: the answer is not Prometheus API JSON" in result.stderr
 
 

@@ -190,7 +190,20 @@ def _fail(message: str, code: int, as_json: bool, hint: str = "", kind: str | No
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Run the CLI; a PlannerError becomes its message on stderr and its exit code."""
+    """Run the CLI; a PlannerError becomes its message on stderr and its exit code. Everything
+    written to stdout and stderr meanwhile goes through `planner.safe_text.safe`: no credential
+    and no terminal escape sequence reaches the console, whatever a file or a server held."""
+    from planner.safe_text import SafeStream
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    try:
+        _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: list[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     output.reset_switches()
     command = build()

@@ -70,9 +70,12 @@ def _metrics_source(source, url, label, region, endpoint_url, token_env):
             raise InputError("--source prometheus needs --url (e.g. http://prometheus:9090)")
         token = None
         if token_env:
+            from planner._http import check_credential
+
             token = os.environ.get(token_env)
             if not token:
                 raise InputError(f"--token-env {token_env}: that environment variable is empty")
+            token = check_credential(token.strip(), f"--token-env {token_env}")
         return PrometheusSource(PrometheusClient(url, token=token), label)
     from providers.aws.cloudwatch import CloudWatchSource, aws_clients
 

@@ -111,6 +111,10 @@ def console(stderr: bool = False, **kwargs: Any):
     """A rich Console that honours --no-color / NO_COLOR."""
     from rich.console import Console
 
+    if stderr and "file" not in kwargs:
+        # live displays (spinners) move the cursor: they write past the SafeStream filter,
+        # and show only the planner's own words
+        kwargs["file"] = getattr(sys.stderr, "unfiltered", sys.stderr)
     return Console(stderr=stderr, no_color=not color_enabled(), **kwargs)
 
 

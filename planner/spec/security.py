@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
+from planner.safe_text import CREDENTIAL_PATTERNS
 from planner.spec.base import Strict
 from planner.spec.grammars import CloudKmsKey, K8sLabelKey, K8sLabelValue, KmsKeyArn, RoleArn
 from planner.spec.grammars import GcpProject as GcpProjectOrNumber
@@ -147,21 +148,6 @@ class Security(Strict):
     kubernetes: KubernetesSecurity = KubernetesSecurity()
 
 
-# What a credential looks like, by kind: recognisable prefixes and shapes, never generic words.
-CREDENTIAL_PATTERNS: dict[str, re.Pattern[str]] = {
-    "an AWS access key id": re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b"),
-    "an AWS secret access key": re.compile(
-        r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])"
-        r"(?=[A-Za-z0-9/+]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
-    ),
-    "a Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{20,}\b"),
-    "a GitHub token": re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,})\b"),
-    "a Google API key": re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
-    "a Google OAuth token": re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}"),
-    "a private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-    "a password in a URL": re.compile(r"://[^/\s:@]+:[^/\s@]+@"),
-    "a JSON web token": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[\w-]*"),
-}
 SECRET_FLAG = re.compile(r"^--?(api-key|hf-token|token|password|secret|access-token)(=.*)?$", re.I)
 
 

@@ -12,8 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
+
+from planner._http import ResponseError, origin, redact_url, shape_types
+from planner.bounds import MAX_PRICE_PER_HOUR
 from planner.catalog.offering import Offering
 from planner.facts import find_accelerator
 from providers.refresh_common import Http, RefreshContext, RefreshResult, RowKey, RunLog, pages
@@ -134,6 +138,32 @@ def offerings_from_prices(
 
 # --- I/O ---------------------------------------------------------------------------------------
 
+Shape, _Number, _Count = shape_types()
+_Price = Annotated[float, Field(ge=0, le=MAX_PRICE_PER_HOUR, allow_inf_nan=False)]
+
+
+class _Item(Shape):
+    """The fields of a Retail Prices item the refresh reads."""
+
+    serviceName: str | None = None
+    type: str | None = None
+    currencyCode: str | None = None
+    unitOfMeasure: str | None = None
+    productName: str | None = None
+    skuName: str | None = None
+    meterName: str | None = None
+    armRegionName: str | None = None
+    armSkuName: str | None = None
+    retailPrice: _Price | None = None
+    isPrimaryMeterRegion: bool = True
+
+
+class PricesPage(Shape):
+    """One page of the Retail Prices API."""
+
+    Items: list[_Item] | None = None
+    NextPageLink: str | None = None
+
 
 @dataclass(frozen=True)
 class AzureApi:
@@ -152,9 +182,16 @@ class AzureApi:
 
         def fetch(link: str | None):
             if link:
-                page = self.http.get_json(link)
+                if origin(link) != origin(first):
+                    raise ResponseError(
+                        f"{redact_url(first)}: field 'NextPageLink': points at another server "
+                        f"({redact_url(link)}); not followed"
+                    )
+                page = self.http.get_json(link, shape=PricesPage)
             else:
-                page = self.http.get_json(first, {"currencyCode": "USD", "$filter": odata})
+                page = self.http.get_json(
+                    first, {"currencyCode": "USD", "$filter": odata}, shape=PricesPage
+                )
             return page.get("Items") or [], page.get("NextPageLink") or None
 
         return pages(fetch, ctx.progress, f"prices of {size}")

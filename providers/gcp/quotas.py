@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
+
+from planner._http import shape_types
 from planner.spec.models import Quota
 from providers.gcp.refresh import GcpApi
-from providers.refresh_common import RefreshContext, RunLog
+from providers.refresh_common import RefreshContext, RunLog, pages
 
 SOURCE = "GCP Compute Engine regions.get quotas"
 
@@ -53,18 +56,37 @@ def region_quotas(region: str, quotas: Iterable[Mapping[str, Any]]) -> list[Quot
     return found
 
 
+Shape, _Number, _Count = shape_types()
+
+
+class _QuotaEntry(Shape):
+    metric: str = ""
+    limit: Annotated[float, Field(ge=-1, le=1e9, allow_inf_nan=False)] = -1
+
+
+class RegionAnswer(Shape):
+    """The fields of a Compute `regions.get` answer (or a `regions.list` item) read."""
+
+    name: str = ""
+    quotas: list[_QuotaEntry] | None = None
+
+
+class RegionsPage(Shape):
+    items: list[RegionAnswer] | None = None
+    nextPageToken: str | None = None
+
+
 def _all_regions(api: GcpApi, ctx: RefreshContext, base: str) -> list[Quota]:
     """Quotas of every region of the project (`regions.list`, paged)."""
+
+    def fetch(token: str | None):
+        page = api.http.get_json(base, {"pageToken": token} if token else {}, shape=RegionsPage)
+        return page.get("items") or [], page.get("nextPageToken")
+
     quotas: list[Quota] = []
-    token: str | None = None
-    while True:
-        page = api.http.get_json(base, {"pageToken": token} if token else {})
-        ctx.progress.page("quotas (all regions)")
-        for item in page.get("items") or []:
-            quotas.extend(region_quotas(item.get("name", ""), item.get("quotas") or []))
-        token = page.get("nextPageToken")
-        if not token:
-            return quotas
+    for item in pages(fetch, ctx.progress, "quotas (all regions)"):
+        quotas.extend(region_quotas(item.get("name", ""), item.get("quotas") or []))
+    return quotas
 
 
 def refresh_gcp_quotas(
@@ -82,7 +104,7 @@ def refresh_gcp_quotas(
             return [], log
     for region in regions:
         try:
-            answer = api.http.get_json(f"{base}/{region}")
+            answer = api.http.get_json(f"{base}/{region}", shape=RegionAnswer)
         except Exception as err:
             log.fail(f"gcp {region}: quotas", err)
             continue

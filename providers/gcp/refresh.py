@@ -15,8 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
+
+from planner._http import check_credential, shape_types
 from planner.catalog.offering import Offering
 from planner.errors import InputError
 from planner.extras import require
@@ -277,9 +280,12 @@ def gcp_headers(env: Mapping[str, str], real_endpoint: bool) -> dict[str, str]:
     """
     headers: dict[str, str] = {}
     if env.get(TOKEN_ENV):
-        headers["Authorization"] = f"Bearer {env[TOKEN_ENV]}"
+        token = check_credential(env[TOKEN_ENV], f"environment variable {TOKEN_ENV}")
+        headers["Authorization"] = f"Bearer {token}"
     if env.get(KEY_ENV):
-        headers["X-Goog-Api-Key"] = env[KEY_ENV]
+        headers["X-Goog-Api-Key"] = check_credential(
+            env[KEY_ENV], f"environment variable {KEY_ENV}"
+        )
     if headers or not real_endpoint:
         return headers
     require("google.auth", "gcp", "Google Application Default Credentials")
@@ -299,6 +305,77 @@ def gcp_headers(env: Mapping[str, str], real_endpoint: bool) -> dict[str, str]:
     return {"Authorization": f"Bearer {credentials.token}"}
 
 
+Shape, Number, Count = shape_types()
+
+
+class _Money(Shape):
+    currencyCode: str = "USD"
+    units: Annotated[int, Field(ge=0, le=10**6)] | None = 0
+    nanos: Annotated[int, Field(ge=0, lt=10**9)] | None = 0
+
+
+class _Rate(Shape):
+    startUsageAmount: Number = 0
+    unitPrice: _Money | None = None
+
+
+class _Expression(Shape):
+    usageUnit: str = ""
+    tieredRates: list[_Rate] | None = None
+
+
+class _PricingInfo(Shape):
+    effectiveTime: str = ""
+    pricingExpression: _Expression | None = None
+
+
+class _Category(Shape):
+    resourceGroup: str = ""
+    usageType: str = ""
+
+
+class _Sku(Shape):
+    description: str = ""
+    category: _Category | None = None
+    serviceRegions: list[str] | None = None
+    pricingInfo: list[_PricingInfo] | None = None
+
+
+class SkuPage(Shape):
+    """The fields of a Billing Catalog `skus.list` page the refresh reads."""
+
+    skus: list[_Sku] | None = None
+    nextPageToken: str | None = None
+
+
+class _GuestAccelerator(Shape):
+    guestAcceleratorType: str = ""
+    guestAcceleratorCount: Annotated[int, Field(ge=0, le=1024)] = 0
+
+
+class _MachineType(Shape):
+    name: str
+    guestCpus: Number = 0
+    memoryMb: Number = 0
+    accelerators: list[_GuestAccelerator] | None = None
+
+
+class _AcceleratorType(Shape):
+    name: str = ""
+
+
+class _Scope(Shape):
+    machineTypes: list[_MachineType] | None = None
+    acceleratorTypes: list[_AcceleratorType] | None = None
+
+
+class AggregatedPage(Shape):
+    """The fields of a Compute `aggregated/machineTypes|acceleratorTypes` page read."""
+
+    items: dict[str, _Scope] | None = None
+    nextPageToken: str | None = None
+
+
 @dataclass(frozen=True)
 class GcpApi:
     """Where the Google REST APIs are and how to call them."""
@@ -309,8 +386,11 @@ class GcpApi:
     project: str | None = None
 
     def _paged(self, ctx: RefreshContext, url: str, key: str, params: dict[str, str], what: str):
+        shape = SkuPage if key == "skus" else AggregatedPage
+
         def fetch(token: str | None):
-            page = self.http.get_json(url, {**params, **({"pageToken": token} if token else {})})
+            query = {**params, **({"pageToken": token} if token else {})}
+            page = self.http.get_json(url, query, shape=shape)
             body = page.get(key) or ([] if key != "items" else {})
             items = list(body.items()) if isinstance(body, dict) else body
             return items, page.get("nextPageToken") or None
