@@ -3,6 +3,7 @@ constraints conflict (a minimal set, found by a deletion filter over constraint 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from planner.catalog.offering import Offering
@@ -10,6 +11,7 @@ from planner.facts import find_accelerator
 from planner.facts.engines import undeployable
 from planner.perf import weight_bytes
 from planner.rules import spot_share
+from planner.rules.quotas import quota_covers
 from planner.solve.backend import SolveOptions, is_feasible, run
 from planner.solve.candidates import placement_allows, resolve_llm, spot_allowed
 from planner.solve.mip import PlacementProblem, build
@@ -151,11 +153,7 @@ def _quota_need(
     needs: dict[str, float] = {}
     for (workload, i), var in {**built.n, **built.z}.items():
         c = problem.candidates[workload][i]
-        o = c.offering
-        in_pool = (o.provider, o.region, o.accelerator) == (q.provider, q.region, name) and (
-            q.pricing is None or c.pricing == q.pricing
-        )
-        if in_pool:
+        if quota_covers(q, c.pool, name):
             per_unit = c.accelerators * (c.instances or 1)
             needs[workload] = needs.get(workload, 0) + per_unit * outcome.result.variable_values(
                 var
@@ -169,9 +167,15 @@ def _quota_need(
 
 
 def explain_conflict(
-    problem: PlacementProblem, conflict: list[str], options: SolveOptions = SolveOptions()
+    problem: PlacementProblem,
+    conflict: list[str],
+    options: SolveOptions = SolveOptions(),
+    widen: Callable[[str], PlacementProblem] | None = None,
 ) -> str:
-    """The conflict in words, with the residency rules of the workloads it involves."""
+    """The conflict in words. A residency rule (allowed regions or providers) of a workload the
+    conflict involves is listed only when it is part of the conflict: `widen(name)`, the problem
+    with that workload's residency lifted, has a plan under the conflicting groups. Without
+    `widen` no residency rule is listed (none was shown to matter)."""
     spec = problem.spec
     lines = []
     for g in conflict:
@@ -183,7 +187,16 @@ def explain_conflict(
         involved += [w for w in spec.workloads if w.name == arg]
     if any(g.startswith(("quota", "budget")) for g in conflict):
         involved = list(spec.workloads)
-    notes = [n for w in involved if (n := _placement_note(w))]
+    quick = replace(options, time_limit_s=min(options.time_limit_s, 20.0), relative_gap=1.0)
+    notes = []
+    for w in dict.fromkeys(involved):
+        note = _placement_note(w)
+        if note is None or widen is None:
+            continue
+        wide = widen(w.name)
+        off = frozenset(build(wide).groups) - set(conflict)
+        if is_feasible(build(wide, disabled=off), quick):
+            notes.append(note)
     lines += [f"  - {n}" for n in dict.fromkeys(notes)]
     if not conflict:
         return "No plan exists even without quotas, budget and spread rules."

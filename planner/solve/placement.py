@@ -21,7 +21,7 @@ from planner.solve.assemble import (
 )
 from planner.solve.backend import SolveOptions
 from planner.solve.mip import PlacementProblem
-from planner.solve.problem import make_problem
+from planner.solve.problem import make_problem, widened
 from planner.solve.strategy import solve_problem
 from planner.spec.models import Spec
 
@@ -51,7 +51,11 @@ def place(
     problem = make_problem(
         spec, catalog, settings, profiles, plan_date, options.workers, options.executor
     )
-    solved = solve_problem(problem, options, diagnose)
+
+    def widen(name: str) -> PlacementProblem:
+        return widened(problem, catalog, name, settings, profiles, plan_date)
+
+    solved = solve_problem(problem, options, diagnose, widen)
     allocations = [
         with_compatible_instances(a, catalog) for a in allocations_of(problem, solved.solution)
     ]

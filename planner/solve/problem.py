@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from planner import clock
 from planner.catalog import Catalog
@@ -62,3 +63,29 @@ def _candidates_of(state, w: Workload) -> tuple[Candidate, ...]:
     if isinstance(w, BatchWorkload):
         return tuple(batch_candidates(spec, w, offerings, settings, owned))
     return tuple(training_candidates(spec, w, offerings, settings, owned))
+
+
+def widened(
+    problem: PlacementProblem,
+    catalog: Catalog,
+    name: str,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    profiles: Profiles | None = None,
+    today: dt.date | None = None,
+) -> PlacementProblem:
+    """`problem` with workload `name`'s residency (allowed regions and providers) lifted: its
+    candidates over the whole catalog, every other workload's as they were. The diagnosis asks
+    it whether a residency rule takes part in a conflict."""
+    spec = problem.spec
+    workloads = []
+    for w in spec.workloads:
+        if w.name == name:
+            free = w.placement.model_copy(update={"regions": None, "providers": None})
+            w = w.model_copy(update={"placement": free})
+        workloads.append(w)
+    wide = spec.model_copy(update={"workloads": tuple(workloads)})
+    extra, owned, _ = owned_capacity(wide, catalog, today or clock.today())
+    offerings = (*catalog.offerings, *extra)
+    target = next(w for w in wide.workloads if w.name == name)
+    found = _candidates_of((wide, offerings, settings, profiles, owned), target)
+    return replace(problem, spec=wide, candidates={**problem.candidates, name: found})

@@ -6,6 +6,7 @@ none exists."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from planner.errors import InfeasibleError, PlannerError
@@ -197,8 +198,10 @@ def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions):
     return "feasible", result.bound, result.seconds, result.solution
 
 
-def _no_plan(status: str, problem: PlacementProblem, options: SolveOptions, diagnose: bool):
-    """Raise the error that says why no plan came back."""
+def _no_plan(
+    status: str, problem: PlacementProblem, options: SolveOptions, diagnose: bool, widen=None
+):
+    """Raise the error that says why no plan came back (`widen`: see explain_conflict)."""
     if status == "unknown":
         raise PlannerError(
             f"No plan found within the {options.time_limit_s:g} s time limit; "
@@ -213,7 +216,7 @@ def _no_plan(status: str, problem: PlacementProblem, options: SolveOptions, diag
             "No plan satisfies the constraints; which of them conflict could not be found within "
             f"the {options.time_limit_s:g} s time limit (raise --time-limit to find out)"
         ) from None
-    raise InfeasibleError(explain_conflict(problem, groups, options))
+    raise InfeasibleError(explain_conflict(problem, groups, options, widen))
 
 
 @dataclass(frozen=True)
@@ -230,10 +233,15 @@ class Solved:
 
 
 def solve_problem(
-    problem: PlacementProblem, options: SolveOptions, diagnose: bool = True
+    problem: PlacementProblem,
+    options: SolveOptions,
+    diagnose: bool = True,
+    widen: Callable[[str], PlacementProblem] | None = None,
 ) -> Solved:
     """The cheapest plan of `problem` the strategy for its size finds; raises InfeasibleError
-    (the conflict in words when `diagnose`) or PlannerError (out of time) when none is found."""
+    (the conflict in words when `diagnose`) or PlannerError (out of time) when none is found.
+    `widen(name)` is the problem with workload `name`'s residency lifted: with it the words
+    name a residency rule only where lifting it would make a plan possible."""
     if problem.commitments:
         # a commitment ties together every workload whose usage it may cover, and neither the
         # per-workload blocks nor the Lagrangian prices know its rows: the exact MIP plans it
@@ -253,13 +261,13 @@ def solve_problem(
     else:
         status, bound, seconds, solution = _solve_decomposed(problem, options)
     if solution is None and status in ("infeasible", "unknown"):
-        _no_plan(status, problem, options, diagnose)
+        _no_plan(status, problem, options, diagnose, widen)
     if solution is None:
         built: Built = build(problem)
         outcome = run(built, options)
         seconds += outcome.seconds
         if outcome.status in ("infeasible", "unknown"):
-            _no_plan(outcome.status, problem, options, diagnose)
+            _no_plan(outcome.status, problem, options, diagnose, widen)
         solution = read_solution(problem, built, outcome)
         status = outcome.status
         if math.isfinite(outcome.bound):
