@@ -23,7 +23,7 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Plan": ("plan", "verify", "frontier", "sweep"),
     "Deploy": ("emit", "launch", "teardown"),
     "Operate": ("observe", "rightsize", "autoscale", "simulate", "schedule"),
-    "Cost": ("report", "diff", "check", "export"),
+    "Cost": ("report", "diff", "check", "export", "commit"),
     "Data": ("catalog", "quotas", "models", "accelerators", "estimate", "queue", "profiles"),
     "Spec": ("validate", "schema"),
     "Shell and settings": ("completion", "config"),
