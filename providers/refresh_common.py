@@ -6,8 +6,6 @@ Nothing here imports a cloud SDK; the per-cloud modules pass their calls in as f
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 import re
@@ -36,6 +34,7 @@ from planner._http import (
 from planner._http import get as http_get
 from planner.catalog.offering import CATALOG_COLUMNS, Offering
 from planner.errors import InputError, PlannerError
+from planner.markup import csv_text
 from planner.safe_text import safe
 
 T = TypeVar("T")
@@ -438,18 +437,14 @@ def format_number(value: float | int | None) -> str:
 
 def catalog_csv(offerings: Iterable[Offering], comments: Sequence[str]) -> str:
     """Catalog CSV text: '#' comment lines, the header, one row per offering."""
-    buf = io.StringIO()
-    for line in comments:
-        buf.write(f"# {line}".rstrip() + "\n")
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CATALOG_COLUMNS)
-    for o in offerings:
-        row = o.as_row()
-        writer.writerow(
+    rows = (
+        [
             format_number(v) if isinstance(v, (int, float)) or v is None else v
-            for v in (row[c] for c in CATALOG_COLUMNS)
-        )
-    return buf.getvalue()
+            for v in (o.as_row()[c] for c in CATALOG_COLUMNS)
+        ]
+        for o in offerings
+    )
+    return csv_text(CATALOG_COLUMNS, rows, comments)
 
 
 def check_writable(path: Path, force: bool) -> None:

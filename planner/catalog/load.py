@@ -20,6 +20,7 @@ from planner.catalog.offering import CATALOG_COLUMNS, Offering
 from planner.clouds import catalog_services, cloud_names, is_cloud
 from planner.errors import InputError, names_argument
 from planner.facts import find_accelerator
+from planner.spec.grammars import identifier_problem
 
 BUNDLED = Path(__file__).parent / "data" / "offerings.csv"
 BUNDLED_NAME = "bundled"
@@ -111,6 +112,11 @@ def _native_offering(where: str, row: dict[str, str], problems: list[str]) -> Of
     elif service and service not in catalog_services(provider):
         allowed = ", ".join(catalog_services(provider))
         problems.append(f"{where}: column service: {service!r} is not one of {allowed}")
+    for column, kind in IDENTIFIER_COLUMNS:
+        value = row.get(column, "")
+        why = identifier_problem(value, kind) if value else None
+        if why:
+            problems.append(f"{where}: column {column}: {why}")
     count = _number(problems, where, row, "accelerator_count", positive=True)
     if count is not None and count != int(count):
         problems.append(f"{where}: column accelerator_count: {count:g} is not a whole number")
@@ -211,6 +217,31 @@ def _files_in(path: Path) -> list[Path]:
     return files
 
 
+IDENTIFIER_COLUMNS = (
+    ("region", "region"),
+    ("zone", "region"),
+    ("instance_type", "identifier"),
+    ("accelerator", "identifier"),
+)
+"""Catalog columns whose values are names with a grammar (planner.spec.grammars), checked on
+read: they reach Kubernetes labels, resource names, Markdown and CSV."""
+
+
+def _check_identifiers(path: Path, offerings: list[Offering]) -> list[Offering]:
+    problems = []
+    for o in offerings:
+        for column, kind in IDENTIFIER_COLUMNS:
+            value = getattr(o, column)
+            why = identifier_problem(value, kind) if value else None
+            if why:
+                problems.append(f"{path}: {_identity(o)}: column {column}: {why}")
+    if problems:
+        raise CatalogError(
+            f"Invalid catalog {path} ({len(problems)} problems):\n  " + "\n  ".join(problems[:20])
+        )
+    return offerings
+
+
 def read_catalog_file(path: Path) -> tuple[list[Offering], list[str]]:
     """Offerings and warnings from one file, in whichever supported format it is."""
     text = read_input(path, "catalog")
@@ -218,7 +249,8 @@ def read_catalog_file(path: Path) -> tuple[list[Offering], list[str]]:
     if "provider" in header:
         return read_native_csv(path, text), []
     if "InstanceType" in header:
-        return skypilot.read_skypilot_csv(path, text)
+        offerings, warnings = skypilot.read_skypilot_csv(path, text)
+        return _check_identifiers(path, offerings), warnings
     raise CatalogError(
         f"Catalog {path}: unknown format (header {', '.join(header[:6]) or 'empty'}); expected "
         f"the planner's columns ({', '.join(REQUIRED_COLUMNS)}, ...) or SkyPilot's vms.csv"

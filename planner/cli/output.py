@@ -32,7 +32,6 @@ naming its options like the others (``--catalog``, ``--profiles``, ``--format``,
 from __future__ import annotations
 
 import contextlib
-import csv
 import enum
 import io
 import json
@@ -449,11 +448,9 @@ def rows_text(
     if str(fmt) == "json":
         return to_json([{c: r.get(c) for c in columns} for r in rows])
     if str(fmt) == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows({c: ("" if r.get(c) is None else r.get(c)) for c in columns} for r in rows)
-        return buf.getvalue()
+        from planner.markup import csv_text
+
+        return csv_text(list(columns), ([r.get(c) for c in columns] for r in rows))
     return table_text(rows, columns, title, optional)
 
 

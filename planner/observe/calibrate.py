@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from planner.facts import LLM, find_accelerator, find_llm
 from planner.facts.accelerators import Accelerator
+from planner.markup import csv_cell
 from planner.observe.model import Observation, WorkloadObservation
 from planner.perf import (
     DEFAULT_SETTINGS,
@@ -288,8 +289,8 @@ def profile_csv(calibrations: tuple[Calibration, ...], source: str) -> str:
         s = c.shape
         writer.writerow(
             [
-                s.model.name,
-                s.accelerator.name,
+                csv_cell(s.model.name),
+                csv_cell(s.accelerator.name),
                 s.tp,
                 s.input_tokens,
                 s.output_tokens,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from planner.figures import ms, number, pct, signed_pct, usd
+from planner.markup import md
 from planner.observe.calibrate import Calibration
 from planner.observe.drift import Figure, Value, WorkloadDrift
 from planner.observe.model import NO_DATA, Observation
@@ -138,11 +139,8 @@ def headline(observation: Observation) -> str:
 
 
 def _md_table(rows: list[dict[str, str]], columns: list[str]) -> list[str]:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |" for r in rows]
+    lines = ["| " + " | ".join(md(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(md(r.get(c, "")) for c in columns) + " |" for r in rows]
     return lines
 
 
@@ -153,12 +151,12 @@ def observe_markdown(
     notes: tuple[str, ...],
 ) -> str:
     """The observation, drift and calibration as Markdown."""
-    lines = [f"### {headline(observation)}", "", *_md_table(drift_rows(drifts), DRIFT_COLUMNS)]
+    lines = [f"### {md(headline(observation))}", "", *_md_table(drift_rows(drifts), DRIFT_COLUMNS)]
     if calibrations:
         lines += ["", "**Roofline against observation**", ""]
         lines += _md_table(calibration_rows(calibrations), CALIBRATION_COLUMNS)
     if notes:
-        lines += ["", *(f"- {n}" for n in notes)]
+        lines += ["", *(f"- {md(n)}" for n in notes)]
     return "\n".join(lines) + "\n"
 
 

@@ -41,6 +41,7 @@ from planner._readfile import load_json, read_input
 from planner.errors import InputError
 from planner.facts.accelerators import Accelerator, find_accelerator
 from planner.facts.llms import LLM, find_llm
+from planner.markup import csv_text
 from planner.perf.dtypes import Dtype
 from planner.perf.parallel import tp_problem
 from planner.perf.profile_csv import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
@@ -478,23 +479,22 @@ def profile_points(
 
 def profiles_csv(points: Sequence[ProfilePoint]) -> str:
     """The points as a profiles CSV (`planner plan --profiles`), with a `source` column."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "source"])
-    for p in points:
-        writer.writerow(
-            [
-                p.model,
-                p.accelerator,
-                p.tp,
-                p.input_tokens,
-                p.output_tokens,
-                f"{p.max_rps:.6g}",
-                "" if p.slo.tpot_ms is None else f"{p.slo.tpot_ms:g}",
-                "" if p.slo.ttft_ms is None else f"{p.slo.ttft_ms:g}",
-                p.weights_dtype.value,
-                p.kv_dtype.value,
-                p.where,
-            ]
-        )
-    return "# Imported by planner profiles import\n" + out.getvalue()
+    rows = (
+        [
+            p.model,
+            p.accelerator,
+            p.tp,
+            p.input_tokens,
+            p.output_tokens,
+            f"{p.max_rps:.6g}",
+            "" if p.slo.tpot_ms is None else f"{p.slo.tpot_ms:g}",
+            "" if p.slo.ttft_ms is None else f"{p.slo.ttft_ms:g}",
+            p.weights_dtype.value,
+            p.kv_dtype.value,
+            p.where,
+        ]
+        for p in points
+    )
+    return "# Imported by planner profiles import\n" + csv_text(
+        [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "source"], rows
+    )

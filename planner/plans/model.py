@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validat
 
 from planner.plans.economics import HOURS_PER_MONTH, PlanEconomics, plan_economics
 from planner.spec.deploy import Deploy
+from planner.spec.grammars import Identifier, ModelName, RegionName, ZoneName
+from planner.spec.models import Name as WorkloadName
 
 SCHEMA_VERSION = 2
 """Version 2 added plan_date, spec_sha256, catalog_sha256, per-bucket routed rates, typed
@@ -31,14 +33,14 @@ class BucketRate(Frozen):
 class Allocation(Frozen):
     """Instances of one offering, at one pricing, given to one workload."""
 
-    workload: str
+    workload: WorkloadName
     kind: Literal["serving", "batch", "training"]
     provider: str
-    region: str
-    zone: str = ""
+    region: RegionName
+    zone: ZoneName = ""
     service: str
-    instance_type: str
-    accelerator: str
+    instance_type: Identifier
+    accelerator: Identifier
     accelerators_per_instance: int = Field(ge=1)
     pricing: Literal["on_demand", "spot"]
     count: int = Field(ge=1, description="Instances running at once.")
@@ -140,10 +142,10 @@ class Alternative(Frozen):
 class WorkloadResult(Frozen):
     """How the plan serves one workload."""
 
-    name: str
+    name: WorkloadName
     kind: Literal["serving", "batch", "training"]
-    model: str | None = Field(None, description="Model name (None for gpu_hours training).")
-    hf_id: str = ""
+    model: ModelName | None = Field(None, description="Model name (None for gpu_hours training).")
+    hf_id: ModelName | Literal[""] = ""
     weights_dtype: str = "bf16"
     engine: Literal["vllm", "sglang", "trt-llm"] = Field(
         "vllm",

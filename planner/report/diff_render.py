@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from planner.figures import signed_pct, signed_usd, usd
+from planner.markup import md
 from planner.report.diff import AllocationChange, PlanDiff, Total, describe_allocation
 from planner.report.wording import month_convention, rate
 
@@ -59,12 +60,10 @@ def slo_lines(diff: PlanDiff) -> list[str]:
     return [f"{w.name}: {'; '.join(w.slo_changes)}" for w in diff.workloads if w.slo_changes]
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+def _row(cells: list[str], strong: frozenset[int] = frozenset()) -> str:
+    """A table row, every cell inert Markdown (`strong`: cells shown in bold)."""
+    shown = [f"**{md(c)}**" if i in strong else md(c) for i, c in enumerate(cells)]
+    return "| " + " | ".join(shown) + " |"
 
 
 def _change_md(c: AllocationChange) -> list[str]:
@@ -81,7 +80,7 @@ def _change_md(c: AllocationChange) -> list[str]:
 
 def diff_markdown(diff: PlanDiff) -> str:
     """Markdown for a pull-request comment; starts with a marker a bot can find to update it."""
-    lines = [MARKER, f"### Placement plan: {diff.old_plan_id} -> {diff.new_plan_id}", ""]
+    lines = [MARKER, f"### Placement plan: {md(diff.old_plan_id)} -> {md(diff.new_plan_id)}", ""]
     if not diff.has_changes:
         return "\n".join([*lines, "No changes: the plans are the same.", ""])
     lines += ["| | before | after | change |", "|---|---:|---:|---:|"]
@@ -100,7 +99,7 @@ def diff_markdown(diff: PlanDiff) -> str:
         change = "-" if u.relative is None else signed_pct(u.relative)
         lines.append(_row([u.name, rate(u.old), rate(u.new), change]))
     lines += ["", f"Monthly figures: {month_convention()}."]
-    lines += ["", *(f"- {n}" for n in diff.notes)] if diff.notes else []
+    lines += ["", *(f"- {md(n)}" for n in diff.notes)] if diff.notes else []
     lines += ["", f"**Allocations**: {len(diff.changes)} changed, {diff.unchanged} unchanged", ""]
     if diff.changes:
         lines += [
@@ -119,7 +118,7 @@ def diff_markdown(diff: PlanDiff) -> str:
             "|---|---|---:|---:|---:|---:|---:|---:|---|",
         ]
         for w in touched:
-            slo = {None: "-", True: "met", False: "**missed**"}[w.meets_slo[1]]
+            slo = {None: "-", True: "met", False: "missed"}[w.meets_slo[1]]
             lines.append(
                 _row(
                     [
@@ -132,12 +131,13 @@ def diff_markdown(diff: PlanDiff) -> str:
                         rate(w.usd_per_million_tokens[0]),
                         rate(w.usd_per_million_tokens[1]),
                         slo,
-                    ]
+                    ],
+                    strong=frozenset({8}) if w.meets_slo[1] is False else frozenset(),
                 )
             )
     slo = slo_lines(diff)
     if slo:
-        lines += ["", "**Predicted latency and SLOs**", "", *(f"- {s}" for s in slo)]
+        lines += ["", "**Predicted latency and SLOs**", "", *(f"- {md(s)}" for s in slo)]
     return "\n".join(lines) + "\n"
 
 

@@ -13,9 +13,7 @@ ListCost uses the on-demand list price when a catalog supplies one.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from typing import Any
 
 from planner import clock
 from planner.errors import InputError
+from planner.markup import csv_text
 from planner.plans import Allocation, Plan
 from planner.report.cloud_names import (
     is_managed_ml,
@@ -318,10 +317,12 @@ def _text(value: Any) -> str:
 
 
 def focus_csv(rows: list[dict[str, Any]]) -> str:
-    """The rows as CSV with FOCUS_COLUMNS as the header; nulls are empty cells."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FOCUS_COLUMNS)
-    for row in rows:
-        writer.writerow([_text(row[c]) for c in FOCUS_COLUMNS])
-    return buffer.getvalue()
+    """The rows as CSV with FOCUS_COLUMNS as the header; nulls are empty cells, and text (a
+    workload, region or price source) is never a live spreadsheet formula (`csv_text`)."""
+    return csv_text(
+        FOCUS_COLUMNS,
+        (
+            [row[c] if isinstance(row[c], str) else _text(row[c]) for c in FOCUS_COLUMNS]
+            for row in rows
+        ),
+    )

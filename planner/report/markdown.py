@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from planner.figures import number, pct
+from planner.markup import md
 from planner.plans import Plan
 from planner.report.quota import QuotaUse
 from planner.report.summary import (
@@ -18,7 +19,7 @@ WORKLOAD_HEADERS = ("workload", "kind", "model", "$/month", "job $", "unit costs
 
 
 def _row(cells) -> str:
-    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+    return "| " + " | ".join(md(c) for c in cells) + " |"
 
 
 def _table(headers, rows) -> list[str]:
@@ -27,14 +28,15 @@ def _table(headers, rows) -> list[str]:
 
 def render_markdown(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> str:
     """Summary, baselines, workloads, allocations and (with a spec) quotas, as Markdown."""
-    lines = [f"### Placement plan {plan.plan_id}", ""]
+    lines = [f"### Placement plan {md(plan.plan_id)}", ""]
     lines += [
-        f"- **{h.label}**: {h.value}" + (f" ({h.note})" if h.note else "") for h in headlines(plan)
+        f"- **{md(h.label)}**: {md(h.value)}" + (f" ({md(h.note)})" if h.note else "")
+        for h in headlines(plan)
     ]
     from planner.report.wording import autoscaling_line, provenance_lines
 
     if autoscaling_line(plan):
-        lines += [f"- {autoscaling_line(plan)}"]
+        lines += [f"- {md(autoscaling_line(plan))}"]
     rows = baseline_rows(plan)
     if rows:
         lines += ["", "**Against simpler planners**", ""]
@@ -67,12 +69,15 @@ def render_markdown(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> str
             [[q.label, q.limit, q.used, pct(q.share, 0)] for q in quota_uses],
         )
     idle = [
-        f"- {a.workload} {a.count}x {a.instance_type} {a.provider}/{a.region} "
-        f"(${a.cost_per_hour:,.2f}/h): {e.idle_rule}"
+        "- "
+        + md(
+            f"{a.workload} {a.count}x {a.instance_type} {a.provider}/{a.region} "
+            f"(${a.cost_per_hour:,.2f}/h): {e.idle_rule}"
+        )
         for a, e in zip(plan.allocations, plan.economics.allocations, strict=True)
         if e.idle_rule
     ]
     if idle:
         lines += ["", "**Standby capacity**", "", *idle]
-    lines += ["", "**Prices**", "", *(f"- {line}" for line in provenance_lines(plan))]
+    lines += ["", "**Prices**", "", *(f"- {md(line)}" for line in provenance_lines(plan))]
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 PLACEHOLDERS = {
     "{region}": "us-east-1",
@@ -242,3 +242,40 @@ def check_option(value: str | None, grammar: object, option: str) -> str | None:
         raise InputError(
             f"{option}: {err.errors()[0]['msg'].removeprefix('Value error, ')}"
         ) from None
+
+
+# --- identifiers a catalog or a plan carries --------------------------------------------------
+# Regions, zones, instance types, accelerators and model names travel from catalogs and plans
+# into Kubernetes label values, resource names, Markdown and CSV: each has a grammar checked
+# on read, wide enough for every cloud's real names and too narrow for HTML or a newline.
+
+REGION_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+"""A region or zone: letters, digits and '-' (us-east-1, europe-west4-a, eastus), 1-63."""
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,126}[A-Za-z0-9])?$"
+"""An instance type or accelerator: letters, digits, '.', '_', '+' and '-' (ml.g5.2xlarge,
+Standard_ND96isr_H100_v5, A100-80GB), 1-128, starting and ending with a letter or digit."""
+MODEL_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9._/:+-]{0,254}[A-Za-z0-9])?$"
+"""A model name or Hugging Face id: also '/' and ':' (meta-llama/Llama-3.1-8B-Instruct)."""
+_IDENTIFIERS = {
+    "region": (re.compile(REGION_PATTERN), "letters, digits and '-', 1-63 characters"),
+    "identifier": (
+        re.compile(IDENTIFIER_PATTERN),
+        "letters, digits, '.', '_', '+' and '-', 1-128 characters",
+    ),
+    "model": (re.compile(MODEL_PATTERN), "letters, digits, '.', '_', '/', ':', '+' and '-'"),
+}
+
+
+def identifier_problem(value: str, kind: str) -> str | None:
+    """Why `value` is not a `kind` identifier (region, identifier, model), or None."""
+    pattern, rule = _IDENTIFIERS[kind]
+    if pattern.fullmatch(value):
+        return None
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return f"{shown!r} is not a valid name ({rule})"
+
+
+RegionName = Annotated[str, Field(pattern=REGION_PATTERN)]
+ZoneName = Annotated[str, Field(pattern=REGION_PATTERN.replace("^", "^(?:", 1)[:-1] + ")?$")]
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
+ModelName = Annotated[str, Field(pattern=MODEL_PATTERN)]

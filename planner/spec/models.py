@@ -38,7 +38,7 @@ from planner.spec.base import CloudName, Strict
 from planner.spec.capacity import CapacityPool
 from planner.spec.commitments import Commitment
 from planner.spec.deploy import Deploy
-from planner.spec.grammars import HfRepoId
+from planner.spec.grammars import HfRepoId, Identifier, ModelName, RegionName
 from planner.spec.recurrence import parse_schedule
 
 Provider = CloudName
@@ -128,7 +128,7 @@ class Placement(Strict):
     providers: tuple[Provider, ...] | None = Field(
         None, min_length=1, description="Allowed clouds; all when omitted."
     )
-    regions: tuple[str, ...] | None = Field(
+    regions: tuple[RegionName, ...] | None = Field(
         None, min_length=1, description="Allowed regions (data residency); all when omitted."
     )
     services: tuple[Service, ...] | None = Field(
@@ -168,7 +168,7 @@ class ServingWorkload(WorkloadBase):
     """An online endpoint with traffic and latency SLOs."""
 
     kind: Literal["serving"]
-    model: str = Field(min_length=1, description="A bundled model name or one under `models:`.")
+    model: ModelName = Field(description="A bundled model name or one under `models:`.")
     engine: Engine = Field(
         "vllm", description="Serving engine the capacity figures assume (vllm: what emit deploys)."
     )
@@ -223,7 +223,7 @@ class BatchWorkload(WorkloadBase):
     """Offline inference over a fixed volume, due by a deadline."""
 
     kind: Literal["batch"]
-    model: str = Field(min_length=1, description="A bundled model name or one under `models:`.")
+    model: ModelName = Field(description="A bundled model name or one under `models:`.")
     engine: Engine = Field(
         "vllm",
         description="Serving engine the throughput figures assume (vllm: what emit deploys).",
@@ -250,7 +250,7 @@ class TrainingWorkload(WorkloadBase):
     """A training or fine-tuning job: a gang of accelerators on one instance type."""
 
     kind: Literal["training"]
-    model: str | None = Field(None, min_length=1, description="Model trained (with `tokens`).")
+    model: ModelName | None = Field(None, description="Model trained (with `tokens`).")
     tokens: TotalTokens | None = Field(None, description="Training tokens processed (with model).")
     gpu_hours: GpuHours | None = Field(
         None, description="Work in accelerator-hours on `reference_accelerator`."
@@ -292,8 +292,8 @@ class Quota(Strict):
     """Most accelerators usable in one (provider, region, accelerator[, pricing]) pool."""
 
     provider: Provider
-    region: str = Field(min_length=1)
-    accelerator: str = Field(min_length=1)
+    region: RegionName
+    accelerator: Identifier
     pricing: Pricing | None = Field(None, description="Limit only this pricing; both when omitted.")
     max_accelerators: AcceleratorCount
 
@@ -309,7 +309,7 @@ class Constraints(Strict):
 class ModelDefinition(Strict):
     """A model the bundled list lacks: its shape, as in its config.json."""
 
-    name: str = Field(min_length=1)
+    name: ModelName
     params_b: ParamsB = Field(description="Total parameters, billions.")
     active_params_b: ParamsB | None = Field(
         None, description="Parameters active per token (MoE), billions; default params_b."
