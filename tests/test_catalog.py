@@ -133,7 +133,7 @@ def test_bad_rows_are_reported_with_file_line_and_column(tmp_path):
         load_catalog([bad])
     message = str(caught.value)
     assert f"{bad}:3: column price_on_demand: 'cheap' is not a number" in message
-    assert f"{bad}:4: column provider: 'oracle' is not one of aws, gcp, azure" in message
+    assert f"{bad}:4: column provider: 'oracle' is not one of aws, azure, coreweave, gcp" in message
     assert f"{bad}:5: column service: 'gce' is not one of ec2, sagemaker" in message
     assert f"{bad}:5: column accelerator_count: 1.5 is not a whole number" in message
     assert f"{bad}:6: column accelerator_memory_gb: needed for unknown accelerator" in message

@@ -16,16 +16,24 @@ def test_every_bundled_offering_is_on_a_registered_service_of_its_cloud():
         assert o.service_kind == clouds.service(o.service).kind
 
 
-def test_kubernetes_in_a_placement_admits_the_vm_services_only():
+def test_kubernetes_in_a_placement_admits_the_vm_services_of_clouds_with_managed_kubernetes():
     for name in clouds.VM_SERVICES | {"onprem"}:
-        assert clouds.allows_service(("kubernetes",), name)
+        owner = clouds.CLOUDS.get(clouds.service(name).provider)
+        assert clouds.allows_service(("kubernetes",), name) == (
+            owner is None or owner.has_kubernetes
+        )
+        assert clouds.allows_service(("vm",), name)
+    assert not clouds.allows_service(("kubernetes",), "lambda-vm")
+    assert clouds.allows_service(("kubernetes",), "nebius-vm")
     assert not clouds.allows_service(("kubernetes",), "sagemaker")
     assert clouds.allows_service(("sagemaker",), "sagemaker")
     assert not clouds.allows_service(("vertex",), "gce")
 
 
 def test_own_capacity_is_not_a_cloud_and_not_in_catalogs():
-    assert clouds.cloud_names() == ("aws", "gcp", "azure")
+    assert {"aws", "gcp", "azure", "lambda", "nebius", "oci", "runpod", "coreweave"} <= set(
+        clouds.cloud_names()
+    )
     assert not clouds.is_cloud("onprem") and not clouds.is_cloud("edge")
     assert {"onprem", "edge"} == clouds.OWNED_SERVICES
     assert not set(clouds.catalog_services()) & clouds.OWNED_SERVICES

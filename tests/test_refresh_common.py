@@ -239,7 +239,7 @@ def test_progress_is_shown_only_on_a_terminal(monkeypatch, capsys):
 def test_cli_options_are_checked_before_anything_is_fetched(cli, tmp_path):
     out = tmp_path / "x.csv"
     cases = [
-        (["--provider", "ibm"], "--provider 'ibm' is not allowed; use one of aws, gcp, azure"),
+        (["--provider", "ibm"], "--provider 'ibm' is not allowed; use one of aws, azure, gcp"),
         (["--provider", "aws", "--endpoint-url", "compute=http://127.0.0.1:1"],
          "aws has no service 'compute'; use one of ec2, pricing, service-quotas"),
         (["--provider", "azure", "--regions", " , "], "--region is empty"),

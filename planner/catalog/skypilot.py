@@ -112,10 +112,15 @@ class _Reader:
         if count is None:
             self.skipped["no whole accelerator count"] += 1
             return
+        if spot is not None and not self.cloud.has_spot:
+            self.skipped[f"spot price dropped ({self.cloud.title} sells no spot capacity)"] += 1
+            spot = None
         if spot is not None and spot >= price:
             self.skipped["spot price not below on-demand (spot price dropped)"] += 1
             spot = None
-        memory_gb = _memory_gb(accelerator, gpu_info)
+        form = self.cloud.skypilot
+        trusted = form is None or form.gpu_info_memory
+        memory_gb = _memory_gb(accelerator, gpu_info if trusted else "")
         if memory_gb is None:
             self.skipped[f"unknown accelerator memory ({accelerator})"] += 1
             return

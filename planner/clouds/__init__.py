@@ -13,10 +13,12 @@ edge devices). Everything else asks here instead of spelling out cloud or servic
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 
-from planner.clouds import aws, azure, gcp, owned
+from planner.clouds import owned
 from planner.clouds.service import (
     Cloud,
     Kubernetes,
@@ -97,8 +99,15 @@ def unregister(name: str) -> None:
             SERVICES.pop(s.name, None)
 
 
-for _cloud in (aws.CLOUD, gcp.CLOUD, azure.CLOUD):
-    register(_cloud)
+def _discover() -> None:
+    """Register the CLOUD of every module in this package (a new cloud is one new module)."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        found = getattr(importlib.import_module(f"{__name__}.{info.name}"), "CLOUD", None)
+        if isinstance(found, Cloud):
+            register(found)
+
+
+_discover()
 
 
 def cloud_names() -> tuple[str, ...]:
@@ -143,9 +152,15 @@ def service_kind(name: str) -> ServiceKind:
 
 
 def allows_service(spec_services: Iterable[str], name: str) -> bool:
-    """Whether a placement's `services` admit service `name` (`kubernetes` admits the VMs)."""
-    wanted = {SPEC_SERVICE_KINDS.get(s, s) for s in spec_services}
-    return service_kind(name) in wanted
+    """Whether a placement's `services` admit service `name` (`kubernetes` admits the VMs of
+    clouds with a managed Kubernetes, and owned capacity; `vm` admits every VM service)."""
+    listed = set(spec_services)
+    found = SERVICES[name]
+    if found.kind == "vm" and "vm" not in listed and "kubernetes" in listed:
+        owner = CLOUDS.get(found.provider)
+        return owner is None or owner.has_kubernetes
+    wanted = {SPEC_SERVICE_KINDS.get(s, s) for s in listed}
+    return found.kind in wanted
 
 
 def region_country(provider: str, region: str) -> str | None:

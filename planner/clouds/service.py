@@ -168,8 +168,9 @@ class SkyPilot:
     """TPU rows (AcceleratorName), with the chips as group 1."""
     corrections: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     """Known errors in SkyPilot's rows: instance type -> (accelerator, count) as sold."""
-    region_is_country: bool = False
-    """The Region column holds a country code (the data centre is the zone)."""
+    gpu_info_memory: bool = True
+    """GpuInfo's MemoryInfo.SizeInMiB holds MiB, so it gives the memory of accelerators the
+    planner's facts do not know (RunPod's holds GB: such rows are skipped instead)."""
 
 
 def whole_name(instance_type: str) -> str:
@@ -202,7 +203,7 @@ class Cloud:
     skypilot: SkyPilot | None = None
     has_spot: bool = True
     """Sells interruptible capacity at a lower price."""
-    country_of: Callable[[str], str] | None = None
+    country_of: Callable[[str], str | None] | None = None
     """Country of a region the `regions` table does not list (RunPod's regions are countries)."""
 
     @property

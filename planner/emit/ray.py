@@ -32,7 +32,7 @@ from planner.emit.nodes import (
     tolerations,
 )
 from planner.emit.render import dump_yaml
-from planner.emit.resource import Built, Note, Resource
+from planner.emit.resource import Built, Resource
 from planner.plans.model import Allocation, Plan
 from planner.rules.deployment import Placed, placed, settings, weights_source
 from planner.spec.deploy import Deploy
@@ -167,7 +167,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
 def build(plan: Plan) -> Built:
     """Ray resources for every serving allocation on a VM service."""
     deploy = settings(plan)
-    resources, refused, notes_extra = [], [], []
+    resources, refused, advisories = [], [], []
     for item in placed(plan):
         a = item.allocation
         if a.service not in VM_SERVICES or a.kind != "serving":
@@ -182,14 +182,9 @@ def build(plan: Plan) -> Built:
         if cloud(a.provider).ray is not None:
             kinds.append(("cluster", "cluster.yaml.j2"))
         else:
-            notes_extra.append(
-                Note(
-                    TARGET,
-                    a.workload,
-                    item.index,
-                    f"{TARGET}: {a.workload} allocation {item.index}: RayService only, no "
-                    f"cluster launcher config: {cloud(a.provider).missing('Ray cluster launcher')}",
-                )
+            advisories.append(
+                f"{TARGET}: {a.workload} allocation {item.index}: a RayService only, no "
+                f"cluster launcher config: {cloud(a.provider).missing('Ray cluster launcher')}"
             )
         for kind, template in kinds:
             resources.append(
@@ -197,4 +192,4 @@ def build(plan: Plan) -> Built:
             )
     notes, covered = coverage(plan, TARGET, VM_SERVICES, frozenset({"serving"}))
     covered -= {(n.workload, n.index) for n in refused}
-    return Built(tuple(resources), notes + tuple(notes_extra), covered, (), tuple(refused))
+    return Built(tuple(resources), notes, covered, tuple(advisories), tuple(refused))
