@@ -84,7 +84,8 @@ def _allocation(i: int, a: Allocation, kinds: dict[str, str], models: dict) -> l
             f"{a.cost_per_hour:g}, not count x price_per_hour - covered_per_hour = {charged:g}",
         )
     if a.kind != "serving":
-        expected = a.count * (a.hours or 0.0) * a.price_per_hour
+        billed = a.billed_hours if a.billed_hours is not None else a.hours or 0.0
+        expected = a.count * billed * a.price_per_hour
         if a.job_cost is None or not _close(a.job_cost, expected):
             bad("job_cost", f"{a.job_cost}, not count x hours x price_per_hour = {expected:g}")
     held = a.tp if a.shared_group else a.tp * a.replicas_per_instance
@@ -302,7 +303,11 @@ def _totals(plan: Plan) -> list[Inconsistency]:
     gap = (value - plan.lower_bound) / value if value > 0 else 0.0
     if not _close(plan.gap, gap, 1e-5):
         out.append(Inconsistency("gap", f"{plan.gap:g}; objective and lower bound give {gap:g}"))
-    hours = [a.hours for a in plan.allocations if a.kind != "serving" and a.hours is not None]
+    hours = [
+        (a.starts_at_hours or 0.0) + a.hours
+        for a in plan.allocations
+        if a.kind != "serving" and a.hours is not None
+    ]
     makespan = max(hours) if hours else None
     if (makespan is None) != (plan.makespan_hours is None) or (
         makespan is not None and not _close(plan.makespan_hours, makespan)

@@ -95,6 +95,8 @@ LATER_FIELDS: dict[str, Any] = {
     "prefill_share": None,
     "covered_per_hour": 0.0,
     "covered_by": {},
+    "starts_at_hours": None,
+    "billed_hours": None,
     "nodes_per_replica": None,
 }
 """Allocation fields added after plans were first written, with their defaults: hashed only

@@ -109,6 +109,16 @@ class Allocation(Frozen):
         "each of tp accelerators, and cost_per_hour its share of the group's cost).",
     )
     hours: float | None = Field(None, description="Batch/training: hours the instances run.")
+    starts_at_hours: float | None = Field(
+        None,
+        description="Jobs in a time window (Capacity Block, DWS): hours after the start the "
+        "window opens and the job starts (None: at the start).",
+    )
+    billed_hours: float | None = Field(
+        None,
+        description="Jobs in a window paid in full: instance-hours billed per instance (the "
+        "window's length; None: the hours run).",
+    )
     job_cost: float | None = Field(None, description="Batch/training: dollars for the job.")
     compatible_instances: list[InstanceOption] = Field(
         default_factory=list,
@@ -210,7 +220,10 @@ class CapacityUse(Frozen):
     """How the plan uses one pool of owned or committed capacity."""
 
     name: str
-    kind: Literal["reservation", "commitment", "cluster", "edge"]
+    kind: Literal[
+        "reservation", "commitment", "capacity_block", "dws_calendar", "dws_flex_start",
+        "cluster", "edge",
+    ]  # fmt: skip
     accelerator: str
     accelerators: int
     used: int

@@ -33,6 +33,8 @@ def slo_misses(
                 out.append(f"{where}: predicted TPOT {a.tpot_ms:g} ms above {tpot_ms:g} ms")
             if ttft_ms and a.ttft_ms is not None and a.ttft_ms > ttft_ms * (1 + TOLERANCE):
                 out.append(f"{where}: predicted TTFT {a.ttft_ms:g} ms above {ttft_ms:g} ms")
-        elif deadline_hours is not None and (a.hours or 0.0) > deadline_hours * (1 + TOLERANCE):
-            out.append(f"{where}: runs {a.hours:g} h, past the {deadline_hours:g} h deadline")
+        elif deadline_hours is not None and (
+            end := (a.starts_at_hours or 0.0) + (a.hours or 0.0)
+        ) > deadline_hours * (1 + TOLERANCE):
+            out.append(f"{where}: ends at {end:g} h, past the {deadline_hours:g} h deadline")
     return out

@@ -142,14 +142,27 @@ def _job_allocations(problem, solution: Solution, w: Workload) -> list[Allocatio
             hours = solution.hours.get((w.name, i), 0.0)
             if n <= 0 or hours <= _EPS:
                 continue
-            out.append(allocation(w, c, n, hours=hours / n, job_cost=hours * c.price,
-                                  prefill_share=mix_prefill_share(w, c)))  # fmt: skip
+            cost = n * c.billed_hours * c.price if c.billed_hours else hours * c.price
+            out.append(allocation(w, c, n, hours=hours / n, job_cost=cost,
+                                  prefill_share=mix_prefill_share(w, c),
+                                  **_window_fields(c)))  # fmt: skip
         elif n > 0:
             out.append(
                 allocation(w, c, c.instances, hours=c.hours,
-                            job_cost=c.instances * c.price * c.hours)
+                           job_cost=c.instances * c.price * (c.billed_hours or c.hours),
+                           **_window_fields(c))
             )  # fmt: skip
     return out
+
+
+def _window_fields(c: Candidate) -> dict[str, float]:
+    """A job in a time window: when it starts, and the hours billed when paid in full."""
+    if not c.window_hours:
+        return {}
+    fields = {"starts_at_hours": c.start_hours}
+    if c.billed_hours:
+        fields["billed_hours"] = c.billed_hours
+    return fields
 
 
 def capacity_use(problem: PlacementProblem, allocations: list[Allocation], today: dt.date | None):
@@ -272,7 +285,11 @@ def value_of(allocations: list[Allocation]) -> float:
 
 
 def makespan(allocations: list[Allocation]) -> float | None:
-    hours = [a.hours for a in allocations if a.kind != "serving" and a.hours is not None]
+    hours = [
+        (a.starts_at_hours or 0.0) + a.hours
+        for a in allocations
+        if a.kind != "serving" and a.hours is not None
+    ]
     return round(max(hours), 6) if hours else None
 
 

@@ -78,6 +78,12 @@ class Candidate:
     shared: bool = False
     """Serving: a replica slot of `tp` GPUs on VM instances shared with other workloads; the
     instances are bought for the group (see shared_group), not by this candidate."""
+    start_hours: float = 0.0
+    """Jobs in a time window (Capacity Block, DWS): hours after the start it opens."""
+    window_hours: float = 0.0
+    """Batch in a time window: hours each instance can work before the deadline (0: none)."""
+    billed_hours: float = 0.0
+    """Jobs in a window paid in full: instance-hours billed per instance (0: hours used)."""
 
     @property
     def accelerators(self) -> int:
@@ -359,6 +365,8 @@ def serving_candidates(
     found: list[Candidate] = []
     why_not: list[Counter[str]] = [Counter() for _ in buckets]
     for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
+        if _window(offering, owned) is not None:
+            continue  # a time window is for jobs
         dtype, target = workload.weights_dtype, slo
         if offering.service_kind == "edge" and owned:
             terms = edge_terms(workload, owned[offering.owned], slo)
@@ -466,6 +474,14 @@ def batch_candidates(
     rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
     for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
+        window = _window(offering, owned)
+        usable = 0.0
+        if window is not None:
+            assert window.duration_hours is not None
+            end = min(window.start_hours + window.duration_hours, workload.deadline_hours)
+            usable = end - window.start_hours
+            if usable <= 0:
+                continue  # the window opens after the deadline
         best: tuple[float, int] | None = None
         best_capacity: tuple[Capacity, ...] = ()
         for tp in valid_tp_degrees(model, offering.accelerator_count, accelerator):
@@ -494,6 +510,7 @@ def batch_candidates(
                 price=offering.price(pricing),  # type: ignore[arg-type]
                 batch_rps=best[0] * efficiency(offering, pricing, "job"),
                 capacities=best_capacity,
+                **_window_terms(window, usable),
             )
         )
     return prune_dominated(found, rules)
@@ -527,8 +544,12 @@ def training_candidates(
             assert reference is not None and workload.gpu_hours is not None
             hours = scale_gpu_hours(workload.gpu_hours, reference, accelerator) / gang
         run_hours = hours / efficiency(offering, pricing, "job")
-        if workload.deadline_hours is not None and run_hours > workload.deadline_hours:
+        window = _window(offering, owned)
+        start = window.start_hours if window is not None else 0.0
+        if workload.deadline_hours is not None and start + run_hours > workload.deadline_hours:
             continue
+        if window is not None and run_hours > (window.duration_hours or 0.0):
+            continue  # the gang does not finish within the window
         found.append(
             Candidate(
                 workload=workload.name,
@@ -539,9 +560,24 @@ def training_candidates(
                 price=offering.price(pricing),  # type: ignore[arg-type]
                 instances=math.ceil(gang / offering.accelerator_count),
                 hours=run_hours,
+                **_window_terms(window, run_hours),
             )
         )
     return prune_dominated(found, rules)
+
+
+def _window(offering: Offering, owned: Mapping[str, OwnedPool] | None) -> OwnedPool | None:
+    """The time window (Capacity Block, DWS) `offering` belongs to, if it is one."""
+    pool = (owned or {}).get(offering.owned) if offering.owned else None
+    return pool if pool is not None and pool.window else None
+
+
+def _window_terms(window: OwnedPool | None, usable: float) -> dict[str, float]:
+    """A job candidate's window fields: when it opens, the hours usable, the hours billed."""
+    if window is None:
+        return {}
+    billed = (window.duration_hours or 0.0) if window.paid_in_full else 0.0
+    return {"start_hours": window.start_hours, "window_hours": usable, "billed_hours": billed}
 
 
 @dataclass(frozen=True)

@@ -65,10 +65,16 @@ NEIGHBOURHOOD_MISSES = 2
 """Neighbourhoods in a row that find nothing cheaper before the search gives up."""
 
 
+def time_windows(problem: PlacementProblem) -> bool:
+    """Whether the problem has time-windowed capacity (Capacity Blocks, DWS)."""
+    return any(p.window for p in problem.owned.values())
+
+
 def eligible(problem: PlacementProblem) -> bool:
-    """The decomposition handles every spec without instances shared between workloads and
-    without commitments (their coverage rows tie workloads together: the exact MIP plans them)."""
-    if problem.commitments:
+    """The decomposition handles every spec without instances shared between workloads,
+    without commitments (their coverage rows tie workloads together) and without time windows
+    (paid per instance, not per hour): the exact MIP plans those."""
+    if problem.commitments or time_windows(problem):
         return False
     return not any(c.shared for cands in problem.candidates.values() for c in cands)
 

@@ -12,6 +12,7 @@ The objective is the fleet's cost at the problem's own (base) prices.
              sum_b d_sb/r_cb x_scb <= n_c         cap        within the instances' capacity
     batch    sum_c r_c 3600 h_c >= requests_s     volume     the job finishes in the world
              h_c <= deadline n_c                  (link)     on the instances it has
+             (a time window: h_c <= its usable hours x n_c; paid in full: price x hours x n_c)
     training sum_c z_c = 1                        gang       one gang shape
     shared   sum_c tp_c n_c <= size_g m_g         (pack)     replicas fit the bought instances
     per world  pool use <= owned / quota; sum price_s x instances <= budget_s
@@ -427,14 +428,16 @@ def _batch(ctx: _Context, w: BatchWorkload, cands: tuple[Candidate, ...]) -> Non
     most = max(world.requests[w.name] for world in ctx.worlds)
     n, h = [], []
     for i, c in enumerate(cands):
-        bound = math.ceil(most / c.batch_rps / 3600 / w.deadline_hours) + 1
+        hours = c.window_hours or w.deadline_hours  # a time window: the hours it leaves
+        bound = math.ceil(most / c.batch_rps / 3600 / hours) + 1
         n.append(built.integer(0, bound, f"n[{w.name},{i}]", (w.name, i)))
-        h.append(
-            built.model.add_variable(lb=0, ub=bound * w.deadline_hours, name=f"h[{w.name},{i}]")
-        )
+        h.append(built.model.add_variable(lb=0, ub=bound * hours, name=f"h[{w.name},{i}]"))
         built.n[(w.name, i)], built.h[(w.name, i)] = n[i], h[i]
-        ctx.add(h[i] <= w.deadline_hours * n[i])
-        ctx.cost.append(c.price * h[i])
+        ctx.add(h[i] <= hours * n[i])
+        if c.billed_hours:  # a window paid in full: every instance for all of it
+            ctx.cost.append(c.price * c.billed_hours * n[i])
+        else:
+            ctx.cost.append(c.price * h[i])
     for s, world in enumerate(ctx.worlds):
         work, bought = [], []
         for i, c in enumerate(cands):
@@ -459,7 +462,7 @@ def _training(ctx: _Context, w: TrainingWorkload, cands: tuple[Candidate, ...]) 
         )
         built.z[(w.name, i)] = z
         chosen.append(z)
-        ctx.cost.append(c.instances * c.price * c.hours * z)
+        ctx.cost.append(c.instances * c.price * (c.billed_hours or c.hours) * z)
         for s, world in enumerate(ctx.worlds):
             if (price := world.price(c)) is not None:
                 ctx.ledgers[s].add(c, c.instances * price, c.instances * c.accelerators, z)

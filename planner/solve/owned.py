@@ -14,7 +14,7 @@ from planner.catalog import Catalog
 from planner.catalog.offering import Offering
 from planner.errors import InputError
 from planner.facts import Accelerator, find_accelerator
-from planner.spec.capacity import Cluster, EdgePool, Reservation
+from planner.spec.capacity import Cluster, EdgePool, Reservation, TimeWindow
 from planner.spec.models import Spec
 
 
@@ -32,6 +32,16 @@ class OwnedPool:
     rtt_ms: float = 0.0
     weights_dtype: str | None = None
     """Edge pools: the precision models run at there."""
+    start_hours: float = 0.0
+    """Time windows (Capacity Blocks, DWS): hours after the start the window opens."""
+    duration_hours: float | None = None
+    """Time windows: how long the window lasts (None: capacity that is always there)."""
+    paid_in_full: bool = False
+    """Time windows: the whole window is paid (blocks, calendar mode), not the hours used."""
+
+    @property
+    def window(self) -> bool:
+        return self.duration_hours is not None
 
 
 def edge_device(pool: EdgePool) -> Accelerator:
@@ -53,7 +63,7 @@ def edge_device(pool: EdgePool) -> Accelerator:
     )
 
 
-def _reserved(pool: Reservation, index: int, catalog: Catalog) -> Offering:
+def _reserved(pool: Reservation | TimeWindow, index: int, catalog: Catalog) -> Offering:
     matches = [
         o
         for o in catalog.offerings
@@ -94,6 +104,16 @@ def owned_capacity(
             pools[pool.name] = OwnedPool(
                 pool.name, pool.kind, accelerator, pool.count * offering.accelerator_count,
                 committed_per_hour=pool.committed_per_hour, term_end=pool.term_end,
+            )  # fmt: skip
+        elif isinstance(pool, TimeWindow):
+            offering = replace(_reserved(pool, index, catalog), price_on_demand=pool.price_per_hour)
+            accelerator = find_accelerator(offering.accelerator)
+            assert accelerator is not None
+            offerings.append(offering)
+            pools[pool.name] = OwnedPool(
+                pool.name, pool.kind, accelerator, pool.count * offering.accelerator_count,
+                start_hours=pool.start_hours, duration_hours=pool.duration_hours,
+                paid_in_full=pool.paid_in_full,
             )  # fmt: skip
         elif isinstance(pool, Cluster):
             accelerator = find_accelerator(pool.accelerator)

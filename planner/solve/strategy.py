@@ -13,7 +13,7 @@ from planner.errors import InfeasibleError, PlannerError
 from planner.solve.assemble import allocations_of, capacity_use, value_of
 from planner.solve.backend import Outcome, SolveOptions, run
 from planner.solve.candidates import Candidate
-from planner.solve.decompose import decompose, eligible
+from planner.solve.decompose import decompose, eligible, time_windows
 from planner.solve.diagnose import conflicting_groups, explain_conflict
 from planner.solve.mip import Built, PlacementProblem, build
 from planner.solve.single_choice import single_choice_cost
@@ -242,9 +242,10 @@ def solve_problem(
     (the conflict in words when `diagnose`) or PlannerError (out of time) when none is found.
     `widen(name)` is the problem with workload `name`'s residency lifted: with it the words
     name a residency rule only where lifting it would make a plan possible."""
-    if problem.commitments:
+    if problem.commitments or time_windows(problem):
         # a commitment ties together every workload whose usage it may cover, and neither the
-        # per-workload blocks nor the Lagrangian prices know its rows: the exact MIP plans it
+        # per-workload blocks nor the Lagrangian prices know its rows; time windows are paid
+        # per instance, not per hour used: the exact MIP plans both
         status, bound, seconds, solution = "optimal", 0.0, 0.0, None
     elif (decomposed := _solve_lagrangian(problem, options)) is not None:
         status, bound, seconds, solution = decomposed

@@ -17,6 +17,8 @@ from planner.bounds import (
     AtLeastOneReplica,
     DollarsPerHour,
     GangSize,
+    Hours,
+    HoursFromStart,
     MemoryGB,
     RoundTripMs,
     Throughput,
@@ -69,6 +71,53 @@ class Reservation(Strict):
         return self.service or cloud(self.provider).vm_service.name
 
 
+class TimeWindow(Strict):
+    """Capacity sold for a window of time, for batch and training jobs with deadlines.
+
+    capacity_block: an EC2 Capacity Block for ML; dws_calendar: GCP Dynamic Workload Scheduler
+    calendar mode; both start at a set time, last a set duration and are paid in full.
+    dws_flex_start: DWS flex-start, which starts once capacity frees up (start_hours: the wait
+    you expect) and is paid for the hours used, up to duration_hours.
+    """
+
+    kind: Literal["capacity_block", "dws_calendar", "dws_flex_start"]
+    name: PoolName
+    provider: CloudName
+    region: str = Field(min_length=1)
+    zone: str = ""
+    service: str | None = Field(
+        None, min_length=1, description="Default: the provider's VM service (ec2, gce...)."
+    )
+    instance_type: str = Field(min_length=1, description="As named in the catalog.")
+    count: AtLeastOneReplica = Field(description="Instances in the window.")
+    start_hours: HoursFromStart = Field(
+        0.0, description="Hours after the jobs start (the plan's start) the window opens."
+    )
+    duration_hours: Hours = Field(description="How long the window lasts.")
+    price_per_hour: UnitPrice = Field(
+        description="Dollars per instance-hour (a block's upfront price / its instance-hours)."
+    )
+
+    @model_validator(mode="after")
+    def _service_of_provider(self) -> TimeWindow:
+        allowed = catalog_services(self.provider)
+        if self.service is not None and self.service not in allowed:
+            raise ValueError(
+                f"service {self.service!r} is not one of {self.provider}'s: {', '.join(allowed)}"
+            )
+        return self
+
+    @property
+    def vm_service(self) -> str:
+        """The catalog service the instances run under."""
+        return self.service or cloud(self.provider).vm_service.name
+
+    @property
+    def paid_in_full(self) -> bool:
+        """Whether the whole window is paid whatever runs (blocks, calendar mode)."""
+        return self.kind != "dws_flex_start"
+
+
 class Cluster(Strict):
     """An on-premises (or self-run Kubernetes) GPU cluster."""
 
@@ -109,4 +158,4 @@ class EdgePool(Strict):
         return self
 
 
-CapacityPool = Annotated[Reservation | Cluster | EdgePool, Field(discriminator="kind")]
+CapacityPool = Annotated[Reservation | TimeWindow | Cluster | EdgePool, Field(discriminator="kind")]

@@ -19,13 +19,16 @@ from planner._readfile import MAX_NESTING, read_input
 from planner.errors import ArgumentError, InputError, listing, text_argument
 from planner.facts import accelerators, find_accelerator, find_llm, llms
 from planner.facts.engines import pinned_problem
-from planner.spec.capacity import Cluster, EdgePool, Reservation
+from planner.spec.capacity import Cluster, EdgePool, Reservation, TimeWindow
 from planner.spec.commitments import Commitment, Rates
 from planner.spec.models import WORKLOAD_KINDS, Spec
 
 CAPACITY_KINDS = {
     "reservation": Reservation,
     "commitment": Reservation,
+    "capacity_block": TimeWindow,
+    "dws_calendar": TimeWindow,
+    "dws_flex_start": TimeWindow,
     "cluster": Cluster,
     "edge": EdgePool,
 }

@@ -36,7 +36,7 @@ from planner.rules import spot_share
 from planner.rules.quotas import over_budget, owned_used, peak_cost, quota_breaches
 from planner.rules.residency import breaches
 from planner.solve.candidates import edge_terms, queueing_cap
-from planner.solve.owned import owned_capacity
+from planner.solve.owned import OwnedPool, owned_capacity
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
 _TOL = 1e-6
@@ -307,8 +307,37 @@ def _slo_problems(plan: Plan, w, mine: list[Allocation]) -> list[str]:
     return []
 
 
+def _window_problems(a: Allocation, pool: OwnedPool | None, deadline: float | None) -> list[str]:
+    """A job in a time window starts when it opens, ends within it and by the deadline, and
+    is billed for all of it when it is paid in full."""
+    if pool is None or not pool.window:
+        return []
+    out = []
+    hours = a.hours or 0.0
+    if not math.isclose(a.starts_at_hours or 0.0, pool.start_hours, abs_tol=_TOL):
+        out.append(f"{a.instance_type}: starts at {a.starts_at_hours} h, {pool.name} opens "
+                   f"at {pool.start_hours:g} h")  # fmt: skip
+    if hours > (pool.duration_hours or 0.0) + _TOL:
+        out.append(f"{a.instance_type}: runs {hours:.2f} h, longer than {pool.name}")
+    if deadline is not None and pool.start_hours + hours > deadline + _TOL:
+        out.append(f"{a.instance_type}: ends at {pool.start_hours + hours:.2f} h in {pool.name}, "
+                   f"past the {deadline:g} h deadline")  # fmt: skip
+    billed = pool.duration_hours if pool.paid_in_full else None
+    if (billed is None) != (a.billed_hours is None) or (
+        billed is not None and not math.isclose(billed, a.billed_hours or 0.0, abs_tol=_TOL)
+    ):
+        out.append(f"{a.instance_type}: billed for {a.billed_hours} h of {pool.name}, not "
+                   f"{billed}")  # fmt: skip
+    return out
+
+
 def _batch_problems(
-    spec: Spec, w: BatchWorkload, mine: list[Allocation], settings, shares: dict[int, float]
+    spec: Spec,
+    w: BatchWorkload,
+    mine: list[Allocation],
+    settings,
+    shares: dict[int, float],
+    owned: dict[str, OwnedPool] | None = None,
 ) -> list[str]:
     settings = settings.for_engine(w.engine)
     model = find_llm(w.model, spec.user_llms())
@@ -330,7 +359,9 @@ def _batch_problems(
         rate *= shares.get(id(a), 1.0)
         done += a.count * (a.hours or 0.0) * 3600 * rate
         rounding += a.count * HOURS_RESOLUTION / 2 * 3600 * rate
-        if (a.hours or 0.0) > w.deadline_hours + _TOL:
+        pool = (owned or {}).get(a.capacity_pool or "")
+        out += _window_problems(a, pool, w.deadline_hours)
+        if pool is None and (a.hours or 0.0) > w.deadline_hours + _TOL:
             out.append(
                 f"{a.instance_type} runs {a.hours:.2f} h, past the {w.deadline_hours:g} h deadline"
             )
@@ -340,7 +371,12 @@ def _batch_problems(
 
 
 def _training_problems(
-    spec: Spec, w: TrainingWorkload, mine: list[Allocation], settings, shares: dict[int, float]
+    spec: Spec,
+    w: TrainingWorkload,
+    mine: list[Allocation],
+    settings,
+    shares: dict[int, float],
+    owned: dict[str, OwnedPool] | None = None,
 ):
     if len(mine) != 1:
         return [f"needs exactly one gang, the plan has {len(mine)} allocations"]
@@ -362,7 +398,10 @@ def _training_problems(
         ref = find_accelerator(w.reference_accelerator or "")
         hours = scale_gpu_hours(w.gpu_hours or 0.0, ref, acc) / w.gang_size
     hours /= shares.get(id(a), 1.0)
-    if w.deadline_hours is not None and hours > w.deadline_hours + _TOL:
+    pool = (owned or {}).get(a.capacity_pool or "")
+    if pool is not None and pool.window:
+        out += _window_problems(a.model_copy(update={"hours": hours}), pool, w.deadline_hours)
+    elif w.deadline_hours is not None and hours > w.deadline_hours + _TOL:
         out.append(f"needs {hours:.2f} h, past the {w.deadline_hours:g} h deadline")
     return out
 
@@ -512,9 +551,9 @@ def verify(
                 )
                 problems += _demand_problems(w, mine) if figures else []
             elif isinstance(w, BatchWorkload):
-                problems = _batch_problems(spec, w, mine, settings, shares)
+                problems = _batch_problems(spec, w, mine, settings, shares, owned)
             else:
-                problems = _training_problems(spec, w, mine, settings, shares)
+                problems = _training_problems(spec, w, mine, settings, shares, owned)
         except (ValueError, ZeroDivisionError, OverflowError) as err:
             problems = [f"cannot be evaluated: {err}"]
         problems += spot_share.check(w, mine)
