@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from planner.catalog import load_catalog
 from providers.azure.refresh import (
     AZURE_GPU_SIZES,
+    COVERS,
     AzureApi,
     classify_item,
     item_prices,
@@ -140,5 +141,16 @@ def test_cli_writes_nothing_when_nothing_could_be_refreshed(cli, tmp_path, monke
         result = cli("catalog", "refresh", "--provider", "azure", "--endpoint-url", server.url,
                      "-o", out, "-q")  # fmt: skip
     assert result.exit_code == 1
-    assert "Nothing refreshed for azure" in result.stderr and "... and 17 more" in result.stderr
+    assert "Nothing refreshed for azure" in result.stderr and "... and 19 more" in result.stderr
     assert not out.exists()
+
+
+def test_the_size_table_keeps_the_mi300x_and_gb200_sizes_of_the_catalog():
+    from planner.catalog import load_catalog
+
+    bundled = {o.instance_type: o for o in load_catalog().offerings if o.provider == "azure"}
+    for size in ("Standard_ND96isr_MI300X_v5", "Standard_ND128isr_NDR_GB200_v6"):
+        assert COVERS.match(size)
+        spec = AZURE_GPU_SIZES[size]
+        row = bundled[size]
+        assert (spec.accelerator, spec.count) == (row.accelerator, row.accelerator_count)

@@ -211,3 +211,19 @@ def test_cli_refresh_round_trips_and_never_prints_the_key(cli, tmp_path, monkeyp
         8 * 0.0275 + 32 * 0.00322 + 0.616, abs=1e-6
     )
     assert load_catalog([out]).offerings
+
+
+def test_blackwell_machine_types_are_refreshed_and_tpu_v5p_v6e_rows_kept():
+    from providers.gcp.refresh import COVERS, built_in_shape
+
+    assert [gpu_accelerator(n) for n in ("nvidia-b200", "nvidia-gb200", "nvidia-rtx-pro-6000")
+            ] == ["B200", "GB200", "RTX-PRO-6000"]  # fmt: skip
+    a4 = built_in_shape(machine_type("a4-highgpu-8g", 224, 3968 * 1024, "nvidia-b200", 8))
+    a4x = built_in_shape(machine_type("a4x-highgpu-4g", 140, 884 * 1024, "nvidia-gb200", 4))
+    assert (a4.accelerator, a4.count, a4.families) == ("B200", 8, ("A4",))
+    assert (a4x.accelerator, a4x.count, a4x.families) == ("GB200", 4, ("A4X",))
+    assert COVERS.search("a4-highgpu-8g") and COVERS.search("a4x-highgpu-4g")
+    result, _ = _refresh(_fake())
+    merged = _rows(merge_with_base(load_catalog().offerings, result).offerings)
+    assert ("us-east5", "gce", "ct5p-hightpu-4t") in merged
+    assert ("us-east1", "gce", "ct6e-standard-8t") in merged

@@ -10,7 +10,8 @@ from planner.cli.output import Format, print_rows, writes_output
 
 MODEL_OPTIONAL = ("hf_id", "kv_heads", "attention_heads", "hidden_size", "head_dim", "vocab_size")
 ACCELERATOR_OPTIONAL = ("fp8_tflops", "vendor", "family", "int8_tops", "interconnect_gbps",
-                        "link", "supports_bf16", "aliases")  # fmt: skip
+                        "link", "supports_bf16", "fp4_tflops", "scale_up_domain", "topology",
+                        "pcie_gbps", "tp_degrees", "aliases")  # fmt: skip
 """Columns a narrow terminal drops, the last named first (--format json/csv keep them all)."""
 
 
@@ -30,7 +31,14 @@ def accelerators(
     """List the bundled accelerators and their memory, bandwidth and FLOPs."""
     from planner.facts import accelerators as all_accelerators
 
-    rows = [{**asdict(a), "aliases": ", ".join(a.aliases)} for a in all_accelerators()]
+    rows = [
+        {
+            **asdict(a),
+            "aliases": ", ".join(a.aliases),
+            "tp_degrees": "|".join(map(str, a.tp_degrees)),
+        }
+        for a in all_accelerators()
+    ]
     print_rows(
         rows, list(rows[0]), fmt, title="Bundled accelerators", optional=ACCELERATOR_OPTIONAL
     )

@@ -103,8 +103,19 @@ def _estimate_record(
         "instance_tokens_per_s": round(capacity.tokens_per_s * replicas, 3),
         "limited_by": capacity.limited_by,
         "source": capacity.source,
+        "calibration": _calibration(accelerator, capacity.source),
         "reason": capacity.reason,
     }
+
+
+def _calibration(accelerator: Accelerator, source: str) -> str:
+    """Where the efficiencies behind the figures come from: measured profiles, the fit of the
+    chip's family, or nothing (uncalibrated: the median of the fitted families)."""
+    from planner.perf.efficiency import uncalibrated_note
+
+    if source == "profile":
+        return "measured profile"
+    return uncalibrated_note(accelerator) or f"fitted ({accelerator.family})"
 
 
 class Engine(enum.StrEnum):

@@ -57,6 +57,9 @@ def _markdown(plan) -> str:
             lines.append(f"\n- {u.name}: {unit_costs_line(u)}")
     for b in plan.baselines:
         lines.append(f"\n- {baseline_line(plan, b)}")
+    for a in plan.allocations:
+        if a.calibration:
+            lines.append(f"\n- {a.workload} on {a.instance_type}: {a.calibration}")
     return "\n".join(lines) + "\n"
 
 
@@ -201,6 +204,9 @@ def _print_table(plan) -> None:
                 f"Standby {a.workload} {a.count}x {a.instance_type} {a.provider} {a.region} "
                 f"(${a.cost_per_hour:,.2f}/h, no traffic): {units[i].idle_rule}"
             )
+    for a in plan.allocations:
+        if a.calibration:
+            say(f"Uncalibrated {a.workload} {a.count}x {a.instance_type}: {a.calibration}")
     for pool in plan.capacity:
         if pool.idle:
             paid = (

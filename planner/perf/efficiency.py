@@ -2,7 +2,8 @@
 measurements (planner/facts/data/perf_fit.csv, written by `python -m planner.perf.calibration`).
 
 PerfSettings values override the fitted ones; a family the fit has no data for uses the
-`default` row (the median of the fitted families).
+`default` row (the median of the fitted families) and is *uncalibrated*: every figure that rests
+on it says so, and the solver picks such a chip only when the spec opts in.
 """
 
 from __future__ import annotations
@@ -66,3 +67,25 @@ def efficiency(accelerator: Accelerator, settings: PerfSettings) -> Efficiency:
         base = table.get(accelerator.family) or table["default"]
         values = {name: getattr(base, name) if v is None else v for name, v in values.items()}
     return Efficiency(**values)
+
+
+def calibrated_families() -> frozenset[str]:
+    """Families with fitted measurements behind their row (not the `default` median)."""
+    return frozenset(f for f in fitted_efficiencies() if f != "default")
+
+
+def is_calibrated(accelerator: Accelerator) -> bool:
+    """True when the accelerator's family was fitted to published measurements."""
+    return accelerator.family in calibrated_families()
+
+
+def uncalibrated_note(accelerator: Accelerator) -> str | None:
+    """Words for an uncalibrated accelerator's figures, or None when its family is fitted."""
+    if is_calibrated(accelerator):
+        return None
+    family = accelerator.family or "custom"
+    return (
+        f"uncalibrated: no published measurements fitted for {accelerator.name} "
+        f"(family {family}); its figures use the median efficiency of the fitted families "
+        f"({', '.join(sorted(calibrated_families()))})"
+    )

@@ -98,6 +98,7 @@ LATER_FIELDS: dict[str, Any] = {
     "starts_at_hours": None,
     "billed_hours": None,
     "nodes_per_replica": None,
+    "calibration": None,
 }
 """Allocation fields added after plans were first written, with their defaults: hashed only
 when set, so a plan file written before them keeps its id."""

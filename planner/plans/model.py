@@ -87,6 +87,12 @@ class Allocation(Frozen):
         "bucket's rate, or a neighbour's scaled by the roofline), roofline (the performance "
         "model), or several joined by '+' (some buckets each); empty for jobs and older plans.",
     )
+    calibration: str | None = Field(
+        None,
+        description="Set when the capacity and timing figures rest on no fitted measurements "
+        "(an uncalibrated accelerator family, performance-model capacity): says so in words. "
+        "Unset when the family was fitted or measured profiles give every figure.",
+    )
     max_context: int | None = Field(None, description="Serving: longest request (in + out tokens).")
     prefill_share: float | None = Field(
         None,

@@ -26,10 +26,12 @@ def allocation_key(a: Allocation) -> tuple[str, ...]:
 
 
 def describe_allocation(a: Allocation) -> str:
-    """`2x p5.4xlarge (H100) aws/us-west-2 ec2 on-demand`."""
+    """`2x p5.4xlarge (H100) aws/us-west-2 ec2 on-demand` (`(B200 [uncalibrated])` when its
+    figures rest on no fitted measurements)."""
     where = f"{a.provider}/{a.region}" + (f"/{a.zone}" if a.zone else "")
     pricing = a.pricing.replace("_", "-")
-    return f"{a.count}x {a.instance_type} ({a.accelerator}) {where} {a.service} {pricing}"
+    flag = " [uncalibrated]" if a.calibration else ""
+    return f"{a.count}x {a.instance_type} ({a.accelerator}{flag}) {where} {a.service} {pricing}"
 
 
 @dataclass(frozen=True)

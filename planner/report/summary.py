@@ -253,6 +253,8 @@ def report_allocation_cells(plan: Plan, index: int) -> dict[str, str]:
         note = "; ".join(x for x in (note, f"owned capacity {a.capacity_pool}") if x)
     if a.shared_group:
         note = "; ".join(x for x in (note, f"shared group {a.shared_group}") if x)
+    if a.calibration:
+        note = "; ".join(x for x in (note, a.calibration) if x)
     return {
         **cells,
         "where": f"{a.provider} {cells['region']} ({a.service})",

@@ -9,7 +9,9 @@ from collections.abc import Mapping, Sequence
 from planner.catalog import Catalog
 from planner.catalog.commitments import Cover, Usage, apply_covers
 from planner.clouds import VM_SERVICES
+from planner.facts import find_accelerator
 from planner.perf import capacity_source
+from planner.perf.efficiency import uncalibrated_note
 from planner.plans.identity import identity
 from planner.plans.model import (
     COMPATIBLE_TOLERANCE,
@@ -108,11 +110,25 @@ def _shared_share(problem: PlacementProblem, solution: Solution, c: Candidate, n
     }
 
 
+def calibration(c: Candidate, capacity_source: str | None) -> str | None:
+    """The words an allocation carries when its figures rest on an uncalibrated family: its
+    capacity (or job hours) come from the performance model, not measured profiles."""
+    if capacity_source == "profile":
+        return None
+    chip = find_accelerator(c.offering.accelerator)
+    if chip is None:
+        return "uncalibrated: a device without bundled facts; the median fitted efficiency"
+    return uncalibrated_note(chip)
+
+
 def allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
     o = c.offering
     extra.setdefault("cost_per_hour", n * c.price)
     if o.owned:
         extra.setdefault("capacity_pool", o.owned)
+    note = calibration(c, extra.get("capacity_source"))
+    if note:
+        extra["calibration"] = note
     return Allocation(
         workload=w.name,
         kind=w.kind,

@@ -33,6 +33,7 @@ from planner.perf import (
     training_hours,
     valid_tp_degrees,
 )
+from planner.perf.efficiency import is_calibrated
 from planner.perf.sizing import efficiency
 from planner.queueing.mmc import mmc_wait_percentile
 from planner.rules import spot_share
@@ -146,6 +147,31 @@ def placement_allows(placement: Placement, offering: Offering, edge_ok: bool = F
     )
 
 
+def calibration_allows(
+    placement: Placement,
+    offering: Offering,
+    accelerator: Accelerator,
+    profiled: frozenset[str] = frozenset(),
+) -> bool:
+    """An uncalibrated chip (no fitted measurements for its family) is a candidate only when
+    the placement opts in (`allow_uncalibrated`, or names it in `accelerators`) or measured
+    profiles (`profiled`: accelerator names) cover it; owned capacity and edge devices, which
+    the spec declares itself, always are."""
+    if offering.owned or not is_cloud(offering.provider) or is_calibrated(accelerator):
+        return True
+    if placement.allow_uncalibrated or accelerator.name in profiled:
+        return True
+    named = {canonical_accelerator_name(a) for a in placement.accelerators or ()}
+    return accelerator.name in named
+
+
+def profiled_accelerators(profiles: Profiles | None, model: str) -> frozenset[str]:
+    """Accelerators the measured profiles cover for `model`."""
+    if not profiles:
+        return frozenset()
+    return frozenset(p.accelerator for p in profiles.points if p.model == model)
+
+
 def pricings(workload: Workload, offering: Offering) -> list[str]:
     chosen = ["on_demand"]
     if spot_allowed(workload) and offering.price_spot is not None:
@@ -191,6 +217,7 @@ def offering_choices(
     offerings: Iterable[Offering],
     rules: Dominance,
     owned: Mapping[str, OwnedPool] | None = None,
+    profiled: frozenset[str] = frozenset(),
 ) -> list[tuple[Offering, str, Accelerator]]:
     """(offering, pricing, accelerator) choices worth evaluating for `workload`.
 
@@ -198,12 +225,15 @@ def offering_choices(
     quota limits only the cheapest of each (accelerator, count, pricing) can be in an optimal
     plan (per region when the workload has spread rules). Offerings in limited pools are all
     kept. This is the dominance rule applied before any performance figure is computed.
+    Uncalibrated chips are left out unless the placement or `profiled` allows them
+    (calibration_allows).
     Workloads with the same placement rules share one answer (a fleet has few of them).
     """
     edge_ok = getattr(workload, "edge_share_max", 0.0) > 0
     owned_accelerators = tuple(sorted((n, p.accelerator) for n, p in (owned or {}).items()))
     engine = getattr(workload, "engine", "vllm")
-    key = (workload.placement, edge_ok, spot_allowed(workload), engine, rules, owned_accelerators)
+    key = (workload.placement, edge_ok, spot_allowed(workload), engine, rules, owned_accelerators,
+           profiled)  # fmt: skip
     if isinstance(offerings, tuple):
         return list(_choices(offerings, *key))
     return list(_choices.__wrapped__(tuple(offerings), *key))
@@ -218,6 +248,7 @@ def _choices(
     engine: str,
     rules: Dominance,
     owned_accelerators: tuple[tuple[str, Accelerator], ...],
+    profiled: frozenset[str] = frozenset(),
 ) -> tuple[tuple[Offering, str, Accelerator], ...]:
     owned = dict(owned_accelerators)
     cheapest: dict[tuple, tuple[float, tuple, Offering, str, Accelerator]] = {}
@@ -228,6 +259,8 @@ def _choices(
             accelerator = owned[offering.owned]
         if accelerator is None or not placement_allows(placement, offering, edge_ok):
             continue
+        if not calibration_allows(placement, offering, accelerator, profiled):
+            continue  # capacity from no measurements, and the spec did not opt in
         if undeployable(
             engine, offering.service, offering.service_kind == "vm", offering.accelerator
         ):
@@ -364,7 +397,9 @@ def serving_candidates(
     rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
     why_not: list[Counter[str]] = [Counter() for _ in buckets]
-    for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
+    profiled = profiled_accelerators(profiles, model.name)
+    choices = offering_choices(workload, offerings, rules, owned, profiled)
+    for offering, pricing, accelerator in choices:
         if _window(offering, owned) is not None:
             continue  # a time window is for jobs
         dtype, target = workload.weights_dtype, slo

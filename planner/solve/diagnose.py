@@ -10,10 +10,16 @@ from planner.catalog.offering import Offering
 from planner.facts import find_accelerator
 from planner.facts.engines import undeployable
 from planner.perf import weight_bytes
+from planner.perf.efficiency import uncalibrated_note
 from planner.rules import spot_share
 from planner.rules.quotas import quota_covers
 from planner.solve.backend import SolveOptions, is_feasible, run
-from planner.solve.candidates import placement_allows, resolve_llm, spot_allowed
+from planner.solve.candidates import (
+    calibration_allows,
+    placement_allows,
+    resolve_llm,
+    spot_allowed,
+)
 from planner.solve.mip import PlacementProblem, build
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
@@ -47,6 +53,19 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
             + "; ".join(sorted(set(why_not)))
         )
     allowed = [o for o, why in zip(allowed, why_not, strict=True) if not why]
+    chips = {o.accelerator: find_accelerator(o.accelerator) for o in allowed}
+    calibrated = [
+        o for o in allowed if chips[o.accelerator] is None
+        or calibration_allows(p, o, chips[o.accelerator])  # type: ignore[arg-type]
+    ]  # fmt: skip
+    if not calibrated:
+        notes = sorted({uncalibrated_note(chips[o.accelerator]) or "" for o in allowed})  # type: ignore[arg-type]
+        return (
+            f"{workload.name}: every offering{where} is an uncalibrated accelerator "
+            f"({'; '.join(notes)}); set placement.allow_uncalibrated: true, name the chip in "
+            "placement.accelerators, or give measured profiles (--profiles) to plan on it"
+        )
+    allowed = calibrated
     types = sorted({o.accelerator for o in allowed})
     if isinstance(workload, TrainingWorkload):
         floor = workload.min_accelerator_memory_gb

@@ -154,6 +154,12 @@ class Placement(Strict):
         False, description="Keep the demand served if any one region is lost."
     )
     priority: Priority = Field(0, description="Higher runs first when capacity is short.")
+    allow_uncalibrated: bool = Field(
+        False,
+        description="Allow accelerators whose family has no fitted measurements (their capacity "
+        "is the median of the fitted families, flagged uncalibrated in the plan). Naming a chip "
+        "in `accelerators` or giving measured profiles for it also allows it.",
+    )
 
 
 class WorkloadBase(Strict):

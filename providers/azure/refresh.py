@@ -64,6 +64,10 @@ AZURE_GPU_SIZES: dict[str, AzureSize] = {
     "Standard_NC80adis_H100_v5": AzureSize("H100-NVL", 2, 80, 640),
     "Standard_ND96isr_H100_v5": AzureSize("H100", 8, 96, 1900),
     "Standard_ND96isr_H200_v5": AzureSize("H200", 8, 96, 1850),
+    # ND MI300X v5: 8 x AMD Instinct MI300X 192 GB
+    "Standard_ND96isr_MI300X_v5": AzureSize("MI300X", 8, 96, 1850),
+    # ND GB200 v6: 4 x NVIDIA Blackwell GPUs of a GB200 NVL72 rack (2 Grace CPUs)
+    "Standard_ND128isr_NDR_GB200_v6": AzureSize("GB200", 4, 128, 900),
 }
 """Azure GPU sizes the refresh prices: armSkuName -> accelerator, count, vCPUs, memory."""
 

@@ -32,7 +32,7 @@ COMPUTE_SERVICE_ID = "6F81-5844-456A"
 BILLING_URL = "https://cloudbilling.googleapis.com"
 COMPUTE_URL = "https://compute.googleapis.com"
 
-BUILT_IN_FAMILIES = ("a2", "a3", "g2")
+BUILT_IN_FAMILIES = ("a2", "a3", "a4", "a4x", "g2", "g4")
 """Machine families whose types come with a fixed number of GPUs."""
 N1_ATTACHMENTS = (
     ("n1-standard-8", "T4", 1),
@@ -42,9 +42,9 @@ N1_ATTACHMENTS = (
     ("n1-standard-32", "V100", 4),
 )
 """N1 machine type + attached GPU combinations listed, as in the bundled catalog."""
-COVERS = re.compile(r"^(?:a2|a3|g2)-|^n1-[a-z0-9-]+\+")
+COVERS = re.compile(r"^(?:a2|a3|a4|a4x|g2|g4)-|^n1-[a-z0-9-]+\+")
 """Catalog rows a GCP refresh replaces (TPU rows and Vertex AI rows are left as they are)."""
-MACHINE_FILTER = 'name eq "(a2|a3|g2)-.*|n1-standard-(8|16|32)"'
+MACHINE_FILTER = 'name eq "(a2|a3|a4|a4x|g2|g4)-.*|n1-standard-(8|16|32)"'
 
 TOKEN_ENV = "GOOGLE_OAUTH_ACCESS_TOKEN"
 KEY_ENV = "GOOGLE_API_KEY"
@@ -105,7 +105,7 @@ def _zone_items(items: Iterable[tuple[str, Mapping[str, Any]]], key: str):
 
 
 def built_in_shape(machine_type: Mapping[str, Any]) -> GcpShape | None:
-    """The shape of an a2/a3/g2 machine type with its built-in GPUs, or None."""
+    """The shape of an a2/a3/a4/a4x/g2/g4 machine type with its built-in GPUs, or None."""
     name = machine_type["name"]
     gpus = machine_type.get("accelerators") or []
     if name.split("-")[0] not in BUILT_IN_FAMILIES or len(gpus) != 1:
