@@ -77,7 +77,12 @@ def test_kubernetes_runs_the_engines_own_image_command_and_health_route(engine):
 
 
 def test_vllm_keeps_the_cuda_image_entrypoint_and_gets_the_neuron_build_on_inferentia():
-    files = files_of(load_plan(GOLDEN / "eu-residency.json"), ["kubernetes"])
+    # eu-residency plans on NVIDIA only (Inferentia2 is uncalibrated, so not chosen by default);
+    # the Neuron build is checked on the vendor plan that runs on inf2
+    from tests.test_emit_vendors import PLANS
+
+    files = {**files_of(load_plan(GOLDEN / "eu-residency.json"), ["kubernetes"]),
+             **files_of(PLANS["neuron"], ["kubernetes"])}  # fmt: skip
     devices = set()
     for container in containers(files):
         device = next(iter(container["resources"]["limits"]))
@@ -166,10 +171,15 @@ def test_sagemaker_refuses_sglang_even_among_all_targets(cli, tmp_path):
 
 
 def test_an_engine_is_refused_on_an_accelerator_its_image_does_not_run_on():
-    # chatbot-fleet's 70B runs on Trainium: neither SGLang's nor TensorRT-LLM's image runs there.
+    # the vendor plan's chat-inf2 runs on Inferentia2: neither SGLang's nor TensorRT-LLM's image
+    # runs there.
+    from tests.test_emit_vendors import PLANS
+
     for engine in ("sglang", "trt-llm"):
-        with pytest.raises(InputError, match=rf"assistant-70b.*engine {engine}.*Trainium"):
-            emit(with_engine("chatbot-fleet", engine), TARGETS)
+        plan = PLANS["neuron"]
+        workloads = [w.model_copy(update={"engine": engine}) for w in plan.workloads]
+        with pytest.raises(InputError, match=rf"chat-inf2.*engine {engine}.*Inferentia2"):
+            emit(plan.model_copy(update={"workloads": workloads}), TARGETS)
 
 
 def test_batch_jobs_need_an_engine_with_an_offline_runner():
