@@ -435,6 +435,21 @@ def format_number(value: float | int | None) -> str:
     return f"{float(value):.6f}".rstrip("0").rstrip(".")
 
 
+def checked_catalog_csv(offerings: Iterable[Offering], comments: Sequence[str], what: str) -> str:
+    """`catalog_csv`, read back by the catalog reader first: a refresh never writes a catalog
+    the planner would refuse (a ResponseError, exit 2, names the row and column)."""
+    from planner.catalog.load import CatalogError, read_native_csv
+
+    text = catalog_csv(offerings, comments)
+    try:
+        read_native_csv(Path(what), text)
+    except CatalogError as err:
+        raise ResponseError(
+            f"the answers of {what} make a catalog the planner refuses: {err}"
+        ) from None
+    return text
+
+
 def catalog_csv(offerings: Iterable[Offering], comments: Sequence[str]) -> str:
     """Catalog CSV text: '#' comment lines, the header, one row per offering."""
     rows = (

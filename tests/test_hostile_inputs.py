@@ -3,7 +3,14 @@ the file, never a traceback, a hang or unbounded memory (one test per defect fou
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
+import resource
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -407,3 +414,286 @@ def test_launch_options_follow_the_same_grammar(cli):
     plan = ROOT / "tests" / "golden" / "plans" / "vertex-endpoint.json"
     result = cli("launch", plan, "--target", "vertex", "--project", "x'; touch y")
     assert result.exit_code == 2 and "--project" in result.stderr
+
+
+# --- round 2: numbers on the command line, in the environment and in planner.toml ----------
+
+SAGEMAKER_PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"
+JOBS = ROOT / "examples" / "jobs" / "jobs.yaml"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", SAGEMAKER_PLAN, "--max-cost-per-hour", "nan"),
+        ("check", SAGEMAKER_PLAN, "--max-cost-per-hour", "inf"),
+        ("check", SAGEMAKER_PLAN, "--max-cost-per-hour", "-1"),
+        ("check", SAGEMAKER_PLAN, "--max-cost-per-hour", "9" * 400),
+        ("diff", SAGEMAKER_PLAN, SAGEMAKER_PLAN, "--min-change", "nan"),
+        ("schedule", JOBS, "--time-limit", "nan"),
+        ("schedule", JOBS, "--time-limit", "1e308"),
+        ("plan", CHATBOT, "--workers", "2.7"),
+        ("simulate", SAGEMAKER_PLAN, "--quantum-s", "1e-9"),
+    ],
+)
+def test_a_numeric_option_that_is_not_finite_or_in_range_exits_2(cli, args):
+    result = cli(*args)
+    assert result.exit_code == 2, result.stdout
+    assert "Invalid value for" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_nan_limit_can_no_longer_pass_the_gate(cli):
+    assert cli("check", SAGEMAKER_PLAN, "--max-cost-per-hour", "nan").exit_code == 2
+    assert cli("check", SAGEMAKER_PLAN, "--max-cost-per-hour", "1").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("PLANNER_TIME_LIMIT", "nan", "not a finite number"),
+        ("PLANNER_TIME_LIMIT", "1e308", "outside 0 to 604800"),
+        ("PLANNER_WORKERS", "2.7", "not a whole number"),
+        ("PLANNER_WORKERS", "9" * 400, "a number of 400 characters"),
+    ],
+)
+def test_a_numeric_environment_variable_is_checked_like_a_flag(cli, monkeypatch, name, value, why):
+    monkeypatch.setenv(name, value)
+    result = cli("validate", CHATBOT)
+    assert result.exit_code == 2 and f"environment {name}" in result.stderr and why in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "why"),
+    [
+        ("workers = 2.7\n", "planner.toml:1: workers: 2.7 is not a whole number"),
+        ("[plan]\ntime-limit = nan\n", "planner.toml:2: time-limit: nan is not a finite number"),
+        ("a = " + "[" * 500 + "]" * 500 + "\n", "nested more than 64 levels deep"),
+        ("[" + ".".join(["a"] * 2000) + "]\n", "nested more than 64 levels deep"),
+        ("workers = " + "9" * 5000 + "\n", "planner.toml"),
+    ],
+)
+def test_a_bad_planner_toml_exits_2_for_every_verb(cli, tmp_path, monkeypatch, toml, why):
+    (tmp_path / "planner.toml").write_text(toml)
+    monkeypatch.chdir(tmp_path)
+    for verb in (("validate", CHATBOT), ("models",)):
+        result = cli(*verb)
+        assert result.exit_code == 2 and why in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_observe_window_of_400_digits_exits_2(cli):
+    result = cli("observe", "--plan", SAGEMAKER_PLAN, "--source", "prometheus", "--url",
+                 "http://127.0.0.1:9", "--window", "9" * 400 + "s")  # fmt: skip
+    assert result.exit_code == 2 and "--window of 401 characters" in result.stderr
+
+
+@pytest.mark.parametrize("period", ["hour", "day", "month"])
+def test_export_starting_at_the_end_of_time_exits_2(cli, period):
+    result = cli("export", SAGEMAKER_PLAN, "--start", "9999-12-31T23:00:00Z", "--period", period)
+    assert result.exit_code == 2 and "after the year 9999" in result.stderr
+
+
+# --- round 2: work an option would make unbounded ------------------------------------------
+
+
+def test_round_robin_with_a_tiny_quantum_is_refused_with_the_quantum_that_works(cli, tmp_path):
+    jobs = write(tmp_path, "jobs.yaml", (
+        "capacity:\n  pools:\n    - {name: p, accelerator: A100-80GB, gpus: 1, "
+        "price_per_gpu_hour: 1}\njobs:\n"
+        "  - {name: a, gpu_hours: 20000, reference_accelerator: A100-80GB, gpus: 1}\n"
+        "  - {name: b, gpu_hours: 20000, reference_accelerator: A100-80GB, gpus: 1}\n"
+        "options:\n  quantum_hours: 0.0001\n"))  # fmt: skip
+    result = cli("schedule", jobs, "--policy", "rr")
+    assert result.exit_code == 2 and "give quantum_hours of at least" in result.stderr
+    spec = ROOT / "examples" / "sagemaker-endpoint.yaml"
+    result = cli("simulate", SAGEMAKER_PLAN, "--spec", spec, "--policy", "rr", "--quantum-s",
+                 "0.001", "--requests", "100000")  # fmt: skip
+    assert result.exit_code == 2 and "give --quantum-s of at least" in result.stderr
+
+
+# --- round 2: special files, long paths, files that appear meanwhile -----------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "{}"),
+        ("check", "{}", "--max-cost-per-hour", "5"),
+        ("catalog", "list", "--catalog", "{}"),
+        ("profiles", "import", "{}", "-o", "{out}"),
+        ("diff", SAGEMAKER_PLAN, "{}"),
+    ],
+)
+def test_a_fifo_as_an_input_file_exits_2_without_waiting(cli, tmp_path, args):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = cli(*[str(fifo) if a == "{}" else tmp_path / "o.csv" if a == "{out}" else a
+                   for a in args])  # fmt: skip
+    assert result.exit_code == 2 and "FIFO" in result.stderr and str(fifo) in result.stderr
+
+
+def test_dev_zero_as_a_benchmark_file_exits_2_reading_a_bounded_amount(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", "from planner.cli import main; main()", "profiles", "import",
+         "/dev/zero", "-o", str(tmp_path / "p.csv")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3)),
+    )  # fmt: skip
+    assert done.returncode == 2 and "character device" in done.stderr
+
+
+def _node(tmp_path: Path, kind: str) -> Path:
+    node = tmp_path / kind
+    if kind == "fifo":
+        os.mkfifo(node)
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("making a device node needs root")
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a null device of our own
+    return node
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_output_to_a_device_or_fifo_never_replaces_the_node(cli, tmp_path, kind):
+    node = _node(tmp_path, kind)
+    before = os.lstat(node).st_mode
+    for args in (("check", SAGEMAKER_PLAN, "--max-cost-per-hour", "50"),
+                 ("report", SAGEMAKER_PLAN, "--format", "md")):  # fmt: skip
+        result = cli(*args, "-o", node, "--force")
+        assert result.exit_code == 2 and "not a regular file" in result.stderr
+    assert os.lstat(node).st_mode == before
+
+
+def test_a_path_too_long_for_the_file_system_exits_2(cli, tmp_path):
+    long = tmp_path / ("a" * 300 + ".json")
+    for args in (("validate", long), ("check", SAGEMAKER_PLAN, "--max-cost-per-hour", "50",
+                                      "-o", long), ("plan", CHATBOT, "-o", long)):  # fmt: skip
+        result = cli(*args)
+        assert result.exit_code == 2 and "File name too long" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_an_output_file_created_during_the_run_is_not_overwritten(tmp_path):
+    from planner._writefile import refuse_overwrite, reset, write_output
+
+    reset()
+    target = tmp_path / "plan.json"
+    refuse_overwrite(target, force=False)  # checked at the start: nothing there yet
+    target.write_text("the user's own file")  # ... and then someone writes it
+    with pytest.raises(InputError, match="created while the planner ran"):
+        write_output(target, "{}")
+    assert target.read_text() == "the user's own file"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
+    refuse_overwrite(target, force=True)
+    write_output(target, "{}")
+    assert target.read_text() == "{}"
+
+
+# --- round 2: integers of hundreds of digits -------------------------------------------------
+
+
+@pytest.mark.parametrize("digits", [400, 5000])
+def test_a_plan_count_of_hundreds_of_digits_exits_2(cli, tmp_path, digits):
+    text = SAGEMAKER_PLAN.read_text().replace('"count": 1,', f'"count": {"9" * digits},', 1)
+    plan = write(tmp_path, "plan.json", text)
+    result = cli("check", plan, "--max-cost-per-hour", "5")
+    assert result.exit_code == 2 and f"{digits:,} digits" in result.stderr
+    assert "plan.json" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"completed": ' + "9" * 5000 + "}", '{"request_throughput": 1e999}'],
+)
+def test_benchmark_json_with_huge_numbers_exits_2(cli, tmp_path, body):
+    bench = write(tmp_path, "bench.json", body)
+    result = cli("profiles", "import", bench, "-o", tmp_path / "p.csv")
+    assert result.exit_code == 2 and "bench.json:1:" in result.stderr
+
+
+def test_skypilot_names_and_memory_sizes_of_hundreds_of_digits_are_not_tracebacks(cli, tmp_path):
+    folder = tmp_path / "sky" / "gcp"
+    folder.mkdir(parents=True)
+    big = "9" * 400
+    gpu_info = "\"{'Gpus': [{'MemoryInfo': {'SizeInMiB': " + big + '}}]}"'
+    (folder / "vms.csv").write_text(
+        "InstanceType,vCPUs,MemoryGiB,AcceleratorName,AcceleratorCount,GpuInfo,Region,"
+        "AvailabilityZone,Price,SpotPrice\n"
+        f"a2-highgpu-{big}g,12.0,85.0,,,,us-central1,us-central1-a,3.67,1.1\n"
+        f"n1-standard-8,8.0,30.0,XPU,1,{gpu_info},us-central1,us-central1-a,0.38,0.1\n"
+    )
+    result = cli("catalog", "list", "--catalog", tmp_path / "sky")
+    assert result.exit_code in (0, 2) and "Traceback" not in result.stderr
+
+
+# --- round 2: what reaches an output --------------------------------------------------------
+
+EVIL_SOURCE = '"=HYPERLINK(""http://evil"",""x"")<img src=x onerror=alert(1)>"'
+
+
+def _evil_plan(cli, tmp_path: Path) -> tuple[Path, Path]:
+    catalog = write(tmp_path, "c.csv", CATALOG_HEADER + ROW.format(price="1.006", spot="0.45")
+                    .replace(",test,", f",{EVIL_SOURCE},"))  # fmt: skip
+    spec = write(tmp_path, "s.yaml", serving())
+    plan = tmp_path / "plan.json"
+    result = cli("plan", spec, "--catalog", catalog, "--format", "json", "-o", plan)
+    assert result.exit_code == 0, result.stderr
+    return plan, catalog
+
+
+def test_a_formula_in_a_catalog_never_reaches_the_focus_export_live(cli, tmp_path):
+    plan, catalog = _evil_plan(cli, tmp_path)
+    result = cli("export", plan, "--catalog", catalog)
+    assert result.exit_code == 0
+    cells = [c for row in csv.reader(io.StringIO(result.stdout)) for c in row]
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+
+
+def test_html_from_a_catalog_is_shown_not_run_in_the_markdown_report(cli, tmp_path):
+    plan, _ = _evil_plan(cli, tmp_path)
+    result = cli("report", plan, "--format", "md")
+    assert result.exit_code == 0
+    assert "<img" not in result.stdout and "&lt;img src=x onerror=alert(1)&gt;" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("region", "us-east-1 # owned"), ("region", "<b>x</b>"), ("zone", "a\x1b]0;t\x07"),
+     ("instance_type", "g5.xlarge<img src=x>"), ("accelerator", "A10G;X")],
+)  # fmt: skip
+def test_catalog_names_have_a_grammar_checked_on_read(cli, tmp_path, column, value):
+    row = dict(zip(CATALOG_HEADER.strip().split(","),
+                   ROW.format(price="1", spot="").strip().split(","), strict=True))  # fmt: skip
+    row[column] = value
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(row.values())
+    catalog = write(tmp_path, "c.csv", CATALOG_HEADER + buffer.getvalue())
+    result = cli("catalog", "list", "--catalog", catalog)
+    assert result.exit_code == 2 and f"column {column}: " in result.stderr
+
+
+def test_a_plan_whose_names_break_the_grammar_is_refused(cli, tmp_path):
+    text = SAGEMAKER_PLAN.read_text().replace('"region": "us-east-1"', '"region": "<b>x</b>"', 1)
+    result = cli("emit", write(tmp_path, "plan.json", text), "-t", "kubernetes", "-o",
+                 tmp_path / "out")  # fmt: skip
+    assert result.exit_code == 2 and "region" in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_markdown_escapes_every_kind_of_markup():
+    from planner.markup import csv_cell, md
+
+    assert md("a|b") == "a\\|b"
+    assert "<" not in md("<script>x</script>") and "\n" not in md("x\n# heading")
+    assert md("# heading").startswith("\\") and md("[x](http://e)") == "\\[x\\](http://e)"
+    assert md("llama-3.1-8b us-east-1 ml.g5.2xlarge") == "llama-3.1-8b us-east-1 ml.g5.2xlarge"
+    assert [csv_cell(v) for v in ("=1", "+1", "-1", "@x", "\tx", "ok", -1.5)] == [
+        "'=1", "'+1", "'-1", "'@x", "'\tx", "ok", -1.5]  # fmt: skip
+
+
+def test_console_output_loses_escape_sequences_and_credentials(monkeypatch):
+    from planner.safe_text import safe
+
+    monkeypatch.setenv("SOME_API_TOKEN", "tok-0123456789abcdef")
+    text = "a\x1b]0;title\x07b\x1b[31mc\x9b2Jd tok-0123456789abcdef AKIAIOSFODNN7EXAMPLE \u202eZ"
+    assert safe(text) == "abcd [REDACTED] [REDACTED] Z"

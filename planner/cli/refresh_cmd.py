@@ -179,8 +179,8 @@ def refresh_catalog(
     from providers.refresh_common import (
         RefreshContext,
         RetryPolicy,
-        catalog_csv,
         check_writable,
+        checked_catalog_csv,
         merge_with_base,
         progress_bar,
         summary_lines,
@@ -212,7 +212,8 @@ def refresh_catalog(
         )
     merged = merge_with_base(loaded.offerings, result)
     comments = _catalog_comments(provider, result, merged, base_names, stamp)
-    write_text_atomically(output, catalog_csv(merged.offerings, comments), force)
+    text = checked_catalog_csv(merged.offerings, comments, f"the {provider} price APIs")
+    write_text_atomically(output, text, force)
     lines = summary_lines(result, merged)
     _report(lines, result.failures)
     data = {
