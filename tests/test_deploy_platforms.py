@@ -17,6 +17,7 @@ from planner.facts.engines import (
     ENGINE_RUNTIMES,
     PLATFORMS,
     TARGETS,
+    TRAINING,
     platform_of,
     serving_image,
     serving_images,
@@ -33,11 +34,14 @@ def test_every_image_row_is_sourced_and_names_a_known_engine_platform_and_target
     assert rows
     platforms = {p.name for p in PLATFORMS.values()}
     seen = set()
+    families = {a.family for a in accelerators()}
     for row in rows:
-        key = (row.engine, row.platform, row.target)
-        assert key not in seen, f"{key} twice"
-        seen.add(key)
-        assert row.engine in ENGINE_RUNTIMES and row.platform in platforms
+        for family in row.families or {""}:
+            key = (row.engine, row.platform, row.target, family)
+            assert key not in seen, f"{key} twice"
+            seen.add(key)
+        assert row.families <= families, row.families - families
+        assert row.engine in {*ENGINE_RUNTIMES, TRAINING} and row.platform in platforms
         assert row.target in TARGETS and row.image and row.version
         assert row.source.startswith("https://")
         if row.target == "sagemaker":
@@ -48,6 +52,28 @@ def test_the_specs_default_images_are_the_tables_cuda_images():
     deploy = Deploy()
     assert deploy.image == serving_image("vllm", "H100", "kubernetes").image
     assert deploy.sagemaker_image == serving_image("vllm", "H100", "sagemaker").image
+    assert deploy.training_image == serving_image(TRAINING, "H100", "kubernetes").image
+
+
+def test_blackwell_gets_a_cuda_12_8_build_unless_the_spec_names_its_own_image():
+    from planner.rules.deployment import server
+
+    deploy = Deploy()
+    assert server(deploy, "vllm", "B200", "kubernetes").image == "vllm/vllm-openai:v0.11.0"
+    assert server(deploy, "vllm", "H100", "kubernetes").image == deploy.image
+    assert "cuda12.8" in server(deploy, "vllm", "B200", "kubernetes", kind="training").image
+    mine = Deploy(image="registry.example.com/vllm@sha256:" + "b" * 64)
+    assert server(mine, "vllm", "B200", "kubernetes").image == mine.image
+    assert server(mine, "vllm", "MI300X", "kubernetes").image.startswith("rocm/vllm:")
+    assert "blackwell" in why_not("sglang", "kubernetes", "B200")  # the -cu124 build
+
+
+def test_training_jobs_get_their_platforms_pytorch_build():
+    from planner.rules.deployment import server
+
+    deploy = Deploy()
+    for chip, marker in (("Trainium", "neuronx"), ("MI300X", "rocm/"), ("TPU-v6e", "xla")):
+        assert marker in server(deploy, "vllm", chip, "kubernetes", kind="training").image
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -35,7 +35,7 @@ from planner.emit.nodes import ALLOCATABLE, device_resource, node_selector, pod_
 from planner.emit.resource import Built, Resource
 from planner.facts.engines import ENTRYPOINTS
 from planner.plans.model import Plan
-from planner.rules.deployment import Placed, placed, settings
+from planner.rules.deployment import Placed, placed, server, settings
 from planner.spec.deploy import Deploy
 
 TARGET = "kubernetes"
@@ -74,6 +74,9 @@ def _container(item: Placed, deploy: Deploy, plan: Plan) -> dict[str, Any]:
     """Image, command and arguments of the allocation's main container."""
     a, w = item.allocation, item.workload
     engine = runtime(w)
+    if a.kind == "training":
+        trainer = server(deploy, w.engine, a.accelerator, TARGET, a.region, kind="training")
+        return {"image": trainer.image, "command": list(deploy.training_command), "args": []}
     served = server_of(deploy, w, a, TARGET)
     if a.kind == "serving":
         pool = _pool(plan, a) if a.provider == "edge" else None
@@ -89,16 +92,16 @@ def _container(item: Placed, deploy: Deploy, plan: Plan) -> dict[str, Any]:
             "command": list(engine.batch_command),
             "args": batch_args(a, w, deploy),
         }
-    return {"image": deploy.training_image, "command": list(deploy.training_command), "args": []}
+    raise AssertionError(f"unknown allocation kind {a.kind}")
 
 
-def group_commands(item: Placed, server: list[str], args: list[str]) -> dict[str, Any]:
+def group_commands(item: Placed, launch: list[str], args: list[str]) -> dict[str, Any]:
     """A multi-node replica's pods (a LeaderWorkerSet group): the leader starts a Ray head and
     the server over it; the others join the leader's Ray cluster (vLLM's multi-node serving).
     Every argument is shell-quoted."""
     if nodes(item.allocation) == 1:
         return {}
-    serve = shlex.join([*server, *args])
+    serve = shlex.join([*launch, *args])
     return {
         "leader_command": ["/bin/sh", "-c"],
         "leader_args": [f"ray start --head --port={RAY_PORT} && exec {serve}"],

@@ -112,8 +112,11 @@ class ServingImage:
     """The container that serves one engine on one platform for one emit target."""
 
     engine: str
+    """A serving engine, or pytorch for training Jobs."""
     platform: str
     target: str
+    families: frozenset[str]
+    """Chip generations the build runs on; empty: every chip of the platform."""
     image: str
     """Container image ({region} filled in by the emitter where present)."""
     version: str
@@ -135,6 +138,7 @@ def serving_images() -> tuple[ServingImage, ...]:
             engine=row["engine"],
             platform=row["platform"],
             target=row["target"],
+            families=frozenset(f for f in row["families"].split("|") if f),
             image=row["image"],
             version=row["version"],
             command=tuple(row["command"].split()),
@@ -145,16 +149,26 @@ def serving_images() -> tuple[ServingImage, ...]:
 
 
 @cache
-def _images() -> dict[tuple[str, str, str], ServingImage]:
-    return {(r.engine, r.platform, r.target): r for r in serving_images()}
+def _images() -> dict[tuple[str, str, str], tuple[ServingImage, ...]]:
+    found: dict[tuple[str, str, str], list[ServingImage]] = {}
+    for row in serving_images():
+        found.setdefault((row.engine, row.platform, row.target), []).append(row)
+    return {key: tuple(rows) for key, rows in found.items()}
+
+
+TRAINING = "pytorch"
+"""The serving_images.csv engine of training Jobs."""
 
 
 def serving_image(engine: str, accelerator: str, target: str) -> ServingImage | None:
-    """The public image that serves `engine` on `accelerator` for `target`; None: none known."""
+    """The public image that runs `engine` (pytorch: a training Job) on `accelerator` for
+    `target`: the first row for its platform whose families hold the chip's; None: none known."""
+    acc = find_accelerator(accelerator)
     platform = platform_of(accelerator)
-    if platform is None:
+    if acc is None or platform is None:
         return None
-    return _images().get((engine, platform.name, target))
+    rows = _images().get((engine, platform.name, target), ())
+    return next((r for r in rows if not r.families or acc.family in r.families), None)
 
 
 @dataclass(frozen=True)
@@ -177,13 +191,8 @@ class EngineRuntime:
     sagemaker_rolling_batch: str
     """LMI's OPTION_ROLLING_BATCH for the engine on CUDA; empty: SageMaker cannot run it."""
     targets: frozenset[str]
-    cuda_families: frozenset[str] | None
-    """NVIDIA chip generations the engine's CUDA image runs on; None: any the image runs on."""
     source: str
 
-
-NVIDIA_AMPERE_AND_NEWER = frozenset({"ampere", "ada", "hopper", "blackwell"})
-"""NVIDIA generations (accelerators.csv family) from Ampere (sm80) on."""
 
 ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
     "vllm": EngineRuntime(
@@ -213,7 +222,6 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
         batch_command=("python3", "-m", "vllm.entrypoints.openai.run_batch"),
         sagemaker_rolling_batch="vllm",
         targets=frozenset(TARGETS),
-        cuda_families=None,
         source="https://docs.vllm.ai/en/v0.8.5/serving/openai_compatible_server.html",
     ),
     "sglang": EngineRuntime(
@@ -242,8 +250,6 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
         batch_command=(),
         sagemaker_rolling_batch="",
         targets=frozenset({"vertex", "kubernetes", "skypilot"}),
-        # the -cu124 build: Turing to Hopper (Blackwell needs a CUDA 12.8 build)
-        cuda_families=frozenset({"turing", "ampere", "ada", "hopper"}),
         source="https://docs.sglang.ai/backend/server_arguments.html",
     ),
     "trt-llm": EngineRuntime(
@@ -265,7 +271,6 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
         batch_command=(),
         sagemaker_rolling_batch="trtllm",
         targets=frozenset({"sagemaker", "vertex", "kubernetes", "skypilot"}),
-        cuda_families=NVIDIA_AMPERE_AND_NEWER,
         source="https://nvidia.github.io/TensorRT-LLM/1.0.0/commands/trtllm-serve/trtllm-serve.html",
     ),
 }
@@ -316,14 +321,12 @@ def why_not(
         vendor = f" (vendor {acc.vendor})" if acc is not None else ""
         return f"no serving platform is known for accelerator {accelerator}{vendor}"
     where = TARGET_TITLES.get(target, target)
-    if serving_image(engine, accelerator, target) is None:
-        return f"no known {e.title} image for {accelerator} ({platform.title}) on {where}"
-    if (
-        platform.name == "cuda"
-        and e.cuda_families is not None
-        and acc.family not in e.cuda_families
-    ):
-        return f"{e.title}'s public image does not run on {accelerator}"
+    runs = TRAINING if kind == "training" else engine
+    if serving_image(runs, accelerator, target) is None:
+        what = "training (PyTorch)" if kind == "training" else e.title
+        generation = f", {acc.family}" if platform.name == "cuda" and acc.family else ""
+        chip = f"{accelerator} ({platform.title}{generation})"
+        return f"no known {what} image for {chip} on {where}"
     if nodes > 1:
         if target not in MULTI_NODE_TARGETS:
             return f"{where} serves one replica per instance, not one over {nodes} instances"

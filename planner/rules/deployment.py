@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from planner.errors import InputError
-from planner.facts.engines import platform_of, serving_image, why_not
+from planner.facts.engines import TRAINING, platform_of, serving_image, why_not
 from planner.plans.model import Allocation, Plan, WorkloadResult
 from planner.spec.deploy import Deploy
 
@@ -70,40 +70,58 @@ class Server:
     command: tuple[str, ...]
 
 
-def server(deploy: Deploy, engine: str, accelerator: str, target: str, region: str = "") -> Server:
-    """The image and command that serve `engine` on `accelerator` for `target`.
+def server(
+    deploy: Deploy,
+    engine: str,
+    accelerator: str,
+    target: str,
+    region: str = "",
+    kind: str = "serving",
+) -> Server:
+    """The image and command that run `engine` (a `kind` allocation) on `accelerator` for
+    `target`.
 
     planner/facts/data/serving_images.csv decides, by the chip's platform (CUDA, ROCm, Neuron,
-    TPU). The spec's own images replace the public one only where they were meant to: the image
-    fields of deploy (image, vertex_image, sagemaker_image, engines.*) on NVIDIA GPUs, where
-    their defaults are the table's CUDA images, and deploy.accelerator_images per chip (vLLM).
-    A combination the table lacks is an InputError naming engine, chip and target (the solver
-    never plans one; a plan edited by hand can hold one).
+    TPU) and generation. The spec's own images replace the table's only where they were meant
+    to: deploy.accelerator_images per chip (vLLM), and, on NVIDIA GPUs, the image fields of
+    deploy (image, vertex_image, sagemaker_image, training_image, engines.*) when the spec set
+    them to something other than their defaults (which are the table's pre-Blackwell CUDA
+    builds). A combination the table lacks is an InputError naming engine, chip and target: the
+    solver never plans one, but a plan edited by hand can hold one.
     """
-    found = serving_image(engine, accelerator, target)
-    why = why_not(engine, target, accelerator)
+    runs = TRAINING if kind == "training" else engine
+    found = serving_image(runs, accelerator, target)
+    why = why_not(engine, target, accelerator, kind)
     if found is None or why:
         raise InputError(
-            f"engine {engine} on accelerator {accelerator} cannot be deployed to {target}: "
+            f"engine {runs} on accelerator {accelerator} cannot be deployed to {target}: "
             f"{why or 'no known image'}"
         )
     platform = platform_of(accelerator)
     given = ""
-    if engine == "vllm" and accelerator in deploy.accelerator_images:
+    if kind != "training" and engine == "vllm" and accelerator in deploy.accelerator_images:
         given = deploy.accelerator_images[accelerator]
     elif platform is not None and platform.name == "cuda":
-        given = _cuda_image(deploy, engine, target)
+        given = _cuda_image(deploy, runs, target)
     return Server((given or found.image).format(region=region), found.command)
 
 
+def _set(deploy: Deploy, field: str) -> str:
+    """deploy's `field` where the spec changed it from its default; empty otherwise."""
+    value = getattr(deploy, field)
+    return value if value != Deploy.model_fields[field].default else ""
+
+
 def _cuda_image(deploy: Deploy, engine: str, target: str) -> str:
-    """The spec's image for `engine` on NVIDIA GPUs at `target`; empty: the table's."""
+    """The spec's own image for `engine` on NVIDIA GPUs at `target`; empty: the table's."""
+    if engine == TRAINING:
+        return _set(deploy, "training_image")
     if engine == "vllm":
         if target == "sagemaker":
-            return deploy.sagemaker_image
+            return _set(deploy, "sagemaker_image")
         if target == "vertex":
-            return deploy.vertex_image or deploy.image
-        return deploy.image
+            return _set(deploy, "vertex_image") or _set(deploy, "image")
+        return _set(deploy, "image")
     settings_ = deploy.engines.get(engine)  # type: ignore[call-overload]
     if settings_ is None:
         return ""

@@ -49,10 +49,7 @@ def references(deploy: Deploy, alloc: Allocation, workload: WorkloadResult) -> l
         if keys.gcp.kms_key_name:
             refs.append(("KMS key", keys.gcp.kms_key_name.format(region=region)))
     elif alloc.service in VM_SERVICES:
-        if alloc.kind == "training":
-            refs.append(("image", deploy.training_image))
-        else:
-            refs += served("kubernetes")
+        refs += served("kubernetes")
     if alloc.kind != "training":
         refs.append(("weights", weights_source(deploy, workload)))
     found = (locate(kind, ref, keys.bucket_regions) for kind, ref in refs)

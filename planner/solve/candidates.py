@@ -232,8 +232,11 @@ def offering_choices(
     edge_ok = getattr(workload, "edge_share_max", 0.0) > 0
     owned_accelerators = tuple(sorted((n, p.accelerator) for n, p in (owned or {}).items()))
     engine = getattr(workload, "engine", "vllm")
-    key = (workload.placement, edge_ok, spot_allowed(workload), engine, rules, owned_accelerators,
-           profiled)  # fmt: skip
+    kind = getattr(workload, "kind", "serving")
+    key = (
+        workload.placement, edge_ok, spot_allowed(workload), engine, kind, rules,
+        owned_accelerators, profiled,
+    )  # fmt: skip
     if isinstance(offerings, tuple):
         return list(_choices(offerings, *key))
     return list(_choices.__wrapped__(tuple(offerings), *key))
@@ -246,6 +249,7 @@ def _choices(
     edge_ok: bool,
     spot: bool,
     engine: str,
+    kind: str,
     rules: Dominance,
     owned_accelerators: tuple[tuple[str, Accelerator], ...],
     profiled: frozenset[str] = frozenset(),
@@ -262,7 +266,7 @@ def _choices(
         if not calibration_allows(placement, offering, accelerator, profiled):
             continue  # capacity from no measurements, and the spec did not opt in
         if undeployable(
-            engine, offering.service, offering.service_kind == "vm", offering.accelerator
+            engine, offering.service, offering.service_kind == "vm", offering.accelerator, kind
         ):
             continue  # capacity no emit target could deploy with the workload's engine
         chosen = ["on_demand"] + (["spot"] if spot and offering.price_spot is not None else [])

@@ -45,7 +45,8 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
     where = f" within its placement ({'; '.join(rules)})" if rules else ""
     engine = getattr(workload, "engine", "vllm")
     why_not = [
-        undeployable(engine, o.service, o.service_kind == "vm", o.accelerator) for o in allowed
+        undeployable(engine, o.service, o.service_kind == "vm", o.accelerator, workload.kind)
+        for o in allowed
     ]
     if all(why_not):
         return (
