@@ -33,7 +33,7 @@ from planner.emit.common import (
 )
 from planner.emit.resource import Built, Note, Resource
 from planner.plans.model import Allocation, Plan
-from planner.rules.deployment import Placed, placed, settings
+from planner.rules.deployment import Placed, placed, server, settings
 from planner.spec.deploy import Deploy
 
 TARGET = "skypilot"
@@ -102,7 +102,7 @@ def run_command(item: Placed, deploy: Deploy) -> str:
 def _image(item: Placed, deploy: Deploy) -> str:
     a, w = item.allocation, item.workload
     if a.kind == "training":
-        return deploy.training_image
+        return server(deploy, w.engine, a.accelerator, TARGET, a.region, kind="training").image
     return server_of(deploy, w, a, TARGET).image
 
 
