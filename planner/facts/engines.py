@@ -384,13 +384,6 @@ def undeployable(
     return "; ".join(reasons) if all(reasons) else ""
 
 
-def deployable_targets(
-    engine: str, accelerator: str, targets: tuple[str, ...] = TARGETS
-) -> list[str]:
-    """The targets among `targets` that can deploy serving `engine` on `accelerator`."""
-    return [t for t in targets if not why_not(engine, t, accelerator)]
-
-
 __all__ = [
     "CHECKED",
     "ENGINE_RUNTIMES",
@@ -400,7 +393,6 @@ __all__ = [
     "Platform",
     "ServingImage",
     "cores_per_device",
-    "deployable_targets",
     "engine_runtime",
     "pinned_problem",
     "platform_of",

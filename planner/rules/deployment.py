@@ -126,10 +126,3 @@ def _cuda_image(deploy: Deploy, engine: str, target: str) -> str:
     if settings_ is None:
         return ""
     return settings_.sagemaker_image if target == "sagemaker" else settings_.image
-
-
-def image(
-    deploy: Deploy, accelerator: str, engine: str = "vllm", target: str = "kubernetes"
-) -> str:
-    """The serving image of `engine` on an accelerator for `target` (server(...).image)."""
-    return server(deploy, engine, accelerator, target).image

@@ -78,18 +78,21 @@ class Deploy(Strict):
 
     image: ImageReference = Field(
         "vllm/vllm-openai:v0.8.5",
-        description="vLLM OpenAI-compatible server image for Kubernetes, Ray and Vertex AI. "
-        "Pin a digest (image@sha256:...) in production.",
+        description="vLLM OpenAI-compatible server image for Kubernetes, Ray and Vertex AI on "
+        "NVIDIA GPUs; other chips get their platform's build (planner/facts/data/"
+        "serving_images.csv), and Blackwell its CUDA 12.8 build while this is left at its "
+        "default. Pin a digest (image@sha256:...) in production.",
     )
     accelerator_images: dict[str, ImageReference] = Field(
         default_factory=dict,
-        description="Image per accelerator name where vLLM needs a device build "
-        "(e.g. Inferentia2, Trainium, TPU-v5e); others use `image`.",
+        description="Your own vLLM image per accelerator name (any vendor: MI300X, "
+        "Inferentia2, TPU-v5e ...), in place of the public build the planner picks for it.",
     )
     sagemaker_image: ImageReference = Field(
         "763104351884.dkr.ecr.{region}.amazonaws.com/djl-inference:0.33.0-lmi15.0.0-cu128",
-        description="SageMaker serving image (SageMaker pulls only from ECR): by default AWS's "
-        "Large Model Inference container, configured for its vLLM backend. {region} is filled in.",
+        description="SageMaker serving image on NVIDIA GPUs (SageMaker pulls only from ECR): by "
+        "default AWS's Large Model Inference container, configured for its vLLM backend; "
+        "Inferentia2/Trainium get LMI NeuronX. {region} is filled in.",
     )
     vertex_image: ImageReference | Literal[""] = Field(
         "",
@@ -204,7 +207,8 @@ class Deploy(Strict):
     )
     training_image: ImageReference = Field(
         "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
-        description="Image of training Jobs.",
+        description="Image of training Jobs on NVIDIA GPUs; other chips get their platform's "
+        "PyTorch build, and Blackwell a CUDA 12.8 build while this is left at its default.",
     )
     training_command: tuple[PlainText, ...] = Field(
         (), description="Command of training Jobs; empty: the image's own."
