@@ -9,7 +9,10 @@ kept small (a handful of examples per verb).
 from __future__ import annotations
 
 import json
+import math
+import os
 import resource
+import signal
 import subprocess
 import sys
 from datetime import timedelta
@@ -150,3 +153,130 @@ def test_a_billion_requests_simulation_is_refused_within_memory(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2
     assert "5,000,000" in done.stderr
+
+
+# --- round 2: options, environment, planner.toml and special files ----------------------------
+
+HOSTILE_NUMBERS = ["nan", "NaN", "inf", "-inf", "1e308", "-1e308", "-1", "2.7", "9" * 400,
+                   "0x10", "1_000", "", " ", "1e-400", "-0", "١٢"]  # fmt: skip
+numbers_as_text = st.one_of(
+    st.sampled_from(HOSTILE_NUMBERS),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(10**500), max_value=10**500).map(str),
+    st.text(max_size=20),
+)
+
+
+def _numeric_options():
+    from planner.cli import app, clicklib
+    from planner.cli.config import _commands
+
+    for name, command in sorted(_commands(app.build()).items()):
+        for param in command.params:
+            if clicklib.annotation(param) in (int, float):
+                yield name, param
+
+
+@settings(max_examples=60, derandomize=True, database=None, deadline=None)
+@given(value=numbers_as_text, pick=st.integers(min_value=0))
+def test_every_numeric_option_takes_only_finite_numbers_in_its_range(value, pick):
+    from planner.cli import clicklib
+
+    options = list(_numeric_options())
+    verb, param = options[pick % len(options)]
+    try:
+        number = clicklib.number(param, value)
+    except ValueError as err:
+        assert str(err) and len(str(err)) < 200  # a message, never the 400 digits
+        return
+    low, high = clicklib.bounds(param)
+    assert number is not None and math.isfinite(number) and low <= number <= high, (verb, value)
+    if clicklib.annotation(param) is int:
+        assert isinstance(number, int)
+
+
+@settings(max_examples=10, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+@given(value=numbers_as_text)
+def test_a_limit_on_the_command_line_exits_cleanly(cli, value):
+    result = cli("check", PLAN, "--max-cost-per-hour", value)
+    assert result.exit_code in (0, 1, 2), result.stderr
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 0:
+        assert math.isfinite(float(value))
+
+
+@settings(max_examples=10, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+@given(name=st.sampled_from(["PLANNER_TIME_LIMIT", "PLANNER_WORKERS", "PLANNER_FORMAT",
+                             "PLANNER_CATALOG", "PLANNER_EXECUTOR"]),
+       value=numbers_as_text.filter(lambda v: "\x00" not in v))  # fmt: skip
+def test_any_planner_environment_variable_exits_cleanly(cli, monkeypatch, name, value):
+    with monkeypatch.context() as patched:
+        patched.setenv(name, value)
+        result = cli("validate", SPEC)
+    assert result.exit_code in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 2:
+        assert name in result.stderr
+
+
+toml_texts = st.one_of(
+    st.builds(lambda k, v: f"{k} = {v}\n",
+              st.sampled_from(["workers", "time-limit", "format", "catalog", "gap", "x"]),
+              st.sampled_from(HOSTILE_NUMBERS[:10]).map(lambda v: v or '""')),
+    st.text(alphabet='[]{}=".\n ab1', max_size=200),
+    st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+    st.integers(min_value=1, max_value=3000).map(lambda n: "a = " + "[" * n + "]" * n),
+)  # fmt: skip
+
+
+@settings(max_examples=15, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+@given(text=toml_texts)
+def test_any_planner_toml_exits_cleanly(cli, tmp_path_factory, monkeypatch, text):
+    folder = tmp_path_factory.mktemp("config")
+    (folder / "planner.toml").write_text(text, encoding="utf-8", errors="surrogateescape")
+    monkeypatch.chdir(folder)
+    result = cli("models")
+    assert result.exit_code in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 2:
+        assert "planner.toml" in result.stderr
+
+
+class _Deadline:
+    """Fails the test instead of hanging when a reader blocks (SIGALRM, main thread only)."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+
+    def __enter__(self):
+        def fire(*_):
+            raise TimeoutError(f"still running after {self.seconds} s")
+
+        self.previous = signal.signal(signal.SIGALRM, fire)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc):
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.previous)
+
+
+@pytest.mark.parametrize("verb", sorted(VERBS))
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "folder"])
+def test_every_verb_refuses_a_special_file_at_once(cli, tmp_path, verb, special):
+    _, template = VERBS[verb]
+    if special == "fifo":
+        target = tmp_path / "pipe"
+        os.mkfifo(target)
+    elif special == "folder":
+        target = tmp_path / "folder"
+        target.mkdir()
+    else:
+        target = Path(special)
+    args = [a.format(out=tmp_path / "out") if "{out}" in a else a for a in template]
+    with _Deadline(120):
+        result = cli(*[str(target) if a == "{}" else a for a in args])
+    assert result.exit_code == 2, (verb, result.stderr[-500:])
+    assert "Traceback" not in result.stderr
