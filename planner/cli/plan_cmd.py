@@ -223,6 +223,17 @@ def _print_table(plan) -> None:
                     else ""
                 )
             )
+    for c in plan.commitments:
+        say(
+            f"Commitment {c.name} ({c.product}, {c.scope}): ${c.committed_per_hour:,.2f}/h paid, "
+            f"covers ${c.covered_per_hour:,.2f}/h of list usage ({c.utilisation:.0%} used), "
+            f"saves ${c.saving_per_hour:,.2f}/h"
+        )
+    if economics.job_cost_per_month:
+        say(
+            f"Recurring jobs: ${economics.job_cost_per_month:,.2f}/month (every run); "
+            f"serving + recurring jobs: ${economics.total_cost_per_month:,.2f}/month"
+        )
     by_name = {u.name: u for u in economics.workloads}
     for w in plan.workloads:
         binding = f"; binding: {', '.join(w.binding)}" if w.binding else ""

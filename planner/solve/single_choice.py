@@ -22,8 +22,11 @@ def single_choice_cost(w: Workload, c: Candidate, demand: tuple[float, ...]) -> 
             return None
         return n * c.price
     if isinstance(w, BatchWorkload):
-        return w.volume.request_count / (c.batch_rps * 3600) * c.price
-    return c.instances * c.price * c.hours
+        hours = w.volume.request_count / (c.batch_rps * 3600)
+        if c.billed_hours:  # a time window paid in full: every instance for all of it
+            return single_instances(w, c, demand) * c.billed_hours * c.price
+        return hours * c.price
+    return c.instances * c.price * (c.billed_hours or c.hours)
 
 
 def single_instances(w: Workload, c: Candidate, demand: tuple[float, ...]) -> int:
@@ -32,5 +35,5 @@ def single_instances(w: Workload, c: Candidate, demand: tuple[float, ...]) -> in
         return max(math.ceil(load - 1e-9), math.ceil(w.min_replicas / c.replicas_per_instance))
     if isinstance(w, BatchWorkload):
         hours = w.volume.request_count / (c.batch_rps * 3600)
-        return math.ceil(hours / w.deadline_hours - 1e-9)
+        return math.ceil(hours / (c.window_hours or w.deadline_hours) - 1e-9)
     return c.instances

@@ -97,7 +97,7 @@ def workload_result(problem, w, allocations, peak, usage=None, mine=None) -> Wor
             parts.append(f"TPOT {worst_tpot:.1f} of {w.slo.tpot_ms:g} ms")
         slo_note = "; ".join(parts)
     elif isinstance(w, BatchWorkload | TrainingWorkload) and w.deadline_hours:
-        longest = max((a.hours or 0.0 for a in mine), default=0.0)
+        longest = max(((a.starts_at_hours or 0.0) + (a.hours or 0.0) for a in mine), default=0.0)
         slo_note = f"finishes in {longest:.2f} of {w.deadline_hours:g} h"
     notes = _edge_notes(problem, w, mine) if isinstance(w, ServingWorkload) else []
     serving = w if isinstance(w, ServingWorkload) else None
