@@ -181,3 +181,29 @@ def test_a_rate_file_plans_and_verifies_from_the_command_line(cli, tmp_path):
     result = cli("plan", spec, *args)
     assert result.exit_code == 2 and "rates.yaml:2" in result.stderr
     assert "committed_per_hour" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_focus_bills_each_commitment_once_and_covered_usage_net_of_it():
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from planner.report.focus import Period, focus_csv, focus_rows
+    from tests.test_export import _check_focus_rules
+
+    sp = """\
+        commitments:
+          - {name: sp, product: aws-compute-savings-plan, committed_per_hour: 1.2, discount: 0.4}
+        """
+    plan = solve(parse_spec(spec_text(20.0, sp)), CATALOG, as_of=PLAN_DATE)
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    rows = focus_rows(plan, start, Period.month)
+    hours = 31 * 24
+    purchase = [r for r in rows if r["ChargeCategory"] == "Purchase"]
+    assert [r["BilledCost"] for r in purchase] == [pytest.approx(1.2 * hours)]
+    usage = sum(r["BilledCost"] for r in rows if r["ChargeCategory"] == "Usage")
+    assert usage == pytest.approx(plan.cost_per_hour * hours)
+    assert {r["PricingCategory"] for r in rows if "covered_by" in r["Tags"]} == {"Committed"}
+    text = focus_csv(rows)
+    header = text.splitlines()[0].split(",")
+    assert _check_focus_rules(list(csv.DictReader(io.StringIO(text))), header, "1.1") == []

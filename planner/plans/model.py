@@ -253,6 +253,7 @@ class CommitmentUse(Frozen):
 
     name: str
     product: str
+    provider: str = Field("", description="The cloud it is bought from.")
     scope: str = Field(description="Where it applies: cloud, services, region, family, type.")
     term_years: int
     unit: Literal["usd", "instances", "accelerators"]

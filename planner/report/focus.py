@@ -2,8 +2,9 @@
 
 Columns follow FOCUS 1.0/1.1 names and allowed values (ChargeCategory "Usage", ChargeFrequency
 "Usage-Based", PricingCategory "Standard" for on-demand and "Dynamic" for spot, ServiceCategory
-"Compute" or "AI and Machine Learning"); custom columns carry the `x_` prefix FOCUS reserves for
-them. Serving allocations bill cost_per_hour for every hour of the charge period; batch and
+"Compute" or "AI and Machine Learning"; a commitment's fee is a recurring "Purchase" row, and
+usage it covers in full is "Committed"); custom columns carry the `x_` prefix FOCUS reserves
+for them. Serving allocations bill cost_per_hour for every hour of the charge period; batch and
 training allocations bill the share of their job that falls in the period, the job starting at
 the period's start; a recurring batch job (a schedule) bills every run that overlaps the period
 (a daily job: 30 or 31 runs in a month). Every cost is the plan's price net of what
@@ -24,6 +25,7 @@ from planner import clock
 from planner.errors import InputError
 from planner.markup import csv_text
 from planner.plans import Allocation, Plan
+from planner.plans.model import CommitmentUse
 from planner.report.cloud_names import (
     is_managed_ml,
     provider_name,
@@ -226,6 +228,8 @@ def focus_row(
         tags["usd_per_1k_requests"] = f"{per_thousand:.6f}"
     if standby:
         tags["standby"] = "true"
+    if a.covered_by:
+        tags["covered_by"] = ",".join(a.covered_by)
     if schedule is not None and a.kind == "batch":
         tags["schedule"] = schedule
         tags["runs"] = str(runs)
@@ -251,7 +255,9 @@ def focus_row(
             + (f", {runs} run(s) on schedule {schedule}" if schedule and a.kind == "batch" else "")
             + " (projected)"
         ),
-        "PricingCategory": PRICING_CATEGORY[a.pricing],
+        "PricingCategory": "Committed"
+        if a.covered_per_hour and a.cost_per_hour <= 1e-9
+        else PRICING_CATEGORY[a.pricing],
         "PricingQuantity": quantity,
         "PricingUnit": "Hours",
         "ListUnitPrice": unit_list,
@@ -299,10 +305,51 @@ def focus_rows(
     """One FOCUS row per allocation for the period starting at `start` (UTC)."""
     end = period_end(start, period)
     units = plan.economics.allocations
-    return [
+    rows = [
         focus_row(plan, a, start, end, prices or {}, accounts, units[i])
         for i, a in enumerate(plan.allocations)
     ]
+    return rows + [commitment_row(plan, c, start, end, accounts) for c in plan.commitments]
+
+
+def commitment_row(
+    plan: Plan, c: CommitmentUse, start: datetime, end: datetime, accounts: Accounts = Accounts()
+) -> dict[str, Any]:
+    """The recurring Purchase row of one commitment (Savings Plan, reservation, CUD) for the
+    period: its committed_per_hour for every hour, paid whatever runs. The usage it covers is
+    not billed again on the usage rows (their BilledCost is net of it)."""
+    hours = (end - start).total_seconds() / 3600
+    cost = c.committed_per_hour * hours
+    provider = provider_name(c.provider)
+    billing_start = datetime(start.year, start.month, 1, tzinfo=UTC)
+    row: dict[str, Any] = dict.fromkeys(FOCUS_COLUMNS)
+    row.update({
+        "BillingAccountId": accounts.billing_account_id,
+        "BillingAccountName": accounts.billing_account_name,
+        "SubAccountId": accounts.sub_account_id,
+        "SubAccountName": accounts.sub_account_name,
+        "ProviderName": provider, "PublisherName": provider, "InvoiceIssuerName": provider,
+        "BillingCurrency": plan.provenance.currency,
+        "BillingPeriodStart": _stamp(billing_start),
+        "BillingPeriodEnd": _stamp(_first_of_next_month(billing_start)),
+        "ChargePeriodStart": _stamp(start), "ChargePeriodEnd": _stamp(end),
+        "ChargeCategory": "Purchase", "ChargeFrequency": "Recurring",
+        "ChargeDescription": (
+            f"{c.product} {c.name} ({c.scope}), {c.term_years}-year term: "
+            f"{c.committed_per_hour:g} per hour committed (projected)"
+        ),
+        "PricingCategory": "Committed", "PricingQuantity": hours, "PricingUnit": "Hours",
+        "ListUnitPrice": c.committed_per_hour, "ListCost": cost,
+        "ContractedUnitPrice": c.committed_per_hour, "ContractedCost": cost,
+        "EffectiveCost": cost, "BilledCost": cost,
+        "ServiceName": c.product, "ServiceCategory": "Compute",
+        "ResourceId": ":".join(["planner", plan.plan_id, "commitment", c.name]),
+        "ResourceName": c.name, "ResourceType": "Commitment",
+        "Tags": json.dumps({"commitment": c.name, "plan_id": plan.plan_id,
+                            "product": c.product}, sort_keys=True, separators=(",", ":")),
+        "x_PlanId": plan.plan_id,
+    })  # fmt: skip
+    return row
 
 
 def _text(value: Any) -> str:

@@ -279,6 +279,7 @@ def with_commitments(
             CommitmentUse(
                 name=k.name,
                 product=k.product,
+                provider=k.provider,
                 scope=k.scope,
                 term_years=k.term_years,
                 unit=k.unit,
