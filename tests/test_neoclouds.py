@@ -159,3 +159,34 @@ def test_an_open_placement_buys_from_the_neocloud_where_it_is_cheapest(
     assert name in {a["provider"] for a in plan["allocations"]}
     emitted = cli("emit", tmp_path / "plan.json", "--target", "kubernetes", "-o", tmp_path / "k")
     assert "Traceback" not in emitted.stderr
+
+
+RESIDENT = """\
+workloads:
+  - name: chat
+    kind: serving
+    model: llama-3.1-8b
+    traffic: {requests_per_second: 4, input_tokens: 600, output_tokens: 200}
+    slo: {ttft_p95_ms: 2000, tpot_ms: 80}
+    placement: {countries: [COUNTRIES]}
+"""
+
+
+def test_countries_keep_a_workload_in_them_on_any_cloud(cli, skypilot_dir, tmp_path):
+    spec = tmp_path / "resident.yaml"
+    spec.write_text(RESIDENT.replace("COUNTRIES", "DE, FR"))
+    plan = _plan(cli, spec, skypilot_dir / "nebius", tmp_path / "plan.json")
+    placed = {(a["provider"], a["region"]) for a in plan["allocations"]}
+    assert placed and all(clouds.region_country(*p) in {"DE", "FR"} for p in placed), placed
+
+    elsewhere = tmp_path / "finland.yaml"
+    elsewhere.write_text(RESIDENT.replace("COUNTRIES", "FI"))
+    checked = cli("verify", tmp_path / "plan.json", elsewhere, "--catalog", "bundled",
+                  "--catalog", skypilot_dir / "nebius")  # fmt: skip
+    assert checked.exit_code == 1
+    assert "outside countries ['FI']" in checked.stdout + checked.stderr
+
+    lower = tmp_path / "lower.yaml"
+    lower.write_text(RESIDENT.replace("COUNTRIES", "de"))
+    refused = cli("plan", lower)
+    assert refused.exit_code == 2 and "countries[0]" in refused.stderr

@@ -169,6 +169,11 @@ def region_country(provider: str, region: str) -> str | None:
     return found.country(region) if found else None
 
 
+def in_countries(provider: str, region: str, countries: Iterable[str]) -> bool:
+    """Whether a region is in one of `countries` (False where its country is unknown)."""
+    return region_country(provider, region) in set(countries)
+
+
 def by_skypilot_name(name: str) -> Cloud | None:
     """The cloud SkyPilot calls `name` (its catalog folder), if registered."""
     key = name.lower()
@@ -200,6 +205,7 @@ __all__ = [
     "check_cloud",
     "cloud",
     "cloud_names",
+    "in_countries",
     "is_cloud",
     "region_country",
     "register",

@@ -36,6 +36,8 @@ LATER_SPEC_FIELDS: dict[str, Any] = {"commitments": []}
 set, so the digest (and the id) of a plan written before them stays as it was."""
 LATER_WORKLOAD_FIELDS: dict[str, Any] = {"schedule": None}
 """The same for fields of each workload."""
+LATER_PLACEMENT_FIELDS: dict[str, Any] = {"countries": None}
+"""The same for fields of each workload's placement."""
 
 
 def spec_digest(spec: Spec) -> str:
@@ -49,6 +51,10 @@ def spec_digest(spec: Spec) -> str:
         for name, default in LATER_WORKLOAD_FIELDS.items():
             if name in w and w[name] == default:
                 del w[name]
+        placement = w.get("placement") or {}
+        for name, default in LATER_PLACEMENT_FIELDS.items():
+            if name in placement and placement[name] == default:
+                del placement[name]
     return sha256_of(data)
 
 

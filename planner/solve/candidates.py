@@ -17,7 +17,7 @@ import numpy as np
 
 from planner.catalog.commitments import Cover, covers_of
 from planner.catalog.offering import Offering
-from planner.clouds import allows_service, is_cloud
+from planner.clouds import allows_service, in_countries, is_cloud
 from planner.errors import InfeasibleError
 from planner.facts import LLM, Accelerator, find_accelerator, find_llm
 from planner.facts.accelerators import canonical_accelerator_name
@@ -135,6 +135,10 @@ def placement_allows(placement: Placement, offering: Offering, edge_ok: bool = F
     ):
         return False
     if placement.regions and offering.region not in placement.regions:
+        return False
+    if placement.countries and not in_countries(
+        offering.provider, offering.region, placement.countries
+    ):
         return False
     if placement.accelerators:
         wanted = {canonical_accelerator_name(a) for a in placement.accelerators}

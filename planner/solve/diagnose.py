@@ -33,6 +33,8 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
         rules.append(f"providers {', '.join(p.providers)}")
     if p.regions:
         rules.append(f"regions {', '.join(p.regions)}")
+    if p.countries:
+        rules.append(f"countries {', '.join(p.countries)}")
     if p.services:
         rules.append(f"services {', '.join(p.services)}")
     if p.accelerators:
@@ -136,6 +138,8 @@ def _placement_note(workload: Workload) -> str | None:
     p = workload.placement
     if p.regions:
         return f"{workload.name} may only run in {', '.join(p.regions)} (residency)"
+    if p.countries:
+        return f"{workload.name} may only run in countries {', '.join(p.countries)} (residency)"
     if p.providers:
         return f"{workload.name} may only run on {', '.join(p.providers)}"
     return None

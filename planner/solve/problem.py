@@ -73,14 +73,16 @@ def widened(
     profiles: Profiles | None = None,
     today: dt.date | None = None,
 ) -> PlacementProblem:
-    """`problem` with workload `name`'s residency (allowed regions and providers) lifted: its
-    candidates over the whole catalog, every other workload's as they were. The diagnosis asks
-    it whether a residency rule takes part in a conflict."""
+    """`problem` with workload `name`'s residency (allowed regions, countries and providers)
+    lifted: its candidates over the whole catalog, every other workload's as they were. The
+    diagnosis asks it whether a residency rule takes part in a conflict."""
     spec = problem.spec
     workloads = []
     for w in spec.workloads:
         if w.name == name:
-            free = w.placement.model_copy(update={"regions": None, "providers": None})
+            free = w.placement.model_copy(
+                update={"regions": None, "countries": None, "providers": None}
+            )
             w = w.model_copy(update={"placement": free})
         workloads.append(w)
     wide = spec.model_copy(update={"workloads": tuple(workloads)})

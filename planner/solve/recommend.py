@@ -3,7 +3,7 @@ pool, and what letting it on would save (a driver: one re-solve per workload tri
 
 from __future__ import annotations
 
-from planner.clouds import allows_service, is_cloud
+from planner.clouds import allows_service, in_countries, is_cloud
 from planner.errors import PlannerError
 from planner.solve.owned import owned_capacity
 from planner.solve.placement import place
@@ -16,6 +16,8 @@ def _widened(w: Workload, offering) -> Workload:
     update = {}
     if p.regions and offering.region not in p.regions:
         update["regions"] = (*p.regions, offering.region)
+    if p.countries and not in_countries(offering.provider, offering.region, p.countries):
+        update["countries"] = None
     cloud = is_cloud(offering.provider)
     if p.providers and cloud and offering.provider not in p.providers:
         update["providers"] = (*p.providers, offering.provider)

@@ -42,6 +42,9 @@ from planner.spec.grammars import HfRepoId, Identifier, ModelName, RegionName
 from planner.spec.recurrence import parse_schedule
 
 Provider = CloudName
+CountryCode = Annotated[
+    str, Field(pattern=r"^[A-Z]{2}$", description="An ISO 3166-1 alpha-2 country code (DE).")
+]
 Service = Literal["vm", "sagemaker", "vertex", "kubernetes"]
 Pricing = Literal["on_demand", "spot"]
 WeightsDtype = Literal["bf16", "fp16", "fp8", "int8", "int4", "fp4"]
@@ -130,6 +133,13 @@ class Placement(Strict):
     )
     regions: tuple[RegionName, ...] | None = Field(
         None, min_length=1, description="Allowed regions (data residency); all when omitted."
+    )
+    countries: tuple[CountryCode, ...] | None = Field(
+        None,
+        min_length=1,
+        description="Allowed countries (data residency), ISO 3166-1 alpha-2 codes such as DE; "
+        "a region counts where its cloud's registry entry names its country (own clusters, edge "
+        "devices and regions of unknown country are left out); all when omitted.",
     )
     services: tuple[Service, ...] | None = Field(
         None,

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from planner import clock
 from planner.catalog import Catalog
 from planner.catalog.commitments import covers_of, with_negotiated_discounts
-from planner.clouds import SERVICES, VM_SERVICES, allows_service, is_cloud
+from planner.clouds import (
+    SERVICES,
+    VM_SERVICES,
+    allows_service,
+    in_countries,
+    is_cloud,
+    region_country,
+)
 from planner.errors import InputError
 from planner.facts import find_accelerator, find_llm
 from planner.facts.engines import undeployable
@@ -70,6 +77,9 @@ def _placement_problems(w: Workload, a: Allocation) -> list[str]:
         out.append("runs on edge devices but edge_share_max is 0")
     if p.regions and a.region not in p.regions:
         out.append(f"region {a.region} breaks residency {list(p.regions)}")
+    if p.countries and not in_countries(a.provider, a.region, p.countries):
+        country = region_country(a.provider, a.region) or "an unknown country"
+        out.append(f"region {a.region} is in {country}, outside countries {list(p.countries)}")
     if p.accelerators and a.accelerator not in {_canonical(x) for x in p.accelerators}:
         out.append(f"accelerator {a.accelerator} is not among {list(p.accelerators)}")
     known = a.service in SERVICES
