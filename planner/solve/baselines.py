@@ -141,7 +141,7 @@ def _baseline_single_type(problem: PlacementProblem, options: SolveOptions, plan
                 break  # no fleet of this or any later type can beat the best one found
             sub_spec = spec.model_copy(update={"workloads": (w,)})
             cands = tuple(by_type[acc])
-            sub = PlacementProblem(sub_spec, {w.name: cands}, problem.owned)
+            sub = PlacementProblem(sub_spec, {w.name: cands}, problem.owned, problem.commitments)
             built = build(sub)
             outcome = run(built, replace(options, relative_gap=max(options.relative_gap, 0.01)))
             if outcome.status in ("optimal", "feasible") and (

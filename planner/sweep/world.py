@@ -64,4 +64,4 @@ def fleet_problem(base: ScenarioWorld, worlds: list[ScenarioWorld]) -> Placement
     candidates = {
         name: tuple(sorted(mine.values(), key=lambda c: c.sort_key)) for name, mine in found.items()
     }
-    return PlacementProblem(base.spec, candidates, base.problem.owned)
+    return PlacementProblem(base.spec, candidates, base.problem.owned, base.problem.commitments)
