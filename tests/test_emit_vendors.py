@@ -271,3 +271,53 @@ def test_managed_endpoints_and_other_engines_refuse_a_multi_node_replica():
     assert "Ray-enabled" in why_not("vllm", "kubernetes", "Inferentia2", nodes=2)
     assert not why_not("vllm", "kubernetes", "H100", nodes=2)
     assert not why_not("vllm", "kubernetes", "MI300X", nodes=2)
+
+
+PINNED = {
+    "B200": "nvidia.com/gpu",
+    "MI300X": "amd.com/gpu",
+    "Inferentia2": "aws.amazon.com/neuron",
+    "Trainium2": "aws.amazon.com/neuron",
+    "TPU-v6e": "google.com/tpu",
+}
+
+
+@pytest.mark.parametrize("accelerator", sorted(PINNED))
+def test_a_plan_pinned_to_a_vendors_chip_plans_and_emits_valid_files_for_it(accelerator, tmp_path):
+    from planner.solve import solve
+    from planner.spec import parse_spec
+    from tests.conftest import PLAN_DATE
+
+    spec = parse_spec(
+        "workloads:\n"
+        "  - {name: chat, kind: serving, model: llama-3.1-8b, engine: vllm,\n"
+        "     traffic: {requests_per_second: 2, input_tokens: 500, output_tokens: 200},\n"
+        "     slo: {ttft_p95_ms: 2000, tpot_ms: 100},\n"
+        f"     placement: {{accelerators: [{accelerator}], services: [vm]}}}}\n"
+    )
+    plan = solve(spec, as_of=PLAN_DATE, baselines=False)
+    assert {a.accelerator for a in plan.allocations} == {accelerator}
+    files, _ = emit(plan, TARGETS)
+    pods = [f.data for f in files if f.path.endswith("-deployment.yaml")]
+    assert pods
+    for data in pods:
+        for container in _containers(data):
+            limits = container["resources"]["limits"]
+            assert PINNED[accelerator] in limits
+            assert container["image"] == serving_image("vllm", accelerator, "kubernetes").image
+    for f in files:
+        path = tmp_path / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f.text)
+        check_file(path, [])
+
+
+def test_vertex_gives_every_tpu_its_slice_topology():
+    from planner.emit.vertex import machine_spec
+
+    assert machine_spec("ct6e-standard-8t", "TPU-v6e", 8) == {
+        "machineType": "ct6e-standard-8t",
+        "tpuTopology": "2x4",
+    }
+    assert machine_spec("ct5p-hightpu-4t", "TPU-v5p", 4)["tpuTopology"] == "2x2x1"
+    assert machine_spec("g2-standard-8", "L4", 1)["acceleratorType"] == "NVIDIA_L4"

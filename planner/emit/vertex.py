@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.clouds.gcp import TPU_TOPOLOGY, VERTEX, endpoint_id, model_id
+from planner.clouds.gcp import GKE_TPU, TPU_TOPOLOGY, VERTEX, endpoint_id, model_id
 from planner.clouds.names import dns_label, numeric_id
 from planner.emit.common import (
     bounds,
@@ -29,6 +29,7 @@ from planner.emit.common import (
 from planner.emit.groups import Group, coverage, endpoint_groups
 from planner.emit.resource import Built, Resource
 from planner.errors import InputError
+from planner.facts.engines import platform_of
 from planner.plans.model import Plan
 from planner.rules.deployment import Placed, settings, weights_source
 from planner.spec.deploy import Deploy
@@ -46,11 +47,14 @@ CPU_UTILISATION = "aiplatform.googleapis.com/prediction/online/cpu/utilization"
 def machine_spec(instance_type: str, accelerator: str, count: int) -> dict[str, Any]:
     """Vertex MachineSpec: n1 machines with attached GPUs are written `n1-standard-8+T4x1`."""
     spec: dict[str, Any] = {"machineType": instance_type.split("+", 1)[0]}
+    platform = platform_of(accelerator)
+    if platform is not None and platform.name == "tpu":
+        # a TPU machine type carries its chips; Vertex takes the slice topology
+        shapes = GKE_TPU[accelerator][1] if accelerator in GKE_TPU else TPU_TOPOLOGY
+        spec["tpuTopology"] = shapes.get(count, f"{count}x1")
+        return spec
     kind = VERTEX.accelerators.get(accelerator)
     if kind is None:
-        return spec
-    if kind.startswith("TPU"):
-        spec["tpuTopology"] = TPU_TOPOLOGY.get(count, f"{count}x1")
         return spec
     return {**spec, "acceleratorType": kind, "acceleratorCount": count}
 
