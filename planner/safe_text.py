@@ -33,7 +33,7 @@ CREDENTIAL_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])"
         r"(?=[A-Za-z0-9/+]*\d)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
     ),
-    "a Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{20,}\b"),
+    "a Hugging Face token": re.compile(r"hf_(?<![A-Za-z0-9]hf_)[A-Za-z0-9]{20,}\b"),
     "a GitHub token": re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,})\b"),
     "a Google API key": re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
     "a Google OAuth token": re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}"),
@@ -56,12 +56,40 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
-def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """`text` with every credential from the environment, and anything shaped like one, hidden."""
-    for value in secret_values(environ):
+_MARKERS: dict[str, tuple[str, ...]] = {
+    "an AWS access key id": ("AKIA", "ASIA"),
+    "a Hugging Face token": ("hf_",),
+    "a GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "a Google API key": ("AIza",),
+    "a Google OAuth token": ("ya29.",),
+    "a private key": ("PRIVATE KEY",),
+    "a password in a URL": ("://",),
+    "a JSON web token": ("eyJ",),
+}
+"""Text each pattern needs to find anything: a pattern runs only where its marker is (a plan of
+megabytes is checked in milliseconds). Patterns without a marker need a long run below."""
+_LONG_RUN = re.compile(r"[A-Za-z0-9/+]{40}")
+SHAPE_LIMIT = 64 * 1024
+"""Longest text searched for credentials known only by their shape (an AWS secret key: 40
+characters of base64); every text is searched for the environment's secrets and for
+credentials with a prefix."""
+
+
+def redact(
+    text: str, environ: Mapping[str, str] | None = None, secrets: list[str] | None = None
+) -> str:
+    """`text` with every credential from the environment (or `secrets`, when the caller read
+    them once), and anything shaped like one, hidden."""
+    for value in secret_values(environ) if secrets is None else secrets:
         if value in text:
             text = text.replace(value, REDACTED)
-    for pattern in CREDENTIAL_PATTERNS.values():
+    for kind, pattern in CREDENTIAL_PATTERNS.items():
+        markers = _MARKERS.get(kind)
+        if markers is None:  # no prefix to look for: messages and lines, not whole documents
+            if len(text) > SHAPE_LIMIT or not _LONG_RUN.search(text):
+                continue
+        elif not any(marker in text for marker in markers):
+            continue
         text = pattern.sub(REDACTED, text)
     return text
 
@@ -86,19 +114,21 @@ def terminal_safe(text: str) -> str:
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
-def safe(text: str) -> str:
+def safe(text: str, secrets: list[str] | None = None) -> str:
     """`text` redacted and made terminal-safe: what every console write goes through."""
-    return terminal_safe(redact(text))
+    return terminal_safe(redact(text, secrets=secrets))
 
 
 class SafeStream(io.TextIOBase):
-    """A text stream that writes `safe(text)` to the stream it wraps (`unfiltered`)."""
+    """A text stream that writes `safe(text)` to the stream it wraps (`unfiltered`); the
+    environment's secrets are read once, when it is made."""
 
     def __init__(self, stream: Any):
         self.unfiltered = stream
+        self.secrets = secret_values()
 
     def write(self, text: str) -> int:
-        self.unfiltered.write(safe(text))
+        self.unfiltered.write(safe(text, self.secrets))
         return len(text)
 
     def flush(self) -> None:
@@ -130,7 +160,7 @@ class SafeBytes:
 
     def write(self, data: bytes) -> int:
         encoding = getattr(self._text, "encoding", None) or "utf-8"
-        text = safe(bytes(data).decode(encoding, "replace"))
+        text = safe(bytes(data).decode(encoding, "replace"), getattr(self._text, "secrets", None))
         target = getattr(self._text, "buffer", None)
         if target is not None:
             target.write(text.encode(encoding, "replace"))

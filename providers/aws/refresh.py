@@ -13,12 +13,12 @@ boto3 is imported only inside functions, so `import providers.aws.refresh` stays
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from planner._readfile import load_json
 from planner.catalog.offering import Offering
 from planner.extras import require
 from planner.facts import find_accelerator
@@ -344,7 +344,7 @@ def get_products(
         FormatVersion="aws_v1",
         MaxResults=100,
     )
-    return [json.loads(item) if isinstance(item, str) else item for item in items]
+    return [load_json(item, what) if isinstance(item, str) else item for item in items]
 
 
 def spot_history(ec2: Any, ctx: RefreshContext, region: str, types: Sequence[str]):
