@@ -328,6 +328,8 @@ def why_not(
         chip = f"{accelerator} ({platform.title}{generation})"
         return f"no known {what} image for {chip} on {where}"
     if nodes > 1:
+        if kind != "serving":
+            return f"a {kind} replica over {nodes} instances is not emitted (serving only)"
         if target not in MULTI_NODE_TARGETS:
             return f"{where} serves one replica per instance, not one over {nodes} instances"
         if "pp" not in e.flags or serving_image(engine, accelerator, "ray") is None:
