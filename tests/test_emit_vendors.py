@@ -322,3 +322,19 @@ def test_vertex_gives_every_tpu_its_slice_topology():
     }
     assert machine_spec("ct5p-hightpu-4t", "TPU-v5p", 4)["tpuTopology"] == "2x2x1"
     assert machine_spec("g2-standard-8", "L4", 1)["acceleratorType"] == "NVIDIA_L4"
+
+
+def test_a_multi_node_leader_script_quotes_every_argument_for_the_shell():
+    import shlex
+
+    hostile = "x; touch /tmp/owned && echo `id` $HOME"
+    deploy = MULTI_NODE.deploy.model_copy(update={"extra_args": ("--served-tag", hostile)})
+    plan = MULTI_NODE.model_copy(update={"deploy": deploy})
+    files, _ = emit(plan, ["kubernetes"])
+    lws = next(f.data for f in files if f.path.endswith("-0-leaderworkerset.yaml"))
+    template = lws["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"]
+    script = template["containers"][0]["args"][0]
+    words = shlex.split(script)
+    assert words[: words.index("&&")] == ["ray", "start", "--head", "--port=6379"]
+    assert hostile in words  # one word, as given: the shell runs none of it
+    assert words[words.index("--served-tag") + 1] == hostile
