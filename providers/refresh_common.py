@@ -390,7 +390,12 @@ def merge_with_base(base: Iterable[Offering], result: RefreshResult) -> Merged:
     for o in result.offerings:
         old = by_key.get(o.key)
         if o.price_spot is None and row_key(o) in result.spot_kept and old and old.price_spot:
-            o = replace(o, price_spot=old.price_spot, source=o.source + SPOT_FROM_BASE)
+            o = replace(
+                o,
+                price_spot=old.price_spot,
+                spot_price_kind=old.spot_price_kind,
+                source=o.source + SPOT_FROM_BASE,
+            )
             spot += 1
         out[o.key] = o
     return Merged(

@@ -134,6 +134,10 @@ def test_a_throttled_page_is_retried_and_a_failing_one_keeps_the_base_rows(refre
     g6 = rows[("us-east-1", "ec2", "g6.xlarge")]
     assert (g6.accelerator, g6.accelerator_count, g6.source) == ("L4", 1, "aws-ec2-pricing-page")
     assert rows[("us-west-2", "ec2", "g5.xlarge")].source == "aws-pricing-api+spot-from-base"
+    # a refreshed on-demand price says so; the spot price kept from the base keeps its kind
+    kept_spot = rows[("us-west-2", "ec2", "g5.xlarge")]
+    assert (kept_spot.price_kind, kept_spot.spot_price_kind) == ("refreshed", "estimate")
+    assert g6.price_kind == "list"  # not refreshed (AccessDenied): the bundled row, as it was
     assert rows[("eu-west-1", "ec2", "g5.xlarge")].as_of == "2026-11-25"  # bundled, untouched
     assert rows[("eu-west-1", "ec2", "g5.xlarge")].source.startswith("aws-ec2-pricing-page")
     assert merged.kept_after_failure >= 1 and merged.spot_from_base >= 1

@@ -85,6 +85,8 @@ def test_refresh_pages_retries_and_maps_sizes_to_accelerators():
     assert rows[("eastus", "Standard_ND96isr_H100_v5")].accelerator_count == 8
     assert ("japaneast", T4) not in rows  # not asked for
     assert all(o.source == "azure-retail-prices-api" for o in rows.values())
+    assert all(o.price_kind == "refreshed" for o in rows.values())
+    assert all(o.spot_price_kind == ("refreshed" if o.price_spot else "") for o in rows.values())
     t4_requests = [r for r in requests if T4 in r.query.get("$filter", "")]
     assert len(t4_requests) == 5  # 3 pages (8 items, 3 a page), the first and third throttled
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -181,8 +182,15 @@ def test_merge_leaves_rows_the_refresh_does_not_cover():
 
 def test_catalog_csv_round_trips_through_load_catalog(tmp_path):
     rows = [
-        _offering("us-east-1", "g5.xlarge", 1.006, 0.00001, source="aws-pricing-api"),
-        _offering("us-east-1", "p5.48xlarge", 55.04, None, accelerator="H100"),
+        replace(
+            _offering("us-east-1", "g5.xlarge", 1.006, 0.00001, source="aws-pricing-api"),
+            price_kind="refreshed",
+            spot_price_kind="refreshed",
+        ),
+        replace(
+            _offering("us-east-1", "p5.48xlarge", 55.04, None, accelerator="H100"),
+            price_kind="derived",
+        ),
     ]
     path = tmp_path / "cat.csv"
     write_text_atomically(path, catalog_csv(rows, ["refreshed on 2026-11-25", "", "x"]), False)

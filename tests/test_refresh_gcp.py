@@ -141,6 +141,8 @@ def test_refresh_combines_gpus_cores_and_memory_per_vm():
     assert rows[("europe-west4", "gce", "g2-standard-8")].price_spot is None
     assert all(o.source == "gcp-billing-catalog-api" and o.as_of == "2026-11-25"
                for o in rows.values())  # fmt: skip
+    assert all(o.price_kind == "refreshed" for o in rows.values())
+    assert rows[("europe-west4", "gce", "g2-standard-8")].spot_price_kind == ""
 
 
 def test_vertex_and_tpu_rows_stay_and_types_no_longer_offered_go():

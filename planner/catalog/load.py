@@ -16,7 +16,7 @@ from planner.bounds import (
     check_range,
 )
 from planner.catalog import skypilot, spot_risk
-from planner.catalog.offering import CATALOG_COLUMNS, Offering
+from planner.catalog.offering import CATALOG_COLUMNS, PRICE_KINDS, Offering
 from planner.clouds import catalog_services, cloud_names, is_cloud
 from planner.errors import InputError, names_argument
 from planner.facts import find_accelerator
@@ -98,8 +98,27 @@ def _number(
     return value
 
 
-def _native_offering(where: str, row: dict[str, str], problems: list[str]) -> Offering | None:
-    """One row of the planner's own catalog format, or None with the reasons in `problems`."""
+def _kinds(
+    where: str, row: dict[str, str], problems: list[str], default: str, spot: bool
+) -> tuple[str, str]:
+    """The row's price kinds (on-demand, spot): as written, else `default` (no spot price: no
+    spot kind)."""
+    found = []
+    for column, priced in (("price_kind", True), ("spot_price_kind", spot)):
+        kind = row.get(column, "").strip().lower()
+        if kind and kind not in PRICE_KINDS:
+            problems.append(
+                f"{where}: column {column}: {kind!r} is not one of {', '.join(PRICE_KINDS)}"
+            )
+        found.append((kind or default) if priced else "")
+    return found[0], found[1]
+
+
+def _native_offering(
+    where: str, row: dict[str, str], problems: list[str], default_kind: str = "user"
+) -> Offering | None:
+    """One row of the planner's own catalog format, or None with the reasons in `problems`.
+    A row that states no price kind gets `default_kind`."""
     before = len(problems)
     provider, service = row["provider"].lower(), row["service"].lower()
     for column in REQUIRED_COLUMNS:
@@ -125,6 +144,7 @@ def _native_offering(where: str, row: dict[str, str], problems: list[str]) -> Of
     memory = _number(problems, where, row, "accelerator_memory_gb", positive=True)
     vcpus = _number(problems, where, row, "vcpus")
     ram = _number(problems, where, row, "memory_gib")
+    kind, spot_kind = _kinds(where, row, problems, default_kind, spot is not None)
     if len(problems) > before or count is None or on_demand is None:
         return None
     if spot is not None and spot > on_demand:
@@ -157,6 +177,8 @@ def _native_offering(where: str, row: dict[str, str], problems: list[str]) -> Of
         price_spot=spot,
         source=row.get("source", ""),
         as_of=row.get("as_of", ""),
+        price_kind=kind,
+        spot_price_kind=spot_kind,
     )
 
 

@@ -8,6 +8,15 @@ from typing import Literal
 from planner.clouds import service_kind
 
 PricingName = Literal["on_demand", "spot"]
+PriceKind = Literal["list", "derived", "estimate", "user", "refreshed"]
+PRICE_KINDS: tuple[str, ...] = ("list", "derived", "estimate", "user", "refreshed")
+"""What a price rests on: list (read off the provider's price list), derived (computed from a
+listed price by a stated rule: a fraction of a larger size, a service's markup), estimate (a
+typical ratio applied: regional premium, spot fraction), user (a user's catalog that states no
+kind), refreshed (fetched from the provider's price API by `planner catalog refresh`)."""
+SOFT_KINDS = frozenset({"derived", "estimate"})
+"""Kinds that were not read off a price list or API: a plan says how much of its cost rests on
+them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,10 @@ class Offering:
     as_of: str = ""
     owned: str = ""
     """The capacity pool (spec `capacity:`) this offering comes from; empty for the catalog's."""
+    price_kind: str = ""
+    """What price_on_demand rests on (PRICE_KINDS); empty: not recorded."""
+    spot_price_kind: str = ""
+    """What price_spot rests on; empty where there is no spot price."""
     interruption_rate: float | None = None
     """Spot: share of spot instances interrupted in a month (planner.catalog.spot_risk); None:
     the bundled snapshot's figure applies."""
@@ -48,6 +61,10 @@ class Offering:
     def price(self, pricing: PricingName) -> float | None:
         """Dollars per instance-hour for `pricing`, or None where that pricing is not sold."""
         return self.price_on_demand if pricing == "on_demand" else self.price_spot
+
+    def kind(self, pricing: PricingName) -> str:
+        """What the price for `pricing` rests on (PRICE_KINDS; empty: not recorded)."""
+        return self.price_kind if pricing == "on_demand" else self.spot_price_kind
 
     @property
     def price_per_accelerator(self) -> float:
@@ -74,4 +91,6 @@ CATALOG_COLUMNS = (
     "price_spot",
     "source",
     "as_of",
+    "price_kind",
+    "spot_price_kind",
 )

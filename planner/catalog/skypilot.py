@@ -140,6 +140,9 @@ class _Reader:
                 price_on_demand=price,
                 price_spot=spot,
                 source=SOURCE_LABEL,
+                # SkyPilot's fetchers read the clouds' price lists and APIs; its files carry no date
+                price_kind="list",
+                spot_price_kind="list" if spot is not None else "",
             )
         )
 

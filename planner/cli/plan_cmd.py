@@ -172,6 +172,7 @@ def _print_table(plan) -> None:
         autoscaling_line,
         baseline_line,
         objective_amount,
+        price_basis_line,
         price_dates,
         unit_costs_line,
     )
@@ -246,6 +247,8 @@ def _print_table(plan) -> None:
         say(autoscaling_line(plan))
     catalogs = ", ".join(c.path for c in plan.provenance.catalogs) or "the given catalog"
     say(f"Prices in {plan.provenance.currency} from {catalogs}, as of {price_dates(plan)}")
+    if price_basis_line(plan):
+        say(price_basis_line(plan))
 
 
 def plan(
@@ -273,6 +276,15 @@ def plan(
         "auto", "--strategy", help="auto, decomposition or mip (one LP-guided MIP)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    max_price_age: int = typer.Option(
+        90,
+        "--max-price-age",
+        min=0,
+        max=36_500,
+        metavar="DAYS",
+        help="Warn (stderr and the plan's warnings) when the plan's date is more than DAYS "
+        "past the as_of of a price it uses.",
+    ),
 ) -> None:
     """Find the cheapest placement; exit 2 on invalid input, 3 when no plan exists."""
     from planner.catalog import load_catalog
@@ -302,7 +314,7 @@ def plan(
     with status(message, quiet), runner or contextlib.nullcontext():
         options = SolveOptions(
             time_limit_s=time_limit, relative_gap=gap, workers=workers, strategy=strategy,
-            executor=runner,
+            executor=runner, max_price_age_days=max_price_age,
         )  # fmt: skip
         if robust is not None:
             from planner.sweep.robust import plan_robust
@@ -313,6 +325,8 @@ def plan(
 
             solved = solve(spec, loaded, profiles=measured, options=options, as_of=as_of)
             result = with_schedule(solved, spec, profiles=measured)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
 
     def table() -> None:
         _print_table(result)

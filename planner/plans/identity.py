@@ -79,7 +79,11 @@ def used_rows(
     return [found[k] for k in sorted(found)], missing
 
 
-LATER_OFFERING_FIELDS: dict[str, Any] = {"interruption_rate": None}
+LATER_OFFERING_FIELDS: dict[str, Any] = {
+    "interruption_rate": None,
+    "price_kind": "",
+    "spot_price_kind": "",
+}
 """Offering fields added after plans were first written, with their defaults (hashed only when
 set)."""
 
@@ -105,6 +109,7 @@ LATER_FIELDS: dict[str, Any] = {
     "billed_hours": None,
     "nodes_per_replica": None,
     "calibration": None,
+    "price_kind": "",
 }
 """Allocation fields added after plans were first written, with their defaults: hashed only
 when set, so a plan file written before them keeps its id."""

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from planner.plans.economics import HOURS_PER_MONTH, PlanEconomics, plan_economics
+from planner.plans.prices import PriceBasis, price_basis
 from planner.spec.deploy import Deploy
 from planner.spec.grammars import Identifier, ModelName, RegionName, ZoneName
 from planner.spec.models import Name as WorkloadName
@@ -133,6 +134,11 @@ class Allocation(Frozen):
     )
     source: str = Field("", description="Where the price came from (the catalog row's source).")
     as_of: str = Field("", description="Date of the price (the catalog row's as_of).")
+    price_kind: str = Field(
+        "",
+        description="What the price rests on: list, derived, estimate, user or refreshed (the "
+        "catalog row's kind for this pricing); empty: not recorded.",
+    )
 
 
 class InstanceOption(Frozen):
@@ -331,7 +337,7 @@ class Provenance(Frozen):
 COMPATIBLE_TOLERANCE = 0.5
 """Plans list compatible instance types up to 50% dearer per replica; deploy settings narrow it."""
 
-COMPUTED_FIELDS = ("economics",)
+COMPUTED_FIELDS = ("economics", "price_basis")
 """Plan fields derived from the others on every dump; a plan file's copies are dropped on load
 (they are re-derived, so a hand-edited figure can never disagree with the plan)."""
 
@@ -423,6 +429,11 @@ class Plan(Frozen):
     provenance: Provenance = Field(
         default_factory=Provenance, description="Catalog files and currency of the prices."
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the planner warned of when it made the plan (prices older than the "
+        "allowed age, ...); printed on stderr too.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -435,6 +446,14 @@ class Plan(Frozen):
     @property
     def economics(self) -> PlanEconomics:
         return plan_economics(self)
+
+    @computed_field(
+        description="The hourly cost by price kind, and the share resting on derived or "
+        "estimated prices, derived."
+    )
+    @property
+    def price_basis(self) -> PriceBasis:
+        return price_basis(self)
 
     def to_dataframe(self):
         """The allocations as a pandas DataFrame, one row each, with the plan id (needs pandas)."""

@@ -25,6 +25,7 @@ from planner.report.wording import (
     alternative_cost,
     autoscaling_line,
     month_convention,
+    price_basis_line,
     price_dates,
     price_sources,
 )
@@ -85,6 +86,8 @@ def report_context(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> dict
         "autoscaling": autoscaling_line(plan),
         "month": month_convention(),
         "price_dates": price_dates(plan),
+        "price_basis": price_basis_line(plan),
+        "warnings": list(plan.warnings),
         "price_sources": price_sources(plan),
         "usd": usd,
         "schedule": schedule_series(plan),

@@ -129,6 +129,17 @@ def autoscaling_line(plan: Plan) -> str:
     )
 
 
+def price_basis_line(plan: Plan) -> str:
+    """How much of the hourly cost rests on derived or estimated prices, and the cost by kind."""
+    from planner.plans.prices import price_basis, soft_sentence
+
+    basis = price_basis(plan)
+    if basis.cost_per_hour <= 0:
+        return ""
+    kinds = ", ".join(f"{kind} {usd(v)}/h" for kind, v in basis.by_kind.items())
+    return f"{soft_sentence(basis)} ({kinds})"
+
+
 def provenance_lines(plan: Plan) -> list[str]:
     """Where the prices come from: catalog files, row sources with their dates, currency."""
     p = plan.provenance
@@ -140,6 +151,9 @@ def provenance_lines(plan: Plan) -> list[str]:
     for source, dates in price_sources(plan).items():
         when = "undated" if dates == ["undated"] else f"as of {', '.join(dates)}"
         lines.append(f"Prices from {source}, {when}")
+    if price_basis_line(plan):
+        lines.append(price_basis_line(plan))
+    lines += [f"Warning: {w}" for w in getattr(plan, "warnings", ())]
     return lines
 
 

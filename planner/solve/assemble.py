@@ -146,6 +146,7 @@ def allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
         price_per_hour=c.price,
         source=o.source,
         as_of=o.as_of,
+        price_kind=o.kind(c.pricing),  # type: ignore[arg-type]
         **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in extra.items()},
     )
 

@@ -28,6 +28,8 @@ class SolveOptions:
     executor: Executor | None = field(default=None, compare=False, repr=False)
     """Where those run instead (a Ray cluster, say); None: `workers` forked local processes.
     The caller holds it open (`with executor:`) for the solve, so a cluster is joined once."""
+    max_price_age_days: int = 90
+    """A plan whose date is more than this many days past a price's as_of carries a warning."""
     strategy: str = "auto"
     """auto (decomposition above a few dozen workloads), decomposition, or mip (one MIP,
     LP-guided: the strategy before the decomposition, kept to compare and fall back on)."""

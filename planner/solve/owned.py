@@ -80,7 +80,7 @@ def _reserved(pool: Reservation | TimeWindow, index: int, catalog: Catalog) -> O
     base = min(matches, key=lambda o: o.key)
     return replace(
         base, zone=pool.zone, price_on_demand=0.0, price_spot=None, owned=pool.name,
-        source=f"{pool.kind}:{pool.name}", as_of="",
+        source=f"{pool.kind}:{pool.name}", as_of="", price_kind="user", spot_price_kind="",
     )  # fmt: skip
 
 
@@ -132,6 +132,7 @@ def owned_capacity(
                     price_on_demand=pool.cost_per_gpu_hour * pool.gpus_per_node,
                     owned=pool.name,
                     source=f"cluster:{pool.name}",
+                    price_kind="user",
                 )
             )
             pools[pool.name] = OwnedPool(
@@ -154,6 +155,7 @@ def owned_capacity(
                         price_on_demand=pool.cost_per_device_hour,
                         owned=pool.name,
                         source=f"edge:{pool.name}",
+                        price_kind="user",
                     )
                 )
             pools[pool.name] = OwnedPool(

@@ -8,6 +8,7 @@ from planner import clock
 from planner.catalog import Catalog, load_catalog
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
+from planner.plans.prices import stale_prices
 from planner.solve.backend import SolveOptions
 from planner.solve.baselines import with_baselines
 from planner.solve.frontier import solve_completion_time
@@ -36,13 +37,23 @@ def solve(
     catalog = catalog if catalog is not None else load_catalog()
     plan_date = as_of or clock.today()
     if spec.constraints.objective == "completion_time":
-        return solve_completion_time(
+        plan = solve_completion_time(
             spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
         )
+        return _with_price_warnings(plan, options)
     placement = place(
         spec, catalog, profiles=profiles, settings=settings, options=options,
         diagnose=diagnose, as_of=plan_date,
     )  # fmt: skip
     if not baselines:
-        return placement.plan
-    return with_baselines(placement, catalog, profiles=profiles, settings=settings, options=options)
+        return _with_price_warnings(placement.plan, options)
+    plan = with_baselines(placement, catalog, profiles=profiles, settings=settings, options=options)
+    return _with_price_warnings(plan, options)
+
+
+def _with_price_warnings(plan: Plan, options: SolveOptions) -> Plan:
+    """The plan with a warning when its prices are older than options.max_price_age_days."""
+    found = stale_prices(plan, options.max_price_age_days)
+    if not found:
+        return plan
+    return plan.model_copy(update={"warnings": [*plan.warnings, *found]})

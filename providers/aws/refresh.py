@@ -199,6 +199,7 @@ def offering(shape: InstanceShape, region: str, service: str, price: float, ctx:
         price_on_demand=price,
         source=SOURCE,
         as_of=ctx.as_of,
+        price_kind="refreshed",
     )
 
 
@@ -469,7 +470,7 @@ def _ec2_rows(run: _Run, region: str, offered: Mapping[str, InstanceShape], pric
         if spot is None:
             run.spot_kept.add(("aws", region, "ec2", itype))
         elif itype in spot:
-            row = replace(row, price_spot=spot[itype])
+            row = replace(row, price_spot=spot[itype], spot_price_kind="refreshed")
         rows.append(row)
     return rows, unpriced
 

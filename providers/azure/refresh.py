@@ -135,6 +135,8 @@ def offerings_from_prices(
                 price_spot=prices.get((region, size, "spot")),
                 source=SOURCE,
                 as_of=as_of,
+                price_kind="refreshed",
+                spot_price_kind="refreshed" if (region, size, "spot") in prices else "",
             )
         )
     return rows

@@ -456,6 +456,8 @@ def _offering(shape: GcpShape, region: str, price: float, spot: float | None, as
         price_spot=spot,
         source=SOURCE,
         as_of=as_of,
+        price_kind="refreshed",
+        spot_price_kind="refreshed" if spot is not None else "",
     )
 
 
