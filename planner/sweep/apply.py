@@ -87,7 +87,7 @@ def _offering_setting(o: Offering, axis: Axis, value: Value) -> Offering | None:
     if axis.kind == "region_outage":
         return None if o.region == value else o
     if axis.kind == "spot_unavailable" and value and _matches(axis, o):
-        return replace(o, price_spot=None)
+        return replace(o, price_spot=None, spot_price_kind="")
     if axis.kind == "price" and _matches(axis, o):
         factor = float(value)  # type: ignore[arg-type]
         changes: dict[str, float] = {}
