@@ -94,11 +94,30 @@ _COMPARED = (
 )
 
 
+ROUTING_NOISE = 0.01
+"""Routed requests/s and utilisation are a change only where the utilisation moves by at least
+this much (one percentage point): smaller moves are how a solver happened to split load among
+equal-cost instances (docs/constraints.md), not a change to review."""
+_ROUTING = ("routed_rps", "utilisation")
+
+
+def _routing_moved(old: Allocation, new: Allocation) -> bool:
+    if old.utilisation is None or new.utilisation is None:
+        return _differs(old.routed_rps, new.routed_rps) or _differs(
+            old.utilisation, new.utilisation
+        )
+    return abs(old.utilisation - new.utilisation) >= ROUTING_NOISE - 1e-12
+
+
 def field_changes(old: Allocation, new: Allocation) -> tuple[str, ...]:
-    """What differs between two versions of an allocation, in words ('count 2 -> 3')."""
+    """What differs between two versions of an allocation, in words ('count 2 -> 3'); routing
+    figures only beyond ROUTING_NOISE."""
     out = []
+    routing = _routing_moved(old, new)
     for name, label, show in _COMPARED:
         a, b = getattr(old, name), getattr(new, name)
+        if name in _ROUTING and not routing:
+            continue
         changed = _differs(a, b) if isinstance(a, float) or isinstance(b, float) else a != b
         if changed:
             out.append(f"{label} {show(a)} -> {show(b)}")

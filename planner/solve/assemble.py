@@ -29,6 +29,7 @@ from planner.rules.quotas import owned_used
 from planner.solve.backend import SOLVER_NAME, Outcome
 from planner.solve.candidates import Candidate, mix_prefill_share
 from planner.solve.mip import Built, PlacementProblem
+from planner.solve.routing import settled_shares
 from planner.solve.solution import Solution, read_solution
 from planner.solve.usage import quota_usage, shared_groups
 from planner.solve.workload_results import workload_result
@@ -43,22 +44,22 @@ Rates = Mapping[tuple[str, int], Sequence[float]]
 def serving_allocations(
     problem, solution: Solution, w: ServingWorkload, rates: Rates | None = None
 ) -> list[Allocation]:
-    """A serving workload's allocations; their routed figures are the solution's routing of
-    the spec's demand, or `rates` (requests/s per bucket by (workload, candidate)) where given,
+    """A serving workload's allocations; their routed figures are the spec's demand routed by
+    the tie rule (planner.solve.routing) over the solution's instances, or `rates`
+    (requests/s per bucket by (workload, candidate)) where given,
     and then the per-bucket routing is not recorded (it is not the spec's)."""
     demand = problem.demand(w)
+    settled = settled_shares(problem, solution, w) if rates is None else {}
     out = []
     for i, c in enumerate(problem.candidates[w.name]):
         n = solution.count(w.name, i)
         if n <= 0:
             continue
         if rates is None:
-            routed = [
-                demand[b] * solution.shares.get((w.name, i, b), 0.0) for b in range(len(demand))
-            ]
+            routed = [demand[b] * settled.get((i, b), 0.0) for b in range(len(demand))]
         else:
             routed = list(rates.get((w.name, i), [0.0] * len(demand)))
-        used = [b for b, r in enumerate(routed) if r > _EPS]
+        used = [b for b, r in enumerate(routed) if round(r, 6) > 0]  # as the plan stores it
         full = [n * c.replicas_per_instance * cap.max_rps for cap in c.capacities]
         utilisation = sum(routed[b] / full[b] for b in used)
         ttft = max((c.capacities[b].ttft_ms or 0.0 for b in used), default=None)

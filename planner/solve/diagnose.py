@@ -11,7 +11,7 @@ from planner.facts import find_accelerator
 from planner.facts.engines import undeployable
 from planner.perf import weight_bytes
 from planner.perf.efficiency import uncalibrated_note
-from planner.rules import spot_share
+from planner.rules import regions, spot_share
 from planner.rules.quotas import quota_covers
 from planner.solve.backend import SolveOptions, is_feasible, run
 from planner.solve.candidates import (
@@ -122,7 +122,7 @@ def describe_group(spec: Spec, name: str) -> str:
         return f"the budget is ${spec.constraints.budget_per_hour:g} per hour"
     w = next(w for w in spec.workloads if w.name == arg)
     if kind == "min_regions":
-        return f"{arg} must run in at least {w.placement.min_regions} regions"
+        return regions.diagnosis(w)
     if kind == "survive_region_loss":
         return f"{arg} must keep its demand served if any one region is lost"
     if kind == "min_replicas":

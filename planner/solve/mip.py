@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from ortools.math_opt.python import mathopt
 
 from planner.catalog.commitments import Cover
-from planner.rules import spot_share
+from planner.rules import regions, spot_share
 from planner.rules.quotas import owned_covers, quota_accelerator, quota_covers
 from planner.solve.candidates import Candidate
 from planner.solve.owned import OwnedPool
@@ -285,7 +285,7 @@ def _serving(ctx: _Context, w: ServingWorkload, cands: tuple[Candidate, ...]) ->
         _instance_floor(ctx, s, w, demand, sold, n)
         _replicas(ctx, s, w, cands, sold, n)
         _spot_share(ctx, s, w, [(c.pricing, c.accelerators * n[i]) for i, c in sold])
-        _min_regions(ctx, s, w, demand, sold, n)
+        _min_regions(ctx, s, w, demand, sold, n, x)
         _region_loss(ctx, s, w, demand, sold, n)
 
 
@@ -349,17 +349,20 @@ def _spot_share(ctx, s, w, terms) -> None:
         ctx.add(row[0] <= row[1], f"spot_share[{ctx.tag(s)}{w.name}]")
 
 
-def _min_regions(ctx, s, w, demand, sold, n) -> None:
-    """regions: instances in at least min_regions regions (y_r: region r has some)."""
-    if w.placement.min_regions <= 1 or not ctx.group(f"min_regions:{w.name}"):
+def _min_regions(ctx, s, w, demand, sold, n, x) -> None:
+    """regions: at least min_regions regions (y_r: region r counts) each carry at least
+    min_region_share of the requests (rules.regions)."""
+    if not regions.spread(w) or not ctx.group(f"min_regions:{w.name}"):
         return
+    region_of = {i: c.region for i, c in sold}
+    routed: dict[str, list] = {r: [] for r in region_of.values()}
+    for (i, b), share in x.items():
+        routed[region_of[i]].append(demand[b] * share)
     used = []
-    for region in sorted({c.region for _, c in sold}):
+    for region, (carried, floor) in regions.region_rows(w, routed, sum(demand)).items():
         y = ctx.built.binary(f"y[{ctx.tag(s)}{w.name},{region}]")
-        here = [(i, c) for i, c in sold if c.region == region]
-        for i, c in here:
-            ctx.add(n[i] <= instance_bound(w, demand, c) * y)
-        ctx.add(y <= _sum(n[i] for i, _ in here))
+        ctx.add(carried >= floor * y)
+        ctx.add(y <= _sum(n[i] for i, r in region_of.items() if r == region))
         used.append(y)
     ctx.add(_sum(used) >= w.placement.min_regions, f"regions[{ctx.tag(s)}{w.name}]")
 

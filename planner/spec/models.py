@@ -125,6 +125,10 @@ class ServingSLO(Strict):
     tpot_ms: Millis | None = Field(None, description="Time per output token (ms).")
 
 
+MIN_REGION_SHARE = 0.1
+"""Default least share of a workload's requests a region carries to count toward min_regions."""
+
+
 class Placement(Strict):
     """Where a workload may run and how it may be spread."""
 
@@ -159,7 +163,17 @@ class Placement(Strict):
     max_spot_share: Share = Field(
         1.0, description="Largest share of the workload's capacity that may be spot."
     )
-    min_regions: Regions = Field(1, description="Spread over at least this many regions.")
+    min_regions: Regions = Field(
+        1,
+        description="Spread over at least this many regions, each carrying at least "
+        "min_region_share of the requests (serving).",
+    )
+    min_region_share: Share = Field(
+        MIN_REGION_SHARE,
+        description="Least share of the workload's requests a region must carry to count "
+        "toward min_regions (default 0.1: a standby instance carrying 0.1% of the traffic does "
+        "not make a second region).",
+    )
     survive_region_loss: bool = Field(
         False, description="Keep the demand served if any one region is lost."
     )
@@ -170,6 +184,15 @@ class Placement(Strict):
         "is the median of the fitted families, flagged uncalibrated in the plan). Naming a chip "
         "in `accelerators` or giving measured profiles for it also allows it.",
     )
+
+    @model_validator(mode="after")
+    def _spread_adds_up(self) -> Placement:
+        if self.min_regions * self.min_region_share > 1 + 1e-9:
+            raise ValueError(
+                f"min_regions {self.min_regions} x min_region_share {self.min_region_share:g} "
+                "is more than all of the traffic"
+            )
+        return self
 
 
 class WorkloadBase(Strict):

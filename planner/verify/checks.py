@@ -39,6 +39,7 @@ from planner.perf import (
 from planner.perf.sizing import efficiency
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
+from planner.rules import regions as spread_rule
 from planner.rules import spot_share
 from planner.rules.quotas import over_budget, owned_used, peak_cost, quota_breaches
 from planner.rules.residency import breaches
@@ -265,8 +266,7 @@ def _serving_problems(
     if w.max_replicas is not None and replicas > w.max_replicas:
         out.append(f"{replicas} replicas, above max_replicas {w.max_replicas}")
     regions = sorted({(a.provider, a.region) for a in mine})
-    if len(regions) < w.placement.min_regions:
-        out.append(f"spans {len(regions)} region(s), below min_regions {w.placement.min_regions}")
+    out += spread_rule.check(w, mine)
     if w.placement.survive_region_loss and not out:
         for region in regions:
             left = [
