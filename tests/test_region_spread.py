@@ -60,3 +60,14 @@ def test_a_share_that_cannot_add_up_is_refused_with_the_field_named():
         parse_spec(
             EU.read_text().replace("min_regions: 2", "min_regions: 3\n      min_region_share: 0.4")
         )
+
+
+def test_the_default_share_leaves_the_spec_digest_of_older_plans_unchanged():
+    from planner.plans.identity import LATER_PLACEMENT_FIELDS, spec_digest
+
+    assert LATER_PLACEMENT_FIELDS["min_region_share"] == MIN_REGION_SHARE
+    default = eu_spec()
+    assert spec_digest(default) == spec_digest(
+        eu_spec(f"\n      min_region_share: {MIN_REGION_SHARE}")
+    )
+    assert spec_digest(default) != spec_digest(eu_spec("\n      min_region_share: 0.2"))

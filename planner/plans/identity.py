@@ -36,8 +36,9 @@ LATER_SPEC_FIELDS: dict[str, Any] = {"commitments": []}
 set, so the digest (and the id) of a plan written before them stays as it was."""
 LATER_WORKLOAD_FIELDS: dict[str, Any] = {"schedule": None}
 """The same for fields of each workload."""
-LATER_PLACEMENT_FIELDS: dict[str, Any] = {"countries": None}
-"""The same for fields of each workload's placement."""
+LATER_PLACEMENT_FIELDS: dict[str, Any] = {"countries": None, "min_region_share": 0.1}
+"""The same for fields of each workload's placement (min_region_share: the default
+planner.spec.models.MIN_REGION_SHARE)."""
 
 
 def spec_digest(spec: Spec) -> str:
