@@ -14,7 +14,7 @@ from planner.report.diff import diff_plans
 from planner.solve import make_problem, solve
 from planner.solve.routing import settled_shares
 from planner.solve.solution import Solution
-from planner.spec import load_spec
+from planner.spec import load_spec, parse_spec
 from planner.verify import verify
 from tests.conftest import EXAMPLES, PLAN_DATE
 
@@ -40,7 +40,8 @@ def test_no_instance_is_an_idle_standby_while_others_carry_the_load(chatbot, cat
 
 
 def test_single_bucket_instances_run_at_the_same_share_of_their_capacity(catalog):
-    spec = load_spec(BY_NAME["eu-residency.yaml"])
+    text = BY_NAME["eu-residency.yaml"].read_text().replace("min_regions: 2", "min_regions: 1")
+    spec = parse_spec(text)
     problem = make_problem(spec, catalog)
     (w,) = spec.workloads
     cands = problem.candidates[w.name]
@@ -79,3 +80,22 @@ def test_diff_ignores_routing_noise_and_reports_a_real_shift(chatbot):
     loud = diff_plans(plan, shifted(0.2))
     assert loud.has_changes
     assert any("utilisation" in d for c in loud.changes for d in c.details)
+
+
+def test_a_spread_workload_is_routed_alike_whatever_split_the_solver_returned(catalog):
+    spec = load_spec(BY_NAME["eu-residency.yaml"])
+    problem = make_problem(spec, catalog)
+    (w,) = spec.workloads
+    cands = problem.candidates[w.name]
+    a = 0
+    b = next(i for i, c in enumerate(cands) if c.region != cands[a].region)
+    rates = (cands[a].bucket_rps[0], cands[b].bucket_rps[0])
+    demand = problem.demand(w)[0]
+    n = math.ceil(demand / min(rates)) + 1  # either alone could carry everything
+    counts = {(w.name, a): n, (w.name, b): n}
+    found = []
+    for x_a in (0.15, 0.5, 0.85):  # splits that all keep 10% in each region
+        shares = {(w.name, a, 0): x_a, (w.name, b, 0): 1 - x_a}
+        found.append(settled_shares(problem, Solution(counts=dict(counts), shares=shares), w))
+    assert found[0] == found[1] == found[2]
+    assert min(found[0].values()) >= w.placement.min_region_share - 1e-9

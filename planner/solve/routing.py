@@ -93,9 +93,23 @@ def _keeps_rules(problem, w, counts, shares: Shares, given: Shares) -> bool:
 def _balanced(problem, w, counts, proportional: Shares, given: Shares) -> Shares | None:
     """The split that minimises the busiest instance's share of its capacity, then the
     distance to the proportional split, within the rules the solver's own split kept."""
+    keep: list[str] = []
+    if regions.spread(w):
+        # the regions with the most capacity for the requests (then by name) carry the spread
+        rates = _region_rates(problem, w, proportional)
+        ranked = sorted(rates, key=lambda r: (-rates[r], r))
+        keep = sorted(ranked[: w.placement.min_regions])
+    found = _solve_balanced(problem, w, counts, proportional, keep)
+    if found is None and keep:
+        found = _solve_balanced(problem, w, counts, proportional, _counting(problem, w, given))
+    if found is None:
+        return None
+    return found if _keeps_rules(problem, w, counts, found, given) else None
+
+
+def _solve_balanced(problem, w, counts, proportional: Shares, keep: list[str]) -> Shares | None:
     cands, demand = problem.candidates[w.name], problem.demand(w)
     used = [i for i, n in counts.items() if n > 0]
-    keep = _counting(problem, w, given) if regions.spread(w) else []
 
     def model(limit: float | None):
         m = mathopt.Model(name="routing")
@@ -138,5 +152,4 @@ def _balanced(problem, w, counts, proportional: Shares, given: Shares) -> Shares
         return None
     second = model(first[0] * (1 + 1e-7) + 1e-9)
     found = (second or first)[1]
-    found = {key: v for key, v in found.items() if v > 1e-12}
-    return found if _keeps_rules(problem, w, counts, found, given) else None
+    return {key: v for key, v in found.items() if v > 1e-12}
