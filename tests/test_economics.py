@@ -266,3 +266,21 @@ def test_an_allocation_is_priced_by_the_request_sizes_routed_to_it():
     assert plan.economics.allocations[0].usd_per_million_tokens == pytest.approx(
         6.88 / (3600 * 4000) * 1e6
     )
+
+
+def test_a_plans_economics_are_worked_out_once_and_a_changed_copy_gets_its_own():
+    plan = mixed_plan()
+    assert plan.economics is plan.economics  # a report asks once per workload: not recomputed
+    doubled = [
+        a.model_copy(update={"cost_per_hour": a.cost_per_hour * 2}) for a in plan.allocations
+    ]
+    changed = plan.model_copy(
+        update={"allocations": doubled, "cost_per_hour": plan.cost_per_hour * 2}
+    )
+    assert changed.economics is not plan.economics
+    assert changed.economics.cost_per_month == pytest.approx(2 * plan.economics.cost_per_month)
+    serving = [i for i, a in enumerate(plan.allocations) if a.kind == "serving" and a.routed_rps]
+    assert serving
+    for i in serving:
+        before, after = plan.economics.allocations[i], changed.economics.allocations[i]
+        assert after.usd_per_million_tokens == pytest.approx(2 * before.usd_per_million_tokens)

@@ -53,11 +53,17 @@ def environment():
     return env
 
 
-class _Dumper(yaml.SafeDumper):
+_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser and emitter where PyYAML was built with it (its wheels are): the same
+documents, several times faster on a plan of many workloads."""
+
+
+class _Dumper(_SafeDumper):
     """Safe YAML with multi-line strings as literal blocks (readable embedded configs)."""
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _str(dumper: Any, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value and not value.endswith((" ", "\n\n")) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -83,7 +89,7 @@ def render(resource: Resource) -> Rendered:
             data = json.loads(raw)
             return Rendered(resource, dump_json(data), data)
         if resource.extension == "yaml":
-            data = yaml.safe_load(raw)
+            data = yaml.load(raw, Loader=_SafeLoader)
             return Rendered(resource, dump_yaml(data), data)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
         raise PlannerError(f"template {resource.template} rendered invalid data: {err}") from err

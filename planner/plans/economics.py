@@ -229,10 +229,17 @@ def _allocation_work(a: Allocation, w: WorkloadResult | None) -> _Work:
     return _Work(cost, _prefill(cost, a), requests, inputs, outputs)
 
 
-def _workload_work(plan: Plan, w: WorkloadResult) -> _Work:
-    """The workload's cost (its allocations', standby included, prefill parts summed) and its
-    whole volume at its mean request size."""
-    mine = [a for a in plan.allocations if a.workload == w.name]
+def _by_workload(plan: Plan) -> dict[str, list[Allocation]]:
+    """Each workload's allocations, in plan order, found in one pass over the plan."""
+    mine: dict[str, list[Allocation]] = {}
+    for a in plan.allocations:
+        mine.setdefault(a.workload, []).append(a)
+    return mine
+
+
+def _workload_work(w: WorkloadResult, mine: list[Allocation]) -> _Work:
+    """The workload's cost (its allocations `mine`, standby included, prefill parts summed) and
+    its whole volume at its mean request size."""
     prefill: float | None = 0.0 if mine else None
     for a in mine:
         prefill = _add(prefill, _prefill(_cost(a), a))
@@ -270,8 +277,7 @@ def _unit_costs(name: str, kind: str, work: _Work) -> UnitCosts:
     )
 
 
-def _training_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
-    mine = [a for a in plan.allocations if a.workload == w.name]
+def _training_costs(w: WorkloadResult, mine: list[Allocation]) -> UnitCosts:
     hours = sum(a.count * a.accelerators_per_instance * (a.hours or 0.0) for a in mine)
     return UnitCosts(
         name=w.name,
@@ -286,9 +292,13 @@ def _training_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
 
 def workload_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
     """The unit costs of one workload (a recurring job's per run, and per month)."""
+    return _workload_costs(w, [a for a in plan.allocations if a.workload == w.name])
+
+
+def _workload_costs(w: WorkloadResult, mine: list[Allocation]) -> UnitCosts:
     if w.kind == "training":
-        return _training_costs(plan, w)
-    costs = _unit_costs(w.name, w.kind, _workload_work(plan, w))
+        return _training_costs(w, mine)
+    costs = _unit_costs(w.name, w.kind, _workload_work(w, mine))
     if w.kind == "batch" and w.runs_per_month is not None:
         monthly = round((costs.job_cost or 0.0) * w.runs_per_month, 2)
         costs = costs.model_copy(
@@ -300,8 +310,12 @@ def workload_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
 def plan_economics(plan: Plan) -> PlanEconomics:
     """The plan's unit economics, fleet and per workload and allocation."""
     by_name = {w.name: w for w in plan.workloads}
-    work = {w.name: _workload_work(plan, w) for w in plan.workloads if w.kind != "training"}
-    workloads = [workload_costs(plan, w) for w in plan.workloads]
+    mine = _by_workload(plan)
+    work = {
+        w.name: _workload_work(w, mine.get(w.name, []))
+        for w in plan.workloads if w.kind != "training"
+    }  # fmt: skip
+    workloads = [_workload_costs(w, mine.get(w.name, [])) for w in plan.workloads]
     fleets: dict[str, UnitCosts | None] = {}
     for kind in ("serving", "batch"):
         parts = [work[w.name] for w in plan.workloads if w.kind == kind]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -443,8 +445,10 @@ class Plan(Frozen):
         return data
 
     @computed_field(description="Unit economics ($/M tokens, $/1k requests, $/month), derived.")
-    @property
+    @cached_property
     def economics(self) -> PlanEconomics:
+        """Worked out once per plan object (a report asks for it once per workload); a Plan is
+        frozen, and model_copy() below drops the cached value from the copy it updates."""
         return plan_economics(self)
 
     @computed_field(
@@ -454,6 +458,11 @@ class Plan(Frozen):
     @property
     def price_basis(self) -> PriceBasis:
         return price_basis(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Plan:
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("economics", None)
+        return copied
 
     def to_dataframe(self):
         """The allocations as a pandas DataFrame, one row each, with the plan id (needs pandas)."""

@@ -66,6 +66,11 @@ class Stacked:
         return sum(series[place] for series in self.values)
 
 
+STACKED_WORKLOADS = 12
+"""Workloads shown as their own segment in a stacked cost chart (the dearest); the rest are one
+segment, so the chart's size does not grow with the fleet."""
+
+
 def stacked_costs(plan: Plan, unit: str) -> Stacked | None:
     """Serving $/month ('$/month') or job dollars ('job $') by provider/region and workload;
     None when the plan has no cost of that unit."""
@@ -86,6 +91,17 @@ def stacked_costs(plan: Plan, unit: str) -> Stacked | None:
     for (place, _), amount in cells.items():
         totals[place] = totals.get(place, 0.0) + amount
     places = tuple(sorted(totals, key=lambda p: (-totals[p], p)))
-    workloads = tuple(sorted({w for _, w in cells}))
-    values = tuple(tuple(cells.get((p, w), 0.0) for p in places) for w in workloads)
-    return Stacked(unit, places, workloads, values)
+    spent: dict[str, float] = {}
+    for (_, workload), amount in cells.items():
+        spent[workload] = spent.get(workload, 0.0) + amount
+    ranked = sorted(spent, key=lambda w: (-spent[w], w))
+    shown, rest = sorted(ranked[:STACKED_WORKLOADS]), ranked[STACKED_WORKLOADS:]
+    values = [tuple(cells.get((p, w), 0.0) for p in places) for w in shown]
+    labels = list(shown)
+    if rest:  # one segment for the rest: a bar per workload of a large fleet is unreadable
+        folded = set(rest)
+        values.append(
+            tuple(sum(v for (q, w), v in cells.items() if q == p and w in folded) for p in places)
+        )
+        labels.append(f"{len(rest)} other workloads")
+    return Stacked(unit, places, tuple(labels), tuple(values))

@@ -12,6 +12,21 @@ from planner.report.quota import QuotaUse
 from planner.report.slo import headroom, utilisations
 from planner.report.wording import autoscaling_line
 
+CHART_ROWS = 25
+"""Bars per panel of the SLO chart: a chart with a bar per allocation of a large fleet is
+unreadable and takes minutes to draw; the report's tables keep every row."""
+
+
+SCHEDULE_LINES = 8
+"""Workloads drawn in the hourly schedule chart (those with the largest peak)."""
+
+
+def _tightness(row) -> tuple[float, str]:
+    """Workloads closest to (or past) their TPOT target first; those without one last."""
+    if row.tpot_ms is None or not row.tpot_target_ms:
+        return (float("inf"), row.workload)
+    return (-row.tpot_ms / row.tpot_target_ms, row.workload)
+
 
 def _objective_unit(plan: Plan) -> str:
     serving = any(a.kind == "serving" for a in plan.allocations)
@@ -60,13 +75,26 @@ def charts(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> list[Chart]:
         )
     rows, utils = headroom(plan), utilisations(plan)
     if utils:
+        busiest = set(sorted(range(len(utils)), key=lambda i: -utils[i].utilisation)[:CHART_ROWS])
+        tight = set(sorted(range(len(rows)), key=lambda i: _tightness(rows[i]))[:CHART_ROWS])
+        shown = [u for i, u in enumerate(utils) if i in busiest]  # plan order
+        tightest = [r for i, r in enumerate(rows) if i in tight]
+        caption = (
+            "Planned load over sustainable rate per allocation; worst predicted TPOT of the "
+            "instances that carry traffic, against each workload's target."
+        )
+        if len(shown) < len(utils) or len(tightest) < len(rows):
+            caption += (
+                f" The {len(shown)} busiest of {len(utils)} allocations and the "
+                f"{len(tightest)} workloads closest to their TPOT target of {len(rows)}; the "
+                "tables below list them all."
+            )
         out.append(
             Chart(
                 "slo",
                 "Utilisation and SLO headroom",
-                "Planned load over sustainable rate per allocation; worst predicted TPOT of the "
-                "instances that carry traffic, against each workload's target.",
-                plots.slo_svg(rows, utils, "slo"),
+                caption,
+                plots.slo_svg(tightest, shown, "slo"),
             )
         )
     points = frontier_points(plan)
@@ -82,13 +110,17 @@ def charts(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> list[Chart]:
         )
     series = schedule_series(plan)
     if series:
+        largest = sorted(series, key=lambda w: (-max(series[w]), w))[:SCHEDULE_LINES]
+        shown = {w: v for w, v in series.items() if w in set(largest)}
+        caption = "Replicas each workload runs in each UTC hour; dashed, the peak-sized fleet. "
+        if len(shown) < len(series):
+            caption += f"The {len(shown)} largest of {len(series)} scheduled workloads. "
         out.append(
             Chart(
                 "schedule",
                 "Hourly replica schedule",
-                "Replicas each workload runs in each UTC hour; dashed, the peak-sized fleet. "
-                + (autoscaling_line(plan) + "." if autoscaling_line(plan) else ""),
-                plots.schedule_svg(series, "schedule", _static(plan)),
+                caption + (autoscaling_line(plan) + "." if autoscaling_line(plan) else ""),
+                plots.schedule_svg(shown, "schedule", _static(plan)),
             )
         )
     return out

@@ -44,10 +44,14 @@ def _worst(values) -> float | None:
 def headroom(plan: Plan) -> list[Headroom]:
     """One row per serving workload, in plan order."""
     rows = []
+    carrying: dict[str, list] = {}
+    for a in plan.allocations:
+        if a.routed_rps:
+            carrying.setdefault(a.workload, []).append(a)
     for w in plan.workloads:
         if w.kind != "serving":
             continue
-        routed = [a for a in plan.allocations if a.workload == w.name and a.routed_rps]
+        routed = carrying.get(w.name, [])
         rows.append(
             Headroom(
                 workload=w.name,
