@@ -200,3 +200,24 @@ def test_an_allocation_skypilot_has_no_image_for_is_refused_naming_the_chip():
     )
     with pytest.raises(InputError, match=r"Inferentia2.*SkyPilot"):
         emit(make_plan([alloc]), ["skypilot"])
+
+
+def test_the_chatbot_planned_on_lambda_launches_there_through_skypilot(skypilot_dir, tmp_path):
+    import datetime as dt
+
+    from planner.catalog import load_catalog
+    from planner.solve import solve
+    from planner.spec import load_spec
+
+    root = Path(__file__).resolve().parent.parent
+    catalog = load_catalog(["bundled", skypilot_dir / "lambda"])
+    plan = solve(
+        load_spec(root / "examples" / "chatbot-fleet.yaml"), catalog, as_of=dt.date(2026, 12, 7)
+    )
+    on_lambda = [a for a in plan.allocations if a.provider == "lambda"]
+    assert on_lambda, "Lambda's prices should win a placement"
+    loaded, _ = _emitted(plan, tmp_path, "kubernetes")
+    clouds = {str(next(iter(task.resources)).cloud).lower() for _, task, _ in loaded}
+    assert "lambda" in clouds
+    for a in on_lambda:
+        assert any(r.data["resources"]["infra"] == f"lambda/{a.region}" for r, _, _ in loaded)

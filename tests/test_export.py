@@ -298,6 +298,7 @@ def test_rows_carry_unit_costs_standby_and_price_provenance():
     assert rows[1]["x_StandbyRule"] and json.loads(rows[1]["Tags"])["standby"] == "true"
     mixed = focus_rows(mixed_plan(), START, Period.hour)
     assert all(r["x_PriceSource"] and r["x_PriceAsOf"] for r in mixed)
+    assert {r["x_PriceKind"] for r in mixed} <= {"list", "derived", "estimate", "user", "refreshed"}
     serving = next(r for r in mixed if r["x_WorkloadKind"] == "serving")
     assert serving["x_UsdPerMillionTokens"] > 0
 

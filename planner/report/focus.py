@@ -52,7 +52,7 @@ FOCUS_COLUMNS = (
     "x_PlanId", "x_Workload", "x_WorkloadKind", "x_Accelerator", "x_AcceleratorCount",
     "x_InstanceCount", "x_UsdPerMillionTokens", "x_UsdPerMillionInputTokens",
     "x_UsdPerMillionOutputTokens", "x_UsdPerThousandRequests", "x_StandbyRule",
-    "x_PriceSource", "x_PriceAsOf",
+    "x_PriceSource", "x_PriceAsOf", "x_PriceKind",
 )  # fmt: skip
 
 
@@ -292,6 +292,7 @@ def focus_row(
         "x_StandbyRule": standby or None,
         "x_PriceSource": a.source or None,
         "x_PriceAsOf": a.as_of or None,
+        "x_PriceKind": a.price_kind or None,
     }
 
 
