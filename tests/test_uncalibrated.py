@@ -44,9 +44,10 @@ def catalog():
 
 def test_families_without_fitted_measurements_are_uncalibrated():
     assert {"hopper", "ampere", "ada"} <= calibrated_families()
-    for name in ("B200", "GB200", "MI300X", "TPU-v6e", "Trainium2", "Inferentia2", "Trainium"):
+    for name in ("MI300X", "MI355X", "TPU-v6e", "Trainium2", "Inferentia2", "Trainium"):
         assert not is_calibrated(find_accelerator(name)), name
-    assert is_calibrated(find_accelerator("H200-NVL"))
+    for name in ("H200-NVL", "B200", "GB200", "RTX-PRO-6000"):  # hopper; blackwell fitted on
+        assert is_calibrated(find_accelerator(name)), name  # TensorRT-LLM's B200/GB200 tables
 
 
 def test_a_default_plan_never_uses_an_uncalibrated_chip(tmp_path, catalog):
@@ -56,11 +57,19 @@ def test_a_default_plan_never_uses_an_uncalibrated_chip(tmp_path, catalog):
     assert all(a.calibration is None for a in plan.allocations)
 
 
-def test_a_b200_only_spec_plans_on_b200_and_says_it_is_uncalibrated(tmp_path, catalog):
+def test_a_b200_only_spec_plans_on_b200_with_the_fitted_blackwell_figures(tmp_path, catalog):
     spec = load_spec(_spec(tmp_path, "      accelerators: [B200]"))
     plan = solve(spec, catalog)
     assert {a.accelerator for a in plan.allocations} == {"B200"}
-    assert all("uncalibrated" in a.calibration and "blackwell" in a.calibration
+    assert all(a.calibration is None for a in plan.allocations)
+    assert not verify(plan, spec, catalog)
+
+
+def test_an_mi300x_only_spec_plans_on_mi300x_and_says_it_is_uncalibrated(tmp_path, catalog):
+    spec = load_spec(_spec(tmp_path, "      accelerators: [MI300X]"))
+    plan = solve(spec, catalog)
+    assert {a.accelerator for a in plan.allocations} == {"MI300X"}
+    assert all("uncalibrated" in a.calibration and "cdna3" in a.calibration
                for a in plan.allocations)  # fmt: skip
     assert not verify(plan, spec, catalog)
 
@@ -84,13 +93,13 @@ def test_a_spec_with_only_uncalibrated_offerings_says_how_to_opt_in(tmp_path, ca
 def test_estimate_says_which_figures_are_uncalibrated(cli):
     args = ("estimate", "--model", "llama-3.1-8b", "--input-tokens", "500", "--output-tokens",
             "100", "--format", "json")  # fmt: skip
+    mi300x = json.loads(cli(*args, "--accelerator", "MI300X").stdout)
     b200 = json.loads(cli(*args, "--accelerator", "B200").stdout)
-    h100 = json.loads(cli(*args, "--accelerator", "H100").stdout)
-    assert b200["calibration"].startswith("uncalibrated") and "blackwell" in b200["calibration"]
-    assert h100["calibration"] == "fitted (hopper)"
+    assert mi300x["calibration"].startswith("uncalibrated") and "cdna3" in mi300x["calibration"]
+    assert b200["calibration"] == "fitted (blackwell)"
 
 
 def test_plan_table_names_the_uncalibrated_allocations(cli, tmp_path):
-    result = cli("plan", _spec(tmp_path, "      accelerators: [B200]"), "-q")
+    result = cli("plan", _spec(tmp_path, "      accelerators: [MI300X]"), "-q")
     assert result.exit_code == 0, result.stderr
-    assert "Uncalibrated chat" in result.stdout and "blackwell" in result.stdout
+    assert "Uncalibrated chat" in result.stdout and "cdna3" in result.stdout

@@ -33,7 +33,7 @@ LATENCY_FAMILY = "hopper"
 # (single-stream decode; at the large batches of throughput tables the weight GEMMs are
 # compute-bound). Fitted on LATENCY_FAMILY, the family with latency data, and shared.
 LATENCY_PARAMETERS = ("mbu", "step_overhead_ms", "sequence_overhead_us", "allreduce_latency_us")
-FIT_DATE = "2026-12-02"
+FIT_DATE = "2026-12-07"
 FIT_COMMAND = "python -m planner.perf.calibration"
 START = Efficiency(mfu=0.5, mbu=0.7, kv_mbu=0.6, step_overhead_ms=2.0, sequence_overhead_us=5.0,
                    allreduce_latency_us=10.0, link_utilization=0.5)  # fmt: skip

@@ -118,8 +118,10 @@ def simulate_workload(
     wait = np.where(queued > 1e-9, queued, 0.0)  # no float noise as waits
     horizon = float(arrival.max())
     capacity = sum(g.replicas * g.slots for g in groups) * horizon
-    planned = sum((g.planned_utilisation or 0.0) * g.replicas for g in groups) / max(
-        1, sum(g.replicas for g in groups)
+    # weighted like the simulated figure, by each group's slots (a TP-8 replica with a large
+    # batch holds more of the workload's capacity than a small one)
+    planned = sum((g.planned_utilisation or 0.0) * g.replicas * g.slots for g in groups) / max(
+        1, sum(g.replicas * g.slots for g in groups)
     )
     figures = _figures(ttft, e2e, wait, model.ttft_slo_ms)
     by_class = []
