@@ -3,7 +3,7 @@
 # as the JSON request bodies beside this file. Set PROJECT in the environment to override it.
 set -euo pipefail
 WORKLOAD=doc-qa
-PLAN_ID=debb99adeb34
+PLAN_ID=e87d7dff4afc
 DEFAULT_PROJECT=acme-llm-prod
 PROJECT="${PROJECT:-$DEFAULT_PROJECT}"
 REGION=us-central1
@@ -15,8 +15,8 @@ exit 2
 echo "Deploying workload $WORKLOAD (plan $PLAN_ID) to Vertex AI in $PROJECT/$REGION" >&2
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
-  --model-id=doc-qa-debb99adeb34-v0 \
-  --display-name=doc-qa-debb99adeb34-v0 \
+  --model-id=doc-qa-e87d7dff4afc-v0 \
+  --display-name=doc-qa-e87d7dff4afc-v0 \
   --container-image-uri=lmsysorg/sglang:v0.4.6.post1-cu124 \
   --container-command=python3,-m,sglang.launch_server \
   --container-args='^|^--model-path|Qwen/Qwen2.5-7B-Instruct|--served-model-name|doc-qa|--port|8000|--tp-size|1|--max-running-requests|178|--context-length|2250|--dtype|bfloat16|--host|0.0.0.0|--enable-metrics' \
@@ -25,8 +25,8 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
   --container-predict-route=/v1/chat/completions
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
-  --model-id=doc-qa-debb99adeb34-v1 \
-  --display-name=doc-qa-debb99adeb34-v1 \
+  --model-id=doc-qa-e87d7dff4afc-v1 \
+  --display-name=doc-qa-e87d7dff4afc-v1 \
   --container-image-uri=lmsysorg/sglang:v0.4.6.post1-cu124 \
   --container-command=python3,-m,sglang.launch_server \
   --container-args='^|^--model-path|Qwen/Qwen2.5-7B-Instruct|--served-model-name|doc-qa|--port|8000|--tp-size|1|--max-running-requests|51|--context-length|2250|--dtype|bfloat16|--host|0.0.0.0|--enable-metrics' \
@@ -37,12 +37,12 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
 gcloud ai endpoints create --project="$PROJECT" --region="$REGION" \
   --endpoint-id=doc-qa \
   --display-name=doc-qa \
-  --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=debb99adeb34,planner-workload=doc-qa,team=search
+  --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=e87d7dff4afc,planner-workload=doc-qa,team=search
 
 gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
-  --model=doc-qa-debb99adeb34-v0 \
+  --model=doc-qa-e87d7dff4afc-v0 \
   --display-name=doc-qa-v0-a2-highgpu-1g \
-  --deployed-model-id=725575931 \
+  --deployed-model-id=524727646 \
   --machine-type=a2-highgpu-1g \
   --accelerator=type=nvidia-tesla-a100,count=1 \
   --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
@@ -52,14 +52,14 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --traffic-split=0=100
 
 gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
-  --model=doc-qa-debb99adeb34-v1 \
+  --model=doc-qa-e87d7dff4afc-v1 \
   --display-name=doc-qa-v1-g2-standard-4 \
-  --deployed-model-id=898795879 \
+  --deployed-model-id=606167517 \
   --machine-type=g2-standard-4 \
   --accelerator=type=nvidia-l4,count=1 \
   --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
   --min-replica-count=1 \
   --max-replica-count=7 \
   --autoscaling-metric-specs=gpu-duty-cycle=70 \
-  --traffic-split=0=47,725575931=53
+  --traffic-split=0=48,524727646=52
 

@@ -3,7 +3,7 @@
 # as the JSON request bodies beside this file. Set PROJECT in the environment to override it.
 set -euo pipefail
 WORKLOAD=doc-qa
-PLAN_ID=e3b0ff5cd78e
+PLAN_ID=07e198b5f199
 DEFAULT_PROJECT=acme-llm-prod
 PROJECT="${PROJECT:-$DEFAULT_PROJECT}"
 REGION=us-central1
@@ -15,8 +15,8 @@ exit 2
 echo "Deploying workload $WORKLOAD (plan $PLAN_ID) to Vertex AI in $PROJECT/$REGION" >&2
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
-  --model-id=doc-qa-e3b0ff5cd78e-v0 \
-  --display-name=doc-qa-e3b0ff5cd78e-v0 \
+  --model-id=doc-qa-07e198b5f199-v0 \
+  --display-name=doc-qa-07e198b5f199-v0 \
   --container-image-uri=nvcr.io/nvidia/tensorrt-llm/release:1.0.0 \
   --container-command=trtllm-serve \
   --container-args='^|^Qwen/Qwen2.5-7B-Instruct|--port|8000|--tp_size|1|--max_batch_size|178|--max_seq_len|2250|--host|0.0.0.0|--backend|pytorch' \
@@ -25,8 +25,8 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
   --container-predict-route=/v1/chat/completions
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
-  --model-id=doc-qa-e3b0ff5cd78e-v1 \
-  --display-name=doc-qa-e3b0ff5cd78e-v1 \
+  --model-id=doc-qa-07e198b5f199-v1 \
+  --display-name=doc-qa-07e198b5f199-v1 \
   --container-image-uri=nvcr.io/nvidia/tensorrt-llm/release:1.0.0 \
   --container-command=trtllm-serve \
   --container-args='^|^Qwen/Qwen2.5-7B-Instruct|--port|8000|--tp_size|1|--max_batch_size|51|--max_seq_len|2250|--host|0.0.0.0|--backend|pytorch' \
@@ -37,12 +37,12 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
 gcloud ai endpoints create --project="$PROJECT" --region="$REGION" \
   --endpoint-id=doc-qa \
   --display-name=doc-qa \
-  --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=e3b0ff5cd78e,planner-workload=doc-qa,team=search
+  --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=07e198b5f199,planner-workload=doc-qa,team=search
 
 gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
-  --model=doc-qa-e3b0ff5cd78e-v0 \
+  --model=doc-qa-07e198b5f199-v0 \
   --display-name=doc-qa-v0-a2-highgpu-2g \
-  --deployed-model-id=653920089 \
+  --deployed-model-id=432418801 \
   --machine-type=a2-highgpu-2g \
   --accelerator=type=nvidia-tesla-a100,count=2 \
   --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
@@ -52,14 +52,14 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --traffic-split=0=100
 
 gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
-  --model=doc-qa-e3b0ff5cd78e-v1 \
+  --model=doc-qa-07e198b5f199-v1 \
   --display-name=doc-qa-v1-g2-standard-4 \
-  --deployed-model-id=110430689 \
+  --deployed-model-id=898154422 \
   --machine-type=g2-standard-4 \
   --accelerator=type=nvidia-l4,count=1 \
   --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
   --min-replica-count=1 \
   --max-replica-count=3 \
   --autoscaling-metric-specs=gpu-duty-cycle=70 \
-  --traffic-split=0=4,653920089=96
+  --traffic-split=0=4,432418801=96
 
