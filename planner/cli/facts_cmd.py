@@ -13,6 +13,8 @@ ACCELERATOR_OPTIONAL = ("fp8_tflops", "vendor", "family", "int8_tops", "intercon
                         "link", "supports_bf16", "fp4_tflops", "scale_up_domain", "topology",
                         "pcie_gbps", "tp_degrees", "aliases")  # fmt: skip
 """Columns a narrow terminal drops, the last named first (--format json/csv keep them all)."""
+VIEW_FIELDS = ("pipeline_stages", "stage_link_gbps")
+"""Accelerator fields of the performance model's multi-instance view, not facts of the chip."""
 
 
 def models(
@@ -33,7 +35,7 @@ def accelerators(
 
     rows = [
         {
-            **asdict(a),
+            **{k: v for k, v in asdict(a).items() if k not in VIEW_FIELDS},
             "aliases": ", ".join(a.aliases),
             "tp_degrees": "|".join(map(str, a.tp_degrees)),
         }

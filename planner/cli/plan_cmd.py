@@ -135,7 +135,8 @@ def _serving_row(a, unit) -> dict:
         "where": f"{a.provider} {a.region}",
         "instance": a.instance_type
         + (" spot" if a.pricing == "spot" else "")
-        + (" shared" if a.shared_group else ""),
+        + (" shared" if a.shared_group else "")
+        + (f" ({a.nodes_per_replica}/replica)" if a.nodes_per_replica else ""),
         "gpus": f"{a.accelerators_per_instance}x {a.accelerator}",
         "n": a.count,
         "TP": a.tp,

@@ -41,6 +41,11 @@ class Accelerator:
     """The chip's PCIe host link, both ways, GB/s."""
     tp_degrees: tuple[int, ...] = ()
     """Tensor-parallel degrees the engines support on this chip; empty: powers of two."""
+    pipeline_stages: int = 1
+    """Not a fact of the chip: >1 on the view a multi-instance replica's performance model
+    takes of it (planner.perf.multinode), whose stages pass activations over stage_link_gbps."""
+    stage_link_gbps: float = 0.0
+    """GB/s between pipeline stages (with pipeline_stages > 1)."""
 
 
 def _key(name: str) -> str:

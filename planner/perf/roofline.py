@@ -99,11 +99,19 @@ class StepModel:
     _ring: float = field(init=False, repr=False, compare=False)
     _link: float = field(init=False, repr=False, compare=False)
     _latency: float = field(init=False, repr=False, compare=False)
+    _stage_per_token: float = field(init=False, repr=False, compare=False)
+    _stage_latency: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         eff, factor = _efficiency(self.accelerator, self.settings)
         model, tp, accelerator = self.model, self.tp, self.accelerator
-        ring = link = latency = 0.0
+        ring = link = latency = stage_per_token = stage_latency = 0.0
+        hops = accelerator.pipeline_stages - 1
+        if hops > 0 and accelerator.stage_link_gbps > 0:
+            # each step hands the batch's activations from stage to stage
+            bytes_per_token = model.hidden_size * ACTIVATION_BYTES
+            stage_per_token = hops * bytes_per_token / (accelerator.stage_link_gbps * 1e9)
+            stage_latency = hops * eff.allreduce_latency_us * 1e-6
         if tp > 1:
             count = 2 * model.layers
             ring = count * 2 * (tp - 1) / tp
@@ -122,6 +130,8 @@ class StepModel:
             "_ring": ring,
             "_link": link,
             "_latency": latency,
+            "_stage_per_token": stage_per_token,
+            "_stage_latency": stage_latency,
         }
         for name, value in constants.items():
             object.__setattr__(self, name, value)
@@ -151,7 +161,8 @@ class StepModel:
         attention = max(kv / self._kv_bandwidth, attention_flops / self._flops_per_s)
         comm = self.allreduce(tokens)
         overhead = self._overhead + batch * self._per_sequence_us * 1e-6
-        return overhead + linear + attention + comm
+        stages = tokens * self._stage_per_token + self._stage_latency  # 0 on one instance
+        return overhead + linear + attention + comm + stages
 
     def allreduce(self, tokens: float) -> float:
         """Tensor-parallel communication for one forward pass over `tokens` tokens: two ring

@@ -130,6 +130,10 @@ def allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
     note = calibration(c, extra.get("capacity_source"))
     if note:
         extra["calibration"] = note
+    price = c.price
+    if c.nodes > 1:  # n replicas of c.nodes instances each
+        extra["nodes_per_replica"] = c.nodes
+        n, price = n * c.nodes, o.price(c.pricing)  # type: ignore[assignment]
     return Allocation(
         workload=w.name,
         kind=w.kind,
@@ -144,7 +148,7 @@ def allocation(w: Workload, c: Candidate, n: int, **extra) -> Allocation:
         count=n,
         tp=c.tp,
         replicas_per_instance=c.replicas_per_instance,
-        price_per_hour=c.price,
+        price_per_hour=price,
         source=o.source,
         as_of=o.as_of,
         price_kind=o.kind(c.pricing),  # type: ignore[arg-type]
@@ -322,7 +326,8 @@ def with_compatible_instances(a: Allocation, catalog: Catalog) -> Allocation:
     provider, region, zone, service, accelerator, pricing; whole TP-sized replicas), cheapest
     per replica first, up to COMPATIBLE_TOLERANCE dearer per replica. Serving and batch on VM
     services only: a training gang's shape and owned or shared capacity are fixed."""
-    if a.kind == "training" or a.service not in VM_SERVICES or a.capacity_pool or a.shared_group:
+    if (a.kind == "training" or a.service not in VM_SERVICES or a.capacity_pool or a.shared_group
+            or a.nodes_per_replica):  # fmt: skip
         return a
     own = a.price_per_hour / max(1, a.replicas_per_instance)
     options = {}

@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 import numpy as np
 
 from planner.catalog.commitments import Cover, covers_of
+from planner.catalog.network import network_gbps
 from planner.catalog.offering import Offering
 from planner.clouds import allows_service, in_countries, is_cloud
 from planner.errors import InfeasibleError
@@ -34,6 +35,7 @@ from planner.perf import (
     valid_tp_degrees,
 )
 from planner.perf.efficiency import is_calibrated
+from planner.perf.multinode import nodes_needed, pipeline_accelerator, stage_link_gbps
 from planner.perf.sizing import efficiency
 from planner.queueing.mmc import mmc_wait_percentile
 from planner.rules import spot_share
@@ -85,11 +87,15 @@ class Candidate:
     """Batch in a time window: hours each instance can work before the deadline (0: none)."""
     billed_hours: float = 0.0
     """Jobs in a window paid in full: instance-hours billed per instance (0: hours used)."""
+    nodes: int = 1
+    """Serving: instances one replica spans (tensor parallel inside each, pipeline parallel
+    across them); a unit is then one replica on `nodes` instances, and `price` is theirs."""
 
     @property
     def accelerators(self) -> int:
-        """Accelerators one unit takes: an instance, or a shared replica's TP GPUs."""
-        return self.tp if self.shared else self.offering.accelerator_count
+        """Accelerators one unit takes: an instance (a multi-instance replica's instances), or a
+        shared replica's TP GPUs."""
+        return self.tp if self.shared else self.offering.accelerator_count * self.nodes
 
     @property
     def shared_group(self) -> tuple[tuple[str, ...], str]:
@@ -457,10 +463,58 @@ def serving_candidates(
                         shared=True,
                     )
                 )
+        found += _multinode(workload, model, offering, pricing, accelerator, buckets, dtype,
+                            target, settings)  # fmt: skip
     kept = prune_dominated(found, rules)
     if kept:
         _check_every_bucket_served(workload, kept, why_not)
     return kept
+
+
+def _multinode(
+    workload: ServingWorkload,
+    model: LLM,
+    offering: Offering,
+    pricing: str,
+    accelerator: Accelerator,
+    buckets: tuple[tuple[int, int], ...],
+    dtype: str,
+    target: SLO,
+    settings: PerfSettings,
+) -> list[Candidate]:
+    """A replica over several instances of a VM offering, for a model whose weights no single
+    instance holds: its widest TP inside each instance, the fewest instances that hold the
+    weights (planner.perf.multinode), joined by the rack's NVLink or the instance's scale-out
+    network; none where the network is unknown or no emit target deploys it."""
+    if offering.service_kind != "vm" or offering.owned or not is_cloud(offering.provider):
+        return []
+    degrees = valid_tp_degrees(model, offering.accelerator_count, accelerator)
+    if not degrees:
+        return []
+    tp = degrees[-1]
+    nodes = nodes_needed(model, accelerator, tp, dtype, settings)
+    if nodes is None or nodes < 2:
+        return []
+    if undeployable(workload.engine, offering.service, True, offering.accelerator, "serving",
+                    nodes):  # fmt: skip
+        return []
+    link = stage_link_gbps(accelerator, tp * nodes,
+                           network_gbps(offering.provider, offering.instance_type))  # fmt: skip
+    if link <= 0:
+        return []
+    chip = pipeline_accelerator(accelerator, nodes, settings, link)
+    caps, utils = _serving_profile(model, chip, tp, buckets, target, dtype, settings, None)
+    if not any(c.max_rps > 0 for c in caps):
+        return []
+    share = efficiency(offering, pricing, "serving")
+    return [Candidate(
+        workload=workload.name, offering=offering, pricing=pricing, tp=tp,
+        replicas_per_instance=1, price=nodes * offering.price(pricing),  # type: ignore[operator]
+        bucket_rps=tuple(c.max_rps * u * share for c, u in zip(caps, utils, strict=True)),
+        capacities=caps, utilisation_caps=utils, nodes=nodes,
+        notes=(f"one replica spans {nodes} x {offering.instance_type} (TP {tp} in each, "
+               f"pipeline parallel across them)",),
+    )]  # fmt: skip
 
 
 def _count_reasons(

@@ -3,6 +3,7 @@ constraints conflict (a minimal set, found by a deletion filter over constraint 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -11,6 +12,7 @@ from planner.facts import find_accelerator
 from planner.facts.engines import undeployable
 from planner.perf import weight_bytes
 from planner.perf.efficiency import uncalibrated_note
+from planner.perf.multinode import KV_HEADROOM, MAX_NODES
 from planner.rules import regions, spot_share
 from planner.rules.quotas import quota_covers
 from planner.solve.backend import SolveOptions, is_feasible, run
@@ -86,12 +88,20 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
         )
     model = resolve_llm(spec, workload.model)
     weights_gb = weight_bytes(model, workload.weights_dtype) / 1e9
-    biggest = max(o.accelerator_memory_gb * o.accelerator_count for o in allowed)
+    largest = max(allowed, key=lambda o: (o.accelerator_memory_gb * o.accelerator_count, o.key))
+    biggest = largest.accelerator_memory_gb * largest.accelerator_count
     if weights_gb > biggest:
+        need = math.ceil(weights_gb / (biggest * (1 - KV_HEADROOM) * 0.9))
         return (
             f"{workload.name}: {model.name} needs {weights_gb:.0f} GB for its "
             f"{workload.weights_dtype} weights, but the largest instance{where} has "
-            f"{biggest:.0f} GB of accelerator memory"
+            f"{biggest:.0f} GB of accelerator memory ({largest.instance_type}); its largest "
+            f"replica would need about {need} x {largest.instance_type} "
+            f"({need * largest.accelerator_count} x {largest.accelerator}, pipeline parallel "
+            f"across the instances), which no offering allows: a replica spans at most "
+            f"{MAX_NODES} VM instances of a type with a known scale-out network "
+            "(planner/catalog/data/networks.csv) and an engine image that runs over several "
+            "nodes, and managed services run one instance per replica"
         )
     if isinstance(workload, ServingWorkload):
         slo = workload.slo

@@ -76,10 +76,12 @@ class World:
     is sold, at its own price."""
 
     def price(self, c: Candidate) -> float | None:
-        """What `c` costs per instance-hour in this world; None where it is not sold."""
+        """What a unit of `c` (an instance; a multi-instance replica's instances) costs per
+        hour in this world; None where it is not sold."""
         if self.prices is None:
             return c.price
-        return self.prices.get((c.offering.key, c.pricing))
+        price = self.prices.get((c.offering.key, c.pricing))
+        return None if price is None else price * c.nodes
 
 
 def spec_world(problem: PlacementProblem, name: str = "spec") -> World:
@@ -417,7 +419,7 @@ def _commitments(ctx: _Context, covers: tuple[Cover, ...]) -> None:
             label = f"v[{k.name},{c.workload},{'/'.join(c.offering.key)},{c.tp}]"
             v = model.add_variable(lb=0, name=label)
             parts.append(v)
-            use[k.name].append(k.units_per_dollar(c.offering, c.price) * v)
+            use[k.name].append(k.units_per_dollar(c.offering, c.price / c.nodes) * v)
             ctx.cost.append(-1.0 * v)
         ctx.add(_sum(parts) <= c.price * n)
     for k in covers:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from planner import clock
 from planner.catalog import Catalog
 from planner.catalog.commitments import covers_of, with_negotiated_discounts
+from planner.catalog.network import network_gbps
 from planner.clouds import (
     SERVICES,
     VM_SERVICES,
@@ -36,6 +37,7 @@ from planner.perf import (
     scale_gpu_hours,
     training_hours,
 )
+from planner.perf.multinode import pipeline_accelerator, stage_link_gbps
 from planner.perf.sizing import efficiency
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
@@ -208,6 +210,7 @@ def _serving_problems(
     out, loads = [], []
     edge_rps, at_edge = 0.0, []
     for a in mine:
+        original = a
         pool = owned.get(a.capacity_pool) if a.capacity_pool else None
         acc = pool.accelerator if pool else find_accelerator(a.accelerator)
         if acc is None or model is None:
@@ -222,6 +225,11 @@ def _serving_problems(
                 out.append(f"{a.capacity_pool}: the round trip alone exceeds the TTFT SLO")
                 continue
             dtype, target = terms
+        nodes = a.nodes_per_replica or 1
+        if nodes > 1:  # one replica over `nodes` instances: the pipeline's view of the chip
+            link = stage_link_gbps(acc, a.tp * nodes, network_gbps(a.provider, a.instance_type))
+            acc = pipeline_accelerator(acc, nodes, settings, link)
+            a = a.model_copy(update={"count": a.count // nodes})  # replicas, for the figures
         rps, caps = [], []
         for b in buckets:
             cap = replica_capacity(
@@ -233,16 +241,16 @@ def _serving_problems(
                 target,
                 settings,
                 weights_dtype=dtype,
-                profiles=profiles,
+                profiles=profiles if nodes == 1 else None,
             )
             caps.append(cap)
-            up = (shares or {}).get(id(a), 1.0)
+            up = (shares or {}).get(id(original), 1.0)
             rps.append(
                 a.replicas_per_instance * cap.max_rps * queueing_cap(cap, target.ttft_ms) * up
             )
         if index is not None:
             rtt = pool.rtt_ms if pool is not None and a.service == "edge" else 0.0
-            out += _figure_problems(w, a, f"allocations[{index[id(a)]}]", caps, rps, rtt)
+            out += _figure_problems(w, a, f"allocations[{index[id(original)]}]", caps, rps, rtt)
         if a.tp * a.replicas_per_instance > a.accelerators_per_instance:
             out.append(
                 f"{a.instance_type}: {a.replicas_per_instance} replicas of TP {a.tp} "
