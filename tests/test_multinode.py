@@ -110,3 +110,13 @@ def test_single_instance_replicas_are_unchanged_by_the_pipeline_terms():
     plain = replica_capacity(model, H100, 4, 1000, 200, SLO(tpot_ms=50))
     view = replace(H100, pipeline_stages=1, stage_link_gbps=400.0)
     assert replica_capacity(model, view, 4, 1000, 200, SLO(tpot_ms=50)) == replace(plain)
+
+
+def test_estimate_says_how_many_instances_a_model_too_big_for_one_needs(cli):
+    import json
+
+    args = ("--model", "llama-3.1-405b", "--accelerator", "H100", "--count", "8")
+    result = cli("estimate", *args, "--input-tokens", "1000", "--output-tokens", "200",
+                 "--format", "json")  # fmt: skip
+    record = json.loads(result.stdout)
+    assert not record["fits"] and "a replica of 2 such instances" in record["reason"]

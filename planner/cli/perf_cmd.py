@@ -108,6 +108,19 @@ def _estimate_record(
     }
 
 
+def _nodes_for(model: LLM, accelerator: Accelerator, count: int, dtype: Dtype) -> int | None:
+    """Instances of `count` chips a replica of `model` would span, when more than one."""
+    from planner.perf.multinode import nodes_needed
+    from planner.perf.parallel import valid_tp_degrees
+    from planner.perf.settings import DEFAULT_SETTINGS
+
+    degrees = valid_tp_degrees(model, count, accelerator)
+    if not degrees:
+        return None
+    nodes = nodes_needed(model, accelerator, degrees[-1], dtype, DEFAULT_SETTINGS)
+    return nodes if nodes and nodes > 1 else None
+
+
 def _calibration(accelerator: Accelerator, source: str) -> str:
     """Where the efficiencies behind the figures come from: measured profiles, the fit of the
     chip's family, or nothing (uncalibrated: the median of the fitted families)."""
@@ -172,6 +185,10 @@ def estimate(
     )
     if tp is None and not capacity.fits:
         reason = f"does not fit at any TP on {count} x {chip.name}: {capacity.reason}"
+        nodes = _nodes_for(llm, chip, count, weights_dtype)
+        if nodes:
+            reason += (f"; a replica of {nodes} such instances (pipeline parallel) holds it, "
+                       "as planner plan would place it")  # fmt: skip
         capacity = replace(capacity, reason=reason)
     record = _estimate_record(llm, chip, count, capacity)
     print_record(record, fmt, title=f"{llm.name} on {chip.name}")
