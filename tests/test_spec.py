@@ -222,3 +222,31 @@ def test_any_input_either_validates_or_raises_a_spec_error(workload):
         parse_spec(text, "fuzz.yaml")
     except SpecError as err:
         assert str(err).startswith("Invalid spec fuzz.yaml")
+
+
+def _node_lines(node, out):
+    import yaml
+
+    out.append((type(node).__name__, node.tag, node.start_mark.line, node.start_mark.column))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _node_lines(key, out)
+            _node_lines(value, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _node_lines(item, out)
+    return out
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.rglob("*.yaml")), ids=lambda p: p.name)
+def test_reading_with_libyaml_gives_the_lines_and_values_of_pure_python(path):
+    from planner.spec import load
+
+    if load._FAST_LOADER is None:
+        pytest.skip("PyYAML was built without libyaml here")
+    text = path.read_text()
+    fast = load._FAST_LOADER(text)
+    slow = load._BoundedLoader(text)
+    fast_root, slow_root = fast.get_single_node(), slow.get_single_node()
+    assert _node_lines(fast_root, []) == _node_lines(slow_root, [])
+    assert fast.construct_document(fast_root) == slow.construct_document(slow_root)
