@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from planner.spec import SpecError, load_spec, parse_spec, spec_json_schema
 from planner.spec.models import ServingWorkload
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 
 SERVING = """\
 workloads:
@@ -238,7 +238,7 @@ def _node_lines(node, out):
     return out
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.rglob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").rglob("*.yaml")), ids=lambda p: p.name)
 def test_reading_with_libyaml_gives_the_lines_and_values_of_pure_python(path):
     from planner.spec import load
 
