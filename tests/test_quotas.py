@@ -56,7 +56,7 @@ def test_errors_name_the_line_and_field():
         "q.yaml:5: quotas[1].regin: unknown key 'regin' (did you mean 'region'?)",
         "q.yaml:4: quotas[1].region: required key is missing",
         "q.yaml:8: quotas[1].max_accelerators: input should be greater than or equal to 0",
-        "q.yaml:10: quotas[3].provider: input should be 'aws', 'gcp' or 'azure' (got 'ibm')",
+        "q.yaml:10: quotas[3].provider: 'ibm' is not a known cloud; use one of aws, azure,",
         "q.yaml:11: extra: unknown key 'extra'; allowed keys here: quotas",
     ):
         assert expected in message, message
