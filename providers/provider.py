@@ -84,8 +84,15 @@ class Provider:
         if found is None:
             title = cloud(self.cloud).title if self.cloud in CLOUDS else self.cloud
             others = ", ".join(with_verb(verb)) or "none"
+            sky = cloud(self.cloud).skypilot if self.cloud in CLOUDS else None
+            hint = (
+                f"; its prices can come from SkyPilot's catalog: --catalog DIR with "
+                f"{sky.name}/vms.csv"
+                if verb == "prices" and sky is not None
+                else ""
+            )
             raise InputError(
-                f"{title} ({self.cloud}) has no {VERB_WORDS[verb]}; clouds with it: {others}"
+                f"{title} ({self.cloud}) has no {VERB_WORDS[verb]}; clouds with it: {others}{hint}"
             )
         return found
 

@@ -190,3 +190,11 @@ def test_countries_keep_a_workload_in_them_on_any_cloud(cli, skypilot_dir, tmp_p
     lower.write_text(RESIDENT.replace("COUNTRIES", "de"))
     refused = cli("plan", lower)
     assert refused.exit_code == 2 and "countries[0]" in refused.stderr
+
+
+def test_refreshing_a_neocloud_exits_2_pointing_at_skypilots_catalog(cli, tmp_path):
+    result = cli("catalog", "refresh", "--provider", "lambda", "-o", tmp_path / "l.csv")
+    assert result.exit_code == 2
+    assert "Lambda (lambda) has no price refresh" in result.stderr
+    assert "lambda/vms.csv" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "l.csv").exists()
