@@ -116,7 +116,7 @@ def test_estimate_8b_fp8_on_one_l4(cli):
         (("--model", "llama-3.1-8b", "--accelerator", "B900"), "known accelerators: T4"),
         (("--model", "llama-3.1-8b", "--accelerator", "H100", "--tp", "3"), "allowed here: 1"),
         (("--model", "llama-3.1-8b", "--accelerator", "H100", "--kv-dtype", "int4"), "fp8"),
-        (("--model", "llama-3.1-8b", "--accelerator", "H100", "--tpot-ms", "-5"), "tpot_ms"),
+        (("--model", "llama-3.1-8b", "--accelerator", "H100", "--tpot-ms", "-5"), "--tpot-ms"),
     ],
 )
 def test_estimate_bad_input_exits_2_without_traceback(cli, args, expected):

@@ -137,7 +137,7 @@ def test_planner_plan_robust_from_the_command_line(cli, tmp_path):
     # the grid holds the base scenario, so the fleet also passes an ordinary verify
     assert cli("verify", out, SMALL).exit_code == 0
     bad = cli("plan", SMALL, "--robust", grid, "--coverage", "1.5")
-    assert bad.exit_code == 2 and "--coverage must be in (0, 1]" in bad.stderr
+    assert bad.exit_code == 2 and "'--coverage': 1.5 is outside 0 to 1" in bad.stderr
 
 
 PLAN_DATE = dt.date(2026, 11, 1)
