@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from planner.catalog.network import network_gbps
 from planner.errors import InputError
 from planner.facts import Accelerator, find_accelerator, find_llm
 from planner.perf import (
@@ -23,6 +24,7 @@ from planner.perf import (
     prefill_seconds,
     replica_capacity,
 )
+from planner.perf.multinode import pipeline_accelerator, stage_link_gbps
 from planner.plans import Allocation, Plan
 from planner.solve.candidates import queueing_cap
 from planner.solve.owned import edge_device
@@ -169,9 +171,11 @@ def _serving_model(
             ReplicaGroup(
                 index=index,
                 label=f"{a.instance_type} {a.provider}/{a.region} {a.pricing}",
-                count=a.count,
+                count=replicas_of(a),
                 replicas_per_instance=a.replicas_per_instance,
-                price_per_hour=a.cost_per_hour / a.count if a.count else a.price_per_hour,
+                price_per_hour=(
+                    a.cost_per_hour / replicas_of(a) if replicas_of(a) else a.price_per_hour
+                ),
                 routed_rps=sum(routed),
                 planned_utilisation=a.utilisation,
                 slots=_slots(services),
@@ -203,6 +207,12 @@ class _Deployment:
     slo: SLO
     network_s: float
     """Round trip to an edge device, spent before the first token (0 elsewhere)."""
+
+
+def replicas_of(a: Allocation) -> int:
+    """Units of the allocation's count as the schedule sees them: instances, or replicas where
+    one replica spans several instances (nodes_per_replica)."""
+    return a.count // (a.nodes_per_replica or 1)
 
 
 def _deployment(spec: Spec, workload: ServingWorkload, allocation: Allocation) -> _Deployment:
@@ -247,21 +257,29 @@ def _bucket_figures(
     if model is None:
         raise InputError(f"workload '{workload.name}': unknown model {workload.model}")
     where = _deployment(spec, workload, allocation)
+    accelerator, nodes = where.accelerator, allocation.nodes_per_replica or 1
+    if nodes > 1:  # one replica over `nodes` instances: the pipeline's view of the chip, as verify
+        link = stage_link_gbps(
+            accelerator,
+            allocation.tp * nodes,
+            network_gbps(allocation.provider, allocation.instance_type),
+        )
+        accelerator = pipeline_accelerator(accelerator, nodes, settings, link)
     out = []
     for b in workload.traffic.request_buckets():
         capacity = replica_capacity(
             model,
-            where.accelerator,
+            accelerator,
             allocation.tp,
             b.input_tokens,
             b.output_tokens,
             where.slo,
             settings,
             weights_dtype=where.weights_dtype,
-            profiles=profiles,
+            profiles=profiles if nodes == 1 else None,
         )
         prefill = prefill_seconds(
-            model, where.accelerator, allocation.tp, b.input_tokens, where.weights_dtype, settings
+            model, accelerator, allocation.tp, b.input_tokens, where.weights_dtype, settings
         )
         usable = capacity.max_rps > 0 and capacity.batch > 0
         cap = queueing_cap(capacity, where.slo.ttft_ms) if usable else 0.0
