@@ -250,6 +250,8 @@ def _print_table(plan) -> None:
     say(f"Prices in {plan.provenance.currency} from {catalogs}, as of {price_dates(plan)}")
     if price_basis_line(plan):
         say(price_basis_line(plan))
+    for warning in plan.warnings:
+        say(f"Warning: {warning}")
 
 
 def plan(

@@ -147,3 +147,31 @@ def peak_cost(allocations: Iterable[Allocation]) -> float:
 def over_budget(budget: float | None, allocations: Iterable[Allocation], tol: float = 1e-6) -> bool:
     """Whether the allocations' peak cost is above `budget` (None: no budget)."""
     return budget is not None and peak_cost(allocations) > budget + tol
+
+
+def unlimited_pools(
+    quotas: Sequence[Quota], allocations: Sequence[Allocation]
+) -> list[tuple[Pool, int]]:
+    """Cloud pools the allocations draw on that no quota limits, with the accelerators taken
+    from each (sorted): where the plan assumed unlimited supply."""
+    taken: dict[Pool, int] = {}
+    names = [quota_accelerator(q) for q in quotas]
+    for pool, n in held(allocations):
+        if not any(quota_covers(q, pool, name) for q, name in zip(quotas, names, strict=True)):
+            taken[pool] = taken.get(pool, 0) + n
+    return sorted(taken.items())
+
+
+def supply_warning(quotas: Sequence[Quota], allocations: Sequence[Allocation]) -> str | None:
+    """Words for the plan (table, report, JSON) when it counted on supply no quota limits."""
+    pools = unlimited_pools(quotas, allocations)
+    if not pools:
+        return None
+    shown = [f"{n} {acc} in {provider} {region}" for (provider, region, acc, _), n in pools[:4]]
+    more = f" and {len(pools) - 4} more pool(s)" if len(pools) > 4 else ""
+    return (
+        f"no quota limits {', '.join(shown)}{more}: the plan assumes unlimited supply there, "
+        "but a cloud account's GPU quota is often 0 until raised. Give the quotas you have "
+        "(planner quotas refresh --provider P -o quotas.yaml, then planner plan SPEC --quotas "
+        "quotas.yaml, or constraints.quotas in the spec)"
+    )

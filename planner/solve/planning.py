@@ -9,6 +9,7 @@ from planner.catalog import Catalog, load_catalog
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
 from planner.plans.prices import stale_prices
+from planner.rules.quotas import supply_warning
 from planner.solve.backend import SolveOptions
 from planner.solve.baselines import with_baselines
 from planner.solve.frontier import solve_completion_time
@@ -40,20 +41,23 @@ def solve(
         plan = solve_completion_time(
             spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
         )
-        return _with_price_warnings(plan, options)
+        return _with_price_warnings(plan, options, spec)
     placement = place(
         spec, catalog, profiles=profiles, settings=settings, options=options,
         diagnose=diagnose, as_of=plan_date,
     )  # fmt: skip
     if not baselines:
-        return _with_price_warnings(placement.plan, options)
+        return _with_price_warnings(placement.plan, options, spec)
     plan = with_baselines(placement, catalog, profiles=profiles, settings=settings, options=options)
-    return _with_price_warnings(plan, options)
+    return _with_price_warnings(plan, options, spec)
 
 
-def _with_price_warnings(plan: Plan, options: SolveOptions) -> Plan:
-    """The plan with a warning when its prices are older than options.max_price_age_days."""
+def _with_price_warnings(plan: Plan, options: SolveOptions, spec: Spec) -> Plan:
+    """The plan with a warning when its prices are older than options.max_price_age_days, and
+    one when it counted on cloud supply no quota of the spec limits (rules.quotas)."""
     found = stale_prices(plan, options.max_price_age_days)
+    supply = supply_warning(spec.constraints.quotas, plan.allocations)
+    found = [*found, supply] if supply else found
     if not found:
         return plan
     return plan.model_copy(update={"warnings": [*plan.warnings, *found]})
