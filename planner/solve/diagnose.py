@@ -229,8 +229,11 @@ def explain_conflict(
             continue
         wide = widen(w.name)
         off = frozenset(build(wide).groups) - set(conflict)
-        if is_feasible(build(wide, disabled=off), quick):
-            notes.append(note)
+        try:
+            if is_feasible(build(wide, disabled=off), quick):
+                notes.append(note)
+        except TimeoutError:  # undecided in time: say so rather than blame or clear the rule
+            notes.append(f"{note}; whether it takes part could not be decided in time")
     lines += [f"  - {n}" for n in dict.fromkeys(notes)]
     if not conflict:
         return "No plan exists even without quotas, budget and spread rules."
