@@ -26,11 +26,19 @@ demo: $(VENV)/.runtime
 	.venv-checkov/bin/pip install --quiet 'checkov>=3.2,<4'
 	touch $@
 
-# The observe tests scrape with a real Prometheus (Debian's package); they skip, saying so,
-# where it cannot be installed (no root or no apt).
-prometheus:
-	@command -v prometheus >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq prometheus) \
-		|| echo "prometheus could not be installed: its tests will be skipped"
+# The observe tests scrape with a real Prometheus: Debian's package, downloaded (apt-get
+# download, no root needed) and unpacked into $(PROMETHEUS_DIR) under the project; nothing is
+# installed system-wide and no service is enabled. The tests start and stop it from there, and
+# skip, saying so, where it cannot be had (no apt).
+PROMETHEUS_DIR ?= .prometheus
+
+prometheus: $(PROMETHEUS_DIR)/usr/bin/prometheus
+
+$(PROMETHEUS_DIR)/usr/bin/prometheus:
+	@mkdir -p $(PROMETHEUS_DIR)/deb
+	@(cd $(PROMETHEUS_DIR)/deb && apt-get download prometheus >/dev/null 2>&1) \
+		&& dpkg -x $(PROMETHEUS_DIR)/deb/prometheus_*.deb $(PROMETHEUS_DIR) \
+		|| echo "prometheus could not be downloaded: its tests will be skipped"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

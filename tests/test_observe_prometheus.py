@@ -1,11 +1,13 @@
-"""`planner observe --source prometheus` against a real Prometheus (Debian's package) started on
-127.0.0.1, scraping a small exporter served by the test with vLLM and DCGM series whose counters
-grow at known rates (one replica restarts, so its counters reset mid-window)."""
+"""`planner observe --source prometheus` against a real Prometheus (Debian's package, unpacked
+into .prometheus/ by `make prometheus`, nothing installed system-wide) started on 127.0.0.1,
+scraping a small exporter served by the test with vLLM and DCGM series whose counters grow at
+known rates (one replica restarts, so its counters reset mid-window)."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -23,7 +25,21 @@ from planner.observe.prom_http import PrometheusClient
 from planner.observe.prometheus import observe_prometheus
 from planner.plans.model import Plan
 
-PROMETHEUS = shutil.which("prometheus")
+ROOT = Path(__file__).resolve().parent.parent
+UNPACKED = ROOT / ".prometheus" / "usr" / "bin" / "prometheus"
+
+
+def _find_prometheus() -> str | None:
+    """PLANNER_PROMETHEUS, else the binary `make prometheus` unpacked, else one on PATH."""
+    given = os.environ.get("PLANNER_PROMETHEUS")
+    if given:
+        return given
+    if UNPACKED.is_file() and os.access(UNPACKED, os.X_OK):
+        return str(UNPACKED)
+    return shutil.which("prometheus")
+
+
+PROMETHEUS = _find_prometheus()
 WINDOW_S, STEP_S = 6.0, 2.0
 START_TIMEOUT_S = 20.0
 PROMPT, GENERATED = 300.0, 120.0
@@ -34,7 +50,8 @@ TPOT_BUCKETS = (0.02, 0.04, 0.08)  # every token interval in (0.02, 0.04]: p95 3
 
 pytestmark = pytest.mark.skipif(
     PROMETHEUS is None,
-    reason="Prometheus is not installed (apt-get install -y prometheus); these tests run it",
+    reason="no Prometheus binary: `make prometheus` unpacks Debian's package into .prometheus/ "
+    "(or set PLANNER_PROMETHEUS); these tests run it",
 )
 
 
