@@ -9,10 +9,10 @@ import pytest
 
 from planner.facts import find_accelerator, find_llm
 from planner.perf import SLO, replica_capacity
+from planner.perf.sizing import queueing_cap
 from planner.queueing import mmc_wait_percentile
 from planner.schedule import autoscale, serving_models
 from planner.solve import solve
-from planner.solve.candidates import queueing_cap
 from planner.spec import load_spec, parse_spec
 from tests.conftest import ROOT
 

@@ -1,4 +1,7 @@
-"""Sizing rules every consumer shares: how much useful work a spot instance delivers.
+"""Sizing rules every consumer shares: how much useful work a spot instance delivers, how hot
+a replica may run (MAX_UTILISATION and the queueing cap for a TTFT SLO), what an edge device's
+round trip leaves of the SLO, and the training memory per parameter. The solver's candidates,
+`verify` and the schedule import them from here, so a re-check never reaches into the solver.
 
 A spot instance is interrupted at the rate its cloud publishes for its region and type
 (planner.catalog.spot_risk: a share of instances per month, so lambda = rate / 730 per hour).
@@ -18,10 +21,14 @@ Interruptions of a whole spot pool at once (correlated reclaims) are not in thes
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Any, Literal
 
 from planner.catalog.offering import Offering
 from planner.catalog.spot_risk import interruption_rate
+from planner.perf.capacity import Capacity
+from planner.perf.slo import SLO
+from planner.queueing.mmc import mmc_wait_percentile
 
 HOURS_PER_MONTH = 730.0
 SERVING_REPLACEMENT_HOURS = 0.5
@@ -48,3 +55,47 @@ def spot_efficiency(offering: Offering, kind: Literal["serving", "job"]) -> floa
 def efficiency(offering: Offering, pricing: str, kind: Literal["serving", "job"]) -> float:
     """spot_efficiency for spot capacity, 1 for everything else."""
     return spot_efficiency(offering, kind) if pricing == "spot" else 1.0
+
+
+MAX_UTILISATION = 0.9
+"""Highest planned utilisation of a replica's sustainable rate, SLO or not (headroom for bursts)."""
+TRAINING_BYTES_PER_PARAM = 16.0
+"""Training memory per parameter: mixed precision with Adam (weights, grads, master, moments)."""
+
+
+def queueing_cap(capacity: Capacity, ttft_p95_ms: float | None) -> float:
+    """Highest utilisation of a replica at which the p95 queueing wait still fits the TTFT SLO.
+
+    A replica is an M/M/c queue with c = its mean batch (concurrent slots) and the slot rate
+    max_rps / c; the wait comes on top of the unqueued TTFT.
+    """
+    if ttft_p95_ms is None or capacity.max_rps <= 0:
+        return MAX_UTILISATION
+    slots = max(1, math.floor(capacity.batch))
+    slack_s = (ttft_p95_ms - (capacity.ttft_ms or 0.0)) / 1000
+    if slack_s <= 0:
+        return 0.0
+    mu = capacity.max_rps / slots
+
+    def ok(rho: float) -> bool:
+        return mmc_wait_percentile(rho * capacity.max_rps, mu, slots, 0.95) <= slack_s
+
+    if ok(MAX_UTILISATION):
+        return MAX_UTILISATION
+    low, high = 0.0, MAX_UTILISATION
+    for _ in range(24):
+        mid = (low + high) / 2
+        low, high = (mid, high) if ok(mid) else (low, mid)
+    return low
+
+
+def edge_terms(workload: Any, pool: Any, slo: SLO) -> tuple[str, SLO] | None:
+    """The precision and SLO a replica on an edge device must meet: the round trip to the
+    device (`pool.rtt_ms`) is spent before its first token; `pool.weights_dtype`, when set,
+    replaces the workload's precision."""
+    ttft = slo.ttft_ms
+    if ttft is not None:
+        ttft -= pool.rtt_ms
+        if ttft <= 0:
+            return None
+    return pool.weights_dtype or workload.weights_dtype, SLO(tpot_ms=slo.tpot_ms, ttft_ms=ttft)

@@ -20,9 +20,9 @@ from planner.perf import (
     smallest_fitting_tp,
     training_hours,
 )
+from planner.perf.sizing import TRAINING_BYTES_PER_PARAM
 from planner.schedule.jobs import Job, JobsFile, Pool
 from planner.schedule.problem import PoolSpec, SchedulingProblem, Task
-from planner.solve.candidates import TRAINING_BYTES_PER_PARAM
 
 MINUTES = 60
 

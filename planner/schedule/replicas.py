@@ -25,9 +25,9 @@ from planner.perf import (
     replica_capacity,
 )
 from planner.perf.multinode import pipeline_accelerator, stage_link_gbps
+from planner.perf.owned import edge_device
+from planner.perf.sizing import queueing_cap
 from planner.plans import Allocation, Plan
-from planner.solve.candidates import queueing_cap
-from planner.solve.owned import edge_device
 from planner.spec.models import ServingWorkload, Spec
 
 

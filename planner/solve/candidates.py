@@ -36,10 +36,14 @@ from planner.perf import (
 )
 from planner.perf.efficiency import is_calibrated
 from planner.perf.multinode import nodes_needed, pipeline_accelerator, stage_link_gbps
-from planner.perf.sizing import efficiency
-from planner.queueing.mmc import mmc_wait_percentile
+from planner.perf.owned import OwnedPool
+from planner.perf.sizing import (
+    TRAINING_BYTES_PER_PARAM,
+    edge_terms,
+    efficiency,
+    queueing_cap,
+)
 from planner.rules import spot_share
-from planner.solve.owned import OwnedPool
 from planner.spec.models import (
     BatchWorkload,
     Placement,
@@ -48,11 +52,6 @@ from planner.spec.models import (
     TrainingWorkload,
     Workload,
 )
-
-MAX_UTILISATION = 0.9
-"""Highest planned utilisation of a replica's sustainable rate, SLO or not (headroom for bursts)."""
-TRAINING_BYTES_PER_PARAM = 16.0
-"""Training memory per parameter: mixed precision with Adam (weights, grads, master, moments)."""
 
 
 @dataclass(frozen=True)
@@ -194,32 +193,6 @@ def resolve_llm(spec: Spec, name: str) -> LLM:
     if model is None:  # validated specs never get here
         raise ValueError(f"unknown model {name!r}")
     return model
-
-
-def queueing_cap(capacity: Capacity, ttft_p95_ms: float | None) -> float:
-    """Highest utilisation of a replica at which the p95 queueing wait still fits the TTFT SLO.
-
-    A replica is an M/M/c queue with c = its mean batch (concurrent slots) and the slot rate
-    max_rps / c; the wait comes on top of the unqueued TTFT.
-    """
-    if ttft_p95_ms is None or capacity.max_rps <= 0:
-        return MAX_UTILISATION
-    slots = max(1, math.floor(capacity.batch))
-    slack_s = (ttft_p95_ms - (capacity.ttft_ms or 0.0)) / 1000
-    if slack_s <= 0:
-        return 0.0
-    mu = capacity.max_rps / slots
-
-    def ok(rho: float) -> bool:
-        return mmc_wait_percentile(rho * capacity.max_rps, mu, slots, 0.95) <= slack_s
-
-    if ok(MAX_UTILISATION):
-        return MAX_UTILISATION
-    low, high = 0.0, MAX_UTILISATION
-    for _ in range(24):
-        mid = (low + high) / 2
-        low, high = (mid, high) if ok(mid) else (low, mid)
-    return low
 
 
 def offering_choices(
@@ -382,17 +355,6 @@ def dominance_rules(spec: Spec, workload: Workload) -> Dominance:
         cross_pool=not spot_share.keeps_pools_apart(workload, spot_allowed(workload)),
         committed=covers_of(spec.commitments),
     )
-
-
-def edge_terms(workload: ServingWorkload, pool: OwnedPool, slo: SLO) -> tuple[str, SLO] | None:
-    """The precision and SLO a replica on an edge device must meet: the round trip to the
-    device is spent before its first token."""
-    ttft = slo.ttft_ms
-    if ttft is not None:
-        ttft -= pool.rtt_ms
-        if ttft <= 0:
-            return None
-    return pool.weights_dtype or workload.weights_dtype, SLO(tpot_ms=slo.tpot_ms, ttft_ms=ttft)
 
 
 def serving_candidates(

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from ortools.math_opt.python import mathopt
 
 from planner.catalog.commitments import Cover
+from planner.perf.owned import OwnedPool
 from planner.rules import regions, spot_share
 from planner.rules.quotas import owned_covers, quota_accelerator, quota_covers
 from planner.solve.candidates import Candidate
-from planner.solve.owned import OwnedPool
 from planner.spec.models import BatchWorkload, Quota, ServingWorkload, Spec, TrainingWorkload
 
 

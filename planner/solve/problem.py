@@ -11,6 +11,7 @@ from planner.catalog.commitments import covers_of, with_negotiated_discounts
 from planner.compute.executors import Executor
 from planner.errors import InfeasibleError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.perf.owned import owned_capacity
 from planner.solve.candidates import (
     Candidate,
     batch_candidates,
@@ -19,7 +20,6 @@ from planner.solve.candidates import (
 )
 from planner.solve.diagnose import why_no_candidates
 from planner.solve.mip import PlacementProblem
-from planner.solve.owned import owned_capacity
 from planner.solve.parallel import parallel_map
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, Workload
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from planner.clouds import allows_service, in_countries, is_cloud
 from planner.errors import PlannerError
-from planner.solve.owned import owned_capacity
+from planner.perf.owned import owned_capacity
 from planner.solve.placement import place
 from planner.spec.models import TrainingWorkload, Workload
 

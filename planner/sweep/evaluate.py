@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from planner import clock
 from planner.catalog import Catalog
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.perf.owned import owned_capacity
 from planner.plans.identity import allocation_key
 from planner.plans.model import Allocation, Plan
-from planner.solve.owned import owned_capacity
 from planner.spec.models import (
     BatchWorkload,
     Constraints,

@@ -38,15 +38,14 @@ from planner.perf import (
     training_hours,
 )
 from planner.perf.multinode import pipeline_accelerator, stage_link_gbps
-from planner.perf.sizing import efficiency
+from planner.perf.owned import OwnedPool, owned_capacity
+from planner.perf.sizing import edge_terms, efficiency, queueing_cap
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
 from planner.rules import regions as spread_rule
 from planner.rules import spot_share
 from planner.rules.quotas import over_budget, owned_used, peak_cost, quota_breaches
 from planner.rules.residency import breaches
-from planner.solve.candidates import edge_terms, queueing_cap
-from planner.solve.owned import OwnedPool, owned_capacity
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
 _TOL = 1e-6
