@@ -185,7 +185,9 @@ def test_model_that_does_not_fit_has_no_capacity():
 def test_without_slo_the_batch_reaches_memory_or_the_engine_cap():
     capped = replica_capacity(LLAMA_8B, H100, 1, 1000, 250)
     assert capped.limited_by == "max_num_seqs" and capped.batch == 256
-    roomy = replica_capacity(LLAMA_8B, H100, 1, 1000, 250, settings=PerfSettings(max_num_seqs=None))
+    roomy = replica_capacity(
+        LLAMA_8B, H100, 1, 1000, 250, settings=PerfSettings(max_num_seqs=100_000)
+    )
     assert roomy.limited_by == "memory" and roomy.batch == roomy.max_batch > 256
     assert roomy.max_rps > capped.max_rps
 

@@ -8,6 +8,7 @@ option; a table named after a verb (`[plan]`, `["catalog list"]`) applies to tha
 
     catalog = ["bundled", "prices/negotiated.csv"]   # paths are relative to this file
     profiles = "measured.csv"
+    fit = "fit.csv"            # from `planner calibrate`: every verb with --fit uses it
     format = "json"            # verbs without a json format keep their own default
 
     [plan]
@@ -32,9 +33,9 @@ from planner._readfile import MAX_NESTING, nesting_depth, read_input
 from planner.cli import clicklib
 from planner.errors import InputError
 
-ENV_KEYS = ("catalog", "profiles", "quotas", "format", "time_limit", "workers", "executor")
+ENV_KEYS = ("catalog", "profiles", "fit", "quotas", "format", "time_limit", "workers", "executor")
 """The options a `PLANNER_<KEY>` variable sets (PLANNER_CATALOG, PLANNER_TIME_LIMIT...)."""
-PATH_KEYS = ("catalog", "profiles", "quotas")
+PATH_KEYS = ("catalog", "profiles", "fit", "quotas")
 """Keys whose values are paths, resolved against the config file's folder."""
 CONFIG_FILE = "planner.toml"
 MAX_CONFIG_BYTES = 1_000_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,6 +132,47 @@ def _calibration(accelerator: Accelerator, source: str) -> str:
     return uncalibrated_note(accelerator) or f"fitted ({accelerator.family})"
 
 
+def _load_record(llm, chip, tp, input_tokens, output_tokens, concurrency, rate, settings,
+                 weights_dtype, kv) -> dict[str, Any]:  # fmt: skip
+    """The load fields of the estimate record (planner.perf.load)."""
+    from planner.perf.load import at_concurrency_load, at_rate_load
+
+    args = (llm, chip, tp, input_tokens, output_tokens)
+    try:
+        if concurrency is not None:
+            load = at_concurrency_load(*args, concurrency, settings, weights_dtype, kv)
+        else:
+            load = at_rate_load(*args, rate, settings, weights_dtype, kv)
+    except ValueError as err:
+        raise InputError(
+            f"--{'concurrency' if concurrency is not None else 'rate'}: {err}"
+        ) from None
+
+    def ms(value: float) -> float | None:
+        return round(value, 3) if math.isfinite(value) else None
+
+    record: dict[str, Any] = {
+        "load": load.mode,
+        "load_value": load.load,
+        "stable": load.stable,
+        "queueing": load.queueing,
+        "admission_limit": round(load.admission_limit, 3),
+        "admission_limited_by": load.limited_by,
+        "load_batch": round(load.batch, 3),
+        "load_in_flight": ms(load.in_flight),
+        "load_requests_per_s": round(load.requests_per_s, 6),
+        "load_tokens_per_s": round(load.tokens_per_s, 3),
+        "prob_wait": round(load.prob_wait, 6),
+        "slot_wait_ms": ms(load.slot_wait_ms),
+    }
+    for name, latency in (("ttft", load.ttft_ms), ("tpot", load.tpot_ms)):
+        for stat in ("mean", "p50", "p90", "p99"):
+            value = getattr(latency, stat) if latency is not None else None
+            record[f"load_{name}_{stat}_ms"] = None if value is None else ms(value)
+    record["load_reason"] = load.reason
+    return record
+
+
 class Engine(enum.StrEnum):
     """Serving engines the performance model knows."""
 
@@ -156,17 +198,44 @@ def estimate(
         None, "--profiles", help="Measured profiles CSV that overrides the roofline."
     ),
     engine: Engine = typer.Option(
-        Engine.vllm, "--engine", help="Serving engine (scales by its published factor)."
+        Engine.vllm, "--engine", help="Serving engine (its admission rules and factor)."
     ),
+    concurrency: float | None = typer.Option(
+        None, "--concurrency", help="Also: TTFT/TPOT percentiles with N requests kept in flight."
+    ),
+    rate: float | None = typer.Option(
+        None, "--rate", help="Also: TTFT/TPOT percentiles with R requests/s arriving at random."
+    ),
+    max_num_seqs: int | None = typer.Option(
+        None, "--max-num-seqs", min=1, help="Engine cap on running requests (default: engine's)."
+    ),
+    max_num_batched_tokens: int | None = typer.Option(
+        None, "--max-num-batched-tokens", min=1, help="Engine tokens per step (default: engine's)."
+    ),
+    prefix_hit_rate: float = typer.Option(
+        0.0, "--prefix-hit-rate", help="Share of prompt tokens the prefix cache holds (0-1)."
+    ),
+    fit: Path | None = typer.Option(None, "--fit", help="Efficiency fit from `planner calibrate`."),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
 ) -> None:
-    """Memory fit, TTFT, TPOT, tokens/s and the max requests/s one replica sustains at the SLO."""
+    """Memory fit, TTFT, TPOT, tokens/s and the max requests/s one replica sustains at the SLO;
+    with --concurrency or --rate, the latency percentiles at that load and whether it queues."""
     from planner.perf import DEFAULT_SETTINGS, SLO, as_kv_dtype, load_profiles, replica_capacity
+    from planner.perf.efficiency import load_fit
 
     llm, chip = _model(model), _accelerator(accelerator)
+    if concurrency is not None and rate is not None:
+        raise InputError("give --concurrency or --rate, not both")
     try:
         kv = as_kv_dtype(kv_dtype)
         slo = SLO(tpot_ms=tpot_ms, ttft_ms=ttft_ms)
+        settings = replace(
+            DEFAULT_SETTINGS.for_engine(engine.value),
+            max_num_seqs=max_num_seqs,
+            max_batched_tokens=max_num_batched_tokens,
+            prefix_hit_rate=prefix_hit_rate,
+            fit=load_fit(fit) if fit is not None else None,
+        )
     except ValueError as err:
         raise InputError(str(err)) from None
     measured = load_profiles(profiles) if profiles is not None else None
@@ -178,7 +247,7 @@ def estimate(
         input_tokens,
         output_tokens,
         slo,
-        DEFAULT_SETTINGS.for_engine(engine.value),
+        settings,
         weights_dtype=weights_dtype,
         kv_dtype=kv,
         profiles=measured,
@@ -191,6 +260,9 @@ def estimate(
                        "as planner plan would place it")  # fmt: skip
         capacity = replace(capacity, reason=reason)
     record = _estimate_record(llm, chip, count, capacity)
+    if concurrency is not None or rate is not None:
+        record.update(_load_record(llm, chip, degree, input_tokens, output_tokens, concurrency,
+                                   rate, settings, weights_dtype, kv))  # fmt: skip
     print_record(record, fmt, title=f"{llm.name} on {chip.name}")
 
 

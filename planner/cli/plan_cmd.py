@@ -254,10 +254,24 @@ def _print_table(plan) -> None:
         say(f"Warning: {warning}")
 
 
+FIT_HELP = "Efficiency fit from `planner calibrate` (the plan names it)."
+
+
+def fitted_settings(fit: Path | None):
+    """The performance settings with the user's fit file, if one is given."""
+    from dataclasses import replace
+
+    from planner.perf import DEFAULT_SETTINGS
+    from planner.perf.efficiency import load_fit
+
+    return DEFAULT_SETTINGS if fit is None else replace(DEFAULT_SETTINGS, fit=load_fit(fit))
+
+
 def plan(
     spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    fit: Path = typer.Option(None, "--fit", help=FIT_HELP),
     quotas: list[Path] = typer.Option(None, "--quotas", help=QUOTAS_HELP),
     rates: list[Path] = typer.Option(None, "--rates", help=RATES_HELP),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit, seconds."),
@@ -308,6 +322,7 @@ def plan(
     for warning in loaded.warnings:
         typer.echo(f"note: {warning}", err=True)
     measured = load_profiles(profiles, spec.user_llms()) if profiles else None
+    settings = fitted_settings(fit)
     message = f"Planning {len(spec.workloads)} workload(s) on {len(loaded)} offerings"
     runner = None
     if executor is ExecutorKind.ray or address:
@@ -326,7 +341,8 @@ def plan(
         else:
             from planner.schedule.hourly import with_schedule
 
-            solved = solve(spec, loaded, profiles=measured, options=options, as_of=as_of)
+            solved = solve(spec, loaded, profiles=measured, settings=settings, options=options,
+                           as_of=as_of)  # fmt: skip
             result = with_schedule(solved, spec, profiles=measured)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)

@@ -20,6 +20,7 @@ def verify(
     spec_file: Path = typer.Argument(..., help="The spec the plan was made for."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    fit: Path = typer.Option(None, "--fit", help="The efficiency fit the plan was made with."),
     quotas: list[Path] = typer.Option(
         None, "--quotas", help="The quotas YAML(s) the plan was made with (plan --quotas)."
     ),
@@ -32,7 +33,7 @@ def verify(
 ) -> None:
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
     from planner.catalog import load_catalog
-    from planner.cli.plan_cmd import load_spec_with_quotas
+    from planner.cli.plan_cmd import fitted_settings, load_spec_with_quotas
     from planner.perf import load_profiles
     from planner.plans.consistency import inconsistencies
     from planner.plans.io import check_pair, read_plan_file
@@ -46,7 +47,8 @@ def verify(
         check_pair(plan, spec, plan_file)
     except PlannerError as err:
         violations.append(str(err).splitlines()[-1].strip().removeprefix("- "))
-    violations += check(plan, spec, load_catalog(catalog or None), profiles=measured)
+    violations += check(plan, spec, load_catalog(catalog or None), profiles=measured,
+                        settings=fitted_settings(fit))  # fmt: skip
     if fmt is TextFormat.json:
         data = {
             "ok": not violations,

@@ -72,7 +72,7 @@ def is_held_out(m: Measurement) -> bool:
 
 def settings_for(m: Measurement, eff: Efficiency | None = None) -> PerfSettings:
     """The settings the measurement's engine ran with, with `eff` set explicitly if given."""
-    base = ENGINE_SETTINGS[m.engine]
+    base = replace(ENGINE_SETTINGS[m.engine], engine_version=m.engine_version)
     if eff is None:
         return base
     return replace(base, **{name: getattr(eff, name) for name in PARAMETERS})

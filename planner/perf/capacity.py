@@ -11,8 +11,10 @@ same forward pass (the weights are read once for all of them). With t(B) that st
 where p is one prompt's prefill on its own, t1(B) the step with the other requests' prefill
 share that emits the first token, c the compute it adds to shared steps, and W the
 mean wait behind the other B - 1 requests' prefills (an M/D/1 queue of prefill compute).
-B is the largest mean batch within the paged KV cache, the
-engine's sequence and per-step token caps and the SLO; max_rps(B) grows with B.
+B is the largest mean batch within the engine's admission limit (planner.perf.admission: the
+KV cache at what each admitted request reserves, the engine's sequence and per-step token
+caps) and the SLO; max_rps(B) grows with B. With a prefix-cache hit rate h only (1 - h) of
+each prompt is prefilled.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from functools import lru_cache
 
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
+from planner.perf.admission import Admission, admission
 from planner.perf.dtypes import Dtype, as_dtype, as_kv_dtype
 from planner.perf.efficiency import efficiency
 from planner.perf.engines import engine_factor
@@ -104,7 +107,7 @@ def prefill_share(capacities: Sequence[Capacity | None], requests: Sequence[floa
 
 
 @dataclass(frozen=True)
-class _Timing:
+class BucketTiming:
     """TPOT, TTFT and max_rps of one bucket as functions of the mean batch B (seconds, 1/s)."""
 
     model: LLM
@@ -117,6 +120,8 @@ class _Timing:
     settings: PerfSettings
     _steps: StepModel = field(init=False, repr=False, compare=False)
     _context: float = field(init=False, repr=False, compare=False)
+    _prompt: float = field(init=False, repr=False, compare=False)
+    """Prompt tokens prefilled per request: those the prefix cache does not hold."""
     prefill: float = field(init=False, repr=False, compare=False)
     """One prompt's prefill on an otherwise idle replica (seconds)."""
     prefill_compute: float = field(init=False, repr=False, compare=False)
@@ -129,22 +134,23 @@ class _Timing:
                            self.kv_dtype, self.settings)  # fmt: skip
         object.__setattr__(self, "_steps", steps)
         object.__setattr__(self, "_context", self.input_tokens + self.output_tokens / 2)
+        hit = admission(self.accelerator, self.settings).prefix_hit_rate
+        object.__setattr__(self, "_prompt", self.input_tokens * (1 - hit))
         object.__setattr__(self, "prefill", self._prefill())
         object.__setattr__(self, "prefill_compute", self._prefill_compute())
 
     def _prefill(self) -> float:
         """One prompt's prefill on an otherwise idle replica."""
         return prefill_seconds(
-            self.model, self.accelerator, self.tp, self.input_tokens, self.weights_dtype,
-            self.settings,
+            self.model, self.accelerator, self.tp, self._prompt, self.weights_dtype,
+            self.settings, context_tokens=self.input_tokens,
         )  # fmt: skip
 
     def tpot(self, batch: float) -> float:
         """The step time at mean batch `batch`, with its share of chunked prefill."""
         return self._steps.seconds(
-            batch, self._context, batch * self.input_tokens / self.output_tokens,
-            self.input_tokens,
-        )  # fmt: skip
+            batch, self._context, batch * self._prompt / self.output_tokens, self.input_tokens
+        )
 
     def decode_step(self, batch: float) -> float:
         """The step time at mean batch `batch` without any prefill in it."""
@@ -162,13 +168,13 @@ class _Timing:
         rho = self.rps(batch) * busy * max(0.0, batch - 1) / batch
         if rho >= 1:
             return math.inf
-        return p + rho * busy / (2 * (1 - rho)) + self._first_step(batch)
+        return p + rho * busy / (2 * (1 - rho)) + self.first_step(batch)
 
-    def _first_step(self, batch: float) -> float:
+    def first_step(self, batch: float) -> float:
         """The step that produces the first token: the batch's decode and the other requests'
         share of prefill (this request's own prompt is already in p)."""
         return self._steps.seconds(
-            batch, self._context, max(0.0, batch - 1) * self.input_tokens / self.output_tokens,
+            batch, self._context, max(0.0, batch - 1) * self._prompt / self.output_tokens,
             self.input_tokens,
         )  # fmt: skip
 
@@ -176,25 +182,20 @@ class _Timing:
         """The compute one prompt adds to the steps it shares (its weight reads are shared):
         what other prompts queue behind."""
         eff = efficiency(self.accelerator, self.settings)
-        flops = self.input_tokens * prefill_flops_per_token(self.model, self.input_tokens)
+        flops = self._prompt * prefill_flops_per_token(self.model, self.input_tokens)
         peak = peak_flops(self.accelerator, self.weights_dtype)
         return flops / (self.tp * eff.mfu * engine_factor(self.settings.engine) * peak)
 
 
 def paged_batch_limit(kv_capacity_tokens: int, input_tokens: int, output_tokens: int,
-                      settings: PerfSettings) -> float:  # fmt: skip
-    """Mean concurrent sequences the paged KV cache holds: a sequence holds on average its
-    prompt and half its output, plus half a block of slack."""
-    held = input_tokens + output_tokens / 2 + settings.kv_block_tokens / 2
+                      settings: PerfSettings, rules: Admission) -> float:  # fmt: skip
+    """Concurrent sequences the KV cache admits: each holds what the engine reserves for it
+    (planner.perf.admission)."""
+    held = rules.kv_tokens_held(input_tokens, output_tokens, settings.kv_block_tokens)
     return kv_capacity_tokens / held
 
 
-def token_budget_limit(input_tokens: int, output_tokens: int, settings: PerfSettings) -> float:
-    """Mean batch whose decode tokens and steady-state prefill tokens fit one step's budget."""
-    return max(1.0, settings.max_batched_tokens / (1 + input_tokens / output_tokens))
-
-
-def _largest_batch(ok: Callable[[float], bool], ceiling: float = _BATCH_CEILING) -> float:
+def largest_batch(ok: Callable[[float], bool], ceiling: float = _BATCH_CEILING) -> float:
     """The largest B in [1, ceiling] with ok(B), for ok true at 1 and monotone; fixed grid, so
     a weaker condition never yields a smaller B. Above `ceiling` another limit binds anyway."""
     if ok(ceiling):
@@ -210,16 +211,16 @@ def _largest_batch(ok: Callable[[float], bool], ceiling: float = _BATCH_CEILING)
 
 
 @lru_cache(maxsize=65536)
-def _tpot_limit(timing: _Timing, ceiling: float, tpot_ms: float) -> float:
+def _tpot_limit(timing: BucketTiming, ceiling: float, tpot_ms: float) -> float:
     """Largest mean batch within `tpot_ms` (cached: SLOs differing only in TTFT share it)."""
-    return _largest_batch(lambda b: timing.tpot(b) * 1e3 <= tpot_ms, ceiling)
+    return largest_batch(lambda b: timing.tpot(b) * 1e3 <= tpot_ms, ceiling)
 
 
 @lru_cache(maxsize=65536)
-def _ttft_limit(timing: _Timing, ceiling: float, ttft_ms: float) -> float:
+def _ttft_limit(timing: BucketTiming, ceiling: float, ttft_ms: float) -> float:
     """Largest mean batch within `ttft_ms` (cached: SLOs differing only in TPOT share it)."""
     prefill = timing.prefill
-    return _largest_batch(lambda b: timing.ttft(b, prefill) * 1e3 <= ttft_ms, ceiling)
+    return largest_batch(lambda b: timing.ttft(b, prefill) * 1e3 <= ttft_ms, ceiling)
 
 
 def roofline_capacity(
@@ -242,10 +243,12 @@ def roofline_capacity(
     fit = memory_fit(
         model, accelerator, tp, input_tokens + output_tokens, 1, weights_dtype, kv_dtype, settings
     )
+    rules = admission(accelerator, settings)
     held = fit.max_batch
     if fit.fits:
-        held = int(paged_batch_limit(fit.kv_capacity_tokens, input_tokens, output_tokens, settings))
-        held = max(1, held)
+        held = paged_batch_limit(fit.kv_capacity_tokens, input_tokens, output_tokens, settings,
+                                 rules)  # fmt: skip
+        held = max(1, int(held))
     result = Capacity(
         model=model.name,
         accelerator=accelerator.name,
@@ -256,7 +259,7 @@ def roofline_capacity(
         kv_dtype=kv_dtype,
         slo=slo,
         fits=fit.fits,
-        max_batch=min(held, settings.max_num_seqs or held),
+        max_batch=min(held, rules.max_num_seqs or held),
         batch=0.0,
         kv_bytes_per_token=fit.kv_bytes_per_token,
         ttft_ms=None,
@@ -269,7 +272,7 @@ def roofline_capacity(
     )
     if not fit.fits:
         return result
-    timing = _Timing(
+    timing = BucketTiming(
         model, accelerator, tp, input_tokens, output_tokens, weights_dtype, kv_dtype, settings
     )
     prefill = timing.prefill
@@ -283,10 +286,10 @@ def roofline_capacity(
         )
     limits = {
         "memory": float(held),
-        "max_batched_tokens": token_budget_limit(input_tokens, output_tokens, settings),
+        "max_batched_tokens": rules.token_budget_batch(input_tokens, output_tokens),
     }  # fmt: skip
-    if settings.max_num_seqs is not None:
-        limits["max_num_seqs"] = float(settings.max_num_seqs)
+    if rules.max_num_seqs is not None:
+        limits["max_num_seqs"] = float(rules.max_num_seqs)
     ceiling = min(limits.values())
     if slo.tpot_ms is not None:
         limits["tpot"] = _tpot_limit(timing, ceiling, slo.tpot_ms)
@@ -338,7 +341,7 @@ def at_concurrency(
                              settings, weights_dtype, kv_dtype)  # fmt: skip
     if not full.fits:
         return None
-    timing = _Timing(model, accelerator, tp, input_tokens, output_tokens, weights_dtype,
+    timing = BucketTiming(model, accelerator, tp, input_tokens, output_tokens, weights_dtype,
                      kv_dtype, settings)  # fmt: skip
     batch = min(float(concurrency), full.batch)
     ttft = timing.ttft(batch)
@@ -370,11 +373,11 @@ def at_rate(
                              settings, weights_dtype, kv_dtype)  # fmt: skip
     if not full.fits or rps > full.max_rps * (1 + 1e-9):
         return None
-    timing = _Timing(model, accelerator, tp, input_tokens, output_tokens, weights_dtype,
+    timing = BucketTiming(model, accelerator, tp, input_tokens, output_tokens, weights_dtype,
                      kv_dtype, settings)  # fmt: skip
     batch = 1.0
     if rps > timing.rps(1.0):
-        batch = _largest_batch(lambda b: timing.rps(b) <= rps, full.batch)
+        batch = largest_batch(lambda b: timing.rps(b) <= rps, full.batch)
     return LoadFigures(batch, timing.rps(batch) * output_tokens, timing.tpot(batch) * 1e3,
                        timing.ttft(batch) * 1e3)  # fmt: skip
 

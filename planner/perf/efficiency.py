@@ -4,16 +4,22 @@ measurements (planner/facts/data/perf_fit.csv, written by `python -m planner.per
 PerfSettings values override the fitted ones; a family the fit has no data for uses the
 `default` row (the median of the fitted families) and is *uncalibrated*: every figure that rests
 on it says so, and the solver picks such a chip only when the spec opts in.
+A user's fit (`planner calibrate`, read by load_fit and set as PerfSettings.fit) goes first:
+its row for the accelerator, else for its family, else the bundled rows.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from planner._csvdata import read_commented_csv
-from planner.facts.accelerators import Accelerator
+from planner._csvdata import read_commented_csv, read_csv_lines
+from planner._readfile import read_input
+from planner.errors import InputError
+from planner.facts.accelerators import Accelerator, find_accelerator
 from planner.perf.settings import PerfSettings
 
 FIT_FILE = Path(__file__).resolve().parent.parent / "facts" / "data" / "perf_fit.csv"
@@ -48,6 +54,79 @@ class Efficiency:
     """Share of the one-way interconnect bandwidth an all-reduce reaches."""
 
 
+SCOPES = ("accelerator", "family")
+FIT_COLUMNS = ("scope", "name", *PARAMETERS)
+
+
+@dataclass(frozen=True)
+class UserFit:
+    """Efficiencies a user fitted to their own measurements (`planner calibrate`)."""
+
+    path: str
+    """The file as the user named it."""
+    digest: str
+    """sha256 of the file's text (first 16 hex digits): which fit a plan used."""
+    rows: tuple[tuple[str, str, Efficiency], ...]
+    """(scope, name, efficiency): scope `accelerator` (a canonical name) or `family`."""
+
+    def lookup(self, accelerator: Accelerator) -> Efficiency | None:
+        """The row for `accelerator`, else for its family; None when the fit has neither."""
+        for scope, key in (("accelerator", accelerator.name), ("family", accelerator.family)):
+            for row_scope, name, eff in self.rows:
+                if row_scope == scope and name == key:
+                    return eff
+        return None
+
+    @property
+    def label(self) -> str:
+        """How plans name the fit: the file and its digest."""
+        return f"{self.path} (sha256 {self.digest})"
+
+
+def parse_fit(text: str, source: str) -> UserFit:
+    """A fit file's rows; InputError naming the line and field of a bad one."""
+    header, rows = read_csv_lines(text, source, strict_width=True)
+    missing = [c for c in FIT_COLUMNS if c not in header]
+    if missing:
+        raise InputError(f"{source}: not a fit file (`planner calibrate -o`): no column "
+                         f"{', '.join(missing)}")  # fmt: skip
+    found = []
+    for line, row in rows:
+        scope, name = row["scope"], row["name"]
+        if scope not in SCOPES:
+            raise InputError(f"{source}:{line}: field 'scope': must be accelerator or family, "
+                             f"got {scope!r}")  # fmt: skip
+        if scope == "accelerator":
+            chip = find_accelerator(name)
+            if chip is None:
+                raise InputError(f"{source}:{line}: field 'name': unknown accelerator {name!r}")
+            name = chip.name
+        values = {}
+        for column in PARAMETERS:
+            try:
+                value = float(row[column])
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value) or value < 0:
+                raise InputError(f"{source}:{line}: field '{column}': expected a non-negative "
+                                 f"number, got {row[column]!r}")  # fmt: skip
+            values[column] = value
+        for column in ("mfu", "mbu", "kv_mbu", "link_utilization"):
+            if not 0 < values[column] <= 1:
+                raise InputError(f"{source}:{line}: field '{column}': must be in (0, 1], got "
+                                 f"{row[column]!r}")  # fmt: skip
+        found.append((scope, name, Efficiency(**values)))
+    if not found:
+        raise InputError(f"{source}: the fit file has no rows")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return UserFit(path=source, digest=digest, rows=tuple(found))
+
+
+def load_fit(path: str | Path) -> UserFit:
+    """Read a fit file written by `planner calibrate -o`."""
+    return parse_fit(read_input(path, "fit"), str(path))
+
+
 @cache
 def fitted_efficiencies() -> dict[str, Efficiency]:
     """The fitted rows by family (and `default`)."""
@@ -64,7 +143,8 @@ def efficiency(accelerator: Accelerator, settings: PerfSettings) -> Efficiency:
     values = {name: getattr(settings, name) for name in PARAMETERS}
     if any(v is None for v in values.values()):
         table = fitted_efficiencies()
-        base = table.get(accelerator.family) or table["default"]
+        base = settings.fit.lookup(accelerator) if settings.fit is not None else None
+        base = base or table.get(accelerator.family) or table["default"]
         values = {name: getattr(base, name) if v is None else v for name, v in values.items()}
     return Efficiency(**values)
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
+from planner.perf.admission import admission
 from planner.perf.comm import ring_bandwidth_gbps
 from planner.perf.dtypes import Dtype, as_dtype, as_kv_dtype
 from planner.perf.efficiency import Efficiency, efficiency
@@ -217,16 +218,22 @@ def prefill_seconds(
     model: LLM,
     accelerator: Accelerator,
     tp: int,
-    tokens: int,
+    tokens: float,
     weights_dtype: str | Dtype = Dtype.bf16,
     settings: PerfSettings = DEFAULT_SETTINGS,
+    context_tokens: float | None = None,
 ) -> float:
-    """Time to prefill one `tokens`-long prompt on an idle replica: chunks of at most
-    max_batched_tokens, each a step of its own."""
-    chunks = max(1, math.ceil(tokens / settings.max_batched_tokens))
+    """Time to prefill `tokens` prompt tokens of one prompt `context_tokens` long (default:
+    the whole prompt; longer when a cached prefix precedes them) on an idle replica: with
+    chunked prefill, chunks of at most max_batched_tokens, each a step of its own."""
+    rules = admission(accelerator, settings)
+    chunks = 1
+    if rules.chunked_prefill:
+        chunks = max(1, math.ceil(tokens / rules.max_batched_tokens))
     chunk = tokens / chunks
+    context = tokens if context_tokens is None else context_tokens
     one = step_seconds(
-        model, accelerator, tp, 0.0, 0.0, chunk, tokens, weights_dtype, Dtype.bf16, settings
+        model, accelerator, tp, 0.0, 0.0, chunk, context, weights_dtype, Dtype.bf16, settings
     )
     return chunks * one
 

@@ -334,6 +334,11 @@ class Provenance(Frozen):
     currency: str = Field("USD", description="ISO 4217 code of every money figure.")
     hours_per_month: float = Field(HOURS_PER_MONTH, description="Hours in a month of $/month.")
     catalogs: list[CatalogSource] = Field(default_factory=list)
+    perf_fit: str | None = Field(
+        None,
+        description="The efficiency fit the capacity figures use when not the bundled one: a "
+        "`planner calibrate` file and its sha256 (--fit).",
+    )
 
 
 COMPATIBLE_TOLERANCE = 0.5

@@ -41,15 +41,15 @@ def solve(
         plan = solve_completion_time(
             spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
         )
-        return _with_price_warnings(plan, options, spec)
+        return with_fit(_with_price_warnings(plan, options, spec), settings)
     placement = place(
         spec, catalog, profiles=profiles, settings=settings, options=options,
         diagnose=diagnose, as_of=plan_date,
     )  # fmt: skip
     if not baselines:
-        return _with_price_warnings(placement.plan, options, spec)
+        return with_fit(_with_price_warnings(placement.plan, options, spec), settings)
     plan = with_baselines(placement, catalog, profiles=profiles, settings=settings, options=options)
-    return _with_price_warnings(plan, options, spec)
+    return with_fit(_with_price_warnings(plan, options, spec), settings)
 
 
 def _with_price_warnings(plan: Plan, options: SolveOptions, spec: Spec) -> Plan:
@@ -61,3 +61,11 @@ def _with_price_warnings(plan: Plan, options: SolveOptions, spec: Spec) -> Plan:
     if not found:
         return plan
     return plan.model_copy(update={"warnings": [*plan.warnings, *found]})
+
+
+def with_fit(plan: Plan, settings: PerfSettings) -> Plan:
+    """The plan naming the user's efficiency fit it was sized with (none: the bundled one)."""
+    if settings.fit is None:
+        return plan
+    provenance = plan.provenance.model_copy(update={"perf_fit": settings.fit.label})
+    return plan.model_copy(update={"provenance": provenance})
