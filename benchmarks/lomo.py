@@ -29,8 +29,9 @@ RUNS_PER_USER = 3
 
 
 def _point(m: Measurement) -> RunPoint:
-    return RunPoint(m.source, find_llm(m.model), find_accelerator(m.accelerator), m.tp,
-                    m.input_tokens, m.output_tokens, m.weights_dtype, m.kv_dtype, m.value)  # fmt: skip
+    model, chip = find_llm(m.model), find_accelerator(m.accelerator)
+    return RunPoint(m.source, model, chip, m.tp, m.input_tokens, m.output_tokens,
+                    m.weights_dtype, m.kv_dtype, m.value)  # fmt: skip
 
 
 def unfitted(family: str) -> Efficiency:
@@ -80,7 +81,8 @@ def _table(results) -> None:
     print(f"\nImproved in {improved} of {len(results)} folds; median over folds "
           f"{statistics.median(r[4] for r in results):.3f} -> "
           f"{statistics.median(r[5] for r in results):.3f} "
-          f"(ratio {math.exp(statistics.median(r[5] for r in results)):.2f}x off at the median)")  # fmt: skip
+          f"(ratio {math.exp(statistics.median(r[5] for r in results)):.2f}x off "
+          "at the median)")  # fmt: skip
 
 
 if __name__ == "__main__":
