@@ -1,18 +1,25 @@
 """Prediction accuracy against published engine measurements; rewrites its BENCHMARKS.md section.
 
-    python -m benchmarks.accuracy [-o BENCHMARKS.md]
+    python -m benchmarks.accuracy [-o BENCHMARKS.md] [--previous DIR]
 
 Every bundled measurement (planner/facts/data/engine_measurements.csv) is predicted by the
 baseline model (benchmarks/baseline_model.py, the model before calibration) and by the planner's
 model, and reported per figure and accelerator family, apart for the points the fit used and the
-points held out of it (planner.perf.calibration.is_held_out).
+points held out of it (planner.perf.calibration.is_held_out). With --previous DIR (a checkout
+of an earlier commit, e.g. `git archive REV | tar -x -C DIR`), that commit's model predicts
+the same points in the same run ("previous model"). TTFT under load (2-256 requests in flight)
+is reported per family and per TP as well.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import statistics
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,8 +39,10 @@ FIGURE_NAMES = {
     "output_tok_s": "throughput at a concurrency",
     "tpot_ms": "TPOT at a concurrency",
     "ttft_ms": "TTFT at a concurrency",
+    "ttft_load": "TTFT under load (2-256 in flight)",
     "max_rps_slo": "max rps at a TPOT SLO",
 }
+LOAD_RANGE = (2, 256)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class Point:
     held_out: bool
     measured: float
     predicted: float | None
+    tp: int = 1
 
 
 def _old(m: Measurement, concurrency: float | None, slo: float | None = None):
@@ -122,18 +132,57 @@ def _slo_points(rows: Iterable[Measurement]) -> list[tuple[Measurement, float, f
     return found
 
 
-def points(model: str) -> list[Point]:
-    """Every measured figure with `model`'s prediction."""
-    figure_of, rps_of = MODELS[model]
+def _key(m: Measurement, extra: object = None) -> str:
+    return json.dumps([list(m.config), m.figure, extra], default=str)
+
+
+PREVIOUS_SCRIPT = """
+import json
+from benchmarks.accuracy import _new_rps, _slo_points
+from planner.facts.measurements import engine_measurements
+from planner.perf.calibration import predict
+def key(m, extra=None):
+    return json.dumps([list(m.config), m.figure, extra], default=str)
+rows = engine_measurements()
+out = {key(m): predict(m) for m in rows}
+out.update({key(m, lim): _new_rps(m, lim, most) for m, lim, _, most in _slo_points(rows)})
+print(json.dumps(out))
+"""
+"""Run in the earlier checkout: only what benchmarks.accuracy and planner had there."""
+
+
+def previous_predictions(directory: Path) -> dict[str, float | None]:
+    """What the model of the checkout in `directory` predicts for every bundled point."""
+    env = {**os.environ, "PYTHONPATH": str(directory)}
+    done = subprocess.run([sys.executable, "-c", PREVIOUS_SCRIPT], cwd=directory, env=env,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(done.stdout)
+
+
+def _under_load(m: Measurement) -> bool:
+    flight = in_flight(m)
+    return m.figure == "ttft_ms" and flight is not None and LOAD_RANGE[0] <= flight <= LOAD_RANGE[1]
+
+
+def points(model: str, previous: dict[str, float | None] | None = None) -> list[Point]:
+    """Every measured figure with `model`'s prediction (`previous`: the predictions of an
+    earlier commit, by _key, for the model "previous model")."""
+    figure_of, rps_of = MODELS.get(model, (None, None))
     rows = engine_measurements()
     found = []
     for m in rows:
         family = find_accelerator(m.accelerator).family
-        found.append(Point(m.figure, family, is_held_out(m), m.value, figure_of(m)))
+        guess = previous.get(_key(m)) if previous is not None else figure_of(m)
+        found.append(Point(m.figure, family, is_held_out(m), m.value, guess, m.tp))
+        if _under_load(m):
+            found.append(Point("ttft_load", family, is_held_out(m), m.value, guess, m.tp))
     for m, limit, measured, reached in _slo_points(rows):
         family = find_accelerator(m.accelerator).family
-        predicted = rps_of(m, limit, reached)
-        found.append(Point("max_rps_slo", family, is_held_out(m), measured, predicted))
+        if previous is not None:
+            predicted = previous.get(_key(m, limit))
+        else:
+            predicted = rps_of(m, limit, reached)
+        found.append(Point("max_rps_slo", family, is_held_out(m), measured, predicted, m.tp))
     return found
 
 
@@ -147,6 +196,8 @@ class Summary:
     median_abs_log: float
     within: float
     """Share with predicted/measured in [0.75, 1.33]."""
+    within_2x: float = 0.0
+    """Share with predicted/measured in [0.5, 2]."""
 
 
 def summarize(group: list[Point]) -> Summary:
@@ -160,28 +211,34 @@ def summarize(group: list[Point]) -> Summary:
         median_ratio=statistics.median(ratios),
         median_abs_log=statistics.median(logs),
         within=sum(1 for r in ratios if 0.75 <= r <= 1.33) / len(group),
+        within_2x=sum(1 for r in ratios if 0.5 <= r <= 2) / len(group),
     )
 
 
-def table() -> tuple[str, dict[tuple[str, str, str, str], Summary]]:
-    """The markdown table and the summaries keyed by (model, figure, family, split)."""
+def table(previous: dict[str, float | None] | None = None
+          ) -> tuple[str, dict[tuple[str, str, str, str], Summary]]:  # fmt: skip
+    """The markdown table and the summaries keyed by (model, figure, family, split); TTFT
+    under load also per TP ("TP n" in the family column)."""
     lines = ["| model | figure | family | split | points | no fit | median ratio | "
-             "median abs log | within 0.75-1.33x |",
-             "|---|---|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+             "median abs log | within 0.75-1.33x | within 0.5-2x |",
+             "|---|---|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     summaries = {}
-    for model in MODELS:
+    models = list(MODELS) if previous is None else ["previous model", *MODELS]
+    for model in models:
         groups: dict[tuple[str, str, str], list[Point]] = defaultdict(list)
-        for p in points(model):
+        for p in points(model, previous if model == "previous model" else None):
             split = "held out" if p.held_out else "fitted"
             groups[(p.figure, p.family, split)].append(p)
             groups[(p.figure, "all", split)].append(p)
+            if p.figure == "ttft_load":
+                groups[(p.figure, f"TP {p.tp}", split)].append(p)
         for key in sorted(groups, key=lambda k: (list(FIGURE_NAMES).index(k[0]), k[1] == "all",
                                                  k[1], k[2])):  # fmt: skip
             s = summarize(groups[key])
             summaries[(model, *key)] = s
             lines.append(f"| {model} | {FIGURE_NAMES[key[0]]} | {key[1]} | {key[2]} | {s.n} | "
                          f"{s.missing} | {s.median_ratio:.2f} | {s.median_abs_log:.3f} | "
-                         f"{s.within:.0%} |")  # fmt: skip
+                         f"{s.within:.0%} | {s.within_2x:.0%} |")  # fmt: skip
     return "\n".join(lines), summaries
 
 
@@ -203,8 +260,14 @@ def main() -> None:
         default=ROOT / "benchmarks" / "accuracy_notes.md",
         help="Markdown appended under the table (the targets and what limits them).",
     )
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        default=None,
+        help="A checkout of an earlier commit whose model to show beside.",
+    )
     args = parser.parse_args()
-    body, _ = table()
+    body, _ = table(previous_predictions(args.previous) if args.previous else None)
     notes = args.notes.read_text(encoding="utf-8").strip() if args.notes.exists() else ""
     section = (f"{SECTION}\n\nWritten by `python -m benchmarks.accuracy` (deterministic: "
                "no timing, "

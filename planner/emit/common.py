@@ -188,6 +188,21 @@ def cloud_refusal(target: str, item: Placed) -> Note | None:
     return Note(target, a.workload, item.index, text)
 
 
+def engine_setting_args(workload: WorkloadResult) -> list[str]:
+    """The server flags of the engine settings the plan was sized with (the spec's
+    engine_settings; the others are the engine's defaults, which the plan assumed)."""
+    flag, given, args = runtime(workload).flags, workload.engine_settings, []
+    if given.get("max_num_batched_tokens") is not None:
+        args += [flag["max_batched_tokens"], str(given["max_num_batched_tokens"])]
+    if given.get("kv_cache_dtype") == "fp8" and flag["kv_cache_dtype"]:
+        args += [flag["kv_cache_dtype"], flag["kv_cache_fp8"]]
+    caching = given.get("prefix_caching")
+    if caching is not None:
+        switch = flag["prefix_caching_on" if caching else "prefix_caching_off"]
+        args += [switch] if switch else []
+    return args
+
+
 def server_args(
     alloc: Allocation,
     workload: WorkloadResult,
@@ -209,6 +224,7 @@ def server_args(
         args += [flag["max_batch"], str(alloc.max_batch)]
     if alloc.max_context:
         args += [flag["max_context"], str(alloc.max_context)]
+    args += engine_setting_args(workload)
     args += list(engine.dtype_flags.get(dtype or workload.weights_dtype, ()))
     args += list(engine.extra_args)
     if workload.engine == "vllm":

@@ -94,6 +94,12 @@ def serve_config(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         args["max_num_seqs"] = a.max_batch
     if a.max_context:
         args["max_model_len"] = a.max_context
+    given = w.engine_settings
+    for key, name in (("max_num_batched_tokens", "max_num_batched_tokens"),
+                      ("kv_cache_dtype", "kv_cache_dtype"),
+                      ("prefix_caching", "enable_prefix_caching")):  # fmt: skip
+        if given.get(key) is not None:
+            args[name] = given[key]
     return {
         "applications": [
             {

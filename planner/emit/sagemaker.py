@@ -84,6 +84,17 @@ def environment(item: Placed, deploy: Deploy) -> dict[str, str]:
         if w.weights_dtype in ("bf16", "fp16"):
             env["OPTION_DTYPE"] = LMI_DTYPE[w.weights_dtype]
         return env
+    # LMI passes option.<vLLM engine argument> through to vLLM (djl_python VllmRbProperties
+    # allows extra fields); max_rolling_batch_prefill_tokens is its name for the token budget
+    given = w.engine_settings
+    if given.get("max_num_batched_tokens") is not None:
+        key = "OPTION_MAX_NUM_TOKENS" if w.engine == "trt-llm" else (
+            "OPTION_MAX_ROLLING_BATCH_PREFILL_TOKENS")  # fmt: skip
+        env[key] = str(given["max_num_batched_tokens"])
+    if given.get("kv_cache_dtype") is not None:
+        env["OPTION_KV_CACHE_DTYPE"] = str(given["kv_cache_dtype"])
+    if given.get("prefix_caching") is not None:
+        env["OPTION_ENABLE_PREFIX_CACHING"] = "true" if given["prefix_caching"] else "false"
     if w.engine == "trt-llm":
         if w.weights_dtype in LMI_TRTLLM_DTYPE:
             key, value = LMI_TRTLLM_DTYPE[w.weights_dtype]

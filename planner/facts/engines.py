@@ -10,7 +10,9 @@ The one place the emitters, `verify` and the README take engine facts from. Chec
 - SGLang: docs.sglang.ai, "Install" (Docker Hub lmsysorg/sglang, tags vX.Y.Z-cuNNN) and
   "Server Arguments" (`python3 -m sglang.launch_server --model-path --tp-size --port`,
   --served-model-name, --max-running-requests, --context-length, --download-dir,
-  --enable-metrics); /health; Prometheus sglang:num_running_reqs. No offline batch-file runner.
+  --enable-metrics, --chunked-prefill-size, --kv-cache-dtype fp8_e5m2,
+  --disable-radix-cache); /health; Prometheus sglang:num_running_reqs. No offline batch-file
+  runner.
 - TensorRT-LLM: nvidia.github.io/TensorRT-LLM, "trtllm-serve" (`trtllm-serve MODEL --host
   --port --backend pytorch --tp_size --max_batch_size --max_seq_len`; /health; /metrics is
   JSON iteration statistics, not Prometheus) and the NGC container
@@ -207,6 +209,11 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
             "max_batch": "--max-num-seqs",
             "max_context": "--max-model-len",
             "download_dir": "--download-dir",
+            "max_batched_tokens": "--max-num-batched-tokens",
+            "kv_cache_dtype": "--kv-cache-dtype",
+            "kv_cache_fp8": "fp8",
+            "prefix_caching_on": "--enable-prefix-caching",
+            "prefix_caching_off": "--no-enable-prefix-caching",
         },
         dtype_flags={
             "bf16": ("--dtype", "bfloat16"),
@@ -235,6 +242,11 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
             "max_batch": "--max-running-requests",
             "max_context": "--context-length",
             "download_dir": "--download-dir",
+            "max_batched_tokens": "--chunked-prefill-size",
+            "kv_cache_dtype": "--kv-cache-dtype",
+            "kv_cache_fp8": "fp8_e5m2",
+            "prefix_caching_on": "",
+            "prefix_caching_off": "--disable-radix-cache",
         },
         dtype_flags={
             "bf16": ("--dtype", "bfloat16"),
@@ -263,6 +275,11 @@ ENGINE_RUNTIMES: dict[str, EngineRuntime] = {
             "max_batch": "--max_batch_size",
             "max_context": "--max_seq_len",
             "download_dir": "",
+            "max_batched_tokens": "--max_num_tokens",
+            "kv_cache_dtype": "",
+            "kv_cache_fp8": "",
+            "prefix_caching_on": "",
+            "prefix_caching_off": "",
         },
         dtype_flags={},
         health_path="/health",

@@ -41,19 +41,27 @@ class Admission:
     prefix_caching: bool
     prefix_hit_rate: float
     """Share of prompt tokens whose KV the prefix cache already holds (0 with caching off)."""
+    shared_prefix_tokens: int = 0
+    """Prompt tokens every request shares, held by the prefix cache (0 with caching off)."""
+
+    def hit(self, input_tokens: float) -> float:
+        """Share of a prompt of `input_tokens` the prefix cache holds (at least one token of
+        every prompt is new)."""
+        shared = min(self.shared_prefix_tokens, max(0.0, input_tokens - 1)) / input_tokens
+        return max(self.prefix_hit_rate, shared)
 
     def kv_tokens_held(self, input_tokens: float, output_tokens: float, block: int) -> float:
         """KV-cache tokens one admitted request holds: its uncached prompt, the reserved share
         of its output and half a block of slack. Cached prefix blocks are shared between the
         requests that hit them, so they are not counted per request."""
-        prompt = input_tokens * (1 - self.prefix_hit_rate)
+        prompt = input_tokens * (1 - self.hit(input_tokens))
         return prompt + output_tokens * self.output_reserved + block / 2
 
     def token_budget_batch(self, input_tokens: float, output_tokens: float) -> float:
         """The largest mean batch the per-step token budget allows."""
         if not self.chunked_prefill:
             return float(self.max_batched_tokens)
-        prompt = input_tokens * (1 - self.prefix_hit_rate)
+        prompt = input_tokens * (1 - self.hit(input_tokens))
         return max(1.0, self.max_batched_tokens / (1 + prompt / output_tokens))
 
 
@@ -80,4 +88,5 @@ def admission(accelerator: Accelerator, settings: PerfSettings) -> Admission:
         else settings.kv_reservation,
         prefix_caching=caching,
         prefix_hit_rate=settings.prefix_hit_rate if caching else 0.0,
+        shared_prefix_tokens=settings.shared_prefix_tokens if caching else 0,
     )  # fmt: skip

@@ -134,7 +134,7 @@ class BucketTiming:
                            self.kv_dtype, self.settings)  # fmt: skip
         object.__setattr__(self, "_steps", steps)
         object.__setattr__(self, "_context", self.input_tokens + self.output_tokens / 2)
-        hit = admission(self.accelerator, self.settings).prefix_hit_rate
+        hit = admission(self.accelerator, self.settings).hit(self.input_tokens)
         object.__setattr__(self, "_prompt", self.input_tokens * (1 - hit))
         object.__setattr__(self, "prefill", self._prefill())
         object.__setattr__(self, "prefill_compute", self._prefill_compute())
@@ -235,7 +235,8 @@ def roofline_capacity(
     kv_dtype: str | Dtype = Dtype.bf16,
 ) -> Capacity:
     """Replica capacity from the roofline model alone (see the module docstring)."""
-    weights_dtype, kv_dtype = as_dtype(weights_dtype), as_kv_dtype(kv_dtype)
+    weights_dtype = as_dtype(weights_dtype)
+    kv_dtype = as_kv_dtype(settings.kv_cache_dtype or kv_dtype)
     if input_tokens < 1 or output_tokens < 1:
         raise ValueError(
             f"input and output tokens must be at least 1, got {input_tokens}, {output_tokens}"
@@ -336,7 +337,8 @@ def at_concurrency(
 
     Up to the largest batch every request decodes; beyond it the rest wait for a slot, which
     adds (concurrency - batch) / max_rps to TTFT (Little's law)."""
-    weights_dtype, kv_dtype = as_dtype(weights_dtype), as_kv_dtype(kv_dtype)
+    weights_dtype = as_dtype(weights_dtype)
+    kv_dtype = as_kv_dtype(settings.kv_cache_dtype or kv_dtype)
     full = roofline_capacity(model, accelerator, tp, input_tokens, output_tokens, NO_SLO,
                              settings, weights_dtype, kv_dtype)  # fmt: skip
     if not full.fits:
@@ -368,7 +370,8 @@ def at_rate(
     The mean batch B is the one whose max_rps(B) is `rps`; TTFT(B) includes the wait behind
     the other requests' prefills. A request decodes at least in a batch of its own, so below
     the rate of one request at a time (max_rps(1)) the batch-1 figures hold."""
-    weights_dtype, kv_dtype = as_dtype(weights_dtype), as_kv_dtype(kv_dtype)
+    weights_dtype = as_dtype(weights_dtype)
+    kv_dtype = as_kv_dtype(settings.kv_cache_dtype or kv_dtype)
     full = roofline_capacity(model, accelerator, tp, input_tokens, output_tokens, NO_SLO,
                              settings, weights_dtype, kv_dtype)  # fmt: skip
     if not full.fits or rps > full.max_rps * (1 + 1e-9):

@@ -124,7 +124,8 @@ def _latencies(fixed: float, a: float, alpha: float, b: float, beta: float) -> L
 
 def _setup(model, accelerator, tp, input_tokens, output_tokens, settings, weights_dtype,
            kv_dtype):  # fmt: skip
-    weights_dtype, kv_dtype = as_dtype(weights_dtype), as_kv_dtype(kv_dtype)
+    weights_dtype = as_dtype(weights_dtype)
+    kv_dtype = as_kv_dtype(settings.kv_cache_dtype or kv_dtype)
     full = roofline_capacity(model, accelerator, tp, input_tokens, output_tokens, NO_SLO,
                              settings, weights_dtype, kv_dtype)  # fmt: skip
     timing = None

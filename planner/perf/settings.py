@@ -47,6 +47,12 @@ class PerfSettings:
     prefix_hit_rate: float = 0.0
     """Share of prompt tokens the prefix cache already holds (the workload's shared prefix):
     their prefill is skipped while prefix caching is on."""
+    shared_prefix_tokens: int = 0
+    """Prompt tokens every request shares (a system prompt), held by the prefix cache while
+    it is on; the larger of this and prefix_hit_rate counts."""
+    kv_cache_dtype: str | None = None
+    """The engine's KV-cache dtype when set (vLLM --kv-cache-dtype fp8): it overrides the
+    kv_dtype the capacity functions are given."""
     engine_version: str = ""
     """The engine's version, for its defaults; empty: the version the planner deploys."""
     fit: UserFit | None = None
@@ -102,6 +108,10 @@ class PerfSettings:
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and 0 <= value <= 1):
                 raise ValueError(f"{name} must be in [0, 1], got {value!r}")
+        if self.shared_prefix_tokens < 0:
+            raise ValueError(
+                f"shared_prefix_tokens must be >= 0, got {self.shared_prefix_tokens!r}"
+            )
         if self.prefix_hit_rate >= 1:
             raise ValueError(f"prefix_hit_rate must be below 1, got {self.prefix_hit_rate!r}")
         if self.engine not in ENGINES:

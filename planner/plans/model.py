@@ -213,6 +213,15 @@ class WorkloadResult(Frozen):
     tokens_trained: float | None = Field(
         None, description="Training given as model + tokens: tokens processed."
     )
+    engine_settings: dict[str, int | str | bool] = Field(
+        default_factory=dict,
+        description="Serving: engine settings the spec sets (max_num_seqs, "
+        "max_num_batched_tokens, kv_cache_dtype, prefix_caching); sized with, emitted as flags.",
+    )
+    assumptions: list[str] = Field(
+        default_factory=list,
+        description="Sizing assumptions the spec asked for (prefix-cache hits, engine settings).",
+    )
 
 
 class Baseline(Frozen):

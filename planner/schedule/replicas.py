@@ -27,6 +27,7 @@ from planner.perf import (
 from planner.perf.multinode import pipeline_accelerator, stage_link_gbps
 from planner.perf.owned import edge_device
 from planner.perf.sizing import queueing_cap
+from planner.perf.workload import workload_settings
 from planner.plans import Allocation, Plan
 from planner.spec.models import ServingWorkload, Spec
 
@@ -252,7 +253,7 @@ def _bucket_figures(
     profiles: Profiles | None,
 ) -> list[tuple[float, float, float, float, float]]:
     """Per bucket: max_rps, utilisation cap, batch, prefill seconds, TTFT seconds."""
-    settings = settings.for_engine(workload.engine)
+    settings = workload_settings(settings, workload)
     model = find_llm(workload.model, spec.user_llms())
     if model is None:
         raise InputError(f"workload '{workload.name}': unknown model {workload.model}")

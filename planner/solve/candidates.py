@@ -43,6 +43,7 @@ from planner.perf.sizing import (
     efficiency,
     queueing_cap,
 )
+from planner.perf.workload import workload_settings
 from planner.rules import spot_share
 from planner.spec.models import (
     BatchWorkload,
@@ -366,7 +367,7 @@ def serving_candidates(
     owned: Mapping[str, OwnedPool] | None = None,
 ) -> list[Candidate]:
     """Every (offering, TP, pricing) that can serve at least one of the workload's buckets."""
-    settings = settings.for_engine(workload.engine)
+    settings = workload_settings(settings, workload)
     model = resolve_llm(spec, workload.model)
     buckets = tuple((b.input_tokens, b.output_tokens) for b in workload.traffic.request_buckets())
     slo = SLO(tpot_ms=workload.slo.tpot_ms, ttft_ms=workload.slo.ttft_p95_ms)
@@ -527,7 +528,7 @@ def batch_candidates(
     owned: Mapping[str, OwnedPool] | None = None,
 ) -> list[Candidate]:
     """Every (offering, TP, pricing) with a positive offline rate for the batch's request shape."""
-    settings = settings.for_engine(workload.engine)
+    settings = workload_settings(settings, workload)
     model = resolve_llm(spec, workload.model)
     volume = workload.volume
     rules = dominance_rules(spec, workload)

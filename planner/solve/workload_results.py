@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from planner.perf.workload import assumptions
 from planner.plans.model import Allocation, Alternative, WorkloadResult
 from planner.plans.slo import slo_misses
 from planner.rules.quotas import held, quota_covers
@@ -134,6 +135,8 @@ def workload_result(problem, w, allocations, peak, usage=None, mine=None) -> Wor
         alternatives=_alternatives(problem, w, {a.accelerator for a in mine}),
         min_regions=w.placement.min_regions,
         survive_region_loss=w.placement.survive_region_loss,
+        engine_settings=serving.engine_settings.given() if serving else {},
+        assumptions=assumptions(w),
         **request_sizes(w),
     )
 

@@ -6,9 +6,15 @@ Every model forbids unknown keys (a typo must never pass silently) and is frozen
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from planner.bounds import (
     AcceleratorCount,
@@ -79,6 +85,17 @@ class Traffic(Strict):
     buckets: tuple[Bucket, ...] | None = Field(
         None, min_length=1, description="Histogram of request sizes; fractions sum to 1."
     )
+    prefix_hit_rate: Share | None = Field(
+        None,
+        description="Expected share of prompt tokens found in the engine's prefix cache (a "
+        "shared system prompt, multi-turn history); their prefill is skipped. Give this or "
+        "shared_prefix_tokens.",
+    )
+    shared_prefix_tokens: Tokens | None = Field(
+        None,
+        description="Prompt tokens every request shares (a system prompt), cached after the "
+        "first request; give this or prefix_hit_rate.",
+    )
     hourly_profile: tuple[Share, ...] | None = Field(
         None,
         min_length=24,
@@ -86,6 +103,31 @@ class Traffic(Strict):
         description="24 values, hour 0-23 (UTC): the rate in that hour as a fraction of "
         "requests_per_second (the peak).",
     )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_prefix(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The prefix fields only where the spec sets them: a spec without them keeps the
+        digest (and its saved plans their spec match) it had before the fields existed."""
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in ("prefix_hit_rate", "shared_prefix_tokens"):
+                if data.get(name) is None:
+                    data.pop(name, None)
+        return data
+
+    @model_validator(mode="after")
+    def _prefix_given_once(self) -> Traffic:
+        if self.prefix_hit_rate is not None and self.shared_prefix_tokens is not None:
+            raise ValueError("give prefix_hit_rate or shared_prefix_tokens, not both")
+        if self.prefix_hit_rate is not None and self.prefix_hit_rate >= 1:
+            raise ValueError("prefix_hit_rate must be below 1 (some of each prompt is new)")
+        return self
+
+    def prefix_hit(self, input_tokens: int) -> float:
+        """The share of a prompt of `input_tokens` the prefix cache holds."""
+        if self.shared_prefix_tokens is not None:
+            return min(self.shared_prefix_tokens, input_tokens - 1) / input_tokens
+        return self.prefix_hit_rate or 0.0
 
     @model_validator(mode="after")
     def _sizes_given_once(self) -> Traffic:
@@ -114,6 +156,36 @@ class Traffic(Strict):
         return (
             Bucket(input_tokens=self.input_tokens, output_tokens=self.output_tokens, fraction=1),
         )
+
+
+class EngineSettings(Strict):
+    """Serving-engine settings the user sets instead of the engine's defaults: sizing uses them
+    and the emitted server flags carry them (planner/facts/engine_defaults.py: the defaults)."""
+
+    max_num_seqs: AtLeastOneReplica | None = Field(
+        None,
+        description="Most requests the engine runs at once (vLLM --max-num-seqs, SGLang "
+        "--max-running-requests, TensorRT-LLM --max_batch_size); default: the engine's.",
+    )
+    max_num_batched_tokens: Tokens | None = Field(
+        None,
+        description="Most tokens one engine step takes (vLLM --max-num-batched-tokens, SGLang "
+        "--chunked-prefill-size, TensorRT-LLM --max_num_tokens); default: the engine's.",
+    )
+    kv_cache_dtype: Literal["fp8"] | None = Field(
+        None,
+        description="fp8: store the KV cache in 8 bits (twice the tokens per GiB); default: "
+        "16-bit. vLLM and SGLang only.",
+    )
+    prefix_caching: bool | None = Field(
+        None,
+        description="Prefix caching on or off; default: the engine's (on for vLLM 0.8.5, "
+        "SGLang, TensorRT-LLM 1.0). vLLM and SGLang only.",
+    )
+
+    def given(self) -> dict[str, int | str | bool]:
+        """The settings the user gave, by name."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
 class ServingSLO(Strict):
@@ -211,6 +283,9 @@ class ServingWorkload(WorkloadBase):
     engine: Engine = Field(
         "vllm", description="Serving engine the capacity figures assume (vllm: what emit deploys)."
     )
+    engine_settings: EngineSettings = Field(
+        EngineSettings(), description="Engine settings that replace the engine's defaults."
+    )
     traffic: Traffic
     slo: ServingSLO = ServingSLO()
     min_replicas: Replicas = Field(1, description="Fewest replicas to run.")
@@ -223,6 +298,28 @@ class ServingWorkload(WorkloadBase):
         description="shared: replicas may be packed onto multi-GPU VM instances together with "
         "other shared workloads (each replica takes whole GPUs); dedicated: instances of its own.",
     )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_engine_settings(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """engine_settings only where the spec sets some: a spec without them keeps its digest."""
+        data = handler(self)
+        if isinstance(data, dict) and not any(
+            v is not None for v in (data.get("engine_settings") or {}).values()
+        ):
+            data.pop("engine_settings", None)
+        return data
+
+    @model_validator(mode="after")
+    def _engine_takes_the_settings(self) -> ServingWorkload:
+        given = self.engine_settings
+        if self.engine == "trt-llm" and (
+            given.kv_cache_dtype is not None or given.prefix_caching is not None
+        ):
+            raise ValueError(
+                "engine_settings: kv_cache_dtype and prefix_caching are vLLM and SGLang server "
+                "flags; trtllm-serve takes them from an options file the planner does not write"
+            )
+        return self
 
     @model_validator(mode="after")
     def _replica_bounds(self) -> ServingWorkload:

@@ -40,6 +40,7 @@ from planner.perf import (
 from planner.perf.multinode import pipeline_accelerator, stage_link_gbps
 from planner.perf.owned import OwnedPool, owned_capacity
 from planner.perf.sizing import edge_terms, efficiency, queueing_cap
+from planner.perf.workload import workload_settings
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
 from planner.rules import regions as spread_rule
@@ -201,7 +202,7 @@ def _serving_problems(
 ) -> list[str]:
     """Capacity, replicas, spread and spot share; with `index` (allocation -> its position in
     the plan) also the allocations' own figures (routed rates, utilisation, latencies)."""
-    settings = settings.for_engine(w.engine)
+    settings = workload_settings(settings, w)
     model = find_llm(w.model, spec.user_llms())
     buckets = w.traffic.request_buckets()
     demand = [w.traffic.requests_per_second * b.fraction for b in buckets]
@@ -356,7 +357,7 @@ def _batch_problems(
     shares: dict[int, float],
     owned: dict[str, OwnedPool] | None = None,
 ) -> list[str]:
-    settings = settings.for_engine(w.engine)
+    settings = workload_settings(settings, w)
     model = find_llm(w.model, spec.user_llms())
     # Plan files keep hours to 1e-6 h, so each allocation's stored hours may fall short of the
     # solver's by half of that: a shortfall within the rounding is not a broken promise.
