@@ -44,6 +44,8 @@ def test_a_plan_made_with_a_fit_names_it_and_verify_accepts_it(cli, tmp_path):
     assert str(fit) in plan["provenance"]["perf_fit"]
     checked = cli("verify", str(plan_file), spec, "--fit", str(fit))
     assert checked.exit_code == 0, checked.stdout + checked.stderr
+    table = cli("plan", spec, "--fit", str(fit), "--quiet")
+    assert table.exit_code == 0 and "sized with the efficiency fit" in table.stdout
 
 
 def test_a_plan_without_a_fit_records_none(cli, tmp_path):

@@ -252,6 +252,11 @@ def _print_table(plan) -> None:
         say(price_basis_line(plan))
     for warning in plan.warnings:
         say(f"Warning: {warning}")
+    if plan.provenance.perf_fit:
+        say(f"Capacity sized with the efficiency fit {plan.provenance.perf_fit!r}")
+    for w in plan.workloads:
+        for assumption in w.assumptions:
+            say(f"{w.name} assumes {assumption}")
 
 
 FIT_HELP = "Efficiency fit from `planner calibrate` (the plan names it)."
