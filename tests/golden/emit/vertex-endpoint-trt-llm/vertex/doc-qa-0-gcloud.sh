@@ -4,6 +4,7 @@
 set -euo pipefail
 WORKLOAD=doc-qa
 <<<<<<< HEAD
+<<<<<<< HEAD
 PLAN_ID=07e198b5f199
 =======
 <<<<<<< HEAD
@@ -12,6 +13,9 @@ PLAN_ID=e3b0ff5cd78e
 PLAN_ID=e6a98fb808c5
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+PLAN_ID=b9af2b87bfb6
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
 DEFAULT_PROJECT=acme-llm-prod
 PROJECT="${PROJECT:-$DEFAULT_PROJECT}"
 REGION=us-central1
@@ -24,6 +28,7 @@ echo "Deploying workload $WORKLOAD (plan $PLAN_ID) to Vertex AI in $PROJECT/$REG
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
 <<<<<<< HEAD
+<<<<<<< HEAD
   --model-id=doc-qa-07e198b5f199-v0 \
   --display-name=doc-qa-07e198b5f199-v0 \
 =======
@@ -35,6 +40,10 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
   --display-name=doc-qa-e6a98fb808c5-v0 \
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+  --model-id=doc-qa-b9af2b87bfb6-v0 \
+  --display-name=doc-qa-b9af2b87bfb6-v0 \
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
   --container-image-uri=nvcr.io/nvidia/tensorrt-llm/release:1.0.0 \
   --container-command=trtllm-serve \
   --container-args='^|^Qwen/Qwen2.5-7B-Instruct|--port|8000|--tp_size|1|--max_batch_size|168|--max_seq_len|2250|--host|0.0.0.0|--backend|pytorch' \
@@ -43,6 +52,7 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
   --container-predict-route=/v1/chat/completions
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
+<<<<<<< HEAD
 <<<<<<< HEAD
   --model-id=doc-qa-07e198b5f199-v1 \
   --display-name=doc-qa-07e198b5f199-v1 \
@@ -55,6 +65,10 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
   --display-name=doc-qa-e6a98fb808c5-v1 \
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+  --model-id=doc-qa-b9af2b87bfb6-v1 \
+  --display-name=doc-qa-b9af2b87bfb6-v1 \
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
   --container-image-uri=nvcr.io/nvidia/tensorrt-llm/release:1.0.0 \
   --container-command=trtllm-serve \
   --container-args='^|^Qwen/Qwen2.5-7B-Instruct|--port|8000|--tp_size|1|--max_batch_size|48|--max_seq_len|2250|--host|0.0.0.0|--backend|pytorch' \
@@ -65,6 +79,7 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
 gcloud ai endpoints create --project="$PROJECT" --region="$REGION" \
   --endpoint-id=doc-qa \
   --display-name=doc-qa \
+<<<<<<< HEAD
 <<<<<<< HEAD
   --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=07e198b5f199,planner-workload=doc-qa,team=search
 =======
@@ -88,6 +103,14 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --deployed-model-id=552515591 \
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+  --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=b9af2b87bfb6,planner-workload=doc-qa,team=search
+
+gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
+  --model=doc-qa-b9af2b87bfb6-v0 \
+  --display-name=doc-qa-v0-a2-highgpu-2g \
+  --deployed-model-id=851780338 \
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
   --machine-type=a2-highgpu-2g \
   --accelerator=type=nvidia-tesla-a100,count=2 \
   --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
@@ -97,6 +120,7 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --traffic-split=0=100
 
 gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
+<<<<<<< HEAD
 <<<<<<< HEAD
   --model=doc-qa-07e198b5f199-v1 \
   --display-name=doc-qa-v1-g2-standard-4 \
@@ -112,12 +136,18 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --deployed-model-id=388511869 \
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+  --model=doc-qa-b9af2b87bfb6-v1 \
+  --display-name=doc-qa-v1-g2-standard-4 \
+  --deployed-model-id=970638342 \
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
   --machine-type=g2-standard-4 \
   --accelerator=type=nvidia-l4,count=1 \
   --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
   --min-replica-count=1 \
   --max-replica-count=3 \
   --autoscaling-metric-specs=gpu-duty-cycle=70 \
+<<<<<<< HEAD
 <<<<<<< HEAD
   --traffic-split=0=4,432418801=96
 =======
@@ -127,4 +157,7 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --traffic-split=0=5,552515591=95
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+  --traffic-split=0=5,851780338=95
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
 

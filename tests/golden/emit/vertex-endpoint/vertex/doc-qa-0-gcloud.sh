@@ -4,6 +4,7 @@
 set -euo pipefail
 WORKLOAD=doc-qa
 <<<<<<< HEAD
+<<<<<<< HEAD
 PLAN_ID=d306e318297b
 =======
 <<<<<<< HEAD
@@ -12,6 +13,9 @@ PLAN_ID=28c915a4dd3c
 PLAN_ID=a9900eac49d8
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+PLAN_ID=e51bf0ccf5f1
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
 DEFAULT_PROJECT=acme-llm-prod
 PROJECT="${PROJECT:-$DEFAULT_PROJECT}"
 REGION=us-central1
@@ -24,6 +28,7 @@ echo "Deploying workload $WORKLOAD (plan $PLAN_ID) to Vertex AI in $PROJECT/$REG
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
 <<<<<<< HEAD
+<<<<<<< HEAD
   --model-id=doc-qa-d306e318297b-v0 \
   --display-name=doc-qa-d306e318297b-v0 \
 =======
@@ -35,6 +40,10 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
   --display-name=doc-qa-a9900eac49d8-v0 \
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+  --model-id=doc-qa-e51bf0ccf5f1-v0 \
+  --display-name=doc-qa-e51bf0ccf5f1-v0 \
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
   --container-image-uri=vllm/vllm-openai:v0.8.5 \
   --container-command=python3,-m,vllm.entrypoints.openai.api_server \
   --container-args='^|^--model|Qwen/Qwen2.5-7B-Instruct|--served-model-name|doc-qa|--port|8000|--tensor-parallel-size|1|--max-num-seqs|178|--max-model-len|2250|--dtype|bfloat16' \
@@ -43,6 +52,7 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
   --container-predict-route=/v1/chat/completions
 
 gcloud ai models upload --project="$PROJECT" --region="$REGION" \
+<<<<<<< HEAD
 <<<<<<< HEAD
   --model-id=doc-qa-d306e318297b-v1 \
   --display-name=doc-qa-d306e318297b-v1 \
@@ -55,6 +65,10 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
   --display-name=doc-qa-a9900eac49d8-v1 \
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+  --model-id=doc-qa-e51bf0ccf5f1-v1 \
+  --display-name=doc-qa-e51bf0ccf5f1-v1 \
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
   --container-image-uri=vllm/vllm-openai:v0.8.5 \
   --container-command=python3,-m,vllm.entrypoints.openai.api_server \
   --container-args='^|^--model|Qwen/Qwen2.5-7B-Instruct|--served-model-name|doc-qa|--port|8000|--tensor-parallel-size|1|--max-num-seqs|51|--max-model-len|2250|--dtype|bfloat16' \
@@ -65,6 +79,7 @@ gcloud ai models upload --project="$PROJECT" --region="$REGION" \
 gcloud ai endpoints create --project="$PROJECT" --region="$REGION" \
   --endpoint-id=doc-qa \
   --display-name=doc-qa \
+<<<<<<< HEAD
 <<<<<<< HEAD
   --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=d306e318297b,planner-workload=doc-qa,team=search
 =======
@@ -88,6 +103,14 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --deployed-model-id=391830860 \
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+  --labels=cost-center=cc-4711,managed-by=llm-placement-planner,planner-plan-id=e51bf0ccf5f1,planner-workload=doc-qa,team=search
+
+gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
+  --model=doc-qa-e51bf0ccf5f1-v0 \
+  --display-name=doc-qa-v0-a2-highgpu-2g \
+  --deployed-model-id=434501216 \
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
   --machine-type=a2-highgpu-2g \
   --accelerator=type=nvidia-tesla-a100,count=2 \
   --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
@@ -97,6 +120,7 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --traffic-split=0=100
 
 gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" \
+<<<<<<< HEAD
 <<<<<<< HEAD
   --model=doc-qa-d306e318297b-v1 \
 =======
@@ -109,15 +133,18 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --accelerator=type=nvidia-l4,count=2 \
 =======
   --model=doc-qa-a9900eac49d8-v1 \
+=======
+  --model=doc-qa-e51bf0ccf5f1-v1 \
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
   --display-name=doc-qa-v1-g2-standard-4 \
-  --deployed-model-id=680192321 \
+  --deployed-model-id=776100493 \
   --machine-type=g2-standard-4 \
   --accelerator=type=nvidia-l4,count=1 \
->>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
   --service-account=doc-qa-serving@acme-llm-prod.iam.gserviceaccount.com \
   --min-replica-count=1 \
   --max-replica-count=4 \
   --autoscaling-metric-specs=gpu-duty-cycle=70 \
+<<<<<<< HEAD
 <<<<<<< HEAD
   --traffic-split=0=21,500285471=79
 =======
@@ -127,4 +154,7 @@ gcloud ai endpoints deploy-model doc-qa --project="$PROJECT" --region="$REGION" 
   --traffic-split=0=6,391830860=94
 >>>>>>> 679e182 (Example plans and emitted golden files re-planned with the admission model and the refit)
 >>>>>>> 1ee0a0e (Example plans and emitted golden files re-planned with the admission model and the refit)
+=======
+  --traffic-split=0=6,434501216=94
+>>>>>>> b6ed248 (Golden plans and emitted files re-planned on main with the admission model and the refit (chatbot-fleet chat-8b 3+1 -> 2+2 g6e.xlarge, same cost; vertex-endpoint 10.75 -> 10.07 $/h; eu-residency-trt-llm 11.72 -> 9.95 $/h; nightly-batch-spot 43.15 -> 44.16 $/h, same instances))
 
