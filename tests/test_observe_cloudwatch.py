@@ -18,10 +18,9 @@ from providers.aws.cloudwatch import aws_clients, observe_cloudwatch, plan_varia
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"
 STEP_S, WINDOW_S = 300, 3600
-PER_STEP = {  # Invocations per 5 minutes, per variant: 1 + 5 + 2 = 8 requests/s in all
-    ("us-west-2", "v0-g6-xlarge"): 300,
-    ("us-west-2", "v1-g6e-xlarge"): 1500,
-    ("us-east-1", "v0-g6e-xlarge"): 600,
+PER_STEP = {  # Invocations per 5 minutes, per variant: 1 + 7 = 8 requests/s in all
+    ("us-east-1", "v0-g6-xlarge"): 300,
+    ("us-west-2", "v0-g6e-xlarge"): 2100,
 }
 MODERN = ("ml.g6.", "ml.g6e.")
 
@@ -141,9 +140,8 @@ def _put_metrics(now: float) -> None:
 def test_variants_are_named_as_the_emitter_names_them():
     found = {(v.region, v.endpoint, v.variant) for v in plan_variants(_plan())}
     assert found == {
-        ("us-west-2", "support-chat", "v0-g6-xlarge"),
-        ("us-west-2", "support-chat", "v1-g6e-xlarge"),
-        ("us-east-1", "support-chat", "v0-g6e-xlarge"),
+        ("us-east-1", "support-chat", "v0-g6-xlarge"),
+        ("us-west-2", "support-chat", "v0-g6e-xlarge"),
     }
 
 
@@ -156,7 +154,7 @@ def test_invocations_and_utilisation_read_back(aws):
     assert chat.rps_mean == pytest.approx(8.0, rel=0.02)
     assert chat.rps_p95 == pytest.approx(8.0, rel=0.02)
     assert len(chat.rps_steps) == WINDOW_S // STEP_S
-    # invocation-weighted: (1 x 800 + 5 x 400 + 2 x 400) / 8 ms
+    # invocation-weighted: (1 x 800 + 7 x 400) / 8 ms
     assert chat.request_latency_mean_ms == pytest.approx(450.0)
     assert chat.request_latency_p95_ms == pytest.approx(800.0)  # the slowest variant's
     assert chat.overhead_latency_mean_ms == pytest.approx(2.0)
@@ -178,7 +176,7 @@ def test_replicas_come_from_the_endpoints_the_launcher_made(aws):
     now = time.time()
     _put_metrics(now)
     chat = observe_cloudwatch(plan, aws_clients(), WINDOW_S, STEP_S, now).of("support-chat")
-    assert chat.replicas == 7  # 1 + 5 in us-west-2, 1 in us-east-1
+    assert chat.replicas == 7  # 6 in us-west-2, 1 in us-east-1
 
 
 def test_a_workload_without_datapoints_has_no_data(aws):

@@ -78,7 +78,7 @@ def test_dws_flex_start_bills_the_hours_a_batch_job_uses():
     assert windowed, "the window is far cheaper, so the job runs in it"
     for a in windowed:
         assert a.billed_hours is None and a.starts_at_hours == 2
-        assert a.job_cost == pytest.approx(a.count * a.hours * 0.01)
+        assert a.job_cost == pytest.approx(a.count * a.hours * 0.01, abs=1e-6)  # 6 decimals
         assert a.hours <= 22 + 1e-6  # opens at 2 h, deadline 24 h
     assert not verify(plan, spec, _catalog())
 
