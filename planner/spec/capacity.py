@@ -37,7 +37,26 @@ PoolName = Annotated[
 ]
 
 
-class Reservation(Strict):
+class _OnACloudService(Strict):
+    """Capacity bought on one cloud: its `service` (None: the cloud's VM service) must be one of
+    that cloud's catalog services. Subclasses declare `provider` and `service`."""
+
+    @model_validator(mode="after")
+    def _service_of_provider(self) -> _OnACloudService:
+        allowed = catalog_services(self.provider)
+        if self.service is not None and self.service not in allowed:
+            raise ValueError(
+                f"service {self.service!r} is not one of {self.provider}'s: {', '.join(allowed)}"
+            )
+        return self
+
+    @property
+    def vm_service(self) -> str:
+        """The catalog service the instances run under."""
+        return self.service or cloud(self.provider).vm_service.name
+
+
+class Reservation(_OnACloudService):
     """Reserved instances or a commitment: paid per hour whether used or not, until term end."""
 
     kind: Literal["reservation", "commitment"]
@@ -56,22 +75,8 @@ class Reservation(Strict):
     committed_per_hour: DollarsPerHour = Field(description="Dollars per hour for all of them.")
     term_end: dt.date = Field(description="Last day of the term (YYYY-MM-DD).")
 
-    @model_validator(mode="after")
-    def _service_of_provider(self) -> Reservation:
-        allowed = catalog_services(self.provider)
-        if self.service is not None and self.service not in allowed:
-            raise ValueError(
-                f"service {self.service!r} is not one of {self.provider}'s: {', '.join(allowed)}"
-            )
-        return self
 
-    @property
-    def vm_service(self) -> str:
-        """The catalog service the reserved instances run under."""
-        return self.service or cloud(self.provider).vm_service.name
-
-
-class TimeWindow(Strict):
+class TimeWindow(_OnACloudService):
     """Capacity sold for a window of time, for batch and training jobs with deadlines.
 
     capacity_block: an EC2 Capacity Block for ML; dws_calendar: GCP Dynamic Workload Scheduler
@@ -97,20 +102,6 @@ class TimeWindow(Strict):
     price_per_hour: UnitPrice = Field(
         description="Dollars per instance-hour (a block's upfront price / its instance-hours)."
     )
-
-    @model_validator(mode="after")
-    def _service_of_provider(self) -> TimeWindow:
-        allowed = catalog_services(self.provider)
-        if self.service is not None and self.service not in allowed:
-            raise ValueError(
-                f"service {self.service!r} is not one of {self.provider}'s: {', '.join(allowed)}"
-            )
-        return self
-
-    @property
-    def vm_service(self) -> str:
-        """The catalog service the instances run under."""
-        return self.service or cloud(self.provider).vm_service.name
 
     @property
     def paid_in_full(self) -> bool:
