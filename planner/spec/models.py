@@ -267,12 +267,35 @@ class Placement(Strict):
         return self
 
 
+SERVING_ONLY_PLACEMENT: dict[str, object] = {
+    "min_regions": 1,
+    "min_region_share": MIN_REGION_SHARE,
+    "survive_region_loss": False,
+}
+"""Placement fields about spreading requests over regions, with their defaults: a batch or
+training job has no traffic to spread, so it may not set them (planner.rules.regions and
+planner.rules.region_loss name serving as their only kind)."""
+
+
 class WorkloadBase(Strict):
     """Fields every workload has."""
 
     name: Name
     weights_dtype: WeightsDtype = Field("bf16", description="Precision of the model weights.")
     placement: Placement = Placement()
+
+    @model_validator(mode="after")
+    def _placement_fits_the_kind(self) -> WorkloadBase:
+        kind = getattr(self, "kind", "serving")
+        if kind == "serving":
+            return self
+        for name, default in SERVING_ONLY_PLACEMENT.items():
+            if getattr(self.placement, name) != default:
+                raise ValueError(
+                    f"placement.{name} applies to serving workloads only: a {kind} job has no "
+                    "requests to spread over regions; remove it"
+                )
+        return self
 
 
 class ServingWorkload(WorkloadBase):

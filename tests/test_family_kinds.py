@@ -1,0 +1,49 @@
+"""Every constraint family applies to every workload kind it names, or the spec refuses its
+field for that kind (exit 2, the field named): no rule is silently ignored for a kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.spec import SpecError, parse_spec
+from tests.conftest import EXAMPLES
+
+BY_NAME = {p.name: p for p in EXAMPLES}
+BATCH = BY_NAME["nightly-batch-spot.yaml"].read_text()
+TRAINING = BY_NAME["finetune-with-quota.yaml"].read_text()
+
+
+def with_placement(kind: str, line: str) -> str:
+    """The batch or training example with one more placement line."""
+    if kind == "batch":
+        return BATCH.replace("max_spot_share: 1.0", f"max_spot_share: 1.0\n      {line}")
+    return TRAINING.replace("providers: [aws, gcp]", f"providers: [aws, gcp]\n      {line}")
+
+
+SPREAD = [
+    ("min_regions", "min_regions: 2"),
+    ("min_region_share", "min_region_share: 0.3"),
+    ("survive_region_loss", "survive_region_loss: true"),
+]
+
+
+@pytest.mark.parametrize("kind", ["batch", "training"])
+@pytest.mark.parametrize(("field", "line"), SPREAD)
+def test_a_job_that_asks_for_a_region_spread_is_refused_with_the_field_named(kind, field, line):
+    with pytest.raises(SpecError, match=rf"placement\.{field} applies to serving workloads only"):
+        parse_spec(with_placement(kind, line), "job.yaml")
+
+
+@pytest.mark.parametrize("kind", ["batch", "training"])
+def test_a_job_may_state_the_spread_defaults(kind):
+    text = with_placement(kind, "min_regions: 1\n      survive_region_loss: false")
+    assert parse_spec(text).workloads[0].placement.min_regions == 1
+
+
+def test_planner_plan_exits_2_naming_min_regions_on_a_batch_job(cli, tmp_path):
+    path = tmp_path / "batch.yaml"
+    path.write_text(with_placement("batch", "min_regions: 2"))
+    result = cli("plan", path)
+    assert result.exit_code == 2
+    assert "placement.min_regions applies to serving workloads only" in result.stderr
+    assert "Traceback" not in result.stderr
