@@ -1,8 +1,9 @@
 """One Provider object per cloud (providers/<cloud>/__init__.py: PROVIDER) behind one protocol,
 and the registry the CLI looks providers up in by cloud name.
 
-A Provider holds what its cloud's SDK code can do: refresh prices, fetch quotas, and which
-launch targets and metric sources it serves. Each verb is a function that imports its SDK code
+A Provider holds what its cloud's SDK code can do: refresh prices, fetch quotas, launch and tear
+down a plan's endpoints (`planner launch --target`), and read what they served (`planner observe
+--source`). Each verb is a function that imports its SDK code
 only when called (CLI start-up stays fast). A verb a provider lacks is an InputError (exit 2)
 naming the cloud and the verb, never a KeyError.
 
@@ -59,6 +60,58 @@ class Quotas:
 
 
 @dataclass(frozen=True)
+class LaunchOptions:
+    """What `planner launch` and `planner teardown` pass a launcher; each uses what its cloud
+    needs (an endpoint override, a project, a role) and ignores the rest."""
+
+    endpoint_url: str | None = None
+    """The cloud's API endpoint (e.g. a local moto or fake server)."""
+    api_endpoint: str | None = None
+    """A second API endpoint where the cloud has two (Vertex AI's regional API)."""
+    project: str | None = None
+    role_arn: str | None = None
+    timeout_s: float = 1800.0
+    """Seconds to wait per endpoint or operation."""
+    poll_s: float = 15.0
+    """Seconds between status checks."""
+    on_poll: Callable[[str, str], None] | None = None
+    """Told (endpoint name, status) at each status check."""
+
+
+@dataclass(frozen=True)
+class Launcher:
+    """A cloud's launch target: the API calls a plan's endpoints need, and making them."""
+
+    target: str
+    """The `planner launch --target` value."""
+    title: str
+    """The service it launches on, in words ("SageMaker")."""
+    calls: Callable[[Any, str, LaunchOptions], list[Any]]
+    """(plan, "launch" or "teardown", options) -> the providers.launch.Call list (dry run)."""
+    apply: Callable[[Any, str, LaunchOptions], Any]
+    """(plan, "launch" or "teardown", options) -> the providers.launch.Report of what it did."""
+
+
+@dataclass(frozen=True)
+class MetricsOptions:
+    """What `planner observe --source` passes a cloud's metrics source."""
+
+    url: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A cloud's metrics source: `open` gives a planner.observe MetricsSource."""
+
+    source: str
+    """The `planner observe --source` value."""
+    title: str
+    open: Callable[[MetricsOptions], Any]
+
+
+@dataclass(frozen=True)
 class Provider:
     """A cloud's SDK code: which verbs it has, each imported lazily when called."""
 
@@ -70,10 +123,18 @@ class Provider:
     """Request -> RefreshResult: current offerings and prices from the cloud's APIs."""
     quotas: Callable[[Request], Quotas] | None = None
     """Request -> Quotas: accelerator quotas from the cloud's APIs."""
-    launch_targets: tuple[str, ...] = ()
-    """`planner launch --target` values whose launcher lives in this provider."""
-    metric_sources: tuple[str, ...] = ()
-    """`planner observe --source` values whose client lives in this provider."""
+    launchers: tuple[Launcher, ...] = ()
+    """Its `planner launch --target` targets (managed endpoint services)."""
+    metrics: tuple[Metrics, ...] = ()
+    """Its `planner observe --source` sources."""
+
+    @property
+    def launch_targets(self) -> tuple[str, ...]:
+        return tuple(t.target for t in self.launchers)
+
+    @property
+    def metric_sources(self) -> tuple[str, ...]:
+        return tuple(m.source for m in self.metrics)
 
     def has(self, verb: Verb) -> bool:
         return getattr(self, verb) is not None
@@ -130,6 +191,63 @@ def provider(name: str) -> Provider:
         _discover()
     cloud(name)
     return PROVIDERS.get(name) or Provider(name)
+
+
+def _title(name: str) -> str:
+    return f"{cloud(name).title} ({name})"
+
+
+def launcher(target: str) -> Launcher:
+    """The launcher `planner launch --target target` names: a launch target (sagemaker), or a
+    cloud with exactly one. A cloud without one is a `Missing` error (exit 2) naming it."""
+    for c in CLOUDS:
+        found = next((t for t in provider(c).launchers if t.target == target), None)
+        if found is not None:
+            return found
+    targets = ", ".join(t for c in CLOUDS for t in provider(c).launch_targets) or "none"
+    if target in CLOUDS:
+        mine = provider(target).launchers
+        if len(mine) == 1:
+            return mine[0]
+        if mine:
+            raise InputError(
+                f"{_title(target)} has several launch targets: "
+                f"{', '.join(t.target for t in mine)}; name one with --target"
+            )
+        sky = cloud(target).skypilot
+        hint = (
+            "; `planner emit --target skypilot` writes SkyPilot YAML that launches on it"
+            if sky is not None
+            else ""
+        )
+        raise cloud(target).missing(
+            "launcher for planner launch", f"launch targets: {targets}{hint}"
+        )
+    raise InputError(f"unknown launch target {target!r}; launch targets: {targets}")
+
+
+def metrics_source(source: str) -> Metrics:
+    """The metrics source `planner observe --source source` names (a cloud with exactly one may
+    be named instead); a cloud without one is a `Missing` error (exit 2) naming it."""
+    for c in CLOUDS:
+        found = next((m for m in provider(c).metrics if m.source == source), None)
+        if found is not None:
+            return found
+    sources = ", ".join(m for c in CLOUDS for m in provider(c).metric_sources) or "none"
+    if source in CLOUDS:
+        mine = provider(source).metrics
+        if len(mine) == 1:
+            return mine[0]
+        if mine:
+            raise InputError(
+                f"{_title(source)} has several metrics sources: "
+                f"{', '.join(m.source for m in mine)}; name one with --source"
+            )
+        raise cloud(source).missing(
+            "metrics source for planner observe",
+            f"sources: prometheus (any cluster with its metrics), {sources}",
+        )
+    raise InputError(f"unknown metrics source {source!r}; sources: prometheus, {sources}")
 
 
 def with_verb(verb: Verb) -> tuple[str, ...]:

@@ -1,7 +1,9 @@
 """Adding a cloud is two objects: a Cloud (planner/clouds) and a Provider (providers/), each
 registered through its registry's public function. With nothing else, a new cloud's prices are
 refreshed from its API (a local server here), and it is planned, verified, emitted for every
-target, reported and exported (FOCUS) without a traceback."""
+target, reported and exported (FOCUS), launched and torn down through its provider's launcher and
+observed through its provider's metrics source, without a traceback; a cloud whose provider lacks
+a launcher or a metrics source exits 2 naming it."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import csv
 import io
 import json
 import re
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,7 +22,14 @@ from planner import clouds
 from planner.catalog import Offering
 from planner.clouds import Cloud, Kubernetes, RayLauncher, Region, Service
 from providers import provider as provider_registry
-from providers.provider import Provider, Request
+from providers.provider import (
+    Launcher,
+    LaunchOptions,
+    Metrics,
+    MetricsOptions,
+    Provider,
+    Request,
+)
 from tests.fakes.server import FakeServer, Reply
 from tests.fakes.server import Request as Received
 
@@ -97,7 +108,87 @@ def _acme_prices(request: Request):
     )
 
 
-ACME_PROVIDER = Provider(cloud="acme", endpoint_services=("prices",), prices=_acme_prices)
+def _acme_calls(plan: Any, verb: str, options: LaunchOptions) -> list[Any]:
+    """Acme's endpoint API: one POST per serving workload on Acme (made-up, like its prices)."""
+    from providers.launch import Call
+
+    replicas: dict[tuple[str, str, str], int] = {}
+    for a in plan.allocations:
+        if a.provider == "acme" and a.kind == "serving":
+            key = (a.workload, a.region, a.instance_type)
+            replicas[key] = replicas.get(key, 0) + a.count
+    if verb == "launch":
+        return [
+            Call("acme-serve", region, f"POST /v1/endpoints/{name}",
+                 {"instance_type": itype, "replicas": n, "model": "from-plan"})
+            for (name, region, itype), n in sorted(replicas.items())
+        ]  # fmt: skip
+    return [
+        Call("acme-serve", region, f"POST /v1/endpoints/{name}:delete", {})
+        for (name, region, _), _n in sorted(replicas.items())
+    ]
+
+
+def _acme_apply(plan: Any, verb: str, options: LaunchOptions) -> Any:
+    """Make Acme's calls against options.endpoint_url (the test's local server)."""
+    from providers.launch import Report
+
+    assert options.endpoint_url, "the test always points Acme's API at its local server"
+    report = Report()
+    for call in _acme_calls(plan, verb, options):
+        path = call.operation.split(" ", 1)[1]
+        sent = urllib.request.Request(
+            options.endpoint_url + path,
+            data=json.dumps(call.body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(sent, timeout=10) as answer:
+            state = json.loads(answer.read())["state"]
+        report.changed(f"{path}: {state}")
+    return report
+
+
+class _AcmeMonitor:
+    """Acme's metrics API: requests per second of each endpoint over a window."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def observe(self, plan: Any, window_s: float, step_s: float, now: float) -> Any:
+        from planner.observe.model import Observation, WorkloadObservation
+
+        with urllib.request.urlopen(f"{self.url}/v1/metrics", timeout=10) as answer:
+            rates = json.loads(answer.read())["rps"]
+        serving = sorted({a.workload for a in plan.allocations if a.kind == "serving"})
+        return Observation(
+            source="acme-monitor",
+            url=self.url,
+            plan_id=plan.plan_id,
+            start=now - window_s,
+            end=now,
+            step_s=step_s,
+            workloads=tuple(
+                WorkloadObservation(workload=w, status="ok", rps_mean=rates[w], rps_p95=rates[w])
+                if w in rates
+                else WorkloadObservation(workload=w, status="no data")
+                for w in serving
+            ),
+        )
+
+
+def _acme_monitor(options: MetricsOptions) -> _AcmeMonitor:
+    assert options.url, "the test always points Acme's metrics at its local server"
+    return _AcmeMonitor(options.url)
+
+
+ACME_PROVIDER = Provider(
+    cloud="acme",
+    endpoint_services=("prices",),
+    prices=_acme_prices,
+    launchers=(Launcher("acme-endpoints", "Acme Endpoints", _acme_calls, _acme_apply),),
+    metrics=(Metrics("acme-monitor", "Acme Monitor", _acme_monitor),),
+)
 
 SPEC = """\
 workloads:
@@ -183,6 +274,85 @@ def test_a_cloud_registered_with_its_two_objects_runs_every_verb(acme, cli, tmp_
     assert rows and {r["ProviderName"] for r in rows} == {"Acme Corporation"}
     assert {r["RegionName"] for r in rows} == {"Acme East (Ohio)"}
     assert {r["ServiceName"] for r in rows} == {"Acme Compute"}
+
+
+def _acme_api(received: Received) -> Reply:
+    if received.path == "/v1/prices":
+        return Reply(200, PRICE_LIST)
+    if received.path == "/v1/metrics":
+        return Reply(200, {"rps": {"chat": 5.5}})
+    if received.method == "POST" and received.path.startswith("/v1/endpoints/"):
+        deleting = received.path.endswith(":delete")
+        return Reply(200, {"state": "Deleting" if deleting else "Creating"})
+    return Reply(404, {"error": "no such path"})
+
+
+def test_a_new_cloud_launches_tears_down_and_is_observed_through_its_provider(
+    acme, cli, tmp_path: Path
+):
+    with FakeServer(_acme_api) as server:
+        catalog = tmp_path / "acme.csv"
+        refreshed = cli("catalog", "refresh", "--provider", "acme", "--region", "acme-east",
+                        "--endpoint-url", f"prices={server.url}", "-o", catalog,
+                        "--as-of", "2026-12-07", "--quiet")  # fmt: skip
+        assert refreshed.exit_code == 0, refreshed.stderr
+        spec = tmp_path / "acme.yaml"
+        spec.write_text(SPEC)
+        plan_file = tmp_path / "plan.json"
+        assert cli("plan", spec, "--catalog", catalog, "-o", plan_file).exit_code == 0
+        plan = json.loads(plan_file.read_text())
+        chat = sum(a["count"] for a in plan["allocations"] if a["workload"] == "chat")
+
+        before = len(server.requests)
+        dry = cli("launch", plan_file, "--target", "acme", "--format", "json")
+        assert dry.exit_code == 0, dry.stderr
+        assert len(server.requests) == before  # a dry run calls nothing
+        calls = json.loads(dry.stdout)["calls"]
+        assert [c["operation"] for c in calls] == ["POST /v1/endpoints/chat"]
+        assert calls[0]["body"]["replicas"] == chat
+
+        made = cli("launch", plan_file, "--target", "acme-endpoints", "--apply", "--yes",
+                   "--endpoint-url", server.url)  # fmt: skip
+        assert made.exit_code == 0, made.stderr
+        assert "/v1/endpoints/chat: Creating" in made.stdout
+        sent = [r for r in server.requests if r.path.startswith("/v1/endpoints/")]
+        assert [r.body["replicas"] for r in sent] == [chat]
+
+        gone = cli("teardown", plan_file, "--target", "acme", "--apply", "--yes",
+                   "--endpoint-url", server.url)  # fmt: skip
+        assert gone.exit_code == 0, gone.stderr
+        assert server.requests[-1].path == "/v1/endpoints/chat:delete"
+
+        seen = cli("observe", "--plan", plan_file, "--source", "acme", "--url", server.url,
+                   "--format", "json")  # fmt: skip
+    assert seen.exit_code == 0, seen.stderr
+    observed = json.loads(seen.stdout)["observation"]
+    assert observed["source"] == "acme-monitor"
+    assert [(w["workload"], w["rps_mean"]) for w in observed["workloads"]] == [("chat", 5.5)]
+
+
+@pytest.mark.parametrize("verb", ["launch", "teardown"])
+def test_launching_on_a_cloud_without_a_launcher_exits_2_naming_it(cli, tmp_path, verb):
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text("{}")
+    result = cli(verb, plan_file, "--target", "lambda")
+    assert result.exit_code == 2
+    assert "Lambda (lambda) has no launcher" in result.stderr
+    assert "sagemaker" in result.stderr and "skypilot" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_observing_a_cloud_without_a_metrics_source_exits_2_naming_it(acme, cli, tmp_path):
+    bare = Provider(cloud="acme")
+    provider_registry.register(bare)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text("{}")
+    result = cli("observe", "--plan", plan_file, "--source", "acme", "--url", "http://127.0.0.1:9")
+    assert result.exit_code == 2
+    assert "Acme Cloud (acme) has no metrics source" in result.stderr
+    assert "cloudwatch" in result.stderr
+    unknown = cli("observe", "--plan", plan_file, "--source", "datadog")
+    assert unknown.exit_code == 2 and "unknown metrics source 'datadog'" in unknown.stderr
 
 
 def test_a_new_clouds_region_has_its_country_and_an_unknown_name_lists_the_known(acme):

@@ -1,4 +1,6 @@
-"""`planner launch` and `planner teardown`: make or delete a plan's SageMaker / Vertex AI endpoints.
+"""`planner launch` and `planner teardown`: make or delete a plan's managed endpoints through the
+launcher of the cloud's provider (providers/<cloud>: SageMaker, Vertex AI; a cloud without one
+exits 2 naming it).
 
 Both are dry runs unless --apply is given: they print the API calls, with their bodies. --apply
 asks for confirmation unless --yes is given (a stdin that is not a terminal without --yes: exit 2).
@@ -6,7 +8,6 @@ asks for confirmation unless --yes is given (a stdin that is not a terminal with
 
 from __future__ import annotations
 
-import enum
 import sys
 from pathlib import Path
 
@@ -15,14 +16,14 @@ import typer
 from planner.cli.output import TextFormat, deliver, to_json, writes_output
 from planner.errors import InputError
 
-
-class LaunchTarget(enum.StrEnum):
-    sagemaker = "sagemaker"
-    vertex = "vertex"
-
-
 PLAN_HELP = "Plan JSON (planner plan --format json -o FILE)."
-ENDPOINT_URL_HELP = "SageMaker/Auto Scaling endpoint URL (e.g. a local moto server)."
+TARGET_HELP = (
+    "A launch target (sagemaker, vertex) or a cloud with one; a cloud without a launcher "
+    "exits 2 naming it."
+)
+ENDPOINT_URL_HELP = (
+    "The target's API endpoint: SageMaker/Auto Scaling URL (e.g. a local moto server)."
+)
 API_ENDPOINT_HELP = "Vertex AI API endpoint (default: REGION-aiplatform.googleapis.com)."
 
 
@@ -73,13 +74,6 @@ def _print_report(report, plan_id: str, fmt: TextFormat = TextFormat.text) -> No
     typer.echo(f"plan {plan_id}: {report.changes} change(s)")
 
 
-def _sagemaker(endpoint_url: str | None, timeout: float, poll: float, on_poll=None):
-    from providers.aws.sagemaker import SageMakerLauncher, Waiting, boto3_clients
-
-    waiting = Waiting(timeout, poll, on_poll=on_poll)
-    return SageMakerLauncher(boto3_clients(endpoint_url), waiting)
-
-
 class _Waiting:
     """A spinner on stderr with the elapsed time and each endpoint's last status."""
 
@@ -114,14 +108,6 @@ class _Waiting:
             self.bar.update(self.task, description=f"{self.what}: endpoint {name} is {state}")
 
 
-def _vertex(plan, project: str | None, api_endpoint: str | None, timeout: float):
-    from providers.gcp.vertex import VertexLauncher, gapic_clients, resolve_project
-
-    return VertexLauncher(
-        gapic_clients(api_endpoint), resolve_project(plan, project), timeout_s=timeout
-    )
-
-
 def _confirm(verb: str, plan, where: str, yes: bool) -> None:
     """Ask before --apply changes a cloud account (as Terraform and SkyPilot do): --yes skips
     the question; with no terminal to ask on, exit 2 rather than act unasked."""
@@ -144,9 +130,23 @@ def _confirm(verb: str, plan, where: str, yes: bool) -> None:
         raise typer.Exit(1)
 
 
+def _run(verb, plan, found, options, apply: bool, yes: bool, fmt, quiet: bool) -> None:
+    """The calls `verb` makes through launcher `found` (dry run), or make them (--apply)."""
+    from dataclasses import replace
+
+    if not apply:
+        _print_calls(found.calls(plan, verb, options), verb, fmt)
+        return
+    _confirm(verb, plan, found.title, yes)
+    doing = "launching" if verb == "launch" else "tearing down"
+    with _Waiting(f"{doing} on {found.title}", quiet) as shown:
+        report = found.apply(plan, verb, replace(options, on_poll=shown.poll))
+    _print_report(report, plan.plan_id, fmt)
+
+
 def launch(
     plan_file: Path = typer.Argument(..., help=PLAN_HELP),
-    target: LaunchTarget = typer.Option(..., "--target", "-t", help="sagemaker or vertex."),
+    target: str = typer.Option(..., "--target", "-t", help=TARGET_HELP),
     apply: bool = typer.Option(False, "--apply", help="Make the calls (default: dry run)."),
     yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
     endpoint_url: str = typer.Option(
@@ -169,36 +169,28 @@ def launch(
     """Print (dry run) or make (--apply) the plan's endpoints; idempotent, all or nothing."""
     from planner.plans.io import load_plan
     from planner.spec.grammars import GcpProject, RoleArn, check_option
+    from providers.provider import LaunchOptions, launcher
 
     if timeout <= 0 or poll <= 0:
         raise InputError("--timeout and --poll must be above 0")
     check_option(project, GcpProject, "--project")
     check_option(role_arn, RoleArn, "--execution-role-arn")
+    found = launcher(target)
     plan = load_plan(plan_file)
-    if target is LaunchTarget.sagemaker:
-        if not apply:
-            from providers.aws.sagemaker import launch_calls
-
-            _print_calls(launch_calls(plan, role_arn), "launch", fmt)
-            return
-        _confirm("launch", plan, "SageMaker", yes)
-        with _Waiting("launching on SageMaker", quiet) as shown:
-            report = _sagemaker(endpoint_url, timeout, poll, shown.poll).apply(plan, role_arn)
-    else:
-        if not apply:
-            from providers.gcp.vertex import launch_calls
-
-            _print_calls(launch_calls(plan, project), "launch", fmt)
-            return
-        _confirm("launch", plan, "Vertex AI", yes)
-        with _Waiting("launching on Vertex AI (deploying models)", quiet):
-            report = _vertex(plan, project, api_endpoint, timeout).apply(plan)
-    _print_report(report, plan.plan_id, fmt)
+    options = LaunchOptions(
+        endpoint_url=endpoint_url,
+        api_endpoint=api_endpoint,
+        project=project,
+        role_arn=role_arn,
+        timeout_s=timeout,
+        poll_s=poll,
+    )
+    _run("launch", plan, found, options, apply, yes, fmt, quiet)
 
 
 def teardown(
     plan_file: Path = typer.Argument(..., help=PLAN_HELP),
-    target: LaunchTarget = typer.Option(..., "--target", "-t", help="sagemaker or vertex."),
+    target: str = typer.Option(..., "--target", "-t", help=TARGET_HELP),
     apply: bool = typer.Option(False, "--apply", help="Make the calls (default: dry run)."),
     yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
     endpoint_url: str = typer.Option(
@@ -217,28 +209,15 @@ def teardown(
     """Print (dry run) or delete (--apply) what `planner launch` made for this plan."""
     from planner.plans.io import load_plan
     from planner.spec.grammars import GcpProject, check_option
+    from providers.provider import LaunchOptions, launcher
 
     check_option(project, GcpProject, "--project")
+    found = launcher(target)
     plan = load_plan(plan_file)
-    if target is LaunchTarget.sagemaker:
-        if not apply:
-            from providers.aws.sagemaker import teardown_calls
-
-            _print_calls(teardown_calls(plan), "teardown", fmt)
-            return
-        _confirm("teardown", plan, "SageMaker", yes)
-        with _Waiting("tearing down on SageMaker", quiet) as shown:
-            report = _sagemaker(endpoint_url, timeout, 15.0, shown.poll).teardown(plan)
-    else:
-        if not apply:
-            from providers.gcp.vertex import teardown_calls
-
-            _print_calls(teardown_calls(plan, project), "teardown", fmt)
-            return
-        _confirm("teardown", plan, "Vertex AI", yes)
-        with _Waiting("tearing down on Vertex AI", quiet):
-            report = _vertex(plan, project, api_endpoint, timeout).teardown(plan)
-    _print_report(report, plan.plan_id, fmt)
+    options = LaunchOptions(
+        endpoint_url=endpoint_url, api_endpoint=api_endpoint, project=project, timeout_s=timeout
+    )
+    _run("teardown", plan, found, options, apply, yes, fmt, quiet)
 
 
 def register(app: typer.Typer) -> None:

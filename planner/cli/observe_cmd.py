@@ -24,9 +24,10 @@ LABEL_HELP = (
 STEP_HELP = "Length of each mean (peak = p95 of the step means; the 24-hour profile needs 1h)."
 
 
-class Source(enum.StrEnum):
-    prometheus = "prometheus"
-    cloudwatch = "cloudwatch"
+PROMETHEUS = "prometheus"
+SOURCE_HELP = (
+    "prometheus, or a cloud's metrics source (cloudwatch); a cloud without one exits 2 naming it."
+)
 
 
 class ObserveFormat(enum.StrEnum):
@@ -58,11 +59,20 @@ def _observe(plan, source, url, window, step, label, region, endpoint_url, token
     return metrics.observe(plan, window_s, step_s, end)
 
 
+def _check_source(source: str | None) -> None:
+    """Exit 2 before any work when `--source` names no source (or a cloud without one)."""
+    if source is not None and source != PROMETHEUS:
+        from providers.provider import metrics_source
+
+        metrics_source(source)
+
+
 def _metrics_source(source, url, label, region, endpoint_url, token_env):
-    """The MetricsSource `--source` names: Prometheus (over HTTP) or CloudWatch (boto3)."""
+    """The MetricsSource `--source` names: Prometheus (over HTTP), or a cloud's (CloudWatch)
+    through its provider's registry entry."""
     import os
 
-    if source is Source.prometheus:
+    if source == PROMETHEUS:
         from planner.observe.prom_http import PrometheusClient
         from planner.observe.prometheus import PrometheusSource
 
@@ -77,10 +87,10 @@ def _metrics_source(source, url, label, region, endpoint_url, token_env):
                 raise InputError(f"--token-env {token_env}: that environment variable is empty")
             token = check_credential(token.strip(), f"--token-env {token_env}")
         return PrometheusSource(PrometheusClient(url, token=token), label)
-    from providers.aws.cloudwatch import CloudWatchSource, aws_clients
+    from providers.provider import MetricsOptions, metrics_source
 
-    endpoint = endpoint_url or url
-    return CloudWatchSource(aws_clients(endpoint), region, endpoint)
+    found = metrics_source(source)
+    return found.open(MetricsOptions(url=url, region=region, endpoint_url=endpoint_url))
 
 
 def _read_observation(path: Path):
@@ -113,7 +123,7 @@ def _section(observation, drifts, notes):
 
 def observe(
     plan_file: Path = typer.Option(..., "--plan", help="Plan JSON (from planner plan -o)."),
-    source: Source = typer.Option(..., "--source", help="prometheus or cloudwatch."),
+    source: str = typer.Option(..., "--source", help=SOURCE_HELP),
     url: str = typer.Option(None, "--url", help="Prometheus base URL (user:password@ allowed)."),
     window: str = typer.Option("24h", "--window", help="How far back to look (90s, 30m, 24h)."),
     step: str = typer.Option("1h", "--step", help=STEP_HELP),
@@ -154,6 +164,7 @@ def observe(
     )
     from planner.plans.io import load_plan
 
+    _check_source(source)
     _guard(profiles_out, force)
     _guard(html, force)
     spec = None
@@ -204,7 +215,7 @@ def _spec_output(spec_file: Path, output: Path | None, force: bool) -> Path:
 def rightsize(
     plan_file: Path = typer.Option(..., "--plan", help="The plan running now (JSON)."),
     spec_file: Path = typer.Option(..., "--spec", help="The spec that plan was made from."),
-    source: Source = typer.Option(None, "--source", help="prometheus or cloudwatch."),
+    source: str = typer.Option(None, "--source", help=SOURCE_HELP),
     observation_file: Path = typer.Option(
         None, "--observation", help="Instead of --source: JSON from planner observe."
     ),
@@ -252,6 +263,7 @@ def rightsize(
     from planner.spec import load_spec
     from planner.spec.load import MAX_YAML_BYTES, compose_yaml
 
+    _check_source(source)
     target = _spec_output(spec_file, spec_out, force)
     for path in (plan_out, profiles_out):
         _guard(path, force)

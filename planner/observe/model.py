@@ -63,7 +63,9 @@ class WorkloadObservation(Frozen):
 class Observation(Frozen):
     """Everything one source said about one plan's serving workloads over one window."""
 
-    source: Literal["prometheus", "cloudwatch"]
+    source: str = Field(
+        min_length=1, description="The `planner observe --source` that measured it."
+    )
     url: str
     plan_id: str
     label: str = Field("", description="The series label that names workloads (Prometheus).")

@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
-from providers.provider import Provider, Quotas, Request
+from typing import Any
+
+from providers.provider import (
+    Launcher,
+    LaunchOptions,
+    Metrics,
+    MetricsOptions,
+    Provider,
+    Quotas,
+    Request,
+)
 
 
 def _prices(request: Request):
@@ -31,11 +41,32 @@ def _quotas(request: Request) -> Quotas:
     return Quotas(quotas, log, SOURCE, how)
 
 
+def _sagemaker_calls(plan: Any, verb: str, options: LaunchOptions) -> list[Any]:
+    from providers.aws.sagemaker import launch_calls, teardown_calls
+
+    return launch_calls(plan, options.role_arn) if verb == "launch" else teardown_calls(plan)
+
+
+def _sagemaker_apply(plan: Any, verb: str, options: LaunchOptions) -> Any:
+    from providers.aws.sagemaker import SageMakerLauncher, Waiting, boto3_clients
+
+    waiting = Waiting(options.timeout_s, options.poll_s, on_poll=options.on_poll)
+    launcher = SageMakerLauncher(boto3_clients(options.endpoint_url), waiting)
+    return launcher.apply(plan, options.role_arn) if verb == "launch" else launcher.teardown(plan)
+
+
+def _cloudwatch(options: MetricsOptions) -> Any:
+    from providers.aws.cloudwatch import CloudWatchSource, aws_clients
+
+    endpoint = options.endpoint_url or options.url
+    return CloudWatchSource(aws_clients(endpoint), options.region, endpoint)
+
+
 PROVIDER = Provider(
     cloud="aws",
     endpoint_services=("ec2", "pricing", "service-quotas"),
     prices=_prices,
     quotas=_quotas,
-    launch_targets=("sagemaker",),
-    metric_sources=("cloudwatch",),
+    launchers=(Launcher("sagemaker", "SageMaker", _sagemaker_calls, _sagemaker_apply),),
+    metrics=(Metrics("cloudwatch", "CloudWatch", _cloudwatch),),
 )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from planner.errors import InputError
-from providers.provider import Provider, Quotas, Request
+from providers.provider import Launcher, LaunchOptions, Provider, Quotas, Request
 
 
 def _api(request: Request, uses_compute: bool):
@@ -40,10 +41,28 @@ def _quotas(request: Request) -> Quotas:
     return Quotas(quotas, log, SOURCE, how)
 
 
+def _vertex_calls(plan: Any, verb: str, options: LaunchOptions) -> list[Any]:
+    from providers.gcp.vertex import launch_calls, teardown_calls
+
+    calls = launch_calls if verb == "launch" else teardown_calls
+    return calls(plan, options.project)
+
+
+def _vertex_apply(plan: Any, verb: str, options: LaunchOptions) -> Any:
+    from providers.gcp.vertex import VertexLauncher, gapic_clients, resolve_project
+
+    launcher = VertexLauncher(
+        gapic_clients(options.api_endpoint),
+        resolve_project(plan, options.project),
+        timeout_s=options.timeout_s,
+    )
+    return launcher.apply(plan) if verb == "launch" else launcher.teardown(plan)
+
+
 PROVIDER = Provider(
     cloud="gcp",
     endpoint_services=("compute", "billing"),
     prices=_prices,
     quotas=_quotas,
-    launch_targets=("vertex",),
+    launchers=(Launcher("vertex", "Vertex AI", _vertex_calls, _vertex_apply),),
 )
