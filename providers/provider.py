@@ -23,10 +23,11 @@ from planner.catalog import Offering
 from planner.clouds import CLOUDS, cloud
 from planner.errors import InputError
 
-Verb = Literal["prices", "quotas"]
+Verb = Literal["prices", "quotas", "spot_risk"]
 VERB_WORDS: Mapping[str, str] = {
     "prices": "price refresh (planner catalog refresh)",
     "quotas": "quota refresh (planner quotas refresh)",
+    "spot_risk": "spot-risk import (planner catalog spot-risk)",
 }
 
 
@@ -112,6 +113,19 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class SpotRiskImport:
+    """How a cloud's published spot interruption data becomes spot-risk rows."""
+
+    reads: Callable[[str], bool]
+    """Whether a saved file's text is this cloud's data (so `--provider` may be left out)."""
+    rows: Callable[[str, str, str], list[Any]]
+    """(text, source name, as_of) -> planner.catalog.spot_risk.SpotRisk rows; InputError for
+    a file that is not such data."""
+    describe: str
+    """What the rows are, for the written file's comment (source, what a rate means)."""
+
+
+@dataclass(frozen=True)
 class Provider:
     """A cloud's SDK code: which verbs it has, each imported lazily when called."""
 
@@ -123,6 +137,8 @@ class Provider:
     """Request -> RefreshResult: current offerings and prices from the cloud's APIs."""
     quotas: Callable[[Request], Quotas] | None = None
     """Request -> Quotas: accelerator quotas from the cloud's APIs."""
+    spot_risk: SpotRiskImport | None = None
+    """How its published spot interruption data is read."""
     launchers: tuple[Launcher, ...] = ()
     """Its `planner launch --target` targets (managed endpoint services)."""
     metrics: tuple[Metrics, ...] = ()
@@ -139,7 +155,7 @@ class Provider:
     def has(self, verb: Verb) -> bool:
         return getattr(self, verb) is not None
 
-    def need(self, verb: Verb) -> Callable[..., Any]:
+    def need(self, verb: Verb) -> Any:
         """The function for `verb`; InputError naming the cloud and the verb when it has none."""
         found = getattr(self, verb)
         if found is None:
@@ -248,6 +264,22 @@ def metrics_source(source: str) -> Metrics:
             f"sources: prometheus (any cluster with its metrics), {sources}",
         )
     raise InputError(f"unknown metrics source {source!r}; sources: prometheus, {sources}")
+
+
+def spot_risk_reader(text: str, name: str | None, source: str) -> tuple[str, SpotRiskImport]:
+    """The cloud and importer for a saved spot-risk data file: cloud `name`'s (exit 2 when it
+    has none), or the one provider whose importer reads `text`."""
+    if name is not None:
+        return name, provider(name).need("spot_risk")
+    readers = [(c, provider(c).spot_risk) for c in with_verb("spot_risk")]
+    found = [(c, r) for c, r in readers if r is not None and r.reads(text)]
+    if len(found) != 1:
+        known = ", ".join(c for c, _ in readers) or "none"
+        why = "is none of their data" if not found else "could be several clouds' data"
+        raise InputError(
+            f"{source} {why}; give --provider (clouds whose spot data is read: {known})"
+        )
+    return found[0]  # type: ignore[return-value]
 
 
 def with_verb(verb: Verb) -> tuple[str, ...]:

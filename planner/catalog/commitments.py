@@ -5,11 +5,12 @@ A commitment is sunk: its `committed_per_hour` is paid whatever runs. Usage insi
 covered up to its capacity and then costs nothing more; the rest is billed at list.
 Capacity is counted in the product's unit:
 
-- usd (Savings Plans, flexible CUDs, Azure savings plans): committed_per_hour buys
-  committed_per_hour / (1 - discount) dollars of list-priced usage each hour;
-- instances (reserved instances, Azure reservations): `count` instances of one type;
-- accelerators (GCP resource-based CUDs): `count` accelerators of one type in a region.
+- usd (spend-based products): committed_per_hour buys committed_per_hour / (1 - discount)
+  dollars of list-priced usage each hour;
+- instances: `count` instances of one type;
+- accelerators: `count` accelerators of one type in a region.
 
+Which products a cloud sells, and in what unit and scope, is the cloud's (planner/clouds).
 Spot usage is never covered (no cloud applies these products to spot); owned capacity neither.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 from planner._csvdata import read_csv_lines
 from planner._readfile import read_input
 from planner.catalog.offering import Offering
+from planner.clouds import cloud, commitment_products
 from planner.facts import find_accelerator
 from planner.spec.commitments import Commitment
 
@@ -31,13 +33,15 @@ DISCOUNTS = Path(__file__).parent / "data" / "commitment_discounts.csv"
 
 @dataclass(frozen=True)
 class ProductLevel:
-    """One row of commitment_discounts.csv: a product's discount for one term."""
+    """One row of commitment_discounts.csv (a product's discount for one term) with what the
+    cloud selling the product declares of it (services, unit, scope)."""
 
     product: str
     provider: str
     services: tuple[str, ...]
     unit: str
-    scope: str
+    scope: tuple[str, ...]
+    """The scope fields a commitment of it gives (none: any region of its services)."""
     term_years: int
     discount: float
     kind: str
@@ -47,24 +51,34 @@ class ProductLevel:
 
 
 @cache
-def product_levels() -> tuple[ProductLevel, ...]:
-    """The bundled discount levels, in file order."""
+def _rows() -> tuple[dict[str, str], ...]:
     _, rows = read_csv_lines(read_input(DISCOUNTS, "data file"), str(DISCOUNTS))
-    return tuple(
-        ProductLevel(
-            product=r["product"],
-            provider=r["provider"],
-            services=tuple(r["services"].split()),
-            unit=r["unit"],
-            scope=r["scope"],
-            term_years=int(r["term_years"]),
-            discount=float(r["discount"]),
-            kind=r["kind"],
-            source=r["source"],
-            as_of=r["as_of"],
+    return tuple(r for _, r in rows)
+
+
+def product_levels() -> tuple[ProductLevel, ...]:
+    """The bundled discount levels of the products registered clouds sell, in file order."""
+    products = commitment_products()
+    out = []
+    for r in _rows():
+        if r["product"] not in products:
+            continue
+        seller, product = products[r["product"]]
+        out.append(
+            ProductLevel(
+                product=product.name,
+                provider=seller,
+                services=product.services,
+                unit=product.unit,
+                scope=product.scope,
+                term_years=int(r["term_years"]),
+                discount=float(r["discount"]),
+                kind=r["kind"],
+                source=r["source"],
+                as_of=r["as_of"],
+            )
         )
-        for _, r in rows
-    )
+    return tuple(out)
 
 
 def product_level(product: str, term_years: int) -> ProductLevel:
@@ -73,12 +87,6 @@ def product_level(product: str, term_years: int) -> ProductLevel:
         if (level.product, level.term_years) == (product, term_years):
             return level
     raise KeyError((product, term_years))
-
-
-def instance_family(instance_type: str) -> str:
-    """An EC2 instance type's family, as EC2 Instance Savings Plans scope it (`p5.48xlarge`,
-    `ml.p5.48xlarge` -> `p5`)."""
-    return instance_type.removeprefix("ml.").split(".", 1)[0]
 
 
 def _canonical(accelerator: str | None) -> str | None:
@@ -124,7 +132,7 @@ class Cover:
             and o.provider == self.provider
             and o.service in self.services
             and (self.region is None or o.region == self.region)
-            and (self.family is None or instance_family(o.instance_type) == self.family)
+            and (self.family is None or cloud(o.provider).family(o.instance_type) == self.family)
             and (self.instance_type is None or o.instance_type == self.instance_type)
             and (self.accelerator is None or o.accelerator == self.accelerator)
         )
@@ -138,7 +146,8 @@ class Cover:
 
     @property
     def scope(self) -> str:
-        """The scope in words (`aws ec2 us-east-1 family p5`)."""
+        """The scope in words: provider, services, then its scope fields (`aws ec2 us-east-1
+        family p5`)."""
         parts = [self.provider, "/".join(self.services)]
         for label, value in (
             ("", self.region), ("family ", self.family), ("", self.instance_type),
@@ -228,7 +237,7 @@ class Usage:
 
 def apply_covers(covers: Sequence[Cover], usages: Sequence[Usage]) -> list[dict[str, float]]:
     """How much of each usage's list $/h each commitment covers, as billing applies them:
-    count-based products first (reservations before Savings Plans, as AWS and Azure bill),
+    count-based products first (reservations before spend-based plans, as clouds bill them),
     then spend-based ones by deepest discount; within a commitment, the usage that uses the
     fewest units per list dollar first. Returns, per usage, {commitment name: list $/h}."""
     order = sorted(

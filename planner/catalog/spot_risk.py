@@ -1,15 +1,14 @@
 """Spot risk: how often each cloud reclaims spot capacity, per (cloud, region, instance type).
 
 Rows come from the bundled snapshot (spot_interruptions.csv) and from files of the same
-columns in a `--catalog` directory (what `planner catalog spot-risk` writes from AWS's Spot
-Instance Advisor data); a more specific row wins (an exact region and instance type over `*`),
-and a later file over an earlier one. The rate is the share of spot instances interrupted in
-a month.
+columns in a `--catalog` directory (what `planner catalog spot-risk` writes from a cloud's
+published data, read by that cloud's provider); a more specific row wins (an exact region and
+instance type over `*`), and a later file over an earlier one. The rate is the share of spot
+instances interrupted in a month.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -24,7 +23,17 @@ SNAPSHOT = Path(__file__).parent / "data" / "spot_interruptions.csv"
 COLUMNS = ("provider", "region", "instance_type", "band", "rate", "kind", "source", "as_of")
 
 OPEN_BAND_RATE = 0.25
-"""The share used for an open top band (AWS ">20%"): an estimate, as no upper end is given."""
+"""The share used for an open top band (">20%", "20+"): an estimate, as no upper end is given."""
+
+
+def band_rates(bands: Sequence[tuple[str, float]]) -> dict[str, float]:
+    """Each published band (label, upper end as a share, ascending; the last one open) -> the
+    rate used: its midpoint, OPEN_BAND_RATE for the open top band."""
+    out, low = {}, 0.0
+    for k, (label, high) in enumerate(bands):
+        out[label] = OPEN_BAND_RATE if k == len(bands) - 1 else round((low + high) / 2, 4)
+        low = high
+    return out
 
 
 @dataclass(frozen=True)
@@ -109,36 +118,6 @@ def interruption_rate(offering: Offering) -> float:
         return offering.interruption_rate
     row = risk_of(offering)
     return row.rate if row else 0.0
-
-
-def advisor_rows(text: str, source: str, as_of: str) -> list[SpotRisk]:
-    """Rows from AWS's Spot Instance Advisor data file (spot-advisor-data.json): Linux, every
-    region and instance type, its band's midpoint as the rate (the open top band at
-    OPEN_BAND_RATE)."""
-    try:
-        data = json.loads(text)
-        ranges = {int(r["index"]): r for r in data["ranges"]}
-        regions = data["spot_advisor"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise InputError(f"{source}: not a Spot Instance Advisor data file ({err})") from None
-    bounds: dict[int, tuple[str, float]] = {}
-    low = 0.0
-    for index in sorted(ranges):
-        label, high = str(ranges[index]["label"]), float(ranges[index]["max"]) / 100
-        open_top = index == max(ranges)
-        bounds[index] = (label, OPEN_BAND_RATE if open_top else round((low + high) / 2, 4))
-        low = high
-    out = []
-    for region in sorted(regions):
-        for instance_type, figures in sorted(regions[region].get("Linux", {}).items()):
-            band = figures.get("r") if isinstance(figures, dict) else None
-            if band not in bounds:
-                continue
-            label, rate = bounds[band]
-            out.append(
-                SpotRisk("aws", region, instance_type, label, rate, "published", source, as_of)
-            )
-    return out
 
 
 def spot_risk_csv(rows: Iterable[SpotRisk], comments: Sequence[str] = ()) -> str:

@@ -150,44 +150,41 @@ def _counted(offering, wanted: list[tuple[str, int | None]]) -> bool:
 @catalog_app.command("spot-risk")
 @writes_output("the spot-risk rows")
 def spot_risk(
-    advisor: Path = typer.Argument(
-        ..., help="AWS Spot Instance Advisor data (spot-advisor-data.json), saved to a file."
+    data: Path = typer.Argument(
+        ..., help="A cloud's published spot interruption data, saved to a file."
     ),
     as_of: str = typer.Option(..., "--as-of", help="Date the file was fetched (YYYY-MM-DD)."),
+    cloud: str = typer.Option(
+        None, "--provider", help="The cloud whose data it is (default: told from the file)."
+    ),
     fmt: Format = typer.Option(
         Format.csv, "--format", help="csv (the file --catalog reads), json or table."
     ),
 ) -> None:
-    """Spot interruption rates per region and instance type from AWS's Spot Instance Advisor
-    data, as a spot-risk CSV: put it in a --catalog directory (or give it as a --catalog file)
-    and spot sizing and job restarts use its figures instead of the bundled estimates."""
+    """Spot interruption rates per region and instance type from a cloud's published data, read
+    by that cloud's provider, as a spot-risk CSV: put it in a --catalog directory (or give it as
+    a --catalog file) and spot sizing and job restarts use its figures instead of the bundled
+    estimates."""
     import datetime as dt
 
     from planner._readfile import read_input
-    from planner.catalog.spot_risk import advisor_rows, spot_risk_csv
+    from planner.catalog.spot_risk import spot_risk_csv
     from planner.errors import InputError
+    from providers.provider import spot_risk_reader
 
     try:
         day = dt.date.fromisoformat(as_of.strip()).isoformat()
     except ValueError:
         raise InputError(f"--as-of {as_of!r}: not a date (YYYY-MM-DD)") from None
-    rows = advisor_rows(read_input(advisor, "advisor file"), advisor.name, day)
+    text = read_input(data, "spot-risk data file")
+    _, reader = spot_risk_reader(text, cloud, data.name)
+    rows = reader.rows(text, data.name, day)
     if str(fmt) != "csv":
         columns = ("provider", "region", "instance_type", "band", "rate", "kind", "source")
         print_rows([{c: getattr(r, c) for c in columns} for r in rows], columns, fmt)
         return
-    typer.echo(
-        spot_risk_csv(
-            rows,
-            [
-                f"Spot interruption rates from AWS Spot Instance Advisor data ({advisor.name}), "
-                f"fetched {day}: the trailing month's frequency band per region and Linux "
-                "instance type; rate is the band's midpoint (the open top band at 25%, an "
-                "estimate)."
-            ],
-        ),
-        nl=False,
-    )
+    comment = f"Spot interruption rates from {reader.describe} ({data.name}), fetched {day}."
+    typer.echo(spot_risk_csv(rows, [comment]), nl=False)
 
 
 def register(app: typer.Typer) -> None:

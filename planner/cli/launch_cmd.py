@@ -1,6 +1,5 @@
 """`planner launch` and `planner teardown`: make or delete a plan's managed endpoints through the
-launcher of the cloud's provider (providers/<cloud>: SageMaker, Vertex AI; a cloud without one
-exits 2 naming it).
+launcher of the cloud's provider (providers/<cloud>; a cloud without one exits 2 naming it).
 
 Both are dry runs unless --apply is given: they print the API calls, with their bodies. --apply
 asks for confirmation unless --yes is given (a stdin that is not a terminal without --yes: exit 2).
@@ -18,7 +17,7 @@ from planner.errors import InputError
 
 PLAN_HELP = "Plan JSON (planner plan --format json -o FILE)."
 TARGET_HELP = (
-    "A launch target (sagemaker, vertex) or a cloud with one; a cloud without a launcher "
+    "A cloud provider's launch target, or the cloud's name; a cloud without a launcher "
     "exits 2 naming it."
 )
 ENDPOINT_URL_HELP = (

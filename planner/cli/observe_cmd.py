@@ -26,7 +26,8 @@ STEP_HELP = "Length of each mean (peak = p95 of the step means; the 24-hour prof
 
 PROMETHEUS = "prometheus"
 SOURCE_HELP = (
-    "prometheus, or a cloud's metrics source (cloudwatch); a cloud without one exits 2 naming it."
+    "prometheus, or a cloud's metrics source (its provider's, or the cloud's name); a cloud "
+    "without one exits 2 naming it."
 )
 
 
@@ -53,7 +54,9 @@ def _observe(plan, source, url, window, step, label, region, endpoint_url, token
     window_s, step_s = parse_duration(window, "--window"), parse_duration(step, "--step")
     check_window(window_s, step_s)
     if source is None:
-        raise InputError("give --source prometheus|cloudwatch (or --observation FILE)")
+        raise InputError(
+            "give --source: prometheus or a cloud's metrics source (or --observation FILE)"
+        )
     metrics = _metrics_source(source, url, label, region, endpoint_url, token_env)
     end = clock.now().timestamp()  # the window ends now: read once, here at the edge
     return metrics.observe(plan, window_s, step_s, end)
@@ -68,8 +71,8 @@ def _check_source(source: str | None) -> None:
 
 
 def _metrics_source(source, url, label, region, endpoint_url, token_env):
-    """The MetricsSource `--source` names: Prometheus (over HTTP), or a cloud's (CloudWatch)
-    through its provider's registry entry."""
+    """The MetricsSource `--source` names: Prometheus (over HTTP), or a cloud's, found through
+    its provider's registry entry."""
     import os
 
     if source == PROMETHEUS:
@@ -128,8 +131,8 @@ def observe(
     window: str = typer.Option("24h", "--window", help="How far back to look (90s, 30m, 24h)."),
     step: str = typer.Option("1h", "--step", help=STEP_HELP),
     label: str = typer.Option(DEFAULT_LABEL, "--label", help=LABEL_HELP),
-    region: str = typer.Option(None, "--region", help="CloudWatch: only this region."),
-    endpoint_url: str = typer.Option(None, "--endpoint-url", help="CloudWatch/SageMaker URL."),
+    region: str = typer.Option(None, "--region", help="A cloud's metrics: only this region."),
+    endpoint_url: str = typer.Option(None, "--endpoint-url", help="A cloud's metrics API URL."),
     token_env: str = typer.Option(
         None, "--token-env", help="Environment variable holding a Prometheus bearer token."
     ),
@@ -223,8 +226,8 @@ def rightsize(
     window: str = typer.Option("24h", "--window", help="How far back to look (90s, 30m, 24h)."),
     step: str = typer.Option("1h", "--step", help=STEP_HELP),
     label: str = typer.Option(DEFAULT_LABEL, "--label", help=LABEL_HELP),
-    region: str = typer.Option(None, "--region", help="CloudWatch: only this region."),
-    endpoint_url: str = typer.Option(None, "--endpoint-url", help="CloudWatch/SageMaker URL."),
+    region: str = typer.Option(None, "--region", help="A cloud's metrics: only this region."),
+    endpoint_url: str = typer.Option(None, "--endpoint-url", help="A cloud's metrics API URL."),
     token_env: str = typer.Option(
         None, "--token-env", help="Environment variable holding a Prometheus bearer token."
     ),
@@ -268,7 +271,9 @@ def rightsize(
     for path in (plan_out, profiles_out):
         _guard(path, force)
     if (source is None) == (observation_file is None):
-        raise InputError("give one of --source (with --url or AWS settings) or --observation")
+        raise InputError(
+            "give one of --source (with --url or the cloud's settings) or --observation"
+        )
     if time_limit <= 0:
         raise InputError("--time-limit must be above 0")
     spec = load_spec(spec_file)

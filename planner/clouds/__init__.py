@@ -20,7 +20,9 @@ from collections.abc import Set as AbstractSet
 
 from planner.clouds import owned
 from planner.clouds.service import (
+    SCOPE_FIELDS,
     Cloud,
+    CommitmentProduct,
     Kubernetes,
     Missing,
     RayLauncher,
@@ -30,6 +32,7 @@ from planner.clouds.service import (
     Service,
     ServiceKind,
     SkyPilot,
+    SpotRiskSource,
 )
 from planner.errors import InputError
 
@@ -174,6 +177,20 @@ def in_countries(provider: str, region: str, countries: Iterable[str]) -> bool:
     return region_country(provider, region) in set(countries)
 
 
+def commitment_products() -> dict[str, tuple[str, CommitmentProduct]]:
+    """Every registered cloud's commitment products: name -> (cloud, product)."""
+    return {p.name: (c.name, p) for c in CLOUDS.values() for p in c.commitments}
+
+
+def commitment_product(name: str) -> tuple[str, CommitmentProduct]:
+    """The cloud selling product `name`, and the product; ValueError listing the known ones."""
+    found = commitment_products().get(name)
+    if found is None:
+        known = ", ".join(sorted(commitment_products()))
+        raise ValueError(f"{name!r} is not a commitment product; use one of {known}")
+    return found
+
+
 def by_skypilot_name(name: str) -> Cloud | None:
     """The cloud SkyPilot calls `name` (its catalog folder), if registered."""
     key = name.lower()
@@ -186,10 +203,12 @@ def by_skypilot_name(name: str) -> Cloud | None:
 __all__ = [
     "CLOUDS",
     "OWNED_SERVICES",
+    "SCOPE_FIELDS",
     "SERVICES",
     "SPEC_SERVICE_KINDS",
     "VM_SERVICES",
     "Cloud",
+    "CommitmentProduct",
     "Kubernetes",
     "Missing",
     "RayLauncher",
@@ -199,12 +218,15 @@ __all__ = [
     "Service",
     "ServiceKind",
     "SkyPilot",
+    "SpotRiskSource",
     "allows_service",
     "by_skypilot_name",
     "catalog_services",
     "check_cloud",
     "cloud",
     "cloud_names",
+    "commitment_product",
+    "commitment_products",
     "in_countries",
     "is_cloud",
     "region_country",

@@ -8,6 +8,7 @@ import re
 from planner.clouds.names import dns_label
 from planner.clouds.service import (
     Cloud,
+    CommitmentProduct,
     Json,
     Kubernetes,
     RayLauncher,
@@ -16,6 +17,7 @@ from planner.clouds.service import (
     Region,
     Service,
     SkyPilot,
+    SpotRiskSource,
 )
 
 EC2 = Service("ec2", "aws", "vm", title="Amazon Elastic Compute Cloud")
@@ -41,6 +43,35 @@ REGIONS = (
 """Region ids, countries and titles as on AWS's Regions and Availability Zones page."""
 
 HEAD_MACHINE = "m6i.2xlarge"
+
+COMMITMENTS = (
+    CommitmentProduct("aws-compute-savings-plan", "Compute Savings Plan", ("ec2",), "usd"),
+    CommitmentProduct(
+        "aws-ec2-instance-savings-plan",
+        "EC2 Instance Savings Plan",
+        ("ec2",),
+        "usd",
+        ("region", "family"),
+    ),
+    CommitmentProduct(
+        "aws-sagemaker-savings-plan", "SageMaker Savings Plan", ("sagemaker",), "usd"
+    ),
+    CommitmentProduct(
+        "aws-reserved-instances",
+        "EC2 Reserved Instances",
+        ("ec2",),
+        "instances",
+        ("region", "instance_type", "count"),
+    ),
+)
+"""Savings Plans (https://aws.amazon.com/savingsplans/) and Standard Reserved Instances."""
+
+SPOT_RISK = SpotRiskSource(
+    "aws-spot-advisor",
+    "Spot Instance Advisor",
+    "https://aws.amazon.com/ec2/spot/instance-advisor/",
+    per_type=True,
+)
 
 
 def family(instance_type: str) -> str:
@@ -91,6 +122,8 @@ CLOUD = Cloud(
     ),
     family=family,
     skypilot=SkyPilot(name="aws", header=lambda columns: "Arch" in columns),
+    commitments=COMMITMENTS,
+    spot_risk=SPOT_RISK,
 )
 
 

@@ -8,6 +8,7 @@ import re
 from planner.clouds.names import dns_label
 from planner.clouds.service import (
     Cloud,
+    CommitmentProduct,
     Json,
     Kubernetes,
     RayLauncher,
@@ -15,6 +16,7 @@ from planner.clouds.service import (
     Region,
     Service,
     SkyPilot,
+    SpotRiskSource,
 )
 
 VM = Service("azure-vm", "azure", "vm", title="Virtual Machines")
@@ -63,6 +65,27 @@ def _ray_worker(node: RayNode) -> Json:
     return {"azure_arm_parameters": params}
 
 
+COMMITMENTS = (
+    CommitmentProduct(
+        "azure-reservation",
+        "Azure Reserved VM Instances",
+        ("azure-vm",),
+        "instances",
+        ("region", "instance_type", "count"),
+    ),
+    CommitmentProduct("azure-savings-plan", "Azure savings plan for compute", ("azure-vm",), "usd"),
+)
+"""Reservations (https://azure.microsoft.com/pricing/reserved-vm-instances/) and savings plans
+(https://azure.microsoft.com/pricing/offers/savings-plan-compute/)."""
+
+SPOT_RISK = SpotRiskSource(
+    "azure-eviction-rates",
+    "Azure Spot eviction rates (Azure Resource Graph SpotResources table)",
+    "https://learn.microsoft.com/azure/virtual-machines/spot-vms",
+    per_type=True,
+)
+
+
 CLOUD = Cloud(
     name="azure",
     title="Azure",
@@ -94,4 +117,6 @@ CLOUD = Cloud(
             "Standard_NC80adis_H100_v5": ("H100-NVL", 2),
         },
     ),
+    commitments=COMMITMENTS,
+    spot_risk=SPOT_RISK,
 )

@@ -10,6 +10,7 @@ from planner.clouds.names import dns_label, letter_first
 from planner.clouds.service import (
     BuiltIn,
     Cloud,
+    CommitmentProduct,
     Json,
     Kubernetes,
     RayLauncher,
@@ -18,6 +19,7 @@ from planner.clouds.service import (
     Region,
     Service,
     SkyPilot,
+    SpotRiskSource,
 )
 
 GCE = Service("gce", "gcp", "vm", title="Compute Engine")
@@ -140,6 +142,28 @@ def _header(columns) -> bool:
     )
 
 
+COMMITMENTS = (
+    CommitmentProduct(
+        "gcp-resource-cud",
+        "resource-based committed use discount",
+        ("gce",),
+        "accelerators",
+        ("region", "accelerator", "count"),
+    ),
+    CommitmentProduct("gcp-flexible-cud", "flexible (spend-based) committed use discount",
+                      ("gce",), "usd"),
+)  # fmt: skip
+"""Committed use discounts:
+https://cloud.google.com/compute/docs/instances/committed-use-discounts-overview"""
+
+SPOT_RISK = SpotRiskSource(
+    "gcp-spot-docs",
+    "Compute Engine Spot VMs documentation (no per-region rate is published)",
+    "https://cloud.google.com/compute/docs/instances/spot",
+    per_type=False,
+)
+
+
 CLOUD = Cloud(
     name="gcp",
     title="GCP",
@@ -190,6 +214,8 @@ CLOUD = Cloud(
         ),
         tpu=re.compile(r"^tpu-v5(?:litepod|e)-(\d+)$", re.IGNORECASE),
     ),
+    commitments=COMMITMENTS,
+    spot_risk=SPOT_RISK,
 )
 
 

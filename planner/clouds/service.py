@@ -173,6 +173,47 @@ class SkyPilot:
     planner's facts do not know (RunPod's holds GB: such rows are skipped instead)."""
 
 
+CommitmentUnit = Literal["usd", "instances", "accelerators"]
+SCOPE_FIELDS = ("region", "family", "instance_type", "accelerator", "count")
+
+
+@dataclass(frozen=True)
+class CommitmentProduct:
+    """A way the cloud sells capacity below list price for a term (a Savings Plan, reserved
+    instances, a committed use discount, a reservation or savings plan).
+
+    Its discount levels per term are data (catalog/data/commitment_discounts.csv, by name)."""
+
+    name: str
+    """The spec's `product:` value (`aws-compute-savings-plan`)."""
+    title: str
+    """Its name in words ("Compute Savings Plan")."""
+    services: tuple[str, ...]
+    """The cloud's services whose usage it covers."""
+    unit: CommitmentUnit
+    """usd: committed dollars of discounted usage each hour; instances or accelerators: a count
+    of one type."""
+    scope: tuple[str, ...] = ()
+    """The scope fields a commitment of it must give (of SCOPE_FIELDS); none: any region."""
+
+    @property
+    def spend_based(self) -> bool:
+        return self.unit == "usd"
+
+
+@dataclass(frozen=True)
+class SpotRiskSource:
+    """What the cloud publishes about how often it reclaims spot capacity."""
+
+    name: str
+    """The `source` of spot-risk rows from it (spot_interruptions.csv)."""
+    title: str
+    url: str
+    per_type: bool
+    """Published per region and instance type (else: no per-type figure is published, and the
+    bundled rows are estimates)."""
+
+
 def whole_name(instance_type: str) -> str:
     """An instance-family rule for clouds whose type names are not families: the name itself."""
     return instance_type
@@ -205,6 +246,10 @@ class Cloud:
     """Sells interruptible capacity at a lower price."""
     country_of: Callable[[str], str | None] | None = None
     """Country of a region the `regions` table does not list (RunPod's regions are countries)."""
+    commitments: tuple[CommitmentProduct, ...] = ()
+    """The commitment products it sells (none: list prices and negotiated discounts only)."""
+    spot_risk: SpotRiskSource | None = None
+    """Where its spot interruption figures come from (None: it publishes none)."""
 
     @property
     def has_kubernetes(self) -> bool:
@@ -241,6 +286,9 @@ class Cloud:
         """The error for a capability this cloud lacks (`needed_for`: what asked for it)."""
         why = f" ({needed_for})" if needed_for else ""
         return Missing(f"{self.title} ({self.name}) has no {capability}{why}")
+
+    def commitment(self, product: str) -> CommitmentProduct | None:
+        return next((p for p in self.commitments if p.name == product), None)
 
     def need_kubernetes(self, needed_for: str = "") -> Kubernetes:
         if self.kubernetes is None:

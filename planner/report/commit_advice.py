@@ -97,7 +97,7 @@ def advise(plan: Plan, scales: Sequence[float] = (1.0,)) -> list[Advice]:
     """Advice for every spend-based product and term whose services the plan uses on demand."""
     out = []
     for level in product_levels():
-        if level.unit != "usd" or level.scope != "global":
+        if level.unit != "usd" or level.scope:
             continue  # count-based and region-bound products: sized per type, not from spend
         hours = hourly_spend(plan, level.services, level.provider)
         samples = [h * k for k in scales for h in hours]

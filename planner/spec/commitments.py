@@ -1,13 +1,11 @@
 """Ways the team pays below list price, declared under `commitments:` in a spec or a rate file.
 
-Each entry names a commitment product (a Savings Plan, reserved instances, a committed use
-discount, an Azure reservation or savings plan) or a negotiated percentage discount, with the
-scope the product really has:
+Each entry names a commitment product that a cloud sells (each cloud declares its products and
+their scope: planner/clouds/<cloud>.py, `commitments`) or a negotiated percentage discount:
 
-- spend-based products (AWS Compute, EC2 Instance and SageMaker Savings Plans, GCP flexible
-  CUDs, Azure savings plans) commit `committed_per_hour` dollars of discounted usage each hour;
-- count-based products (AWS reserved instances, Azure reservations: instances of one type in a
-  region; GCP resource-based CUDs: accelerators of one type in a region) commit `count` units
+- spend-based products (unit usd) commit `committed_per_hour` dollars of discounted usage each
+  hour;
+- count-based products (instances or accelerators of one type in a region) commit `count` units
   for `committed_per_hour`;
 - `negotiated-discount` takes `discount` off every list price in its scope (an enterprise or
   private pricing agreement), with nothing committed per hour.
@@ -20,42 +18,27 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from planner.bounds import AtLeastOneReplica, DollarsPerHour, Fraction
+from planner.clouds import SCOPE_FIELDS, commitment_product
 from planner.spec.base import Strict
 
-CommitmentProduct = Literal[
-    "aws-compute-savings-plan",
-    "aws-ec2-instance-savings-plan",
-    "aws-sagemaker-savings-plan",
-    "aws-reserved-instances",
-    "gcp-resource-cud",
-    "gcp-flexible-cud",
-    "azure-reservation",
-    "azure-savings-plan",
-    "negotiated-discount",
+NEGOTIATED = "negotiated-discount"
+
+
+def check_product(name: str) -> str:
+    """`name` when a registered cloud sells it (or it is a negotiated discount)."""
+    if name != NEGOTIATED:
+        commitment_product(name)
+    return name
+
+
+CommitmentProduct = Annotated[
+    str,
+    AfterValidator(check_product),
+    Field(description="A cloud's commitment product, or negotiated-discount."),
 ]
-
-PRODUCT_PROVIDER = {
-    "aws-compute-savings-plan": "aws",
-    "aws-ec2-instance-savings-plan": "aws",
-    "aws-sagemaker-savings-plan": "aws",
-    "aws-reserved-instances": "aws",
-    "gcp-resource-cud": "gcp",
-    "gcp-flexible-cud": "gcp",
-    "azure-reservation": "azure",
-    "azure-savings-plan": "azure",
-}
-"""The cloud each product is sold by (a negotiated discount names its own)."""
-
-REQUIRED_SCOPE = {
-    "aws-ec2-instance-savings-plan": ("region", "family"),
-    "aws-reserved-instances": ("region", "instance_type", "count"),
-    "gcp-resource-cud": ("region", "accelerator", "count"),
-    "azure-reservation": ("region", "instance_type", "count"),
-}
-"""Scope fields each product needs, as the product itself is scoped."""
 
 CommitmentName = Annotated[
     str,
@@ -80,8 +63,8 @@ class Commitment(Strict):
     )
     count: AtLeastOneReplica | None = Field(
         None,
-        description="Count-based products: instances (reserved instances, Azure reservations) "
-        "or accelerators (GCP resource-based CUD) committed.",
+        description="Count-based products: the instances or accelerators committed (the "
+        "product's unit).",
     )
     discount: Fraction | None = Field(
         None,
@@ -90,13 +73,15 @@ class Commitment(Strict):
     )
     region: str | None = Field(None, min_length=1, description="Region the product is bound to.")
     family: str | None = Field(
-        None, min_length=1, description="EC2 Instance Savings Plan: instance family (p5, g6e)."
+        None, min_length=1, description="Products scoped by family: the instance family (p5, g6e)."
     )
     instance_type: str | None = Field(
-        None, min_length=1, description="Reserved instances, Azure reservations: instance type."
+        None, min_length=1, description="Products scoped by instance type: the instance type."
     )
     accelerator: str | None = Field(
-        None, min_length=1, description="GCP resource-based CUD: the accelerator (H100, L4)."
+        None,
+        min_length=1,
+        description="Products scoped by accelerator: the accelerator (H100, L4).",
     )
     services: tuple[str, ...] | None = Field(
         None, min_length=1, description="negotiated-discount: services it covers; all if omitted."
@@ -104,7 +89,7 @@ class Commitment(Strict):
 
     @model_validator(mode="after")
     def _scope_complete(self) -> Commitment:
-        if self.product == "negotiated-discount":
+        if self.product == NEGOTIATED:
             missing = [f for f in ("provider", "discount") if getattr(self, f) is None]
             if missing:
                 raise ValueError(f"negotiated-discount needs {' and '.join(missing)}")
@@ -113,19 +98,18 @@ class Commitment(Strict):
                     "negotiated-discount commits nothing: drop committed_per_hour/count"
                 )
             return self
-        if self.provider is not None and self.provider != PRODUCT_PROVIDER[self.product]:
-            raise ValueError(
-                f"{self.product} is sold by {PRODUCT_PROVIDER[self.product]}, not {self.provider}"
-            )
+        seller, product = commitment_product(self.product)
+        if self.provider is not None and self.provider != seller:
+            raise ValueError(f"{self.product} is sold by {seller}, not {self.provider}")
         if self.committed_per_hour is None:
             raise ValueError(f"{self.product} needs committed_per_hour")
-        needed = REQUIRED_SCOPE.get(self.product, ())
+        needed = product.scope
         missing = [f for f in needed if getattr(self, f) is None]
         if missing:
             raise ValueError(f"{self.product} needs {', '.join(missing)}")
         extra = [
             f
-            for f in ("region", "family", "instance_type", "accelerator", "count", "services")
+            for f in (*SCOPE_FIELDS, "services")
             if f not in needed and getattr(self, f) is not None
         ]
         if extra:
@@ -135,7 +119,7 @@ class Commitment(Strict):
     @property
     def cloud(self) -> str:
         """The cloud whose usage it covers."""
-        return self.provider or PRODUCT_PROVIDER[self.product]
+        return self.provider or commitment_product(self.product)[0]
 
 
 class Rates(Strict):

@@ -13,6 +13,7 @@ from providers.provider import (
     Provider,
     Quotas,
     Request,
+    SpotRiskImport,
 )
 
 
@@ -62,11 +63,32 @@ def _cloudwatch(options: MetricsOptions) -> Any:
     return CloudWatchSource(aws_clients(endpoint), options.region, endpoint)
 
 
+def _is_advisor_data(text: str) -> bool:
+    from providers.aws.spot_advisor import is_advisor_data
+
+    return is_advisor_data(text)
+
+
+def _advisor_rows(text: str, source: str, as_of: str) -> list[Any]:
+    from providers.aws.spot_advisor import advisor_rows
+
+    return advisor_rows(text, source, as_of)
+
+
 PROVIDER = Provider(
     cloud="aws",
     endpoint_services=("ec2", "pricing", "service-quotas"),
     prices=_prices,
     quotas=_quotas,
+    spot_risk=SpotRiskImport(
+        reads=_is_advisor_data,
+        rows=_advisor_rows,
+        describe=(
+            "AWS Spot Instance Advisor data: the trailing month's frequency of interruption band "
+            "per region and Linux instance type; rate is the band's midpoint (the open top band "
+            "at 25%, an estimate)"
+        ),
+    ),
     launchers=(Launcher("sagemaker", "SageMaker", _sagemaker_calls, _sagemaker_apply),),
     metrics=(Metrics("cloudwatch", "CloudWatch", _cloudwatch),),
 )
