@@ -134,3 +134,16 @@ def test_a_bad_spot_risk_row_names_its_line(tmp_path):
     )
     with pytest.raises(InputError, match=r"risk.csv:2: column rate"):
         load_catalog([path])
+
+
+def test_spot_risk_data_of_a_cloud_without_an_importer_exits_2_naming_it(tmp_path, cli):
+    advisor = tmp_path / "data.json"
+    advisor.write_text(json.dumps(ADVISOR))
+    result = cli("catalog", "spot-risk", advisor, "--as-of", "2026-12-01", "--provider", "lambda")
+    assert result.exit_code == 2
+    assert "Lambda (lambda) has no spot-risk import" in result.stderr
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"rates": []}))
+    unknown = cli("catalog", "spot-risk", other, "--as-of", "2026-12-01")
+    assert unknown.exit_code == 2
+    assert "other.json is none of their data; give --provider" in unknown.stderr
