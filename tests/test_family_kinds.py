@@ -47,3 +47,70 @@ def test_planner_plan_exits_2_naming_min_regions_on_a_batch_job(cli, tmp_path):
     assert result.exit_code == 2
     assert "placement.min_regions applies to serving workloads only" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+SERVING = BY_NAME["chatbot-fleet.yaml"].read_text()
+NON_DEFAULT = {
+    "min_regions": 2,
+    "min_region_share": 0.3,
+    "survive_region_loss": True,
+    "max_spot_share": 0.5,
+    "min_replicas": 2,
+    "max_replicas": 3,
+    "edge_share_max": 0.5,
+    "deadline_hours": 30,
+}
+"""A value other than the default for each family field a workload sets."""
+
+
+def _families():
+    import importlib
+    import pkgutil
+
+    import planner.rules
+
+    for info in pkgutil.iter_modules(planner.rules.__path__):
+        module = importlib.import_module(f"planner.rules.{info.name}")
+        fields = getattr(module, "FIELDS", None) or (getattr(module, "FIELD", None),)
+        for field in fields:
+            if field in NON_DEFAULT:
+                yield info.name, field, module.KINDS
+
+
+def _first_workload(kind: str) -> dict:
+    import yaml
+
+    text = {"serving": SERVING, "batch": BATCH, "training": TRAINING}[kind]
+    data = yaml.safe_load(text)
+    data["workloads"] = [w for w in data["workloads"] if w["kind"] == kind][:1]
+    return data
+
+
+FAMILY_FIELDS = sorted(_families())
+
+
+def test_every_workload_field_of_a_family_is_covered():
+    assert {field for _, field, _ in FAMILY_FIELDS} == set(NON_DEFAULT)
+
+
+@pytest.mark.parametrize(("family", "field", "kinds"), FAMILY_FIELDS)
+@pytest.mark.parametrize("kind", ["serving", "batch", "training"])
+def test_a_family_field_is_applied_to_the_kinds_it_names_and_refused_for_the_others(
+    family, field, kinds, kind
+):
+    from planner.spec.models import Placement
+
+    data = _first_workload(kind)
+    workload = data["workloads"][0]
+    if field in Placement.model_fields:
+        workload.setdefault("placement", {})[field] = NON_DEFAULT[field]
+    else:
+        workload[field] = NON_DEFAULT[field]
+    if kind in kinds:
+        spec = parse_spec(data)
+        got = spec.workloads[0]
+        where = got.placement if field in Placement.model_fields else got
+        assert getattr(where, field) == NON_DEFAULT[field]
+    else:
+        with pytest.raises(SpecError, match=field):
+            parse_spec(data)

@@ -1,9 +1,9 @@
 """The shared-resource families: quotas, owned capacity pools and the budget.
 
 Which pool a quota covers, and how much of each resource a plan's allocations take, is written
-here once. The MIP's rows (planner.solve.mip), the decomposition's coupling rows, the plan's
-binding notes, `planner verify` and `planner report` all ask these functions, so they cannot
-disagree about a usage figure.
+here once. The MIP's rows (`rows` here, planner.rules.owned and planner.rules.budget), the
+decomposition's coupling rows (`coupling`), the plan's binding notes, `planner verify` and
+`planner report` all ask these functions, so they cannot disagree about a usage figure.
 
 A candidate or allocation draws on one pool: (provider, region, accelerator, pricing) for cloud
 offerings, ("owned", pool name, accelerator, pricing) for capacity the team has. A quota covers
@@ -16,12 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from planner.facts import find_accelerator
 from planner.plans.model import Allocation
+from planner.rules.rows import SharedRow
 from planner.spec.models import Quota
 
 Pool = tuple[str, str, str, str]
+FIELD = "constraints.quotas"
+KINDS = ("serving", "batch", "training")
+GROUP = "quota"
+"""Constraint group `quota:<index>` in the MIP."""
 
 
 def quota_accelerator(quota: Quota) -> str:
@@ -35,6 +42,36 @@ def quota_covers(quota: Quota, pool: Pool, accelerator: str | None = None) -> bo
     name = accelerator if accelerator is not None else quota_accelerator(quota)
     return pool[:3] == (quota.provider, quota.region, name) and (
         quota.pricing is None or pool[3] == quota.pricing
+    )
+
+
+def rows(m: Any, s: int, world: Any, ledger: Any) -> None:
+    """quota: accelerators in the pools a quota covers stay within it (`ledger.pools`: world
+    s's accelerator terms per pool, from every workload of every kind)."""
+    pools = ledger.pools
+    for i, quota in enumerate(world.quotas):
+        name = quota_accelerator(quota)
+        terms = [t for pool, ts in pools.items() if quota_covers(quota, pool, name) for t in ts]
+        if terms and m.group(f"{GROUP}:{i}"):
+            label = f"quota_{i}" if m.tag(s) == "" else f"quota[{s},{i}]"
+            m.add(m.sum(terms) <= quota.max_accelerators, label)
+
+
+def coupling(quotas: Sequence[Quota]) -> list[SharedRow]:
+    """The quotas as the decomposition's shared rows."""
+    return [
+        SharedRow(f"{GROUP}:{i}", float(q.max_accelerators),
+                  partial(quota_covers, q, accelerator=quota_accelerator(q)))
+        for i, q in enumerate(quotas)
+    ]  # fmt: skip
+
+
+def diagnosis(quota: Quota) -> str:
+    """The quota in words, for an infeasibility message."""
+    pricing = f" ({quota.pricing.replace('_', '-')})" if quota.pricing else ""
+    return (
+        f"the quota allows at most {quota.max_accelerators} {quota_accelerator(quota)}"
+        f"{pricing} in {quota.provider} {quota.region}"
     )
 
 

@@ -5,8 +5,11 @@ only if it carries at least min_region_share of the workload's requests (default
 MIN_REGION_SHARE, 10%): one standby instance carrying 0.09 requests/s does not make a spread.
 Batch and training jobs have no traffic to spread; the rule is for serving.
 
-The MIP (planner.solve.mip) builds its rows from `region_rows`, `verify` calls `check`, and the
-diagnosis uses `diagnosis`.
+The MIP takes `rows` (binary y_r: region r counts, y_r <= its instances, its carried requests
+>= min_region_share x total x y_r, sum_r y_r >= min_regions); the decomposition's LP leaves
+them out (still a lower bound) and solves such a workload by a small MIP (`simple`); `verify`
+calls `check`, and the diagnosis uses `diagnosis`. The spec refuses the fields on batch and
+training jobs (planner.spec.models SERVING_ONLY_PLACEMENT).
 """
 
 from __future__ import annotations
@@ -18,7 +21,19 @@ from typing import Any
 from planner.plans.model import Allocation
 from planner.spec.models import MIN_REGION_SHARE
 
-__all__ = ["MIN_REGION_SHARE", "check", "counted_regions", "diagnosis", "region_rows", "spread"]
+__all__ = [
+    "MIN_REGION_SHARE",
+    "check",
+    "counted_regions",
+    "diagnosis",
+    "region_rows",
+    "rows",
+    "simple",
+    "spread",
+]
+
+FIELDS = ("min_regions", "min_region_share")
+KINDS = ("serving",)
 
 _TOL = 1e-6
 
@@ -43,6 +58,30 @@ def region_rows(
             acc = acc + t
         out[region] = (acc, floor)
     return out
+
+
+def rows(m: Any, v: Any) -> None:
+    """regions: at least min_regions regions (y_r: region r counts) each carry at least
+    min_region_share of the requests (MIP only: `m` has binary columns)."""
+    w = v.workload
+    if not spread(w) or not m.group(f"min_regions:{w.name}"):
+        return
+    region_of = {i: c.region for i, c in v.sold}
+    routed: dict[str, list] = {r: [] for r in region_of.values()}
+    for (i, b), share in v.x.items():
+        routed[region_of[i]].append(v.demand[b] * share)
+    used = []
+    for region, (carried, floor) in region_rows(w, routed, sum(v.demand)).items():
+        y = m.binary(f"y[{m.tag(v.s)}{w.name},{region}]")
+        m.add(carried >= floor * y)
+        m.add(y <= m.sum(v.n[i] for i, r in region_of.items() if r == region))
+        used.append(y)
+    m.add(m.sum(used) >= w.placement.min_regions, f"regions[{m.tag(v.s)}{w.name}]")
+
+
+def simple(workload: Any) -> bool:
+    """Whether a subproblem without the spread rows is still exact."""
+    return not spread(workload)
 
 
 def counted_regions(workload: Any, allocations: Sequence[Allocation]) -> list[tuple[str, str]]:

@@ -45,6 +45,19 @@ def mip_row(workload: Any, terms: Iterable[tuple[str, Any]]) -> tuple[Any, Any] 
     return _total(spot), share * _total(t for _, t in terms)
 
 
+def rows(m: Any, s: int, workload: Any, terms: Iterable[tuple[str, Any]]) -> None:
+    """spot_share: spot holds at most max_spot_share of the accelerator-hours (MIP only: the
+    decomposition's LP leaves it out, and `simple` says when a subproblem needs it)."""
+    row = mip_row(workload, terms)
+    if row is not None and m.group(f"{GROUP}:{workload.name}"):
+        m.add(row[0] <= row[1], f"spot_share[{m.tag(s)}{workload.name}]")
+
+
+def serving_rows(m: Any, v: Any) -> None:
+    """The row for a serving workload in one world: its accelerators on what is sold there."""
+    rows(m, v.s, v.workload, [(c.pricing, c.accelerators * v.n[i]) for i, c in v.sold])
+
+
 def _total(terms: Iterable[Any]) -> Any:
     out: Any = 0
     for t in terms:

@@ -30,18 +30,24 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.compute.executors import Executor
-from planner.rules import spot_share
-from planner.rules.quotas import owned_covers, quota_accelerator, quota_covers
+from planner.rules import (
+    budget,
+    capacity,
+    deadlines,
+    edge_share,
+    owned,
+    quotas,
+    region_loss,
+    regions,
+    replicas,
+    routing,
+    spot_share,
+)
+from planner.rules.rows import ServingView
 from planner.solve.backend import SolveOptions, run
 from planner.solve.candidates import Candidate
-from planner.solve.lp import LPSolution, solve_lp
-from planner.solve.mip import (
-    OWNED_TIE_BREAK,
-    PlacementProblem,
-    build,
-    instance_bound,
-    instance_floor,
-)
+from planner.solve.lp import SparseLP
+from planner.solve.mip import OWNED_TIE_BREAK, PlacementProblem, build, instance_bound
 from planner.solve.parallel import parallel_map
 from planner.solve.solution import Solution, read_solution
 from planner.solve.subproblem import MAX_BUCKETS, covering_rows, solve_covering
@@ -137,24 +143,20 @@ def shared_rows(
 ) -> tuple[SharedRows, list[Unit]]:
     """The coupling rows of `problem` and each workload's subproblem data."""
     spec = problem.spec
-    quotas = list(spec.constraints.quotas)
-    names = [f"quota:{i}" for i in range(len(quotas))]
-    caps = [float(q.max_accelerators) for q in quotas]
-    accs = [quota_accelerator(q) for q in quotas]
-    owned = sorted(problem.owned)
-    names += [f"owned:{n}" for n in owned]
-    caps += [float(problem.owned[n].accelerators) for n in owned]
-    budget = spec.constraints.budget_per_hour
-    if budget is not None:
-        names.append("budget")
-        caps.append(float(budget))
+    coupling = [
+        *quotas.coupling(spec.constraints.quotas),
+        *owned.coupling(problem.owned),
+        *budget.coupling(spec.constraints.budget_per_hour),
+    ]
+    names = [r.name for r in coupling]
+    caps = [r.capacity for r in coupling]
+    pooled = [(r, row.covers) for r, row in enumerate(coupling) if row.covers is not None]
+    dollars = [r for r, row in enumerate(coupling) if row.covers is None]
     cover_cache: dict[tuple, list[int]] = {}
 
     def covering(pool) -> list[int]:
         if pool not in cover_cache:
-            hit = [i for i, q in enumerate(quotas) if quota_covers(q, pool, accs[i])]
-            hit += [len(quotas) + j for j, n in enumerate(owned) if owned_covers(n, pool)]
-            cover_cache[pool] = hit
+            cover_cache[pool] = [r for r, covers in pooled if covers(pool)]
         return cover_cache[pool]
 
     units = []
@@ -172,8 +174,8 @@ def shared_rows(
                 base[i] = (c.price or OWNED_TIE_BREAK) if isinstance(w, ServingWorkload) else 0.0
             for r in covering(c.pool):
                 per.setdefault(r, np.zeros(k))[i] += acc
-            if budget is not None:
-                per.setdefault(len(names) - 1, np.zeros(k))[i] += hourly
+            for r in dollars:
+                per.setdefault(r, np.zeros(k))[i] += hourly
         row_ids = np.array(sorted(per), dtype=int)
         use = np.array([per[r] for r in row_ids]) if per else np.zeros((0, k))
         units.append(Unit(w.name, _kind(w, cands), base, row_ids, use))
@@ -201,15 +203,14 @@ def _kind(w, cands: tuple[Candidate, ...]) -> str:
         return "training"
     if isinstance(w, BatchWorkload):
         return "batch"
-    p = w.placement
     spot = any(c.pricing == "spot" for c in cands)
     edge = any(c.offering.service_kind == "edge" for c in cands)
-    simple = (
-        p.min_regions <= 1
-        and not p.survive_region_loss
-        and w.max_replicas is None
+    simple = (  # the covering subproblem is exact without the MIP-only families' rows
+        regions.simple(w)
+        and region_loss.simple(w)
+        and replicas.simple(w)
         and spot_share.simple(w, spot)
-        and (w.edge_share_max >= 1 or not edge)
+        and edge_share.simple(w, edge)
         and len(w.traffic.request_buckets()) <= MAX_BUCKETS
     )
     return "covering" if simple else "mip"
@@ -748,7 +749,7 @@ def route(
     """Shares of each bucket per candidate that fit the counts: in proportion to capacity for
     one bucket, one LP (least instance-time) for all workloads with more."""
     shares: dict[tuple[str, int, int], float] = {}
-    lp = _Assembly(np.zeros(0))
+    lp = SparseLP(np.zeros(0))
     keys: list[tuple[str, int, int]] = []
     for w, counts in plans:
         cands = problem.candidates[w.name]
@@ -781,17 +782,22 @@ def route(
     return shares
 
 
+LP_SERVING_ROWS = (routing.rows, capacity.rows, replicas.rows, capacity.floor_rows)
+"""The serving families the fleet LP takes, in order (spread, spot-, edge-share and region-loss
+rows are left out: the LP is still a lower bound, and `_kind` sends such workloads to a MIP)."""
+
+
 def fleet_lp(
     problem: PlacementProblem, rows: SharedRows, units: list[Unit], options: SolveOptions
 ) -> tuple[float, np.ndarray]:
-    """The fleet's LP relaxation (spread, spot- and edge-share rules left out: still a lower
-    bound) with GLOP: its optimum and the shared rows' duals (prices >= 0)."""
-    lp = _Assembly(rows.capacity)
+    """The fleet's LP relaxation, its rows written by the constraint families, with HiGHS:
+    its optimum and the shared rows' duals (prices >= 0)."""
+    lp = SparseLP(rows.capacity)
     for u, w in zip(units, problem.spec.workloads, strict=True):
         cands = problem.candidates[w.name]
         if isinstance(w, TrainingWorkload):
             cols = lp.columns(u.base, np.zeros(len(cands)), np.ones(len(cands)))
-            lp.row(cols, np.ones(len(cands)), 1.0, 1.0)
+            deadlines.gang_row(lp, w, cols)
         elif isinstance(w, BatchWorkload):
             cols = _batch_lp(lp, w, cands)
         else:
@@ -799,10 +805,9 @@ def fleet_lp(
             demand = problem.demand(w)
             high = np.array([float(instance_bound(w, demand, c)) for c in cands])
             cols = lp.columns(u.base, np.zeros(len(cands)), high)
-            _routing_lp(lp, w, cands, demand, cols)
-            floor = instance_floor(w, demand, cands)
-            if floor > 0:
-                lp.row(cols, np.ones(len(cands)), float(floor), math.inf)
+            view = ServingView(0, w, demand, cands, list(enumerate(cands)), cols)
+            for family_rows in LP_SERVING_ROWS:
+                family_rows(lp, view)
         if u.row_ids.size:
             r, i = np.nonzero(u.use)
             lp.shared(u.row_ids[r], cols[i], u.use[r, i])
@@ -813,8 +818,8 @@ def fleet_lp(
     return found.objective, np.maximum(-found.duals[:shared], 0.0)
 
 
-def _batch_lp(lp: _Assembly, w: BatchWorkload, cands: tuple[Candidate, ...]) -> np.ndarray:
-    """Instances n and instance-hours h per candidate: h <= deadline x n, the volume done."""
+def _batch_lp(lp: SparseLP, w: BatchWorkload, cands: tuple[Candidate, ...]) -> np.ndarray:
+    """Instances n and instance-hours h per candidate, the deadline family's rows on them."""
     k = len(cands)
     top = np.array([
         math.ceil(w.volume.request_count / c.batch_rps / 3600 / w.deadline_hours) + 1.0
@@ -823,72 +828,7 @@ def _batch_lp(lp: _Assembly, w: BatchWorkload, cands: tuple[Candidate, ...]) -> 
     n = lp.columns(np.zeros(k), np.zeros(k), top)
     h = lp.columns(np.array([c.price for c in cands]), np.zeros(k), top * w.deadline_hours)
     for i in range(k):
-        lp.row(np.array([h[i], n[i]]), np.array([1.0, -w.deadline_hours]), -math.inf, 0.0)
-    work = np.array([-c.batch_rps * 3600 for c in cands])
-    lp.row(h, work, -math.inf, -float(w.volume.request_count))
+        deadlines.link_row(lp, h[i], n[i], w.deadline_hours)
+    rates = [c.batch_rps for c in cands]
+    deadlines.volume_row(lp, 0, w, h, rates, w.volume.request_count)
     return n
-
-
-def _routing_lp(lp: _Assembly, w: ServingWorkload, cands, demand, n: np.ndarray) -> None:
-    """Shares x of each bucket per candidate (summing to 1) within each candidate's instances,
-    and the replica limits."""
-    load: list[list[tuple[int, float]]] = [[] for _ in cands]
-    for b, d in enumerate(demand):
-        able = [i for i, c in enumerate(cands) if c.bucket_rps[b] > 0]
-        x = lp.columns(np.zeros(len(able)), np.zeros(len(able)), np.ones(len(able)))
-        lp.row(x, np.ones(len(able)), 1.0, 1.0)
-        for col, i in zip(x.tolist(), able, strict=True):
-            load[i].append((col, d / cands[i].bucket_rps[b]))
-    for i, terms in enumerate(load):
-        if terms:
-            cols = np.array([c for c, _ in terms] + [int(n[i])])
-            lp.row(cols, np.array([v for _, v in terms] + [-1.0]), -math.inf, 0.0)
-    reps = np.array([float(c.replicas_per_instance) for c in cands])
-    if w.min_replicas:
-        lp.row(n, reps, float(w.min_replicas), math.inf)
-    if w.max_replicas is not None:
-        lp.row(n, reps, -math.inf, float(w.max_replicas))
-
-
-class _Assembly:
-    """A sparse LP put together block by block: the shared rows first (<= capacity), then
-    each workload's columns and rows."""
-
-    def __init__(self, capacity: np.ndarray):
-        self._cost: list[np.ndarray] = []
-        self._lo: list[np.ndarray] = []
-        self._hi: list[np.ndarray] = []
-        self._entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._row_lo: list[float] = [-math.inf] * capacity.size
-        self._row_hi: list[float] = [float(c) for c in capacity]
-        self._n = 0
-
-    def columns(self, cost: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """New columns; their indices."""
-        first = self._n
-        self._n += len(cost)
-        self._cost.append(np.asarray(cost, dtype=float))
-        self._lo.append(np.asarray(lo, dtype=float))
-        self._hi.append(np.asarray(hi, dtype=float))
-        return np.arange(first, self._n)
-
-    def row(self, cols: np.ndarray, coefs: np.ndarray, lo: float, hi: float) -> None:
-        """A new row lo <= coefs . x[cols] <= hi."""
-        self._entries.append((np.full(len(cols), len(self._row_lo)), cols, coefs))
-        self._row_lo.append(lo)
-        self._row_hi.append(hi)
-
-    def shared(self, rows: np.ndarray, cols: np.ndarray, coefs: np.ndarray) -> None:
-        """Entries of the shared rows."""
-        self._entries.append((rows, cols, coefs))
-
-    def solve(self, time_limit_s: float) -> LPSolution:
-        def cat(parts, dtype):
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
-
-        r, c, v = zip(*self._entries, strict=True) if self._entries else ((), (), ())
-        return solve_lp(
-            cat(self._cost, float), cat(self._lo, float), cat(self._hi, float),
-            cat(r, np.int64), cat(c, np.int64), cat(v, float),
-            np.array(self._row_lo), np.array(self._row_hi), time_limit_s=time_limit_s,
-        )  # fmt: skip

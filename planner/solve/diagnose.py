@@ -13,7 +13,7 @@ from planner.facts.engines import undeployable
 from planner.perf import weight_bytes
 from planner.perf.efficiency import uncalibrated_note
 from planner.perf.multinode import KV_HEADROOM, MAX_NODES
-from planner.rules import regions, spot_share
+from planner.rules import budget, quotas, region_loss, regions, replicas, spot_share
 from planner.rules.quotas import quota_covers
 from planner.solve.backend import SolveOptions, is_feasible, run
 from planner.solve.candidates import (
@@ -120,25 +120,17 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
 def describe_group(spec: Spec, name: str) -> str:
     """A constraint group in words."""
     kind, _, arg = name.partition(":")
-    if kind == "quota":
-        q = spec.constraints.quotas[int(arg)]
-        acc = find_accelerator(q.accelerator)
-        pricing = f" ({q.pricing.replace('_', '-')})" if q.pricing else ""
-        return (
-            f"the quota allows at most {q.max_accelerators} {acc.name if acc else q.accelerator}"
-            f"{pricing} in {q.provider} {q.region}"
-        )
-    if kind == "budget":
-        return f"the budget is ${spec.constraints.budget_per_hour:g} per hour"
+    if kind == quotas.GROUP:
+        return quotas.diagnosis(spec.constraints.quotas[int(arg)])
+    if kind == budget.GROUP:
+        return budget.diagnosis(spec.constraints.budget_per_hour)  # type: ignore[arg-type]
     w = next(w for w in spec.workloads if w.name == arg)
     if kind == "min_regions":
         return regions.diagnosis(w)
-    if kind == "survive_region_loss":
-        return f"{arg} must keep its demand served if any one region is lost"
-    if kind == "min_replicas":
-        return f"{arg} needs at least {w.min_replicas} replicas"  # type: ignore[union-attr]
-    if kind == "max_replicas":
-        return f"{arg} may use at most {w.max_replicas} replicas"  # type: ignore[union-attr]
+    if kind == region_loss.FIELD:
+        return region_loss.diagnosis(w)
+    if kind in replicas.FIELDS:
+        return replicas.diagnosis(w, kind)
     if kind == spot_share.GROUP:
         return spot_share.diagnosis(w)
     return name

@@ -1,22 +1,24 @@
 """The placement MIP over one or more worlds, built apart from solving it (OR-Tools MathOpt).
 
-Decisions shared by every world: integer instances n_c per candidate (serving, batch), batch
-instance-hours h_c, one training gang z_c, and instances m_g bought for each shared group.
-Per world s (a plain plan has one, the spec's own; a robust plan one per scenario): the share
-x_scb of request-size bucket b routed to candidate c, over the candidates sold in that world,
-and every rule `verify` checks there: demand within capacity, replicas, spot and edge shares,
-region spread and region loss, owned pools, quotas and the budget at that world's prices.
-The objective is the fleet's cost at the problem's own (base) prices.
+Variables, shared by every world: integer instances n_c per candidate (serving, batch), batch
+instance-hours h_c, one training gang z_c, and instances m_g bought for each shared group;
+covered dollars v_kc of commitments. Rows: each constraint family (planner.rules.<family>)
+writes its own, per workload and world (SERVING_ROWS; batch and training: the deadline and
+spot-share families), then the families that tie workloads together (SHARED_ROWS: owned pools,
+quotas, the budget) per world. A plain plan has one world, the spec's own; a robust plan one
+per scenario, each with its traffic, sold offerings and prices. Objective: the fleet's cost at
+the problem's own (base) prices, less covered dollars.
 
-    serving  sum_c x_scb = 1                      route      every bucket is served
-             sum_b d_sb/r_cb x_scb <= n_c         cap        within the instances' capacity
-    batch    sum_c r_c 3600 h_c >= requests_s     volume     the job finishes in the world
-             h_c <= deadline n_c                  (link)     on the instances it has
-             (a time window: h_c <= its usable hours x n_c; paid in full: price x hours x n_c)
-    training sum_c z_c = 1                        gang       one gang shape
-    shared   sum_c tp_c n_c <= size_g m_g         (pack)     replicas fit the bought instances
-    per world  pool use <= owned / quota; sum price_s x instances <= budget_s
-    commitment sum_k v_kc <= price_c n_c; sum_c units_kc v_kc <= capacity_k   (objective - v)
+    routing    sum_c x_scb = 1                       every bucket is served       rules.routing
+    capacity   sum_b d_sb/r_cb x_scb <= n_c          within SLO capacity          rules.capacity
+    replicas   min/max replicas                                                   rules.replicas
+    edge share, spot share, region spread, region loss          rules.edge_share, spot_share,
+                                                                regions, region_loss
+    deadlines  sum_c r_c 3600 h_c >= requests_s; h_c <= hours n_c; sum_c z_c = 1  rules.deadlines
+    shared     pool use <= owned / quota; sum price_s x instances <= budget_s    rules.owned,
+                                                                                quotas, budget
+    (pack)     sum_c tp_c n_c <= size_g m_g          replicas fit bought instances (here)
+    commitment sum_k v_kc <= price_c n_c; sum_c units_kc v_kc <= capacity_k     (here)
 """
 
 from __future__ import annotations
@@ -30,8 +32,20 @@ from ortools.math_opt.python import mathopt
 
 from planner.catalog.commitments import Cover
 from planner.perf.owned import OwnedPool
-from planner.rules import regions, spot_share
-from planner.rules.quotas import owned_covers, quota_accelerator, quota_covers
+from planner.rules import (
+    budget,
+    capacity,
+    deadlines,
+    edge_share,
+    owned,
+    quotas,
+    region_loss,
+    regions,
+    replicas,
+    routing,
+    spot_share,
+)
+from planner.rules.rows import ServingView
 from planner.solve.candidates import Candidate
 from planner.spec.models import BatchWorkload, Quota, ServingWorkload, Spec, TrainingWorkload
 
@@ -159,7 +173,8 @@ class _Ledger:
 
 @dataclass
 class _Context:
-    """What every constraint family reads: the model, the worlds and their ledgers."""
+    """The model as the constraint families see it (planner.rules.rows.Rows): columns, rows,
+    groups the diagnosis may leave out, and each world's ledger of shared use."""
 
     built: Built
     worlds: tuple[World, ...]
@@ -183,8 +198,28 @@ class _Context:
         """Prefix of world s's constraint names (none when there is one world)."""
         return "" if len(self.worlds) == 1 else f"{s},"
 
+    def columns(self, cost, lo, hi, names=None) -> list:
+        model, out = self.built.model, []
+        for j, (c, low, high) in enumerate(zip(cost, lo, hi, strict=True)):
+            var = model.add_variable(lb=low, ub=high, name=names(j) if names else "")
+            if c:
+                self.cost.append(c * var)
+            out.append(var)
+        return out
+
+    def row(self, cols, coefs, lo: float, hi: float, name: str = "") -> None:
+        expr = _sum(a * v for a, v in zip(coefs, cols, strict=True))
+        self.built.model.add_linear_constraint(lb=lo, ub=hi, expr=expr, name=name)
+
     def add(self, expr, name: str = "") -> None:
         self.built.model.add_linear_constraint(expr, name=name)
+
+    def binary(self, name: str):
+        return self.built.binary(name)
+
+    @staticmethod
+    def sum(terms):
+        return _sum(terms)
 
 
 def instance_bound(workload: ServingWorkload, demand: tuple[float, ...], c: Candidate) -> int:
@@ -198,20 +233,21 @@ OWNED_TIE_BREAK = 1e-4
 """Objective weight per instance of free owned capacity, so a plan takes no more of it than it
 needs (idle capacity then shows as idle); small against any real price."""
 
+instance_floor = capacity.instance_floor
 
-def instance_floor(
-    workload: ServingWorkload, demand: tuple[float, ...], cands: tuple[Candidate, ...]
-) -> int:
-    """Fewest instances any plan of `workload` needs: a valid cut that tightens the LP.
-
-    Each bucket's load needs at least demand / (the best per-instance rate for it) instances'
-    worth of time, and min_replicas needs min_replicas / (most replicas per instance).
-    """
-    if not cands:
-        return 0
-    by_load = sum(d / max(c.bucket_rps[b] for c in cands) for b, d in enumerate(demand) if d > 0)
-    by_replicas = workload.min_replicas / max(c.replicas_per_instance for c in cands)
-    return max(math.ceil(by_load - 1e-9), math.ceil(by_replicas - 1e-9))
+SERVING_ROWS = (
+    routing.rows,
+    edge_share.rows,
+    capacity.rows,
+    capacity.floor_rows,
+    replicas.rows,
+    spot_share.serving_rows,
+    regions.rows,
+    region_loss.rows,
+)
+"""The serving families, in the order their rows are written (per workload and world)."""
+SHARED_ROWS = (owned.rows, quotas.rows, budget.rows)
+"""The families that tie workloads together, per world, after every workload's rows."""
 
 
 def _sum(terms) -> mathopt.LinearSum:
@@ -241,7 +277,7 @@ def build(
     built.routes = [built.x] + [{} for _ in worlds[1:]]
     ctx = _Context(built, worlds, [_Ledger() for _ in worlds], [], disabled)
     ctx.covers = problem.commitments
-    for w in problem.spec.workloads:
+    for w in problem.spec.workloads:  # each workload's variables and its families' rows
         cands = problem.candidates[w.name]
         if isinstance(w, ServingWorkload):
             _serving(ctx, w, cands)
@@ -251,17 +287,16 @@ def build(
             _training(ctx, w, cands)
     _shared_instances(ctx)
     _commitments(ctx, problem.commitments)
-    for s, world in enumerate(worlds):
-        _owned_pools(ctx, s, world)
-        _quotas(ctx, s, world)
-        _budget(ctx, s, world)
+    for s, world in enumerate(worlds):  # the rows that tie workloads together
+        for family_rows in SHARED_ROWS:
+            family_rows(ctx, s, world, ctx.ledgers[s])
     _priced_rows(ctx, prices or {}, rows)
     built.model.minimize(_sum(ctx.cost))
     return built
 
 
 def _serving(ctx: _Context, w: ServingWorkload, cands: tuple[Candidate, ...]) -> None:
-    """A serving workload: instances shared by the worlds, routed and checked in each."""
+    """A serving workload: instances n_c shared by the worlds, its families' rows in each."""
     built = ctx.built
     bound = [max(instance_bound(w, world.demand[w.name], c) for world in ctx.worlds) for c in cands]
     n = []
@@ -280,103 +315,10 @@ def _serving(ctx: _Context, w: ServingWorkload, cands: tuple[Candidate, ...]) ->
             if not c.shared:
                 ctx.ledgers[s].add(c, price, c.accelerators, n[i])
         sold = [(i, c) for i, c, _ in priced]
-        demand = world.demand[w.name]
-        x, load = _route(ctx, s, w.name, demand, sold)
-        _edge_share(ctx, s, w, demand, cands, x)
-        _capacity(ctx, s, w.name, n, load)
-        _instance_floor(ctx, s, w, demand, sold, n)
-        _replicas(ctx, s, w, cands, sold, n)
-        _spot_share(ctx, s, w, [(c.pricing, c.accelerators * n[i]) for i, c in sold])
-        _min_regions(ctx, s, w, demand, sold, n, x)
-        _region_loss(ctx, s, w, demand, sold, n)
-
-
-def _route(ctx, s, name, demand, sold, keep: bool = True):
-    """route: every bucket's demand is routed, in shares, to candidates that can serve it."""
-    m = ctx.built.model
-    x: dict[tuple[int, int], mathopt.Variable] = {}
-    load: dict[int, list] = defaultdict(list)
-    for b, d in enumerate(demand):
-        shares = []
-        for i, c in sold:
-            if c.bucket_rps[b] <= 0:
-                continue
-            label = f"x[{ctx.tag(s)}{name},{i},{b}]" if keep else ""
-            x[(i, b)] = m.add_variable(lb=0, ub=1, name=label)
-            if keep:
-                ctx.built.routes[s][(name, i, b)] = x[(i, b)]
-            shares.append(x[(i, b)])
-            load[i].append((d / c.bucket_rps[b]) * x[(i, b)])
-        if not shares:  # nothing sold here serves this bucket: the world has no plan
-            shares.append(m.add_variable(lb=0, ub=0))
-        ctx.add(_sum(shares) == 1, f"route[{ctx.tag(s)}{name},{b}]" if keep else "")
-    return x, load
-
-
-def _capacity(ctx, s, name, n, load, keep: bool = True) -> None:
-    """cap: the load routed to a candidate fits its instances' planned capacity."""
-    for i, terms in load.items():
-        ctx.add(_sum(terms) <= n[i], f"cap[{ctx.tag(s)}{name},{i}]" if keep else "")
-
-
-def _edge_share(ctx, s, w, demand, cands, x) -> None:
-    """edge_share: edge devices serve at most edge_share_max of the workload's requests."""
-    at_edge = [demand[b] * v for (i, b), v in x.items() if cands[i].offering.service_kind == "edge"]
-    if at_edge:
-        limit = w.edge_share_max * sum(demand)
-        ctx.add(_sum(at_edge) <= limit, f"edge_share[{ctx.tag(s)}{w.name}]")
-
-
-def _instance_floor(ctx, s, w, demand, sold, n) -> None:
-    """instances: no plan needs fewer instances than the floor (a cut; it removes no plan)."""
-    floor = instance_floor(w, demand, tuple(c for _, c in sold))
-    if floor > 0:
-        ctx.add(_sum(n[i] for i, _ in sold) >= floor, f"instances[{ctx.tag(s)}{w.name}]")
-
-
-def _replicas(ctx, s, w, cands, sold, n) -> None:
-    """min_replicas in every world, on what is sold there; max_replicas on the fleet (once)."""
-    if w.min_replicas and ctx.group(f"min_replicas:{w.name}"):
-        replicas = _sum(c.replicas_per_instance * n[i] for i, c in sold)
-        ctx.add(replicas >= w.min_replicas, f"min_replicas[{ctx.tag(s)}{w.name}]")
-    if s == 0 and w.max_replicas is not None and ctx.group(f"max_replicas:{w.name}"):
-        replicas = _sum(c.replicas_per_instance * n[i] for i, c in enumerate(cands))
-        ctx.add(replicas <= w.max_replicas, f"max_replicas[{w.name}]")
-
-
-def _spot_share(ctx, s, w, terms) -> None:
-    """spot_share: spot holds at most max_spot_share of the accelerator-hours (rules.spot_share)."""
-    row = spot_share.mip_row(w, terms)
-    if row is not None and ctx.group(f"{spot_share.GROUP}:{w.name}"):
-        ctx.add(row[0] <= row[1], f"spot_share[{ctx.tag(s)}{w.name}]")
-
-
-def _min_regions(ctx, s, w, demand, sold, n, x) -> None:
-    """regions: at least min_regions regions (y_r: region r counts) each carry at least
-    min_region_share of the requests (rules.regions)."""
-    if not regions.spread(w) or not ctx.group(f"min_regions:{w.name}"):
-        return
-    region_of = {i: c.region for i, c in sold}
-    routed: dict[str, list] = {r: [] for r in region_of.values()}
-    for (i, b), share in x.items():
-        routed[region_of[i]].append(demand[b] * share)
-    used = []
-    for region, (carried, floor) in regions.region_rows(w, routed, sum(demand)).items():
-        y = ctx.built.binary(f"y[{ctx.tag(s)}{w.name},{region}]")
-        ctx.add(carried >= floor * y)
-        ctx.add(y <= _sum(n[i] for i, r in region_of.items() if r == region))
-        used.append(y)
-    ctx.add(_sum(used) >= w.placement.min_regions, f"regions[{ctx.tag(s)}{w.name}]")
-
-
-def _region_loss(ctx, s, w, demand, sold, n) -> None:
-    """survive_region_loss: without any one region, the rest still carry the demand."""
-    if not w.placement.survive_region_loss or not ctx.group(f"survive_region_loss:{w.name}"):
-        return
-    for region in sorted({c.region for _, c in sold}):
-        left = [(i, c) for i, c in sold if c.region != region]
-        _, load = _route(ctx, s, w.name, demand, left, keep=False)
-        _capacity(ctx, s, w.name, n, load, keep=False)
+        view = ServingView(s, w, world.demand[w.name], cands, sold, n)
+        for family_rows in SERVING_ROWS:
+            family_rows(ctx, view)
+        built.routes[s].update({(w.name, i, b): x for (i, b), x in view.x.items()})
 
 
 def _shared_instances(ctx: _Context) -> None:
@@ -428,7 +370,7 @@ def _commitments(ctx: _Context, covers: tuple[Cover, ...]) -> None:
 
 
 def _batch(ctx: _Context, w: BatchWorkload, cands: tuple[Candidate, ...]) -> None:
-    """volume: instance-hours h_c on n_c instances finish each world's requests in time."""
+    """A batch job: instances n_c and instance-hours h_c, its deadline and spot rows."""
     built = ctx.built
     most = max(world.requests[w.name] for world in ctx.worlds)
     n, h = [], []
@@ -438,24 +380,25 @@ def _batch(ctx: _Context, w: BatchWorkload, cands: tuple[Candidate, ...]) -> Non
         n.append(built.integer(0, bound, f"n[{w.name},{i}]", (w.name, i)))
         h.append(built.model.add_variable(lb=0, ub=bound * hours, name=f"h[{w.name},{i}]"))
         built.n[(w.name, i)], built.h[(w.name, i)] = n[i], h[i]
-        ctx.add(h[i] <= hours * n[i])
+        deadlines.link_row(ctx, h[i], n[i], hours)
         if c.billed_hours:  # a window paid in full: every instance for all of it
             ctx.cost.append(c.price * c.billed_hours * n[i])
         else:
             ctx.cost.append(c.price * h[i])
     for s, world in enumerate(ctx.worlds):
-        work, bought = [], []
-        for i, c in enumerate(cands):
-            if (price := world.price(c)) is not None:
-                work.append(c.batch_rps * 3600 * h[i])
-                ctx.ledgers[s].add(c, price, c.accelerators, n[i])
-                bought.append((c.pricing, c.accelerators * h[i]))
-        ctx.add(_sum(work) >= world.requests[w.name], f"volume[{ctx.tag(s)}{w.name}]")
-        _spot_share(ctx, s, w, bought)
+        priced = [(i, p) for i, c in enumerate(cands) if (p := world.price(c)) is not None]
+        for i, price in priced:
+            ctx.ledgers[s].add(cands[i], price, cands[i].accelerators, n[i])
+        sold = [i for i, _ in priced]
+        rates = [cands[i].batch_rps for i in sold]
+        deadlines.volume_row(ctx, s, w, [h[i] for i in sold], rates, world.requests[w.name])
+        bought = [(cands[i].pricing, cands[i].accelerators * h[i]) for i in sold]
+        spot_share.rows(ctx, s, w, bought)
 
 
 def _training(ctx: _Context, w: TrainingWorkload, cands: tuple[Candidate, ...]) -> None:
-    """gang: exactly one gang shape, sold in every world."""
+    """A training job: one binary z_c per gang shape sold in every world, its gang and spot
+    rows."""
     built = ctx.built
     chosen = []
     for i, c in enumerate(cands):
@@ -471,38 +414,11 @@ def _training(ctx: _Context, w: TrainingWorkload, cands: tuple[Candidate, ...]) 
         for s, world in enumerate(ctx.worlds):
             if (price := world.price(c)) is not None:
                 ctx.ledgers[s].add(c, c.instances * price, c.instances * c.accelerators, z)
-    ctx.add(_sum(chosen) == 1, f"gang[{w.name}]")
+    deadlines.gang_row(ctx, w, chosen)
     gangs = [
         (c.pricing, c.instances * c.accelerators * z) for c, z in zip(cands, chosen, strict=True)
     ]
-    _spot_share(ctx, 0, w, gangs)
-
-
-def _owned_pools(ctx: _Context, s: int, world: World) -> None:
-    """owned: what runs on an owned pool fits its accelerators."""
-    pools = ctx.ledgers[s].pools
-    for name in sorted(world.owned):
-        terms = [t for pool, ts in pools.items() if owned_covers(name, pool) for t in ts]
-        if terms:
-            ctx.add(_sum(terms) <= world.owned[name].accelerators, f"owned[{ctx.tag(s)}{name}]")
-
-
-def _quotas(ctx: _Context, s: int, world: World) -> None:
-    """quota: accelerators in the pools a quota covers stay within it."""
-    pools = ctx.ledgers[s].pools
-    for i, quota in enumerate(world.quotas):
-        name = quota_accelerator(quota)
-        terms = [t for pool, ts in pools.items() if quota_covers(quota, pool, name) for t in ts]
-        if terms and ctx.group(f"quota:{i}"):
-            label = f"quota_{i}" if len(ctx.worlds) == 1 else f"quota[{s},{i}]"
-            ctx.add(_sum(terms) <= quota.max_accelerators, label)
-
-
-def _budget(ctx: _Context, s: int, world: World) -> None:
-    """budget: every instance running at once costs at most the budget, at world prices."""
-    hourly = ctx.ledgers[s].hourly
-    if world.budget is not None and hourly and ctx.group("budget"):
-        ctx.add(_sum(hourly) <= world.budget, "budget" if len(ctx.worlds) == 1 else f"budget[{s}]")
+    spot_share.rows(ctx, 0, w, gangs)
 
 
 def _priced_rows(ctx: _Context, prices: Mapping[tuple[str, int], float], rows) -> None:

@@ -43,9 +43,10 @@ from planner.perf.sizing import edge_terms, efficiency, queueing_cap
 from planner.perf.workload import workload_settings
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
+from planner.rules import budget, spot_share
+from planner.rules import owned as owned_family
 from planner.rules import regions as spread_rule
-from planner.rules import spot_share
-from planner.rules.quotas import over_budget, owned_used, peak_cost, quota_breaches
+from planner.rules.quotas import quota_breaches
 from planner.rules.residency import breaches
 from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
 
@@ -579,15 +580,11 @@ def verify(
         found += [Violation(w.name, m) for m in problems]
     found += _shared_group_problems(plan)
     for name, pool in sorted(owned.items()):
-        used = owned_used(name, plan.allocations)
-        if used > pool.accelerators:
-            found.append(Violation("fleet", f"uses {used} accelerators of {name}, which has "
-                                            f"{pool.accelerators}"))  # fmt: skip
+        if (broken := owned_family.check(name, pool.accelerators, plan.allocations)) is not None:
+            found.append(Violation("fleet", broken))
     quotas = spec.constraints.quotas
     found += [Violation("fleet", m) for m in quota_breaches(quotas, plan.allocations)]
     found += commitment_violations(plan, spec, offerings)
-    budget = spec.constraints.budget_per_hour
-    if over_budget(budget, plan.allocations, _TOL):
-        peak = peak_cost(plan.allocations)
-        found.append(Violation("fleet", f"spends ${peak:,.2f}/h, above the ${budget:g}/h budget"))
+    if (over := budget.check(spec.constraints.budget_per_hour, plan.allocations, _TOL)) is not None:
+        found.append(Violation("fleet", over))
     return found + residency_violations(plan)
