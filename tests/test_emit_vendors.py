@@ -269,7 +269,8 @@ def test_managed_endpoints_and_other_engines_refuse_a_multi_node_replica():
     assert "one replica per instance" in why_not("vllm", "vertex", "H100", nodes=2)
     assert "Ray-enabled" in why_not("sglang", "kubernetes", "H100", nodes=2)
     assert "Ray-enabled" in why_not("vllm", "kubernetes", "Inferentia2", nodes=2)
-    assert "serving only" in why_not("vllm", "kubernetes", "H100", "batch", nodes=2)
+    assert not why_not("vllm", "kubernetes", "H100", "batch", nodes=2)  # leader/worker Job pods
+    assert "one replica per instance" in why_not("vllm", "sagemaker", "H100", "batch", nodes=2)
     assert not why_not("vllm", "kubernetes", "H100", nodes=2)
     assert not why_not("vllm", "kubernetes", "MI300X", nodes=2)
 

@@ -155,7 +155,9 @@ def _job_row(a, unit) -> dict:
     return {
         "workload": a.workload,
         "where": f"{a.provider} {a.region}",
-        "instance": a.instance_type + (" spot" if a.pricing == "spot" else ""),
+        "instance": a.instance_type
+        + (" spot" if a.pricing == "spot" else "")
+        + (f" ({a.nodes_per_replica}/replica)" if a.nodes_per_replica else ""),
         "gpus": f"{a.accelerators_per_instance}x {a.accelerator}",
         "n": a.count,
         "hours": round(a.hours or 0.0, 2),

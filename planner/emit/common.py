@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass
 
 from planner.clouds import cloud, is_cloud
@@ -240,4 +241,41 @@ def batch_args(alloc: Allocation, workload: WorkloadResult, deploy: Deploy) -> l
     """Arguments of the offline batch runner (vLLM's run_batch, the only one) for one shard."""
     args = ["-i", deploy.batch_input, "-o", deploy.batch_output]
     args += ["--model", model_argument(weights_source(deploy, workload)), "--tensor-parallel-size"]
-    return [*args, str(tp_ranks(alloc)), *deploy.extra_args]
+    args.append(str(tp_ranks(alloc)))
+    if nodes(alloc) > 1:  # pipeline stages over the replica's instances, on a Ray cluster
+        flag = runtime(workload).flags["pp"]
+        args += [flag, str(nodes(alloc)), "--distributed-executor-backend", "ray"]
+    return [*args, *deploy.extra_args]
+
+
+SHARD_PLACEHOLDER = "$(JOB_COMPLETION_INDEX)"
+"""The shard placeholder in deploy.batch_input/batch_output (a Kubernetes indexed Job's)."""
+GROUP_RAY_PORT = 6379
+"""The port of a batch replica's Ray head (SkyPilot's own Ray runtime uses 6380)."""
+
+
+def shard_word(word: str, shard: str) -> str:
+    """`word` as one shell word, its shard placeholder replaced by the shell variable `shard`."""
+    pieces = word.split(SHARD_PLACEHOLDER)
+    return f'"${{{shard}}}"'.join(shlex.quote(p) if p else "" for p in pieces) or "''"
+
+
+def batch_group_script(index: str, size: int, head_host: str, words: list[str]) -> str:
+    """The shell script every node of a batch job whose replicas span `size` instances runs.
+    The nodes (numbered by the shell variable `index`) form groups of `size` consecutive
+    numbers, one per replica and shard. A group's first node starts a Ray head and runs `words`
+    (the batch runner) over it, its shard being the group's number; the others join that head
+    at `head_host` (a shell expression that may use ${HEAD}, the head's number) and exit once
+    it has gone. Every word is shell-quoted."""
+    run = " ".join(shard_word(word, "SHARD") for word in words)
+    head = f"${{HEAD_HOST}}:{GROUP_RAY_PORT}"
+    return (
+        f"RANK=$(({index} % {size})); SHARD=$(({index} / {size})); HEAD=$(({index} - RANK))\n"
+        f"HEAD_HOST={head_host}\n"
+        'if [ "$RANK" -eq 0 ]; then\n'
+        f"  ray start --head --port={GROUP_RAY_PORT} || exit 1\n"
+        f"  exec {run}\n"
+        "fi\n"
+        f'until ray start --address="{head}"; do sleep 10; done\n'
+        f'while ray health-check --address "{head}" >/dev/null 2>&1; do sleep 30; done\n'
+    )

@@ -18,6 +18,7 @@ from planner.emit import kueue
 from planner.emit.common import (
     MANAGED_BY,
     batch_args,
+    batch_group_script,
     bounds,
     cloud_refusal,
     health_path,
@@ -87,11 +88,13 @@ def _container(item: Placed, deploy: Deploy, plan: Plan) -> dict[str, Any]:
         group = group_commands(item, command, args)
         return {"image": served.image, "command": list(served.command), "args": args, **group}
     if a.kind == "batch":
-        return {
-            "image": served.image,
-            "command": list(engine.batch_command),
-            "args": batch_args(a, w, deploy),
-        }
+        launch, args = list(engine.batch_command), batch_args(a, w, deploy)
+        if nodes(a) > 1:
+            name = workload_name(item)
+            host = f'"{name}-${{HEAD}}.{name}"'  # the head pod's name under the Service
+            script = batch_group_script("JOB_COMPLETION_INDEX", nodes(a), host, [*launch, *args])
+            return {"image": served.image, "command": ["/bin/sh", "-c"], "args": [script]}
+        return {"image": served.image, "command": launch, "args": args}
     raise AssertionError(f"unknown allocation kind {a.kind}")
 
 
@@ -132,7 +135,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
     b = bounds(plan, a, w)
     devices = _devices(item)
     size = pod_size(a, devices)
-    pods = a.count if a.kind == "training" else b.replicas
+    pods = {"training": a.count, "batch": b.replicas * nodes(a)}.get(a.kind, b.replicas)
     types = nodepool_instance_types(a, size, devices, deploy.karpenter_price_tolerance)
     selector_nodes = node_selector(a, _site(plan, a))
     if _karpenter(a) and len(types) > 1:
@@ -166,6 +169,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "selector": selector,
         "service_selector": service_selector,
         "group_size": nodes(a),
+        "group_heads": ",".join(str(i) for i in range(0, pods, nodes(a))),
         "pods": pods,
         "min_replicas": b.min_replicas,
         "max_replicas": b.max_replicas,
@@ -194,6 +198,7 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         "nnodes": a.count,
         "nproc": a.accelerators_per_instance,
         "rendezvous_port": RENDEZVOUS_PORT,
+        "ray_port": RAY_PORT,
         "instance_type": a.instance_type,
         "instance_types": types,
         "capacity_type": "spot" if a.pricing == "spot" else "on-demand",
@@ -247,7 +252,8 @@ def kinds(item: Placed, deploy: Deploy) -> list[str]:
         if running_metric(deploy, item.workload):
             out.append("hpa")
     else:
-        out += ["service", "job"] if a.kind == "training" else ["job"]
+        gang = a.kind == "training" or nodes(a) > 1
+        out += ["service", "job"] if gang else ["job"]
     return out
 
 
@@ -273,7 +279,7 @@ def build(plan: Plan) -> Built:
             jobs.append(kueue.job_pods(ctx, item.workload.priority))
         for kind in kinds(item, deploy):
             template = f"kubernetes/{kind}.yaml.j2"
-            if kind == "service" and item.allocation.kind == "training":
+            if kind == "service" and item.allocation.kind != "serving":
                 template = "kubernetes/headless-service.yaml.j2"
             meta = {"provider": item.allocation.provider, "region": item.allocation.region}
             resources.append(

@@ -14,13 +14,13 @@ replica listens on one port) are left to the kubernetes and ray targets, with a 
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 from planner.clouds import CLOUDS, VM_SERVICES
 from planner.clouds.names import dns_label
 from planner.emit.common import (
     batch_args,
+    batch_group_script,
     bounds,
     health_path,
     labels,
@@ -29,6 +29,7 @@ from planner.emit.common import (
     runtime,
     server_args,
     server_of,
+    shard_word,
     target_rps,
 )
 from planner.emit.resource import Built, Note, Resource
@@ -37,10 +38,6 @@ from planner.rules.deployment import Placed, placed, server, settings
 from planner.spec.deploy import Deploy
 
 TARGET = "skypilot"
-SHARD_INDEX = "$(JOB_COMPLETION_INDEX)"
-"""The shard placeholder in deploy.batch_input/batch_output (a Kubernetes indexed Job's)."""
-NODE_RANK = "${SKYPILOT_NODE_RANK}"
-"""SkyPilot's index of a node in a multi-node task (0 .. num_nodes - 1)."""
 ACCELERATOR_NAMES = {"H100-NVL": "H100"}
 """Planner accelerator names SkyPilot spells otherwise (its Azure rows call the NC H100 v5's
 94 GB H100 NVL an H100); TPUs are named per slice (tpu-v5litepod-N)."""
@@ -74,15 +71,9 @@ def accelerators(a: Allocation) -> dict[str, int]:
     return {ACCELERATOR_NAMES.get(a.accelerator, a.accelerator): a.accelerators_per_instance}
 
 
-def _word(text: str) -> str:
-    """`text` as one shell word, with the Kubernetes shard placeholder as SkyPilot's node rank."""
-    pieces = text.split(SHARD_INDEX)
-    return f'"{NODE_RANK}"'.join(shlex.quote(p) if p else "" for p in pieces) or "''"
-
-
 def command_line(words: list[str]) -> str:
     """A shell command line of `words` (each quoted; shard placeholders become the node rank)."""
-    return " ".join(_word(w) for w in words) + "\n"
+    return " ".join(shard_word(w, "SKYPILOT_NODE_RANK") for w in words) + "\n"
 
 
 def run_command(item: Placed, deploy: Deploy) -> str:
@@ -93,7 +84,11 @@ def run_command(item: Placed, deploy: Deploy) -> str:
         command = server_of(deploy, w, a, TARGET).command
         return command_line([*command, *server_args(a, w, deploy)])
     if a.kind == "batch":
-        return command_line([*runtime(w).batch_command, *batch_args(a, w, deploy)])
+        words = [*runtime(w).batch_command, *batch_args(a, w, deploy)]
+        if nodes(a) > 1:  # groups of nodes, one per replica: the head's address is its IP
+            host = '"$(echo "$SKYPILOT_NODE_IPS" | sed -n "$((HEAD + 1))p")"'
+            return batch_group_script("SKYPILOT_NODE_RANK", nodes(a), host, words)
+        return command_line(words)
     if not deploy.training_command:
         return ""
     return RENDEZVOUS + command_line(list(deploy.training_command))

@@ -312,10 +312,16 @@ def engine_runtime(engine: str) -> EngineRuntime:
         ) from None
 
 
-MULTI_NODE_TARGETS = frozenset({"kubernetes", "ray"})
-"""Targets that deploy a replica spanning several instances: a LeaderWorkerSet (one group of
-pods per replica) and a Ray Serve deployment whose placement group spans nodes. SageMaker and
-Vertex AI endpoints serve one replica per instance here."""
+MULTI_NODE_TARGETS = {
+    "serving": frozenset({"kubernetes", "ray"}),
+    "batch": frozenset({"kubernetes", "skypilot"}),
+}
+"""Targets that deploy a replica spanning several instances, per allocation kind. Serving: a
+LeaderWorkerSet (one group of pods per replica) and a Ray Serve deployment whose placement
+group spans nodes; SageMaker and Vertex AI endpoints serve one replica per instance here.
+Batch: an indexed Job whose pods form groups (a Ray head and its workers per replica) and a
+SkyPilot task whose nodes do the same. Training gangs span instances on every target that runs
+training (they are not replicas of a model server)."""
 
 
 def why_not(
@@ -344,11 +350,12 @@ def why_not(
         generation = f", {acc.family}" if platform.name == "cuda" and acc.family else ""
         chip = f"{accelerator} ({platform.title}{generation})"
         return f"no known {what} image for {chip} on {where}"
-    if nodes > 1:
-        if kind != "serving":
-            return f"a {kind} replica over {nodes} instances is not emitted (serving only)"
-        if target not in MULTI_NODE_TARGETS:
-            return f"{where} serves one replica per instance, not one over {nodes} instances"
+    if nodes > 1 and kind != "training":
+        if target not in MULTI_NODE_TARGETS.get(kind, ()):
+            return (
+                f"{where} runs one replica per instance, not a {kind} replica over {nodes} "
+                "instances"
+            )
         if "pp" not in e.flags or serving_image(engine, accelerator, "ray") is None:
             return (
                 f"a replica over {nodes} instances runs {e.title} over a Ray cluster, and no "

@@ -12,12 +12,14 @@ keep the stages busy are not modelled (conservative for throughput, close for TP
 
 from __future__ import annotations
 
-from dataclasses import replace
+import math
+from dataclasses import dataclass, replace
 
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
 from planner.perf.dtypes import Dtype
 from planner.perf.memory import GIB, usable_bytes_per_gpu, weight_bytes
+from planner.perf.rates import training_hours
 from planner.perf.settings import PerfSettings
 
 MAX_NODES = 8
@@ -66,3 +68,122 @@ def nodes_needed(
         if weights <= (1 - KV_HEADROOM) * per_chip * tp * nodes:
             return nodes
     return None
+
+
+def replica_chip(
+    accelerator: Accelerator,
+    tp: int,
+    nodes: int,
+    settings: PerfSettings,
+    network_gbps: float | None,
+) -> Accelerator | None:
+    """The chip as a replica of `tp` chips on each of `nodes` instances sees it (itself on one
+    instance); None when the replica spans instances joined by no known link."""
+    if nodes <= 1:
+        return accelerator
+    link = stage_link_gbps(accelerator, tp * nodes, network_gbps)
+    if link <= 0:
+        return None
+    return pipeline_accelerator(accelerator, nodes, settings, link)
+
+
+TRAINING_TOKENS_PER_STEP = 2**20
+"""Tokens in one optimizer step of a training job (its global batch), an assumption: about a
+million tokens, between fine-tuning batches (hundreds of thousands) and pre-training's (Llama
+3 405B: 4 to 16 million). Sets how often the gang exchanges its parameters over the network."""
+FSDP_PASSES = 3
+"""Parameter-sized transfers per step of a gang that shards its training state (ZeRO-3 /
+FSDP): all-gather of the weights in the forward and the backward pass, reduce-scatter of the
+gradients; each in 16 bits."""
+
+
+def training_chips(
+    model: LLM,
+    memory_gb: float,
+    per_instance: int,
+    gang: int,
+    bytes_per_param: float,
+    settings: PerfSettings,
+    most: int = MAX_NODES,
+) -> int | None:
+    """Chips a training gang of at least `gang` runs on: `gang` itself while their memory
+    (`memory_gb` each, the usable share of it) holds the training state (`bytes_per_param` per
+    parameter, sharded over the gang), else
+    the fewest whole instances of `per_instance` chips (at most `most` of them) that hold it;
+    None when even those do not."""
+    need = model.params_b * 1e9 * bytes_per_param
+    per_chip = memory_gb * 1e9 * settings.memory_utilization
+    if need <= per_chip * gang:
+        return gang
+    nodes = max(math.ceil(gang / per_instance), 1)
+    while nodes <= most:
+        if need <= per_chip * nodes * per_instance:
+            return nodes * per_instance
+        nodes += 1
+    return None
+
+
+def training_network_hours(
+    model: LLM, instances: int, tokens: float, network_gbps: float | None
+) -> float:
+    """Hours a gang over `instances` instances spends moving its sharded parameters and
+    gradients between them (FSDP_PASSES ring passes of the 16-bit parameters per step of
+    TRAINING_TOKENS_PER_STEP, over each instance's scale-out network); 0 on one instance or
+    when `network_gbps` is None (not counted: owned clusters declare no network, and an
+    instance type missing from planner/catalog/data/networks.csv has no figure to use)."""
+    if instances <= 1 or tokens <= 0 or network_gbps is None:
+        return 0.0
+    if network_gbps <= 0:
+        return math.inf
+    steps = tokens / TRAINING_TOKENS_PER_STEP
+    per_step = FSDP_PASSES * 2 * model.params_b * 1e9 * (instances - 1) / instances
+    return steps * per_step / (network_gbps / 8 * 1e9) / 3600
+
+
+def gang_training_hours(
+    model: LLM,
+    accelerator: Accelerator,
+    chips: int,
+    instances: int,
+    tokens: float,
+    settings: PerfSettings,
+    network_gbps: float | None,
+) -> float:
+    """Wall-clock hours of a training gang of `chips` chips over `instances` instances: the
+    compute time (planner.perf.rates.training_hours) or, where it is longer, the time the
+    instances' network needs for the parameter exchange (overlapped with compute, as FSDP
+    prefetches)."""
+    compute = training_hours(model, accelerator, chips, tokens, settings)
+    return max(compute, training_network_hours(model, instances, tokens, network_gbps))
+
+
+@dataclass(frozen=True)
+class Gang:
+    """How a training job of a given model runs on one instance type."""
+
+    chips: int
+    instances: int
+    hours: float
+
+
+def training_gang(
+    model: LLM,
+    accelerator: Accelerator,
+    memory_gb: float,
+    per_instance: int,
+    gang: int,
+    tokens: float,
+    bytes_per_param: float,
+    settings: PerfSettings,
+    network_gbps: float | None,
+) -> Gang | None:
+    """The gang (training_chips) and its hours (gang_training_hours) of training `model` on
+    `tokens` tokens on instances of `per_instance` chips of `memory_gb` each; None when no gang
+    of at most MAX_NODES instances holds the training state."""
+    chips = training_chips(model, memory_gb, per_instance, gang, bytes_per_param, settings)
+    if chips is None:
+        return None
+    instances = math.ceil(chips / per_instance)
+    hours = gang_training_hours(model, accelerator, chips, instances, tokens, settings,
+                                network_gbps)  # fmt: skip
+    return Gang(chips=chips, instances=instances, hours=hours)

@@ -31,11 +31,14 @@ from planner.perf import (
     prefill_share,
     replica_capacity,
     scale_gpu_hours,
-    training_hours,
     valid_tp_degrees,
 )
 from planner.perf.efficiency import is_calibrated
-from planner.perf.multinode import nodes_needed, pipeline_accelerator, stage_link_gbps
+from planner.perf.multinode import (
+    nodes_needed,
+    replica_chip,
+    training_gang,
+)
 from planner.perf.owned import OwnedPool
 from planner.perf.sizing import (
     TRAINING_BYTES_PER_PARAM,
@@ -449,23 +452,10 @@ def _multinode(
     instance holds: its widest TP inside each instance, the fewest instances that hold the
     weights (planner.perf.multinode), joined by the rack's NVLink or the instance's scale-out
     network; none where the network is unknown or no emit target deploys it."""
-    if offering.service_kind != "vm" or offering.owned or not is_cloud(offering.provider):
+    found = _pipeline(workload.engine, "serving", model, offering, accelerator, dtype, settings)
+    if found is None:
         return []
-    degrees = valid_tp_degrees(model, offering.accelerator_count, accelerator)
-    if not degrees:
-        return []
-    tp = degrees[-1]
-    nodes = nodes_needed(model, accelerator, tp, dtype, settings)
-    if nodes is None or nodes < 2:
-        return []
-    if undeployable(workload.engine, offering.service, True, offering.accelerator, "serving",
-                    nodes):  # fmt: skip
-        return []
-    link = stage_link_gbps(accelerator, tp * nodes,
-                           network_gbps(offering.provider, offering.instance_type))  # fmt: skip
-    if link <= 0:
-        return []
-    chip = pipeline_accelerator(accelerator, nodes, settings, link)
+    tp, nodes, chip = found
     caps, utils = _serving_profile(model, chip, tp, buckets, target, dtype, settings, None)
     if not any(c.max_rps > 0 for c in caps):
         return []
@@ -559,6 +549,8 @@ def batch_candidates(
             if rate > 0 and (best is None or rate > best[0]):
                 best, best_capacity = (rate, tp), caps
         if best is None:
+            found += _batch_multinode(workload, model, offering, pricing, accelerator, settings,
+                                      window, usable)  # fmt: skip
             continue
         found.append(
             Candidate(
@@ -574,6 +566,68 @@ def batch_candidates(
             )
         )
     return prune_dominated(found, rules)
+
+
+def _batch_multinode(
+    workload: BatchWorkload,
+    model: LLM,
+    offering: Offering,
+    pricing: str,
+    accelerator: Accelerator,
+    settings: PerfSettings,
+    window: OwnedPool | None,
+    usable: float,
+) -> list[Candidate]:
+    """A batch replica over several instances of a VM offering, for a model whose weights no
+    single instance holds (as _multinode for serving): a unit is one replica of `nodes`
+    instances at their price, completing the rate of the pipeline's view of the chip."""
+    if window is not None:
+        return []
+    found = _pipeline(workload.engine, "batch", model, offering, accelerator,
+                      workload.weights_dtype, settings)  # fmt: skip
+    if found is None:
+        return []
+    tp, nodes, chip = found
+    volume = workload.volume
+    caps, _ = _serving_profile(model, chip, tp, ((volume.input_tokens, volume.output_tokens),),
+                               SLO(), workload.weights_dtype, settings, None)  # fmt: skip
+    if caps[0].max_rps <= 0:
+        return []
+    return [Candidate(
+        workload=workload.name, offering=offering, pricing=pricing, tp=tp,
+        replicas_per_instance=1, price=nodes * offering.price(pricing),  # type: ignore[operator]
+        batch_rps=caps[0].max_rps * efficiency(offering, pricing, "job"), capacities=caps,
+        nodes=nodes, notes=(f"one replica spans {nodes} x {offering.instance_type} (TP {tp} in "
+                            "each, pipeline parallel across them)",),
+    )]  # fmt: skip
+
+
+def _pipeline(
+    engine: str,
+    kind: str,
+    model: LLM,
+    offering: Offering,
+    accelerator: Accelerator,
+    dtype: str,
+    settings: PerfSettings,
+) -> tuple[int, int, Accelerator] | None:
+    """(TP, instances, the chip as the replica sees it) of a replica over several instances of
+    a cloud's VM offering: its widest TP inside each, the fewest instances that hold the
+    weights (planner.perf.multinode); None where one instance holds them, none suffice, the
+    network between them is unknown or no emit target deploys it."""
+    if offering.service_kind != "vm" or offering.owned or not is_cloud(offering.provider):
+        return None
+    degrees = valid_tp_degrees(model, offering.accelerator_count, accelerator)
+    if not degrees:
+        return None
+    tp = degrees[-1]
+    nodes = nodes_needed(model, accelerator, tp, dtype, settings)
+    if nodes is None or nodes < 2:
+        return None
+    if undeployable(engine, offering.service, True, offering.accelerator, kind, nodes):
+        return None
+    chip = replica_chip(accelerator, tp, nodes, settings, _network(offering) or None)
+    return None if chip is None else (tp, nodes, chip)
 
 
 def training_candidates(
@@ -595,11 +649,16 @@ def training_candidates(
         memory_floor = workload.min_accelerator_memory_gb or 0.0
         if offering.accelerator_memory_gb < memory_floor:
             continue
+        instances = math.ceil(gang / offering.accelerator_count)
         if model is not None:
-            needed_gb = model.params_b * TRAINING_BYTES_PER_PARAM / gang
-            if needed_gb > offering.accelerator_memory_gb * settings.memory_utilization:
-                continue
-            hours = training_hours(model, accelerator, gang, workload.tokens or 0.0, settings)
+            network = _network(offering) or None  # unknown: the exchange is not counted
+            found_gang = training_gang(
+                model, accelerator, accelerator.memory_gb, offering.accelerator_count,
+                gang, workload.tokens or 0.0, TRAINING_BYTES_PER_PARAM, settings, network,
+            )  # fmt: skip
+            if found_gang is None:
+                continue  # no gang of at most MAX_NODES instances holds the training state
+            instances, hours = found_gang.instances, found_gang.hours
         else:
             assert reference is not None and workload.gpu_hours is not None
             hours = scale_gpu_hours(workload.gpu_hours, reference, accelerator) / gang
@@ -618,12 +677,21 @@ def training_candidates(
                 tp=1,
                 replicas_per_instance=1,
                 price=offering.price(pricing),  # type: ignore[arg-type]
-                instances=math.ceil(gang / offering.accelerator_count),
+                instances=instances,
                 hours=run_hours,
                 **_window_terms(window, run_hours),
             )
         )
     return prune_dominated(found, rules)
+
+
+def _network(offering: Offering) -> float | None:
+    """Gbit/s an instance of `offering` reaches its peers at for a gang or replica over several
+    of them: 0 for a cloud's VM type the network table lacks (unknown), None for owned capacity
+    (not counted: a capacity pool declares no network)."""
+    if offering.owned or not is_cloud(offering.provider):
+        return None
+    return network_gbps(offering.provider, offering.instance_type) or 0.0
 
 
 def _window(offering: Offering, owned: Mapping[str, OwnedPool] | None) -> OwnedPool | None:

@@ -13,6 +13,8 @@ from planner.facts.engines import undeployable
 from planner.perf import weight_bytes
 from planner.perf.efficiency import uncalibrated_note
 from planner.perf.multinode import KV_HEADROOM, MAX_NODES
+from planner.perf.settings import DEFAULT_SETTINGS
+from planner.perf.sizing import TRAINING_BYTES_PER_PARAM
 from planner.rules import budget, quotas, region_loss, regions, replicas, spot_share
 from planner.rules.quotas import quota_covers
 from planner.solve.backend import SolveOptions, is_feasible, run
@@ -73,6 +75,9 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
     allowed = calibrated
     types = sorted({o.accelerator for o in allowed})
     if isinstance(workload, TrainingWorkload):
+        need = _training_state_gap(spec, workload, allowed, where)
+        if need:
+            return need
         floor = workload.min_accelerator_memory_gb
         reasons = []
         if floor:
@@ -115,6 +120,30 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
         )
     assert isinstance(workload, BatchWorkload)
     return f"{workload.name}: no offering{where} ({', '.join(types)}) can run {model.name}"
+
+
+def _training_state_gap(
+    spec: Spec, workload: TrainingWorkload, allowed: list[Offering], where: str
+) -> str:
+    """Words for a training job whose state (TRAINING_BYTES_PER_PARAM per parameter) no gang of
+    at most MAX_NODES instances of any allowed type holds; empty when one does."""
+    if workload.model is None:
+        return ""
+    model = resolve_llm(spec, workload.model)
+    state_gb = model.params_b * TRAINING_BYTES_PER_PARAM
+    largest = max(allowed, key=lambda o: (o.accelerator_memory_gb * o.accelerator_count, o.key))
+    per_instance = largest.accelerator_memory_gb * largest.accelerator_count
+    if state_gb <= per_instance * MAX_NODES * DEFAULT_SETTINGS.memory_utilization:
+        return ""
+    need = math.ceil(state_gb / (per_instance * DEFAULT_SETTINGS.memory_utilization))
+    return (
+        f"{workload.name}: training {model.name} needs about {state_gb:,.0f} GB of accelerator "
+        f"memory for its weights, gradients and optimizer state ({TRAINING_BYTES_PER_PARAM:g} "
+        f"bytes per parameter, sharded over the gang), but the largest instance{where} has "
+        f"{per_instance:,.0f} GB ({largest.instance_type}): its gang would need about {need} x "
+        f"{largest.instance_type} ({need * largest.accelerator_count} x {largest.accelerator}), "
+        f"and a gang spans at most {MAX_NODES} instances"
+    )
 
 
 def describe_group(spec: Spec, name: str) -> str:

@@ -35,11 +35,15 @@ from planner.perf import (
     batch_throughput,
     replica_capacity,
     scale_gpu_hours,
-    training_hours,
 )
-from planner.perf.multinode import pipeline_accelerator, stage_link_gbps
+from planner.perf.multinode import (
+    pipeline_accelerator,
+    replica_chip,
+    stage_link_gbps,
+    training_gang,
+)
 from planner.perf.owned import OwnedPool, owned_capacity
-from planner.perf.sizing import edge_terms, efficiency, queueing_cap
+from planner.perf.sizing import TRAINING_BYTES_PER_PARAM, edge_terms, efficiency, queueing_cap
 from planner.perf.workload import workload_settings
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
@@ -364,11 +368,20 @@ def _batch_problems(
     # solver's by half of that: a shortfall within the rounding is not a broken promise.
     v, out, done, rounding = w.volume, [], 0.0, 0.0
     for a in mine:
-        acc = find_accelerator(a.accelerator)
+        acc, nodes = find_accelerator(a.accelerator), a.nodes_per_replica or 1
+        per_unit = a.accelerators_per_instance
+        if nodes > 1:  # one replica over `nodes` instances: the pipeline's view of the chip
+            network = network_gbps(a.provider, a.instance_type)
+            acc = replica_chip(acc, a.tp, nodes, settings, network)
+            if acc is None:
+                out.append(f"{a.instance_type}: a replica over {nodes} instances, joined by no "
+                           "known network")  # fmt: skip
+                continue
+            per_unit = a.tp
         rate = batch_throughput(
             model,
             acc,
-            a.accelerators_per_instance,
+            per_unit,
             a.tp,
             v.input_tokens,
             v.output_tokens,
@@ -376,8 +389,9 @@ def _batch_problems(
             weights_dtype=w.weights_dtype,
         ).requests_per_s
         rate *= shares.get(id(a), 1.0)
-        done += a.count * (a.hours or 0.0) * 3600 * rate
-        rounding += a.count * HOURS_RESOLUTION / 2 * 3600 * rate
+        units = a.count // nodes
+        done += units * (a.hours or 0.0) * 3600 * rate
+        rounding += units * HOURS_RESOLUTION / 2 * 3600 * rate
         pool = (owned or {}).get(a.capacity_pool or "")
         out += _window_problems(a, pool, w.deadline_hours)
         if pool is None and (a.hours or 0.0) > w.deadline_hours + _TOL:
@@ -410,9 +424,17 @@ def _training_problems(
     if w.min_accelerator_memory_gb and memory < w.min_accelerator_memory_gb:
         out.append(f"{a.accelerator} has {memory:g} GB, below {w.min_accelerator_memory_gb:g} GB")
     if w.model is not None:
-        hours = training_hours(
-            find_llm(w.model, spec.user_llms()), acc, w.gang_size, w.tokens or 0.0, settings
-        )
+        model = find_llm(w.model, spec.user_llms())
+        network = None if a.capacity_pool else network_gbps(a.provider, a.instance_type)
+        gang = training_gang(model, acc, acc.memory_gb if acc else 0.0,
+                             a.accelerators_per_instance, w.gang_size, w.tokens or 0.0,
+                             TRAINING_BYTES_PER_PARAM, settings, network)  # fmt: skip
+        if gang is None:
+            return [f"no gang of {a.accelerator} holds {model.name}'s training state"]
+        if a.count < gang.instances:
+            out.append(f"{a.count} instances, the gang needs {gang.instances} to hold "
+                       f"{model.name}'s training state")  # fmt: skip
+        hours = gang.hours
     else:
         ref = find_accelerator(w.reference_accelerator or "")
         hours = scale_gpu_hours(w.gpu_hours or 0.0, ref, acc) / w.gang_size
