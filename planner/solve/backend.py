@@ -1,16 +1,42 @@
-"""The MIP backend (OR-Tools MathOpt): solver parameters, determinism, and reading the status
-and bounds back."""
+"""The one door to the solver library (OR-Tools MathOpt): models and sums to build them,
+solver parameters, determinism, and reading the status, bounds and values back.
+
+Every model the planner solves passes here: the placement MIP and its LP relaxation (`run`),
+the decomposition's restricted master (`run_model`), the fleet and routing LPs given as arrays
+(`solve_arrays`) and the small routing LPs of the tie rule (`solve_lp`). No other module of
+planner.solve imports OR-Tools (an import contract says so).
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from ortools.math_opt.python import mathopt
 
 from planner.compute.executors import Executor
-from planner.solve.mip import Built
+
+if TYPE_CHECKING:
+    from planner.solve.mip import Built
+
+Model = mathopt.Model
+Variable = mathopt.Variable
+LinearSum = mathopt.LinearSum
+
+
+def new_model(name: str) -> Model:
+    """An empty model."""
+    return mathopt.Model(name=name)
+
+
+def fast_sum(terms) -> LinearSum:
+    """The sum of linear terms (variables, expressions, numbers), built in one go."""
+    return mathopt.fast_sum(list(terms))
+
 
 SOLVER_NAME = "OR-Tools MathOpt / SCIP"
 
@@ -46,13 +72,34 @@ class Outcome:
     seconds: float
     result: mathopt.SolveResult
 
+    @property
+    def solved(self) -> bool:
+        """Whether there is a solution to read (optimal or feasible)."""
+        return self.status in ("optimal", "feasible")
+
+    def value(self, var) -> float:
+        """A variable's value in the solution."""
+        return self.result.variable_values(var)
+
+    def values(self) -> dict:
+        """Every variable's value in the solution."""
+        return self.result.variable_values()
+
 
 def run(built: Built, options: SolveOptions, hint: dict | None = None) -> Outcome:
     """Solve a built model: SCIP for the MIP, GLOP for its LP relaxation.
 
     `hint` maps variables to values of a known (possibly partial) solution to start from.
     """
-    if built.relaxed:
+    return run_model(built.model, options, hint, relaxed=built.relaxed)
+
+
+def run_model(
+    model: Model, options: SolveOptions, hint: dict | None = None, *, relaxed: bool = False
+) -> Outcome:
+    """Solve `model`: SCIP (within the options' time limit, gap, seed and threads), or GLOP
+    when `relaxed` (its variables are all continuous)."""
+    if relaxed:
         solver = mathopt.SolverType.GLOP
         params = mathopt.SolveParameters(time_limit=timedelta(seconds=options.time_limit_s))
     else:
@@ -69,7 +116,7 @@ def run(built: Built, options: SolveOptions, hint: dict | None = None) -> Outcom
         model_params = mathopt.ModelSolveParameters(
             solution_hints=[mathopt.SolutionHint(variable_values=hint)]
         )
-    result = mathopt.solve(built.model, solver, params=params, model_params=model_params)
+    result = mathopt.solve(model, solver, params=params, model_params=model_params)
     seconds = time.perf_counter() - start
     reason = result.termination.reason
     if reason == mathopt.TerminationReason.OPTIMAL:
@@ -89,6 +136,96 @@ def run(built: Built, options: SolveOptions, hint: dict | None = None) -> Outcom
     if status == "optimal":
         bound = min(bound, objective) if bound == bound else objective
     return Outcome(status, objective, bound, seconds, result)
+
+
+def solve_lp(model: Model) -> dict[Any, float] | None:
+    """Solve a small LP with GLOP at its default settings: every variable's value at the
+    optimum, or None when there is no optimum."""
+    result = mathopt.solve(model, mathopt.SolverType.GLOP)
+    if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
+        return None
+    return result.variable_values()
+
+
+@dataclass(frozen=True)
+class LPSolution:
+    """The optimum of a program given as arrays; `optimal` False when the program is
+    infeasible, unbounded or ran out of time (then objective is inf and the arrays are zeros)."""
+
+    optimal: bool
+    objective: float
+    x: np.ndarray
+    duals: np.ndarray
+
+
+def solve_arrays(
+    cost,
+    lower,
+    upper,
+    rows,
+    cols,
+    values,
+    row_lower,
+    row_upper,
+    *,
+    time_limit_s: float = 60.0,
+) -> LPSolution:
+    """Solve min cost.x s.t. row_lower <= A x <= row_upper, lower <= x <= upper (A in
+    coordinate form: rows, cols, values; repeated entries add up) with HiGHS,
+    deterministically, handed over as one model message. Each row's dual is d objective /
+    d row bound (at most 0 on a binding upper bound of a minimisation)."""
+    from ortools.math_opt import model_pb2, parameters_pb2, result_pb2
+    from ortools.math_opt.core.python import solver
+
+    cost = np.asarray(cost, dtype=float)
+    n, m = cost.size, len(row_lower)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    # one entry per (row, column) in row-major order, repeated entries summed
+    key, where = np.unique(rows * max(n, 1) + cols, return_inverse=True)
+    summed = np.zeros(key.size)
+    np.add.at(summed, where, np.asarray(values, dtype=float))
+    keep = summed != 0
+    key, summed = key[keep], summed[keep]
+    model = model_pb2.ModelProto(name="lp")
+    ids = np.arange(n).tolist()
+    model.variables.ids.extend(ids)
+    model.variables.lower_bounds.extend(np.asarray(lower, dtype=float).tolist())
+    model.variables.upper_bounds.extend(np.asarray(upper, dtype=float).tolist())
+    model.variables.integers.extend([False] * n)
+    nonzero = np.flatnonzero(cost)
+    model.objective.linear_coefficients.ids.extend(nonzero.tolist())
+    model.objective.linear_coefficients.values.extend(cost[nonzero].tolist())
+    model.linear_constraints.ids.extend(range(m))
+    model.linear_constraints.lower_bounds.extend(np.asarray(row_lower, dtype=float).tolist())
+    model.linear_constraints.upper_bounds.extend(np.asarray(row_upper, dtype=float).tolist())
+    matrix = model.linear_constraint_matrix
+    matrix.row_ids.extend((key // max(n, 1)).tolist())
+    matrix.column_ids.extend((key % max(n, 1)).tolist())
+    matrix.coefficients.extend(summed.tolist())
+    params = mathopt.SolveParameters(random_seed=0, time_limit=timedelta(seconds=time_limit_s))
+    result = solver.solve(
+        model,
+        mathopt.SolverType.HIGHS.value,
+        parameters_pb2.SolverInitializerProto(),
+        params.to_proto(),
+        mathopt.ModelSolveParameters().to_proto(),
+        None,
+        mathopt.CallbackRegistration().to_proto(),
+        None,
+        None,
+    )
+    if result.termination.reason != result_pb2.TERMINATION_REASON_OPTIMAL or not result.solutions:
+        return LPSolution(False, math.inf, np.zeros(n), np.zeros(m))
+    best = result.solutions[0]
+    x = np.zeros(n)
+    x[np.asarray(best.primal_solution.variable_values.ids, dtype=np.int64)] = np.asarray(
+        best.primal_solution.variable_values.values
+    )
+    duals = np.zeros(m)
+    dual = best.dual_solution.dual_values
+    duals[np.asarray(dual.ids, dtype=np.int64)] = np.asarray(dual.values)
+    return LPSolution(True, float(best.primal_solution.objective_value), x, duals)
 
 
 def is_feasible(built: Built, options: SolveOptions) -> bool:

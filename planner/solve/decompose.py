@@ -44,7 +44,7 @@ from planner.rules import (
     spot_share,
 )
 from planner.rules.rows import ServingView
-from planner.solve.backend import SolveOptions, run
+from planner.solve.backend import SolveOptions, fast_sum, new_model, run, run_model
 from planner.solve.candidates import Candidate
 from planner.solve.lp import SparseLP
 from planner.solve.mip import OWNED_TIE_BREAK, PlacementProblem, build, instance_bound
@@ -669,15 +669,13 @@ def _reoptimise(
 
 def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):
     """Choose one seen plan per workload within the shared rows (SCIP), from `plan`."""
-    from ortools.math_opt.python import mathopt
-
     remaining = deadline - time.perf_counter()
     open_units = [u for u in units if len(columns[u.name]) > 1 and u.row_ids.size]
     if not open_units or remaining < 0.5:
         return plan
     size = rows.capacity.size
     fixed = _fixed_use(units, plan, {u.name for u in open_units}, size)
-    model = mathopt.Model(name="master")
+    model = new_model("master")
     choice: dict[str, list[tuple[Column, object]]] = {}
     per_row: list[list] = [[] for _ in range(size)]
     cost = []
@@ -693,27 +691,18 @@ def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):
             for r, amount in zip(u.row_ids, use, strict=True):
                 if amount:
                     per_row[r].append(amount * var)
-        model.add_linear_constraint(mathopt.fast_sum([v for _, v in options_u]) == 1)
+        model.add_linear_constraint(fast_sum([v for _, v in options_u]) == 1)
         choice[u.name] = options_u
     for r in range(size):
         if per_row[r]:
-            model.add_linear_constraint(
-                mathopt.fast_sum(per_row[r]) <= rows.capacity[r] - fixed[r] + 1e-9
-            )
-    model.minimize(mathopt.fast_sum(cost))
-    params = mathopt.SolveParameters(
-        time_limit=__import__("datetime").timedelta(seconds=max(0.5, min(remaining, 30.0))),
-        relative_gap_tolerance=options.relative_gap / 2,
-        random_seed=options.seed,
-        threads=options.threads,
-    )
-    hints = mathopt.ModelSolveParameters(
-        solution_hints=[mathopt.SolutionHint(variable_values=hint)]
-    )
-    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=params, model_params=hints)
-    if not result.has_primal_feasible_solution():
+            model.add_linear_constraint(fast_sum(per_row[r]) <= rows.capacity[r] - fixed[r] + 1e-9)
+    model.minimize(fast_sum(cost))
+    limits = replace(options, time_limit_s=max(0.5, min(remaining, 30.0)),
+                     relative_gap=options.relative_gap / 2)  # fmt: skip
+    outcome = run_model(model, limits, hint)
+    if not outcome.solved:
         return plan
-    values = result.variable_values()
+    values = outcome.values()
     chosen = dict(plan)
     for name, options_u in choice.items():
         chosen[name] = max(options_u, key=lambda item: values[item[1]])[0]

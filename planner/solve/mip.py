@@ -28,8 +28,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ortools.math_opt.python import mathopt
-
 from planner.catalog.commitments import Cover
 from planner.perf.owned import OwnedPool
 from planner.rules import (
@@ -46,6 +44,7 @@ from planner.rules import (
     spot_share,
 )
 from planner.rules.rows import ServingView
+from planner.solve.backend import LinearSum, Model, Variable, fast_sum, new_model
 from planner.solve.candidates import Candidate
 from planner.spec.models import BatchWorkload, Quota, ServingWorkload, Spec, TrainingWorkload
 
@@ -117,23 +116,23 @@ def spec_world(problem: PlacementProblem, name: str = "spec") -> World:
 class Built:
     """A built model and the handles needed to read a solution back."""
 
-    model: mathopt.Model
-    n: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
-    x: dict[tuple[str, int, int], mathopt.Variable] = field(default_factory=dict)
+    model: Model
+    n: dict[tuple[str, int], Variable] = field(default_factory=dict)
+    x: dict[tuple[str, int, int], Variable] = field(default_factory=dict)
     """Routing shares in the first world, by (workload, candidate, bucket)."""
-    h: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
-    z: dict[tuple[str, int], mathopt.Variable] = field(default_factory=dict)
+    h: dict[tuple[str, int], Variable] = field(default_factory=dict)
+    z: dict[tuple[str, int], Variable] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
     """Names of the constraint groups that were added (those the diagnosis may relax)."""
     relaxed: bool = False
     """Integer and binary variables are continuous (the LP relaxation)."""
     n_bounds: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
     """Tighter bounds on instance counts, by (workload, candidate index)."""
-    shared_use: dict[tuple, list[tuple[Candidate, mathopt.Variable]]] = field(default_factory=dict)
+    shared_use: dict[tuple, list[tuple[Candidate, Variable]]] = field(default_factory=dict)
     """Replica slots on shared instances, by shared group (offering, pricing)."""
-    m: dict[tuple, mathopt.Variable] = field(default_factory=dict)
+    m: dict[tuple, Variable] = field(default_factory=dict)
     """Instances bought for each shared group."""
-    routes: list[dict[tuple[str, int, int], mathopt.Variable]] = field(default_factory=list)
+    routes: list[dict[tuple[str, int, int], Variable]] = field(default_factory=list)
     """Routing shares per world (routes[0] is x)."""
     _group_names: set[str] = field(default_factory=set, repr=False)
 
@@ -250,8 +249,8 @@ SHARED_ROWS = (owned.rows, quotas.rows, budget.rows)
 """The families that tie workloads together, per world, after every workload's rows."""
 
 
-def _sum(terms) -> mathopt.LinearSum:
-    return mathopt.fast_sum(list(terms))
+def _sum(terms) -> LinearSum:
+    return fast_sum(terms)
 
 
 def build(
@@ -273,7 +272,7 @@ def build(
     sum(coefficient x instances) <= right-hand side (what is left of shared rows).
     """
     worlds = tuple(worlds) if worlds is not None else (spec_world(problem),)
-    built = Built(mathopt.Model(name="placement"), relaxed=relaxed, n_bounds=dict(n_bounds or {}))
+    built = Built(new_model("placement"), relaxed=relaxed, n_bounds=dict(n_bounds or {}))
     built.routes = [built.x] + [{} for _ in worlds[1:]]
     ctx = _Context(built, worlds, [_Ledger() for _ in worlds], [], disabled)
     ctx.covers = problem.commitments

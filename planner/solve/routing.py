@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ortools.math_opt.python import mathopt
-
 from planner.rules import regions
+from planner.solve.backend import fast_sum, new_model, solve_lp
 from planner.solve.mip import PlacementProblem
 from planner.solve.solution import Solution
 from planner.spec.models import ServingWorkload
@@ -112,24 +111,24 @@ def _solve_balanced(problem, w, counts, proportional: Shares, keep: list[str]) -
     used = [i for i, n in counts.items() if n > 0]
 
     def model(limit: float | None):
-        m = mathopt.Model(name="routing")
+        m = new_model("routing")
         x = {key: m.add_variable(lb=0, ub=1) for key in proportional}
         u = m.add_variable(lb=0, ub=1)
         for b, _ in enumerate(demand):
-            m.add_linear_constraint(mathopt.fast_sum(v for (i, bb), v in x.items() if bb == b) == 1)
+            m.add_linear_constraint(fast_sum(v for (i, bb), v in x.items() if bb == b) == 1)
         for i in used:
             terms = [demand[b] / cands[i].bucket_rps[b] * v for (j, b), v in x.items() if j == i]
             if terms:
-                m.add_linear_constraint(mathopt.fast_sum(terms) <= counts[i] * u)
+                m.add_linear_constraint(fast_sum(terms) <= counts[i] * u)
         edge = [
             demand[b] * v for (i, b), v in x.items() if cands[i].offering.service_kind == "edge"
         ]
         if edge:
-            m.add_linear_constraint(mathopt.fast_sum(edge) <= w.edge_share_max * sum(demand))
+            m.add_linear_constraint(fast_sum(edge) <= w.edge_share_max * sum(demand))
         floor = w.placement.min_region_share * sum(demand)
         for region in keep:
             here = [demand[b] * v for (i, b), v in x.items() if cands[i].region == region]
-            m.add_linear_constraint(mathopt.fast_sum(here) >= floor)
+            m.add_linear_constraint(fast_sum(here) >= floor)
         if limit is None:
             m.minimize(u)
         else:
@@ -140,11 +139,10 @@ def _solve_balanced(problem, w, counts, proportional: Shares, keep: list[str]) -
                 m.add_linear_constraint(t >= v - proportional[key])
                 m.add_linear_constraint(t >= proportional[key] - v)
                 gaps.append(t)
-            m.minimize(mathopt.fast_sum(gaps))
-        result = mathopt.solve(m, mathopt.SolverType.GLOP)
-        if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
+            m.minimize(fast_sum(gaps))
+        values = solve_lp(m)
+        if values is None:
             return None
-        values = result.variable_values()
         return values[u], {key: max(0.0, min(1.0, values[v])) for key, v in x.items()}
 
     first = model(None)
