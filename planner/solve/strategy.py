@@ -50,7 +50,7 @@ def _uses_spread(w: Workload) -> bool:
     return p.min_regions > 1 or p.survive_region_loss
 
 
-def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions):
+def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attempt:
     """LP relaxation of the whole fleet, then the MIP over each workload's LP support.
 
     The LP's optimum is a valid lower bound. The restricted MIP keeps, per workload, only the
@@ -63,7 +63,7 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions):
     lp_built = build(problem, relaxed=True)
     lp = run(lp_built, options)
     if lp.status not in ("optimal", "feasible"):
-        return lp.status, 0.0, lp.seconds, None
+        return Attempt(lp.status, 0.0, lp.seconds)
     restricted: dict[str, tuple[Candidate, ...]] = {}
     n_bounds: dict[tuple[str, int], tuple[float, float]] = {}
     for w in spec.workloads:
@@ -94,14 +94,10 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions):
     built = build(sub, n_bounds=n_bounds)
     outcome = run(built, options)
     seconds = lp.seconds + outcome.seconds
-    if outcome.status not in ("optimal", "feasible"):
-        return "feasible", lp.objective, seconds, None
-    return (
-        "feasible",
-        lp.objective,
-        seconds,
-        _in_full(problem, sub, read_solution(sub, built, outcome)),
-    )
+    if not outcome.solved:
+        return Attempt("feasible", lp.objective, seconds)
+    solution = _in_full(problem, sub, read_solution(sub, built, outcome))
+    return Attempt("feasible", lp.objective, seconds, solution)
 
 
 def _in_full(problem: PlacementProblem, sub: PlacementProblem, solution: Solution) -> Solution:
@@ -121,9 +117,11 @@ def _in_full(problem: PlacementProblem, sub: PlacementProblem, solution: Solutio
     )
 
 
-def _improve_with_full_mip(problem: PlacementProblem, options: SolveOptions, guided):
+def _improve_with_full_mip(
+    problem: PlacementProblem, options: SolveOptions, guided: Attempt
+) -> Attempt:
     """Run the full MIP from the LP-guided plan; keep whichever plan is cheaper, best bound."""
-    status, bound, seconds, solution = guided
+    status, bound, seconds, solution = guided.status, guided.bound, guided.seconds, guided.solution
     built = build(problem)
     hint = {}
     if solution is not None:
@@ -139,11 +137,11 @@ def _improve_with_full_mip(problem: PlacementProblem, options: SolveOptions, gui
         if solution is None or cost_of(problem, full) < cost_of(problem, solution) - 1e-9:
             solution, status = full, outcome.status
     elif solution is None:
-        return outcome.status, bound, seconds, None
-    return status, bound, seconds, solution
+        return Attempt(outcome.status, bound, seconds)
+    return Attempt(status, bound, seconds, solution)
 
 
-def _solve_decomposed(problem: PlacementProblem, options: SolveOptions):
+def _solve_decomposed(problem: PlacementProblem, options: SolveOptions) -> Attempt:
     """Solve each workload alone (with the quotas it touches); sum the bounds.
 
     Workloads that may share instances are solved together, as one block. The sum of the
@@ -169,8 +167,8 @@ def _solve_decomposed(problem: PlacementProblem, options: SolveOptions):
         built = build(sub)
         outcome = run(built, options)
         seconds += outcome.seconds
-        if outcome.status not in ("optimal", "feasible"):
-            return "feasible", 0.0, seconds, None
+        if not outcome.solved:
+            return Attempt("feasible", 0.0, seconds)
         bound += outcome.bound if math.isfinite(outcome.bound) else 0.0
         if outcome.status == "feasible":
             status = "feasible"
@@ -180,11 +178,11 @@ def _solve_decomposed(problem: PlacementProblem, options: SolveOptions):
     peak = sum(a.cost_per_hour for a in allocations)
     owned_full = any(p.used > p.accelerators for p in capacity_use(problem, allocations, None))
     if over_quota(spec, allocations) or owned_full or (budget is not None and peak > budget + 1e-9):
-        return "feasible", bound, seconds, None
-    return status, bound, seconds, solution
+        return Attempt("feasible", bound, seconds)
+    return Attempt(status, bound, seconds, solution)
 
 
-def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions):
+def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions) -> Attempt | None:
     """The Lagrangian decomposition where the options ask for it (or, by default, at scale);
     None where it does not apply or found no plan (the MIP strategy then runs)."""
     wanted = options.strategy == "decomposition" or (
@@ -195,7 +193,7 @@ def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions):
     result = decompose(problem, options)
     if result.solution is None:
         return None
-    return "feasible", result.bound, result.seconds, result.solution
+    return Attempt("feasible", result.bound, result.seconds, result.solution)
 
 
 def _no_plan(
@@ -217,6 +215,17 @@ def _no_plan(
             f"the {options.time_limit_s:g} s time limit (raise --time-limit to find out)"
         ) from None
     raise InfeasibleError(explain_conflict(problem, groups, options, widen))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one strategy found: its status, the best lower bound it proved, its solver time,
+    and its solution (None where it found no plan: the next strategy runs)."""
+
+    status: str
+    bound: float
+    seconds: float
+    solution: Solution | None = None
 
 
 @dataclass(frozen=True)
@@ -246,21 +255,22 @@ def solve_problem(
         # a commitment ties together every workload whose usage it may cover, and neither the
         # per-workload blocks nor the Lagrangian prices know its rows; time windows are paid
         # per instance, not per hour used: the exact MIP plans both
-        status, bound, seconds, solution = "optimal", 0.0, 0.0, None
+        found = Attempt("optimal", 0.0, 0.0)
     elif (decomposed := _solve_lagrangian(problem, options)) is not None:
-        status, bound, seconds, solution = decomposed
-        cost = cost_of(problem, solution)
-        left = options.time_limit_s - seconds
-        if (cost - bound > options.relative_gap * cost and left > 0
+        found = decomposed
+        assert decomposed.solution is not None
+        cost = cost_of(problem, decomposed.solution)
+        left = options.time_limit_s - decomposed.seconds
+        if (cost - decomposed.bound > options.relative_gap * cost and left > 0
                 and len(problem.spec.workloads) <= POLISH_LIMIT):  # fmt: skip
             # short of the gap target on a fleet the full MIP can take: polish from this plan
             polish = replace(options, time_limit_s=left)
-            status, bound, seconds, solution = _improve_with_full_mip(problem, polish, decomposed)
+            found = _improve_with_full_mip(problem, polish, decomposed)
     elif len(problem.spec.workloads) > DECOMPOSE_LIMIT:
-        guided = _solve_lp_guided(problem, options)
-        status, bound, seconds, solution = _improve_with_full_mip(problem, options, guided)
+        found = _improve_with_full_mip(problem, options, _solve_lp_guided(problem, options))
     else:
-        status, bound, seconds, solution = _solve_decomposed(problem, options)
+        found = _solve_decomposed(problem, options)
+    status, bound, seconds, solution = found.status, found.bound, found.seconds, found.solution
     if solution is None and status in ("infeasible", "unknown"):
         _no_plan(status, problem, options, diagnose, widen)
     if solution is None:
