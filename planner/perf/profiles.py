@@ -8,7 +8,7 @@ never estimate a request to be cheaper than a measured request at most as large.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from planner.perf.dtypes import Dtype
 from planner.perf.slo import SLO
@@ -56,9 +56,36 @@ def _coverage(bucket: tuple[int, int], asked: tuple[int, int]) -> float:
 
 @dataclass(frozen=True)
 class Profiles:
-    """A set of measurements, looked up by model, accelerator, TP, dtypes and SLO."""
+    """A set of measurements, looked up by model, accelerator, TP, dtypes and SLO.
+
+    Its hash and an index by configuration are worked out once: a profile set is a cache key
+    of every capacity lookup, and a fleet's set holds thousands of points."""
 
     points: tuple[ProfilePoint, ...] = ()
+    _by_config: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    _hash: int = field(default=0, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple, list[ProfilePoint]] = {}
+        for p in self.points:
+            index.setdefault(
+                (p.model, p.accelerator, p.tp, p.weights_dtype, p.kv_dtype), []
+            ).append(p)
+        object.__setattr__(self, "_by_config", {k: tuple(v) for k, v in index.items()})
+        object.__setattr__(self, "_hash", hash(self.points))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Profiles):
+            return NotImplemented
+        return self._hash == other._hash and self.points == other.points
+
+    def __reduce__(self):
+        return (Profiles, (self.points,))  # hashes differ between processes: worked out again
 
     def __len__(self) -> int:
         return len(self.points)
@@ -73,13 +100,8 @@ class Profiles:
         kv_dtype: Dtype = Dtype.bf16,
     ) -> tuple[ProfilePoint, ...]:
         """Measurements of this configuration taken under an SLO at least as strict as `slo`."""
-        return tuple(
-            p
-            for p in self.points
-            if (p.model, p.accelerator, p.tp, p.weights_dtype, p.kv_dtype)
-            == (model, accelerator, tp, weights_dtype, kv_dtype)
-            and p.slo.at_least_as_strict_as(slo)
-        )
+        same = self._by_config.get((model, accelerator, tp, weights_dtype, kv_dtype), ())
+        return tuple(p for p in same if p.slo.at_least_as_strict_as(slo))
 
     def estimate(
         self,
