@@ -1,44 +1,19 @@
-"""The one-call Python API: plan a spec on a catalog and get the Plan back (solved, with its
-hourly replica schedule), printing nothing."""
+"""The Python API's entry points that are not use cases of `planner.app`: the load estimate of
+one replica. `planner.plan` and the other use cases live in `planner.app` (re-exported by
+`planner`), so a script and the CLI make the same plan the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.catalog import Catalog, load_catalog
-from planner.perf import load_profiles
-from planner.plans import Plan
-from planner.solve import SolveOptions, solve
-from planner.spec import Spec, load_spec
+from planner.app.planning import plan
 
 if TYPE_CHECKING:
     from planner.perf.load import LoadEstimate
 
-
-def plan(
-    spec: Spec | str | Path,
-    catalog: Catalog | Sequence[str | Path] | None = None,
-    *,
-    profiles: str | Path | None = None,
-    time_limit_s: float = 60.0,
-    relative_gap: float = 1e-4,
-) -> Plan:
-    """The best placement of `spec` (a Spec or a spec file) on `catalog` (a Catalog, catalog
-    files, or None for the bundled one). Raises planner.InputError for bad input (exit 2 in
-    the CLI) and planner.InfeasibleError, naming the conflicting constraints, when no plan
-    exists (exit 3)."""
-    spec = spec if isinstance(spec, Spec) else load_spec(spec)
-    if not isinstance(catalog, Catalog):
-        catalog = load_catalog(list(catalog) if catalog else None)
-    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    from planner.schedule.hourly import with_schedule
-
-    options = SolveOptions(time_limit_s=time_limit_s, relative_gap=relative_gap)
-    solved = solve(spec, catalog, profiles=measured, options=options)
-    return with_schedule(solved, spec, profiles=measured)
+__all__ = ["estimate_load", "plan"]
 
 
 def estimate_load(

@@ -9,7 +9,6 @@ from pathlib import Path
 import typer
 
 from planner.cli.output import TextFormat, deliver, to_json
-from planner.errors import InputError
 
 
 class EmitTarget(enum.StrEnum):
@@ -42,50 +41,34 @@ def emit(
     The same plan always gives byte-identical files. Exit 2 if a file would change and --force
     is not given (unchanged files are fine), or if the target has nothing of the plan to write.
     """
-    from planner.emit import emit as render_all
-    from planner.emit import expand
-    from planner.emit.write import write_files
-    from planner.plans.io import load_plan
+    from planner import app
 
-    plan = load_plan(plan_file)
-    targets = expand(target.value)
-    files, notes = render_all(plan, targets)
-    wrote = tuple(t for t in targets if any(f.resource.target == t for f in files))
-    if not wrote:
-        for note in notes:
-            typer.echo(note, err=True)
-        raise InputError(
-            f"Plan {plan_file}: --target {target.value} has nothing to write (no allocation of "
-            "the plan can be deployed there; the notes above say why); nothing was written"
-        )
-    written = write_files(
-        files, output, plan_id=plan.plan_id, targets=targets, notes=notes, force=force
-    )
-    for note in notes:
+    done = app.emit(plan_file, target.value, output, force=force)
+    for note in done.notes:
         typer.echo(note, err=True)
-    for path in written.stale:
+    for path in done.stale:
         typer.echo(f"stale (not in this plan, left in place): {path}", err=True)
-    idle = [t for t in targets if t not in wrote]
-    if idle:
-        typer.echo(f"no files for {', '.join(idle)} (nothing of this plan deploys there)", err=True)
+    if done.targets_without_files:
+        idle = ", ".join(done.targets_without_files)
+        typer.echo(f"no files for {idle} (nothing of this plan deploys there)", err=True)
     if fmt is TextFormat.json:
         data = {
-            "plan_id": plan.plan_id,
-            "folder": str(output),
-            "targets": list(wrote),
-            "targets_without_files": idle,
-            "created": [str(p) for p in written.created],
-            "changed": [str(p) for p in written.changed],
-            "unchanged": [str(p) for p in written.unchanged],
-            "stale": [str(p) for p in written.stale],
-            "notes": list(notes),
+            "plan_id": done.plan_id,
+            "folder": str(done.folder),
+            "targets": list(done.targets),
+            "targets_without_files": list(done.targets_without_files),
+            "created": [str(p) for p in done.created],
+            "changed": [str(p) for p in done.changed],
+            "unchanged": [str(p) for p in done.unchanged],
+            "stale": [str(p) for p in done.stale],
+            "notes": list(done.notes),
         }
         deliver(to_json(data), None, "")
         return
     typer.echo(
-        f"plan {plan.plan_id}: {len(files)} file(s) for {', '.join(wrote)} in {output} "
-        f"({len(written.created)} new, {len(written.changed)} changed, "
-        f"{len(written.unchanged)} unchanged)"
+        f"plan {done.plan_id}: {done.files} file(s) for {', '.join(done.targets)} in "
+        f"{done.folder} ({len(done.created)} new, {len(done.changed)} changed, "
+        f"{len(done.unchanged)} unchanged)"
     )
 
 

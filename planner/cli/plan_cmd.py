@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import json
 from pathlib import Path
@@ -96,23 +95,6 @@ RATES_HELP = (
     "Rate file: a `commitments:` list (Savings Plans, reservations, CUDs, negotiated "
     "discounts) added to the spec's."
 )
-
-
-def load_spec_with_quotas(
-    spec_file: Path, quotas: list[Path] | None, rates: list[Path] | None = None
-):
-    """The spec, with the quotas files and rate files merged in (as `planner plan --quotas
-    --rates` plans it)."""
-    from planner.quotas import load_quotas, merge_quotas
-    from planner.spec import load_spec
-    from planner.spec.load import load_rates, with_rates
-
-    spec = load_spec(spec_file)
-    for quota_file in quotas or ():
-        spec = merge_quotas(spec, load_quotas(quota_file))
-    for rate_file in rates or ():
-        spec = with_rates(spec, load_rates(rate_file), str(rate_file))
-    return spec
 
 
 def _summary(plan) -> str:
@@ -264,16 +246,6 @@ def _print_table(plan) -> None:
 FIT_HELP = "Efficiency fit from `planner calibrate` (the plan names it)."
 
 
-def fitted_settings(fit: Path | None):
-    """The performance settings with the user's fit file, if one is given."""
-    from dataclasses import replace
-
-    from planner.perf import DEFAULT_SETTINGS
-    from planner.perf.efficiency import load_fit
-
-    return DEFAULT_SETTINGS if fit is None else replace(DEFAULT_SETTINGS, fit=load_fit(fit))
-
-
 def plan(
     spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
@@ -311,46 +283,26 @@ def plan(
     ),
 ) -> None:
     """Find the cheapest placement; exit 2 on invalid input, 3 when no plan exists."""
-    from planner.catalog import load_catalog
-    from planner.perf import load_profiles
-    from planner.solve import SolveOptions, solve
+    from planner import app
 
     chosen = PlanFormat(resolve_format(fmt, output, PlanFormat, "table", "json"))
     guard_output(output, force)
     if time_limit <= 0 or not 0 <= gap < 1:
         raise InputError("--time-limit must be above 0 and --gap in [0, 1)")
-    from planner import clock
-
-    as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
+    as_of = parse_date(plan_date, "--date") if plan_date else None
     if workers < 1 or strategy not in ("auto", "decomposition", "mip"):
         raise InputError("--workers must be at least 1 and --strategy auto, decomposition or mip")
-    spec = load_spec_with_quotas(spec_file, quotas, rates)
-    loaded = load_catalog(catalog or None)
+    spec = app.load_spec(spec_file, quotas, rates)
+    loaded = app.load_catalog(catalog)
     for warning in loaded.warnings:
         typer.echo(f"note: {warning}", err=True)
-    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    settings = fitted_settings(fit)
     message = f"Planning {len(spec.workloads)} workload(s) on {len(loaded)} offerings"
-    runner = None
-    if executor is ExecutorKind.ray or address:
-        from planner.compute.executors import make_executor
-
-        runner = make_executor(executor.value, workers=workers, address=address)
-    with status(message, quiet), runner or contextlib.nullcontext():
-        options = SolveOptions(
-            time_limit_s=time_limit, relative_gap=gap, workers=workers, strategy=strategy,
-            executor=runner, max_price_age_days=max_price_age,
+    with status(message, quiet):
+        result = app.plan(
+            spec, loaded, profiles=profiles, fit=fit, as_of=as_of, time_limit_s=time_limit,
+            relative_gap=gap, workers=workers, strategy=strategy, executor=executor.value,
+            address=address, max_price_age_days=max_price_age, robust=robust, coverage=coverage,
         )  # fmt: skip
-        if robust is not None:
-            from planner.sweep.robust import plan_robust
-
-            result = plan_robust(spec, loaded, robust, coverage, options, measured, as_of)
-        else:
-            from planner.schedule.hourly import with_schedule
-
-            solved = solve(spec, loaded, profiles=measured, settings=settings, options=options,
-                           as_of=as_of)  # fmt: skip
-            result = with_schedule(solved, spec, profiles=measured)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
 
@@ -375,6 +327,7 @@ def frontier(
     spec_file: Path = typer.Argument(..., help="Spec file with batch/training jobs and a budget."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    fit: Path = typer.Option(None, "--fit", help=FIT_HELP),
     points: int = typer.Option(8, "--points", min=2, max=50, help="Completion-time steps."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per solve."),
     fmt: PlanFormat = typer.Option(None, "--format", help=FORMAT_HELP),
@@ -384,28 +337,16 @@ def frontier(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """The cost-completion-time Pareto frontier of the batch and training jobs."""
-    from planner.catalog import load_catalog
-    from planner.perf import load_profiles
-    from planner.solve import SolveOptions
-    from planner.solve.frontier import frontier as pareto
-    from planner.spec import load_spec
+    from planner import app
 
     chosen = PlanFormat(resolve_format(fmt, output, PlanFormat, "table", "json"))
     guard_output(output, force)
-    from planner import clock
-
-    as_of = parse_date(plan_date, "--date") if plan_date else clock.today()
-    spec = load_spec(spec_file)
-    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
+    as_of = parse_date(plan_date, "--date") if plan_date else None
     with status(f"Solving {points} completion-time limits", quiet):
-        result = pareto(
-            spec,
-            load_catalog(catalog or None),
-            points=points,
-            profiles=measured,
-            options=SolveOptions(time_limit_s=time_limit),
-            as_of=as_of,
-        )
+        result = app.frontier(
+            spec_file, catalog, points=points, profiles=profiles, fit=fit, as_of=as_of,
+            time_limit_s=time_limit,
+        )  # fmt: skip
     if chosen is not PlanFormat.table:
         deliver(_render(result, chosen), output, _summary(result) + " with its frontier")
         return

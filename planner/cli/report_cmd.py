@@ -59,30 +59,19 @@ def report(
     force: bool = force_option(),
 ) -> None:
     """A one-page report of a plan: costs, savings, workloads, quotas and charts."""
-    from planner.plans.io import load_plan
+    from planner import app
     from planner.report import render_html, render_markdown
-    from planner.report.quota import quota_usage
 
     chosen = ReportFormat(resolve_format(fmt, output, ReportFormat, "html", "html"))
     guard_output(output, force)
-    spec = None
-    if spec_file is not None:
-        from planner.spec import load_spec
-
-        spec = load_spec(spec_file)
-    plan = load_plan(plan_file, spec=spec)
-    uses = quota_usage(plan, spec.constraints.quotas) if spec is not None else None
+    found = app.report(plan_file, spec_file)
+    plan, uses = found.plan, found.quota_usage
     if chosen is ReportFormat.json:
-        from dataclasses import asdict, is_dataclass
-
-        data = {
-            "plan": plan.model_dump(mode="json"),
-            "quota_usage": [asdict(u) if is_dataclass(u) else u for u in uses or []],
-        }
-        deliver(to_json(data), output, f"the report data of plan {plan.plan_id}")
+        deliver(to_json(found.data()), output, f"the report data of plan {plan.plan_id}")
         return
     render = render_html if chosen is ReportFormat.html else render_markdown
-    deliver(render(plan, uses), output, f"the {chosen.value} report of plan {plan.plan_id}")
+    uses_list = list(uses) if uses is not None else None
+    deliver(render(plan, uses_list), output, f"the {chosen.value} report of plan {plan.plan_id}")
 
 
 def diff(
@@ -108,10 +97,8 @@ def diff(
     force: bool = force_option(),
 ) -> None:
     """What changed between two plans: allocations, cost per workload and in total, SLOs."""
+    from planner import app
     from planner.cli.output import Format, capture, print_rows
-    from planner.plans.io import load_plan
-    from planner.report import diff_plans
-    from planner.report.diff import increase_breaches
     from planner.report.diff_render import (
         CHANGE_COLUMNS,
         change_rows,
@@ -127,7 +114,8 @@ def diff(
         raise InputError("--min-change must be a percentage of 0 or more")
     chosen = DiffFormat(resolve_format(fmt, output, DiffFormat, "table", "json"))
     guard_output(output, force)
-    result = diff_plans(load_plan(old_file), load_plan(new_file))
+    found = app.diff(old_file, new_file, min_change=min_change, fail_on_increase=fail_on_increase)
+    result = found.result
 
     def table() -> None:
         say(headline(result))
@@ -138,7 +126,7 @@ def diff(
         for line in slo_lines(result):
             say(line)
 
-    moved = None if min_change is None else _moved(result, min_change)
+    moved = found.moved
     if chosen is DiffFormat.json:
         text = diff_json(result)
         if moved is not None:
@@ -159,28 +147,10 @@ def diff(
     if moved is not None and chosen is not DiffFormat.json:
         what = "; ".join(moved) if moved else "nothing"
         typer.echo(f"moved more than {min_change:g}%: {what}", err=output is None)
-    if fail_on_increase is not None:
-        breaches = increase_breaches(result, fail_on_increase)
-        if breaches:
-            raise GateFailed(
-                f"FAIL cost increase over {fail_on_increase:g}%: " + "; ".join(breaches)
-            )
-
-
-def _moved(result, percent: float) -> list[str]:
-    """Serving $/h and job $ changes (either way) beyond `percent`, in words."""
-    from planner.figures import number
-
-    out = []
-    for name in ("serving $/h", "jobs $"):
-        t = result.total(name)
-        if abs(t.new - t.old) < 1e-9:
-            continue
-        change = t.relative
-        if change is None or abs(change) * 100 > percent + 1e-9:
-            shown = "from zero" if change is None else f"{change * 100:+.2f}%"
-            out.append(f"{name} {shown} ({number(t.old)} -> {number(t.new)})")
-    return out
+    if found.breaches:
+        raise GateFailed(
+            f"FAIL cost increase over {fail_on_increase:g}%: " + "; ".join(found.breaches)
+        )
 
 
 def check(
@@ -203,11 +173,14 @@ def check(
     fmt: TextFormat = typer.Option(TextFormat.text, "--format", help="text or json (ok, line)."),
 ) -> None:
     """A CI gate: one line 'OK ...', or a one-line reason and exit 1."""
-    from planner.plans.io import load_plan
-    from planner.report import CheckLimits, check_plan
+    from planner import app
 
-    limits = CheckLimits(max_cost_per_hour, max_cost_per_month, max_job_cost, require_slo, max_gap)
-    if not limits.any():
+    if (
+        not any(
+            v is not None for v in (max_cost_per_hour, max_cost_per_month, max_job_cost, max_gap)
+        )
+        and not require_slo
+    ):
         raise InputError(
             "give at least one limit: --max-cost-per-hour, --max-cost-per-month, "
             "--max-job-cost, --require-slo or --max-gap"
@@ -216,13 +189,15 @@ def check(
         raise InputError("cost limits must be 0 or more")
     if max_gap is not None and not 0 <= max_gap < 1:
         raise InputError("--max-gap is a fraction in [0, 1), e.g. 0.01 for 1%")
-    plan = load_plan(plan_file)
-    result = check_plan(plan, limits)
+    result = app.check(
+        plan_file, max_cost_per_hour=max_cost_per_hour, max_cost_per_month=max_cost_per_month,
+        max_job_cost=max_job_cost, require_slo=require_slo, max_gap=max_gap,
+    )  # fmt: skip
     if fmt is TextFormat.json:
         from dataclasses import asdict
 
-        data = {"ok": result.ok, "plan_id": plan.plan_id, "line": result.line,
-                "limits": asdict(limits)}  # fmt: skip
+        data = {"ok": result.ok, "plan_id": result.plan_id, "line": result.line,
+                "limits": asdict(result.limits)}  # fmt: skip
         deliver(to_json(data), None, "")
         if not result.ok:
             typer.echo(result.line, err=True)
@@ -277,16 +252,9 @@ def export(
     ),
 ) -> None:
     """Projected costs as a FinOps FOCUS CSV: one row per allocation for one charge period."""
-    from planner.catalog import load_catalog
-    from planner.plans.io import load_plan
-    from planner.report import focus_csv, focus_rows
-    from planner.report.focus import (
-        Accounts,
-        Period,
-        default_period_start,
-        list_prices,
-        parse_start,
-    )
+    from planner import app
+    from planner.report import focus_csv
+    from planner.report.focus import Accounts
 
     if not billing_account_id.strip():
         raise InputError("--billing-account-id must not be empty (FOCUS requires a value)")
@@ -297,18 +265,10 @@ def export(
         sub_account_name or None,
     )
     guard_output(output, force)
-    plan = load_plan(plan_file)
-    begin = parse_start(start) if start else default_period_start()
-    prices = list_prices(load_catalog(catalog or None))
-    rows = focus_rows(plan, begin, Period(period.value), prices, accounts)
-    total = sum(r["BilledCost"] for r in rows)
-    what = (
-        f"{len(rows)} FOCUS row(s), ${total:,.2f} billed from {rows[0]['ChargePeriodStart']} "
-        f"to {rows[0]['ChargePeriodEnd']}"
-        if rows
-        else "an empty FOCUS file"
-    )
-    deliver(to_json(rows) if fmt is ExportFormat.json else focus_csv(rows), output, what)
+    found = app.export(plan_file, catalog, period=period.value, start=start, accounts=accounts)
+    rows = list(found.rows)
+    text = to_json(rows) if fmt is ExportFormat.json else focus_csv(rows)
+    deliver(text, output, found.summary)
 
 
 def register(app: typer.Typer) -> None:

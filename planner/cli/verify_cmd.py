@@ -32,28 +32,17 @@ def verify(
     ),
 ) -> None:
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
-    from planner.catalog import load_catalog
-    from planner.cli.plan_cmd import fitted_settings, load_spec_with_quotas
-    from planner.perf import load_profiles
-    from planner.plans.consistency import inconsistencies
-    from planner.plans.io import check_pair, read_plan_file
-    from planner.verify import verify as check
+    from planner import app
 
-    plan = read_plan_file(plan_file)
-    spec = load_spec_with_quotas(spec_file, quotas, rates)
-    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    violations: list = list(inconsistencies(plan, spec.user_llms()))
-    try:
-        check_pair(plan, spec, plan_file)
-    except PlannerError as err:
-        violations.append(str(err).splitlines()[-1].strip().removeprefix("- "))
-    violations += check(plan, spec, load_catalog(catalog or None), profiles=measured,
-                        settings=fitted_settings(fit))  # fmt: skip
+    found = app.verify(
+        plan_file, spec_file, catalog, profiles=profiles, fit=fit, quotas=quotas, rates=rates
+    )
+    violations = found.violations
     if fmt is TextFormat.json:
         data = {
             "ok": not violations,
             "plan": str(plan_file),
-            "plan_id": plan.plan_id,
+            "plan_id": found.plan_id,
             "spec": str(spec_file),
             "violations": [str(v) for v in violations],
         }

@@ -299,6 +299,8 @@ def plan_robust(
     options: SolveOptions = SolveOptions(),
     profiles: Profiles | None = None,
     as_of: dt.date | None = None,
+    *,
+    settings: PerfSettings = DEFAULT_SETTINGS,
 ) -> Plan:
     """`planner plan --robust FILE`: read the scenarios (exit 2 on errors) and plan for them."""
     from planner.sweep.load import load_scenarios
@@ -306,5 +308,6 @@ def plan_robust(
 
     found = expand(load_scenarios(scenarios_file, spec, catalog))
     return robust_plan(
-        spec, catalog, found, coverage=coverage, options=options, profiles=profiles, as_of=as_of
-    )
+        spec, catalog, found, coverage=coverage, options=options, settings=settings,
+        profiles=profiles, as_of=as_of,
+    )  # fmt: skip

@@ -1,0 +1,105 @@
+"""The use cases: one function per thing a user does with the planner, each taking typed inputs
+and returning a typed, immutable result. The CLI (`planner.cli`) and the Python API
+(`import planner`) both call these, so a spec gives the same plan, with the same annotations
+(baselines, hourly schedule, frontier, robust coverage), whichever way it is planned.
+
+    import planner.app as app
+    plan = app.plan("fleet.yaml", quotas=["quotas.yaml"], fit="fit.csv", as_of="2026-12-01")
+    checked = app.verify(plan, "fleet.yaml")          # every check `planner verify` runs
+    app.emit(plan, "kubernetes", "deploy/")           # the files `planner emit` writes
+
+Modules: `inputs` (specs, catalogs, profiles, fits as every use case reads them), `planning`
+(plan, frontier, sweep), `review` (verify, report, diff, check, export), `deploy` (emit) and
+`operate` (rightsize, observe, schedule, estimate). Names are imported lazily: the CLI's start-up
+stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "load_spec": "planner.app.inputs",
+    "load_catalog": "planner.app.inputs",
+    "load_profiles": "planner.app.inputs",
+    "perf_settings": "planner.app.inputs",
+    "plan_date": "planner.app.inputs",
+    "read_plan": "planner.app.inputs",
+    "plan": "planner.app.planning",
+    "frontier": "planner.app.planning",
+    "sweep": "planner.app.planning",
+    "verify": "planner.app.review",
+    "Verification": "planner.app.review",
+    "report": "planner.app.review",
+    "Report": "planner.app.review",
+    "diff": "planner.app.review",
+    "Diff": "planner.app.review",
+    "check": "planner.app.review",
+    "Check": "planner.app.review",
+    "export": "planner.app.review",
+    "Export": "planner.app.review",
+    "emit": "planner.app.deploy",
+    "Emitted": "planner.app.deploy",
+}
+
+__all__ = [
+    "Check",
+    "Diff",
+    "Emitted",
+    "Export",
+    "Report",
+    "Verification",
+    "check",
+    "diff",
+    "emit",
+    "export",
+    "frontier",
+    "load_catalog",
+    "load_profiles",
+    "load_spec",
+    "perf_settings",
+    "plan",
+    "plan_date",
+    "read_plan",
+    "report",
+    "sweep",
+    "verify",
+]
+
+if TYPE_CHECKING:
+    from planner.app.deploy import Emitted, emit
+    from planner.app.inputs import (
+        load_catalog,
+        load_profiles,
+        load_spec,
+        perf_settings,
+        plan_date,
+        read_plan,
+    )
+    from planner.app.planning import frontier, plan, sweep
+    from planner.app.review import (
+        Check,
+        Diff,
+        Export,
+        Report,
+        Verification,
+        check,
+        diff,
+        export,
+        report,
+        verify,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner.app' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
