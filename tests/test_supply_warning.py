@@ -47,3 +47,13 @@ def test_a_plan_within_quotas_has_no_such_warning(cli, tmp_path):
     result = cli("plan", BATCH, "--quotas", quotas, "--format", "json", "-o", within)
     assert result.exit_code == 0, result.stderr
     assert not any(UNLIMITED in w for w in json.loads(within.read_text())["warnings"])
+
+
+def test_the_warning_is_said_once_on_the_table_and_on_stderr_only_for_a_file(cli, tmp_path):
+    table = cli("plan", BATCH)
+    assert table.exit_code == 0, table.stderr
+    assert table.stdout.count(UNLIMITED) == 1 and UNLIMITED not in table.stderr
+    out = tmp_path / "plan.json"
+    to_file = cli("plan", BATCH, "-o", out)
+    assert to_file.exit_code == 0, to_file.stderr
+    assert to_file.stderr.count(UNLIMITED) == 1 and UNLIMITED not in to_file.stdout

@@ -194,11 +194,21 @@ def to_json(data: Any) -> str:
 
 
 def capture(render: Callable[[], None]) -> str:
-    """What `render` prints with typer.echo / print_rows, as text (for -o FILE of a table)."""
+    """What `render` prints with typer.echo / print_rows, as text (for -o FILE of a table),
+    made as safe as the console makes it (`console_text`)."""
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         render()
-    return buffer.getvalue()
+    return console_text(buffer.getvalue())
+
+
+def console_text(text: str) -> str:
+    """Text meant for a terminal, as the console would show it (no escape sequence, no
+    credential: `planner.safe_text.safe`), for a table or text written to a file with -o: the
+    file is read in a terminal too (`cat`, `less -R`)."""
+    from planner.safe_text import safe
+
+    return safe(text)
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -538,8 +548,12 @@ def writes_output(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any
                         raise
                     verdict = stop.exit_code
             shown = kwargs.get("fmt")
-            kind = f" ({shown.value if isinstance(shown, enum.Enum) else shown})" if shown else ""
-            deliver(buffer.getvalue(), target, f"{what}{kind}")
+            name = str(shown.value if isinstance(shown, enum.Enum) else shown) if shown else ""
+            kind = f" ({name})" if name else ""
+            text = buffer.getvalue()
+            if name in ("", "table", "text"):  # console text: as the console would show it
+                text = console_text(text)
+            deliver(text, target, f"{what}{kind}")
             if verdict:
                 raise typer.Exit(code=verdict)
             return None

@@ -303,8 +303,10 @@ def plan(
             relative_gap=gap, workers=workers, strategy=strategy, executor=executor.value,
             address=address, max_price_age_days=max_price_age, robust=robust, coverage=coverage,
         )  # fmt: skip
-    for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+    if chosen is not PlanFormat.table or output is not None:
+        # the table on the terminal lists them itself: said once, where the user looks
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
 
     def table() -> None:
         _print_table(result)
