@@ -35,12 +35,22 @@ DEADLINE_S = 120.0
 """Longest a single request may take, connecting and reading included."""
 MAX_PAGES = 1_000
 """Most pages one paged listing may have (a link pointing back at a page read is refused)."""
-CREDENTIAL_HEADERS = ("authorization", "x-goog-api-key", "proxy-authorization", "cookie")
+CREDENTIAL_HEADERS = (
+    "authorization",
+    "x-goog-api-key",
+    "proxy-authorization",
+    "cookie",
+    "x-amz-security-token",
+)
 
 
 class ResponseError(InputError):
     """A server's answer the planner cannot use (too large, too slow, the wrong shape, a
     redirect to another origin): exit 2, naming the URL (no credentials) and the field."""
+
+
+class CredentialError(InputError):
+    """A credential that cannot be sent (a control character, not ASCII): exit 2, never shown."""
 
 
 def redact_url(url: str) -> str:
@@ -72,12 +82,12 @@ def check_credential(value: str, source: str) -> str:
     """`value` (a token, key or password from `source`, e.g. 'environment variable
     PROM_TOKEN') when it can be sent in a header; an InputError that never shows it."""
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        raise InputError(
+        raise CredentialError(
             f"{source}: the credential holds a control character (a newline or a tab?); "
             "set it to the token alone (it is not shown here)"
         )
     if not value.isascii():
-        raise InputError(f"{source}: the credential holds characters other than ASCII")
+        raise CredentialError(f"{source}: the credential holds characters other than ASCII")
     return value
 
 
@@ -97,6 +107,17 @@ class _SameOrigin(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_SameOrigin)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows no redirect: a signed request (AWS) is valid for its own URL only, so a 3xx is
+    handed back to the caller as the answer it is."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_PLAIN_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 @dataclass(frozen=True)
@@ -146,6 +167,53 @@ def get(
             raise ResponseError(f"{redact_url(url)}: the answer is {int(length):,} bytes, more "
                                 f"than the {max_bytes:,} read")  # fmt: skip
         return _read(response, max_bytes, start + deadline_s, url)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A server's whole answer to `exchange`: status, headers and body (at most the cap; an
+    error status's body at most MAX_ERROR_BYTES)."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+def exchange(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | None = None,
+    *,
+    timeout_s: float = 30.0,
+    deadline_s: float = DEADLINE_S,
+    max_bytes: int = MAX_RESPONSE_BYTES,
+) -> Reply:
+    """Any request (an SDK's signed POST) under the same bounds as `get`: size cap, total
+    deadline, credentials checked before sending. Every status comes back as a Reply (the
+    caller's SDK reads error bodies); no redirect is followed. Connection errors (OSError)
+    pass through."""
+    if origin(url)[0] not in ("http", "https") or not origin(url)[1]:
+        raise InputError(f"{redact_url(url)!r} is not an http(s) URL")
+    for name, value in headers.items():
+        if name.lower() in CREDENTIAL_HEADERS:
+            check_credential(value, f"the {name} header")
+    start = time.monotonic()
+    request = urllib.request.Request(url, data=body, headers=dict(headers), method=method)
+    wait = max(0.001, min(timeout_s, deadline_s))
+    try:
+        response = _PLAIN_OPENER.open(request, timeout=wait)
+    except urllib.error.HTTPError as err:
+        with err:
+            data = _read(err, MAX_ERROR_BYTES, start + min(deadline_s, 10.0), url, cut=True)
+            return Reply(err.code, tuple(err.headers.items()), data)
+    with response:
+        length = response.headers.get("Content-Length")
+        if length and length.isdigit() and len(length) < 20 and int(length) > max_bytes:
+            raise ResponseError(f"{redact_url(url)}: the answer is {int(length):,} bytes, more "
+                                f"than the {max_bytes:,} read")  # fmt: skip
+        data = _read(response, max_bytes, start + deadline_s, url)
+        return Reply(response.status, tuple(response.headers.items()), data)
 
 
 def _read(response: Any, max_bytes: int, deadline: float, url: str, cut: bool = False) -> bytes:

@@ -25,6 +25,7 @@ from planner._http import (
     DEADLINE_S,
     MAX_PAGES,
     MAX_RESPONSE_BYTES,
+    CredentialError,
     ResponseError,
     StatusError,
     check_shape,
@@ -340,7 +341,7 @@ class RunLog:
         """Record that `what` could not be fetched, and why. A server's answer of the wrong
         shape (ResponseError) is not a failure to work around: it stops the refresh (exit 2),
         so a catalog is never written from data the planner would refuse."""
-        if isinstance(err, ResponseError):
+        if isinstance(err, ResponseError | CredentialError):
             raise err
         reason = err if isinstance(err, str) else describe_error(err)
         self.failures.append(Failure(what, reason))

@@ -55,3 +55,12 @@ def skypilot_dir() -> Path:
     if not (SKYPILOT / "aws").is_dir():
         pytest.skip(f"SkyPilot catalog excerpts not found at {SKYPILOT} (../shared is absent)")
     return SKYPILOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_moto_server():
+    """moto's shared server (tests.fakes.moto_server), stopped when the session ends."""
+    yield
+    from tests.fakes.moto_server import SERVER
+
+    SERVER.stop()

@@ -1,8 +1,9 @@
-"""The SageMaker launcher against moto: in-process (mock_aws), and `planner launch` as a
-subprocess against moto's server on 127.0.0.1 through --endpoint-url."""
+"""The SageMaker launcher against moto's server on 127.0.0.1 (AWS_ENDPOINT_URL), and `planner
+launch` as a subprocess against moto's server on 127.0.0.1 through --endpoint-url."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import urllib.request
@@ -12,6 +13,7 @@ import pytest
 
 from planner.errors import PlannerError
 from planner.plans.io import load_plan
+from tests.fakes.moto_server import moto_aws
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"
@@ -53,9 +55,7 @@ def modern_instance_types(monkeypatch):
 
 @pytest.fixture
 def mocked(aws_env, modern_instance_types):
-    from moto import mock_aws
-
-    with mock_aws():
+    with moto_aws(os.environ["AWS_CONFIG_FILE"].rsplit("/", 1)[0]):
         yield
 
 

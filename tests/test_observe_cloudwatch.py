@@ -14,6 +14,7 @@ import pytest
 from planner.plans.io import load_plan
 from planner.plans.model import Plan
 from providers.aws.cloudwatch import aws_clients, observe_cloudwatch, plan_variants
+from tests.fakes.moto_server import moto_aws
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"
@@ -27,19 +28,8 @@ MODERN = ("ml.g6.", "ml.g6e.")
 
 @pytest.fixture
 def aws(monkeypatch, tmp_path):
-    """moto in-process with fake credentials; no profile or config file of the machine read."""
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    from moto import mock_aws
+    """moto's server on 127.0.0.1 with fake credentials; no profile or config file of the
+    machine read."""
     from moto.sagemaker.models import FakeEndpointConfig
 
     # moto 5.2 checks InstanceType against an old list without ml.g5/ml.g6e; widen it here only.
@@ -63,7 +53,7 @@ def aws(monkeypatch, tmp_path):
         return values[rank] if values else None
 
     monkeypatch.setattr(Statistics, "get_statistics_for_type", with_percentiles)
-    with mock_aws():
+    with moto_aws(str(tmp_path)):
         yield
 
 

@@ -1,4 +1,5 @@
-"""AWS catalog refresh: EC2 from moto (in-process), Price List from a local fake JSON server."""
+"""AWS catalog refresh: EC2 from moto's server on 127.0.0.1, Price List from a local fake JSON
+server."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from planner.catalog import load_catalog
 from providers.refresh_common import RefreshContext, RetryPolicy, merge_with_base
 from tests.fakes.aws_json import AwsJsonFake, ec2_product, sagemaker_product
+from tests.fakes.moto_server import moto_aws
 from tests.fakes.server import Faults
 
 moto = pytest.importorskip("moto")
@@ -68,7 +70,7 @@ def refreshed():
         faults=Faults(throttle={"GetProducts:g5.xlarge": 1}, fail={"GetProducts:g6.xlarge"}),
     )
     slept: list[float] = []
-    with moto.mock_aws(), fake.serve() as server:
+    with moto_aws(), fake.serve() as server:
         made = make_clients({"pricing": server.url})
 
         def clients(service, region):
@@ -149,7 +151,7 @@ def test_cli_refresh_writes_a_catalog_that_planner_reads_back(cli, tmp_path, mon
     monkeypatch.setattr(refresh_cmd, "SLEEP", lambda s: None)
     out = tmp_path / "aws.csv"
     fake = AwsJsonFake(products=_products())
-    with moto.mock_aws(), fake.serve() as server:
+    with moto_aws(), fake.serve() as server:
         args = ["catalog", "refresh", "--provider", "aws", "--regions", "us-east-1", "-o", out,
                 "--endpoint-url", f"pricing={server.url}", "--as-of", "2026-11-25",
                 "--quiet"]  # fmt: skip
@@ -183,7 +185,7 @@ def test_all_regions_are_the_accounts_enabled_regions():
     from providers.aws.refresh import all_regions, make_clients
 
     ctx = RefreshContext(now=NOW, as_of="2026-11-25")
-    with moto.mock_aws():
+    with moto_aws():
         regions = all_regions(make_clients(), ctx)
     assert {"us-east-1", "eu-west-1", "ap-northeast-1"} <= set(regions)
     assert regions == sorted(regions)
@@ -207,7 +209,7 @@ def test_types_ec2_cannot_describe_are_skipped_one_by_one():
     from providers.aws.refresh import describe_types, make_clients
 
     ctx = RefreshContext(now=NOW, as_of="2026-11-25")
-    with moto.mock_aws():
+    with moto_aws():
         ec2 = make_clients()("ec2", "us-east-1")
         found = describe_types(ec2, ctx, ["g5.xlarge", "p3.2xlarge", "p5.48xlarge"])
     assert [d["InstanceType"] for d in found] == ["g5.xlarge", "p5.48xlarge"]

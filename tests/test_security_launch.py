@@ -9,6 +9,7 @@ import pytest
 
 from planner.errors import InputError
 from planner.plans.io import load_plan
+from tests.fakes.moto_server import moto_aws
 
 PLANS = Path(__file__).resolve().parent / "golden" / "plans"
 KEY = "arn:aws:kms:{region}:123456789012:alias/llm-serving"
@@ -24,15 +25,7 @@ VPC = {
 @pytest.fixture
 def mocked(monkeypatch, tmp_path):
     """moto with fake credentials only; no profile or config file from the machine is read."""
-    from moto import mock_aws
-
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with moto_aws(str(tmp_path)):
         yield
 
 

@@ -12,8 +12,11 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner._http import ResponseError, check_shape
 from planner.clouds.aws import endpoint_name, variant_name
 from planner.emit.groups import endpoint_groups
 from planner.errors import InputError, PlannerError
@@ -22,6 +25,8 @@ from planner.observe.model import NO_DATA, Observation, Point, WorkloadObservati
 from planner.observe.stats import hourly_profile, mean, percentile
 from planner.observe.window import aligned_window
 from planner.plans.model import Allocation, Plan
+from providers.aws import sdk
+from providers.refresh_common import NULL_PROGRESS, pages
 
 Clients = Callable[[str, str], Any]
 Data = dict[str, list[tuple[float, float]]]
@@ -49,6 +54,35 @@ AGGREGATES = (
     ("cpu", INSTANCE_NS, "CPUUtilization", "Average"),
 )
 """Per variant, one figure over the whole window: (key, namespace, metric, statistic)."""
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Result(_Read):
+    Id: str
+    Timestamps: list[datetime] = []
+    Values: list[Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]] = []
+    """Invocations, latencies (microseconds) and utilisations: none is negative."""
+
+
+class MetricDataPage(_Read):
+    """get_metric_data: the fields read, with their ranges."""
+
+    MetricDataResults: list[_Result] = []
+    NextToken: str | None = None
+
+
+class _Variant(_Read):
+    VariantName: str
+    CurrentInstanceCount: int = Field(default=0, ge=0, le=100_000)
+
+
+class EndpointAnswer(_Read):
+    """describe_endpoint: the variants' instance counts."""
+
+    ProductionVariants: list[_Variant] = []
 
 
 @dataclass(frozen=True)
@@ -130,9 +164,10 @@ def fetch(cloudwatch: Any, queries: list[dict], start: float, end: float, where:
     from botocore.exceptions import BotoCoreError, ClientError
 
     found: Data = {q["Id"]: [] for q in queries}
+    url = getattr(cloudwatch.get_metric_data, "where", where)
     for first in range(0, len(queries), MAX_QUERIES):
-        token = None
-        while True:
+
+        def page(token: str | None, first: int = first) -> tuple[list[Any], str | None]:
             params: dict[str, Any] = {
                 "MetricDataQueries": queries[first : first + MAX_QUERIES],
                 "StartTime": datetime.fromtimestamp(start, UTC),
@@ -145,16 +180,16 @@ def fetch(cloudwatch: Any, queries: list[dict], start: float, end: float, where:
                 answer = cloudwatch.get_metric_data(**params)
             except (BotoCoreError, ClientError) as err:
                 raise _cloud_error(err, where) from None
-            for result in answer.get("MetricDataResults", []):
-                pairs = zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
-                found[result["Id"]] += [
-                    (t.timestamp(), float(v))
-                    for t, v in pairs
-                    if v is not None and math.isfinite(v)
-                ]
-            token = answer.get("NextToken")
-            if not token:
-                break
+            read = check_shape(MetricDataPage, answer, url)
+            return list(read.MetricDataResults), read.NextToken
+
+        for result in pages(page, NULL_PROGRESS, f"{where}: get_metric_data"):
+            if result.Id not in found:
+                raise ResponseError(f"{url}: field 'MetricDataResults.Id': {result.Id!r} was "
+                                    "not asked for")  # fmt: skip
+            found[result.Id] += [
+                (t.timestamp(), v) for t, v in zip(result.Timestamps, result.Values, strict=False)
+            ]
     return {k: sorted(v) for k, v in found.items()}
 
 
@@ -166,10 +201,9 @@ def instance_counts(sagemaker: Any, endpoint: str) -> dict[str, int] | None:
         described = sagemaker.describe_endpoint(EndpointName=endpoint)
     except (BotoCoreError, ClientError):
         return None
-    return {
-        v["VariantName"]: int(v.get("CurrentInstanceCount", 0))
-        for v in described.get("ProductionVariants", [])
-    }
+    url = getattr(sagemaker.describe_endpoint, "where", f"endpoint {endpoint}")
+    read = check_shape(EndpointAnswer, described, url)
+    return {v.VariantName: v.CurrentInstanceCount for v in read.ProductionVariants}
 
 
 def _weighted(pairs: list[tuple[float | None, float]]) -> float | None:
@@ -256,17 +290,13 @@ def summarise(
 def aws_clients(endpoint_url: str | None = None) -> Clients:
     """A cached boto3 client per (service, region): few retries, so a dead endpoint fails fast."""
     boto3 = require("boto3", "aws", "planner observe --source cloudwatch")
-    from botocore.config import Config
-
-    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)
     session = boto3.session.Session()
     cache: dict[tuple[str, str], Any] = {}
 
     def client(service: str, region: str) -> Any:
         if (service, region) not in cache:
-            cache[(service, region)] = session.client(
-                service, region_name=region, endpoint_url=endpoint_url, config=config
-            )
+            cache[(service, region)] = sdk.client(service, region, endpoint_url, attempts=2,
+                                                  session=session)  # fmt: skip
         return cache[(service, region)]
 
     return client

@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from planner.errors import InputError, PlannerError
-from planner.extras import require
 from planner.perf.bench_import import BenchRun
+from providers.aws import sdk
 
 TOOL = "sagemaker inference recommender"
 AUTH_CODES = frozenset(
@@ -35,13 +35,8 @@ AUTH_CODES = frozenset(
 
 def sagemaker_client(region: str, endpoint_url: str | None = None) -> Any:
     """A boto3 SageMaker client with few retries (a dead endpoint fails fast)."""
-    boto3 = require("boto3", "aws", "planner profiles import --sagemaker-job")
-    from botocore.config import Config
-
-    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)
-    return boto3.session.Session().client(
-        "sagemaker", region_name=region, endpoint_url=endpoint_url, config=config
-    )
+    return sdk.client("sagemaker", region, endpoint_url, attempts=2,
+                      purpose="planner profiles import --sagemaker-job")  # fmt: skip
 
 
 def describe_job(client: Any, job: str) -> dict[str, Any]:

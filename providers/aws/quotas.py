@@ -15,6 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner._http import check_shape
 from planner.catalog.offering import Offering
 from planner.facts import find_accelerator
 from planner.spec.models import Quota
@@ -56,6 +59,18 @@ _CLASSES = {
     "inf": "Inf",
     "trn": "Trn",
 }
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    Value: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+
+
+class QuotaAnswer(BaseModel):
+    """get_service_quota: the one field read, a vCPU count."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    Quota: _Value
 
 
 def instance_class(instance_type: str) -> str | None:
@@ -141,7 +156,9 @@ def fetch_limits(
                 continue
             finally:
                 ctx.progress.page(what)
-            limits[(region, quota.code)] = float(answer["Quota"]["Value"])
+            where = getattr(client.get_service_quota, "where", what)
+            read = check_shape(QuotaAnswer, answer, where)
+            limits[(region, quota.code)] = read.Quota.Value
     return limits
 
 

@@ -18,10 +18,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner._http import ResponseError, check_shape
 from planner._readfile import load_json
 from planner.catalog.offering import Offering
+from planner.errors import InputError
 from planner.extras import require
 from planner.facts import find_accelerator
+from providers.aws import sdk
 from providers.refresh_common import RefreshContext, RefreshResult, RowKey, RunLog, pages
 
 SOURCE = "aws-pricing-api"
@@ -56,6 +61,101 @@ class InstanceShape:
     memory_gb: float
     vcpus: float
     memory_gib: float
+
+
+# --- the fields read, with their ranges (checked on every page) ------------------------------
+
+MAX_PRICE = 10_000.0
+"""Highest hourly price taken from an AWS answer ($/h; the dearest instance lists under $120)."""
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Memory(_Read):
+    SizeInMiB: int = Field(default=0, ge=0, le=10**9)
+
+
+class _Device(_Read):
+    Count: int = Field(default=0, ge=0, le=1024)
+    MemoryInfo: _Memory | None = None
+
+
+class _Gpus(_Read):
+    Gpus: list[_Device] = []
+
+
+class _Neuron(_Read):
+    NeuronDevices: list[_Device] = []
+
+
+class _Vcpus(_Read):
+    DefaultVCpus: int = Field(default=0, ge=0, le=100_000)
+
+
+class _InstanceType(_Read):
+    InstanceType: str = Field(min_length=1, max_length=64)
+    GpuInfo: _Gpus | None = None
+    NeuronInfo: _Neuron | None = None
+    VCpuInfo: _Vcpus | None = None
+    MemoryInfo: _Memory | None = None
+
+
+class InstanceTypesPage(_Read):
+    """describe_instance_types: what shape_of reads."""
+
+    InstanceTypes: list[_InstanceType] = []
+
+
+class _Offered(_Read):
+    InstanceType: str = Field(min_length=1, max_length=64)
+
+
+class OfferingsPage(_Read):
+    InstanceTypeOfferings: list[_Offered] = []
+
+
+class _Spot(_Read):
+    InstanceType: str = Field(min_length=1, max_length=64)
+    SpotPrice: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)
+
+
+class SpotPage(_Read):
+    """describe_spot_price_history: SpotPrice is a decimal string; read as a finite price."""
+
+    SpotPriceHistory: list[_Spot] = []
+
+
+class _Region(_Read):
+    RegionName: str = Field(min_length=1, max_length=64)
+
+
+class RegionsAnswer(_Read):
+    Regions: list[_Region] = []
+
+
+class _PerUnit(_Read):
+    USD: float | None = Field(default=None, ge=0, le=MAX_PRICE, allow_inf_nan=False)
+
+
+class _Dimension(_Read):
+    unit: str = ""
+    pricePerUnit: _PerUnit = _PerUnit()
+
+
+class _Term(_Read):
+    priceDimensions: dict[str, _Dimension] = {}
+
+
+class _Terms(_Read):
+    OnDemand: dict[str, _Term] = {}
+
+
+class PriceListProduct(_Read):
+    """One Price List product document: the on-demand price dimensions hourly_on_demand reads."""
+
+    terms: _Terms = _Terms()
 
 
 # --- pure: reading what the APIs return -------------------------------------------------------
@@ -241,18 +341,15 @@ def make_clients(endpoints: Mapping[str, str] | None = None) -> Clients:
     botocore's own retries are off: the caller retries with its seeded backoff.
     """
     boto3 = require("boto3", "aws", "refreshing AWS prices or quotas")
-    from botocore.config import Config
-
-    config = Config(retries={"total_max_attempts": 1}, connect_timeout=10, read_timeout=60)
+    session = boto3.session.Session()
     cache: dict[tuple[str, str], Any] = {}
     urls = dict(endpoints or {})
 
     def client(service: str, region: str) -> Any:
         if (service, region) not in cache:
             url = urls.get(service) or urls.get("") or None
-            cache[(service, region)] = boto3.client(
-                service, region_name=region, endpoint_url=url, config=config
-            )
+            cache[(service, region)] = sdk.client(service, region, url, attempts=1,
+                                                  session=session)  # fmt: skip
         return cache[(service, region)]
 
     return client
@@ -263,13 +360,19 @@ def _aws_pages(
     method: Callable[..., dict[str, Any]],
     key: str,
     what: str,
+    shape: Any = None,
     **kwargs: Any,
 ):
-    """Every item under `key` of a NextToken-paged AWS call, each page retried when throttled."""
+    """Every item under `key` of a NextToken-paged AWS call, each page retried when throttled
+    and checked against `shape` (the fields read, with their ranges); at most MAX_PAGES pages,
+    and a NextToken already seen stops the listing (refresh_common.pages)."""
+    where = getattr(method, "where", what)
 
     def fetch(token: str | None) -> tuple[list[Any], str | None]:
         args = {**kwargs, **({"NextToken": token} if token else {})}
         page = ctx.call(lambda: method(**args), aws_retryable, what)
+        if shape is not None:
+            check_shape(shape, page, where)
         return page.get(key, []), page.get("NextToken")
 
     return pages(fetch, ctx.progress, what)
@@ -295,7 +398,7 @@ def describe_types(
 
     def describe(**kwargs: Any) -> list[dict[str, Any]]:
         return list(_aws_pages(ctx, ec2.describe_instance_types, "InstanceTypes",
-                               "EC2 instance types", **kwargs))  # fmt: skip
+                               "EC2 instance types", InstanceTypesPage, **kwargs))  # fmt: skip
 
     if names is None:
         return describe(MaxResults=100)
@@ -323,6 +426,7 @@ def offered_types(ec2: Any, ctx: RefreshContext, region: str) -> set[str]:
         ec2.describe_instance_type_offerings,
         "InstanceTypeOfferings",
         f"EC2 offerings {region}",
+        OfferingsPage,
         LocationType="region",
         MaxResults=1000,
     )
@@ -335,6 +439,7 @@ def get_products(
     """Price List products (decoded JSON) matching TERM_MATCH `filters`, all pages."""
     terms = [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in filters.items()]
     what = f"Price List {service_code} {' '.join(filters.values())}"
+    where = getattr(pricing.get_products, "where", what)
     items = _aws_pages(
         ctx,
         pricing.get_products,
@@ -345,7 +450,15 @@ def get_products(
         FormatVersion="aws_v1",
         MaxResults=100,
     )
-    return [load_json(item, what) if isinstance(item, str) else item for item in items]
+    products = []
+    for i, item in enumerate(items):
+        try:
+            product = load_json(item, what) if isinstance(item, str) else item
+        except InputError as err:
+            raise ResponseError(f"{where}: field 'PriceList[{i}]': {err}") from None
+        check_shape(PriceListProduct, product, where, f"PriceList[{i}]")
+        products.append(product)
+    return products
 
 
 def spot_history(ec2: Any, ctx: RefreshContext, region: str, types: Sequence[str]):
@@ -361,6 +474,7 @@ def spot_history(ec2: Any, ctx: RefreshContext, region: str, types: Sequence[str
                 ec2.describe_spot_price_history,
                 "SpotPriceHistory",
                 f"EC2 spot prices {region}",
+                SpotPage,
                 InstanceTypes=list(types[start : start + 50]),
                 ProductDescriptions=["Linux/UNIX"],
                 StartTime=ctx.now,
@@ -378,6 +492,7 @@ def all_regions(clients: Clients, ctx: RefreshContext) -> list[str]:
     """Every region enabled for the account (EC2 describe_regions)."""
     ec2 = clients("ec2", HOME_REGION)
     answer = ctx.call(lambda: ec2.describe_regions(), aws_retryable, "EC2 regions")
+    check_shape(RegionsAnswer, answer, getattr(ec2.describe_regions, "where", "EC2 regions"))
     return sorted(r["RegionName"] for r in answer.get("Regions", []))
 
 

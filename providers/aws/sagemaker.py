@@ -18,6 +18,7 @@ from planner.emit.sagemaker import KMS_PLACEHOLDER, ROLE_PLACEHOLDER
 from planner.errors import InputError, PlannerError
 from planner.extras import require
 from planner.plans.model import Plan
+from providers.aws import sdk
 from providers.launch import Call, Report, Undo, calls_by_endpoint, failure_message, redact
 
 SAGEMAKER = "sagemaker"
@@ -145,9 +146,8 @@ def boto3_clients(endpoint_url: str | None = None) -> Clients:
 
     def client(service: str, region: str) -> Any:
         if (service, region) not in cache:
-            cache[(service, region)] = session.client(
-                service, region_name=region, endpoint_url=endpoint_url
-            )
+            cache[(service, region)] = sdk.client(service, region, endpoint_url,
+                                                  session=session)  # fmt: skip
         return cache[(service, region)]
 
     return client
