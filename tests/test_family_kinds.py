@@ -114,3 +114,36 @@ def test_a_family_field_is_applied_to_the_kinds_it_names_and_refused_for_the_oth
     else:
         with pytest.raises(SpecError, match=field):
             parse_spec(data)
+
+
+def test_every_family_module_is_in_the_registry():
+    import importlib
+    import pkgutil
+
+    import planner.rules
+    from planner.rules.families import FAMILIES
+
+    declared = {
+        module.__name__
+        for info in pkgutil.iter_modules(planner.rules.__path__)
+        if hasattr(module := importlib.import_module(f"planner.rules.{info.name}"), "KINDS")
+    }
+    assert declared == {f.__name__ for f in FAMILIES}
+
+
+def test_every_constraint_group_the_diagnosis_may_relax_has_its_familys_words():
+    from planner.catalog import load_catalog
+    from planner.rules.families import describe
+    from planner.solve.mip import build
+    from planner.solve.problem import make_problem
+    from tests.conftest import PLAN_DATE
+
+    catalog = load_catalog()
+    seen = set()
+    for path in EXAMPLES:
+        spec = parse_spec(path.read_text())
+        for group in build(make_problem(spec, catalog, today=PLAN_DATE)).groups:
+            words = describe(spec, group)
+            assert words, group
+            seen.add(group.partition(":")[0])
+    assert {"quota", "budget", "min_regions", "min_replicas"} <= seen

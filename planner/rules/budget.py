@@ -20,6 +20,7 @@ __all__ = ["GROUP", "KINDS", "check", "coupling", "diagnosis", "over_budget", "p
 FIELD = "constraints.budget_per_hour"
 KINDS = ("serving", "batch", "training")
 GROUP = "budget"
+GROUPS = (GROUP,)
 
 
 def rows(m: Any, s: int, world: Any, ledger: Any) -> None:
@@ -43,3 +44,8 @@ def check(budget: float | None, allocations, tol: float = 1e-6) -> str | None:
 
 def diagnosis(budget: float) -> str:
     return f"the budget is ${budget:g} per hour"
+
+
+def describe(spec: Any, kind: str, arg: str) -> str:
+    """Constraint group `budget` in words."""
+    return diagnosis(spec.constraints.budget_per_hour)

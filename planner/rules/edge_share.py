@@ -27,6 +27,7 @@ def rows(m: Rows, v: ServingView) -> None:
               f"edge_share[{m.tag(v.s)}{v.workload.name}]")  # fmt: skip
 
 
-def simple(workload: Any, has_edge: bool) -> bool:
-    """Whether a subproblem that leaves the row out is still exact."""
-    return workload.edge_share_max >= 1 or not has_edge
+def simple(workload: Any, cands: Any = ()) -> bool:
+    """Whether a subproblem that leaves the row out is still exact (no cap, or no edge
+    candidate)."""
+    return workload.edge_share_max >= 1 or not any(c.offering.service_kind == "edge" for c in cands)

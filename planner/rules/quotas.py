@@ -29,6 +29,7 @@ FIELD = "constraints.quotas"
 KINDS = ("serving", "batch", "training")
 GROUP = "quota"
 """Constraint group `quota:<index>` in the MIP."""
+GROUPS = (GROUP,)
 
 
 def quota_accelerator(quota: Quota) -> str:
@@ -73,6 +74,11 @@ def diagnosis(quota: Quota) -> str:
         f"the quota allows at most {quota.max_accelerators} {quota_accelerator(quota)}"
         f"{pricing} in {quota.provider} {quota.region}"
     )
+
+
+def describe(spec: Any, kind: str, arg: str) -> str:
+    """Constraint group `quota:<index>` in words."""
+    return diagnosis(spec.constraints.quotas[int(arg)])
 
 
 def owned_covers(name: str, pool: Pool) -> bool:

@@ -17,6 +17,7 @@ from planner.rules import capacity, routing
 from planner.rules.rows import Rows, ServingView
 
 FIELD = "survive_region_loss"
+GROUPS = (FIELD,)
 KINDS = ("serving",)
 
 
@@ -34,10 +35,20 @@ def rows(m: Rows, v: ServingView) -> None:
         capacity.capacity(m, v, load, keep=False)
 
 
-def simple(workload: Any) -> bool:
+def keeps_regions_apart(workload: Any) -> bool:
+    """Pruning: a candidate may not stand in for one in another region."""
+    return asked(workload)
+
+
+def simple(workload: Any, cands: Any = ()) -> bool:
     """Whether a subproblem without these rows is still exact."""
     return not asked(workload)
 
 
 def diagnosis(workload: Any) -> str:
     return f"{workload.name} must keep its demand served if any one region is lost"
+
+
+def describe(spec: Any, kind: str, arg: str) -> str:
+    """Constraint group `kind:arg` (one of GROUPS) in words."""
+    return diagnosis(next(w for w in spec.workloads if w.name == arg))

@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 FIELDS = ("min_regions", "min_region_share")
+GROUPS = ("min_regions",)
 KINDS = ("serving",)
 
 _TOL = 1e-6
@@ -79,7 +80,12 @@ def rows(m: Any, v: Any) -> None:
     m.add(m.sum(used) >= w.placement.min_regions, f"regions[{m.tag(v.s)}{w.name}]")
 
 
-def simple(workload: Any) -> bool:
+def keeps_regions_apart(workload: Any) -> bool:
+    """Pruning: a candidate may not stand in for one in another region."""
+    return spread(workload)
+
+
+def simple(workload: Any, cands: Any = ()) -> bool:
     """Whether a subproblem without the spread rows is still exact."""
     return not spread(workload)
 
@@ -119,3 +125,8 @@ def diagnosis(workload: Any) -> str:
         f"{workload.name} must run in at least {p.min_regions} regions, each carrying at least "
         f"{p.min_region_share:.0%} of its requests"
     )
+
+
+def describe(spec: Any, kind: str, arg: str) -> str:
+    """Constraint group `kind:arg` (one of GROUPS) in words."""
+    return diagnosis(next(w for w in spec.workloads if w.name == arg))

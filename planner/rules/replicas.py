@@ -16,6 +16,7 @@ from typing import Any
 from planner.rules.rows import Rows, ServingView
 
 FIELDS = ("min_replicas", "max_replicas")
+GROUPS = FIELDS
 KINDS = ("serving",)
 
 
@@ -31,7 +32,12 @@ def rows(m: Rows, v: ServingView) -> None:
         m.row(cols, reps, -math.inf, float(w.max_replicas), f"max_replicas[{w.name}]")
 
 
-def simple(workload: Any) -> bool:
+def keeps_counts_exact(workload: Any) -> bool:
+    """Pruning: with a replica cap, fewer bigger instances may not stand in for more small."""
+    return getattr(workload, "max_replicas", None) is not None
+
+
+def simple(workload: Any, cands: Any = ()) -> bool:
     """Whether a per-workload subproblem without the max row is still exact."""
     return workload.max_replicas is None
 
@@ -40,3 +46,8 @@ def diagnosis(workload: Any, group: str) -> str:
     if group == "min_replicas":
         return f"{workload.name} needs at least {workload.min_replicas} replicas"
     return f"{workload.name} may use at most {workload.max_replicas} replicas"
+
+
+def describe(spec: Any, kind: str, arg: str) -> str:
+    """Constraint group `kind:arg` (one of GROUPS) in words."""
+    return diagnosis(next(w for w in spec.workloads if w.name == arg), kind)

@@ -25,6 +25,7 @@ KINDS = ("serving", "batch", "training")
 """Workload kinds the field applies to (all of them)."""
 GROUP = "spot_share"
 """Name of its constraint group in the MIP (group `spot_share:<workload>`)."""
+GROUPS = (GROUP,)
 _TOL = 1e-6
 
 
@@ -71,9 +72,10 @@ def keeps_pools_apart(workload: Any, spot_allowed: bool) -> bool:
     return spot_allowed and cap(workload) is not None
 
 
-def simple(workload: Any, has_spot: bool) -> bool:
-    """Whether a subproblem that leaves the row out is still exact for this workload."""
-    return cap(workload) is None or not has_spot
+def simple(workload: Any, cands: Any = ()) -> bool:
+    """Whether a subproblem that leaves the row out is still exact for this workload (no cap,
+    or no spot candidate)."""
+    return cap(workload) is None or not any(c.pricing == "spot" for c in cands)
 
 
 def weight(a: Allocation) -> float:
@@ -107,3 +109,8 @@ def diagnosis(workload: Any) -> str:
     """The rule in words, for an infeasibility message."""
     share = workload.placement.max_spot_share
     return f"{workload.name} may put at most {share:.0%} of its capacity on spot"
+
+
+def describe(spec: Any, kind: str, arg: str) -> str:
+    """Constraint group `kind:arg` (one of GROUPS) in words."""
+    return diagnosis(next(w for w in spec.workloads if w.name == arg))

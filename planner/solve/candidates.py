@@ -47,7 +47,7 @@ from planner.perf.sizing import (
     queueing_cap,
 )
 from planner.perf.workload import workload_settings
-from planner.rules import spot_share
+from planner.rules import families
 from planner.spec.models import (
     BatchWorkload,
     Placement,
@@ -351,13 +351,10 @@ def limited_pools(spec: Spec) -> frozenset[tuple[str, str, str, str]]:
 
 def dominance_rules(spec: Spec, workload: Workload) -> Dominance:
     """Pruning rules that keep every optimal plan of `workload` reachable."""
-    p = workload.placement
     return Dominance(
         limited_pools=limited_pools(spec),
-        spread=p.min_regions > 1 or p.survive_region_loss,
-        exact_replicas=getattr(workload, "max_replicas", None) is not None,
-        cross_pool=not spot_share.keeps_pools_apart(workload, spot_allowed(workload)),
         committed=covers_of(spec.commitments),
+        **families.pruning(workload, spot_allowed(workload)),
     )
 
 

@@ -30,19 +30,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.compute.executors import Executor
-from planner.rules import (
-    budget,
-    capacity,
-    deadlines,
-    edge_share,
-    owned,
-    quotas,
-    region_loss,
-    regions,
-    replicas,
-    routing,
-    spot_share,
-)
+from planner.rules import deadlines, families, spot_share
 from planner.rules.rows import ServingView
 from planner.solve.backend import SolveOptions, fast_sum, new_model, run, run_model
 from planner.solve.candidates import Candidate
@@ -143,11 +131,7 @@ def shared_rows(
 ) -> tuple[SharedRows, list[Unit]]:
     """The coupling rows of `problem` and each workload's subproblem data."""
     spec = problem.spec
-    coupling = [
-        *quotas.coupling(spec.constraints.quotas),
-        *owned.coupling(problem.owned),
-        *budget.coupling(spec.constraints.budget_per_hour),
-    ]
+    coupling = families.coupling(spec, problem.owned)
     names = [r.name for r in coupling]
     caps = [r.capacity for r in coupling]
     pooled = [(r, row.covers) for r, row in enumerate(coupling) if row.covers is not None]
@@ -203,15 +187,8 @@ def _kind(w, cands: tuple[Candidate, ...]) -> str:
         return "training"
     if isinstance(w, BatchWorkload):
         return "batch"
-    spot = any(c.pricing == "spot" for c in cands)
-    edge = any(c.offering.service_kind == "edge" for c in cands)
-    simple = (  # the covering subproblem is exact without the MIP-only families' rows
-        regions.simple(w)
-        and region_loss.simple(w)
-        and replicas.simple(w)
-        and spot_share.simple(w, spot)
-        and edge_share.simple(w, edge)
-        and len(w.traffic.request_buckets()) <= MAX_BUCKETS
+    simple = families.exact_without_mip_rows(w, cands) and (
+        len(w.traffic.request_buckets()) <= MAX_BUCKETS
     )
     return "covering" if simple else "mip"
 
@@ -771,11 +748,6 @@ def route(
     return shares
 
 
-LP_SERVING_ROWS = (routing.rows, capacity.rows, replicas.rows, capacity.floor_rows)
-"""The serving families the fleet LP takes, in order (spread, spot-, edge-share and region-loss
-rows are left out: the LP is still a lower bound, and `_kind` sends such workloads to a MIP)."""
-
-
 def fleet_lp(
     problem: PlacementProblem, rows: SharedRows, units: list[Unit], options: SolveOptions
 ) -> tuple[float, np.ndarray]:
@@ -795,7 +767,7 @@ def fleet_lp(
             high = np.array([float(instance_bound(w, demand, c)) for c in cands])
             cols = lp.columns(u.base, np.zeros(len(cands)), high)
             view = ServingView(0, w, demand, cands, list(enumerate(cands)), cols)
-            for family_rows in LP_SERVING_ROWS:
+            for family_rows in families.LP_SERVING_ROWS:
                 family_rows(lp, view)
         if u.row_ids.size:
             r, i = np.nonzero(u.use)

@@ -15,7 +15,7 @@ from planner.perf.efficiency import uncalibrated_note
 from planner.perf.multinode import KV_HEADROOM, MAX_NODES
 from planner.perf.settings import DEFAULT_SETTINGS
 from planner.perf.sizing import TRAINING_BYTES_PER_PARAM
-from planner.rules import budget, quotas, region_loss, regions, replicas, spot_share
+from planner.rules import families
 from planner.rules.quotas import quota_covers
 from planner.solve.backend import SolveOptions, is_feasible, run
 from planner.solve.candidates import (
@@ -148,21 +148,7 @@ def _training_state_gap(
 
 def describe_group(spec: Spec, name: str) -> str:
     """A constraint group in words."""
-    kind, _, arg = name.partition(":")
-    if kind == quotas.GROUP:
-        return quotas.diagnosis(spec.constraints.quotas[int(arg)])
-    if kind == budget.GROUP:
-        return budget.diagnosis(spec.constraints.budget_per_hour)  # type: ignore[arg-type]
-    w = next(w for w in spec.workloads if w.name == arg)
-    if kind == "min_regions":
-        return regions.diagnosis(w)
-    if kind == region_loss.FIELD:
-        return region_loss.diagnosis(w)
-    if kind in replicas.FIELDS:
-        return replicas.diagnosis(w, kind)
-    if kind == spot_share.GROUP:
-        return spot_share.diagnosis(w)
-    return name
+    return families.describe(spec, name) or name
 
 
 def _placement_note(workload: Workload) -> str | None:

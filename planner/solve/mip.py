@@ -30,19 +30,8 @@ from dataclasses import dataclass, field
 
 from planner.catalog.commitments import Cover
 from planner.perf.owned import OwnedPool
-from planner.rules import (
-    budget,
-    capacity,
-    deadlines,
-    edge_share,
-    owned,
-    quotas,
-    region_loss,
-    regions,
-    replicas,
-    routing,
-    spot_share,
-)
+from planner.rules import capacity, deadlines, spot_share
+from planner.rules.families import SERVING_ROWS, SHARED_ROWS
 from planner.rules.rows import ServingView
 from planner.solve.backend import LinearSum, Model, Variable, fast_sum, new_model
 from planner.solve.candidates import Candidate
@@ -233,20 +222,6 @@ OWNED_TIE_BREAK = 1e-4
 needs (idle capacity then shows as idle); small against any real price."""
 
 instance_floor = capacity.instance_floor
-
-SERVING_ROWS = (
-    routing.rows,
-    edge_share.rows,
-    capacity.rows,
-    capacity.floor_rows,
-    replicas.rows,
-    spot_share.serving_rows,
-    regions.rows,
-    region_loss.rows,
-)
-"""The serving families, in the order their rows are written (per workload and world)."""
-SHARED_ROWS = (owned.rows, quotas.rows, budget.rows)
-"""The families that tie workloads together, per world, after every workload's rows."""
 
 
 def _sum(terms) -> LinearSum:

@@ -47,7 +47,7 @@ from planner.perf.sizing import TRAINING_BYTES_PER_PARAM, edge_terms, efficiency
 from planner.perf.workload import workload_settings
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
-from planner.rules import budget, spot_share
+from planner.rules import budget, families
 from planner.rules import owned as owned_family
 from planner.rules import regions as spread_rule
 from planner.rules.quotas import quota_breaches
@@ -597,7 +597,8 @@ def verify(
                 problems = _training_problems(spec, w, mine, settings, shares, owned)
         except (ValueError, ZeroDivisionError, OverflowError) as err:
             problems = [f"cannot be evaluated: {err}"]
-        problems += spot_share.check(w, mine)
+        for check in families.WORKLOAD_CHECKS:
+            problems += check(w, mine)
         problems += _slo_problems(plan, w, mine) if figures else []
         found += [Violation(w.name, m) for m in problems]
     found += _shared_group_problems(plan)
