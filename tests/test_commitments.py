@@ -207,3 +207,68 @@ def test_focus_bills_each_commitment_once_and_covered_usage_net_of_it():
     text = focus_csv(rows)
     header = text.splitlines()[0].split(",")
     assert _check_focus_rules(list(csv.DictReader(io.StringIO(text))), header, "1.1") == []
+
+
+def batch_text(commitments: str = "", requests: int = 60000) -> str:
+    text = textwrap.dedent(f"""\
+        workloads:
+          - name: nightly
+            kind: batch
+            model: llama-3.1-8b
+            volume: {{requests: {requests}, input_tokens: 900, output_tokens: 120}}
+            deadline_hours: 8
+            preemptible: true
+            placement: {{spot: true, max_spot_share: 1.0}}
+        """)
+    return text + textwrap.dedent(commitments)
+
+
+def test_a_savings_plan_moves_a_batch_job_from_spot_to_covered_on_demand():
+    """Without a commitment the job runs on spot ($0.40 against $1.00 an instance-hour). A
+    Compute Savings Plan covering $2.00/h of list usage covers up to $2.00 of the job's
+    on-demand spend each hour it runs: the job moves to on-demand, and its cost is what is
+    left above that coverage."""
+    bare = solve(parse_spec(batch_text()), CATALOG, as_of=PLAN_DATE)
+    assert by_pricing(bare).keys() == {"spot"}
+    sp = """\
+        commitments:
+          - {name: sp, product: aws-compute-savings-plan, committed_per_hour: 1.2, discount: 0.4}
+        """
+    spec = parse_spec(batch_text(sp))
+    plan = solve(spec, CATALOG, as_of=PLAN_DATE)
+    assert by_pricing(plan).keys() == {"on_demand"}
+    (job,) = plan.allocations
+    covered = min(job.count * job.price_per_hour, 2.0)  # $/h while it runs
+    assert job.covered_per_hour == pytest.approx(covered, rel=1e-5)
+    assert job.covered_by == {"sp": pytest.approx(covered, rel=1e-5)}
+    list_cost = job.count * job.hours * job.price_per_hour
+    assert job.job_cost == pytest.approx(list_cost - covered * job.hours, abs=1e-5)
+    assert job.job_cost < sum(a.job_cost for a in bare.allocations)
+    assert not verify(plan, spec, CATALOG) and not inconsistencies(plan)
+
+
+def test_reserved_instances_cover_a_training_gang_of_their_type():
+    """A reserved g6.2xlarge covers a training gang on g6.2xlarge on demand for its hours; the
+    job's cost drops by the reservation's list $/h x the gang's hours."""
+    spec_ri = """\
+        commitments:
+          - {name: ri, product: aws-reserved-instances, region: us-east-1,
+             instance_type: g6.2xlarge, count: 8, committed_per_hour: 4.0}
+        """
+    train = textwrap.dedent("""\
+        workloads:
+          - name: tune
+            kind: training
+            gpu_hours: 16
+            reference_accelerator: L4
+            deadline_hours: 48
+        """)
+    bare = solve(parse_spec(train), CATALOG, as_of=PLAN_DATE)
+    spec = parse_spec(train + textwrap.dedent(spec_ri))
+    plan = solve(spec, CATALOG, as_of=PLAN_DATE)
+    (before,) = {a.instance_type for a in bare.allocations}
+    (gang,) = plan.allocations
+    assert before == "g6.xlarge" and gang.instance_type == "g6.2xlarge"
+    assert gang.covered_per_hour == pytest.approx(gang.count * 1.3)
+    assert gang.job_cost == pytest.approx(0.0, abs=1e-6)
+    assert not verify(plan, spec, CATALOG) and not inconsistencies(plan)

@@ -85,9 +85,13 @@ def _allocation(i: int, a: Allocation, kinds: dict[str, str], models: dict) -> l
         )
     if a.kind != "serving":
         billed = a.billed_hours if a.billed_hours is not None else a.hours or 0.0
-        expected = a.count * billed * a.price_per_hour
+        expected = a.count * billed * a.price_per_hour - a.covered_per_hour * (a.hours or 0.0)
         if a.job_cost is None or not _close(a.job_cost, expected):
-            bad("job_cost", f"{a.job_cost}, not count x hours x price_per_hour = {expected:g}")
+            bad(
+                "job_cost",
+                f"{a.job_cost}, not count x hours x price_per_hour - covered_per_hour x hours "
+                f"= {expected:g}",
+            )
     held = a.tp if a.shared_group else a.tp * a.replicas_per_instance
     if held > a.accelerators_per_instance:
         bad(

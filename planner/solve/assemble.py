@@ -246,34 +246,49 @@ def allocations_of(
 def with_commitments(
     covers: Sequence[Cover], allocations: list[Allocation], problem: PlacementProblem
 ) -> tuple[list[Allocation], list[CommitmentUse]]:
-    """`allocations` with what each commitment covers taken off their cost (serving instances
-    of their own: a shared group's and a job's usage stay at list), and each commitment's use."""
+    """`allocations` with what each commitment covers taken off their cost, and each
+    commitment's use, as billing applies them each hour: serving instances of their own (a
+    shared group's stay at list), and jobs' instances while they run (as if at the same time as
+    everything else: never more than billing gives); a job's job_cost drops by its covered $/h
+    x its hours. Prepaid time windows are never covered."""
     if not covers:
         return allocations, []
     offerings = {c.offering.key: c.offering for cands in problem.candidates.values()
                  for c in cands}  # fmt: skip
-    index = [
-        i for i, a in enumerate(allocations)
-        if a.kind == "serving" and not a.shared_group and not a.capacity_pool
-    ]  # fmt: skip
-    usages = [
-        Usage(offerings[(a.provider, a.region, a.zone, a.service, a.instance_type)], a.pricing,
-              a.count * a.price_per_hour, a.price_per_hour)
-        for a in (allocations[i] for i in index)
-    ]  # fmt: skip
+    index, hours, usages = [], [], []
+    for i, a in enumerate(allocations):
+        if a.capacity_pool:
+            continue
+        if a.kind == "serving":
+            if a.shared_group:
+                continue
+            index.append(i)
+            hours.append(None)
+            per_hour = a.count * a.price_per_hour
+        else:
+            if a.billed_hours or not a.hours:
+                continue
+            index.append(i)
+            hours.append(a.hours)
+            per_hour = a.count * a.price_per_hour
+        usages.append(
+            Usage(offerings[(a.provider, a.region, a.zone, a.service, a.instance_type)],
+                  a.pricing, per_hour, a.price_per_hour)
+        )  # fmt: skip
     found = apply_covers(covers, usages)
     out = list(allocations)
-    for i, by_name in zip(index, found, strict=True):
+    for i, span, usage, by_name in zip(index, hours, usages, found, strict=True):
         if not by_name:
             continue
         a = out[i]
         covered = {k: round(v, 6) for k, v in sorted(by_name.items())}
-        total = min(sum(by_name.values()), a.count * a.price_per_hour)
-        out[i] = a.model_copy(update={
-            "covered_by": covered,
-            "covered_per_hour": round(total, 6),
-            "cost_per_hour": round(max(a.count * a.price_per_hour - total, 0.0), 6),
-        })  # fmt: skip
+        total = min(sum(by_name.values()), usage.list_per_hour)
+        update = {"cost_per_hour": round(max(a.count * a.price_per_hour - total, 0.0), 6)}
+        if span is not None:
+            update["job_cost"] = round(max((a.job_cost or 0.0) - total * span, 0.0), 6)
+        out[i] = a.model_copy(
+            update={"covered_by": covered, "covered_per_hour": round(total, 6), **update}
+        )
     uses = []
     for k in covers:
         covered = sum(f.get(k.name, 0.0) for f in found)

@@ -281,8 +281,8 @@ def _serving(ctx: _Context, w: ServingWorkload, cands: tuple[Candidate, ...]) ->
             built.shared_use.setdefault(c.shared_group, []).append((c, n[i]))
         else:
             ctx.cost.append((c.price or OWNED_TIE_BREAK) * n[i])
-            if any(k.covers(c.offering, c.pricing) for k in ctx.covers):
-                ctx.committable.append((c, n[i]))
+            if _committable(ctx, c):
+                ctx.committable.append((c, c.price * n[i], c.price / c.nodes, 1.0))
     for s, world in enumerate(ctx.worlds):
         priced = [(i, c, p) for i, c in enumerate(cands) if (p := world.price(c)) is not None]
         for i, c, price in priced:
@@ -317,30 +317,41 @@ def _shared_instances(ctx: _Context) -> None:
 
 
 def _commitments(ctx: _Context, covers: tuple[Cover, ...]) -> None:
-    """commitment: covered list dollars v_kc of each committable candidate c.
+    """commitment: covered list dollars per hour v_kc of each committable candidate c.
 
-    sum_k v_kc <= price_c n_c                (a dollar of usage is covered once)
+    sum_k v_kc <= list $/h of c              (a dollar of usage is covered once)
     sum_c units_kc v_kc <= capacity_k        (within what commitment k covers each hour)
 
-    and each covered dollar leaves the objective: the commitment is paid whatever runs, so
-    covered usage costs nothing more (its committed_per_hour is a constant, reported in the
-    plan's committed_per_hour, and does not move the optimum).
+    A serving candidate's list $/h is price_c n_c; a job's is its spend while it runs: a
+    training gang's instances x price x z_c for its hours, a batch job's price_c h_c / W_c
+    (its instance-hours spread over its window W_c: linear, where the hours it really runs,
+    h_c / n_c, are not; the plan's figures bill the hours it runs, so a job that ends early
+    gets no more than they allow). Jobs and serving share each hour's capacity (as if every
+    job ran at once: never more coverage than billing gives).
+    Each covered dollar leaves the objective (x its hours for a job, whose cost is for the
+    run): the commitment is paid whatever runs, so covered usage costs nothing more (its
+    committed_per_hour is a constant, reported in the plan, and does not move the optimum).
     """
     model = ctx.built.model
     use: dict[str, list] = defaultdict(list)
-    for c, n in ctx.committable:
+    for c, spend, instance_price, hours in ctx.committable:
         mine = [k for k in covers if k.covers(c.offering, c.pricing)]
         parts = []
         for k in mine:
             label = f"v[{k.name},{c.workload},{'/'.join(c.offering.key)},{c.tp}]"
             v = model.add_variable(lb=0, name=label)
             parts.append(v)
-            use[k.name].append(k.units_per_dollar(c.offering, c.price / c.nodes) * v)
-            ctx.cost.append(-1.0 * v)
-        ctx.add(_sum(parts) <= c.price * n)
+            use[k.name].append(k.units_per_dollar(c.offering, instance_price) * v)
+            ctx.cost.append(-hours * v)
+        ctx.add(_sum(parts) <= spend)
     for k in covers:
         if use[k.name]:
             ctx.add(_sum(use[k.name]) <= k.capacity, f"commitment[{k.name}]")
+
+
+def _committable(ctx: _Context, c: Candidate) -> bool:
+    """Whether a commitment may cover candidate c (not a prepaid time window)."""
+    return not c.billed_hours and any(k.covers(c.offering, c.pricing) for k in ctx.covers)
 
 
 def _batch(ctx: _Context, w: BatchWorkload, cands: tuple[Candidate, ...]) -> None:
@@ -359,6 +370,8 @@ def _batch(ctx: _Context, w: BatchWorkload, cands: tuple[Candidate, ...]) -> Non
             ctx.cost.append(c.price * c.billed_hours * n[i])
         else:
             ctx.cost.append(c.price * h[i])
+            if _committable(ctx, c):
+                ctx.committable.append((c, (c.price / hours) * h[i], c.price, hours))
     for s, world in enumerate(ctx.worlds):
         priced = [(i, p) for i, c in enumerate(cands) if (p := world.price(c)) is not None]
         for i, price in priced:
@@ -385,6 +398,8 @@ def _training(ctx: _Context, w: TrainingWorkload, cands: tuple[Candidate, ...]) 
         built.z[(w.name, i)] = z
         chosen.append(z)
         ctx.cost.append(c.instances * c.price * (c.billed_hours or c.hours) * z)
+        if _committable(ctx, c):
+            ctx.committable.append((c, c.instances * c.price * z, c.price, c.hours))
         for s, world in enumerate(ctx.worlds):
             if (price := world.price(c)) is not None:
                 ctx.ledgers[s].add(c, c.instances * price, c.instances * c.accelerators, z)
