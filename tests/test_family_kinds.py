@@ -147,3 +147,21 @@ def test_every_constraint_group_the_diagnosis_may_relax_has_its_familys_words():
             assert words, group
             seen.add(group.partition(":")[0])
     assert {"quota", "budget", "min_regions", "min_replicas"} <= seen
+
+
+def test_verify_reports_a_plan_below_min_replicas_in_the_replica_familys_words():
+    from planner.catalog import load_catalog
+    from planner.solve import solve
+    from planner.verify import verify
+    from tests.conftest import PLAN_DATE
+
+    catalog = load_catalog()
+    spec = parse_spec(BY_NAME["vertex-endpoint.yaml"].read_text())
+    plan = solve(spec, catalog, baselines=False, as_of=PLAN_DATE)
+    w = spec.workloads[0]
+    raised = spec.model_copy(
+        update={"workloads": (w.model_copy(update={"min_replicas": 50, "max_replicas": None}),)}
+    )
+    found = [str(v) for v in verify(plan, raised, catalog, figures=False)]
+    replicas = sum(a.count * a.replicas_per_instance for a in plan.allocations)
+    assert f"{w.name}: {replicas} replicas, below min_replicas 50" in found

@@ -32,6 +32,17 @@ def rows(m: Rows, v: ServingView) -> None:
         m.row(cols, reps, -math.inf, float(w.max_replicas), f"max_replicas[{w.name}]")
 
 
+def check(workload: Any, allocations) -> list[str]:
+    """What the plan's allocations of `workload` break of its replica bounds, in words."""
+    count = sum(a.count * a.replicas_per_instance for a in allocations)
+    out = []
+    if count < workload.min_replicas:
+        out.append(f"{count} replicas, below min_replicas {workload.min_replicas}")
+    if workload.max_replicas is not None and count > workload.max_replicas:
+        out.append(f"{count} replicas, above max_replicas {workload.max_replicas}")
+    return out
+
+
 def keeps_counts_exact(workload: Any) -> bool:
     """Pruning: with a replica cap, fewer bigger instances may not stand in for more small."""
     return getattr(workload, "max_replicas", None) is not None

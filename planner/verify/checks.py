@@ -47,7 +47,7 @@ from planner.perf.sizing import TRAINING_BYTES_PER_PARAM, edge_terms, efficiency
 from planner.perf.workload import workload_settings
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
-from planner.rules import budget, families
+from planner.rules import budget, families, replicas
 from planner.rules import owned as owned_family
 from planner.rules import regions as spread_rule
 from planner.rules.quotas import quota_breaches
@@ -273,11 +273,7 @@ def _serving_problems(
             f"the plan's instances cannot carry {sum(demand):g} requests/s with edge devices "
             "serving at most edge_share_max of them"
         )
-    replicas = sum(a.count * a.replicas_per_instance for a in mine)
-    if replicas < w.min_replicas:
-        out.append(f"{replicas} replicas, below min_replicas {w.min_replicas}")
-    if w.max_replicas is not None and replicas > w.max_replicas:
-        out.append(f"{replicas} replicas, above max_replicas {w.max_replicas}")
+    out += replicas.check(w, mine)
     regions = sorted({(a.provider, a.region) for a in mine})
     out += spread_rule.check(w, mine)
     if w.placement.survive_region_loss and not out:
