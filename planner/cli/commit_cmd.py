@@ -1,4 +1,4 @@
-"""`planner commit advise`: how much to commit (Savings Plans, CUDs, savings plans) for a plan."""
+"""`planner commit advise`: how much to commit, per commitment product the plan's clouds sell."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ commit_app = typer.Typer(
 )
 
 COLUMNS = (
-    "product", "term_years", "discount", "discount_kind", "on_demand_per_hour",
-    "committed_per_hour", "covered_per_hour", "utilisation", "break_even_utilisation",
-    "saving_per_hour", "saving_per_month", "saving_over_term",
+    "product", "scope", "term_years", "count", "unit", "unit_price", "discount",
+    "discount_kind", "on_demand_per_hour", "committed_per_hour", "covered_per_hour",
+    "utilisation", "break_even_utilisation", "saving_per_hour", "saving_per_month",
+    "saving_over_term",
 )  # fmt: skip
 
 
@@ -55,10 +56,11 @@ def advise(
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
 ) -> None:
-    """Commitment levels for 1 and 3 years per spend-based product (AWS Compute and
-    SageMaker Savings Plans, GCP flexible CUDs, Azure savings plans) that minimise the
-    expected cost of the plan's hourly on-demand spend, with break-even utilisation and the
-    expected saving."""
+    """Commitment levels for 1 and 3 years per commitment product of the plan's clouds that
+    minimise the expected cost of its hourly on-demand usage, with break-even utilisation and
+    the expected saving: spend-based products (Savings Plans, flexible CUDs, savings plans) in
+    dollars per hour, resource-based ones (instance Savings Plans, reserved instances,
+    resource CUDs, reservations) per region and family, type or accelerator, in whole units."""
     from planner.plans.io import read_plan_file
     from planner.report.commit_advice import advise as advise_plan
 
@@ -74,8 +76,8 @@ def advise(
         for a in found
     ]
     if not rows:
-        typer.echo("No on-demand serving usage a spend-based commitment covers.", err=True)
-    keep = ("product", "term_years", "committed_per_hour", "saving_per_month")
+        typer.echo("No on-demand serving usage a commitment product covers.", err=True)
+    keep = ("product", "scope", "term_years", "count", "committed_per_hour", "saving_per_month")
     print_rows(rows, COLUMNS, fmt, optional=[c for c in reversed(COLUMNS) if c not in keep])
 
 
