@@ -23,7 +23,7 @@ from planner.observe.rightsize import (
     short_window,
     updated_document,
 )
-from planner.perf import Profiles
+from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
 from planner.report.diff import PlanDiff, diff_plans
 from planner.solve import SolveOptions, solve
@@ -77,18 +77,22 @@ def propose(
     profiles: Profiles | None = None,
     use_calibration: bool = False,
     solve_options: Any = None,
+    settings: PerfSettings = DEFAULT_SETTINGS,
 ) -> Proposal:
     """Right-size the spec to the observation and plan it again (with calibrated profiles when
-    `use_calibration`)."""
+    `use_calibration`), sizing capacity with `settings` (an efficiency fit, say)."""
     changes = rightsize_spec(spec, observation)
     text = spec_text(updated_document(document, changes), changes, observation, origin)
     new_spec = parse_spec(text, f"right-sized {origin}")
-    calibrations, notes = calibrate(old_plan, observation, spec)
+    calibrations, notes = calibrate(old_plan, observation, spec, settings)
     measured = profiles
     if use_calibration and calibrations:
         points = profile_points(calibrations).points
         measured = Profiles(points + (profiles.points if profiles else ()))
-    new_plan = solve(new_spec, catalog, profiles=measured, options=solve_options or SolveOptions())
+    new_plan = solve(
+        new_spec, catalog, profiles=measured, settings=settings,
+        options=solve_options or SolveOptions(),
+    )  # fmt: skip
     drifts = drift(old_plan, observation, spec)
     extra = list(observation.notes) + list(notes)
     if observation.plan_id != old_plan.plan_id:

@@ -10,7 +10,7 @@ and returning a typed, immutable result. The CLI (`planner.cli`) and the Python 
 
 Modules: `inputs` (specs, catalogs, profiles, fits as every use case reads them), `planning`
 (plan, frontier, sweep), `review` (verify, report, diff, check, export), `deploy` (emit) and
-`operate` (rightsize, observe, schedule, estimate). Names are imported lazily: the CLI's start-up
+`operate` (observed, rightsize, schedule). Names are imported lazily: the CLI's start-up
 stays fast.
 """
 
@@ -41,6 +41,11 @@ _EXPORTS = {
     "Export": "planner.app.review",
     "emit": "planner.app.deploy",
     "Emitted": "planner.app.deploy",
+    "observed": "planner.app.operate",
+    "Observed": "planner.app.operate",
+    "rightsize": "planner.app.operate",
+    "schedule": "planner.app.operate",
+    "Schedules": "planner.app.operate",
 }
 
 __all__ = [
@@ -48,7 +53,9 @@ __all__ = [
     "Diff",
     "Emitted",
     "Export",
+    "Observed",
     "Report",
+    "Schedules",
     "Verification",
     "check",
     "diff",
@@ -58,11 +65,14 @@ __all__ = [
     "load_catalog",
     "load_profiles",
     "load_spec",
+    "observed",
     "perf_settings",
     "plan",
     "plan_date",
     "read_plan",
     "report",
+    "rightsize",
+    "schedule",
     "sweep",
     "verify",
 ]
@@ -77,6 +87,7 @@ if TYPE_CHECKING:
         plan_date,
         read_plan,
     )
+    from planner.app.operate import Observed, Schedules, observed, rightsize, schedule
     from planner.app.planning import frontier, plan, sweep
     from planner.app.review import (
         Check,

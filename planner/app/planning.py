@@ -150,10 +150,16 @@ def frontier(
     catalog = load_catalog(catalog)
     measured = load_profiles(profiles, spec)
     settings = perf_settings(fit)
+    from planner.solve import with_fit, with_price_warnings
+
+    options = _options("frontier", time_limit_s)
     solved = pareto(
-        spec, catalog, points=points, profiles=measured, settings=settings,
-        options=_options("frontier", time_limit_s), as_of=plan_date(as_of),
+        spec, catalog, points=points, profiles=measured, settings=settings, options=options,
+        as_of=plan_date(as_of),
     )  # fmt: skip
+    # named and warned like every plan `plan` makes (the fit it was sized with, stale prices,
+    # supply no quota limits)
+    solved = with_fit(with_price_warnings(solved, options, spec), settings)
     return annotate(solved, spec, settings, measured)
 
 

@@ -139,6 +139,9 @@ def observe(
     spec_file: Path = typer.Option(
         None, "--spec", help="The plan's spec: planned request sizes and hourly profile."
     ),
+    fit: Path = typer.Option(
+        None, "--fit", help="Efficiency fit from `planner calibrate` for the model's figures."
+    ),
     fmt: ObserveFormat = typer.Option(ObserveFormat.table, "--format", help="table, json, md."),
     profiles_out: Path = typer.Option(
         None, "--profiles-out", help="Write calibrated measured-profile rows (CSV) here."
@@ -153,9 +156,9 @@ def observe(
     A workload without series is shown as NO DATA (never as zero traffic). Exit 1 when the source
     cannot be reached, refuses access or rejects a query.
     """
+    from planner import app
     from planner.cli.output import Format, print_rows
-    from planner.observe.calibrate import calibrate, profile_csv
-    from planner.observe.drift import drift
+    from planner.observe.calibrate import profile_csv
     from planner.observe.render import (
         CALIBRATION_COLUMNS,
         DRIFT_COLUMNS,
@@ -165,21 +168,15 @@ def observe(
         observe_json,
         observe_markdown,
     )
-    from planner.plans.io import load_plan
 
     _check_source(source)
     _guard(profiles_out, force)
     _guard(html, force)
-    spec = None
-    if spec_file is not None:
-        from planner.spec import load_spec
-
-        spec = load_spec(spec_file)
-    plan = load_plan(plan_file, spec=spec)
+    spec = app.load_spec(spec_file) if spec_file is not None else None
+    plan = app.read_plan(plan_file, spec)
     observation = _observe(plan, source, url, window, step, label, region, endpoint_url, token_env)
-    drifts = drift(plan, observation, spec)
-    calibrations, calibration_notes = calibrate(plan, observation, spec)
-    notes = observation.notes + calibration_notes
+    found = app.observed(plan, observation, spec, fit=fit)
+    drifts, calibrations, notes = found.drifts, found.calibrations, found.notes
     if fmt is ObserveFormat.json:
         typer.echo(json.dumps(observe_json(observation, drifts, calibrations, notes), indent=2))
     elif fmt is ObserveFormat.md:
@@ -240,6 +237,9 @@ def rightsize(
     plan_out: Path = typer.Option(None, "--plan-out", help="Write the new plan (JSON) here."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    fit: Path = typer.Option(
+        None, "--fit", help="Efficiency fit from `planner calibrate` for the model's figures."
+    ),
     use_calibration: bool = typer.Option(
         False, "--calibrate", help="Plan with the observed latencies (calibrated profile rows)."
     ),
@@ -255,16 +255,10 @@ def rightsize(
     Workloads without data keep their planned traffic. Exit 1 when the source fails, 3 when the
     right-sized spec has no plan.
     """
-    from planner.catalog import load_catalog
+    from planner import app
     from planner.cli.output import Format, print_rows
     from planner.observe.calibrate import profile_csv
-    from planner.perf import load_profiles
-    from planner.plans.io import load_plan
     from planner.report.diff_render import CHANGE_COLUMNS, change_rows, diff_json, headline
-    from planner.rightsize import propose
-    from planner.solve import SolveOptions
-    from planner.spec import load_spec
-    from planner.spec.load import MAX_YAML_BYTES, compose_yaml
 
     _check_source(source)
     target = _spec_output(spec_file, spec_out, force)
@@ -276,27 +270,18 @@ def rightsize(
         )
     if time_limit <= 0:
         raise InputError("--time-limit must be above 0")
-    spec = load_spec(spec_file)
-    plan = load_plan(plan_file, spec=spec)
-    document = compose_yaml(read_input(spec_file, "spec", limit=MAX_YAML_BYTES))[1]
+    spec = app.load_spec(spec_file)
+    plan = app.read_plan(plan_file, spec)
     if observation_file is not None:
         observation = _read_observation(observation_file)
     else:
         observation = _observe(
             plan, source, url, window, step, label, region, endpoint_url, token_env
         )
-    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    result = propose(
-        plan,
-        spec,
-        document,
-        observation,
-        load_catalog(catalog or None),
-        origin=str(spec_file),
-        profiles=measured,
-        use_calibration=use_calibration,
-        solve_options=SolveOptions(time_limit_s=time_limit),
-    )
+    result = app.rightsize(
+        plan, spec_file, observation, catalog, profiles=profiles, fit=fit,
+        use_calibration=use_calibration, time_limit_s=time_limit,
+    )  # fmt: skip
     _write(target, result.spec_text, "the right-sized spec")
     if plan_out is not None:
         _write(plan_out, result.plan.model_dump_json(indent=2) + "\n", "the new plan")

@@ -93,6 +93,9 @@ def schedule(
     time_limit: float | None = typer.Option(
         None, "--time-limit", help="CP-SAT deterministic time limit (about seconds)."
     ),
+    fit: Path | None = typer.Option(
+        None, "--fit", help="Efficiency fit from `planner calibrate` for the jobs' durations."
+    ),
     fmt: Out = typer.Option(Out.table, "--format", help="table or json."),
     chart: Path | None = typer.Option(
         None, "--chart", help="Write a Gantt chart (.png, .svg or .pdf; needs matplotlib)."
@@ -100,47 +103,31 @@ def schedule(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --chart file."),
 ) -> None:
     """Schedule jobs on limited GPU pools under each policy and compare them side by side."""
-    from planner.schedule import POLICIES, build_problem, compare_policies, load_jobs, write_gantt
+    from planner import app
+    from planner.schedule import write_gantt
 
     refuse_overwrite(chart, force)
-    jobs = load_jobs(jobs_file)
-    chosen = (
-        POLICIES if SchedulePolicy.all in policy else tuple(dict.fromkeys(p.value for p in policy))
-    )
-    goal = objective.value if objective is not None else jobs.options.objective
-    limit = time_limit if time_limit is not None else jobs.options.time_limit_s
-    if limit <= 0:
+    if time_limit is not None and time_limit <= 0:
         raise InputError("--time-limit must be above 0")
-    problem = build_problem(jobs)
-    result = compare_policies(
-        problem,
-        chosen,
-        goal,  # type: ignore[arg-type]
-        limit,
-        workers=jobs.options.workers,
+    chosen = None if SchedulePolicy.all in policy else [p.value for p in policy]
+    found = app.schedule(
+        jobs_file,
+        policies=chosen,
+        objective=objective.value if objective is not None else None,
+        time_limit_s=time_limit,
+        fit=fit,
     )
+    problem, result, goal = found.problem, found.comparison, found.objective
     if chart is not None:
         write_gantt(problem, result.schedules, chart)
     if fmt is Out.json:
-        data = {
-            "objective": goal,
-            "deadlines": problem.deadlines,
-            "policies": [m.model_dump() for m in result.metrics],
-            "schedules": {
-                s.policy: [
-                    {"job": g.task, "pool": g.pool, "start_h": g.start / 60, "end_h": g.end / 60}
-                    for g in s.segments
-                ]
-                for s in result.schedules
-            },
-        }
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(json.dumps(found.data(), indent=2))
         return
     typer.echo(
         f"{len(problem.tasks)} jobs on {len(problem.pools)} pools; objective {goal} "
         f"({problem.deadlines} deadlines)"
     )
-    print_rows(_side_by_side(result.metrics), ["metric", *chosen], Format.table)
+    print_rows(_side_by_side(result.metrics), ["metric", *found.policies], Format.table)
     for s in result.schedules:
         for note in s.notes:
             typer.echo(f"{s.policy}: {note}")

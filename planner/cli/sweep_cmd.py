@@ -92,6 +92,9 @@ def sweep(
     retries: int = typer.Option(2, "--retries", min=0, help="Retries of a failing task."),
     catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
     profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    fit: Path = typer.Option(
+        None, "--fit", help="Efficiency fit from `planner calibrate` for every scenario's sizing."
+    ),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per scenario."),
     fmt: SweepFormat = typer.Option(
         None, "--format", help="table, json or md (with -o FILE: from its suffix, else json)."
@@ -106,43 +109,32 @@ def sweep(
     ),
 ) -> None:
     """Solve the spec in every what-if scenario; exit 2 on invalid input, 1 if a task failed."""
-    from planner.catalog import load_catalog
-    from planner.compute.executors import make_executor
-    from planner.perf import load_profiles
-    from planner.solve import SolveOptions
-    from planner.spec import load_spec
-    from planner.sweep.load import load_scenarios
-    from planner.sweep.runner import run_sweep
-    from planner.sweep.scenarios import expand
+    from planner import app
+    from planner.cli.output import progress_enabled
 
     chosen = SweepFormat(resolve_format(fmt, output, SweepFormat, "table", "json"))
     guard_output(output, force)
     if time_limit <= 0:
         raise InputError("--time-limit must be above 0")
-    spec = load_spec(spec_file)
-    loaded = load_catalog(catalog or None)
-    found = expand(load_scenarios(scenarios, spec, loaded))
-    fixed = None
-    if plan_file is not None:
-        from planner.plans.io import load_plan
-
-        fixed = load_plan(plan_file, spec=spec)  # what-ifs of this spec: refuse another's plan
-    measured = load_profiles(profiles, spec.user_llms()) if profiles else None
-    runner = make_executor(executor.value, workers=workers, address=address, retries=retries)
-    from planner.cli.output import progress_enabled
-
     shown = not (quiet or no_progress) and (progress_enabled() or output is None)
-    bar, advance = _progress(len(found) + 1) if shown else (None, None)
-    if bar is not None:
-        bar.start()
+    bar, advance = None, None
+
+    def started(total: int) -> None:
+        nonlocal bar, advance
+        if shown:
+            bar, advance = _progress(total)
+            bar.start()
+
     try:
-        result = run_sweep(
-            spec, loaded, found, runner, plan=fixed, profiles=measured,
-            options=SolveOptions(time_limit_s=time_limit), on_result=advance,
+        result = app.sweep(
+            spec_file, scenarios, catalog, plan=plan_file, profiles=profiles, fit=fit,
+            time_limit_s=time_limit, executor=executor.value, workers=workers, address=address,
+            retries=retries, on_start=started, on_result=lambda o: advance and advance(o),
         )  # fmt: skip
     finally:
         if bar is not None:
             bar.stop()
+    found = result.sweep.results
     summary = result.sweep.summary
     deliver(
         _text(result.sweep, chosen),

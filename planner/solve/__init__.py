@@ -8,7 +8,7 @@ from planner.solve.assemble import assemble_plan
 from planner.solve.backend import SOLVER_NAME, SolveOptions
 from planner.solve.fleet import Fleet, solve_fleet
 from planner.solve.mip import PlacementProblem, World, spec_world
-from planner.solve.planning import solve
+from planner.solve.planning import solve, with_fit, with_price_warnings
 from planner.solve.problem import make_problem
 
 __all__ = [
@@ -22,4 +22,6 @@ __all__ = [
     "solve",
     "solve_fleet",
     "spec_world",
+    "with_fit",
+    "with_price_warnings",
 ]

@@ -41,18 +41,18 @@ def solve(
         plan = solve_completion_time(
             spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
         )
-        return with_fit(_with_price_warnings(plan, options, spec), settings)
+        return with_fit(with_price_warnings(plan, options, spec), settings)
     placement = place(
         spec, catalog, profiles=profiles, settings=settings, options=options,
         diagnose=diagnose, as_of=plan_date,
     )  # fmt: skip
     if not baselines:
-        return with_fit(_with_price_warnings(placement.plan, options, spec), settings)
+        return with_fit(with_price_warnings(placement.plan, options, spec), settings)
     plan = with_baselines(placement, catalog, profiles=profiles, settings=settings, options=options)
-    return with_fit(_with_price_warnings(plan, options, spec), settings)
+    return with_fit(with_price_warnings(plan, options, spec), settings)
 
 
-def _with_price_warnings(plan: Plan, options: SolveOptions, spec: Spec) -> Plan:
+def with_price_warnings(plan: Plan, options: SolveOptions, spec: Spec) -> Plan:
     """The plan with a warning when its prices are older than options.max_price_age_days, and
     one when it counted on cloud supply no quota of the spec limits (rules.quotas)."""
     found = stale_prices(plan, options.max_price_age_days)
