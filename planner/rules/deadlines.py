@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from planner.rules.rows import Rows
+from planner.rules.rows import JobView, Rows
 
 FIELD = "deadline_hours"
 KINDS = ("batch", "training")
@@ -39,6 +39,17 @@ def volume_row(
     """volume: the instance-hours do `requests` (requests/s per instance: `rates`)."""
     m.row(list(hours_cols), [r * 3600 for r in rates], float(requests), math.inf,
           f"volume[{m.tag(s)}{workload.name}]")  # fmt: skip
+
+
+def batch_rows(m: Rows, v: JobView) -> None:
+    """volume: the batch job's instance-hours on what is sold in the view's world."""
+    rates = [v.cands[i].batch_rps for i in v.sold]
+    volume_row(m, v.s, v.workload, [v.hours[i] for i in v.sold], rates, v.requests)
+
+
+def training_rows(m: Rows, v: JobView) -> None:
+    """gang: one of the training job's gang shapes."""
+    gang_row(m, v.workload, v.units)
 
 
 def gang_row(m: Rows, workload: Any, chosen: Sequence[Any]) -> None:

@@ -58,6 +58,16 @@ LP_SERVING_ROWS = (routing.rows, capacity.rows, replicas.rows, capacity.floor_ro
 spot-, edge-share and region-loss rows are left out (the LP is still a lower bound, and a
 workload one of them binds is solved by a small MIP: `exact_without_mip_rows`)."""
 
+BATCH_ROWS = (deadlines.batch_rows, spot_share.batch_rows)
+"""The MIP's rows of a batch job in one world, in order (its link rows h_c <= hours x n_c
+come with its columns: they say what h_c is)."""
+
+TRAINING_ROWS = (deadlines.training_rows, spot_share.training_rows)
+"""The MIP's rows of a training job (once: a gang is chosen for every world)."""
+
+LP_BATCH_ROWS = (deadlines.batch_rows,)
+"""The rows the fleet LP takes for a batch job (the spot share is left out: `simple`)."""
+
 SHARED_ROWS = (owned.rows, quotas.rows, budget.rows)
 """The rows that tie workloads together, per world, after every workload's rows."""
 

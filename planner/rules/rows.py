@@ -59,6 +59,21 @@ class ServingView:
 
 
 @dataclass(frozen=True)
+class JobView:
+    """One batch or training job in one world, as the job families see it: its candidates,
+    the indices of those sold in this world, its unit columns (batch: instances; training: the
+    gang choice), batch instance-hours, and the requests it must finish in this world."""
+
+    s: int
+    workload: Any
+    cands: tuple[Any, ...]
+    sold: list[int]
+    units: Sequence[Any]
+    hours: Sequence[Any] = ()
+    requests: float = 0.0
+
+
+@dataclass(frozen=True)
 class SharedRow:
     """A row that ties workloads together (a quota, an owned pool, the budget), as the
     decomposition prices it: its name, its capacity, and what a candidate puts on it."""

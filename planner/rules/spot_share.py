@@ -59,6 +59,20 @@ def serving_rows(m: Any, v: Any) -> None:
     rows(m, v.s, v.workload, [(c.pricing, c.accelerators * v.n[i]) for i, c in v.sold])
 
 
+def batch_rows(m: Any, v: Any) -> None:
+    """The row for a batch job in one world: accelerator-hours on what is sold there."""
+    h, cands = v.hours, v.cands
+    rows(m, v.s, v.workload, [(cands[i].pricing, cands[i].accelerators * h[i]) for i in v.sold])
+
+
+def training_rows(m: Any, v: Any) -> None:
+    """The row for a training job: the chosen gang's accelerators (a gang is one pricing)."""
+    gangs = [
+        (c.pricing, c.instances * c.accelerators * z) for c, z in zip(v.cands, v.units, strict=True)
+    ]
+    rows(m, v.s, v.workload, gangs)
+
+
 def _total(terms: Iterable[Any]) -> Any:
     out: Any = 0
     for t in terms:

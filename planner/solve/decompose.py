@@ -31,7 +31,7 @@ import numpy as np
 
 from planner.compute.executors import Executor
 from planner.rules import deadlines, families, spot_share
-from planner.rules.rows import ServingView
+from planner.rules.rows import JobView, ServingView
 from planner.solve.backend import SolveOptions, fast_sum, new_model, run, run_model
 from planner.solve.candidates import Candidate
 from planner.solve.lp import SparseLP
@@ -758,7 +758,7 @@ def fleet_lp(
         cands = problem.candidates[w.name]
         if isinstance(w, TrainingWorkload):
             cols = lp.columns(u.base, np.zeros(len(cands)), np.ones(len(cands)))
-            deadlines.gang_row(lp, w, cols)
+            deadlines.training_rows(lp, JobView(0, w, cands, list(range(len(cands))), cols))
         elif isinstance(w, BatchWorkload):
             cols = _batch_lp(lp, w, cands)
         else:
@@ -790,6 +790,7 @@ def _batch_lp(lp: SparseLP, w: BatchWorkload, cands: tuple[Candidate, ...]) -> n
     h = lp.columns(np.array([c.price for c in cands]), np.zeros(k), top * w.deadline_hours)
     for i in range(k):
         deadlines.link_row(lp, h[i], n[i], w.deadline_hours)
-    rates = [c.batch_rps for c in cands]
-    deadlines.volume_row(lp, 0, w, h, rates, w.volume.request_count)
+    view = JobView(0, w, cands, list(range(k)), n, h, w.volume.request_count)
+    for family_rows in families.LP_BATCH_ROWS:
+        family_rows(lp, view)
     return n

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 
 from planner.catalog.commitments import Cover
 from planner.perf.owned import OwnedPool
-from planner.rules import capacity, deadlines, spot_share
-from planner.rules.families import SERVING_ROWS, SHARED_ROWS
-from planner.rules.rows import ServingView
+from planner.rules import capacity, deadlines
+from planner.rules.families import BATCH_ROWS, SERVING_ROWS, SHARED_ROWS, TRAINING_ROWS
+from planner.rules.rows import JobView, ServingView
 from planner.solve.backend import LinearSum, Model, Variable, fast_sum, new_model
 from planner.solve.candidates import Candidate
 from planner.spec.models import BatchWorkload, Quota, ServingWorkload, Spec, TrainingWorkload
@@ -376,11 +376,9 @@ def _batch(ctx: _Context, w: BatchWorkload, cands: tuple[Candidate, ...]) -> Non
         priced = [(i, p) for i, c in enumerate(cands) if (p := world.price(c)) is not None]
         for i, price in priced:
             ctx.ledgers[s].add(cands[i], price, cands[i].accelerators, n[i])
-        sold = [i for i, _ in priced]
-        rates = [cands[i].batch_rps for i in sold]
-        deadlines.volume_row(ctx, s, w, [h[i] for i in sold], rates, world.requests[w.name])
-        bought = [(cands[i].pricing, cands[i].accelerators * h[i]) for i in sold]
-        spot_share.rows(ctx, s, w, bought)
+        view = JobView(s, w, cands, [i for i, _ in priced], n, h, world.requests[w.name])
+        for family_rows in BATCH_ROWS:
+            family_rows(ctx, view)
 
 
 def _training(ctx: _Context, w: TrainingWorkload, cands: tuple[Candidate, ...]) -> None:
@@ -403,11 +401,9 @@ def _training(ctx: _Context, w: TrainingWorkload, cands: tuple[Candidate, ...]) 
         for s, world in enumerate(ctx.worlds):
             if (price := world.price(c)) is not None:
                 ctx.ledgers[s].add(c, c.instances * price, c.instances * c.accelerators, z)
-    deadlines.gang_row(ctx, w, chosen)
-    gangs = [
-        (c.pricing, c.instances * c.accelerators * z) for c, z in zip(cands, chosen, strict=True)
-    ]
-    spot_share.rows(ctx, 0, w, gangs)
+    view = JobView(0, w, cands, list(range(len(cands))), chosen)
+    for family_rows in TRAINING_ROWS:
+        family_rows(ctx, view)
 
 
 def _priced_rows(ctx: _Context, prices: Mapping[tuple[str, int], float], rows) -> None:
