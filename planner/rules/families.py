@@ -96,12 +96,17 @@ def describe(spec: Any, group: str) -> str | None:
     return None
 
 
+def spread(workload: Any) -> bool:
+    """Whether a family ties the workload to several regions (a spread or region loss): its
+    candidates in one region may not stand in for those in another."""
+    return any(f.keeps_regions_apart(workload) for f in (regions, region_loss))
+
+
 def pruning(workload: Any, spot_allowed: bool) -> dict[str, bool]:
     """What candidate pruning must keep apart for `workload` (planner.solve.candidates'
     dominance rules): regions (a spread), exact counts (a replica cap), pricings (a spot cap)."""
     return {
-        "spread": regions.keeps_regions_apart(workload)
-        or region_loss.keeps_regions_apart(workload),
+        "spread": spread(workload),
         "exact_replicas": replicas.keeps_counts_exact(workload),
         "cross_pool": not spot_share.keeps_pools_apart(workload, spot_allowed),
     }

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from planner.errors import InfeasibleError, PlannerError
+from planner.rules import families
 from planner.solve.assemble import allocations_of, capacity_use, value_of
 from planner.solve.backend import Outcome, SolveOptions, run
 from planner.solve.candidates import Candidate
@@ -46,8 +47,7 @@ def cost_of(problem: PlacementProblem, solution: Solution) -> float:
 
 
 def _uses_spread(w: Workload) -> bool:
-    p = w.placement
-    return p.min_regions > 1 or p.survive_region_loss
+    return families.spread(w)
 
 
 def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attempt:
