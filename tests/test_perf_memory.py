@@ -46,11 +46,11 @@ def test_kv_heads_split_across_tp_then_replicate():
     assert kv_bytes_per_token_per_gpu(LLAMA_405B, 16) == 2 * 126 * 1 * 128 * 2
 
 
-def test_kv_dtype_must_be_16_or_8_bit():
-    with pytest.raises(ValueError, match="allowed: bf16, fp16, fp8"):
+def test_kv_dtype_must_be_16_or_8_bit_or_fp4():
+    with pytest.raises(ValueError, match="allowed: bf16, fp16, fp8, fp4"):
         kv_bytes_per_token(LLAMA_8B, "int4")
-    with pytest.raises(ValueError, match="allowed: bf16, fp16, fp8"):
-        kv_bytes_per_token(LLAMA_8B, "fp4")
+    with pytest.raises(ValueError, match="allowed: bf16, fp16, fp8, fp4"):
+        kv_bytes_per_token(LLAMA_8B, "int8")
     with pytest.raises(ValueError, match="unknown dtype"):
         weight_bytes(LLAMA_8B, "fp2")
 

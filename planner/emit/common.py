@@ -8,7 +8,13 @@ from dataclasses import dataclass
 
 from planner.clouds import cloud, is_cloud
 from planner.emit.resource import Note
-from planner.facts.engines import EngineRuntime, cores_per_device, engine_runtime, why_not
+from planner.facts.engines import (
+    EngineRuntime,
+    cores_per_device,
+    engine_runtime,
+    kv_cache_row,
+    why_not,
+)
 from planner.plans.model import Allocation, Plan, WorkloadResult
 from planner.rules.deployment import Placed, Server, server, weights_source
 from planner.spec.deploy import Deploy, EngineDeploy
@@ -165,7 +171,7 @@ def running_metric(deploy: Deploy, workload: WorkloadResult) -> str:
 def refusal(target: str, item: Placed) -> Note | None:
     """Why `target` cannot deploy the allocation with its workload's engine; None if it can."""
     a, w = item.allocation, item.workload
-    why = why_not(w.engine, target, a.accelerator, a.kind, nodes(a))
+    why = why_not(w.engine, target, a.accelerator, a.kind, nodes(a), kv_dtype(w))
     if not why:
         return None
     text = (
@@ -189,14 +195,30 @@ def cloud_refusal(target: str, item: Placed) -> Note | None:
     return Note(target, a.workload, item.index, text)
 
 
-def engine_setting_args(workload: WorkloadResult) -> list[str]:
+def kv_dtype(workload: WorkloadResult) -> str:
+    """The KV-cache dtype the workload's engine_settings ask for; empty: the engine's default."""
+    return str(workload.engine_settings.get("kv_cache_dtype") or "")
+
+
+def kv_cache_value(workload: WorkloadResult, accelerator: str) -> str:
+    """The engine's own name for the KV-cache dtype asked for on `accelerator` (vLLM fp8,
+    SGLang fp8_e5m2, an fp4 row's flag value); empty: none asked for, or none known."""
+    asked = kv_dtype(workload)
+    if asked == "fp8":
+        return runtime(workload).flags["kv_cache_fp8"]
+    row = kv_cache_row(workload.engine, asked, accelerator) if asked else None
+    return row.flag_value if row is not None else ""
+
+
+def engine_setting_args(workload: WorkloadResult, accelerator: str = "") -> list[str]:
     """The server flags of the engine settings the plan was sized with (the spec's
     engine_settings; the others are the engine's defaults, which the plan assumed)."""
     flag, given, args = runtime(workload).flags, workload.engine_settings, []
     if given.get("max_num_batched_tokens") is not None:
         args += [flag["max_batched_tokens"], str(given["max_num_batched_tokens"])]
-    if given.get("kv_cache_dtype") == "fp8" and flag["kv_cache_dtype"]:
-        args += [flag["kv_cache_dtype"], flag["kv_cache_fp8"]]
+    value = kv_cache_value(workload, accelerator)  # checked deployable by refusal()
+    if value and flag["kv_cache_dtype"]:
+        args += [flag["kv_cache_dtype"], value]
     caching = given.get("prefix_caching")
     if caching is not None:
         switch = flag["prefix_caching_on" if caching else "prefix_caching_off"]
@@ -225,7 +247,7 @@ def server_args(
         args += [flag["max_batch"], str(alloc.max_batch)]
     if alloc.max_context:
         args += [flag["max_context"], str(alloc.max_context)]
-    args += engine_setting_args(workload)
+    args += engine_setting_args(workload, alloc.accelerator)
     args += list(engine.dtype_flags.get(dtype or workload.weights_dtype, ()))
     args += list(engine.extra_args)
     if workload.engine == "vllm":

@@ -14,6 +14,7 @@ from planner.emit.common import (
     DTYPE_ARGS,
     bounds,
     cloud_refusal,
+    kv_cache_value,
     labels,
     model_argument,
     nodes,
@@ -96,10 +97,11 @@ def serve_config(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
         args["max_model_len"] = a.max_context
     given = w.engine_settings
     for key, name in (("max_num_batched_tokens", "max_num_batched_tokens"),
-                      ("kv_cache_dtype", "kv_cache_dtype"),
                       ("prefix_caching", "enable_prefix_caching")):  # fmt: skip
         if given.get(key) is not None:
             args[name] = given[key]
+    if kv_cache_value(w, a.accelerator):
+        args["kv_cache_dtype"] = kv_cache_value(w, a.accelerator)
     return {
         "applications": [
             {

@@ -20,6 +20,7 @@ from planner.clouds.names import dns_label
 from planner.emit import iam
 from planner.emit.common import (
     bounds,
+    kv_cache_value,
     labels,
     model_argument,
     refusal,
@@ -91,8 +92,8 @@ def environment(item: Placed, deploy: Deploy) -> dict[str, str]:
         key = "OPTION_MAX_NUM_TOKENS" if w.engine == "trt-llm" else (
             "OPTION_MAX_ROLLING_BATCH_PREFILL_TOKENS")  # fmt: skip
         env[key] = str(given["max_num_batched_tokens"])
-    if given.get("kv_cache_dtype") is not None:
-        env["OPTION_KV_CACHE_DTYPE"] = str(given["kv_cache_dtype"])
+    if kv_cache_value(w, item.allocation.accelerator):
+        env["OPTION_KV_CACHE_DTYPE"] = kv_cache_value(w, item.allocation.accelerator)
     if given.get("prefix_caching") is not None:
         env["OPTION_ENABLE_PREFIX_CACHING"] = "true" if given["prefix_caching"] else "false"
     if w.engine == "trt-llm":

@@ -45,6 +45,7 @@ from planner.facts.accelerators import find_accelerator
 TARGETS = ("sagemaker", "vertex", "kubernetes", "ray", "skypilot")
 CHECKED = "2026-12-07"
 IMAGES_FILE = Path(__file__).parent / "data" / "serving_images.csv"
+KV_DTYPES_FILE = Path(__file__).parent / "data" / "kv_cache_dtypes.csv"
 
 
 @dataclass(frozen=True)
@@ -324,11 +325,106 @@ SkyPilot task whose nodes do the same. Training gangs span instances on every ta
 training (they are not replicas of a model server)."""
 
 
+@dataclass(frozen=True)
+class KvCacheSupport:
+    """One engine's support of a narrow KV-cache format on one platform's chips."""
+
+    engine: str
+    kv_dtype: str
+    platform: str
+    families: frozenset[str]
+    min_version: str
+    """The first release with it; empty: not known (no deployed image is taken to have it)."""
+    flag_value: str
+    source: str
+
+
+@cache
+def kv_cache_support() -> tuple[KvCacheSupport, ...]:
+    """Every row of kv_cache_dtypes.csv, in file order."""
+    return tuple(
+        KvCacheSupport(
+            engine=row["engine"],
+            kv_dtype=row["kv_dtype"],
+            platform=row["platform"],
+            families=frozenset(f for f in row["families"].split("|") if f),
+            min_version=row["min_version"],
+            flag_value=row["flag_value"],
+            source=row["source"],
+        )
+        for row in read_commented_csv(KV_DTYPES_FILE)
+    )
+
+
+def _release(version: str) -> tuple[int, ...] | None:
+    """A release number as integers (0.11.0 -> (0, 11, 0)); None when it has none."""
+    parts = version.strip().removeprefix("v").split(".")
+    numbers = []
+    for part in parts:
+        digits = "".join(c for c in part if c.isdigit())
+        if not digits or not part[0].isdigit():
+            break
+        numbers.append(int(digits))
+    return tuple(numbers) or None
+
+
+def kv_cache_row(engine: str, kv_dtype: str, accelerator: str) -> KvCacheSupport | None:
+    """The row saying `engine` stores its KV cache as `kv_dtype` on `accelerator`, if any."""
+    acc, platform = find_accelerator(accelerator), platform_of(accelerator)
+    if acc is None or platform is None:
+        return None
+    return next(
+        (r for r in kv_cache_support()
+         if (r.engine, r.kv_dtype, r.platform) == (engine, kv_dtype, platform.name)
+         and (not r.families or acc.family in r.families)),
+        None,
+    )  # fmt: skip
+
+
+def kv_cache_problem(
+    engine: str, kv_dtype: str, accelerator: str, target: str, version: str | None = None
+) -> str:
+    """Why `engine` cannot keep its KV cache as `kv_dtype` on `accelerator` when deployed to
+    `target` (at `version`; default: the version of the image the planner deploys there);
+    empty when it can, or when kv_cache_dtypes.csv does not list the format (fp8, 16-bit)."""
+    if not kv_dtype or all(r.kv_dtype != kv_dtype for r in kv_cache_support()):
+        return ""
+    title = engine_runtime(engine).title
+    row = kv_cache_row(engine, kv_dtype, accelerator)
+    acc = find_accelerator(accelerator)
+    if row is None:
+        family = f", {acc.family}" if acc is not None and acc.family else ""
+        return f"{title} keeps no {kv_dtype} KV cache on {accelerator}{family}"
+    if version is None:
+        image = serving_image(engine, accelerator, target)
+        version = image.version if image is not None else ""
+    have, need = _release(version), _release(row.min_version)
+    if need is None:
+        return (
+            f"{title}'s {kv_dtype} KV cache on {accelerator} ({row.source}) came in a release "
+            f"the planner knows no number for, so the {version or 'deployed'} image is not "
+            "taken to have it"
+        )
+    if have is None or have < need:
+        return (
+            f"{title} {version or '(unknown version)'} (the image for {accelerator} on "
+            f"{TARGET_TITLES.get(target, target)}) has no {kv_dtype} KV cache: it came in "
+            f"{row.min_version} ({row.source})"
+        )
+    return ""
+
+
 def why_not(
-    engine: str, target: str, accelerator: str, kind: str = "serving", nodes: int = 1
+    engine: str,
+    target: str,
+    accelerator: str,
+    kind: str = "serving",
+    nodes: int = 1,
+    kv_dtype: str = "",
 ) -> str:
     """Why `target` cannot deploy `engine` on `accelerator` for a `kind` allocation whose
-    replicas span `nodes` instances; empty when it can."""
+    replicas span `nodes` instances and keep their KV cache as `kv_dtype` (empty: the
+    engine's default); empty when it can."""
     e = engine_runtime(engine)
     if target not in e.targets:
         if target == "ray":
@@ -350,6 +446,10 @@ def why_not(
         generation = f", {acc.family}" if platform.name == "cuda" and acc.family else ""
         chip = f"{accelerator} ({platform.title}{generation})"
         return f"no known {what} image for {chip} on {where}"
+    if kind != "training" and kv_dtype:
+        problem = kv_cache_problem(engine, kv_dtype, accelerator, target)
+        if problem:
+            return problem
     if nodes > 1 and kind != "training":
         if target not in MULTI_NODE_TARGETS.get(kind, ()):
             return (
@@ -374,18 +474,24 @@ SPEC_SERVICE_TARGETS = {
 
 
 def pinned_problem(
-    engine: str, accelerator: str, services: tuple[str, ...] | None, kind: str = "serving"
+    engine: str,
+    accelerator: str,
+    services: tuple[str, ...] | None,
+    kind: str = "serving",
+    kv_dtype: str = "",
 ) -> str:
-    """Why `engine` cannot run on `accelerator` under any target the placement's `services`
-    allow (all when None); empty when one can. Names the engine, the chip and the targets."""
+    """Why `engine` cannot run on `accelerator` (with its KV cache as `kv_dtype`, when given)
+    under any target the placement's `services` allow (all when None); empty when one can.
+    Names the engine, the chip, the KV dtype asked for and the targets."""
     targets = sorted(
         {t for s in (services or tuple(SPEC_SERVICE_TARGETS)) for t in SPEC_SERVICE_TARGETS[s]}
     )
-    reasons = [why_not(engine, t, accelerator, kind) for t in targets]
+    reasons = [why_not(engine, t, accelerator, kind, kv_dtype=kv_dtype) for t in targets]
     if not all(reasons):
         return ""
+    kv = f" with its KV cache in {kv_dtype}" if kv_dtype else ""
     return (
-        f"engine {engine} cannot be deployed on {accelerator} to {', '.join(targets)}: "
+        f"engine {engine} cannot be deployed on {accelerator}{kv} to {', '.join(targets)}: "
         + "; ".join(sorted(set(reasons)))
     )
 
@@ -402,11 +508,13 @@ def undeployable(
     accelerator: str,
     kind: str = "serving",
     nodes: int = 1,
+    kv_dtype: str = "",
 ) -> str:
     """Why no emit target can deploy `engine` on `accelerator` of `service` (`vm`: a VM
-    service) with replicas over `nodes` instances; empty when one can."""
+    service) with replicas over `nodes` instances keeping their KV cache as `kv_dtype`; empty
+    when one can."""
     targets = MANAGED_TARGETS.get(service) or (("kubernetes", "ray") if vm else ("kubernetes",))
-    reasons = [why_not(engine, target, accelerator, kind, nodes) for target in targets]
+    reasons = [why_not(engine, target, accelerator, kind, nodes, kv_dtype) for target in targets]
     return "; ".join(reasons) if all(reasons) else ""
 
 
@@ -420,6 +528,8 @@ __all__ = [
     "ServingImage",
     "cores_per_device",
     "engine_runtime",
+    "kv_cache_problem",
+    "kv_cache_row",
     "pinned_problem",
     "platform_of",
     "serving_image",

@@ -36,7 +36,8 @@ _BYTES = {
     Dtype.fp4: 4.5 / 8,
 }
 
-KV_DTYPES: frozenset[Dtype] = frozenset({Dtype.bf16, Dtype.fp16, Dtype.fp8})
+KV_DTYPES: frozenset[Dtype] = frozenset({Dtype.bf16, Dtype.fp16, Dtype.fp8, Dtype.fp4})
+"""KV-cache formats the model sizes (fp4: where an engine keeps one, planner.facts.engines)."""
 
 
 def as_dtype(value: str | Dtype) -> Dtype:
@@ -51,7 +52,7 @@ def as_dtype(value: str | Dtype) -> Dtype:
 
 
 def as_kv_dtype(value: str | Dtype) -> Dtype:
-    """`value` as a KV-cache Dtype (bf16, fp16 or fp8); ValueError otherwise."""
+    """`value` as a KV-cache Dtype (bf16, fp16, fp8 or fp4); ValueError otherwise."""
     dtype = as_dtype(value)
     if dtype not in KV_DTYPES:
         allowed = ", ".join(d.value for d in Dtype if d in KV_DTYPES)

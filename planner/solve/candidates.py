@@ -55,6 +55,7 @@ from planner.spec.models import (
     Spec,
     TrainingWorkload,
     Workload,
+    kv_dtype_of,
 )
 
 
@@ -220,9 +221,10 @@ def offering_choices(
     owned_accelerators = tuple(sorted((n, p.accelerator) for n, p in (owned or {}).items()))
     engine = getattr(workload, "engine", "vllm")
     kind = getattr(workload, "kind", "serving")
+    kv = kv_dtype_of(workload)
     key = (
         workload.placement, edge_ok, spot_allowed(workload), engine, kind, rules,
-        owned_accelerators, profiled,
+        owned_accelerators, profiled, kv,
     )  # fmt: skip
     if isinstance(offerings, tuple):
         return list(_choices(offerings, *key))
@@ -240,6 +242,7 @@ def _choices(
     rules: Dominance,
     owned_accelerators: tuple[tuple[str, Accelerator], ...],
     profiled: frozenset[str] = frozenset(),
+    kv: str = "",
 ) -> tuple[tuple[Offering, str, Accelerator], ...]:
     owned = dict(owned_accelerators)
     cheapest: dict[tuple, tuple[float, tuple, Offering, str, Accelerator]] = {}
@@ -253,8 +256,9 @@ def _choices(
         if not calibration_allows(placement, offering, accelerator, profiled):
             continue  # capacity from no measurements, and the spec did not opt in
         if undeployable(
-            engine, offering.service, offering.service_kind == "vm", offering.accelerator, kind
-        ):
+            engine, offering.service, offering.service_kind == "vm", offering.accelerator, kind,
+            kv_dtype=kv,
+        ):  # fmt: skip
             continue  # capacity no emit target could deploy with the workload's engine
         chosen = ["on_demand"] + (["spot"] if spot and offering.price_spot is not None else [])
         for pricing in chosen:
@@ -449,7 +453,8 @@ def _multinode(
     instance holds: its widest TP inside each instance, the fewest instances that hold the
     weights (planner.perf.multinode), joined by the rack's NVLink or the instance's scale-out
     network; none where the network is unknown or no emit target deploys it."""
-    found = _pipeline(workload.engine, "serving", model, offering, accelerator, dtype, settings)
+    found = _pipeline(workload.engine, "serving", model, offering, accelerator, dtype, settings,
+                      kv_dtype_of(workload))  # fmt: skip
     if found is None:
         return []
     tp, nodes, chip = found
@@ -607,6 +612,7 @@ def _pipeline(
     accelerator: Accelerator,
     dtype: str,
     settings: PerfSettings,
+    kv: str = "",
 ) -> tuple[int, int, Accelerator] | None:
     """(TP, instances, the chip as the replica sees it) of a replica over several instances of
     a cloud's VM offering: its widest TP inside each, the fewest instances that hold the
@@ -621,7 +627,7 @@ def _pipeline(
     nodes = nodes_needed(model, accelerator, tp, dtype, settings)
     if nodes is None or nodes < 2:
         return None
-    if undeployable(engine, offering.service, True, offering.accelerator, kind, nodes):
+    if undeployable(engine, offering.service, True, offering.accelerator, kind, nodes, kv):
         return None
     chip = replica_chip(accelerator, tp, nodes, settings, _network(offering) or None)
     return None if chip is None else (tp, nodes, chip)

@@ -25,7 +25,14 @@ from planner.solve.candidates import (
     spot_allowed,
 )
 from planner.solve.mip import PlacementProblem, build
-from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
+from planner.spec.models import (
+    BatchWorkload,
+    ServingWorkload,
+    Spec,
+    TrainingWorkload,
+    Workload,
+    kv_dtype_of,
+)
 
 
 def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering, ...]) -> str:
@@ -50,14 +57,17 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
         )
     where = f" within its placement ({'; '.join(rules)})" if rules else ""
     engine = getattr(workload, "engine", "vllm")
+    kv = kv_dtype_of(workload)
     why_not = [
-        undeployable(engine, o.service, o.service_kind == "vm", o.accelerator, workload.kind)
+        undeployable(
+            engine, o.service, o.service_kind == "vm", o.accelerator, workload.kind, kv_dtype=kv
+        )
         for o in allowed
     ]
     if all(why_not):
         return (
             f"{workload.name}: no offering{where} can be deployed with its engine {engine}: "
-            + "; ".join(sorted(set(why_not)))
+            + "; ".join(sorted({part for why in why_not for part in why.split("; ")}))
         )
     allowed = [o for o, why in zip(allowed, why_not, strict=True) if not why]
     chips = {o.accelerator: find_accelerator(o.accelerator) for o in allowed}

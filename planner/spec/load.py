@@ -442,9 +442,11 @@ def _reference_problems(spec: Spec) -> list[FieldError]:
                     )
                 )
                 continue
+            settings = getattr(workload, "engine_settings", None)
             why = engine and pinned_problem(
-                engine, acc.name, workload.placement.services, workload.kind
-            )
+                engine, acc.name, workload.placement.services, workload.kind,
+                settings.kv_dtype if settings is not None else "",
+            )  # fmt: skip
             if why:
                 problems.append(
                     FieldError(("workloads", i, "placement", "accelerators", j), f"{why}")

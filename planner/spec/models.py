@@ -172,11 +172,19 @@ class EngineSettings(Strict):
         description="Most tokens one engine step takes (vLLM --max-num-batched-tokens, SGLang "
         "--chunked-prefill-size, TensorRT-LLM --max_num_tokens); default: the engine's.",
     )
-    kv_cache_dtype: Literal["fp8"] | None = Field(
+    kv_cache_dtype: Literal["fp8", "fp4"] | None = Field(
         None,
-        description="fp8: store the KV cache in 8 bits (twice the tokens per GiB); default: "
+        description="fp8: store the KV cache in 8 bits (twice the tokens per GiB); fp4: in 4 "
+        "bits with 8-bit block scales (about 3.5 times), only where the engine's deployed "
+        "release keeps one on the chip (planner/facts/data/kv_cache_dtypes.csv); default: "
         "16-bit. vLLM and SGLang only.",
     )
+
+    @property
+    def kv_dtype(self) -> str:
+        """The KV dtype asked for; empty: the engine's default."""
+        return self.kv_cache_dtype or ""
+
     prefix_caching: bool | None = Field(
         None,
         description="Prefix caching on or off; default: the engine's (on for vLLM 0.8.5, "
@@ -528,3 +536,9 @@ class Spec(Strict):
     def user_llms(self) -> tuple[LLM, ...]:
         """Models defined in this file, as LLM values."""
         return tuple(m.to_llm() for m in self.models)
+
+
+def kv_dtype_of(workload: Workload) -> str:
+    """The KV-cache dtype a workload's engine_settings ask for; empty: the engine's default."""
+    settings = getattr(workload, "engine_settings", None)
+    return settings.kv_dtype if settings is not None else ""

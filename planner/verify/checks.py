@@ -52,7 +52,14 @@ from planner.rules import owned as owned_family
 from planner.rules import regions as spread_rule
 from planner.rules.quotas import quota_breaches
 from planner.rules.residency import breaches
-from planner.spec.models import BatchWorkload, ServingWorkload, Spec, TrainingWorkload, Workload
+from planner.spec.models import (
+    BatchWorkload,
+    ServingWorkload,
+    Spec,
+    TrainingWorkload,
+    Workload,
+    kv_dtype_of,
+)
 
 _TOL = 1e-6
 _RATE_ROUNDING = 5e-7
@@ -96,11 +103,12 @@ def _placement_problems(w: Workload, a: Allocation) -> list[str]:
     spot_ok = p.spot if p.spot is not None else bool(getattr(w, "preemptible", False))
     if a.pricing == "spot" and not spot_ok:
         out.append("runs on spot but spot is not allowed")
-    return out + _engine_problems(getattr(w, "engine", "vllm"), a)
+    return out + _engine_problems(getattr(w, "engine", "vllm"), a, kv_dtype_of(w))
 
 
-def _engine_problems(engine: str, a: Allocation) -> list[str]:
-    """An allocation no emit target can deploy with the engine its capacity was planned for."""
+def _engine_problems(engine: str, a: Allocation, kv_dtype: str = "") -> list[str]:
+    """An allocation no emit target can deploy with the engine (and KV-cache dtype) its
+    capacity was planned for."""
     why = undeployable(
         engine,
         a.service,
@@ -108,6 +116,7 @@ def _engine_problems(engine: str, a: Allocation) -> list[str]:
         a.accelerator,
         a.kind,
         a.nodes_per_replica or 1,
+        kv_dtype,
     )
     if why:
         return [
