@@ -91,7 +91,7 @@ def test_unknown_accelerators_are_skipped_with_a_counted_note(tmp_path):
     )
     catalog = load_catalog([tmp_path])
     assert [o.instance_type for o in catalog] == ["1x_L40S_SECURE"]
-    assert any("2 row(s) unknown accelerator memory (XPU9)" in w for w in catalog.warnings)
+    assert any("2 row(s) unknown accelerator memory ('XPU9')" in w for w in catalog.warnings)
 
 
 def test_lambda_and_nebius_files_look_alike_so_the_folder_names_the_cloud(tmp_path):

@@ -122,7 +122,7 @@ class _Reader:
         trusted = form is None or form.gpu_info_memory
         memory_gb = _memory_gb(accelerator, gpu_info if trusted else "")
         if memory_gb is None:
-            self.skipped[f"unknown accelerator memory ({accelerator})"] += 1
+            self.skipped[f"unknown accelerator memory ({accelerator[:40]!r})"] += 1
             return
         acc = find_accelerator(accelerator)
         self.offerings.append(
@@ -135,8 +135,8 @@ class _Reader:
                 accelerator=acc.name if acc else accelerator,
                 accelerator_count=count,
                 accelerator_memory_gb=memory_gb,
-                vcpus=_float(vcpus, MAX_THROUGHPUT) or 0.0,
-                memory_gib=_float(memory, MAX_MEMORY_GB) or 0.0,
+                vcpus=self.number(vcpus, "vCPUs", MAX_THROUGHPUT) or 0.0,
+                memory_gib=self.number(memory, "MemoryGiB", MAX_MEMORY_GB) or 0.0,
                 price_on_demand=price,
                 price_spot=spot,
                 source=SOURCE_LABEL,
@@ -145,6 +145,33 @@ class _Reader:
                 spot_price_kind="list" if spot is not None else "",
             )
         )
+
+    def number(self, value: str | None, what: str, high: float = MAX_PRICE_PER_HOUR):
+        """`value` as a positive finite number up to `high`; None when empty, and None with a
+        note when it is something else (nan, inf, 1e308, -3, text): never read silently."""
+        number = _float(value, high)
+        if number is None and (value or "").strip():
+            self.skipped[f"{what} not a number in (0, {high:g}] (left empty)"] += 1
+        return number
+
+    def without_duplicates(self) -> list[Offering]:
+        """The offerings, each once: a row repeated as it is counts once (with a note); the
+        same offering twice with different figures is an InputError, as in the planner's own
+        catalog format (the order of the rows would otherwise decide the price)."""
+        seen: dict[tuple[str, ...], Offering] = {}
+        for o in self.offerings:
+            first = seen.get(o.key)
+            if first is None:
+                seen[o.key] = o
+            elif first == o:
+                self.skipped["repeated (counted once)"] += 1
+            else:
+                raise InputError(
+                    f"SkyPilot catalog {self.path}: {o.provider} {o.region}/{o.zone or '-'} "
+                    f"{o.instance_type} is in the file twice with different figures (on-demand "
+                    f"{first.price_on_demand:g} and {o.price_on_demand:g} $/h); keep one row"
+                )
+        return list(seen.values())
 
     def warnings(self) -> list[str]:
         return [f"{self.path}: {n} row(s) {reason}" for reason, n in sorted(self.skipped.items())]
@@ -174,7 +201,7 @@ def _read_rows(reader: _Reader, rows: list[dict[str, str]]) -> None:
             vcpus=row.get("vCPUs", ""),
             memory=row.get("MemoryGiB", ""),
             price=_float(row["Price"]),
-            spot=_float(row["SpotPrice"]),
+            spot=reader.number(row["SpotPrice"], "spot price"),
             gpu_info=row.get("GpuInfo", ""),
         )
 
@@ -215,7 +242,7 @@ def _read_apart(reader: _Reader, rows: list[dict[str, str]]) -> None:
                 vcpus=row.get("vCPUs", ""),
                 memory=row.get("MemoryGiB", ""),
                 price=_float(row["Price"]),
-                spot=_float(row["SpotPrice"]),
+                spot=reader.number(row["SpotPrice"], "spot price"),
             )
             continue
         if not name:
@@ -253,4 +280,5 @@ def read_skypilot_csv(path: Path, text: str) -> tuple[list[Offering], list[str]]
     rows = [row for _, row in numbered]
     form = cloud.skypilot
     (_read_apart if form is not None and form.accelerators_apart else _read_rows)(reader, rows)
-    return reader.offerings, reader.warnings()
+    offerings = reader.without_duplicates()
+    return offerings, reader.warnings()

@@ -9,8 +9,10 @@ instances interrupted in a month.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from planner._csvdata import read_csv_lines
 from planner._readfile import read_input
 from planner.catalog.offering import Offering
 from planner.errors import InputError
+from planner.markup import csv_text
+from planner.spec.grammars import identifier_problem
 
 SNAPSHOT = Path(__file__).parent / "data" / "spot_interruptions.csv"
 COLUMNS = ("provider", "region", "instance_type", "band", "rate", "kind", "source", "as_of")
@@ -49,6 +53,11 @@ class SpotRisk:
     source: str
     as_of: str
 
+    def __post_init__(self) -> None:
+        problem = spot_risk_problem(self)
+        if problem:
+            raise ValueError(problem)
+
     def matches(self, offering: Offering) -> bool:
         return (
             self.provider == offering.provider
@@ -59,6 +68,39 @@ class SpotRisk:
     @property
     def specificity(self) -> int:
         return (self.region != "*") + 2 * (self.instance_type != "*")
+
+
+BAND = re.compile(r"[<>]?\d{1,3}(?:\.\d{1,3})?(?:-\d{1,3}(?:\.\d{1,3})?)?%?\+?")
+"""A published band label: <5%, 5-10%, >20%, 20+ (or empty)."""
+KIND = re.compile(r"[a-z]{1,20}")
+SOURCE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9 _.,:/()+-]{0,199}")
+"""A source label or file name: no formula start, no markup, no control character."""
+
+
+def spot_risk_problem(row: SpotRisk) -> str | None:
+    """Why `row` cannot be a spot-risk row ('column X: ...'), or None: every field has a
+    grammar, so nothing a file or a cloud's data holds reaches an output as markup, a formula
+    or a new line."""
+    for column, kind in (("provider", "identifier"), ("region", "region"),
+                         ("instance_type", "identifier")):  # fmt: skip
+        value = getattr(row, column)
+        if column != "provider" and value == "*":
+            continue
+        why = identifier_problem(value, kind) if isinstance(value, str) else "not text"
+        if why:
+            return f"column {column}: {why}"
+    checks = (("band", BAND, True), ("kind", KIND, False), ("source", SOURCE, False))
+    for column, pattern, empty in checks:
+        value = getattr(row, column)
+        if not isinstance(value, str) or not ((empty and value == "") or pattern.fullmatch(value)):
+            return f"column {column}: {str(value)[:40]!r} is not a valid {column}"
+    try:
+        date.fromisoformat(row.as_of)
+    except (TypeError, ValueError):
+        return f"column as_of: {str(row.as_of)[:40]!r} is not a date (YYYY-MM-DD)"
+    if not isinstance(row.rate, int | float) or not 0 <= row.rate <= 1:
+        return f"column rate: {row.rate!r} is not a share in [0, 1]"
+    return None
 
 
 def is_spot_risk_header(header: Sequence[str]) -> bool:
@@ -82,7 +124,10 @@ def read_spot_risk(text: str, source: str) -> tuple[SpotRisk, ...]:
             ) from None
         if not 0 <= rate <= 1:
             raise InputError(f"{source}:{line}: column rate: {rate:g} is not a share in [0, 1]")
-        out.append(SpotRisk(**{c: row[c] for c in COLUMNS if c != "rate"}, rate=rate))
+        try:
+            out.append(SpotRisk(**{c: row[c] for c in COLUMNS if c != "rate"}, rate=rate))
+        except ValueError as err:
+            raise InputError(f"{source}:{line}: {err}") from None
     return tuple(out)
 
 
@@ -122,7 +167,4 @@ def interruption_rate(offering: Offering) -> float:
 
 def spot_risk_csv(rows: Iterable[SpotRisk], comments: Sequence[str] = ()) -> str:
     """Rows in this module's CSV format, '#' comment lines first."""
-    lines = [f"# {c}" for c in comments] + [",".join(COLUMNS)]
-    for r in rows:
-        lines.append(",".join(str(getattr(r, c)) for c in COLUMNS))
-    return "\n".join(lines) + "\n"
+    return csv_text(COLUMNS, ([getattr(r, c) for c in COLUMNS] for r in rows), comments)

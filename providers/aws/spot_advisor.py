@@ -26,20 +26,27 @@ def advisor_rows(text: str, source: str, as_of: str) -> list[SpotRisk]:
         ranges = {int(r["index"]): r for r in data["ranges"]}
         regions = data["spot_advisor"]
         bands = [(str(ranges[i]["label"]), float(ranges[i]["max"]) / 100) for i in sorted(ranges)]
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as err:
         raise InputError(f"{source}: not a Spot Instance Advisor data file ({err})") from None
     rates = band_rates(bands)
     label_of = {i: str(ranges[i]["label"]) for i in ranges}
     out = []
+    if not isinstance(regions, dict):
+        raise InputError(f"{source}: field 'spot_advisor': expected an object")
     for region in sorted(regions):
         linux = regions[region].get("Linux", {}) if isinstance(regions[region], dict) else {}
+        if not isinstance(linux, dict):
+            raise InputError(f"{source}: field 'spot_advisor.{region[:40]}.Linux': expected an "
+                             "object")  # fmt: skip
         for instance_type, figures in sorted(linux.items()):
             band = figures.get("r") if isinstance(figures, dict) else None
-            if band not in label_of:
+            if isinstance(band, bool) or not isinstance(band, int) or band not in label_of:
                 continue
             label = label_of[band]
-            out.append(
-                SpotRisk("aws", region, instance_type, label, rates[label], "published", source,
-                         as_of)
-            )  # fmt: skip
+            try:
+                out.append(SpotRisk("aws", region, instance_type, label, rates[label],
+                                    "published", source, as_of))  # fmt: skip
+            except ValueError as err:
+                where = f"spot_advisor[{region[:40]!r}].Linux[{instance_type[:40]!r}]"
+                raise InputError(f"{source}: {where}: {err}") from None
     return out
