@@ -62,6 +62,38 @@ GKE_TPU = {
 }
 """GKE's cloud.google.com/gke-tpu-accelerator value per TPU and its single-host topologies by
 chips per machine (v5e and v6e 2D, v5p a 3D torus; GKE documentation, "Plan TPUs in GKE")."""
+TPU_SLICES = {
+    "TPU-v5e": {16: (4, "4x4"), 32: (8, "4x8")},
+    "TPU-v6e": {16: (4, "4x4"), 32: (8, "4x8")},
+    "TPU-v5p": {8: (2, "2x2x2"), 16: (4, "2x2x4"), 32: (8, "2x4x4")},
+}
+"""Multi-host TPU slices by chips: (hosts, topology), each host a 4-chip machine
+(ct5lp-hightpu-4t, ct6e-standard-4t, ct5p-hightpu-4t) whose chips join the slice's ICI torus;
+up to 8 hosts (planner.perf.multinode.MAX_NODES). Sources, checked 2026-12-07: GKE "Plan TPUs
+in GKE" (topology, chips and VMs per multi-host node pool: v5e and v6e 4x4 = 16 chips on 4
+VMs, 4x8 = 32 on 8; v5p 2x2x2 = 8 chips on 2 VMs, 2x2x4 = 16 on 4, 2x4x4 = 32 on 8) and Cloud
+TPU "TPU v5e", "TPU v5p", "TPU v6e" (4 chips per host in multi-host slices). Priced as hosts x
+the host machine's price: Cloud TPU prices are per chip-hour, whatever the slice."""
+
+
+def tpu_topology(accelerator: str, chips: int) -> str:
+    """The GKE/Vertex topology of `chips` chips of a TPU: one host's, or a multi-host slice's."""
+    if chips in TPU_SLICES.get(accelerator, {}):
+        return TPU_SLICES[accelerator][chips][1]
+    topologies = GKE_TPU[accelerator][1] if accelerator in GKE_TPU else TPU_TOPOLOGY
+    return topologies.get(chips, "1x1")
+
+
+def gke_slices(accelerator: str, per_instance: int) -> tuple[tuple[int, int], ...]:
+    """(chips, hosts) of the multi-host TPU slices GKE runs on hosts of `per_instance` chips."""
+    shapes = TPU_SLICES.get(accelerator, {})
+    return tuple(
+        (chips, hosts)
+        for chips, (hosts, _) in sorted(shapes.items())
+        if chips == hosts * per_instance
+    )
+
+
 REGIONS = (
     Region("us-central1", "US", "Iowa"),
     Region("us-east1", "US", "South Carolina"),
@@ -97,10 +129,9 @@ def gke_labels(accelerator: str, per_instance: int) -> Mapping[str, str]:
     if accelerator in GKE_ACCELERATOR:
         return {"cloud.google.com/gke-accelerator": GKE_ACCELERATOR[accelerator]}
     if accelerator in GKE_TPU:
-        name, topologies = GKE_TPU[accelerator]
         return {
-            "cloud.google.com/gke-tpu-accelerator": name,
-            "cloud.google.com/gke-tpu-topology": topologies.get(per_instance, "1x1"),
+            "cloud.google.com/gke-tpu-accelerator": GKE_TPU[accelerator][0],
+            "cloud.google.com/gke-tpu-topology": tpu_topology(accelerator, per_instance),
         }
     return {}
 
@@ -181,6 +212,7 @@ CLOUD = Cloud(
         spot_value="true",
         spot_taint=True,
         accelerator_labels=gke_labels,
+        slices=gke_slices,
     ),
     ray=RayLauncher(
         head_machine=HEAD_MACHINE,

@@ -70,6 +70,10 @@ def _no_labels(accelerator: str, per_instance: int) -> Mapping[str, str]:
     return {}
 
 
+def _no_slices(accelerator: str, per_instance: int) -> tuple[tuple[int, int], ...]:
+    return ()
+
+
 @dataclass(frozen=True)
 class Kubernetes:
     """The cloud's managed Kubernetes and how it labels and taints GPU nodes."""
@@ -86,7 +90,12 @@ class Kubernetes:
     karpenter: bool = False
     """Nodes come from Karpenter NodePools the plan writes (one per allocation)."""
     accelerator_labels: Callable[[str, int], Mapping[str, str]] = _no_labels
-    """Node labels for (accelerator, accelerators per instance), where the cloud sets them."""
+    """Node labels for (accelerator, accelerators per instance), where the cloud sets them; for
+    a multi-host slice, the accelerators of the whole slice."""
+    slices: Callable[[str, int], tuple[tuple[int, int], ...]] = _no_slices
+    """Multi-host slices it sells of (accelerator, accelerators per host): (chips, hosts) of
+    each, smallest first; one slice is one node pool whose hosts share the chips' own
+    interconnect (a TPU slice's ICI torus)."""
 
     def selector(self, accelerator: str, per_instance: int, spot: bool) -> dict[str, str]:
         """Labels (beyond the instance type) that pin pods to such nodes."""

@@ -15,6 +15,7 @@ from planner.facts.engines import (
     kv_cache_row,
     why_not,
 )
+from planner.perf.multinode import spans_slice
 from planner.plans.model import Allocation, Plan, WorkloadResult
 from planner.rules.deployment import Placed, Server, server, weights_source
 from planner.spec.deploy import Deploy, EngineDeploy
@@ -241,8 +242,10 @@ def server_args(
     if flag["served_name"]:
         args += [flag["served_name"], workload.name]
     args += [flag["port"], str(deploy.port), flag["tp"], str(tp_ranks(alloc))]
-    if nodes(alloc) > 1:  # pipeline stages over the replica's instances, on a Ray cluster
-        args += [flag["pp"], str(nodes(alloc)), "--distributed-executor-backend", "ray"]
+    if nodes(alloc) > 1:  # over the replica's instances, on a Ray cluster
+        if not spans_slice(alloc.tp, alloc.accelerators_per_instance, nodes(alloc)):
+            args += [flag["pp"], str(nodes(alloc))]  # pipeline stages (a slice: TP over all)
+        args += ["--distributed-executor-backend", "ray"]
     if alloc.max_batch:
         args += [flag["max_batch"], str(alloc.max_batch)]
     if alloc.max_context:

@@ -62,8 +62,14 @@ def priority_value(priority: int) -> int:
 
 
 def _devices(item: Placed) -> int:
+    """Devices one pod requests: a training pod's whole instance, else its replica's TP (a
+    replica over several instances: the part on each)."""
     a = item.allocation
-    return a.accelerators_per_instance if a.kind == "training" else a.tp
+    return (
+        a.accelerators_per_instance
+        if a.kind == "training"
+        else min(a.tp, a.accelerators_per_instance)
+    )
 
 
 def _pool(plan: Plan, a) -> Any:

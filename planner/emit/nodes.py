@@ -10,6 +10,7 @@ from planner.catalog import load_catalog
 from planner.clouds import cloud, is_cloud
 from planner.errors import InputError
 from planner.facts.engines import Platform, cores_per_device, platform_of
+from planner.perf.multinode import spans_slice
 from planner.plans.model import Allocation
 
 ALLOCATABLE = 0.85
@@ -59,9 +60,10 @@ def node_selector(alloc: Allocation, site: dict[str, str] | None = None) -> dict
         return dict(site) if site else {SITE_LABEL: alloc.capacity_pool or alloc.region}
     selector = {"node.kubernetes.io/instance-type": machine_type(alloc.instance_type)}
     k8s = cloud(alloc.provider).need_kubernetes(f"{alloc.workload} on {alloc.instance_type}")
-    selector |= k8s.selector(
-        alloc.accelerator, alloc.accelerators_per_instance, alloc.pricing == "spot"
-    )
+    chips = alloc.accelerators_per_instance
+    if spans_slice(alloc.tp, chips, alloc.nodes_per_replica or 1):
+        chips = alloc.tp  # a multi-host slice's node pool is labelled with the slice's topology
+    selector |= k8s.selector(alloc.accelerator, chips, alloc.pricing == "spot")
     return selector
 
 

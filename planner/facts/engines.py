@@ -414,6 +414,15 @@ def kv_cache_problem(
     return ""
 
 
+TPU_SLICE_SOURCE = (
+    "https://docs.ray.io/en/master/serve/llm/user-guides/tpu.html",
+    "https://github.com/vllm-project/vllm/pull/7613",
+)
+"""vLLM runs one replica over a multi-host TPU slice with Ray (tensor parallel over every
+chip, one Ray node per host: Ray Serve LLM's TPU guide); the vLLM TPU image installs Ray for
+it (vLLM pull request 7613, "Support vLLM single and multi-host TPUs on GKE")."""
+
+
 def why_not(
     engine: str,
     target: str,
@@ -450,6 +459,13 @@ def why_not(
         problem = kv_cache_problem(engine, kv_dtype, accelerator, target)
         if problem:
             return problem
+    if nodes > 1 and kind != "training" and platform.name == "tpu":
+        if (kind, target, engine) != ("serving", "kubernetes", "vllm"):
+            return (
+                f"a multi-host {accelerator} slice is emitted as a vLLM LeaderWorkerSet on "
+                f"Kubernetes only (one pod per host), not {e.title} {kind} on {where}"
+            )
+        return ""  # the vLLM TPU image carries Ray for multi-host slices (TPU_SLICE_SOURCE)
     if nodes > 1 and kind != "training":
         if target not in MULTI_NODE_TARGETS.get(kind, ()):
             return (

@@ -87,6 +87,29 @@ def replica_chip(
     return pipeline_accelerator(accelerator, nodes, settings, link)
 
 
+def spans_slice(tp: int, per_instance: int, nodes: int) -> bool:
+    """Whether a replica of `tp` chips over `nodes` instances of `per_instance` chips is one
+    tensor-parallel group over all of them (a multi-host TPU slice, its hosts joined by the
+    chips' ICI), not a pipeline of instances."""
+    return nodes > 1 and tp == per_instance * nodes
+
+
+def replica_view(
+    accelerator: Accelerator,
+    tp: int,
+    per_instance: int,
+    nodes: int,
+    settings: PerfSettings,
+    network_gbps: float | None,
+) -> Accelerator | None:
+    """The chip as a replica of `tp` chips over `nodes` instances of `per_instance` sees it:
+    itself within one instance or across a multi-host slice (TP over the ICI torus, which the
+    chip's facts describe), else a pipeline's view (replica_chip)."""
+    if nodes <= 1 or spans_slice(tp, per_instance, nodes):
+        return accelerator
+    return replica_chip(accelerator, tp, nodes, settings, network_gbps)
+
+
 TRAINING_TOKENS_PER_STEP = 2**20
 """Tokens in one optimizer step of a training job (its global batch), an assumption: about a
 million tokens, between fine-tuning batches (hundreds of thousands) and pre-training's (Llama

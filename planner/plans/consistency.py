@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from planner.facts import LLM, find_accelerator, find_llm
 from planner.perf import tp_problem
+from planner.perf.multinode import spans_slice
 from planner.plans.economics import HOURS_PER_MONTH
 from planner.plans.identity import plan_id
 from planner.plans.model import Allocation, Plan
@@ -93,7 +94,10 @@ def _allocation(i: int, a: Allocation, kinds: dict[str, str], models: dict) -> l
                 f"= {expected:g}",
             )
     held = a.tp if a.shared_group else a.tp * a.replicas_per_instance
-    if held > a.accelerators_per_instance:
+    span = a.nodes_per_replica or 1
+    if held > a.accelerators_per_instance and not spans_slice(
+        a.tp, a.accelerators_per_instance, span
+    ):
         bad(
             "tp",
             f"{a.replicas_per_instance} replica(s) of TP {a.tp} need {held} accelerators; "

@@ -24,7 +24,7 @@ from planner.perf import (
     prefill_seconds,
     replica_capacity,
 )
-from planner.perf.multinode import pipeline_accelerator, stage_link_gbps
+from planner.perf.multinode import pipeline_accelerator, replica_view
 from planner.perf.owned import edge_device
 from planner.perf.sizing import queueing_cap
 from planner.perf.workload import workload_settings
@@ -259,13 +259,12 @@ def _bucket_figures(
         raise InputError(f"workload '{workload.name}': unknown model {workload.model}")
     where = _deployment(spec, workload, allocation)
     accelerator, nodes = where.accelerator, allocation.nodes_per_replica or 1
-    if nodes > 1:  # one replica over `nodes` instances: the pipeline's view of the chip, as verify
-        link = stage_link_gbps(
-            accelerator,
-            allocation.tp * nodes,
-            network_gbps(allocation.provider, allocation.instance_type),
-        )
-        accelerator = pipeline_accelerator(accelerator, nodes, settings, link)
+    if nodes > 1:  # one replica over `nodes` instances: a pipeline's or a slice's view, as verify
+        network = network_gbps(allocation.provider, allocation.instance_type)
+        per_instance = allocation.accelerators_per_instance
+        accelerator = replica_view(
+            accelerator, allocation.tp, per_instance, nodes, settings, network
+        ) or pipeline_accelerator(accelerator, nodes, settings, 0.0)
     out = []
     for b in workload.traffic.request_buckets():
         capacity = replica_capacity(

@@ -18,7 +18,7 @@ import numpy as np
 from planner.catalog.commitments import Cover, covers_of
 from planner.catalog.network import network_gbps
 from planner.catalog.offering import Offering
-from planner.clouds import allows_service, in_countries, is_cloud
+from planner.clouds import allows_service, cloud, in_countries, is_cloud
 from planner.errors import InfeasibleError
 from planner.facts import LLM, Accelerator, find_accelerator, find_llm
 from planner.facts.accelerators import canonical_accelerator_name
@@ -35,6 +35,7 @@ from planner.perf import (
 )
 from planner.perf.efficiency import is_calibrated
 from planner.perf.multinode import (
+    MAX_NODES,
     nodes_needed,
     replica_chip,
     training_gang,
@@ -432,6 +433,8 @@ def serving_candidates(
                 )
         found += _multinode(workload, model, offering, pricing, accelerator, buckets, dtype,
                             target, settings)  # fmt: skip
+        found += _slice(workload, model, offering, pricing, accelerator, buckets, dtype, target,
+                        settings)  # fmt: skip
     kept = prune_dominated(found, rules)
     if kept:
         _check_every_bucket_served(workload, kept, why_not)
@@ -470,6 +473,51 @@ def _multinode(
         notes=(f"one replica spans {nodes} x {offering.instance_type} (TP {tp} in each, "
                f"pipeline parallel across them)",),
     )]  # fmt: skip
+
+
+def _slice(
+    workload: ServingWorkload,
+    model: LLM,
+    offering: Offering,
+    pricing: str,
+    accelerator: Accelerator,
+    buckets: tuple[tuple[int, int], ...],
+    dtype: str,
+    target: SLO,
+    settings: PerfSettings,
+) -> list[Candidate]:
+    """A replica over a multi-host slice (a TPU slice: its hosts' chips joined by ICI, one
+    tensor-parallel group over all of them) of a VM offering's hosts, for a model whose
+    weights no single host holds: the smallest slice the cloud's managed Kubernetes sells
+    (Kubernetes.slices) of at most MAX_NODES hosts that holds them with KV room."""
+    if offering.service_kind != "vm" or offering.owned or not is_cloud(offering.provider):
+        return []
+    k8s = cloud(offering.provider).kubernetes
+    per_host = offering.accelerator_count
+    if k8s is None or nodes_needed(model, accelerator, per_host, dtype, settings, most=1):
+        return []  # no managed Kubernetes to run it, or one host holds the weights
+    for chips, hosts in k8s.slices(offering.accelerator, per_host):
+        if hosts > MAX_NODES or chips not in valid_tp_degrees(model, chips, accelerator):
+            continue
+        if nodes_needed(model, accelerator, chips, dtype, settings, most=1) is None:
+            continue  # the slice's chips do not hold the weights with KV room either
+        if undeployable(workload.engine, offering.service, True, offering.accelerator,
+                        "serving", hosts, kv_dtype_of(workload)):  # fmt: skip
+            return []
+        caps, utils = _serving_profile(model, accelerator, chips, buckets, target, dtype,
+                                       settings, None)  # fmt: skip
+        if not any(c.max_rps > 0 for c in caps):
+            continue
+        share = efficiency(offering, pricing, "serving")
+        return [Candidate(
+            workload=workload.name, offering=offering, pricing=pricing, tp=chips,
+            replicas_per_instance=1, price=hosts * offering.price(pricing),  # type: ignore[operator]
+            bucket_rps=tuple(c.max_rps * u * share for c, u in zip(caps, utils, strict=True)),
+            capacities=caps, utilisation_caps=utils, nodes=hosts,
+            notes=(f"one replica is a {chips}-chip slice of {hosts} x {offering.instance_type} "
+                   "(tensor parallel over all its chips)",),
+        )]  # fmt: skip
+    return []
 
 
 def _count_reasons(

@@ -37,9 +37,9 @@ from planner.perf import (
     scale_gpu_hours,
 )
 from planner.perf.multinode import (
-    pipeline_accelerator,
     replica_chip,
-    stage_link_gbps,
+    replica_view,
+    spans_slice,
     training_gang,
 )
 from planner.perf.owned import OwnedPool, owned_capacity
@@ -240,9 +240,15 @@ def _serving_problems(
                 continue
             dtype, target = terms
         nodes = a.nodes_per_replica or 1
-        if nodes > 1:  # one replica over `nodes` instances: the pipeline's view of the chip
-            link = stage_link_gbps(acc, a.tp * nodes, network_gbps(a.provider, a.instance_type))
-            acc = pipeline_accelerator(acc, nodes, settings, link)
+        per_instance = a.accelerators_per_instance
+        if nodes > 1:  # one replica over `nodes` instances: a pipeline's or a slice's view
+            network = network_gbps(a.provider, a.instance_type)
+            view = replica_view(acc, a.tp, per_instance, nodes, settings, network)
+            if view is None:
+                out.append(f"{a.instance_type}: a replica over {nodes} instances, joined by no "
+                           "known network")  # fmt: skip
+                continue
+            acc = view
             a = a.model_copy(update={"count": a.count // nodes})  # replicas, for the figures
         rps, caps = [], []
         for b in buckets:
@@ -265,7 +271,9 @@ def _serving_problems(
         if index is not None:
             rtt = pool.rtt_ms if pool is not None and a.service == "edge" else 0.0
             out += _figure_problems(w, a, f"allocations[{index[id(original)]}]", caps, rps, rtt)
-        if a.tp * a.replicas_per_instance > a.accelerators_per_instance:
+        if a.tp * a.replicas_per_instance > per_instance and not spans_slice(
+            a.tp, per_instance, nodes
+        ):
             out.append(
                 f"{a.instance_type}: {a.replicas_per_instance} replicas of TP {a.tp} "
                 f"need more than its {a.accelerators_per_instance} accelerators"
