@@ -86,3 +86,16 @@ def errors(data: dict) -> list[str]:
 def check(data: dict) -> None:
     """Assert that `data` validates against its published CRD."""
     assert errors(data) == []
+
+
+def ray_cluster_spec_errors(cluster: dict) -> list[str]:
+    """Every way a RayClusterSpec (a RayJob's rayClusterSpec) breaks KubeRay's published schema
+    of that type: the RayService CRD's rayClusterConfig, the same Go type at the same commit."""
+    import jsonschema
+
+    spec = _schemas("ray.io", "RayService")["v1"]["properties"]["spec"]
+    validator = jsonschema.Draft4Validator(spec["properties"]["rayClusterConfig"])
+    return sorted(
+        f"rayClusterSpec.{'.'.join(str(p) for p in e.absolute_path)}: {e.message}"
+        for e in validator.iter_errors(cluster)
+    )

@@ -13,7 +13,8 @@
   templates inside them against Kubernetes' PodTemplateSpec. Ray Serve configs and Ray cluster
   configs are checked against tests/golden/schemas. Kueue's objects (ResourceFlavor,
   ClusterQueue, LocalQueue, WorkloadPriorityClass) are checked against Kueue's CRDs the same
-  way, and their metadata as Kubernetes' ObjectMeta.
+  way, and their metadata as Kubernetes' ObjectMeta. A KubeRay RayJob: its own fields against
+  tests/golden/schemas, its cluster against the RayClusterSpec of KubeRay's published CRD.
 """
 
 from __future__ import annotations
@@ -180,6 +181,18 @@ def check_rayservice(data: dict) -> None:
         assert scaling["min_replicas"] <= scaling["initial_replicas"] <= scaling["max_replicas"]
 
 
+def check_rayjob(data: dict) -> None:
+    """A RayJob: its own fields (tests/golden/schemas), its cluster against KubeRay's published
+    RayClusterSpec, and its pod templates against Kubernetes' PodTemplateSpec."""
+    check_schema(data, "kuberay-rayjob")
+    cluster = data["spec"]["rayClusterSpec"]
+    assert crd_schema.ray_cluster_spec_errors(cluster) == []
+    check_pod_template(cluster["headGroupSpec"]["template"])
+    for group in cluster["workerGroupSpecs"]:
+        assert group["minReplicas"] <= group["replicas"] <= group["maxReplicas"]
+        check_pod_template(group["template"])
+
+
 def check_ray_cluster(data: dict) -> None:
     check_schema(data, "ray-cluster")
     assert data["head_node_type"] in data["available_node_types"]
@@ -220,6 +233,10 @@ def check_file(path: Path, sagemaker_regions: list[str]) -> None:
         check_skypilot(path, data)
     elif kind == "rayservice":
         check_rayservice(data)
+    elif kind == "rayjob":
+        check_rayjob(data)
+    elif kind == "configmap":
+        check_kubernetes(data)
     else:
         check_ray_cluster(data)
 

@@ -220,3 +220,44 @@ def test_skypilot_runs_the_batch_groups_on_one_task_of_every_node(planned, tmp_p
     assert _run_node(task.run, env, tmp_path)[0] == "ray start --address=10.0.0.2:6379"
     leader = _run_node(task.run, {**env, "SKYPILOT_NODE_RANK": "0"}, tmp_path)
     assert "/data/output/shard-0.jsonl" in leader[1]
+
+
+def test_ray_runs_every_batch_replica_from_one_rayjob_over_all_the_nodes(planned, tmp_path):
+    from tests import crd_schema
+    from tests.test_emit_examples import check_file
+
+    _, plan = planned
+    a = _one(plan, "nightly-405b")
+    files = _files(plan, ["ray"])
+    assert set(files) == {"ray/nightly-405b-0-configmap.yaml", "ray/nightly-405b-0-rayjob.yaml"}
+    for f in files.values():
+        path = tmp_path / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f.text, encoding="utf-8")
+        check_file(path, [])
+    job = files["ray/nightly-405b-0-rayjob.yaml"].data
+    (workers,) = job["spec"]["rayClusterSpec"]["workerGroupSpecs"]
+    assert workers["replicas"] == a.count  # every node of every replica
+    limits = workers["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert limits["nvidia.com/gpu"] == 8
+    assert job["spec"]["entrypoint"] == "sh /scripts/run-batch.sh"
+    script = files["ray/nightly-405b-0-configmap.yaml"].data["data"]["run-batch.sh"]
+    runs = _run_node(script, {}, tmp_path)
+    shards = sorted(r.split()[r.split().index("-i") + 1] for r in runs)
+    assert shards == [f"/data/input/shard-{i}.jsonl" for i in range(a.count // 2)]
+    bad = {**workers, "replicas": "four"}
+    broken = {**job["spec"]["rayClusterSpec"], "workerGroupSpecs": [bad]}
+    assert crd_schema.ray_cluster_spec_errors(broken)  # the published schema catches it
+
+
+def test_a_failing_replica_fails_the_ray_batch_script(planned, tmp_path):
+    _, plan = planned
+    script = _files(plan, ["ray"])["ray/nightly-405b-0-configmap.yaml"].data["data"]["run-batch.sh"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub = bin_dir / "python3"
+    stub.write_text('#!/bin/sh\ncase "$*" in *shard-1.jsonl*) exit 1;; esac\n', encoding="utf-8")
+    stub.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    done = subprocess.run(["/bin/sh", "-c", script], env=env, capture_output=True, cwd=tmp_path)
+    assert done.returncode == 1

@@ -304,3 +304,19 @@ def batch_group_script(index: str, size: int, head_host: str, words: list[str]) 
         f'until ray start --address="{head}"; do sleep 10; done\n'
         f'while ray health-check --address "{head}" >/dev/null 2>&1; do sleep 30; done\n'
     )
+
+
+def batch_replicas_script(words: list[str], replicas: int) -> str:
+    """A shell script that runs `words` (the batch runner) once per replica at once, each on
+    its shard (the placeholder replaced by the replica's number), and fails if any run fails."""
+    run = " ".join(shard_word(word, "SHARD") for word in words)
+    shards = " ".join(str(i) for i in range(replicas))
+    return (
+        "status=0\npids=\n"
+        f"for SHARD in {shards}; do\n"
+        f"  {run} &\n"
+        '  pids="$pids $!"\n'
+        "done\n"
+        'for pid in $pids; do wait "$pid" || status=1; done\n'
+        'exit "$status"\n'
+    )

@@ -1,7 +1,10 @@
-"""Ray: per serving allocation on a VM service, a KubeRay RayService and a Ray cluster config.
+"""Ray: per serving allocation on a VM service, a KubeRay RayService and a Ray cluster config;
+per batch allocation whose replicas span several instances, a KubeRay RayJob.
 
 Each Ray Serve replica holds TP devices through a placement group packed on one node; worker
-nodes are whole instances of the plan's type, scaled between the allocation's bounds.
+nodes are whole instances of the plan's type, scaled between the allocation's bounds. A batch
+RayJob's cluster has every instance of the allocation as a worker; its head runs one batch
+runner per replica and shard, each over TP x pipeline-stage devices of its workers.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from planner.clouds import VM_SERVICES, RayLauncher, RayNode, cloud
 from planner.clouds.names import dns_label
 from planner.emit.common import (
     DTYPE_ARGS,
+    batch_args,
+    batch_replicas_script,
     bounds,
     cloud_refusal,
     kv_cache_value,
@@ -19,6 +24,7 @@ from planner.emit.common import (
     model_argument,
     nodes,
     refusal,
+    runtime,
     server_of,
     target_concurrency,
     tp_ranks,
@@ -39,6 +45,8 @@ from planner.rules.deployment import Placed, placed, settings, weights_source
 from planner.spec.deploy import Deploy
 
 TARGET = "ray"
+BATCH_SCRIPT = "/scripts/run-batch.sh"
+"""Where a batch RayJob's head finds its script (the ConfigMap's run-batch.sh)."""
 DEPLOYMENT = "VLLMServer"
 DOCKER_DEVICES = {
     "cuda": ["--gpus all"],
@@ -172,12 +180,59 @@ def context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
     }
 
 
+def batch_context(plan: Plan, item: Placed, deploy: Deploy) -> dict[str, Any]:
+    """Everything the RayJob and its script's ConfigMap need for a batch allocation whose
+    replicas span several instances."""
+    a, w = item.allocation, item.workload
+    words = [*runtime(w).batch_command, *batch_args(a, w, deploy)]
+    size = pod_size(a, a.accelerators_per_instance)
+    return {
+        "name": dns_label(w.name, str(item.index)),
+        "namespace": deploy.namespace,
+        "labels": {**labels(plan, deploy, w.name), "planner-region": a.region},
+        "script": batch_replicas_script(words, a.count // nodes(a)),
+        "entrypoint": f"sh {BATCH_SCRIPT}",
+        "image": server_of(deploy, w, a, TARGET).image,
+        "device": device_resource(a.accelerator),
+        "devices": a.accelerators_per_instance,
+        "worker_resources": ray_resources(a.accelerator, a.accelerators_per_instance),
+        "cpu": size.cpu if size else None,
+        "memory": f"{size.memory_gib}Gi" if size else None,
+        "node_selector": node_selector(a),
+        "tolerations": tolerations(a),
+        "workers": a.count,
+        "data_claim": deploy.data_volume_claim,
+        "hf_token_secret": deploy.hf_token_secret,
+    }
+
+
+def _batch_job(plan: Plan, item: Placed, deploy: Deploy) -> list[Resource]:
+    """A RayJob (and its script's ConfigMap) for a batch allocation over several instances."""
+    a = item.allocation
+    ctx = batch_context(plan, item, deploy)
+    meta = {"provider": a.provider, "region": a.region}
+    return [
+        Resource(TARGET, a.workload, item.index, kind, f"ray/{template}", ctx, meta)
+        for kind, template in (("configmap", "batch-configmap.yaml.j2"),
+                               ("rayjob", "rayjob.yaml.j2"))
+    ]  # fmt: skip
+
+
 def build(plan: Plan) -> Built:
-    """Ray resources for every serving allocation on a VM service."""
+    """Ray resources for every serving allocation on a VM service, and a RayJob for every batch
+    allocation whose replicas span several instances."""
     deploy = settings(plan)
-    resources, refused, advisories = [], [], []
+    resources, refused, advisories, jobs = [], [], [], set()
     for item in placed(plan):
         a = item.allocation
+        if a.service in VM_SERVICES and a.kind == "batch" and nodes(a) > 1:
+            note = refusal(TARGET, item) or cloud_refusal(TARGET, item)
+            if note is not None:
+                refused.append(note)
+                continue
+            resources += _batch_job(plan, item, deploy)
+            jobs.add((a.workload, item.index))
+            continue
         if a.service not in VM_SERVICES or a.kind != "serving":
             continue
         note = refusal(TARGET, item) or cloud_refusal(TARGET, item)
@@ -199,5 +254,6 @@ def build(plan: Plan) -> Built:
                 Resource(TARGET, a.workload, item.index, kind, f"ray/{template}", ctx, meta)
             )
     notes, covered = coverage(plan, TARGET, VM_SERVICES, frozenset({"serving"}))
-    covered -= {(n.workload, n.index) for n in refused}
+    notes = tuple(n for n in notes if (n.workload, n.index) not in jobs)
+    covered = (covered | jobs) - {(n.workload, n.index) for n in refused}
     return Built(tuple(resources), notes, covered, tuple(advisories), tuple(refused))

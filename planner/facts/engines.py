@@ -315,14 +315,15 @@ def engine_runtime(engine: str) -> EngineRuntime:
 
 MULTI_NODE_TARGETS = {
     "serving": frozenset({"kubernetes", "ray"}),
-    "batch": frozenset({"kubernetes", "skypilot"}),
+    "batch": frozenset({"kubernetes", "skypilot", "ray"}),
 }
 """Targets that deploy a replica spanning several instances, per allocation kind. Serving: a
 LeaderWorkerSet (one group of pods per replica) and a Ray Serve deployment whose placement
 group spans nodes; SageMaker and Vertex AI endpoints serve one replica per instance here.
-Batch: an indexed Job whose pods form groups (a Ray head and its workers per replica) and a
-SkyPilot task whose nodes do the same. Training gangs span instances on every target that runs
-training (they are not replicas of a model server)."""
+Batch: an indexed Job whose pods form groups (a Ray head and its workers per replica), a
+SkyPilot task whose nodes do the same, and a KubeRay RayJob whose head runs every replica.
+Training gangs span instances on every target that runs training (they are not replicas of a
+model server)."""
 
 
 @dataclass(frozen=True)
