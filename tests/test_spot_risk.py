@@ -147,3 +147,87 @@ def test_spot_risk_data_of_a_cloud_without_an_importer_exits_2_naming_it(tmp_pat
     unknown = cli("catalog", "spot-risk", other, "--as-of", "2026-12-01")
     assert unknown.exit_code == 2
     assert "other.json is none of their data; give --provider" in unknown.stderr
+
+
+EVICTIONS = {
+    "count": 3,
+    "data": [
+        {"skuName": "Standard_NC24ads_A100_v4", "location": "eastus", "evictionRate": "0-5"},
+        {"skuName": "standard_nc24ads_a100_v4", "location": "westus2", "evictionRate": "20+"},
+        {"skuName": "Standard_NC24ads_A100_v4", "location": "westeurope", "evictionRate": "10-15"},
+    ],
+}
+"""A saved Resource Graph answer (az graph query -o json): bands per region and VM size, the
+size in either case as Azure writes it."""
+
+
+def azure_serving(rps: float, region: str) -> str:
+    return serving(rps, region).replace("placement: {", "placement: {providers: [azure], ")
+
+
+def test_azure_eviction_bands_size_spot_serving_per_region(tmp_path, cli):
+    """Azure's eviction-rate bands, read by its provider, set each region's spot rate for the
+    size; the same demand that four spot VMs carry in a region evicting 0-5% a month needs a
+    fifth in one evicting 20+%."""
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    header = (
+        "provider,region,service,instance_type,accelerator,accelerator_count,"
+        "accelerator_memory_gb,vcpus,memory_gib,price_on_demand,price_spot,source,as_of"
+    )
+    rows = [f"azure,{r},azure-vm,Standard_NC24ads_A100_v4,A100-80GB,1,80,24,220,3.67,0.9,"
+            "test,2026-12-01" for r in ("eastus", "westus2")]  # fmt: skip
+    (folder / "prices.csv").write_text("\n".join([header, *rows]) + "\n")
+    data = tmp_path / "evictions.json"
+    data.write_text(json.dumps(EVICTIONS))
+    result = cli("catalog", "spot-risk", data, "--as-of", "2026-12-01",
+                 "-o", folder / "spot-risk.csv")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    written = (folder / "spot-risk.csv").read_text()
+    assert "azure,eastus,Standard_NC24ads_A100_v4,0-5,0.025,published" in written
+    assert "Azure Resource Graph" in written.splitlines()[0]
+    catalog = load_catalog([folder])
+    assert {o.region: o.interruption_rate for o in catalog} == {"eastus": 0.025, "westus2": 0.25}
+    east = make_problem(parse_spec(azure_serving(1.0, "eastus")), catalog, today=PLAN_DATE)
+    (rate,) = {c.bucket_rps[0] for c in east.candidates["chat"] if c.pricing == "spot"}
+    counts = {}
+    for region in ("eastus", "westus2"):
+        spec = parse_spec(azure_serving(4 * rate * (1 - 1e-7), region))
+        plan = solve(spec, catalog, as_of=PLAN_DATE)
+        assert {a.pricing for a in plan.allocations} == {"spot"}
+        counts[region] = sum(a.count for a in plan.allocations)
+    assert counts == {"eastus": 4, "westus2": 5}
+
+
+def test_a_bad_eviction_record_exits_2_naming_it(tmp_path, cli):
+    data = tmp_path / "evictions.json"
+    data.write_text(json.dumps({"data": [{"skuName": "x", "location": "eastus",
+                                          "evictionRate": "lots"}]}))  # fmt: skip
+    result = cli("catalog", "spot-risk", data, "--as-of", "2026-12-01", "--provider", "azure")
+    assert result.exit_code == 2
+    assert "evictions.json: data[0]: needs skuName, location and an evictionRate band" in (
+        result.stderr
+    )
+
+
+def test_the_bundled_snapshot_has_published_aws_rates_that_differ_by_region_and_type():
+    """The bundled Spot Instance Advisor rows: the same type is reclaimed at different rates in
+    different regions, and spot sizing follows them without any --catalog file."""
+
+    def p4d(region: str, itype: str = "p4d.24xlarge") -> Offering:
+        return Offering("aws", region, "ec2", itype, "A100", 8, 40, 96, 1152, 21.96, 9.0)
+
+    published = {(r.region, r.instance_type): r for r in bundled_spot_risk()
+                 if r.provider == "aws" and r.kind == "published"}  # fmt: skip
+    assert len(published) > 100
+    east, frankfurt = (
+        published[("us-east-1", "p4d.24xlarge")],
+        published[("eu-central-1", "p4d.24xlarge")],
+    )
+    assert east.rate < frankfurt.rate
+    assert interruption_rate(p4d("us-east-1")) == east.rate
+    assert interruption_rate(p4d("eu-central-1")) == frankfurt.rate
+    assert spot_efficiency(p4d("us-east-1"), "serving") > spot_efficiency(
+        p4d("eu-central-1"), "serving"
+    )
+    assert interruption_rate(p4d("us-east-1", "p5.4xlarge")) == 0.25  # not published: the estimate

@@ -62,7 +62,7 @@ class SpotRisk:
         return (
             self.provider == offering.provider
             and self.region in ("*", offering.region)
-            and self.instance_type in ("*", offering.instance_type)
+            and self.instance_type.lower() in ("*", offering.instance_type.lower())
         )
 
     @property

@@ -1,8 +1,11 @@
-"""Microsoft Azure: catalog refresh from the public Retail Prices API."""
+"""Microsoft Azure: catalog refresh from the public Retail Prices API, and its published spot
+eviction rates."""
 
 from __future__ import annotations
 
-from providers.provider import Provider, Request
+from typing import Any
+
+from providers.provider import Provider, Request, SpotRiskImport
 
 
 def _prices(request: Request):
@@ -12,4 +15,29 @@ def _prices(request: Request):
     return refresh_azure(request.regions, request.ctx, api)
 
 
-PROVIDER = Provider(cloud="azure", endpoint_services=("prices",), prices=_prices)
+def _is_eviction_data(text: str) -> bool:
+    from providers.azure.spot_evictions import is_eviction_data
+
+    return is_eviction_data(text)
+
+
+def _eviction_rows(text: str, source: str, as_of: str) -> list[Any]:
+    from providers.azure.spot_evictions import eviction_rows
+
+    return eviction_rows(text, source, as_of)
+
+
+PROVIDER = Provider(
+    cloud="azure",
+    endpoint_services=("prices",),
+    prices=_prices,
+    spot_risk=SpotRiskImport(
+        reads=_is_eviction_data,
+        rows=_eviction_rows,
+        describe=(
+            "Azure Resource Graph SpotResources eviction rates (skuspotevictionrate): the "
+            "eviction-rate band per region and VM size; rate is the band's midpoint (the open "
+            "20+ band at 25%, an estimate)"
+        ),
+    ),
+)

@@ -1,0 +1,88 @@
+"""Azure's published spot eviction rates as spot-risk rows.
+
+Azure publishes an eviction-rate band per VM size and region in the Azure Resource Graph
+`SpotResources` table (type `microsoft.compute/skuspotevictionrate/location`). Save the
+result of a query such as
+
+    az graph query -q "SpotResources
+      | where type =~ 'microsoft.compute/skuspotevictionrate/location'
+      | project skuName = tostring(sku.name), location,
+                evictionRate = tostring(properties.evictionRate)" --first 1000 -o json
+
+and `planner catalog spot-risk FILE --as-of DATE` turns it into rows: the file is the CLI's
+answer (`{"data": [...]}`, or the Resource Graph REST answer, which has the same `data`) or a
+bare list of such objects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from planner.catalog.spot_risk import SpotRisk, band_rates
+from planner.errors import InputError
+
+SOURCE = "azure-eviction-rates"
+BANDS = (("0-5", 0.05), ("5-10", 0.10), ("10-15", 0.15), ("15-20", 0.20), ("20+", 1.0))
+"""Azure's bands (percent of capacity), as it writes them, ascending (the last one open)."""
+RATES = band_rates(BANDS)
+
+
+def _records(data: Any) -> list[Any] | None:
+    if isinstance(data, dict):
+        data = data.get("data")
+    return data if isinstance(data, list) else None
+
+
+def _field(record: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        value: Any = record
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None:
+            return value
+    return None
+
+
+def _band(value: Any) -> str | None:
+    """Azure's band text ("0-5", "20+", with or without "%") as Azure writes it."""
+    label = str(value).strip().replace(" ", "").removesuffix("%")
+    return label if label in RATES else None
+
+
+def is_eviction_data(text: str) -> bool:
+    """Whether `text` looks like a saved eviction-rate query result."""
+    return "evictionRate" in text[:65536]
+
+
+def eviction_rows(text: str, source: str, as_of: str) -> list[SpotRisk]:
+    """Rows from a saved query result: one per (region, size) with a known band; the band's
+    midpoint as the rate (the open 20+ band at OPEN_BAND_RATE, an estimate)."""
+    try:
+        records = _records(json.loads(text))
+    except ValueError as err:
+        raise InputError(f"{source}: not JSON ({err})") from None
+    if records is None:
+        raise InputError(
+            f"{source}: not an eviction-rate query result (expected a list, or an object "
+            "whose `data` is one)"
+        )
+    found: dict[tuple[str, str], SpotRisk] = {}
+    for k, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise InputError(f"{source}: data[{k}]: expected an object")
+        size = _field(record, "skuName", "sku.name", "properties.skuName")
+        region = _field(record, "location")
+        band = _band(_field(record, "evictionRate", "properties.evictionRate"))
+        if not isinstance(size, str) or not isinstance(region, str) or band is None:
+            raise InputError(
+                f"{source}: data[{k}]: needs skuName, location and an evictionRate band "
+                f"(one of {', '.join(label for label, _ in BANDS)})"
+            )
+        key = (region.strip().lower(), size.strip())
+        try:
+            found[key] = SpotRisk("azure", key[0], key[1], band, RATES[band], "published",
+                                  source, as_of)  # fmt: skip
+        except ValueError as err:
+            raise InputError(f"{source}: data[{k}]: {err}") from None
+    return [found[key] for key in sorted(found)]
