@@ -123,6 +123,9 @@ class SpotRiskImport:
     a file that is not such data."""
     describe: str
     """What the rows are, for the written file's comment (source, what a rate means)."""
+    fetch: Callable[[str | None], str] | None = None
+    """(endpoint URL override or None) -> the data's text, read from the cloud's API (None:
+    only saved files are read)."""
 
 
 @dataclass(frozen=True)

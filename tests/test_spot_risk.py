@@ -231,3 +231,41 @@ def test_the_bundled_snapshot_has_published_aws_rates_that_differ_by_region_and_
         p4d("eu-central-1"), "serving"
     )
     assert interruption_rate(p4d("us-east-1", "p5.4xlarge")) == 0.25  # not published: the estimate
+
+
+def test_azure_eviction_rates_are_read_page_by_page_from_resource_graph(tmp_path, cli, monkeypatch):
+    """Without FILE, Azure's provider runs the eviction-rate query on the Resource Graph REST
+    API (a local server here) with the bearer token, following $skipToken to the last page."""
+    from tests.fakes.server import FakeServer, Reply
+
+    records = EVICTIONS["data"]
+
+    def graph(received):
+        if (
+            received.method != "POST"
+            or received.path != "/providers/Microsoft.ResourceGraph/resources"
+        ):
+            return Reply(404, {"error": {"message": "no such path"}})
+        options = received.body["options"]
+        if options.get("$skipToken") == "page-2":
+            return Reply(200, {"count": 1, "data": records[2:]})
+        return Reply(200, {"count": 2, "data": records[:2], "$skipToken": "page-2"})
+
+    monkeypatch.setenv("AZURE_ACCESS_TOKEN", "token-123")
+    with FakeServer(graph) as server:
+        result = cli("catalog", "spot-risk", "--provider", "azure", "--endpoint-url", server.url,
+                     "--as-of", "2026-12-01", "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [(r["region"], r["band"], r["rate"]) for r in rows] == [
+        ("eastus", "0-5", 0.025), ("westeurope", "10-15", 0.125), ("westus2", "20+", 0.25)
+    ]  # fmt: skip
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer token-123"] * 2
+    assert "skuspotevictionrate" in server.requests[0].body["query"]
+
+    monkeypatch.delenv("AZURE_ACCESS_TOKEN")
+    refused = cli("catalog", "spot-risk", "--provider", "azure", "--endpoint-url", server.url,
+                  "--as-of", "2026-12-01")  # fmt: skip
+    assert refused.exit_code == 2 and "AZURE_ACCESS_TOKEN" in refused.stderr
+    no_api = cli("catalog", "spot-risk", "--provider", "aws", "--as-of", "2026-12-01")
+    assert no_api.exit_code == 2 and "saved file only" in no_api.stderr

@@ -151,11 +151,16 @@ def _counted(offering, wanted: list[tuple[str, int | None]]) -> bool:
 @writes_output("the spot-risk rows")
 def spot_risk(
     data: Path = typer.Argument(
-        ..., help="A cloud's published spot interruption data, saved to a file."
+        None,
+        help="A cloud's published spot interruption data, saved to a file (omitted: read from "
+        "the --provider's API, where its provider can).",
     ),
     as_of: str = typer.Option(..., "--as-of", help="Date the file was fetched (YYYY-MM-DD)."),
     cloud: str = typer.Option(
         None, "--provider", help="The cloud whose data it is (default: told from the file)."
+    ),
+    endpoint_url: str = typer.Option(
+        None, "--endpoint-url", help="Without FILE: another URL for the cloud's API."
     ),
     fmt: Format = typer.Option(
         Format.csv, "--format", help="csv (the file --catalog reads), json or table."
@@ -170,20 +175,30 @@ def spot_risk(
     from planner._readfile import read_input
     from planner.catalog.spot_risk import spot_risk_csv
     from planner.errors import InputError
-    from providers.provider import spot_risk_reader
+    from providers.provider import provider, spot_risk_reader
 
     try:
         day = dt.date.fromisoformat(as_of.strip()).isoformat()
     except ValueError:
         raise InputError(f"--as-of {as_of!r}: not a date (YYYY-MM-DD)") from None
-    text = read_input(data, "spot-risk data file")
-    _, reader = spot_risk_reader(text, cloud, data.name)
-    rows = reader.rows(text, data.name, day)
+    if data is None:
+        if cloud is None:
+            raise InputError("give FILE (saved spot interruption data), or --provider to read it")
+        reader = provider(cloud).need("spot_risk")
+        if reader.fetch is None:
+            raise InputError(
+                f"{cloud}'s spot interruption data is read from a saved file only: give FILE"
+            )
+        text, name = reader.fetch(endpoint_url), f"{cloud}-api"
+    else:
+        text, name = read_input(data, "spot-risk data file"), data.name
+        _, reader = spot_risk_reader(text, cloud, name)
+    rows = reader.rows(text, name, day)
     if str(fmt) != "csv":
         columns = ("provider", "region", "instance_type", "band", "rate", "kind", "source")
         print_rows([{c: getattr(r, c) for c in columns} for r in rows], columns, fmt)
         return
-    comment = f"Spot interruption rates from {reader.describe} ({data.name}), fetched {day}."
+    comment = f"Spot interruption rates from {reader.describe} ({name}), fetched {day}."
     typer.echo(spot_risk_csv(rows, [comment]), nl=False)
 
 

@@ -27,6 +27,12 @@ def _eviction_rows(text: str, source: str, as_of: str) -> list[Any]:
     return eviction_rows(text, source, as_of)
 
 
+def _fetch_evictions(endpoint: str | None) -> str:
+    from providers.azure.spot_evictions import fetch_evictions
+
+    return fetch_evictions(endpoint)
+
+
 PROVIDER = Provider(
     cloud="azure",
     endpoint_services=("prices",),
@@ -39,5 +45,6 @@ PROVIDER = Provider(
             "eviction-rate band per region and VM size; rate is the band's midpoint (the open "
             "20+ band at 25%, an estimate)"
         ),
+        fetch=_fetch_evictions,
     ),
 )

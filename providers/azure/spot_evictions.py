@@ -11,18 +11,33 @@ result of a query such as
 
 and `planner catalog spot-risk FILE --as-of DATE` turns it into rows: the file is the CLI's
 answer (`{"data": [...]}`, or the Resource Graph REST answer, which has the same `data`) or a
-bare list of such objects.
+bare list of such objects. `planner catalog spot-risk --provider azure` runs the same query
+itself through the Resource Graph REST API (a bearer token in AZURE_ACCESS_TOKEN, e.g. from
+`az account get-access-token --query accessToken -o tsv`), page by page.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
+from planner._http import MAX_PAGES, exchange, redact_url
 from planner.catalog.spot_risk import SpotRisk, band_rates
 from planner.errors import InputError
 
 SOURCE = "azure-eviction-rates"
+GRAPH_URL = "https://management.azure.com"
+API_PATH = "/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01"
+TOKEN_ENV = "AZURE_ACCESS_TOKEN"
+QUERY = (
+    "SpotResources"
+    " | where type =~ 'microsoft.compute/skuspotevictionrate/location'"
+    " | project skuName = tostring(sku.name), location,"
+    " evictionRate = tostring(properties.evictionRate)"
+    " | order by skuName asc, location asc"
+)
+PAGE = 1000
 BANDS = (("0-5", 0.05), ("5-10", 0.10), ("10-15", 0.15), ("15-20", 0.20), ("20+", 1.0))
 """Azure's bands (percent of capacity), as it writes them, ascending (the last one open)."""
 RATES = band_rates(BANDS)
@@ -86,3 +101,44 @@ def eviction_rows(text: str, source: str, as_of: str) -> list[SpotRisk]:
         except ValueError as err:
             raise InputError(f"{source}: data[{k}]: {err}") from None
     return [found[key] for key in sorted(found)]
+
+
+def fetch_evictions(endpoint: str | None = None, environ: Any = None) -> str:
+    """Every eviction-rate record from the Resource Graph REST API (`endpoint`: another base
+    URL, e.g. a local server), as the text eviction_rows reads; InputError (exit 2) without a
+    token, for an error status or an answer that is not a page of records."""
+    token = (os.environ if environ is None else environ).get(TOKEN_ENV, "").strip()
+    if not token:
+        raise InputError(
+            f"Azure's eviction rates need a bearer token in {TOKEN_ENV} (az account "
+            "get-access-token --query accessToken -o tsv), or a saved query result as FILE"
+        )
+    url = (endpoint or GRAPH_URL).rstrip("/") + API_PATH
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+               "Accept": "application/json"}  # fmt: skip
+    records: list[Any] = []
+    skip: str | None = None
+    for _ in range(MAX_PAGES):
+        options: dict[str, Any] = {"resultFormat": "objectArray", "$top": PAGE}
+        if skip:
+            options["$skipToken"] = skip
+        body = json.dumps({"query": QUERY, "options": options}).encode()
+        reply = exchange("POST", url, headers, body)
+        where = redact_url(url)
+        if reply.status != 200:
+            raise InputError(f"{where}: HTTP {reply.status} from Azure Resource Graph")
+        try:
+            page = json.loads(reply.body)
+        except ValueError:
+            raise InputError(f"{where}: the answer is not JSON") from None
+        found = _records(page)
+        if found is None:
+            raise InputError(f"{where}: field 'data': expected a list of records")
+        records += found
+        nxt = page.get("$skipToken") if isinstance(page, dict) else None
+        if not nxt:
+            return json.dumps({"data": records})
+        if not isinstance(nxt, str) or nxt == skip:
+            raise InputError(f"{where}: field '$skipToken': not a new page token")
+        skip = nxt
+    raise InputError(f"{redact_url(url)}: more than {MAX_PAGES} pages")
