@@ -142,11 +142,13 @@ def section(rows: list[dict], command: str, previous: str) -> list[str]:
         "shared with other work, so wall seconds run longer than an idle machine's); *peak MiB*: "
         "the process's peak resident set plus its largest worker's; *gap*: to the bound the "
         "method proved; *to best*: to the best bound either method proved on that input; "
-        "*verify*: violations `planner verify` finds. *dearer*: ours against previous.",
+        "*verify*: violations `planner verify` finds; *load*: the machine's 1-minute load "
+        "average around the row (2 cores: above 2, the time limit, a wall-clock one, gave the "
+        "solver less than its share of CPU); *dearer*: ours against previous.",
         "",
         "| shape | workloads | method | status | verify | $ objective | gap | to best | cpu s "
-        "| wall s | peak MiB | dearer |",
-        "|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| wall s | load | peak MiB | dearer |",
+        "|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     by = {(r["shape"], r["workloads"], r["method"]): r for r in rows}
     for r in rows:
@@ -164,7 +166,8 @@ def section(rows: list[dict], command: str, previous: str) -> list[str]:
         lines.append(
             f"| {r['shape']} | {r['workloads']:,} | {r['method']} | {r.get('status')} | {verify} "
             f"| {_num(obj, 2)} | {_pct(r.get('gap'))} | {_pct(to_best)} | {_num(r.get('cpu_s'))} "
-            f"| {_num(r.get('wall_s'))} | {_num(r.get('peak_mib'), 0)} | {dearer} |"
+            f"| {_num(r.get('wall_s'))} | {_num(r.get('load'))} | {_num(r.get('peak_mib'), 0)} "
+            f"| {dearer} |"
         )
     lines += ["", "Shapes:", ""]
     lines += [f"- **{s.name}**: {s.about}." for s in MATRIX.values()]
@@ -187,7 +190,8 @@ def main() -> None:
     trees = {"ours": ROOT, "previous": args.previous}
     if "previous" in methods and not args.previous:
         parser.error("--previous DIR is needed for the previous strategy's rows")
-    plan = [(MATRIX[s], int(n)) for s in args.shapes.split(",") for n in args.sizes.split(",")]
+    # size by size, so that an interrupted run has every shape at the smaller sizes
+    plan = [(MATRIX[s], int(n)) for n in args.sizes.split(",") for s in args.shapes.split(",")]
     if args.large:
         plan += [(MATRIX[s], int(n)) for n in args.large.split(",")
                  for s in args.large_shapes.split(",")]  # fmt: skip

@@ -8,7 +8,8 @@ strategy, on the same input files). Standard library and the planner's public AP
 Prints one JSON object: status, objective, bound, gap, wall and CPU seconds of the solve
 (candidates included, user+sys of this process and its worker processes), peak MiB (this
 process's peak resident set plus the largest worker's), and how many violations `verify`
-finds (after the clock).
+finds (after the clock), and the machine's 1-minute load average (the higher of before and
+after).
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def main() -> None:
     options = SolveOptions(time_limit_s=args.time_limit, relative_gap=args.gap,
                            workers=args.workers)  # fmt: skip
     record: dict = {"planner": str(Path(planner.__file__).parent.parent)}
+    import os
+
+    record["load"] = round(os.getloadavg()[0], 1)
     cpu, wall = _cpu(), time.perf_counter()
     try:
         plan = solve(spec, catalog, profiles=profiles, options=options, baselines=False)
@@ -61,6 +65,7 @@ def main() -> None:
         record |= {"status": f"error: {str(err).splitlines()[0]}"}
     record["wall_s"] = round(time.perf_counter() - wall, 2)
     record["cpu_s"] = round(_cpu() - cpu, 2)
+    record["load"] = max(record["load"], round(os.getloadavg()[0], 1))
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     record["peak_mib"] = round((own + kids) / 1024, 1)

@@ -259,3 +259,30 @@ def test_one_price_step_reaches_the_gap_of_the_optimum_on_serving_fleets(data):
     cost = cost_of(problem, result.solution)
     assert result.bound <= exact.objective_value * (1 + 1e-6) + 1e-6
     assert cost <= exact.objective_value / (1 - 0.005) + 1e-6
+
+
+def test_the_time_limit_is_honoured_with_a_verified_plan_and_its_bound():
+    """A fleet held to a zero gap never stops on its own (the default limit, 60 s, would run
+    out): the solve stops at the limit, with generous slack for a machine shared with other
+    work, and returns a verified plan no cheaper than its bound."""
+    import time
+
+    from benchmarks.fleet import binding_quotas, fleet_spec
+    from planner.catalog import load_catalog
+    from planner.solve.strategy import solve_problem
+
+    catalog = load_catalog()
+    loose = SolveOptions(time_limit_s=120, relative_gap=0.005)
+    quotas = binding_quotas(solve(fleet_spec(150, 2), catalog, options=loose, baselines=False))
+    spec = fleet_spec(150, 2, quotas)
+    problem = make_problem(spec, catalog)
+    limit = 1.5
+    options = SolveOptions(time_limit_s=limit, relative_gap=0.0, strategy="decomposition")
+    began = time.perf_counter()
+    found = solve_problem(problem, options)
+    took = time.perf_counter() - began
+    assert took < limit + 8.0
+    cost = cost_of(problem, found.solution)
+    assert found.bound <= cost + 1e-6
+    plan = solve(spec, catalog, options=options, baselines=False)
+    assert verify(plan, spec, catalog) == []

@@ -43,20 +43,29 @@ from planner.spec.models import BatchWorkload, ServingWorkload, TrainingWorkload
 
 _EPS = 1e-9
 SUB_TOLERANCE = 1e-4
-"""Relative tolerance of each workload's branch and bound (its bound accounts for it)."""
+"""Relative tolerance of each workload's branch and bound (its bound accounts for it); looser
+where the fleet's gap target is: an eighth of it (see sub_tolerance)."""
 SUB_NODES = 5_000
 REPAIR_TOLERANCE = 1e-4
 """Repairs are heuristics (the master MIP polishes them): a looser tolerance, fewer nodes."""
 REPAIR_NODES = 3_000
 STALL_ITERATIONS = 2
 """Price steps in a row that improve neither the plan nor the bound before the steps stop."""
-NEIGHBOURHOOD_SHARE = 0.25
-"""At most this share of the time limit goes to the neighbourhood MIPs."""
-NEIGHBOURHOOD_SIZE = 10
-"""Competing workloads re-solved together, dearest first (small MIPs solve in a fraction of a
-second; a neighbourhood of a hundred takes seconds for no better plan)."""
-NEIGHBOURHOOD_MISSES = 2
-"""Neighbourhoods in a row that find nothing cheaper before the search gives up."""
+NEIGHBOURHOOD_SHARE = 0.5
+"""At most this share of the time left goes to the neighbourhood MIPs."""
+NEIGHBOURHOOD_MISSES = 3
+"""Neighbourhoods in a row that find nothing cheaper before the search gives up (each miss
+doubles the next one's size)."""
+PRICE_STEPS_SHARE = 0.7
+"""Price steps stop once the next one, taking as long as the last, would end past this share
+of the time limit (the master MIP and assembly get the rest)."""
+
+
+def sub_tolerance(options: SolveOptions) -> float:
+    """Each workload's branch-and-bound tolerance: SUB_TOLERANCE, or an eighth of the fleet's
+    gap target where that is looser (solving parts far below the target the whole plan is held
+    to buys nothing)."""
+    return max(SUB_TOLERANCE, options.relative_gap / 8)
 
 
 def time_windows(problem: PlacementProblem) -> bool:
@@ -203,6 +212,10 @@ class Subproblems:
         self._seen: dict[tuple, Answer] = {}
         self._alone: dict[str, PlacementProblem] = {}
         self._workload = {w.name: w for w in problem.spec.workloads}
+        self.deadline: float | None = None
+        """time.time() past which searches stop at their best plan so far (the time limit's:
+        a wall-clock time, the same in every worker process)."""
+        self.repair_deadline: float | None = None
         self._last: dict[str, tuple[int, ...]] = {}
         """Each workload's counts at the last prices: the next search starts from them."""
 
@@ -312,8 +325,9 @@ class Subproblems:
             seed = tuple(start[j] for j in keep)  # none on a candidate dominated here
         found = solve_covering(
             eff[keep], unit.rows[:, keep], usage=usage, room=room,
-            tolerance=REPAIR_TOLERANCE if repair else SUB_TOLERANCE,
+            tolerance=REPAIR_TOLERANCE if repair else sub_tolerance(self.options),
             max_nodes=REPAIR_NODES if repair else SUB_NODES, start=seed,
+            deadline=self.repair_deadline if repair else self.deadline,
         )  # fmt: skip
         if not found.feasible:
             return Answer(None, found.bound)
@@ -336,7 +350,10 @@ class Subproblems:
                 coefs = {(w.name, i): float(unit.use[r, i]) for i in range(eff.size)}
                 rows.append((coefs, float(room[r])))
         built = build(alone, prices=priced, rows=rows)
-        outcome = run(built, replace(self.options, relative_gap=1e-6))
+        left = self.options.time_limit_s
+        if self.repair_deadline is not None:
+            left = max(0.05, min(left, self.repair_deadline - time.time()))
+        outcome = run(built, replace(self.options, relative_gap=1e-6, time_limit_s=left))
         if outcome.status not in ("optimal", "feasible"):
             return Answer(None, math.inf if outcome.status == "infeasible" else 0.0)
         detail = read_solution(alone, built, outcome)
@@ -390,6 +407,8 @@ class Result:
     iterations: int = 0
     columns: int = 0
     log: list[str] = field(default_factory=list)
+    lp_seconds: float = 0.0
+    """How long the fleet LP took: what the caller predicts the full MIP's cost from."""
 
 
 Mapper = Callable[[Callable, Sequence], list]
@@ -407,15 +426,21 @@ def decompose(
     deadline = start + options.time_limit_s
     rows, units = shared_rows(problem, options.workers, options.executor)
     subs = Subproblems(problem, units, options)
+    now = time.time()
+    subs.deadline = now + PRICE_STEPS_SHARE * options.time_limit_s
+    subs.repair_deadline = now + options.time_limit_s
     names = [u.name for u in units]
+    lp_started = time.perf_counter()
     lp_bound, prices = fleet_lp(problem, rows, units, options)
     result = Result(None, lp_bound, lp_bound, -math.inf, 0.0)
+    result.lp_seconds = time.perf_counter() - lp_started
     columns: dict[str, dict[tuple[int, ...], Column]] = {n: {} for n in names}
     best_plan: dict[str, Column] | None = None
     best_value = math.inf
     step_scale = 0.5
     stalled, last = 0, (math.inf, -math.inf)
     for it in range(iterations):
+        step_started = time.perf_counter()
         answers = subs.solve_all(names, prices, options.workers, options.executor)
         if any(a.column is None for a in answers):
             break  # a workload has no plan at all: the caller reports why
@@ -450,9 +475,12 @@ def decompose(
         result.iterations = it + 1
         bound = max(result.lp_bound, result.lagrangian_bound)
         if it == 0 and best_plan is not None and _short(best_plan, bound, options):
-            # trade the binding rows between the workloads that compete for them, at once
+            # trade the binding rows between the workloads that compete for them, at once,
+            # where the gap is: the workloads whose plans are furthest from their priced optima
+            gaps = {n: _reduced_cost(u, best_plan[n], prices, a)
+                    for n, u, a in zip(names, units, answers, strict=True)}  # fmt: skip
             best_plan = _neighbourhood(problem, units, rows, best_plan, prices, bound,
-                                       options, deadline, result.log)  # fmt: skip
+                                       options, deadline, result.log, gaps)  # fmt: skip
             best_value = sum(c.cost for c in best_plan.values())
             for n, c in best_plan.items():
                 columns[n].setdefault(c.counts, c)
@@ -462,8 +490,11 @@ def decompose(
         )
         if best_value < math.inf and best_value - bound <= options.relative_gap * best_value:
             break
-        if time.perf_counter() > start + 0.6 * options.time_limit_s:
-            break
+        now = time.perf_counter()
+        if best_plan is not None and now + (now - step_started) > (
+            start + PRICE_STEPS_SHARE * options.time_limit_s
+        ):
+            break  # another step as long as this one would not leave the rest their time
         progress = best_value < last[0] * (1 - 1e-6) or bound > last[1] + 1e-6 * abs(bound)
         stalled, last = (0 if progress else stalled + 1), (best_value, bound)
         if stalled == STALL_ITERATIONS:
@@ -566,6 +597,15 @@ def _short(plan: dict[str, Column], bound: float, options: SolveOptions) -> bool
     return value - bound > options.relative_gap * value
 
 
+def _reduced_cost(u: Unit, col: Column, prices: np.ndarray, answer: Answer) -> float:
+    """How far `col` is from the workload's optimum at `prices` (its share of the duality
+    gap): its priced cost less the subproblem's bound at those prices."""
+    priced = col.cost
+    if u.row_ids.size:
+        priced += float(prices[u.row_ids] @ (u.use @ np.array(col.counts, dtype=float)))
+    return max(0.0, priced - answer.bound)
+
+
 def _neighbourhood(
     problem: PlacementProblem,
     units: list[Unit],
@@ -576,33 +616,49 @@ def _neighbourhood(
     options: SolveOptions,
     deadline: float,
     log: list[str],
+    gaps: dict[str, float] | None = None,
 ) -> dict[str, Column]:
     """Re-solve together the serving workloads that compete for the rows the LP prices
     (binding quotas or pools), every other workload kept at its plan: the fleet MIP over
-    them trades that capacity between them, which one-plan-per-workload repairs cannot. They
-    go in groups of NEIGHBOURHOOD_SIZE, dearest plans first, until the plan is within the gap
-    target of `bound`, the time share is spent or NEIGHBOURHOOD_MISSES groups in a row find
-    nothing cheaper."""
+    them trades that capacity between them, which one-plan-per-workload repairs cannot.
+
+    Work goes where the gap is: workloads in decreasing share of the duality gap (`gaps`;
+    plan cost without them). The neighbourhood's size adapts to what the MIPs take on this
+    fleet: it starts at two workloads and doubles after a group solved within half its time
+    slice or found nothing cheaper, and halves after a group ran out of its slice. It stops
+    when the plan is within the gap target of `bound`, NEIGHBOURHOOD_SHARE of the time left is
+    spent, or NEIGHBOURHOOD_MISSES groups in a row find nothing cheaper."""
     started = time.perf_counter()
-    stop = min(deadline, started + NEIGHBOURHOOD_SHARE * options.time_limit_s)
+    stop = min(deadline, started + NEIGHBOURHOOD_SHARE * max(0.0, deadline - started))
 
     priced = prices > _EPS
     everyone = [u for u in units if u.kind == "covering" and priced[u.row_ids].any()]
-    everyone.sort(key=lambda u: (-plan[u.name].cost, u.name))
-    k = NEIGHBOURHOOD_SIZE
-    groups = [everyone[i : i + k] for i in range(0, len(everyone), k)]
-    misses = 0
-    for group in groups:
-        if not _short(plan, bound, options) or stop - time.perf_counter() < 0.5:
+    if gaps is not None:
+        everyone.sort(key=lambda u: (-gaps[u.name], -plan[u.name].cost, u.name))
+    else:
+        everyone.sort(key=lambda u: (-plan[u.name].cost, u.name))
+    k, at, misses = 2, 0, 0
+    while at < len(everyone):
+        left = stop - time.perf_counter()
+        if not _short(plan, bound, options) or left < 0.05:
             break
+        group = everyone[at : at + k]
+        at += len(group)
+        slice_s = max(0.05, min(left, left / 2 if at < len(everyone) else left))
         before = sum(c.cost for c in plan.values())
-        plan = _reoptimise(problem, units, rows, plan, group, options, stop)
+        began = time.perf_counter()
+        plan, finished = _reoptimise(problem, units, rows, plan, group, options, began + slice_s)
+        took = time.perf_counter() - began
         after = sum(c.cost for c in plan.values())
         log.append(f"neighbourhood of {len(group)} workloads: plan {before:,.4f} -> "
                    f"{after:,.4f} ({time.perf_counter() - started:.2f} s)")  # fmt: skip
         misses = misses + 1 if after >= before else 0
         if misses == NEIGHBOURHOOD_MISSES:
-            break  # the dearest competitors gain nothing by trading: the prices must move
+            break  # the workloads furthest from their optima gain nothing by trading
+        if not finished:
+            k = max(2, k // 2)
+        elif took < slice_s / 2 or after >= before:
+            k *= 2
     return plan
 
 
@@ -614,9 +670,10 @@ def _reoptimise(
     group: list[Unit],
     options: SolveOptions,
     stop: float,
-) -> dict[str, Column]:
+) -> tuple[dict[str, Column], bool]:
     """The fleet MIP over the serving workloads in `group` within what the others leave of
-    the shared rows, started from `plan`; the cheaper of its plan and `plan`."""
+    the shared rows, started from `plan`, until `stop`; the cheaper of its plan and `plan`,
+    and whether the MIP finished (proved its gap) before `stop`."""
     size = rows.capacity.size
     names = {u.name for u in group}
     fixed = _fixed_use(units, plan, names, size)
@@ -632,16 +689,17 @@ def _reoptimise(
     mine = sum(plan[u.name].cost for u in group)
     # this part's share of the fleet's gap target: half of the fleet's slack in dollars
     gap = min(0.5, max(1e-6, options.relative_gap * value / max(mine, 1e-9) / 2))
-    limit = max(0.5, stop - time.perf_counter())
+    limit = max(0.05, stop - time.perf_counter())
     outcome = run(built, replace(options, time_limit_s=limit, relative_gap=gap), hint=hint)
+    finished = outcome.status in ("optimal", "infeasible")
     if outcome.status not in ("optimal", "feasible"):
-        return plan
+        return plan, finished
     found = read_solution(sub, built, outcome)
     out = dict(plan)
     for u in group:
         counts = tuple(found.count(u.name, i) for i in range(u.base.size))
         out[u.name] = Column(counts, float(u.base @ np.array(counts, dtype=float)))
-    return out if sum(c.cost for c in out.values()) < value - 1e-9 else plan
+    return (out if sum(c.cost for c in out.values()) < value - 1e-9 else plan), finished
 
 
 def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):

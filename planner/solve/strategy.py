@@ -6,6 +6,7 @@ none exists."""
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -30,10 +31,11 @@ def _value(outcome: Outcome, var) -> float:
 DECOMPOSE_LIMIT = 40
 """Fleets up to this many workloads are solved workload by workload first (exact when the
 shared constraints do not bind); larger ones are solved LP-guided."""
-POLISH_LIMIT = 400
-"""Fleets up to this many workloads whose decomposed plan misses the gap target are polished
-by the full MIP started from that plan (a 100-workload fleet: seconds; larger ones take longer
-than the decomposition saves)."""
+POLISH_COST = 4.0
+"""A decomposed plan short of the gap target is polished by the full MIP started from it when
+the time left is more than this many times what the fleet LP took (building the full MIP and
+its root relaxation cost a few LPs of the same fleet): the time it gets follows the fleet's
+measured cost, not its size."""
 
 
 SINGLE_CHOICE_EXTRAS = 2
@@ -182,9 +184,12 @@ def _solve_decomposed(problem: PlacementProblem, options: SolveOptions) -> Attem
     return Attempt(status, bound, seconds, solution)
 
 
-def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions) -> Attempt | None:
-    """The Lagrangian decomposition where the options ask for it (or, by default, at scale);
-    None where it does not apply or found no plan (the MIP strategy then runs)."""
+def _solve_lagrangian(
+    problem: PlacementProblem, options: SolveOptions
+) -> tuple[Attempt, float] | None:
+    """The Lagrangian decomposition where the options ask for it (or, by default, at scale),
+    and how long its fleet LP took; None where it does not apply or found no plan (the MIP
+    strategy then runs)."""
     wanted = options.strategy == "decomposition" or (
         options.strategy == "auto" and len(problem.spec.workloads) > DECOMPOSE_LIMIT
     )
@@ -193,7 +198,7 @@ def _solve_lagrangian(problem: PlacementProblem, options: SolveOptions) -> Attem
     result = decompose(problem, options)
     if result.solution is None:
         return None
-    return Attempt("feasible", result.bound, result.seconds, result.solution)
+    return Attempt("feasible", result.bound, result.seconds, result.solution), result.lp_seconds
 
 
 def _no_plan(
@@ -251,20 +256,24 @@ def solve_problem(
     (the conflict in words when `diagnose`) or PlannerError (out of time) when none is found.
     `widen(name)` is the problem with workload `name`'s residency lifted: with it the words
     name a residency rule only where lifting it would make a plan possible."""
+    started = time.perf_counter()
     if problem.commitments or time_windows(problem):
         # a commitment ties together every workload whose usage it may cover, and neither the
         # per-workload blocks nor the Lagrangian prices know its rows; time windows are paid
         # per instance, not per hour used: the exact MIP plans both
         found = Attempt("optimal", 0.0, 0.0)
-    elif (decomposed := _solve_lagrangian(problem, options)) is not None:
+    elif (lagrangian := _solve_lagrangian(problem, options)) is not None:
+        decomposed, lp_seconds = lagrangian
         found = decomposed
         assert decomposed.solution is not None
         cost = cost_of(problem, decomposed.solution)
-        left = options.time_limit_s - decomposed.seconds
-        if (cost - decomposed.bound > options.relative_gap * cost and left > 0
-                and len(problem.spec.workloads) <= POLISH_LIMIT):  # fmt: skip
-            # short of the gap target on a fleet the full MIP can take: polish from this plan
-            polish = replace(options, time_limit_s=left)
+        left = options.time_limit_s - (time.perf_counter() - started)
+        if cost - decomposed.bound > options.relative_gap * cost and left > POLISH_COST * (
+            lp_seconds + 0.05
+        ):
+            # short of the gap target with time for the full MIP: polish from this plan until
+            # the limit (its plan is kept only where cheaper, its bound only where higher)
+            polish = replace(options, time_limit_s=left - POLISH_COST / 2 * lp_seconds)
             found = _improve_with_full_mip(problem, polish, decomposed)
     elif len(problem.spec.workloads) > DECOMPOSE_LIMIT:
         found = _improve_with_full_mip(problem, options, _solve_lp_guided(problem, options))

@@ -17,6 +17,7 @@ lower bound it proved).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -123,6 +124,7 @@ def solve_covering(
     tolerance: float = 1e-6,
     max_nodes: int = 20_000,
     start: Sequence[int] | None = None,
+    deadline: float | None = None,
 ) -> Covering:
     """min prices.n s.t. rows @ n >= 1, n integer >= 0 (prices > 0), by branch and bound.
 
@@ -133,6 +135,8 @@ def solve_covering(
     plan found breaks, until it breaks none (fewer rows only ever give a valid lower bound).
     `start`, counts that cover every row (and fit `room`), is the first best plan: the search
     then looks only for cheaper ones (ignored when it covers not every row).
+    `deadline` (time.time()) stops the search like the node limit does; without packing rows,
+    a search stopped before any plan returns the cheapest single-candidate cover.
     """
     rows = np.asarray(rows, dtype=float)
     if start is not None:
@@ -141,14 +145,17 @@ def solve_covering(
         if not fits or (rows @ n < 1.0 - _FEASIBLE).any():
             start = None
     if rows.shape[0] <= 8:
-        return _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes, start)
+        found = _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes, start, deadline)
+        return _or_single(found, prices, rows, usage)
     active = sorted({int(j) for j in rows.argmin(axis=0)} | {0, rows.shape[0] - 1})
     nodes = 0
     while True:
-        found = _branch_and_bound(prices, rows[active], usage, room, tolerance, max_nodes, start)
+        found = _branch_and_bound(
+            prices, rows[active], usage, room, tolerance, max_nodes, start, deadline
+        )
         nodes += found.nodes
         if not found.feasible:
-            return replace(found, nodes=nodes)
+            return _or_single(replace(found, nodes=nodes), prices, rows, usage)
         slack = rows @ np.asarray(found.counts, dtype=float) - 1.0
         broken = [int(j) for j in np.argsort(slack)[:4] if slack[j] < -_FEASIBLE]
         if not broken:
@@ -156,7 +163,42 @@ def solve_covering(
         active = sorted(set(active) | set(broken))
 
 
-def _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes, start=None) -> Covering:
+def _or_single(found: Covering, prices, rows: np.ndarray, usage) -> Covering:
+    """`found`, or where the search stopped (node limit, deadline) before any plan and there
+    are no packing rows, the cheapest single-candidate cover with the bound it proved."""
+    if found.feasible or usage is not None or not math.isfinite(found.bound):
+        return found
+    single = _single_cover(prices, rows)
+    if single is None:
+        return found
+    cost = float(np.asarray(prices, dtype=float) @ np.asarray(single, dtype=float))
+    return Covering(single, cost, min(found.bound, cost), found.nodes)
+
+
+def _single_cover(prices: Sequence[float], rows: np.ndarray) -> tuple[int, ...] | None:
+    """The cheapest plan on one candidate alone that covers every row (None: none does)."""
+    a = np.asarray(rows, dtype=float)
+    if a.size == 0:
+        return None
+    p = np.asarray(prices, dtype=float)
+    weakest = a.min(axis=0)
+    able = weakest > _FEASIBLE
+    if not able.any():
+        return None
+    counts = np.where(able, np.ceil(1.0 / np.where(able, weakest, 1.0) - 1e-9), 0.0)
+    counts = np.maximum(counts, 1.0)
+    cost = np.where(able, p * counts, np.inf)
+    c = int(np.argmin(cost))
+    plan = [0] * a.shape[1]
+    plan[c] = int(counts[c])
+    if (a @ np.asarray(plan, dtype=float) < 1.0 - _FEASIBLE).any():
+        return None
+    return tuple(plan)
+
+
+def _branch_and_bound(
+    prices, rows, usage, room, tolerance, max_nodes, start=None, deadline=None
+) -> Covering:
     k = len(prices)
     p = [float(x) for x in prices]
     a = [[float(v) for v in row] for row in rows]
@@ -203,7 +245,9 @@ def _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes, start=Non
     def dfs(i: int, need: list[float], left: list[float], cost: float) -> None:
         nonlocal best_cost, best, pruned_bound, nodes, exhausted
         nodes += 1
-        if nodes > max_nodes:
+        if nodes > max_nodes or (
+            deadline is not None and not nodes & 511 and time.time() > deadline
+        ):
             exhausted = True
             return
         lb = cost + lower(i, need)
