@@ -21,7 +21,14 @@ from planner.clouds.service import (
 )
 
 EC2 = Service("ec2", "aws", "vm", title="Amazon Elastic Compute Cloud")
-SAGEMAKER = Service("sagemaker", "aws", "sagemaker", title="Amazon SageMaker", product="SageMaker")
+SAGEMAKER = Service(
+    "sagemaker",
+    "aws",
+    "sagemaker",
+    title="Amazon SageMaker",
+    product="SageMaker",
+    kms_key=lambda security: security.aws.kms_key_arn,
+)
 REGIONS = (
     Region("us-east-1", "US", "US East (N. Virginia)"),
     Region("us-east-2", "US", "US East (Ohio)"),

@@ -27,6 +27,7 @@ VERTEX = Service(
     "vertex",
     "gcp",
     "vertex",
+    kms_key=lambda security: security.gcp.kms_key_name,
     accelerators={
         "T4": "NVIDIA_TESLA_T4",
         "V100": "NVIDIA_TESLA_V100",

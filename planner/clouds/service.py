@@ -39,6 +39,14 @@ class Service:
     """Its name in the cloud's own billing data (FOCUS ServiceName)."""
     product: str = ""
     """A managed service's short product name ("SageMaker"), for FOCUS resource types."""
+    kms_key: Callable[[Any], str] | None = None
+    """A managed service: the customer-managed key its endpoints use, read from the spec's
+    deploy.security settings ("" when none is set; `{region}` in it stands for the region)."""
+
+    @property
+    def is_managed(self) -> bool:
+        """A managed ML service (endpoints and jobs), whose name is its `planner emit` target."""
+        return self.kind not in ("vm", "edge")
 
 
 @dataclass(frozen=True)
@@ -267,7 +275,7 @@ class Cloud:
     @property
     def has_managed_endpoint(self) -> bool:
         """Sells managed inference endpoints (SageMaker, Vertex AI), not only machines."""
-        return any(s.kind not in ("vm", "edge") for s in self.services)
+        return any(s.is_managed for s in self.services)
 
     @property
     def vm_service(self) -> Service:

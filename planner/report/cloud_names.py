@@ -31,7 +31,7 @@ def region_name(provider: str, region: str) -> str:
 def is_managed_ml(service: str) -> bool:
     """Whether `service` is a managed ML service (an endpoint or job, not a machine)."""
     found = SERVICES.get(service)
-    return found is not None and found.kind in ("sagemaker", "vertex")
+    return found is not None and found.is_managed
 
 
 def resource_type(service: str, kind: str) -> str:

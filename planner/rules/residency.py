@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.clouds import VM_SERVICES
+from planner.clouds import SERVICES, VM_SERVICES
 from planner.clouds.locations import Located, locate, outside
 from planner.errors import InputError
 from planner.plans.model import Allocation, Plan, WorkloadResult
@@ -40,14 +40,12 @@ def references(deploy: Deploy, alloc: Allocation, workload: WorkloadResult) -> l
             return []  # not deployable there: emit refuses it and verify says so on its own
 
     refs: list[tuple[str, str]] = []
-    if alloc.service == "sagemaker":
-        refs += served("sagemaker")
-        if keys.aws.kms_key_arn:
-            refs.append(("KMS key", keys.aws.kms_key_arn.format(region=region)))
-    elif alloc.service == "vertex":
-        refs += served("vertex")
-        if keys.gcp.kms_key_name:
-            refs.append(("KMS key", keys.gcp.kms_key_name.format(region=region)))
+    found = SERVICES.get(alloc.service)
+    if found is not None and found.is_managed:
+        refs += served(found.kind)  # a managed service's emit target is its kind
+        key = found.kms_key(keys) if found.kms_key else ""
+        if key:
+            refs.append(("KMS key", key.format(region=region)))
     elif alloc.service in VM_SERVICES:
         refs += served("kubernetes")
     if alloc.kind != "training":
