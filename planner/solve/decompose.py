@@ -426,9 +426,7 @@ def decompose(
     deadline = start + options.time_limit_s
     rows, units = shared_rows(problem, options.workers, options.executor)
     subs = Subproblems(problem, units, options)
-    now = time.time()
-    subs.deadline = now + PRICE_STEPS_SHARE * options.time_limit_s
-    subs.repair_deadline = now + options.time_limit_s
+    clock_offset = time.time() - start  # deadlines in wall-clock time for the worker processes
     names = [u.name for u in units]
     lp_started = time.perf_counter()
     lp_bound, prices = fleet_lp(problem, rows, units, options)
@@ -473,6 +471,11 @@ def decompose(
                 if value < best_value:
                     best_plan, best_value = repaired, value
         result.iterations = it + 1
+        if best_plan is not None and subs.deadline is None:
+            # a plan exists: from now on searches stop at the limit with the best they have (the
+            # first plan is never cut short: one bounded round of subproblems and a repair)
+            subs.deadline = clock_offset + start + PRICE_STEPS_SHARE * options.time_limit_s
+            subs.repair_deadline = clock_offset + deadline
         bound = max(result.lp_bound, result.lagrangian_bound)
         if it == 0 and best_plan is not None and _short(best_plan, bound, options):
             # trade the binding rows between the workloads that compete for them, at once,

@@ -94,7 +94,9 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attemp
             n_bounds[(w.name, j)] = (math.floor(value + 1e-9), math.ceil(value - 1e-9) + 1)
     sub = PlacementProblem(spec, restricted, problem.owned)
     built = build(sub, n_bounds=n_bounds)
-    outcome = run(built, options)
+    # the restricted MIP has what the LP left of the limit (at least what the LP took)
+    left = max(options.time_limit_s - lp.seconds, lp.seconds, 0.05)
+    outcome = run(built, replace(options, time_limit_s=left))
     seconds = lp.seconds + outcome.seconds
     if not outcome.solved:
         return Attempt("feasible", lp.objective, seconds)
@@ -276,7 +278,15 @@ def solve_problem(
             polish = replace(options, time_limit_s=left - POLISH_COST / 2 * lp_seconds)
             found = _improve_with_full_mip(problem, polish, decomposed)
     elif len(problem.spec.workloads) > DECOMPOSE_LIMIT:
-        found = _improve_with_full_mip(problem, options, _solve_lp_guided(problem, options))
+        guided = _solve_lp_guided(problem, options)
+        left = options.time_limit_s - (time.perf_counter() - started)
+        if guided.solution is None or left > 0.05:
+            # polish within what is left of the limit (all of it where no plan exists yet)
+            least = 0.05 if guided.solution else options.time_limit_s / 2
+            polish = replace(options, time_limit_s=max(left, least))
+            found = _improve_with_full_mip(problem, polish, guided)
+        else:
+            found = guided
     else:
         found = _solve_decomposed(problem, options)
     status, bound, seconds, solution = found.status, found.bound, found.seconds, found.solution
