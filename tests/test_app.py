@@ -64,7 +64,9 @@ def test_verify_is_one_call_running_every_check_the_cli_runs(cli, tmp_path, chat
     plan_file.write_text(tampered.model_dump_json())
     result = cli("verify", plan_file, BATCH, "--format", "json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["violations"] == list(app.verify(plan_file, BATCH).violations)
+    by_files = app.verify(plan_file, BATCH)
+    assert json.loads(result.stdout)["violations"] == list(by_files.violations)
+    assert (by_files.plan_name, by_files.spec_name) == (str(plan_file), str(BATCH))
 
 
 def test_emit_writes_the_files_and_refuses_a_target_with_nothing_to_write(tmp_path):

@@ -213,13 +213,13 @@ def chatbot_plan():
 def test_the_plan_table_fits_the_terminal_and_keeps_every_figure_whole(
     chatbot_plan, width, monkeypatch, capsys
 ):
-    from planner.cli.plan_cmd import _print_table
+    from planner.cli.output import show
     from planner.report.wording import rate
 
     monkeypatch.setenv("COLUMNS", str(width))
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # stdout counts as a terminal of that width
     monkeypatch.setenv("NO_COLOR", "1")
-    _print_table(chatbot_plan)
+    show(chatbot_plan, "table", None, "")  # as `planner plan` prints it on that terminal
     text = capsys.readouterr().out
     for line in text.splitlines():
         assert len(line) <= width and "…" not in line, line

@@ -36,6 +36,9 @@ class Verification:
 
     plan_id: str
     violations: tuple[str, ...]
+    plan_name: str = "the plan"
+    """The plan's file name (or "the plan", given as a Plan)."""
+    spec_name: str = "the spec"
 
     @property
     def ok(self) -> bool:
@@ -58,9 +61,11 @@ def verify(
     from planner.plans import Plan
     from planner.plans.consistency import inconsistencies
     from planner.plans.io import check_pair, read_plan_file
+    from planner.spec import Spec
     from planner.verify import verify as independent_checks
 
     where = "the plan" if isinstance(plan, Plan) else str(plan)
+    spec_name = "the spec" if isinstance(spec, Spec) else str(spec)
     if not isinstance(plan, Plan):
         plan = read_plan_file(plan)  # read, not rejected: its faults are violations here
     spec = load_spec(spec, quotas, rates)
@@ -73,7 +78,7 @@ def verify(
     found = independent_checks(
         plan, spec, load_catalog(catalog), profiles=measured, settings=perf_settings(fit)
     )
-    return Verification(plan.plan_id, (*violations, *(str(v) for v in found)))
+    return Verification(plan.plan_id, (*violations, *(str(v) for v in found)), where, spec_name)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from planner.cli.output import TextFormat, deliver, to_json
+from planner.cli.output import choices, show
 
 
 class EmitTarget(enum.StrEnum):
@@ -18,6 +18,9 @@ class EmitTarget(enum.StrEnum):
     ray = "ray"
     skypilot = "skypilot"
     all = "all"
+
+
+EmitFormat = choices("Emitted")
 
 
 def emit(
@@ -32,8 +35,8 @@ def emit(
         help="Folder to write the files in (emit writes many files, so -o names a folder).",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite files whose content changed."),
-    fmt: TextFormat = typer.Option(
-        TextFormat.text, "--format", help="text or json (the files written, with their state)."
+    fmt: EmitFormat = typer.Option(
+        EmitFormat.text, "--format", help="text or json (the files written, with their state)."
     ),
 ) -> None:
     """Write one file per resource (<target>/<workload>-<index>-<kind>.*) and an index.json.
@@ -51,25 +54,7 @@ def emit(
     if done.targets_without_files:
         idle = ", ".join(done.targets_without_files)
         typer.echo(f"no files for {idle} (nothing of this plan deploys there)", err=True)
-    if fmt is TextFormat.json:
-        data = {
-            "plan_id": done.plan_id,
-            "folder": str(done.folder),
-            "targets": list(done.targets),
-            "targets_without_files": list(done.targets_without_files),
-            "created": [str(p) for p in done.created],
-            "changed": [str(p) for p in done.changed],
-            "unchanged": [str(p) for p in done.unchanged],
-            "stale": [str(p) for p in done.stale],
-            "notes": list(done.notes),
-        }
-        deliver(to_json(data), None, "")
-        return
-    typer.echo(
-        f"plan {done.plan_id}: {done.files} file(s) for {', '.join(done.targets)} in "
-        f"{done.folder} ({len(done.created)} new, {len(done.changed)} changed, "
-        f"{len(done.unchanged)} unchanged)"
-    )
+    show(done, fmt, None, "")
 
 
 def register(app: typer.Typer) -> None:

@@ -61,17 +61,44 @@ class TextFormat(enum.StrEnum):
     json = "json"
 
 
-SUFFIX_FORMATS = {
-    ".json": "json",
-    ".md": "md",
-    ".markdown": "md",
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".csv": "csv",
-    ".html": "html",
-    ".htm": "html",
-    ".txt": "table",
-}
+def _suffixes() -> dict[str, str]:
+    from planner.render import SUFFIXES
+
+    return {suffix: str(fmt) for suffix, fmt in SUFFIXES.items()}
+
+
+SUFFIX_FORMATS = _suffixes()
+"""Output file suffix -> the format it asks for (planner.render.SUFFIXES)."""
+
+
+def choices(kind: str) -> type[enum.StrEnum]:
+    """The --format choices of a verb whose result is of `kind`: every format planner.render
+    has a renderer of that kind for (a new renderer there is a new choice here)."""
+    from planner.render import formats
+
+    members = {str(f.name): str(f.value) for f in formats(kind)}
+    return enum.StrEnum(f"{kind}Format", members)  # type: ignore[return-value]
+
+
+def show(
+    result: Any,
+    fmt: Any,
+    output: Path | None,
+    summary: str,
+    *,
+    kind: str | None = None,
+) -> None:
+    """Render `result` in `fmt` (planner.render) and print it, fitted to the terminal, or write
+    it to `output` (a table or text as safe as the console makes it) with a summary line."""
+    from planner.render import CONSOLE, Format, render
+
+    chosen = Format(str(fmt.value if isinstance(fmt, enum.Enum) else fmt))
+    width = table_width() if output is None and chosen in CONSOLE else None
+    text = render(result, chosen, kind=kind, width=width)
+    if output is not None and chosen in CONSOLE:
+        text = console_text(text)
+    deliver(text, output, summary)
+
 
 # Process-wide switches set by the root options (`planner -q --no-color VERB ...`).
 _SWITCHES = {"quiet": False, "color": True}
@@ -264,24 +291,6 @@ def print_error_json(message: str, code: int, kind: str | None = None) -> None:
 # --- tables --------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
-    return str(value)
-
-
-def _numeric(values: Sequence[str]) -> bool:
-    """A column of numbers (and dashes): kept whole, never wrapped or cut."""
-    import re
-
-    shown = [v for v in values if v not in ("-", "")]
-    return bool(shown) and all(re.fullmatch(r"[-+$]?[\d,.]+%?[a-zA-Z/]*", v) for v in shown)
-
-
 def table_width() -> int | None:
     """The width tables must fit: a terminal's (COLUMNS when set), else None: a file or a pipe
     gets rows as wide as they need, so scripts and grep see one row per line. (rich's
@@ -291,81 +300,15 @@ def table_width() -> int | None:
 
 
 def wrap_text(text: str, width: int | None = None) -> str:
-    """`text` with each line wrapped at spaces to fit `width` (default `table_width()`; no
-    wrapping for files and pipes). Continuation lines are indented two more spaces than the
-    line they continue; a word (a number, an instance type) is never cut."""
-    import textwrap
+    """`text` wrapped to `width` (default `table_width()`): planner.render.layout.wrap_text."""
+    from planner.render.layout import wrap_text as wrap
 
-    width = width if width is not None else table_width()
-    if width is None:
-        return text
-    out = []
-    for line in text.split("\n"):
-        if len(line) <= width:
-            out.append(line)
-            continue
-        indent = line[: len(line) - len(line.lstrip())]
-        out.append(
-            textwrap.fill(
-                line.strip(),
-                width=width,
-                initial_indent=indent,
-                subsequent_indent=indent + "  ",
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-        )
-    return "\n".join(out)
+    return wrap(text, width if width is not None else table_width())
 
 
 def say(text: str) -> None:
     """Print prose lines on stdout, wrapped to the terminal's width (see `wrap_text`)."""
     typer.echo(wrap_text(text))
-
-
-_GAP = 3
-"""Characters between two columns (padding, divider, padding); the table has one more at
-each edge."""
-
-
-def _layout(
-    names: Sequence[str], cells: Sequence[Mapping[str, str]], width: int | None
-) -> list[int] | None:
-    """Column widths that fit `width`: numbers at their full width, text columns at their
-    natural width or, when that is too wide, between their longest word and it (the space
-    left shared by need). None when even the longest words do not fit."""
-    from rich.cells import cell_len
-
-    natural, least, fixed = [], [], []
-    for name in names:
-        values = [name, *(row[name] for row in cells)]
-        natural.append(max(cell_len(v) for v in values))
-        number = _numeric(values[1:])
-        fixed.append(number)
-        words = [cell_len(w) for v in values for w in v.split()] or [1]
-        least.append(natural[-1] if number else max(words))
-    if width is None:
-        return natural
-    room = width - 2 - _GAP * (len(names) - 1)
-    if sum(natural) <= room:
-        return natural
-    if sum(least) > room:
-        return None
-    widths = list(least)
-    spare = room - sum(least)
-    wants = [0 if f else n - m for n, m, f in zip(natural, least, fixed, strict=True)]
-    total = sum(wants)
-    for i, want in enumerate(wants):
-        extra = min(want, spare * want // total) if total else 0
-        widths[i] += extra
-    left = room - sum(widths)
-    for i in sorted(range(len(names)), key=lambda i: wants[i] - (widths[i] - least[i]))[::-1]:
-        if left <= 0:
-            break
-        grow = min(left, natural[i] - widths[i]) if not fixed[i] else 0
-        widths[i] += grow
-        left -= grow
-    return widths
 
 
 def table_text(
@@ -375,65 +318,10 @@ def table_text(
     optional: Sequence[str] = (),
     width: int | None = None,
 ) -> str:
-    """`rows` as a rich table that fits `width` (default `table_width()`), as text.
+    """`rows` as a table fitting `width` (default `table_width()`): planner.render.layout."""
+    from planner.render.layout import table_text as layout
 
-    Number columns are never wrapped or cut; text columns wrap at spaces; when even that does
-    not fit, the `optional` columns are dropped, the last named first, and a note says which.
-    Only when nothing is left to drop does text fold inside a word (numbers still stay whole).
-    """
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    width = width if width is not None else table_width()
-    cells = [{c: _cell(r.get(c)) for c in columns} for r in rows]
-    shown = list(columns)
-    dropped: list[str] = []
-    widths = _layout(shown, cells, width)
-    for name in reversed(list(optional)):
-        if widths is not None:
-            break
-        if name in shown:
-            shown.remove(name)
-            dropped.insert(0, name)
-            widths = _layout(shown, cells, width)
-    if widths is None:  # squeeze: text columns share what numbers leave, folding words
-        natural = _layout(shown, cells, None) or []
-        numbers = [_numeric([row[n] for row in cells]) for n in shown]
-        room = (width or 0) - 2 - _GAP * (len(shown) - 1)
-        text_room = max(room - sum(w for w, f in zip(natural, numbers, strict=True) if f), 0)
-        texts = max(sum(1 for f in numbers if not f), 1)
-        widths = [w if f else max(1, min(w, text_room // texts))
-                  for w, f in zip(natural, numbers, strict=True)]  # fmt: skip
-    table = Table(
-        title=title,
-        header_style="bold",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        padding=(0, 1),
-    )
-    for name, size in zip(shown, widths, strict=True):
-        number = _numeric([row[name] for row in cells])
-        table.add_column(
-            name,
-            no_wrap=number,
-            overflow="fold",
-            width=size,
-            min_width=size,
-            max_width=size,
-            justify="right" if number else "left",
-        )
-    for row in cells:
-        table.add_row(*(Text(row[n]) for n in shown))
-    total = sum(widths) + 2 + _GAP * (len(shown) - 1)
-    out = console(file=io.StringIO(), width=max(total, width or 0, 20))
-    out.print(table)
-    text = out.file.getvalue()
-    if dropped:
-        note = f"(not shown to fit {width} columns: {', '.join(dropped)}; --format json has all)"
-        text += wrap_text(note, width) + "\n"
-    return text
+    return layout(rows, columns, title, optional, width if width is not None else table_width())
 
 
 def print_rows(
@@ -454,14 +342,11 @@ def rows_text(
     title: str | None = None,
     optional: Sequence[str] = (),
 ) -> str:
-    """`rows` as table, JSON or CSV text."""
-    if str(fmt) == "json":
-        return to_json([{c: r.get(c) for c in columns} for r in rows])
-    if str(fmt) == "csv":
-        from planner.markup import csv_text
+    """`rows` as table (fitting the terminal), JSON or CSV text."""
+    from planner.render.layout import rows_text as layout
 
-        return csv_text(list(columns), ([r.get(c) for c in columns] for r in rows))
-    return table_text(rows, columns, title, optional)
+    width = table_width() if str(fmt) not in ("json", "csv") else None
+    return layout(rows, columns, str(fmt), title, optional, width)
 
 
 def print_record(record: Mapping[str, Any], fmt: Format | str = Format.table, title=None):

@@ -9,34 +9,20 @@ import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.output import (
-    TextFormat,
-    deliver,
+    choices,
     force_option,
     guard_output,
     output_option,
     resolve_format,
-    say,
-    to_json,
+    show,
     writes_output,
 )
 from planner.errors import InputError, PlannerError
 
-
-class ReportFormat(enum.StrEnum):
-    html = "html"
-    md = "md"
-    json = "json"
-
-
-class DiffFormat(enum.StrEnum):
-    table = "table"
-    md = "md"
-    json = "json"
-
-
-class ExportFormat(enum.StrEnum):
-    focus_csv = "focus-csv"
-    json = "json"
+ReportFormat = choices("Report")
+DiffFormat = choices("Diff")
+CheckFormat = choices("Check")
+ExportFormat = choices("Export")
 
 
 class PeriodOption(enum.StrEnum):
@@ -60,18 +46,13 @@ def report(
 ) -> None:
     """A one-page report of a plan: costs, savings, workloads, quotas and charts."""
     from planner import app
-    from planner.report import render_html, render_markdown
 
     chosen = ReportFormat(resolve_format(fmt, output, ReportFormat, "html", "html"))
     guard_output(output, force)
     found = app.report(plan_file, spec_file)
-    plan, uses = found.plan, found.quota_usage
-    if chosen is ReportFormat.json:
-        deliver(to_json(found.data()), output, f"the report data of plan {plan.plan_id}")
-        return
-    render = render_html if chosen is ReportFormat.html else render_markdown
-    uses_list = list(uses) if uses is not None else None
-    deliver(render(plan, uses_list), output, f"the {chosen.value} report of plan {plan.plan_id}")
+    plan_id = found.plan.plan_id
+    what = "the report data" if chosen == "json" else f"the {chosen.value} report"
+    show(found, chosen, output, f"{what} of plan {plan_id}")
 
 
 def diff(
@@ -98,15 +79,7 @@ def diff(
 ) -> None:
     """What changed between two plans: allocations, cost per workload and in total, SLOs."""
     from planner import app
-    from planner.cli.output import Format, capture, print_rows
-    from planner.report.diff_render import (
-        CHANGE_COLUMNS,
-        change_rows,
-        diff_json,
-        diff_markdown,
-        headline,
-        slo_lines,
-    )
+    from planner.report.diff_render import headline
 
     if fail_on_increase is not None and fail_on_increase < 0:
         raise InputError("--fail-on-increase must be a percentage of 0 or more")
@@ -117,34 +90,9 @@ def diff(
     found = app.diff(old_file, new_file, min_change=min_change, fail_on_increase=fail_on_increase)
     result = found.result
 
-    def table() -> None:
-        say(headline(result))
-        for note in result.notes:
-            say(f"  {note}")
-        if result.changes:
-            print_rows(change_rows(result), CHANGE_COLUMNS, Format.table, title="Changes")
-        for line in slo_lines(result):
-            say(line)
-
     moved = found.moved
-    if chosen is DiffFormat.json:
-        text = diff_json(result)
-        if moved is not None:
-            import json
-
-            data = json.loads(text)
-            data["min_change"] = {"pct": min_change, "exceeded": bool(moved), "changes": moved}
-            text = to_json(data)
-    elif chosen is DiffFormat.md:
-        text = diff_markdown(result)
-    elif output is not None:
-        text = capture(table)
-    else:
-        text = None
-        table()
-    if text is not None:
-        deliver(text, output, f"the diff ({headline(result)})")
-    if moved is not None and chosen is not DiffFormat.json:
+    show(found, chosen, output, f"the diff ({headline(result)})")
+    if moved is not None and chosen != "json":
         what = "; ".join(moved) if moved else "nothing"
         typer.echo(f"moved more than {min_change:g}%: {what}", err=output is None)
     if found.breaches:
@@ -170,7 +118,7 @@ def check(
     max_gap: float = typer.Option(
         None, "--max-gap", help="Largest optimality gap, a fraction (0.01 = 1%)."
     ),
-    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help="text or json (ok, line)."),
+    fmt: CheckFormat = typer.Option(CheckFormat.text, "--format", help="text or json (ok, line)."),
 ) -> None:
     """A CI gate: one line 'OK ...', or a one-line reason and exit 1."""
     from planner import app
@@ -193,19 +141,12 @@ def check(
         plan_file, max_cost_per_hour=max_cost_per_hour, max_cost_per_month=max_cost_per_month,
         max_job_cost=max_job_cost, require_slo=require_slo, max_gap=max_gap,
     )  # fmt: skip
-    if fmt is TextFormat.json:
-        from dataclasses import asdict
-
-        data = {"ok": result.ok, "plan_id": result.plan_id, "line": result.line,
-                "limits": asdict(result.limits)}  # fmt: skip
-        deliver(to_json(data), None, "")
-        if not result.ok:
-            typer.echo(result.line, err=True)
-            raise typer.Exit(code=GateFailed.exit_code)
-        return
-    if not result.ok:
+    if fmt == "text" and not result.ok:
         raise GateFailed(result.line)
-    typer.echo(result.line)
+    show(result, fmt, None, "")
+    if not result.ok:
+        typer.echo(result.line, err=True)
+        raise typer.Exit(code=GateFailed.exit_code)
 
 
 def export(
@@ -253,7 +194,6 @@ def export(
 ) -> None:
     """Projected costs as a FinOps FOCUS CSV: one row per allocation for one charge period."""
     from planner import app
-    from planner.report import focus_csv
     from planner.report.focus import Accounts
 
     if not billing_account_id.strip():
@@ -266,9 +206,7 @@ def export(
     )
     guard_output(output, force)
     found = app.export(plan_file, catalog, period=period.value, start=start, accounts=accounts)
-    rows = list(found.rows)
-    text = to_json(rows) if fmt is ExportFormat.json else focus_csv(rows)
-    deliver(text, output, found.summary)
+    show(found, fmt, output, found.summary)
 
 
 def register(app: typer.Typer) -> None:

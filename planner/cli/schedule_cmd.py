@@ -4,20 +4,21 @@ replicas) and `planner autoscale` (hourly replicas against the static fleet)."""
 from __future__ import annotations
 
 import enum
-import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from planner._writefile import refuse_overwrite
-from planner.cli.output import Format, print_rows, writes_output
+from planner.cli.output import Format, choices, print_rows, show, writes_output
 from planner.errors import InputError
 
 
 class Out(enum.StrEnum):
     table = "table"
     json = "json"
+
+
+ScheduleFormat = choices("Schedules")
 
 
 class SchedulePolicy(enum.StrEnum):
@@ -58,29 +59,6 @@ def _plan_inputs(plan_file: Path, spec_file: Path, profiles: Path | None):
 
 # --- planner schedule ---------------------------------------------------------------------
 
-_METRIC_ROWS = [
-    "status", "objective_value", "bound", "makespan_h", "completion_mean_h", "completion_p95_h",
-    "waiting_mean_h", "waiting_p95_h", "deadline_misses", "lateness_h", "utilisation", "cost",
-    "preemptions", "solve_seconds",
-]  # fmt: skip
-
-
-def _side_by_side(metrics) -> list[dict[str, Any]]:
-    """One row per figure, one column per policy."""
-    rows = [
-        {"metric": name, **{m.policy: getattr(m, name) for m in metrics}} for name in _METRIC_ROWS
-    ]
-    classes = sorted({c.priority for m in metrics for c in m.by_priority}, reverse=True)
-    for priority in classes:
-        for name in ("completion_mean_h", "completion_p95_h", "waiting_mean_h", "waiting_p95_h"):
-            row: dict[str, Any] = {"metric": f"{name} (priority {priority})"}
-            for m in metrics:
-                found = [c for c in m.by_priority if c.priority == priority]
-                row[m.policy] = getattr(found[0], name) if found else None
-            rows.append(row)
-    rows.append({"metric": "late_jobs", **{m.policy: ", ".join(m.late_jobs) for m in metrics}})
-    return rows
-
 
 def schedule(
     jobs_file: Path = typer.Argument(..., help="Jobs file (YAML or JSON)."),
@@ -96,7 +74,7 @@ def schedule(
     fit: Path | None = typer.Option(
         None, "--fit", help="Efficiency fit from `planner calibrate` for the jobs' durations."
     ),
-    fmt: Out = typer.Option(Out.table, "--format", help="table or json."),
+    fmt: ScheduleFormat = typer.Option(ScheduleFormat.table, "--format", help="table or json."),
     chart: Path | None = typer.Option(
         None, "--chart", help="Write a Gantt chart (.png, .svg or .pdf; needs matplotlib)."
     ),
@@ -117,21 +95,10 @@ def schedule(
         time_limit_s=time_limit,
         fit=fit,
     )
-    problem, result, goal = found.problem, found.comparison, found.objective
     if chart is not None:
-        write_gantt(problem, result.schedules, chart)
-    if fmt is Out.json:
-        typer.echo(json.dumps(found.data(), indent=2))
-        return
-    typer.echo(
-        f"{len(problem.tasks)} jobs on {len(problem.pools)} pools; objective {goal} "
-        f"({problem.deadlines} deadlines)"
-    )
-    print_rows(_side_by_side(result.metrics), ["metric", *found.policies], Format.table)
-    for s in result.schedules:
-        for note in s.notes:
-            typer.echo(f"{s.policy}: {note}")
-    if chart is not None:
+        write_gantt(found.problem, found.comparison.schedules, chart)
+    show(found, fmt, None, "")
+    if chart is not None and fmt == "table":
         typer.echo(f"Gantt chart: {chart}")
 
 

@@ -3,21 +3,16 @@ in each), locally or on Ray, and print a table and a summary."""
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 
 import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.executor_options import ExecutorKind, address_option, executor_option
-from planner.cli.output import capture, console, deliver, force_option, guard_output, resolve_format
+from planner.cli.output import choices, console, force_option, guard_output, resolve_format, show
 from planner.errors import InputError
 
-
-class SweepFormat(enum.StrEnum):
-    table = "table"
-    json = "json"
-    md = "md"
+SweepFormat = choices("SweepRun")
 
 
 def _progress(total: int):
@@ -40,42 +35,6 @@ def _progress(total: int):
             bar.update(task, description=f"scenarios (last not solved: {outcome.id})")
 
     return bar, advance
-
-
-def _table(sweep) -> None:
-    """The scenarios as a rich table: short columns kept whole, long ones folded."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from planner.sweep.render import rows
-
-    found, columns = rows(sweep)
-    title = "Fixed plan in each scenario" if sweep.mode == "plan" else "Cheapest plan per scenario"
-    table = Table(title=title, header_style="bold", title_justify="left")
-    for column in columns:
-        long = column in ("what", "why", "unmet")
-        table.add_column(column, overflow="fold" if long else "ellipsis", no_wrap=not long)
-    for row in found:
-        table.add_row(*(Text(row[c]) for c in columns))  # Text: labels hold [brackets]
-    out = console()
-    if not out.is_terminal:  # a file or a pipe: wide enough that each row fits a line or two
-        out = console(width=max(out.width, 160))
-    out.print(table)
-
-
-def _text(sweep, fmt: SweepFormat) -> str:
-    from planner.sweep.render import markdown, summary_lines, to_json
-
-    if fmt is SweepFormat.json:
-        return to_json(sweep)
-    if fmt is SweepFormat.md:
-        return markdown(sweep)
-
-    def table() -> None:
-        _table(sweep)
-        typer.echo("\n".join(summary_lines(sweep)))
-
-    return capture(table)
 
 
 def sweep(
@@ -136,11 +95,7 @@ def sweep(
             bar.stop()
     found = result.sweep.results
     summary = result.sweep.summary
-    deliver(
-        _text(result.sweep, chosen),
-        output,
-        f"the sweep of {len(found)} scenario(s) ({_counts(summary)})",
-    )
+    show(result, chosen, output, f"the sweep of {len(found)} scenario(s) ({_counts(summary)})")
     if result.sweep.summary.errors or result.sweep.base.status == "error":
         raise typer.Exit(code=1)
 

@@ -7,12 +7,15 @@ from pathlib import Path
 import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
-from planner.cli.output import TextFormat, deliver, to_json, writes_output
+from planner.cli.output import choices, show, writes_output
 from planner.errors import PlannerError
 
 
 class VerifyFailed(PlannerError):
     """The plan breaks at least one constraint: exit 1."""
+
+
+VerifyFormat = choices("Verification")
 
 
 def verify(
@@ -27,8 +30,8 @@ def verify(
     rates: list[Path] = typer.Option(
         None, "--rates", help="The rate file(s) the plan was made with (plan --rates)."
     ),
-    fmt: TextFormat = typer.Option(
-        TextFormat.text, "--format", help="text or json (ok, violations)."
+    fmt: VerifyFormat = typer.Option(
+        VerifyFormat.text, "--format", help="text or json (ok, violations)."
     ),
 ) -> None:
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
@@ -37,26 +40,14 @@ def verify(
     found = app.verify(
         plan_file, spec_file, catalog, profiles=profiles, fit=fit, quotas=quotas, rates=rates
     )
-    violations = found.violations
-    if fmt is TextFormat.json:
-        data = {
-            "ok": not violations,
-            "plan": str(plan_file),
-            "plan_id": found.plan_id,
-            "spec": str(spec_file),
-            "violations": [str(v) for v in violations],
-        }
-        deliver(to_json(data), None, "")
-        if violations:
-            typer.echo(f"Plan {plan_file} breaks {len(violations)} constraint(s)", err=True)
-            raise typer.Exit(code=VerifyFailed.exit_code)
-        return
-    if violations:
-        raise VerifyFailed(
-            f"Plan {plan_file} breaks {len(violations)} constraint(s) of {spec_file}:\n"
-            + "\n".join(f"  - {v}" for v in violations)
-        )
-    typer.echo(f"OK: {plan_file} keeps every constraint of {spec_file}")
+    if not found.ok and fmt == "text":
+        from planner.render import render
+
+        raise VerifyFailed(render(found, fmt).rstrip("\n"))
+    show(found, fmt, None, "")
+    if not found.ok:
+        typer.echo(f"Plan {plan_file} breaks {len(found.violations)} constraint(s)", err=True)
+        raise typer.Exit(code=VerifyFailed.exit_code)
 
 
 def register(app: typer.Typer) -> None:

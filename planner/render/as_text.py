@@ -1,0 +1,30 @@
+"""Text: verdicts and summaries of a few lines (verify, check, emit)."""
+
+from __future__ import annotations
+
+from planner.render import Format, renderer
+
+
+@renderer("Verification", Format.text)
+def verification(result, *, width=None) -> str:
+    """OK in one line, or every violation, one per line."""
+    if result.ok:
+        return f"OK: {result.plan_name} keeps every constraint of {result.spec_name}\n"
+    return (
+        f"Plan {result.plan_name} breaks {len(result.violations)} constraint(s) of "
+        f"{result.spec_name}:\n" + "".join(f"  - {v}\n" for v in result.violations)
+    )
+
+
+@renderer("Check", Format.text)
+def check(result, *, width=None) -> str:
+    return result.line + "\n"
+
+
+@renderer("Emitted", Format.text)
+def emitted(result, *, width=None) -> str:
+    return (
+        f"plan {result.plan_id}: {result.files} file(s) for {', '.join(result.targets)} in "
+        f"{result.folder} ({len(result.created)} new, {len(result.changed)} changed, "
+        f"{len(result.unchanged)} unchanged)\n"
+    )
