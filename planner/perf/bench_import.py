@@ -49,6 +49,8 @@ from planner.perf.profiles import ProfilePoint
 from planner.perf.slo import NO_SLO, SLO
 
 MAX_FILE_BYTES = 64 * 2**20
+MAX_FIGURE = 1e9
+"""Largest token count, rate (requests/s) or latency (ms) a benchmark run may give."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,19 @@ class BenchRun:
     concurrency: float | None = None
     accelerator: str | None = None
     tp: int | None = None
+
+    def __post_init__(self) -> None:
+        """Every figure finite, positive and at most MAX_FIGURE, whatever read it (a result
+        file, a cloud's recommender job): one check for every source."""
+        for name in ("input_tokens", "output_tokens", "requests_per_s", "tpot_ms", "ttft_ms",
+                     "concurrency"):  # fmt: skip
+            value = getattr(self, name)
+            if value is None and name == "concurrency":
+                continue
+            if (isinstance(value, bool) or not isinstance(value, int | float)
+                    or not math.isfinite(value) or not 0 < value <= MAX_FIGURE):  # fmt: skip
+                raise InputError(f"{self.path}: field '{name}': expected a positive number up "
+                                 f"to {MAX_FIGURE:g} (got {value!r})")  # fmt: skip
 
 
 def _fail(path: Path, field: str, problem: str, value: object = None) -> InputError:

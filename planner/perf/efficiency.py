@@ -19,7 +19,7 @@ from pathlib import Path
 from planner._csvdata import read_commented_csv, read_csv_lines
 from planner._readfile import read_input
 from planner.errors import InputError
-from planner.facts.accelerators import Accelerator, find_accelerator
+from planner.facts.accelerators import Accelerator, accelerators, find_accelerator
 from planner.perf.settings import PerfSettings
 
 FIT_FILE = Path(__file__).resolve().parent.parent / "facts" / "data" / "perf_fit.csv"
@@ -55,6 +55,13 @@ class Efficiency:
 
 
 SCOPES = ("accelerator", "family")
+SHARES = ("mfu", "mbu", "kv_mbu", "link_utilization")
+MIN_SHARE = 0.001
+"""Lowest share of a peak a fit may give (below it no engine serves; 1e-300 would make every
+replica take centuries)."""
+MAX_OVERHEAD = {"step_overhead_ms": 10_000.0, "sequence_overhead_us": 1e6,
+                "allreduce_latency_us": 1e6}  # fmt: skip
+"""Largest fixed cost a fit may give (10 s per engine step, 1 s per sequence or all-reduce)."""
 FIT_COLUMNS = ("scope", "name", *PARAMETERS)
 
 
@@ -91,6 +98,8 @@ def parse_fit(text: str, source: str) -> UserFit:
         raise InputError(f"{source}: not a fit file (`planner calibrate -o`): no column "
                          f"{', '.join(missing)}")  # fmt: skip
     found = []
+    lines: dict[tuple[str, str], int] = {}
+    families = {a.family for a in accelerators() if a.family}
     for line, row in rows:
         scope, name = row["scope"], row["name"]
         if scope not in SCOPES:
@@ -101,6 +110,13 @@ def parse_fit(text: str, source: str) -> UserFit:
             if chip is None:
                 raise InputError(f"{source}:{line}: field 'name': unknown accelerator {name!r}")
             name = chip.name
+        elif name not in families:
+            raise InputError(f"{source}:{line}: field 'name': unknown accelerator family "
+                             f"{name[:40]!r} (known: {', '.join(sorted(families))})")  # fmt: skip
+        if (scope, name) in lines:
+            raise InputError(f"{source}:{line}: {scope} {name} is already on line "
+                             f"{lines[(scope, name)]}; keep one row")  # fmt: skip
+        lines[(scope, name)] = line
         values = {}
         for column in PARAMETERS:
             try:
@@ -111,10 +127,17 @@ def parse_fit(text: str, source: str) -> UserFit:
                 raise InputError(f"{source}:{line}: field '{column}': expected a non-negative "
                                  f"number, got {row[column]!r}")  # fmt: skip
             values[column] = value
-        for column in ("mfu", "mbu", "kv_mbu", "link_utilization"):
+        for column in SHARES:
             if not 0 < values[column] <= 1:
                 raise InputError(f"{source}:{line}: field '{column}': must be in (0, 1], got "
                                  f"{row[column]!r}")  # fmt: skip
+            if values[column] < MIN_SHARE:
+                raise InputError(f"{source}:{line}: field '{column}': {row[column]!r} is below "
+                                 f"{MIN_SHARE:g}, no engine's share of a peak")  # fmt: skip
+        for column, high in MAX_OVERHEAD.items():
+            if values[column] > high:
+                raise InputError(f"{source}:{line}: field '{column}': {row[column][:40]!r} is "
+                                 f"above {high:g}")  # fmt: skip
         found.append((scope, name, Efficiency(**values)))
     if not found:
         raise InputError(f"{source}: the fit file has no rows")

@@ -10,8 +10,12 @@ from typing import Literal
 
 from pydantic import Field
 
+from planner.bounds import MAX_DOLLARS_PER_HOUR
 from planner.spec.base import Strict
 from planner.sweep.scenarios import Value
+
+MAX_DOLLARS = 1e12
+"""Largest dollar figure a sweep result may hold (a scenario's job dollars included)."""
 
 Status = Literal["optimal", "feasible", "infeasible", "ok", "violated", "error"]
 """Solving: optimal, feasible, infeasible. With a fixed plan: ok, violated. Either: error."""
@@ -37,10 +41,16 @@ class ScenarioOutcome(Strict):
     label: str = Field(description="The settings that change something ('base' if none).")
     params: dict[str, Value] = Field(default_factory=dict)
     status: Status
-    objective_value: float | None = Field(None, description="Serving $/h plus job dollars.")
-    cost_per_hour: float | None = Field(None, description="Serving $/h.")
-    job_cost: float | None = None
-    change: float | None = Field(None, description="Objective minus the base's.")
+    objective_value: float | None = Field(
+        None, ge=0, le=MAX_DOLLARS, description="Serving $/h plus job dollars."
+    )
+    cost_per_hour: float | None = Field(
+        None, ge=0, le=MAX_DOLLARS_PER_HOUR, description="Serving $/h."
+    )
+    job_cost: float | None = Field(None, ge=0, le=MAX_DOLLARS)
+    change: float | None = Field(
+        None, ge=-MAX_DOLLARS, le=MAX_DOLLARS, description="Objective minus the base's."
+    )
     reason: str | None = Field(None, description="Why there is no plan (or the task's error).")
     violations: list[str] = Field(default_factory=list, description="Fixed plan: what breaks.")
     lost: list[str] = Field(
