@@ -115,3 +115,18 @@ def test_diff_check_and_export_answer_as_their_verbs_do(cli, tmp_path, chatbot_p
 def test_use_cases_refuse_bad_arguments_with_the_planners_own_error(call, message):
     with pytest.raises(ArgumentError, match=message):
         call()
+
+
+def test_estimate_and_queue_give_the_records_their_verbs_print(cli):
+    args = ("--model", "llama-3.1-8b", "--accelerator", "L4", "--input-tokens", "800",
+            "--output-tokens", "200", "--concurrency", "16")  # fmt: skip
+    shown = cli("estimate", *args, "--format", "json")
+    assert shown.exit_code == 0, shown.stderr
+    found = app.estimate("llama-3.1-8b", "L4", 800, 200, concurrency=16)
+    assert found.title == "llama-3.1-8b on L4"
+    assert json.loads(shown.stdout) == json.loads(json.dumps(found.record))
+    queue = cli("queue", "--arrival-rate", "3", "--service-rate", "2", "--servers", "2",
+                "--format", "json")  # fmt: skip
+    assert json.loads(queue.stdout) == app.queue(3, 2, 2).record
+    with pytest.raises(InputError, match="not both"):
+        app.estimate("llama-3.1-8b", "L4", 800, 200, concurrency=1, rate=1)

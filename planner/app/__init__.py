@@ -10,7 +10,8 @@ and returning a typed, immutable result. The CLI (`planner.cli`) and the Python 
 
 Modules: `inputs` (specs, catalogs, profiles, fits as every use case reads them), `planning`
 (plan, frontier, sweep), `review` (verify, report, diff, check, export), `deploy` (emit) and
-`operate` (observed, rightsize, schedule). Names are imported lazily: the CLI's start-up
+`operate` (observed, rightsize, schedule), `replica` (estimate,
+queue). Names are imported lazily: the CLI's start-up
 stays fast.
 """
 
@@ -41,6 +42,10 @@ _EXPORTS = {
     "Export": "planner.app.review",
     "emit": "planner.app.deploy",
     "Emitted": "planner.app.deploy",
+    "estimate": "planner.app.replica",
+    "Estimate": "planner.app.replica",
+    "queue": "planner.app.replica",
+    "QueueFigures": "planner.app.replica",
     "observed": "planner.app.operate",
     "Observed": "planner.app.operate",
     "rightsize": "planner.app.operate",
@@ -52,14 +57,17 @@ __all__ = [
     "Check",
     "Diff",
     "Emitted",
+    "Estimate",
     "Export",
     "Observed",
+    "QueueFigures",
     "Report",
     "Schedules",
     "Verification",
     "check",
     "diff",
     "emit",
+    "estimate",
     "export",
     "frontier",
     "load_catalog",
@@ -69,6 +77,7 @@ __all__ = [
     "perf_settings",
     "plan",
     "plan_date",
+    "queue",
     "read_plan",
     "report",
     "rightsize",
@@ -79,6 +88,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from planner.app.deploy import Emitted, emit
+    from planner.app.replica import Estimate, QueueFigures, estimate, queue
     from planner.app.inputs import (
         load_catalog,
         load_profiles,

@@ -95,3 +95,9 @@ def sweep(result, *, width=None) -> str:
 @renderer("Schedules", Format.json)
 def schedules(result, *, width=None) -> str:
     return json.dumps(result.data(), indent=2) + "\n"
+
+
+@renderer("Estimate", Format.json)
+@renderer("QueueFigures", Format.json)
+def record(result, *, width=None) -> str:
+    return to_json(dict(result.record))

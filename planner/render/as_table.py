@@ -241,3 +241,11 @@ def schedules(result, *, width=None) -> str:
     ]
     out += [f"{s.policy}: {note}\n" for s in comparison.schedules for note in s.notes]
     return "".join(out)
+
+
+@renderer("Estimate", Format.table)
+@renderer("QueueFigures", Format.table)
+def record(result, *, width=None) -> str:
+    """One record as field/value rows under its title."""
+    rows = [{"field": k, "value": v} for k, v in result.record.items()]
+    return table_text(rows, ["field", "value"], result.title, (), width)

@@ -1,0 +1,15 @@
+"""CSV: records and listings as rows (every cell a spreadsheet would run as a formula made
+inert by planner.markup.csv_text)."""
+
+from __future__ import annotations
+
+from planner.render import Format, renderer
+
+
+@renderer("Estimate", Format.csv)
+@renderer("QueueFigures", Format.csv)
+def record(result, *, width=None) -> str:
+    """One record as field,value rows."""
+    from planner.markup import csv_text
+
+    return csv_text(["field", "value"], ([k, v] for k, v in result.record.items()))
