@@ -88,7 +88,6 @@ __all__ = [
 
 if TYPE_CHECKING:
     from planner.app.deploy import Emitted, emit
-    from planner.app.replica import Estimate, QueueFigures, estimate, queue
     from planner.app.inputs import (
         load_catalog,
         load_profiles,
@@ -99,6 +98,7 @@ if TYPE_CHECKING:
     )
     from planner.app.operate import Observed, Schedules, observed, rightsize, schedule
     from planner.app.planning import frontier, plan, sweep
+    from planner.app.replica import Estimate, QueueFigures, estimate, queue
     from planner.app.review import (
         Check,
         Diff,
