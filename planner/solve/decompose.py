@@ -833,7 +833,8 @@ def fleet_lp(
         if u.row_ids.size:
             r, i = np.nonzero(u.use)
             lp.shared(u.row_ids[r], cols[i], u.use[r, i])
-    found = lp.solve(max(1.0, options.time_limit_s / 2))
+    # the whole limit: no plan exists yet, and one without the LP's prices is far dearer
+    found = lp.solve(max(1.0, options.time_limit_s))
     shared = rows.capacity.size
     if not found.optimal:
         return -math.inf, np.zeros(shared)

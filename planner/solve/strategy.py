@@ -94,9 +94,7 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attemp
             n_bounds[(w.name, j)] = (math.floor(value + 1e-9), math.ceil(value - 1e-9) + 1)
     sub = PlacementProblem(spec, restricted, problem.owned)
     built = build(sub, n_bounds=n_bounds)
-    # the restricted MIP has what the LP left of the limit (at least what the LP took)
-    left = max(options.time_limit_s - lp.seconds, lp.seconds, 0.05)
-    outcome = run(built, replace(options, time_limit_s=left))
+    outcome = run(built, options)  # no plan exists yet: the whole limit
     seconds = lp.seconds + outcome.seconds
     if not outcome.solved:
         return Attempt("feasible", lp.objective, seconds)
@@ -282,7 +280,7 @@ def solve_problem(
         left = options.time_limit_s - (time.perf_counter() - started)
         if guided.solution is None or left > 0.05:
             # polish within what is left of the limit (all of it where no plan exists yet)
-            least = 0.05 if guided.solution else options.time_limit_s / 2
+            least = 0.05 if guided.solution else options.time_limit_s
             polish = replace(options, time_limit_s=max(left, least))
             found = _improve_with_full_mip(problem, polish, guided)
         else:
