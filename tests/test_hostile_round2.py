@@ -140,3 +140,49 @@ def test_the_commitment_level_is_the_cheapest_of_every_level(samples, discount):
         assert round(_cost(found, discount, samples), 9) == round(
             _cost(best, discount, samples), 9
         ), (whole, found, best)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    ["0 2 * *\n1-5", "0\t2 * * *", "\u0660 2 * * *", "\u00b2 2 * * *",
+     "*/" + "9" * 5000 + " * * * *", ",".join(["0"] * 200) + " 2 * * *"],
+    ids=["newline", "tab", "arabic-digit", "superscript", "huge-step", "too-long"],
+)  # fmt: skip
+def test_a_schedule_outside_the_cron_grammar_exits_2_naming_the_field(cli, tmp_path, schedule):
+    spec = (ROOT / "examples" / "recurring" / "nightly-daily.yaml").read_text()
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec.replace('"0 2 * * *"', json.dumps(schedule)))
+    result = cli("validate", path)
+    assert result.exit_code == 2, result.stdout
+    assert "workloads[0].schedule" in result.stderr and "ASCII digits" in result.stderr
+    assert "int_max_str_digits" not in result.stderr and "invalid literal" not in result.stderr
+
+
+def _edited(tmp_path, change) -> Path:
+    plan = json.loads((ROOT / "tests" / "golden" / "plans" / "nightly-batch-spot.json").read_text())
+    change(plan)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda p: p["workloads"][0].__setitem__("schedule", "0 2 * *\n# heading"), "schedule"),
+        (lambda p: p["workloads"][0].__setitem__("allowed_regions", ["<img src=x>"]),
+         "allowed_regions"),
+        (lambda p: p["workloads"][0].__setitem__("regions", ["aws/=cmd|' /C calc'!A0"]), "regions"),
+        (lambda p: p["allocations"][0].__setitem__("service", "<b>ec2</b>"), "service"),
+        (lambda p: p["allocations"][0].__setitem__("provider", "aws\n# heading"), "provider"),
+        (lambda p: p["allocations"][0].__setitem__("shared_group", "a\nb"), "shared_group"),
+        (lambda p: p["allocations"][0].__setitem__("capacity_pool", "=1+1"), "capacity_pool"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("verb", ["report", "export"])
+def test_a_hand_edited_plan_with_markup_in_an_identifier_exits_2(cli, tmp_path, change, field,
+                                                                 verb):  # fmt: skip
+    args = [verb, _edited(tmp_path, change)] + (["--format", "md"] if verb == "report" else [])
+    result = cli(*args)
+    assert result.exit_code == 2, result.stdout[:500]
+    assert field in result.stderr and "Traceback" not in result.stderr

@@ -5,15 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from planner.plans.economics import HOURS_PER_MONTH, PlanEconomics, plan_economics
 from planner.plans.prices import PriceBasis, price_basis
+from planner.spec.capacity import PoolName
+from planner.spec.commitments import CommitmentName, CommitmentProduct
 from planner.spec.deploy import Deploy
-from planner.spec.grammars import Identifier, ModelName, RegionName, ZoneName
+from planner.spec.grammars import (
+    Identifier,
+    K8sLabelKey,
+    K8sLabelValue,
+    ModelName,
+    RegionName,
+    ZoneName,
+)
 from planner.spec.models import Name as WorkloadName
+from planner.spec.recurrence import ScheduleText
 
 SCHEMA_VERSION = 2
 """Version 2 added plan_date, spec_sha256, catalog_sha256, per-bucket routed rates, typed
@@ -33,15 +43,25 @@ class BucketRate(Frozen):
     rps: float = Field(ge=0, allow_inf_nan=False)
 
 
+GroupName = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9._+-]{1,128}(?:/[A-Za-z0-9._+-]{1,128}){0,7}$")
+]
+"""A shared instance group: provider/region/zone/service/instance type/pricing."""
+ProviderName = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")]
+"""A cloud's name, or a pool's kind of provider (owned, edge)."""
+CloudRegion = Annotated[str, Field(pattern=r"^[a-z0-9-]{1,32}/[A-Za-z0-9][A-Za-z0-9-]{0,62}$")]
+"""provider/region, as a workload lists where it runs."""
+
+
 class Allocation(Frozen):
     """Instances of one offering, at one pricing, given to one workload."""
 
     workload: WorkloadName
     kind: Literal["serving", "batch", "training"]
-    provider: str
+    provider: ProviderName
     region: RegionName
     zone: ZoneName = ""
-    service: str
+    service: Identifier
     instance_type: Identifier
     accelerator: Identifier
     accelerators_per_instance: int = Field(ge=1)
@@ -106,10 +126,10 @@ class Allocation(Frozen):
         "performance model's prefill and decode times; the rest is decode (output tokens). "
         "Input and output $/M tokens split the cost by it. None in older plans.",
     )
-    capacity_pool: str | None = Field(
+    capacity_pool: PoolName | None = Field(
         None, description="Owned capacity (the spec's capacity: pool) this runs on, if any."
     )
-    shared_group: str | None = Field(
+    shared_group: GroupName | None = Field(
         None, description="Shared: the instance group these replicas are packed into."
     )
     shared_instances: int | None = Field(
@@ -183,17 +203,17 @@ class WorkloadResult(Frozen):
     ttft_p95_ms: float | None = None
     tpot_ms: float | None = None
     deadline_hours: float | None = Field(None, description="Batch/training: the deadline.")
-    schedule: str | None = Field(
+    schedule: ScheduleText | None = Field(
         None, description="Batch: when the job recurs (keyword or cron, UTC); None: runs once."
     )
     runs_per_month: float | None = Field(
         None, description="Batch with a schedule: runs in the average month (365 / 12 days)."
     )
-    allowed_regions: list[str] | None = Field(None, description="Residency rule, if any.")
+    allowed_regions: list[RegionName] | None = Field(None, description="Residency rule, if any.")
     cost_per_hour: float
     job_cost: float = 0.0
     replicas: int = 0
-    regions: list[str] = []
+    regions: list[CloudRegion] = []
     meets_slo: bool = Field(
         True, description="Predicted TTFT and TPOT of every allocation are within the SLO."
     )
@@ -242,12 +262,12 @@ class Baseline(Frozen):
 class CapacityUse(Frozen):
     """How the plan uses one pool of owned or committed capacity."""
 
-    name: str
+    name: PoolName
     kind: Literal[
         "reservation", "commitment", "capacity_block", "dws_calendar", "dws_flex_start",
         "cluster", "edge",
     ]  # fmt: skip
-    accelerator: str
+    accelerator: Identifier | Literal[""]
     accelerators: int
     used: int
     idle: int
@@ -259,7 +279,7 @@ class CapacityUse(Frozen):
     )
     term_end: str | None = None
     note: str = ""
-    node_selector: dict[str, str] = Field(
+    node_selector: dict[K8sLabelKey, K8sLabelValue] = Field(
         default_factory=dict, description="Cluster pools: labels of the site's GPU nodes."
     )
     weights_dtype: str | None = Field(None, description="Edge pools: precision of the models.")
@@ -268,9 +288,9 @@ class CapacityUse(Frozen):
 class CommitmentUse(Frozen):
     """How the plan uses one commitment (Savings Plan, reservation, CUD) of the spec."""
 
-    name: str
-    product: str
-    provider: str = Field("", description="The cloud it is bought from.")
+    name: CommitmentName
+    product: CommitmentProduct
+    provider: ProviderName | Literal[""] = Field("", description="The cloud it is bought from.")
     scope: str = Field(description="Where it applies: cloud, services, region, family, type.")
     term_years: int
     unit: Literal["usd", "instances", "accelerators"]
@@ -290,24 +310,24 @@ class CommitmentUse(Frozen):
 class SharedGroup(Frozen):
     """VM instances whose GPUs hold replicas of several shared workloads."""
 
-    name: str
-    provider: str
-    region: str
-    service: str
-    instance_type: str
-    accelerator: str
+    name: GroupName
+    provider: ProviderName
+    region: RegionName
+    service: Identifier
+    instance_type: Identifier
+    accelerator: Identifier
     pricing: Literal["on_demand", "spot"]
     instances: int
     accelerators_per_instance: int
     accelerators_used: int
     cost_per_hour: float
-    workloads: list[str]
+    workloads: list[WorkloadName]
 
 
 class WorkloadSchedule(Frozen):
     """A serving workload's hourly replicas (dynamic) against its peak-sized fleet (static)."""
 
-    workload: str
+    workload: WorkloadName
     replicas: list[int] = Field(description="Replicas in each UTC hour 0-23.")
     slo_replicas: list[int] = Field(description="Fewest replicas that meet the SLO each hour.")
     static_replicas: int

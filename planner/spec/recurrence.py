@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 KEYWORDS = {
     "hourly": "0 * * * *",
@@ -26,6 +30,12 @@ KEYWORDS = {
 }
 _FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day-of-month", 1, 31), ("month", 1, 12),
            ("day-of-week", 0, 7))  # fmt: skip
+CRON_TEXT = re.compile(r"[0-9*,/ -]+")
+"""What a cron expression may hold: ASCII digits (`isdigit` also takes '²' and Arabic digits),
+the field punctuation and spaces (no tab or newline, which would reach every output)."""
+MAX_SCHEDULE = 256
+LONG_NUMBER = re.compile(r"[0-9]{5,}")
+"""A number no cron field holds (a step of 5,000 digits is refused before int() reads it)."""
 REFERENCE_YEAR = 2027
 """A 365-day year: the average month is a twelfth of its runs."""
 
@@ -117,11 +127,28 @@ def _field(text: str, name: str, low: int, high: int) -> frozenset[int]:
     return frozenset(values)
 
 
+def checked_schedule(text: str) -> str:
+    """`text` when it is a schedule parse_schedule reads (a plan's copy is checked on read)."""
+    parse_schedule(text)
+    return text
+
+
+ScheduleText = Annotated[str, AfterValidator(checked_schedule)]
+"""A schedule as text (keyword or cron), checked."""
+
+
 @cache
 def parse_schedule(text: str) -> Recurrence:
     """A keyword or cron expression as a Recurrence; ValueError saying what is wrong."""
     cron = KEYWORDS.get(text.strip().lower(), text.strip())
-    parts = cron.split()
+    if len(cron) > MAX_SCHEDULE or not CRON_TEXT.fullmatch(cron) or LONG_NUMBER.search(cron):
+        raise ValueError(
+            f"schedule {text[:40]!r}: give hourly, daily, weekly, monthly or five cron fields "
+            f"of ASCII digits (numbers of at most 4), '*', ',', '-' and '/' separated by spaces "
+            f"(at most {MAX_SCHEDULE} characters)"
+        )
+    parts = cron.split(" ")
+    parts = [p for p in parts if p]
     if len(parts) != 5:
         raise ValueError(
             f"schedule {text!r}: give hourly, daily, weekly, monthly or five cron fields "
