@@ -133,3 +133,21 @@ def test_rightsize_with_a_fit_plans_the_observed_traffic_with_it(cli, fit, chat,
         assert result.exit_code == 0, result.stderr
         costs.append(json.loads(out.read_text())["cost_per_hour"])
     assert costs[1] > costs[0]
+
+
+def test_simulate_and_autoscale_size_replicas_with_the_fit(cli, tmp_path):
+    # a little slower only: the plan's replicas must still serve their request sizes
+    fit = write_slow_fit(tmp_path / "fit.csv", share=0.85)
+    chatbot = next(p for p in EXAMPLES if p.name == "chatbot-fleet.yaml")
+    plan_file = tmp_path / "plan.json"
+    made = cli("plan", chatbot, "--date", "2026-12-01", "--format", "json", "-o", plan_file)
+    assert made.exit_code == 0, made.stderr
+    common = (plan_file, "--spec", chatbot, "--format", "json")
+    plain = _json(cli("autoscale", *common))
+    slow = _json(cli("autoscale", *common, "--fit", fit))
+    (p,), (s,) = plain["workloads"], slow["workloads"]
+    assert sum(s["slo_replicas"]) > sum(p["slo_replicas"])  # slower chips: more replicas
+    runs = [_json(cli("simulate", *common, "--requests", "3000", *extra))
+            for extra in ((), ("--fit", fit))]  # fmt: skip
+    waits = [sum(w["wait_mean_ms"] for w in r["workloads"]) for r in runs]
+    assert waits[1] > waits[0]  # the same replicas serve slower: requests wait longer

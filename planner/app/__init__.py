@@ -47,6 +47,8 @@ _EXPORTS = {
     "queue": "planner.app.replica",
     "QueueFigures": "planner.app.replica",
     "observed": "planner.app.operate",
+    "simulate": "planner.app.operate",
+    "autoscale": "planner.app.operate",
     "Observed": "planner.app.operate",
     "rightsize": "planner.app.operate",
     "schedule": "planner.app.operate",
@@ -64,6 +66,7 @@ __all__ = [
     "Report",
     "Schedules",
     "Verification",
+    "autoscale",
     "check",
     "diff",
     "emit",
@@ -82,6 +85,7 @@ __all__ = [
     "report",
     "rightsize",
     "schedule",
+    "simulate",
     "sweep",
     "verify",
 ]
@@ -96,7 +100,15 @@ if TYPE_CHECKING:
         plan_date,
         read_plan,
     )
-    from planner.app.operate import Observed, Schedules, observed, rightsize, schedule
+    from planner.app.operate import (
+        Observed,
+        Schedules,
+        autoscale,
+        observed,
+        rightsize,
+        schedule,
+        simulate,
+    )
     from planner.app.planning import frontier, plan, sweep
     from planner.app.replica import Estimate, QueueFigures, estimate, queue
     from planner.app.review import (

@@ -155,3 +155,59 @@ def schedule(
         workers=found.options.workers,
     )
     return Schedules(problem, goal, chosen, comparison)
+
+
+def _serving(plan: Plan | PathLike, spec: Spec | PathLike, profiles, fit):
+    """The plan (checked to belong to the spec), the spec, and each serving workload's replica
+    model sized with `fit` (planner.schedule.serving_models)."""
+    from planner.schedule import serving_models
+
+    loaded = load_spec(spec)
+    found = read_plan(plan, loaded)
+    measured = load_profiles(profiles, loaded)
+    return found, loaded, serving_models(found, loaded, perf_settings(fit), measured)
+
+
+def simulate(
+    plan: Plan | PathLike,
+    spec: Spec | PathLike,
+    *,
+    requests: int | None = None,
+    policy: str = "fcfs",
+    seed: int = 0,
+    trace: PathLike | None = None,
+    quantum_s: float = 2.0,
+    high_priority_share: float = 0.0,
+    profiles: Profiles | PathLike | None = None,
+    fit: PerfSettings | PathLike | None = None,
+) -> Any:
+    """Simulate requests on the plan's replicas (Poisson arrivals, `requests` of them, default
+    100,000; or the first `requests` of a `trace` CSV): TTFT, latency, waiting, utilisation and
+    SLO attainment per workload (a planner.schedule SimulationReport)."""
+    from planner.errors import InputError
+    from planner.schedule import read_trace
+    from planner.schedule import simulate as run
+
+    if not 0 < quantum_s < 1e12 or not 0 <= high_priority_share <= 1:
+        raise ArgumentError("quantum_s must be above 0 and high_priority_share in [0, 1]")
+    found, loaded, models = _serving(plan, spec, profiles, fit)
+    if not models:
+        raise InputError(f"{plan} has no serving workloads to simulate")
+    arrivals = read_trace(trace) if trace is not None else None
+    count = requests if requests is not None or arrivals is not None else 100_000
+    return run(found, loaded, count, policy, seed, arrivals, quantum_s, high_priority_share, models)
+
+
+def autoscale(
+    plan: Plan | PathLike,
+    spec: Spec | PathLike,
+    *,
+    profiles: Profiles | PathLike | None = None,
+    fit: PerfSettings | PathLike | None = None,
+) -> Any:
+    """Hourly replicas from each serving workload's hourly_profile against the peak-sized fleet
+    (a planner.schedule AutoscalePlan)."""
+    from planner.schedule import autoscale as hourly
+
+    found, loaded, models = _serving(plan, spec, profiles, fit)
+    return hourly(found, loaded, models=models)

@@ -101,3 +101,9 @@ def schedules(result, *, width=None) -> str:
 @renderer("QueueFigures", Format.json)
 def record(result, *, width=None) -> str:
     return to_json(dict(result.record))
+
+
+@renderer("SimulationReport", Format.json)
+@renderer("AutoscalePlan", Format.json)
+def model(result, *, width=None) -> str:
+    return result.model_dump_json(indent=2) + "\n"

@@ -249,3 +249,63 @@ def record(result, *, width=None) -> str:
     """One record as field/value rows under its title."""
     rows = [{"field": k, "value": v} for k, v in result.record.items()]
     return table_text(rows, ["field", "value"], result.title, (), width)
+
+
+_SIM_COLUMNS = [
+    "workload", "requests", "ttft_p50_ms", "ttft_p95_ms", "ttft_p99_ms", "e2e_p50_ms",
+    "e2e_p95_ms", "e2e_p99_ms", "wait_mean_ms", "wait_p95_ms", "utilisation",
+    "planned_utilisation", "slo_attainment", "meets_slo",
+]  # fmt: skip
+
+
+@renderer("SimulationReport", Format.table)
+def simulation(report, *, width=None) -> str:
+    """The run's headline, then one row per workload and per priority class."""
+    rows = []
+    for w in report.workloads:
+        rows.append(w.model_dump())
+        rows += [
+            {**c.model_dump(), "workload": f"{w.workload} (priority {c.priority})"}
+            for c in w.classes
+        ]
+    head = (
+        f"{report.requests:,} requests ({report.source}), policy {report.policy}, "
+        f"seed {report.seed}\n"
+    )
+    return head + table_text(rows, _SIM_COLUMNS, None, (), width)
+
+
+_SCALE_COLUMNS = [
+    "workload", "static_replicas", "min_replicas", "max_replicas", "target_rps_per_replica",
+    "static_cost_per_day", "dynamic_cost_per_day", "saving_per_day", "saving_fraction",
+]  # fmt: skip
+
+
+@renderer("AutoscalePlan", Format.table)
+def autoscale(result, *, width=None) -> str:
+    """Dynamic against static per day, each workload's instances per hour, the total."""
+    out = []
+    rows = [{**w.model_dump(), **w.bounds.model_dump()} for w in result.workloads]
+    if rows:
+        out.append(table_text(rows, _SCALE_COLUMNS, "Dynamic vs static, per day", (), width))
+    else:
+        out.append("No serving workload of the plan has an hourly_profile: nothing to scale.\n")
+    for w in result.workloads:
+        hours = [
+            {
+                "hour": h,
+                "rps": round(w.hourly_rps[h], 3),
+                "slo_replicas": w.slo_replicas[h],
+                "replicas": w.replicas[h],
+                **{f"#{a.allocation} {a.label}": a.instances[h] for a in w.allocations},
+            }
+            for h in range(len(w.replicas))
+        ]
+        title = f"{w.workload}: instances per hour"
+        out.append(table_text(hours, list(hours[0]), title, (), width))
+    out += [f"skipped {note}\n" for note in result.skipped]
+    out.append(
+        f"Total: static ${result.static_cost_per_day:,.2f}/day, dynamic "
+        f"${result.dynamic_cost_per_day:,.2f}/day, saving ${result.saving_per_day:,.2f}/day\n"
+    )
+    return "".join(out)
