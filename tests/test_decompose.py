@@ -278,10 +278,13 @@ def test_the_time_limit_is_honoured_with_a_verified_plan_and_its_bound():
     problem = make_problem(spec, catalog)
     limit = 1.5
     options = SolveOptions(time_limit_s=limit, relative_gap=0.0, strategy="decomposition")
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     found = solve_problem(problem, options)
-    took = time.perf_counter() - began
-    assert took < limit + 8.0
+    took, used = time.perf_counter() - began, time.process_time() - cpu
+    # the solver's own CPU time (one process, one thread) is what a loaded machine cannot
+    # stretch; the wall clock gets slack for a machine shared with other work
+    assert used < limit + 2.0
+    assert took < limit + 30.0
     cost = cost_of(problem, found.solution)
     assert found.bound <= cost + 1e-6
     plan = solve(spec, catalog, options=options, baselines=False)
