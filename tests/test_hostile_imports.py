@@ -160,3 +160,39 @@ def test_spot_risk_csv_is_quoted_and_reads_back_the_same():
     text = spot_risk_csv(rows, ["one comment\nwith a line break"])
     assert read_spot_risk(text, "written.csv") == tuple(rows)
     assert "\n# with" not in text
+
+
+def _graph(cli, monkeypatch, answer):
+    from tests.fakes.hostile import HostileServer
+
+    monkeypatch.setenv("AZURE_ACCESS_TOKEN", "token-1234567890")
+    with HostileServer(answer) as server:
+        result = cli("catalog", "spot-risk", "--provider", "azure", "--endpoint-url", server.url,
+                     "--as-of", "2026-12-01", "--format", "json")  # fmt: skip
+    return result, server
+
+
+def test_resource_graph_page_tokens_that_cycle_stop(cli, monkeypatch):
+    from tests.fakes.hostile import Answer
+
+    record = {"skuName": "Standard_NC24ads_A100_v4", "location": "eastus", "evictionRate": "0-5"}
+    count = []
+
+    def cycling(path: str) -> Answer:
+        count.append(path)
+        token = "a" if len(count) % 2 else "b"
+        return Answer(200, json.dumps({"data": [record], "$skipToken": token}).encode())
+
+    result, server = _graph(cli, monkeypatch, cycling)
+    assert result.exit_code == 2 and "not a new page token" in result.stderr, result.stderr
+    assert len(server.seen) <= 3
+
+
+def test_a_deeply_nested_resource_graph_answer_exits_2_naming_the_url(cli, monkeypatch):
+    from tests.fakes.hostile import Answer
+
+    body = b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    result, server = _graph(cli, monkeypatch, lambda path: Answer(200, body))
+    assert result.exit_code == 2, result.stderr
+    assert server.url in result.stderr and "Traceback" not in result.stderr
+    assert "token-1234567890" not in result.stderr

@@ -186,3 +186,25 @@ def test_a_hand_edited_plan_with_markup_in_an_identifier_exits_2(cli, tmp_path, 
     result = cli(*args)
     assert result.exit_code == 2, result.stdout[:500]
     assert field in result.stderr and "Traceback" not in result.stderr
+
+
+RATES = ROOT / "examples" / "rates" / "savings-plan.yaml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("discount: 0.30", "discount: 1.0", "leaves nothing to pay"),
+        ("provider: azure", "provider: 'azure\\n# x'", "commitments[1].provider"),
+        ("provider: azure", "provider: azure\n    services: ['<b>vm</b>']",
+         "commitments[1].services"),
+    ],
+)  # fmt: skip
+def test_a_rates_file_outside_its_grammar_exits_2_naming_the_field(cli, tmp_path, old, new,
+                                                                   words):  # fmt: skip
+    path = tmp_path / "rates.yaml"
+    path.write_text(RATES.read_text().replace(old, new, 1))
+    result = cli("plan", ROOT / "examples" / "hybrid-fleet.yaml", "--rates", path, "--date",
+                 "2026-11-15", "--time-limit", "10")  # fmt: skip
+    assert result.exit_code == 2, result.stdout[-500:]
+    assert words in result.stderr and "Traceback" not in result.stderr

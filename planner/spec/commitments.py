@@ -22,7 +22,8 @@ from pydantic import AfterValidator, Field, model_validator
 
 from planner.bounds import AtLeastOneReplica, DollarsPerHour, Fraction
 from planner.clouds import SCOPE_FIELDS, commitment_product
-from planner.spec.base import Strict
+from planner.spec.base import CloudName, Strict
+from planner.spec.grammars import Identifier, RegionName
 
 NEGOTIATED = "negotiated-discount"
 
@@ -54,8 +55,8 @@ class Commitment(Strict):
 
     name: CommitmentName
     product: CommitmentProduct
-    provider: str | None = Field(
-        None, min_length=1, description="negotiated-discount: the cloud it applies to."
+    provider: CloudName | None = Field(
+        None, description="negotiated-discount: the cloud it applies to."
     )
     term_years: Literal[1, 3] = Field(1, description="Term of the commitment, years.")
     committed_per_hour: DollarsPerHour | None = Field(
@@ -71,24 +72,27 @@ class Commitment(Strict):
         description="Share off the on-demand list price; default: the product's published "
         "level for the term (required for negotiated-discount).",
     )
-    region: str | None = Field(None, min_length=1, description="Region the product is bound to.")
-    family: str | None = Field(
-        None, min_length=1, description="Products scoped by family: the instance family (p5, g6e)."
+    region: RegionName | None = Field(None, description="Region the product is bound to.")
+    family: Identifier | None = Field(
+        None, description="Products scoped by family: the instance family (p5, g6e)."
     )
-    instance_type: str | None = Field(
-        None, min_length=1, description="Products scoped by instance type: the instance type."
+    instance_type: Identifier | None = Field(
+        None, description="Products scoped by instance type: the instance type."
     )
-    accelerator: str | None = Field(
+    accelerator: Identifier | None = Field(
         None,
-        min_length=1,
         description="Products scoped by accelerator: the accelerator (H100, L4).",
     )
-    services: tuple[str, ...] | None = Field(
+    services: tuple[Identifier, ...] | None = Field(
         None, min_length=1, description="negotiated-discount: services it covers; all if omitted."
     )
 
     @model_validator(mode="after")
     def _scope_complete(self) -> Commitment:
+        if self.discount is not None and self.discount >= 1:
+            raise ValueError(
+                f"discount {self.discount:g} leaves nothing to pay: give a share below 1"
+            )
         if self.product == NEGOTIATED:
             missing = [f for f in ("provider", "discount") if getattr(self, f) is None]
             if missing:

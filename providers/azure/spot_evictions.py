@@ -22,7 +22,8 @@ import json
 import os
 from typing import Any
 
-from planner._http import MAX_PAGES, exchange, redact_url
+from planner._http import MAX_PAGES, decode_json, exchange, redact_url
+from planner._readfile import load_json
 from planner.catalog.spot_risk import SpotRisk, band_rates
 from planner.errors import InputError
 
@@ -73,10 +74,7 @@ def is_eviction_data(text: str) -> bool:
 def eviction_rows(text: str, source: str, as_of: str) -> list[SpotRisk]:
     """Rows from a saved query result: one per (region, size) with a known band; the band's
     midpoint as the rate (the open 20+ band at OPEN_BAND_RATE, an estimate)."""
-    try:
-        records = _records(json.loads(text))
-    except ValueError as err:
-        raise InputError(f"{source}: not JSON ({err})") from None
+    records = _records(load_json(text, source))
     if records is None:
         raise InputError(
             f"{source}: not an eviction-rate query result (expected a list, or an object "
@@ -118,6 +116,7 @@ def fetch_evictions(endpoint: str | None = None, environ: Any = None) -> str:
                "Accept": "application/json"}  # fmt: skip
     records: list[Any] = []
     skip: str | None = None
+    seen: set[str] = set()
     for _ in range(MAX_PAGES):
         options: dict[str, Any] = {"resultFormat": "objectArray", "$top": PAGE}
         if skip:
@@ -127,10 +126,7 @@ def fetch_evictions(endpoint: str | None = None, environ: Any = None) -> str:
         where = redact_url(url)
         if reply.status != 200:
             raise InputError(f"{where}: HTTP {reply.status} from Azure Resource Graph")
-        try:
-            page = json.loads(reply.body)
-        except ValueError:
-            raise InputError(f"{where}: the answer is not JSON") from None
+        page = decode_json(reply.body, url)
         found = _records(page)
         if found is None:
             raise InputError(f"{where}: field 'data': expected a list of records")
@@ -138,7 +134,8 @@ def fetch_evictions(endpoint: str | None = None, environ: Any = None) -> str:
         nxt = page.get("$skipToken") if isinstance(page, dict) else None
         if not nxt:
             return json.dumps({"data": records})
-        if not isinstance(nxt, str) or nxt == skip:
+        if not isinstance(nxt, str) or nxt in seen or len(nxt) > 4096:
             raise InputError(f"{where}: field '$skipToken': not a new page token")
+        seen.add(nxt)
         skip = nxt
     raise InputError(f"{redact_url(url)}: more than {MAX_PAGES} pages")
