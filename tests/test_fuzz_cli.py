@@ -41,9 +41,69 @@ PROFILES = (
 )
 TRACE = "arrival_s,input_tokens,output_tokens\n0.0,300,100\n0.5,200,50\n1.0,900,120\n"
 SCENARIOS = "axes:\n  - kind: traffic\n    values: [1.0, 1.5]\n"
+BENCH = ROOT / "tests" / "data" / "bench"
+FIT = (
+    "scope,name,mfu,mbu,kv_mbu,step_overhead_ms,sequence_overhead_us,allreduce_latency_us,"
+    "link_utilization,points,rms_log_error_before,rms_log_error_after\n"
+    "family,hopper,0.52,0.72,0.71,2,4.3,20,0.52,2,0.23,0.17\n"
+)
+SWEEP_RESULT = json.dumps({"mode": "solve", "summary": None, "base": {
+    "id": "base", "label": "base", "status": "optimal", "cost_per_hour": 10.0}, "results": [
+    {"id": "s1", "label": "traffic=2", "status": "optimal", "cost_per_hour": 20.0}]})  # fmt: skip
+ADVISOR = json.dumps(
+    {
+        "ranges": [
+            {"index": 0, "label": "<5%", "max": 5},
+            {"index": 1, "label": ">20%", "max": 100},
+        ],
+        "spot_advisor": {"us-east-1": {"Linux": {"g6.xlarge": {"r": 0}}}},
+    }
+)
+EVICTIONS = json.dumps({"data": [{"skuName": "Standard_NC24ads_A100_v4", "location": "eastus",
+                                  "evictionRate": "0-5"}]})  # fmt: skip
+ESTIMATE = ["estimate", "--model", "llama-3.1-8b", "--accelerator", "H100", "--input-tokens",
+            "100", "--output-tokens", "10"]  # fmt: skip
 
 # The verbs, each with the file that is fuzzed ({}) and valid other arguments.
 VERBS = {
+    "commit advise": (PLAN, ["commit", "advise", "{}"]),
+    "commit advise --scenarios": (
+        SWEEP_RESULT,
+        ["commit", "advise", str(PLAN), "--scenarios", "{}"],
+    ),
+    "calibrate": (
+        BENCH / "vllm_rate2.json",
+        [
+            "calibrate",
+            "{}",
+            str(BENCH / "vllm_rate4.json"),
+            "--model",
+            "llama-3.1-8b",
+            "--accelerator",
+            "H100",
+            "-o",
+            "{out}",
+        ],
+    ),
+    "estimate --fit": (FIT, [*ESTIMATE, "--fit", "{}"]),
+    "estimate --concurrency --fit": (FIT, [*ESTIMATE, "--concurrency", "64", "--fit", "{}"]),
+    "plan --rates": (
+        ROOT / "examples" / "rates" / "savings-plan.yaml",
+        ["plan", str(SPEC), "--rates", "{}", "--time-limit", "5"],
+    ),
+    "catalog spot-risk": (
+        ADVISOR,
+        ["catalog", "spot-risk", "{}", "--as-of", "2026-12-01", "--provider", "aws"],
+    ),
+    "catalog spot-risk azure": (
+        EVICTIONS,
+        ["catalog", "spot-risk", "{}", "--as-of", "2026-12-01", "--provider", "azure"],
+    ),
+    "emit skypilot": (PLAN, ["emit", "{}", "-t", "skypilot", "-o", "{out}"]),
+    "plan recurring": (
+        ROOT / "examples" / "recurring" / "nightly-daily.yaml",
+        ["plan", "{}", "--time-limit", "5"],
+    ),
     "validate": (SPEC, ["validate", "{}"]),
     "plan": (SPEC, ["plan", "{}", "--time-limit", "5"]),
     "plan --catalog": (CATALOG, ["plan", str(SPEC), "--catalog", "{}", "--time-limit", "5"]),

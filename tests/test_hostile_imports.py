@@ -12,6 +12,8 @@ import io
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from planner.catalog.spot_risk import SpotRisk, read_spot_risk, spot_risk_csv
 
@@ -196,3 +198,36 @@ def test_a_deeply_nested_resource_graph_answer_exits_2_naming_the_url(cli, monke
     assert result.exit_code == 2, result.stderr
     assert server.url in result.stderr and "Traceback" not in result.stderr
     assert "token-1234567890" not in result.stderr
+
+
+SKY_CLOUDS = ["aws", "gcp", "azure", "lambda", "runpod", "oci", "nebius"]
+cells = st.one_of(
+    st.sampled_from(["", "nan", "inf", "-1", "1e308", "9" * 400, "2.7", "=1+1", "@SUM(A1)",
+                     "<img src=x>", "a\nb", "\x1b]0;x\x07", "L4", "H100", "g6.xlarge",
+                     "us-east-1", "0.8", "1", "8"]),
+    st.text(max_size=12),
+)  # fmt: skip
+
+
+@settings(max_examples=25, database=None, suppress_health_check=list(HealthCheck))
+@given(rows=st.lists(st.lists(cells, min_size=10, max_size=10), min_size=1, max_size=4),
+       cloud=st.sampled_from(SKY_CLOUDS))  # fmt: skip
+def test_any_skypilot_file_of_any_cloud_exits_cleanly_and_lists_only_checked_names(
+    cli, tmp_path_factory, rows, cloud
+):
+    folder = tmp_path_factory.mktemp("sky") / cloud
+    folder.mkdir()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER.strip().split(","))
+    writer.writerows(rows)
+    (folder / "vms.csv").write_text(buffer.getvalue())
+    result = cli("catalog", "list", "--catalog", folder / "vms.csv", "--format", "json")
+    assert result.exit_code in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 0:
+        for row in json.loads(result.stdout):
+            for key in ("region", "instance_type", "accelerator", "zone"):
+                value = row.get(key) or ""
+                assert not value.startswith(("=", "+", "-", "@")), row
+                assert all(c.isalnum() or c in "._+-" for c in value), row
