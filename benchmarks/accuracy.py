@@ -28,7 +28,7 @@ from pathlib import Path
 from benchmarks.baseline_model import baseline
 from planner.facts.accelerators import find_accelerator
 from planner.facts.llms import find_llm
-from planner.facts.measurements import Measurement, engine_measurements
+from planner.facts.measurements import MEASUREMENTS_FILE, Measurement, engine_measurements
 from planner.perf.calibration import in_flight, is_held_out, predict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,23 +137,32 @@ def _key(m: Measurement, extra: object = None) -> str:
 
 
 PREVIOUS_SCRIPT = """
-import json
+import json, os, pathlib
+import planner.facts.measurements as facts
+facts.MEASUREMENTS_FILE = pathlib.Path(os.environ["PLANNER_ACCURACY_MEASUREMENTS"])
 from benchmarks.accuracy import _new_rps, _slo_points
-from planner.facts.measurements import engine_measurements
 from planner.perf.calibration import predict
 def key(m, extra=None):
     return json.dumps([list(m.config), m.figure, extra], default=str)
-rows = engine_measurements()
-out = {key(m): predict(m) for m in rows}
-out.update({key(m, lim): _new_rps(m, lim, most) for m, lim, _, most in _slo_points(rows)})
+def guess(f, *args):
+    try:
+        return f(*args)
+    except (KeyError, ValueError):
+        return None
+rows = facts.engine_measurements()
+out = {key(m): guess(predict, m) for m in rows}
+out.update({key(m, lim): guess(_new_rps, m, lim, most) for m, lim, _, most in _slo_points(rows)})
 print(json.dumps(out))
 """
-"""Run in the earlier checkout: only what benchmarks.accuracy and planner had there."""
+"""Run in the earlier checkout: only what benchmarks.accuracy and planner had there, on this
+checkout's measurements (a point that checkout's model cannot take, such as an engine or TP
+degree it did not know, counts as no prediction)."""
 
 
 def previous_predictions(directory: Path) -> dict[str, float | None]:
     """What the model of the checkout in `directory` predicts for every bundled point."""
-    env = {**os.environ, "PYTHONPATH": str(directory)}
+    env = {**os.environ, "PYTHONPATH": str(directory),
+           "PLANNER_ACCURACY_MEASUREMENTS": str(MEASUREMENTS_FILE)}  # fmt: skip
     done = subprocess.run([sys.executable, "-c", PREVIOUS_SCRIPT], cwd=directory, env=env,
                           capture_output=True, text=True, check=True)  # fmt: skip
     return json.loads(done.stdout)

@@ -77,7 +77,7 @@ def test_kubernetes_runs_the_engines_own_image_command_and_health_route(engine):
 
 
 def test_vllm_keeps_the_cuda_image_entrypoint_and_gets_the_neuron_build_on_inferentia():
-    # eu-residency plans on NVIDIA only (Inferentia2 is uncalibrated, so not chosen by default);
+    # the eu-residency golden plan is on NVIDIA only;
     # the Neuron build is checked on the vendor plan that runs on inf2
     from tests.test_emit_vendors import PLANS
 

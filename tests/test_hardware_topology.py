@@ -78,9 +78,11 @@ def test_inferentia2_allows_neuron_core_groups_of_12_and_24_cores():
     assert "power of two" in tp_problem(mixtral_22b, 12, 12)
 
 
-def test_neuron_tp_still_respects_the_attention_heads():
+def test_neuron_pads_attention_heads_so_70b_shards_over_all_12_inferentia2_chips():
+    # AWS's published Inf2 tables run Llama 3 70B (64 heads) on 24 NeuronCores (12 chips)
     inf2 = find_accelerator("Inferentia2")
-    llama_70b = find_llm("llama-3.1-70b")  # 64 heads: 6 and 12 do not divide them
-    assert valid_tp_degrees(llama_70b, 12, inf2) == (1, 2, 4)
-    assert "64 attention heads" in tp_problem(llama_70b, 12, 12, inf2)
+    llama_70b = find_llm("llama-3.1-70b")
+    assert valid_tp_degrees(llama_70b, 12, inf2) == (1, 2, 4, 6, 12)
     assert "must be one of" in tp_problem(llama_70b, 8, 12, inf2)
+    # a GPU engine still needs the heads to split evenly
+    assert "24 attention heads" in tp_problem(find_llm("llama-3.2-3b"), 16, 16)

@@ -44,10 +44,24 @@ def catalog():
 
 def test_families_without_fitted_measurements_are_uncalibrated():
     assert {"hopper", "ampere", "ada"} <= calibrated_families()
-    for name in ("MI300X", "MI355X", "TPU-v6e", "Trainium2", "Inferentia2", "Trainium"):
+    for name in ("MI355X", "TPU-v5e", "TPU-v5p", "TPU-v6e"):  # cdna4, tpu: no published rows
         assert not is_calibrated(find_accelerator(name)), name
     for name in ("H200-NVL", "B200", "GB200", "RTX-PRO-6000"):  # hopper; blackwell fitted on
         assert is_calibrated(find_accelerator(name)), name  # TensorRT-LLM's B200/GB200 tables
+
+
+def test_published_amd_and_neuron_measurements_calibrate_their_families():
+    assert {"cdna3", "neuron"} <= calibrated_families()
+    for name in ("MI300X", "MI325X", "Inferentia2", "Trainium", "Trainium2"):
+        assert is_calibrated(find_accelerator(name)), name
+
+
+def test_an_mi300x_only_spec_plans_on_the_fitted_cdna3_figures(tmp_path, catalog):
+    spec = load_spec(_spec(tmp_path, "      accelerators: [MI300X]"))
+    plan = solve(spec, catalog)
+    assert {a.accelerator for a in plan.allocations} == {"MI300X"}
+    assert all(a.calibration is None for a in plan.allocations)
+    assert not verify(plan, spec, catalog)
 
 
 def test_a_default_plan_never_uses_an_uncalibrated_chip(tmp_path, catalog):
@@ -65,11 +79,11 @@ def test_a_b200_only_spec_plans_on_b200_with_the_fitted_blackwell_figures(tmp_pa
     assert not verify(plan, spec, catalog)
 
 
-def test_an_mi300x_only_spec_plans_on_mi300x_and_says_it_is_uncalibrated(tmp_path, catalog):
-    spec = load_spec(_spec(tmp_path, "      accelerators: [MI300X]"))
+def test_a_tpu_only_spec_plans_on_tpu_and_says_it_is_uncalibrated(tmp_path, catalog):
+    spec = load_spec(_spec(tmp_path, "      accelerators: [TPU-v6e]"))
     plan = solve(spec, catalog)
-    assert {a.accelerator for a in plan.allocations} == {"MI300X"}
-    assert all("uncalibrated" in a.calibration and "cdna3" in a.calibration
+    assert {a.accelerator for a in plan.allocations} == {"TPU-v6e"}
+    assert all("uncalibrated" in a.calibration and "tpu" in a.calibration
                for a in plan.allocations)  # fmt: skip
     assert not verify(plan, spec, catalog)
 
@@ -83,23 +97,25 @@ def test_allow_uncalibrated_opens_every_chip_and_flags_the_ones_chosen(tmp_path,
 
 
 def test_a_spec_with_only_uncalibrated_offerings_says_how_to_opt_in(tmp_path, catalog):
-    spec = load_spec(_spec(tmp_path, "      providers: [aws]"))
-    only_trn2 = Catalog(tuple(o for o in catalog.offerings if o.instance_type == "trn2.48xlarge"))
+    spec = load_spec(_spec(tmp_path, "      providers: [gcp]"))
+    only_v6e = Catalog(tuple(o for o in catalog.offerings if o.accelerator == "TPU-v6e"))
     with pytest.raises(InfeasibleError, match="allow_uncalibrated") as caught:
-        solve(spec, only_trn2)
-    assert "Trainium2" in str(caught.value) and "neuron" in str(caught.value)
+        solve(spec, only_v6e)
+    assert "TPU-v6e" in str(caught.value) and "tpu" in str(caught.value)
 
 
 def test_estimate_says_which_figures_are_uncalibrated(cli):
     args = ("estimate", "--model", "llama-3.1-8b", "--input-tokens", "500", "--output-tokens",
             "100", "--format", "json")  # fmt: skip
+    mi355x = json.loads(cli(*args, "--accelerator", "MI355X").stdout)
     mi300x = json.loads(cli(*args, "--accelerator", "MI300X").stdout)
     b200 = json.loads(cli(*args, "--accelerator", "B200").stdout)
-    assert mi300x["calibration"].startswith("uncalibrated") and "cdna3" in mi300x["calibration"]
+    assert mi355x["calibration"].startswith("uncalibrated") and "cdna4" in mi355x["calibration"]
+    assert mi300x["calibration"] == "fitted (cdna3)"
     assert b200["calibration"] == "fitted (blackwell)"
 
 
 def test_plan_table_names_the_uncalibrated_allocations(cli, tmp_path):
-    result = cli("plan", _spec(tmp_path, "      accelerators: [MI300X]"), "-q")
+    result = cli("plan", _spec(tmp_path, "      accelerators: [TPU-v6e]"), "-q")
     assert result.exit_code == 0, result.stderr
-    assert "Uncalibrated chat" in result.stdout and "cdna3" in result.stdout
+    assert "Uncalibrated chat" in result.stdout and "tpu" in result.stdout

@@ -33,6 +33,8 @@ class Measurement:
     """Requests in flight; None for a run fed at an infinite request rate."""
     figure: str
     value: float
+    max_num_seqs: int | None = None
+    """The engine's cap on running requests where the source set one (None: its default)."""
 
     @property
     def config(self) -> tuple[object, ...]:
@@ -79,6 +81,7 @@ def engine_measurements() -> tuple[Measurement, ...]:
             concurrency=int(row["concurrency"]) if row["concurrency"] else None,
             figure=row["figure"],
             value=float(row["value"]),
+            max_num_seqs=int(row["max_num_seqs"]) if row.get("max_num_seqs") else None,
         )
         for row in read_commented_csv(MEASUREMENTS_FILE)
     )

@@ -24,6 +24,7 @@ from planner.facts.llms import find_llm
 from planner.facts.measurements import Measurement, engine_measurements
 from planner.perf.capacity import at_concurrency, roofline_capacity
 from planner.perf.efficiency import FIT_FILE, PARAMETERS, Efficiency
+from planner.perf.roofline import step_seconds
 from planner.perf.settings import PerfSettings
 from planner.perf.slo import NO_SLO, SLO
 
@@ -51,6 +52,16 @@ _BOUNDS = {
     "allreduce_latency_us": (2.0, 20.0),
     "link_utilization": (0.2, 0.9),
 }
+Bounds = dict[str, tuple[float, float]]
+# Families fitted on their own single-request latency, fixed costs included, within wider
+# ranges: Neuron's single-request TPOT is 1.4-2x its weight read at full bandwidth (AWS's
+# Inf2/Trn1 tables), fixed costs far above the NVIDIA ones (a NeuronCore collective or a step
+# of a static-batch library costs more than an NVLink all-reduce or a CUDA-graph step). Ampere's
+# single-request points (LLMPerf's A10G sweep, TP 1) stay with LATENCY_FAMILY's fixed costs:
+# fitting its own moved its held-out TPOT median from 0.96 to 0.84.
+OWN_LATENCY_FAMILIES = frozenset({"neuron"})
+LATENCY_BOUNDS: Bounds = {**_BOUNDS, "step_overhead_ms": (0.5, 10.0),
+                          "allreduce_latency_us": (2.0, 200.0)}  # fmt: skip
 
 ENGINE_SETTINGS = {
     # trtllm-bench as the TensorRT-LLM performance overview ran it: "Max Runtime Batch Size: 4096",
@@ -60,7 +71,16 @@ ENGINE_SETTINGS = {
     ),
     "vllm": PerfSettings(engine="vllm"),
     "sglang": PerfSettings(engine="sglang", max_num_seqs=None),
+    # The Neuron library under vLLM's Neuron backend when these runs were published; its runs
+    # are static batches (never at an admission limit), predicted with vLLM's settings.
+    "transformers-neuronx": PerfSettings(engine="vllm"),
 }
+
+STATIC_BATCH_ENGINES = frozenset({"transformers-neuronx"})
+"""Engines whose published runs are static batches: the batch's prompts are encoded together,
+in one step, before the first token of any (AWS's Inf2/Trn1 tables: at batch 8 with 2,048-4,096
+-token prompts TTFT is 8-10x the batch of one's), so TTFT is the batch of one's plus what that
+step takes beyond one prompt's."""
 
 
 def is_held_out(m: Measurement) -> bool:
@@ -73,6 +93,8 @@ def is_held_out(m: Measurement) -> bool:
 def settings_for(m: Measurement, eff: Efficiency | None = None) -> PerfSettings:
     """The settings the measurement's engine ran with, with `eff` set explicitly if given."""
     base = replace(ENGINE_SETTINGS[m.engine], engine_version=m.engine_version)
+    if m.max_num_seqs is not None:
+        base = replace(base, max_num_seqs=m.max_num_seqs)
     if eff is None:
         return base
     return replace(base, **{name: getattr(eff, name) for name in PARAMETERS})
@@ -107,6 +129,14 @@ def in_flight(m: Measurement) -> float | None:
     return min(float(m.concurrency), rate * latency_s)
 
 
+def _encode(m: Measurement, prompts: int, settings: PerfSettings) -> float:
+    """Seconds of one step that encodes `prompts` prompts of the run at once."""
+    model, acc = find_llm(m.model), find_accelerator(m.accelerator)
+    tokens = prompts * m.input_tokens
+    return step_seconds(model, acc, m.tp, 0.0, 0.0, tokens, m.input_tokens, m.weights_dtype,
+                        m.kv_dtype, settings)  # fmt: skip
+
+
 def predict(m: Measurement, eff: Efficiency | None = None, tpot_slo_ms: float | None = None,
             most_in_flight: float | None = None) -> float | None:  # fmt: skip
     """The model's figure for measurement `m` (or, with tpot_slo_ms, its max requests/s within
@@ -127,6 +157,12 @@ def predict(m: Measurement, eff: Efficiency | None = None, tpot_slo_ms: float | 
     if m.concurrency is None:
         cap = roofline_capacity(*args, NO_SLO, settings, *dtypes)
         return cap.tokens_per_s if cap.fits else None
+    if m.figure == "ttft_ms" and m.engine in STATIC_BATCH_ENGINES and m.concurrency > 1:
+        alone = at_concurrency(*args, 1, settings, *dtypes)
+        if alone is None:
+            return None
+        together = _encode(m, m.concurrency, settings) - _encode(m, 1, settings)
+        return alone.ttft_ms + 1000 * together
     load = at_concurrency(*args, in_flight(m), settings, *dtypes)
     if load is None:
         return None
@@ -134,32 +170,32 @@ def predict(m: Measurement, eff: Efficiency | None = None, tpot_slo_ms: float | 
             "ttft_ms": load.ttft_ms, "max_throughput": load.tokens_per_s}[m.figure]  # fmt: skip
 
 
-def _to_efficiency(x: Sequence[float]) -> Efficiency:
+def _to_efficiency(x: Sequence[float], bounds: Bounds = _BOUNDS) -> Efficiency:
     values = {}
     for name, v in zip(PARAMETERS, x, strict=True):
-        low, high = _BOUNDS[name]
+        low, high = bounds[name]
         values[name] = low + (high - low) / (1 + math.exp(-v))
     return Efficiency(**values)
 
 
-def _from_efficiency(eff: Efficiency) -> list[float]:
+def _from_efficiency(eff: Efficiency, bounds: Bounds = _BOUNDS) -> list[float]:
     out = []
     for name in PARAMETERS:
-        low, high = _BOUNDS[name]
+        low, high = bounds[name]
         share = (getattr(eff, name) - low) / (high - low)
         share = min(max(share, 1e-6), 1 - 1e-6)
         out.append(math.log(share / (1 - share)))
     return out
 
 
-def _loss(points: Sequence[Measurement], fixed: dict[str, float] | None = None
-          ) -> Callable[[Sequence[float]], float]:  # fmt: skip
+def _loss(points: Sequence[Measurement], fixed: dict[str, float] | None = None,
+          bounds: Bounds = _BOUNDS) -> Callable[[Sequence[float]], float]:  # fmt: skip
     """Mean squared log error of the free parameters `x` (those not in `fixed`)."""
     fixed = fixed or {}
     free = [name for name in PARAMETERS if name not in fixed]
 
     def loss(x: Sequence[float]) -> float:
-        eff = _to_efficiency(_full(x, free, fixed))
+        eff = _to_efficiency(_full(x, free, fixed, bounds), bounds)
         errors: dict[str, list[float]] = defaultdict(list)
         for m in points:
             value = predict(m, eff)
@@ -171,7 +207,8 @@ def _loss(points: Sequence[Measurement], fixed: dict[str, float] | None = None
     return loss
 
 
-def _full(x: Sequence[float], free: list[str], fixed: dict[str, float]) -> list[float]:
+def _full(x: Sequence[float], free: list[str], fixed: dict[str, float],
+          bounds: Bounds = _BOUNDS) -> list[float]:  # fmt: skip
     """The full transformed parameter vector from the free ones and the fixed values."""
     given = dict(zip(free, x, strict=True))
     out = []
@@ -179,7 +216,7 @@ def _full(x: Sequence[float], free: list[str], fixed: dict[str, float]) -> list[
         if name in given:
             out.append(given[name])
         else:
-            out.append(_from_efficiency(replace(START, **{name: fixed[name]}))[
+            out.append(_from_efficiency(replace(START, **{name: fixed[name]}), bounds)[
                 PARAMETERS.index(name)])  # fmt: skip
     return out
 
@@ -224,11 +261,32 @@ def nelder_mead(f: Callable[[Sequence[float]], float], start: Sequence[float],
     return simplex[min(range(n + 1), key=lambda i: values[i])]
 
 
-def _fit_family(points: Sequence[Measurement], fixed: dict[str, float]) -> Efficiency:
+def _fit_family(points: Sequence[Measurement], fixed: dict[str, float],
+                bounds: Bounds = _BOUNDS) -> Efficiency:  # fmt: skip
     """The efficiency minimising the squared log error on `points`, `fixed` held."""
     free = [name for name in PARAMETERS if name not in fixed]
-    start = [_from_efficiency(START)[PARAMETERS.index(name)] for name in free]
-    return _to_efficiency(_full(nelder_mead(_loss(points, fixed), start), free, fixed))
+    start = [_from_efficiency(START, bounds)[PARAMETERS.index(name)] for name in free]
+    found = nelder_mead(_loss(points, fixed, bounds), start)
+    return _to_efficiency(_full(found, free, fixed, bounds), bounds)
+
+
+def _single_stream(points: Sequence[Measurement]) -> list[Measurement]:
+    """The single-request TPOT points among `points`: a weight read plus the fixed costs."""
+    return [m for m in points if m.concurrency == 1 and m.figure == "tpot_ms"]
+
+
+def _fit_with_latency(points: Sequence[Measurement], bounds: Bounds = _BOUNDS) -> Efficiency:
+    """Every parameter fitted on `points`, which hold single-stream latency: all at once, then
+    the weight-read share on the single-request TPOT given the fixed costs, then the rest again
+    with that share held."""
+    eff = _fit_family(points, {}, bounds)
+    single = _single_stream(points)
+    if not single:
+        return eff
+    pinned = {n: getattr(eff, n) for n in LATENCY_PARAMETERS if n != "mbu"}
+    weights_only = {n: getattr(eff, n) for n in PARAMETERS if n != "mbu"}
+    mbu = _fit_family(single, weights_only, bounds).mbu
+    return _fit_family(points, {**pinned, "mbu": mbu}, bounds)
 
 
 def fit() -> dict[str, tuple[Efficiency, int, float]]:
@@ -239,25 +297,25 @@ def fit() -> dict[str, tuple[Efficiency, int, float]]:
         if not is_held_out(m):
             by_family[find_accelerator(m.accelerator).family].append(m)
     result: dict[str, tuple[Efficiency, int, float]] = {}
-    latency = _fit_family(by_family[LATENCY_FAMILY], {})
-    # Single-stream decode (concurrency 1) is a weight read plus the fixed costs: it sets the
-    # weight-read share given the fixed costs, then the family's other parameters are refitted.
-    single = [m for m in by_family[LATENCY_FAMILY] if m.concurrency == 1 and m.figure == "tpot_ms"]
-    if single:
-        pinned = {n: getattr(latency, n) for n in LATENCY_PARAMETERS if n != "mbu"}
-        weights_only = {n: getattr(latency, n) for n in PARAMETERS if n != "mbu"}
-        mbu = _fit_family(single, weights_only).mbu
-        latency = _fit_family(by_family[LATENCY_FAMILY], {**pinned, "mbu": mbu})
+    latency = _fit_with_latency(by_family[LATENCY_FAMILY])
     fixed = {name: getattr(latency, name) for name in LATENCY_PARAMETERS}
-    # Families without latency measurements take LATENCY_PARAMETERS from LATENCY_FAMILY and
-    # fit the rest (MFU, KV-read bandwidth share, link utilisation).
+    # A family with single-request latency of its own (own_latency) fits every parameter on
+    # it, its fixed costs in the wider LATENCY_BOUNDS; the others take LATENCY_PARAMETERS from
+    # LATENCY_FAMILY and fit the rest (MFU, KV-read bandwidth share, link utilisation).
     for family in sorted(by_family):
-        eff = latency if family == LATENCY_FAMILY else _fit_family(by_family[family], fixed)
-        held = {} if family == LATENCY_FAMILY else fixed
+        points = by_family[family]
+        held: dict[str, float] = {} if family == LATENCY_FAMILY else fixed
+        bounds = _BOUNDS
+        if family == LATENCY_FAMILY:
+            eff = latency
+        elif family in OWN_LATENCY_FAMILIES and _single_stream(points):
+            eff, held, bounds = _fit_with_latency(points, LATENCY_BOUNDS), {}, LATENCY_BOUNDS
+        else:
+            eff = _fit_family(points, fixed)
         free = [name for name in PARAMETERS if name not in held]
-        x = [_from_efficiency(eff)[PARAMETERS.index(name)] for name in free]
-        rms = math.sqrt(_loss(by_family[family], held)(x))
-        result[family] = (eff, len(by_family[family]), rms)
+        x = [_from_efficiency(eff, bounds)[PARAMETERS.index(name)] for name in free]
+        rms = math.sqrt(_loss(points, held, bounds)(x))
+        result[family] = (eff, len(points), rms)
     result = dict(sorted(result.items()))
     default = Efficiency(**{
         name: statistics.median(getattr(e, name) for e, _, _ in result.values())

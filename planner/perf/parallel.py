@@ -6,8 +6,11 @@ from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
 
 KV_REPLICATING_FAMILIES = frozenset({"neuron"})
-"""Families whose engines replicate KV heads up to any TP degree (Neuron's NxD Inference
-shards GQA by replicating KV heads to the TP degree), so only the attention heads must split."""
+"""Families whose engines shard attention to any TP degree their chips allow: Neuron's libraries
+replicate KV heads to the TP degree and pad the attention heads to a multiple of it (AWS's
+published Inf2/Trn1 runs serve Llama 3 8B, 32 heads, and Llama 3 70B, 64 heads, on 24 and 32
+NeuronCores: planner/facts/data/engine_measurements.csv, sources neuron-2.18-*). The padded
+heads' extra attention work is not modelled."""
 
 
 def _is_power_of_two(n: int) -> bool:
@@ -34,19 +37,19 @@ def tp_problem(
     The degrees a chip allows are its facts' `tp_degrees` (Inferentia2: NeuronCore groups of
     2/4/8/12/24 cores, 1/2/4/6/12 chips), powers of two otherwise. Engines such as vLLM split
     attention heads evenly and either split or replicate KV heads, so TP must divide the
-    attention heads and divide, or be a multiple of, the KV heads (Neuron replicates KV heads
-    to any degree).
+    attention heads and divide, or be a multiple of, the KV heads (Neuron pads attention heads
+    and replicates KV heads to any degree its chips allow).
     """
     problem = _degree_allowed(tp, accelerator)
     if problem:
         return problem
     if count is not None and (tp > count or count % tp):
         return f"TP {tp} does not divide the {count} accelerators of the instance"
-    if model.attention_heads % tp:
+    replicates = accelerator is not None and accelerator.family in KV_REPLICATING_FAMILIES
+    if not replicates and model.attention_heads % tp:
         return (
             f"TP {tp} does not divide the {model.attention_heads} attention heads of {model.name}"
         )
-    replicates = accelerator is not None and accelerator.family in KV_REPLICATING_FAMILIES
     if not replicates and model.kv_heads % tp and tp % model.kv_heads:
         return f"TP {tp} neither divides nor is a multiple of the {model.kv_heads} KV heads"
     return None
