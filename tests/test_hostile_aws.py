@@ -317,3 +317,21 @@ def test_any_cloudwatch_answer_exits_cleanly(cli, values, token):
     with HostileServer(lambda path: _metrics(values, token or None)) as server:
         result = _observe(cli, server.url)
     _clean(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("AWS_MAX_ATTEMPTS", "50"), ("AWS_RETRY_MODE", "legacy"),
+     ("AWS_MAX_ATTEMPTS", "9" * 400), ("AWS_RETRY_MODE", "adaptive")],
+)  # fmt: skip
+def test_aws_retry_settings_in_the_environment_cannot_make_a_retry_storm(
+    cli, tmp_path, monkeypatch, name, value
+):
+    monkeypatch.setenv(name, value)
+    error = {"__type": "ServiceUnavailableException", "message": "try later"}
+    with HostileServer(lambda path: _json(error, 503)) as server:
+        result = cli("profiles", "import", "--sagemaker-job", "job", "--region", "us-east-1",
+                     "--endpoint-url", server.url, "--input-tokens", "500", "--output-tokens",
+                     "200", "-o", tmp_path / "p.csv")  # fmt: skip
+    _clean(result)
+    assert result.exit_code != 0 and len(server.seen) <= 3
