@@ -70,3 +70,13 @@ def test_the_decomposition_keeps_the_cap_for_batch_and_training(catalog):
         plan = solve(spec, catalog, baselines=False, options=SolveOptions(strategy="decomposition"))
         assert spot_share.spot_share(plan.allocations) <= cap + 1e-6
         assert verify(plan, spec, catalog) == []
+
+
+def test_the_decomposition_keeps_a_capped_training_gang_off_spot(catalog):
+    from planner.solve import SolveOptions
+
+    options = SolveOptions(strategy="decomposition")
+    free = solve(training_spec(1.0), catalog, baselines=False, options=options)
+    assert [a.pricing for a in free.allocations] == ["spot"]
+    capped = solve(training_spec(0.5), catalog, baselines=False, options=options)
+    assert [a.pricing for a in capped.allocations] == ["on_demand"]

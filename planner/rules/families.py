@@ -112,6 +112,15 @@ def pruning(workload: Any, spot_allowed: bool) -> dict[str, bool]:
     }
 
 
+def gang_allowed(workload: Any, candidate: Any) -> bool:
+    """Whether a training job may take `candidate`'s gang alone: the training families' rows
+    (exactly one gang, the spot share) evaluated for that one choice. The decomposition
+    enumerates gangs with it instead of solving a MIP."""
+    amount = candidate.instances * candidate.accelerators
+    row = spot_share.mip_row(workload, [(candidate.pricing, amount)])
+    return row is None or row[0] <= row[1] + 1e-9
+
+
 WORKLOAD_CHECKS = (spot_share.check,)
 """Per-workload checks verify runs for every kind (serving's own checks, region spread
 included, run inside verify's serving check: region loss is tried only where they pass)."""

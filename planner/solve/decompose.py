@@ -282,9 +282,8 @@ class Subproblems:
             if room is not None:
                 fits = (unit.use <= room[:, None] + _EPS).all(axis=0)
             w = self._workload[unit.name]
-            if spot_share.cap(w) is not None:  # a gang is one pricing: a cap below 1 is no spot
-                cands = self.problem.candidates[unit.name]
-                fits &= np.array([c.pricing != "spot" for c in cands], dtype=bool)
+            cands = self.problem.candidates[unit.name]
+            fits &= np.array([families.gang_allowed(w, c) for c in cands], dtype=bool)
             if not fits.any():
                 return Answer(None, math.inf)
             i = int(np.argmin(np.where(fits, eff, math.inf)))
