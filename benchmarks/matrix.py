@@ -3,7 +3,7 @@ current strategy against the previous one on the same input files, each row a fr
 
     python -m benchmarks.matrix [--shapes a,b] [--sizes 100,1000,5000] [--large 20000]
         [--large-shapes reference,unseen] [--previous DIR] [--methods ours,previous]
-        [--work DIR] [--fresh] [-o BENCHMARKS.md]
+        [--work DIR] [--fresh] [--table-only] [-o BENCHMARKS.md]
 
 --previous: a checkout of the previous strategy (say `git worktree add ../prev cce3dcd`); its
 rows run benchmarks/matrix_run.py with PYTHONPATH set to it. Inputs (fleet spec with binding
@@ -184,6 +184,9 @@ def main() -> None:
     parser.add_argument("--methods", default="ours,previous")
     parser.add_argument("--work", type=Path, default=Path("/tmp/planner-matrix"))
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument(
+        "--table-only", action="store_true", help="Write the rows already run; run none."
+    )
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()
     methods = args.methods.split(",")
@@ -198,6 +201,11 @@ def main() -> None:
     rows = []
     for shape, n in plan:
         for m in methods:
+            done = args.work / shape.name / f"result-{n}-{m}.json"
+            if args.table_only:
+                if done.exists():
+                    rows.append(json.loads(done.read_text()))
+                continue
             rows.append(_row(shape, n, m, trees[m], args.work, args.fresh))
     if args.output:
         previous = "not run"
