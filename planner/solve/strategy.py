@@ -283,6 +283,11 @@ def solve_problem(
             least = 0.05 if guided.solution else options.time_limit_s
             polish = replace(options, time_limit_s=max(left, least))
             found = _improve_with_full_mip(problem, polish, guided)
+            for more in (2, 4):  # the first plan is never cut short: longer tries, then give up
+                if found.solution is not None or found.status != "unknown":
+                    break
+                longer = replace(options, time_limit_s=more * options.time_limit_s)
+                found = _improve_with_full_mip(problem, longer, found)
         else:
             found = guided
     else:
