@@ -85,7 +85,9 @@ def test_diff_check_and_export_answer_as_their_verbs_do(cli, tmp_path, chatbot_p
     cheaper = planner.plan(BATCH, as_of=DATE)
     moved = planner.diff(chatbot_plan, cheaper, min_change=1, fail_on_increase=0)
     assert any(m.startswith("serving $/h -100.00%") for m in moved.moved or ())
-    assert moved.breaches == ("jobs $ rose from zero (0 -> 44.16)",)
+    from planner.figures import number
+
+    assert moved.breaches == (f"jobs $ rose from zero (0 -> {number(cheaper.job_cost)})",)
     same = planner.diff(chatbot_plan, chatbot_plan, min_change=0, fail_on_increase=0)
     assert same.moved == () and same.breaches == () and not same.result.changes
     gate = planner.check(chatbot_plan, max_cost_per_hour=1.0)
