@@ -22,6 +22,7 @@ CRD_FILES = {
     ): "lws/leaderworkerset.x-k8s.io_leaderworkersets.yaml",
     ("karpenter.sh", "NodePool"): "karpenter/karpenter.sh_nodepools.yaml",
     ("ray.io", "RayService"): "kuberay/ray.io_rayservices.yaml",
+    ("ray.io", "RayJob"): "kuberay/ray.io_rayjobs.yaml",
     **{
         ("kueue.x-k8s.io", kind): f"kueue/kueue.x-k8s.io_{plural}.yaml"
         for kind, plural in (

@@ -182,9 +182,11 @@ def check_rayservice(data: dict) -> None:
 
 
 def check_rayjob(data: dict) -> None:
-    """A RayJob: its own fields (tests/golden/schemas), its cluster against KubeRay's published
-    RayClusterSpec, and its pod templates against Kubernetes' PodTemplateSpec."""
+    """A RayJob: its own fields (tests/golden/schemas) and the whole object against KubeRay's
+    published RayJob CRD, its cluster against the published RayClusterSpec, and its pod
+    templates against Kubernetes' PodTemplateSpec."""
     check_schema(data, "kuberay-rayjob")
+    crd_schema.check(data)
     cluster = data["spec"]["rayClusterSpec"]
     assert crd_schema.ray_cluster_spec_errors(cluster) == []
     check_pod_template(cluster["headGroupSpec"]["template"])
