@@ -64,6 +64,10 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attemp
     spec = problem.spec
     lp_built = build(problem, relaxed=True)
     lp = run(lp_built, options)
+    for more in (2, 4):  # no plan exists yet: longer tries before giving up
+        if lp.status != "unknown":
+            break
+        lp = run(lp_built, replace(options, time_limit_s=more * options.time_limit_s))
     if lp.status not in ("optimal", "feasible"):
         return Attempt(lp.status, 0.0, lp.seconds)
     restricted: dict[str, tuple[Candidate, ...]] = {}
@@ -95,6 +99,10 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attemp
     sub = PlacementProblem(spec, restricted, problem.owned)
     built = build(sub, n_bounds=n_bounds)
     outcome = run(built, options)  # no plan exists yet: the whole limit
+    for more in (2, 4):  # the first plan is never cut short: longer tries before giving up
+        if outcome.solved or outcome.status != "unknown":
+            break
+        outcome = run(built, replace(options, time_limit_s=more * options.time_limit_s))
     seconds = lp.seconds + outcome.seconds
     if not outcome.solved:
         return Attempt("feasible", lp.objective, seconds)
