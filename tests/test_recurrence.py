@@ -60,7 +60,8 @@ def test_focus_bills_31_runs_in_january_and_28_in_february(plans):
 
 
 def test_a_run_that_crosses_midnight_is_split_between_days():
-    spec = parse_spec(nightly("0 22 * * *"))
+    # on L40S the run takes hours (on the cheapest, MI300X, it would end by 22:09)
+    spec = parse_spec(nightly("0 22 * * *") + "    placement: {accelerators: [L40S]}\n")
     late = solve(spec, as_of=PLAN_DATE)
     hours = max(a.hours for a in late.allocations)
     assert hours > 2  # the run starting 22:00 ends after midnight
