@@ -7,6 +7,7 @@ workload's allowed regions, and a KMS key must sit in its endpoint's region.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from planner.clouds import SERVICES, VM_SERVICES
 from planner.clouds.locations import Located, locate, outside
@@ -27,27 +28,59 @@ class ResidencyBreach:
         return f"{self.workload}: {self.message}"
 
 
+def _image(deploy: Deploy, engine: str, accelerator: str, service: str, region: str) -> list[str]:
+    """The serving image an allocation of `service` in `region` would pull (none where no
+    target can deploy it: emit refuses that and verify says so on its own)."""
+    found = SERVICES.get(service)
+    if found is not None and found.is_managed:
+        target = found.kind  # a managed service's emit target is its kind
+    elif service in VM_SERVICES:
+        target = "kubernetes"
+    else:
+        return []
+    try:
+        return [server(deploy, engine, accelerator, target, region).image]
+    except InputError:
+        return []
+
+
+@lru_cache(maxsize=4096)
+def _image_outside(
+    deploy_json: str, engine: str, accelerator: str, service: str, region: str,
+    allowed: tuple[str, ...],
+) -> str | None:  # fmt: skip
+    deploy = Deploy.model_validate_json(deploy_json)
+    for image in _image(deploy, engine, accelerator, service, region):
+        found = locate("image", image, deploy.security.bucket_regions)
+        why = outside(found, list(allowed)) if found is not None else None
+        if why:
+            return f"image {image}: {why}"
+    return None
+
+
+def image_outside(
+    deploy_json: str, engine: str, accelerator: str, service: str, region: str,
+    allowed: tuple[str, ...],
+) -> str | None:  # fmt: skip
+    """Why the image an allocation (`engine` on `accelerator` of `service` in `region`) would
+    pull breaks residency in `allowed`, or None. The solver asks this before it considers an
+    offering, so that it never plans what `breaches` (emit, verify) then refuses; `deploy_json`
+    is the spec's deploy section as JSON (hashable, so answers are shared across workloads)."""
+    return _image_outside(deploy_json, engine, accelerator, service, region, allowed)
+
+
 def references(deploy: Deploy, alloc: Allocation, workload: WorkloadResult) -> list[Located]:
     """Everything with a location that this allocation's deployment would use."""
     region, keys = alloc.region, deploy.security
-
-    def served(target: str) -> list[tuple[str, str]]:
-        try:
-            return [
-                ("image", server(deploy, workload.engine, alloc.accelerator, target, region).image)
-            ]
-        except InputError:
-            return []  # not deployable there: emit refuses it and verify says so on its own
-
-    refs: list[tuple[str, str]] = []
+    refs = [
+        ("image", image)
+        for image in _image(deploy, workload.engine, alloc.accelerator, alloc.service, region)
+    ]
     found = SERVICES.get(alloc.service)
     if found is not None and found.is_managed:
-        refs += served(found.kind)  # a managed service's emit target is its kind
         key = found.kms_key(keys) if found.kms_key else ""
         if key:
             refs.append(("KMS key", key.format(region=region)))
-    elif alloc.service in VM_SERVICES:
-        refs += served("kubernetes")
     if alloc.kind != "training":
         refs.append(("weights", weights_source(deploy, workload)))
     found = (locate(kind, ref, keys.bucket_regions) for kind, ref in refs)

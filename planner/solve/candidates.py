@@ -49,6 +49,7 @@ from planner.perf.sizing import (
 )
 from planner.perf.workload import workload_settings
 from planner.rules import families
+from planner.rules.residency import image_outside
 from planner.spec.models import (
     BatchWorkload,
     Placement,
@@ -207,6 +208,7 @@ def offering_choices(
     rules: Dominance,
     owned: Mapping[str, OwnedPool] | None = None,
     profiled: frozenset[str] = frozenset(),
+    deploy_json: str = "",
 ) -> list[tuple[Offering, str, Accelerator]]:
     """(offering, pricing, accelerator) choices worth evaluating for `workload`.
 
@@ -217,10 +219,20 @@ def offering_choices(
     Uncalibrated chips are left out unless the placement or `profiled` allows them
     (calibration_allows).
     Workloads with the same placement rules share one answer (a fleet has few of them).
+    Where the workload keeps data in named regions, an offering whose serving image (from the
+    spec's deploy section, `deploy_json`) lies outside them is left out before the dominance
+    rule: emit and verify refuse such a placement (rules.residency).
     """
     edge_ok = getattr(workload, "edge_share_max", 0.0) > 0
     owned_accelerators = tuple(sorted((n, p.accelerator) for n, p in (owned or {}).items()))
     engine = getattr(workload, "engine", "vllm")
+    allowed = workload.placement.regions
+    if allowed and deploy_json:
+        offerings = tuple(
+            o for o in offerings
+            if image_outside(deploy_json, engine, o.accelerator, o.service, o.region,
+                             tuple(allowed)) is None
+        )  # fmt: skip
     kind = getattr(workload, "kind", "serving")
     kv = kv_dtype_of(workload)
     key = (
@@ -380,7 +392,8 @@ def serving_candidates(
     found: list[Candidate] = []
     why_not: list[Counter[str]] = [Counter() for _ in buckets]
     profiled = profiled_accelerators(profiles, model.name)
-    choices = offering_choices(workload, offerings, rules, owned, profiled)
+    choices = offering_choices(workload, offerings, rules, owned, profiled,
+                               spec.deploy.model_dump_json())  # fmt: skip
     for offering, pricing, accelerator in choices:
         if _window(offering, owned) is not None:
             continue  # a time window is for jobs
@@ -573,7 +586,9 @@ def batch_candidates(
     volume = workload.volume
     rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
-    for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
+    for offering, pricing, accelerator in offering_choices(
+        workload, offerings, rules, owned, deploy_json=spec.deploy.model_dump_json()
+    ):
         window = _window(offering, owned)
         usable = 0.0
         if window is not None:
@@ -696,7 +711,9 @@ def training_candidates(
         find_accelerator(workload.reference_accelerator) if workload.reference_accelerator else None
     )
     rules = dominance_rules(spec, workload)
-    for offering, pricing, accelerator in offering_choices(workload, offerings, rules, owned):
+    for offering, pricing, accelerator in offering_choices(
+        workload, offerings, rules, owned, deploy_json=spec.deploy.model_dump_json()
+    ):
         memory_floor = workload.min_accelerator_memory_gb or 0.0
         if offering.accelerator_memory_gb < memory_floor:
             continue

@@ -17,6 +17,7 @@ from planner.perf.settings import DEFAULT_SETTINGS
 from planner.perf.sizing import TRAINING_BYTES_PER_PARAM
 from planner.rules import families
 from planner.rules.quotas import quota_covers
+from planner.rules.residency import image_outside
 from planner.solve.backend import SolveOptions, is_feasible, run
 from planner.solve.candidates import (
     calibration_allows,
@@ -70,6 +71,19 @@ def why_no_candidates(spec: Spec, workload: Workload, offerings: tuple[Offering,
             + "; ".join(sorted({part for why in why_not for part in why.split("; ")}))
         )
     allowed = [o for o, why in zip(allowed, why_not, strict=True) if not why]
+    if p.regions:
+        deploy_json, regions = spec.deploy.model_dump_json(), tuple(p.regions)
+        images = [
+            image_outside(deploy_json, engine, o.accelerator, o.service, o.region, regions)
+            for o in allowed
+        ]
+        if all(images):
+            return (
+                f"{workload.name}: every offering{where} would pull a serving image outside its "
+                f"regions ({'; '.join(sorted(set(filter(None, images))))}); name a copy in one "
+                "of them in deploy.accelerator_images (or deploy.image for NVIDIA GPUs)"
+            )
+        allowed = [o for o, why in zip(allowed, images, strict=True) if not why]
     chips = {o.accelerator: find_accelerator(o.accelerator) for o in allowed}
     calibrated = [
         o for o in allowed if chips[o.accelerator] is None
