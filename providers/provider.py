@@ -216,23 +216,32 @@ def _title(name: str) -> str:
     return f"{cloud(name).title} ({name})"
 
 
+def _named(name: str, items: Callable[[Provider], Sequence[Any]], key: str, what: str,
+           option: str) -> Any | None:  # fmt: skip
+    """The item (a launcher, a metrics source) whose `key` is `name`, or the only one of cloud
+    `name`; None when `name` is a cloud without any (the caller says so in its words) or no
+    cloud at all (the caller lists what is known). Several on the named cloud: exit 2."""
+    for c in CLOUDS:
+        found = next((i for i in items(provider(c)) if getattr(i, key) == name), None)
+        if found is not None:
+            return found
+    mine = items(provider(name)) if name in CLOUDS else ()
+    if len(mine) > 1:
+        raise InputError(
+            f"{_title(name)} has several {what}: "
+            f"{', '.join(getattr(i, key) for i in mine)}; name one with {option}"
+        )
+    return mine[0] if mine else None
+
+
 def launcher(target: str) -> Launcher:
     """The launcher `planner launch --target target` names: a launch target (sagemaker), or a
     cloud with exactly one. A cloud without one is a `Missing` error (exit 2) naming it."""
-    for c in CLOUDS:
-        found = next((t for t in provider(c).launchers if t.target == target), None)
-        if found is not None:
-            return found
+    found = _named(target, lambda p: p.launchers, "target", "launch targets", "--target")
+    if found is not None:
+        return found
     targets = ", ".join(t for c in CLOUDS for t in provider(c).launch_targets) or "none"
     if target in CLOUDS:
-        mine = provider(target).launchers
-        if len(mine) == 1:
-            return mine[0]
-        if mine:
-            raise InputError(
-                f"{_title(target)} has several launch targets: "
-                f"{', '.join(t.target for t in mine)}; name one with --target"
-            )
         sky = cloud(target).skypilot
         hint = (
             "; `planner emit --target skypilot` writes SkyPilot YAML that launches on it"
@@ -248,20 +257,11 @@ def launcher(target: str) -> Launcher:
 def metrics_source(source: str) -> Metrics:
     """The metrics source `planner observe --source source` names (a cloud with exactly one may
     be named instead); a cloud without one is a `Missing` error (exit 2) naming it."""
-    for c in CLOUDS:
-        found = next((m for m in provider(c).metrics if m.source == source), None)
-        if found is not None:
-            return found
+    found = _named(source, lambda p: p.metrics, "source", "metrics sources", "--source")
+    if found is not None:
+        return found
     sources = ", ".join(m for c in CLOUDS for m in provider(c).metric_sources) or "none"
     if source in CLOUDS:
-        mine = provider(source).metrics
-        if len(mine) == 1:
-            return mine[0]
-        if mine:
-            raise InputError(
-                f"{_title(source)} has several metrics sources: "
-                f"{', '.join(m.source for m in mine)}; name one with --source"
-            )
         raise cloud(source).missing(
             "metrics source for planner observe",
             f"sources: prometheus (any cluster with its metrics), {sources}",

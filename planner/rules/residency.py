@@ -45,19 +45,6 @@ def _image(deploy: Deploy, engine: str, accelerator: str, service: str, region: 
 
 
 @lru_cache(maxsize=4096)
-def _image_outside(
-    deploy_json: str, engine: str, accelerator: str, service: str, region: str,
-    allowed: tuple[str, ...],
-) -> str | None:  # fmt: skip
-    deploy = Deploy.model_validate_json(deploy_json)
-    for image in _image(deploy, engine, accelerator, service, region):
-        found = locate("image", image, deploy.security.bucket_regions)
-        why = outside(found, list(allowed)) if found is not None else None
-        if why:
-            return f"image {image}: {why}"
-    return None
-
-
 def image_outside(
     deploy_json: str, engine: str, accelerator: str, service: str, region: str,
     allowed: tuple[str, ...],
@@ -66,7 +53,13 @@ def image_outside(
     pull breaks residency in `allowed`, or None. The solver asks this before it considers an
     offering, so that it never plans what `breaches` (emit, verify) then refuses; `deploy_json`
     is the spec's deploy section as JSON (hashable, so answers are shared across workloads)."""
-    return _image_outside(deploy_json, engine, accelerator, service, region, allowed)
+    deploy = Deploy.model_validate_json(deploy_json)
+    for image in _image(deploy, engine, accelerator, service, region):
+        found = locate("image", image, deploy.security.bucket_regions)
+        why = outside(found, list(allowed)) if found is not None else None
+        if why:
+            return f"image {image}: {why}"
+    return None
 
 
 def references(deploy: Deploy, alloc: Allocation, workload: WorkloadResult) -> list[Located]:

@@ -475,17 +475,27 @@ def _multinode(
         return []
     tp, nodes, chip = found
     caps, utils = _serving_profile(model, chip, tp, buckets, target, dtype, settings, None)
+    note = (f"one replica spans {nodes} x {offering.instance_type} (TP {tp} in each, "
+            "pipeline parallel across them)")  # fmt: skip
+    found_one = _spanning(workload, offering, pricing, tp, nodes, caps, utils, note)
+    return [] if found_one is None else [found_one]
+
+
+def _spanning(
+    workload: ServingWorkload, offering: Offering, pricing: str, tp: int, nodes: int,
+    caps: Sequence[Capacity], utils: Sequence[float], note: str,
+) -> Candidate | None:  # fmt: skip
+    """The candidate of one replica over `nodes` instances of `offering` (a pipeline or a
+    slice), priced for all of them; None when it serves no bucket."""
     if not any(c.max_rps > 0 for c in caps):
-        return []
+        return None
     share = efficiency(offering, pricing, "serving")
-    return [Candidate(
+    return Candidate(
         workload=workload.name, offering=offering, pricing=pricing, tp=tp,
         replicas_per_instance=1, price=nodes * offering.price(pricing),  # type: ignore[operator]
         bucket_rps=tuple(c.max_rps * u * share for c, u in zip(caps, utils, strict=True)),
-        capacities=caps, utilisation_caps=utils, nodes=nodes,
-        notes=(f"one replica spans {nodes} x {offering.instance_type} (TP {tp} in each, "
-               f"pipeline parallel across them)",),
-    )]  # fmt: skip
+        capacities=caps, utilisation_caps=utils, nodes=nodes, notes=(note,),
+    )  # fmt: skip
 
 
 def _slice(
@@ -519,17 +529,11 @@ def _slice(
             return []
         caps, utils = _serving_profile(model, accelerator, chips, buckets, target, dtype,
                                        settings, None)  # fmt: skip
-        if not any(c.max_rps > 0 for c in caps):
-            continue
-        share = efficiency(offering, pricing, "serving")
-        return [Candidate(
-            workload=workload.name, offering=offering, pricing=pricing, tp=chips,
-            replicas_per_instance=1, price=hosts * offering.price(pricing),  # type: ignore[operator]
-            bucket_rps=tuple(c.max_rps * u * share for c, u in zip(caps, utils, strict=True)),
-            capacities=caps, utilisation_caps=utils, nodes=hosts,
-            notes=(f"one replica is a {chips}-chip slice of {hosts} x {offering.instance_type} "
-                   "(tensor parallel over all its chips)",),
-        )]  # fmt: skip
+        note = (f"one replica is a {chips}-chip slice of {hosts} x {offering.instance_type} "
+                "(tensor parallel over all its chips)")  # fmt: skip
+        found = _spanning(workload, offering, pricing, chips, hosts, caps, utils, note)
+        if found is not None:
+            return [found]
     return []
 
 
