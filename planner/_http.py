@@ -159,14 +159,14 @@ def get(
     try:
         response = _OPENER.open(request, timeout=wait)
     except urllib.error.HTTPError as err:
-        body = _read(err, MAX_ERROR_BYTES, start + min(deadline_s, 10.0), url, cut=True)
+        body = read_body(err, MAX_ERROR_BYTES, start + min(deadline_s, 10.0), url, cut=True)
         raise StatusError(err.code, url, body, str(err.reason or "")) from None
     with response:
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and len(length) < 20 and int(length) > max_bytes:
             raise ResponseError(f"{redact_url(url)}: the answer is {int(length):,} bytes, more "
                                 f"than the {max_bytes:,} read")  # fmt: skip
-        return _read(response, max_bytes, start + deadline_s, url)
+        return read_body(response, max_bytes, start + deadline_s, url)
 
 
 @dataclass(frozen=True)
@@ -205,19 +205,20 @@ def exchange(
         response = _PLAIN_OPENER.open(request, timeout=wait)
     except urllib.error.HTTPError as err:
         with err:
-            data = _read(err, MAX_ERROR_BYTES, start + min(deadline_s, 10.0), url, cut=True)
+            data = read_body(err, MAX_ERROR_BYTES, start + min(deadline_s, 10.0), url, cut=True)
             return Reply(err.code, tuple(err.headers.items()), data)
     with response:
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and len(length) < 20 and int(length) > max_bytes:
             raise ResponseError(f"{redact_url(url)}: the answer is {int(length):,} bytes, more "
                                 f"than the {max_bytes:,} read")  # fmt: skip
-        data = _read(response, max_bytes, start + deadline_s, url)
+        data = read_body(response, max_bytes, start + deadline_s, url)
         return Reply(response.status, tuple(response.headers.items()), data)
 
 
-def _read(response: Any, max_bytes: int, deadline: float, url: str, cut: bool = False) -> bytes:
-    """At most `max_bytes` of `response`, read before `deadline` (a monotonic time)."""
+def read_body(response: Any, max_bytes: int, deadline: float, url: str, cut: bool = False) -> bytes:
+    """At most `max_bytes` of `response` (anything with `read1` or `read`), read before
+    `deadline` (a monotonic time): a ResponseError past either, or the part read when `cut`."""
     read = getattr(response, "read1", None) or response.read
     chunks: list[bytes] = []
     size = 0

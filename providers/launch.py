@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.emit.render import render
+from planner.errors import InputError, PlannerError
 from planner.safe_text import redact
 
 
@@ -74,6 +75,12 @@ def failure_message(action: str, err: Exception, undo: Undo) -> str:
     if failed:
         text += f" Could NOT roll back (clean up by hand): {'; '.join(failed)}."
     return redact(text)
+
+
+def failed(err: Exception) -> type[PlannerError]:
+    """The error class a failed run raises for `err`: an answer or input the planner refused
+    (an InputError, such as a server's malformed answer) keeps exit 2; anything else exits 1."""
+    return InputError if isinstance(err, InputError) else PlannerError
 
 
 def calls_by_endpoint(resources) -> list[tuple[str, str, dict[str, list[Any]]]]:

@@ -1,132 +1,27 @@
-"""The Vertex AI launcher against a fake Vertex REST server on 127.0.0.1 (real GAPIC clients).
-
-The server keeps models and endpoints in memory, answers long-running operations as already
-done, records every request, and can be told to fail one route. Routing is on the path only:
-the clients add `?$alt=json;enum-encoding=int`, so enums arrive as integers.
-"""
+"""The Vertex AI launcher against a fake Vertex REST server on 127.0.0.1 (real GAPIC clients,
+tests.fakes.vertex)."""
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from planner.plans.io import load_plan
+from tests.fakes.vertex import VertexServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "tests" / "data" / "plan-v1-vertex-two-machine-types.json"
 """One endpoint on two machine types (a traffic split), as schema version 1 saved it."""
-V1 = "type.googleapis.com/google.cloud.aiplatform.v1."
-LOCATION = r"/v1/(projects/[^/]+/locations/[^/]+)"
-
-
-class FakeVertex:
-    """State and request log of the fake server."""
-
-    def __init__(self) -> None:
-        self.models: dict[str, dict] = {}
-        self.endpoints: dict[str, dict] = {}
-        self.requests: list[tuple[str, str, dict]] = []
-        self.fail: set[str] = set()
-        self.lock = threading.Lock()
-
-    def done(self, kind: str | None, body: dict | None = None) -> dict:
-        op = {"name": "projects/p/locations/l/operations/1", "done": True}
-        if kind:
-            op["response"] = {"@type": V1 + kind, **(body or {})}
-        else:
-            op["response"] = {"@type": "type.googleapis.com/google.protobuf.Empty"}
-        return op
-
-    def handle(self, method: str, path: str, query: dict, body: dict) -> tuple[int, dict]:
-        """Answer one request: (HTTP status, JSON body)."""
-        with self.lock:
-            self.requests.append((method, path, body))
-            for route in self.fail:
-                if path.endswith(route):
-                    return 429, {
-                        "error": {
-                            "code": 429,
-                            "message": "injected: quota exceeded",
-                            "status": "RESOURCE_EXHAUSTED",
-                        }
-                    }
-            return self._route(method, path, query, body)
-
-    def _route(self, method: str, path: str, query: dict, body: dict) -> tuple[int, dict]:
-        if m := re.fullmatch(LOCATION + r"/models:upload", path):
-            name = f"{m[1]}/models/{body['modelId']}"
-            self.models[name] = {**body["model"], "name": name}
-            return 200, self.done("UploadModelResponse", {"model": name})
-        if m := re.fullmatch(LOCATION + r"/endpoints", path):
-            name = f"{m[1]}/endpoints/{query['endpointId'][0]}"
-            self.endpoints[name] = {**body, "name": name, "deployedModels": []}
-            return 200, self.done("Endpoint", self.endpoints[name])
-        if m := re.fullmatch(r"/v1/(.+/endpoints/[^/:]+):deployModel", path):
-            endpoint = self.endpoints[m[1]]
-            endpoint["deployedModels"].append(body["deployedModel"])
-            endpoint["trafficSplit"] = body.get("trafficSplit", {})
-            return 200, self.done("DeployModelResponse", {"deployedModel": body["deployedModel"]})
-        if m := re.fullmatch(r"/v1/(.+/endpoints/[^/:]+):undeployModel", path):
-            endpoint = self.endpoints[m[1]]
-            endpoint["deployedModels"] = [
-                d for d in endpoint["deployedModels"] if d["id"] != body["deployedModelId"]
-            ]
-            return 200, self.done("UndeployModelResponse")
-        m = re.fullmatch(r"/v1/(.+/(models|endpoints)/[^/:]+)", path)
-        if m is None:
-            return 404, {"error": {"code": 404, "message": path, "status": "NOT_FOUND"}}
-        store = self.models if m[2] == "models" else self.endpoints
-        if m[1] not in store:
-            return 404, {"error": {"code": 404, "message": m[1], "status": "NOT_FOUND"}}
-        if method == "GET":
-            return 200, store[m[1]]
-        if method == "PATCH":
-            store[m[1]].update({k: body[k] for k in query["updateMask"][0].split(",")})
-            return 200, store[m[1]]
-        del store[m[1]]
-        return 200, self.done(None)
-
-    def calls(self, suffix: str) -> list[dict]:
-        return [b for method, p, b in self.requests if method == "POST" and p.endswith(suffix)]
 
 
 @pytest.fixture
 def vertex():
     """A fake Vertex server on 127.0.0.1; yields (state, api endpoint URL)."""
-    state = FakeVertex()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            status, answer = state.handle(self.command, url.path, parse_qs(url.query), body)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_DELETE = do_PATCH = _serve
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with VertexServer() as server:
+        yield server.state, server.url
 
 
 @pytest.fixture

@@ -19,7 +19,15 @@ from planner.errors import InputError, PlannerError
 from planner.extras import require
 from planner.plans.model import Plan
 from providers.aws import sdk
-from providers.launch import Call, Report, Undo, calls_by_endpoint, failure_message, redact
+from providers.launch import (
+    Call,
+    Report,
+    Undo,
+    calls_by_endpoint,
+    failed,
+    failure_message,
+    redact,
+)
 
 SAGEMAKER = "sagemaker"
 AUTOSCALING = "application-autoscaling"
@@ -240,7 +248,7 @@ class SageMakerLauncher:
             except Exception as err:
                 if not _is_cloud_error(err):
                     raise
-                raise PlannerError(failure_message(step, err, undo)) from err
+                raise failed(err)(failure_message(step, err, undo)) from err
         return report
 
     def _endpoint(self, ep: Endpoint, report: Report, undo: Undo) -> None:
@@ -361,7 +369,7 @@ class SageMakerLauncher:
             except Exception as err:
                 if not _is_cloud_error(err):
                     raise
-                raise PlannerError(
+                raise failed(err)(
                     redact(f"teardown of endpoint {ep.name} in {ep.region}: {err}")
                 ) from err
         return report

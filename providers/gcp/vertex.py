@@ -19,7 +19,7 @@ from planner.emit.vertex import KMS_PLACEHOLDER
 from planner.errors import InputError, PlannerError
 from planner.extras import require
 from planner.plans.model import Plan
-from providers.launch import Call, Report, Undo, calls_by_endpoint, failure_message, redact
+from providers.launch import Call, Report, Undo, calls_by_endpoint, failed, failure_message, redact
 
 VERTEX = "vertex"
 
@@ -128,11 +128,16 @@ def _model_name(upload: dict[str, Any]) -> str:
     return f"{upload['parent']}/models/{upload['modelId']}"
 
 
-def gapic_clients(api_endpoint: str | None = None) -> Clients:
-    """A cached GAPIC client per (kind, region): kind is "endpoint" or "model"."""
+def gapic_clients(api_endpoint: str | None = None, credentials: Any = None) -> Clients:
+    """A cached GAPIC client per (kind, region): kind is "endpoint" or "model". Every client is
+    bounded (providers.gcp.gapic): size cap, deadline, no redirect, answers checked.
+    `credentials` (google-auth) replaces the default chain and the anonymous credentials a
+    plain-http endpoint gets."""
     require("google.cloud.aiplatform_v1", "gcp", "planner launch/teardown --target vertex --apply")
     from google.api_core.client_options import ClientOptions
     from google.cloud import aiplatform_v1
+
+    from providers.gcp.gapic import bounded_client
 
     classes = {
         "endpoint": aiplatform_v1.EndpointServiceClient,
@@ -143,14 +148,14 @@ def gapic_clients(api_endpoint: str | None = None) -> Clients:
     def client(kind: str, region: str) -> Any:
         if (kind, region) not in cache:
             endpoint = api_endpoint or f"{region}-aiplatform.googleapis.com"
-            credentials = None
-            if endpoint.startswith("http://"):
+            chosen = credentials
+            if chosen is None and endpoint.startswith("http://"):
                 from google.auth.credentials import AnonymousCredentials
 
-                credentials = AnonymousCredentials()
-            cache[(kind, region)] = classes[kind](
-                credentials=credentials,
-                transport="rest",
+                chosen = AnonymousCredentials()
+            cache[(kind, region)] = bounded_client(
+                classes[kind],
+                credentials=chosen,
                 client_options=ClientOptions(api_endpoint=endpoint),
             )
         return cache[(kind, region)]
@@ -207,7 +212,7 @@ class VertexLauncher:
                 if not _is_cloud_error(err):
                     raise
                 step = f"launching endpoint {ep.name}"
-                raise PlannerError(failure_message(step, err, undo)) from err
+                raise failed(err)(failure_message(step, err, undo)) from err
         return report
 
     def _endpoint(self, plan: Plan, ep: Endpoint, report: Report, undo: Undo) -> None:
@@ -286,7 +291,7 @@ class VertexLauncher:
             except Exception as err:
                 if not _is_cloud_error(err):
                     raise
-                raise PlannerError(redact(f"teardown of endpoint {ep.name}: {err}")) from err
+                raise failed(err)(redact(f"teardown of endpoint {ep.name}: {err}")) from err
         return report
 
     def _teardown(self, ep: Endpoint, report: Report) -> None:
