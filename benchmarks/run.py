@@ -144,7 +144,7 @@ def _saving(baseline: float, mine: float) -> str:
 def quality_section(catalogs) -> list[str]:
     from benchmarks.fleet import binding_quotas, fleet_spec
     from planner.catalog import load_catalog
-    from planner.solve import SolveOptions, solve
+    from planner.solve import SolveOptions, solve, solved
 
     catalog = load_catalog(catalogs or None)
     lines = [
@@ -161,8 +161,9 @@ def quality_section(catalogs) -> list[str]:
     for n, seed in ((20, 3), (40, 4)):
         free = solve(fleet_spec(n, seed), catalog, baselines=False)
         spec = fleet_spec(n, seed, binding_quotas(free))
-        plan = solve(spec, catalog, options=SolveOptions(time_limit_s=60, relative_gap=0.005))
-        by = {b.name: b for b in plan.baselines}
+        found = solved(spec, catalog, options=SolveOptions(time_limit_s=60, relative_gap=0.005))
+        plan = found.plan
+        by = {b.name: b for b in found.baselines}
         a, b = by.get("cheapest-single-choice"), by.get("best-single-accelerator-type")
         single_type = (
             f"{b.objective_value:,.2f} | {_saving(b.objective_value, plan.cost_per_hour)} |"
@@ -180,8 +181,7 @@ def quality_section(catalogs) -> list[str]:
 
 def _example_savings(catalog) -> list[str]:
     """What sharing, owned capacity and dynamic (hourly) replicas save on the examples."""
-    from planner.schedule.hourly import with_schedule
-    from planner.solve import solve
+    from planner.app import plan as make_plan
     from planner.spec import load_spec
 
     rows = [
@@ -197,8 +197,8 @@ def _example_savings(catalog) -> list[str]:
         if not path.exists():
             continue
         spec = load_spec(path)
-        plan = with_schedule(solve(spec, catalog), spec)
-        base = next((b for b in plan.baselines if b.name == baseline), None)
+        plan = make_plan(spec, catalog)  # with its annotations, as `planner plan` makes it
+        base = next((b for b in plan.annotations.baselines if b.name == baseline), None)
         if base is not None:
             mine = (
                 plan.objective_value
@@ -209,7 +209,7 @@ def _example_savings(catalog) -> list[str]:
                 f"| {name} | {base.description} | {mine:,.2f} $/h | "
                 f"{base.objective_value:,.2f} $/h | {_saving(base.objective_value, mine)} |"
             )
-        for s in plan.schedule:
+        for s in plan.annotations.schedule:
             rows.append(
                 f"| {name} | {s.workload}: hourly replicas (dynamic) against the peak-sized "
                 f"fleet (static), per day | {s.dynamic_cost_per_day:,.2f} $ | "

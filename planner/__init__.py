@@ -5,7 +5,8 @@ The public API, imported lazily so `import planner` (and the CLI's start-up) sta
     spec = planner.load_spec("fleet.yaml")
     catalog = planner.load_catalog()            # bundled; or load_catalog(["my.csv", "bundled"])
     h100 = planner.select_offerings(catalog, accelerators=["H100"])
-    fleet = planner.plan(spec, catalog)         # a Plan: allocations, costs, bound, baselines
+    fleet = planner.plan(spec, catalog)         # a Plan: allocations, costs, bound, and its
+    fleet.annotations.baselines                 # annotations: baselines, hourly schedule
     planner.verify_plan(fleet, spec).ok          # every check `planner verify` runs
 
 Every verb's use case is in `planner.app` (plan, frontier, sweep, verify, report, diff, check,
@@ -38,6 +39,7 @@ _EXPORTS = {
     "PlannerError": "planner.errors",
     "InfeasibleError": "planner.errors",
     "Plan": "planner.plans",
+    "PlanAnnotations": "planner.plans",
     "plan": "planner.app.planning",
     "frontier": "planner.app.planning",
     "verify_plan": "planner.app.review",
@@ -58,6 +60,7 @@ __all__ = [
     "InputError",
     "Offering",
     "Plan",
+    "PlanAnnotations",
     "PlannerError",
     "Spec",
     "SpecError",
@@ -92,7 +95,7 @@ if TYPE_CHECKING:
     from planner.catalog import Catalog, Offering, load_catalog, select_offerings
     from planner.errors import InfeasibleError, InputError, PlannerError
     from planner.facts import LLM, Accelerator, find_accelerator, find_llm
-    from planner.plans import Plan
+    from planner.plans import Plan, PlanAnnotations
     from planner.spec import Spec, SpecError, load_spec, parse_spec, spec_json_schema
 
 

@@ -24,9 +24,10 @@ from planner.observe.rightsize import (
     updated_document,
 )
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.plans.annotations import Baseline
 from planner.plans.model import Plan
 from planner.report.diff import PlanDiff, diff_plans
-from planner.solve import SolveOptions, solve
+from planner.solve import SolveOptions, solved
 from planner.spec import Spec, parse_spec
 
 
@@ -43,6 +44,8 @@ class Proposal:
     calibrations: tuple[Calibration, ...]
     recommendations: tuple[str, ...]
     notes: tuple[str, ...]
+    baselines: tuple[Baseline, ...] = ()
+    """What the new plan beat (for its annotations, attached by the use case)."""
 
 
 def _day(t: float) -> str:
@@ -89,10 +92,11 @@ def propose(
     if use_calibration and calibrations:
         points = profile_points(calibrations).points
         measured = Profiles(points + (profiles.points if profiles else ()))
-    new_plan = solve(
+    found = solved(
         new_spec, catalog, profiles=measured, settings=settings,
         options=solve_options or SolveOptions(),
     )  # fmt: skip
+    new_plan = found.plan
     drifts = drift(old_plan, observation, spec)
     extra = list(observation.notes) + list(notes)
     if observation.plan_id != old_plan.plan_id:
@@ -114,4 +118,5 @@ def propose(
         calibrations=calibrations,
         recommendations=tuple(recommendations(old_plan, new_plan, changes, drifts)),
         notes=tuple(extra),
+        baselines=found.baselines,
     )

@@ -16,6 +16,7 @@ from tests.slow_fit import write_slow_fit
 
 CHATBOT = next(p for p in EXAMPLES if p.name == "chatbot-fleet.yaml")
 BATCH = next(p for p in EXAMPLES if p.name == "nightly-batch-spot.yaml")
+TRADEOFF = next(p for p in EXAMPLES if p.name == "batch-deadline-tradeoff.yaml")
 DATE = "2026-12-01"
 TIMING = ("solve_seconds",)
 
@@ -35,8 +36,30 @@ def test_python_and_the_cli_make_the_same_plan_with_its_hourly_schedule(
     out = tmp_path / "plan.json"
     assert cli("plan", CHATBOT, "--date", DATE, "--format", "json", "-o", out).exit_code == 0
     from_cli = json.loads(out.read_text())
-    assert chatbot_plan.schedule and from_cli["schedule"]
+    assert chatbot_plan.annotations.schedule and from_cli["annotations"]["schedule"]
     assert _same(chatbot_plan.model_dump(mode="json")) == _same(from_cli)
+
+
+def test_the_cli_planner_plan_and_planner_app_give_the_same_annotations(
+    cli, tmp_path, chatbot_plan
+):
+    out = tmp_path / "plan.json"
+    assert cli("plan", CHATBOT, "--date", DATE, "--format", "json", "-o", out).exit_code == 0
+    from_cli = json.loads(out.read_text())
+    from_app = app.plan(CHATBOT, as_of=DATE)
+    # the annotations document: what the plan beat and its hourly schedule, the same each way
+    found = chatbot_plan.annotations
+    assert found.baselines and found.schedule and found.frontier is None and found.robust is None
+    assert from_app.annotations == found
+    assert from_cli["annotations"] == found.model_dump(mode="json")
+    assert from_cli["plan_id"] == from_app.plan_id == chatbot_plan.plan_id
+    # the frontier verb: its points in the same document, whichever way it is asked for
+    args = ("frontier", TRADEOFF, "--points", "2", "--date", DATE, "--format", "json")
+    frontier_cli = json.loads(cli(*args).stdout)["annotations"]
+    frontier_api = planner.frontier(TRADEOFF, points=2, as_of=DATE).annotations
+    assert frontier_api.frontier and frontier_api.baselines
+    assert frontier_api == app.frontier(TRADEOFF, points=2, as_of=DATE).annotations
+    assert frontier_cli == frontier_api.model_dump(mode="json")
 
 
 def test_a_fit_sizes_the_plan_and_its_schedule_and_the_plan_names_it(cli, tmp_path, chatbot_plan):
@@ -45,7 +68,8 @@ def test_a_fit_sizes_the_plan_and_its_schedule_and_the_plan_names_it(cli, tmp_pa
     assert slow.cost_per_hour > chatbot_plan.cost_per_hour
     assert str(fit) in (slow.provenance.perf_fit or "")
     # the hourly schedule is sized with the same fit as the plan: slower chips, more replicas
-    assert sum(slow.schedule[0].replicas) > sum(chatbot_plan.schedule[0].replicas)
+    schedules = (slow.annotations.schedule, chatbot_plan.annotations.schedule)
+    assert sum(schedules[0][0].replicas) > sum(schedules[1][0].replicas)
     out = tmp_path / "plan.json"
     made = cli("plan", CHATBOT, "--date", DATE, "--fit", fit, "--format", "json", "-o", out)
     assert made.exit_code == 0, made.stderr

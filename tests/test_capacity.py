@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from planner.catalog import load_catalog
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
-from planner.solve import make_problem, solve
+from planner.solve import make_problem, solve, solved
 from planner.spec import SpecError, load_spec, parse_spec
 from planner.verify import verify
 from tests.conftest import PLAN_DATE, ROOT
@@ -45,14 +45,15 @@ def reserved_spec(rps: float, count: int) -> str:
 
 
 def test_a_small_workload_lands_on_its_reservation_at_no_cost():
-    plan = solve(parse_spec(reserved_spec(0.2, 4)))
+    found = solved(parse_spec(reserved_spec(0.2, 4)))
+    plan = found.plan
     (alloc,) = plan.allocations
     assert alloc.capacity_pool == "r1" and alloc.cost_per_hour == 0
     (pool,) = plan.capacity
     assert (pool.used, pool.idle) == (1, 3)
     assert pool.idle_commitment_per_hour == pytest.approx(3.0 * 3 / 4)
     assert pool.committed_per_hour == 3.0 and plan.committed_per_hour == 3.0
-    saving = next(b for b in plan.baselines if b.name == "ignore-owned-capacity")
+    saving = next(b for b in found.baselines if b.name == "ignore-owned-capacity")
     assert saving.savings > 0
 
 

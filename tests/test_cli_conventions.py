@@ -202,11 +202,8 @@ def test_tables_fit_80_columns_without_cutting_a_cell(tmp_path):
 @pytest.fixture(scope="module")
 def chatbot_plan():
     import planner
-    from planner.schedule.hourly import with_schedule
-    from planner.solve import solve
 
-    spec = planner.load_spec(EXAMPLES / "chatbot-fleet.yaml")
-    return with_schedule(solve(spec), spec)
+    return planner.plan(EXAMPLES / "chatbot-fleet.yaml")  # with its annotations
 
 
 @pytest.mark.parametrize("width", [80, 100, 120, 160])

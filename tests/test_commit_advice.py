@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from planner import app
 from planner.catalog.commitments import product_level
+from planner.plans import annotations_of
 from planner.report.commit_advice import advise, best_level
-from planner.schedule.hourly import with_schedule
 from planner.solve import solve
 from planner.spec import load_spec
 from tests.conftest import EXAMPLES, PLAN_DATE
@@ -21,15 +22,15 @@ CHATBOT = next(p for p in EXAMPLES if p.name == "chatbot-fleet.yaml")
 @pytest.fixture(scope="module")
 def plan():
     spec = load_spec(CHATBOT)
-    found = with_schedule(solve(spec, as_of=PLAN_DATE), spec)
-    assert found.schedule  # the example has hourly profiles: spend varies by hour
+    found = app.plan(spec, as_of=PLAN_DATE)
+    assert found.annotations.schedule  # the example has hourly profiles: spend varies by hour
     return found
 
 
 def spend_by_hour(plan, provider: str, services: tuple[str, ...]) -> list[float]:
     """The fleet's on-demand list $/h in each hour, written out from the plan's parts."""
-    peak = {s.workload: s.static_replicas for s in plan.schedule}
-    replicas = {s.workload: s.replicas for s in plan.schedule}
+    peak = {s.workload: s.static_replicas for s in annotations_of(plan).schedule}
+    replicas = {s.workload: s.replicas for s in annotations_of(plan).schedule}
     out = []
     for hour in range(24):
         total = 0.0
@@ -116,8 +117,8 @@ def test_scenarios_widen_the_spread_and_the_verb_reads_a_sweep(plan, cli, tmp_pa
 def units_by_hour(plan, provider, keep, per_instance) -> tuple[list[float], list[float]]:
     """Units (as `per_instance` counts one instance) and list $ per hour of the on-demand
     allocations `keep` selects, written out from the plan's parts."""
-    peak = {s.workload: s.static_replicas for s in plan.schedule}
-    replicas = {s.workload: s.replicas for s in plan.schedule}
+    peak = {s.workload: s.static_replicas for s in annotations_of(plan).schedule}
+    replicas = {s.workload: s.replicas for s in annotations_of(plan).schedule}
     units, dollars = [0.0] * 24, [0.0] * 24
     for a in plan.allocations:
         if a.pricing != "on_demand" or a.provider != provider or not keep(a):

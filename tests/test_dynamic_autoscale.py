@@ -147,7 +147,7 @@ def test_plans_carry_the_hourly_schedule_for_diurnal_workloads():
     from tests.conftest import ROOT
 
     plan = plan_spec(ROOT / "examples" / "chatbot-fleet.yaml")
-    (chat,) = plan.schedule
+    (chat,) = plan.annotations.schedule
     assert chat.workload == "chat-8b" and len(chat.replicas) == 24
     assert chat.dynamic_cost_per_day < chat.static_cost_per_day
     assert all(r >= s for r, s in zip(chat.replicas, chat.slo_replicas, strict=True))

@@ -41,7 +41,8 @@ def _json(result) -> dict:
 def test_frontier_with_a_fit_costs_more_and_names_it(cli, fit):
     args = ("frontier", TRADEOFF, "--points", "2", "--date", "2026-12-01", "--format", "json")
     plain, slow = _json(cli(*args)), _json(cli(*args, "--fit", fit))
-    assert [p["job_cost"] for p in slow["frontier"]] != [p["job_cost"] for p in plain["frontier"]]
+    points = [[p["job_cost"] for p in d["annotations"]["frontier"]] for d in (slow, plain)]
+    assert points[0] != points[1]
     assert slow["job_cost"] > plain["job_cost"]
     assert str(fit) in slow["provenance"]["perf_fit"] and plain["provenance"]["perf_fit"] is None
 

@@ -38,8 +38,8 @@ def test_completion_time_finishes_sooner_than_the_cheapest_plan(spec, catalog):
 
 
 def test_frontier_trades_cost_for_time_and_every_point_is_a_real_plan(spec, catalog):
-    plan = frontier(spec, catalog, points=6)
-    points = plan.frontier
+    found = frontier(spec, catalog, points=6)
+    plan, points = found.plan, found.frontier
     assert len(points) >= 2
     hours = [p.completion_hours for p in points]
     costs = [p.objective_value for p in points]
@@ -72,7 +72,7 @@ def test_cli_frontier_json_for_a_given_date(cli):
     result = cli("frontier", EXAMPLE, "--points", "4", "--format", "json", "--date", "2027-01-10")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["frontier"] and data["objective"] == "completion_time"
+    assert data["annotations"]["frontier"] and data["objective"] == "completion_time"
     assert data["plan_date"] == "2027-01-10"  # like planner plan --date
     bad = cli("frontier", EXAMPLE, "--date", "tomorrow")
     assert bad.exit_code == 2 and "--date 'tomorrow'" in bad.stderr

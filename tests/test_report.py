@@ -7,10 +7,16 @@ import os
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
-from planner.plans.model import FrontierPoint, WorkloadSchedule
+from planner.plans.annotations import (
+    FrontierPoint,
+    PlanAnnotations,
+    WorkloadSchedule,
+    annotations_of,
+)
 from planner.report import render_html, render_markdown
 from planner.report.future import frontier_points, schedule_series
 from planner.report.quota import quota_usage
@@ -35,28 +41,37 @@ def with_future_parts(plan):
     return plan.model_copy(
         update={
             "makespan_hours": 8.0,
-            "frontier": [
-                FrontierPoint(
-                    completion_hours=8.0, objective_value=600.0, cost_per_hour=0.0, job_cost=600.0
-                ),
-                FrontierPoint(
-                    completion_hours=20.0, objective_value=450.0, cost_per_hour=0.0, job_cost=450.0
-                ),
-            ],
-            "schedule": [
-                WorkloadSchedule(
-                    workload="eu-bot",
-                    replicas=[2] * 8 + [3] * 12 + [2] * 4,
-                    slo_replicas=[2] * 8 + [3] * 12 + [2] * 4,
-                    static_replicas=3,
-                    static_cost_per_day=3 * 24 * per_replica,
-                    dynamic_cost_per_day=(2 * 12 + 3 * 12) * per_replica,
-                    saving_per_day=12 * per_replica,
-                    min_replicas=2,
-                    max_replicas=3,
-                    target_rps_per_replica=4.0,
-                )
-            ],
+            "annotations": PlanAnnotations(
+                baselines=annotations_of(plan).baselines,
+                frontier=[
+                    FrontierPoint(
+                        completion_hours=8.0,
+                        objective_value=600.0,
+                        cost_per_hour=0.0,
+                        job_cost=600.0,
+                    ),
+                    FrontierPoint(
+                        completion_hours=20.0,
+                        objective_value=450.0,
+                        cost_per_hour=0.0,
+                        job_cost=450.0,
+                    ),
+                ],
+                schedule=[
+                    WorkloadSchedule(
+                        workload="eu-bot",
+                        replicas=[2] * 8 + [3] * 12 + [2] * 4,
+                        slo_replicas=[2] * 8 + [3] * 12 + [2] * 4,
+                        static_replicas=3,
+                        static_cost_per_day=3 * 24 * per_replica,
+                        dynamic_cost_per_day=(2 * 12 + 3 * 12) * per_replica,
+                        saving_per_day=12 * per_replica,
+                        min_replicas=2,
+                        max_replicas=3,
+                        target_rps_per_replica=4.0,
+                    )
+                ],
+            ),
         }
     )
 
@@ -72,7 +87,8 @@ def test_html_report_has_summary_tables_and_charts_and_is_byte_stable():
     assert f"${plan.cost_per_hour:,.2f}/h" in html and f"${plan.job_cost:,.2f}" in html
     for w in plan.workloads:
         assert f'id="workload-{w.name}"' in html
-    for b in plan.baselines:
+    assert annotations_of(plan).baselines
+    for b in annotations_of(plan).baselines:
         assert b.name in html
     assert "aws us-east-1 H100" in html and "Quotas" in html
     assert not EXTERNAL.search(html)
@@ -113,7 +129,7 @@ def test_schedule_shapes_are_read_by_duck_typing():
         {"workload": "b", "replicas": [1, 2]},
         {"hour": 1, "replicas": 9},
     ]
-    assert schedule_series(plan.model_copy(update={"schedule": rows})) == {
+    assert schedule_series(SimpleNamespace(annotations=SimpleNamespace(schedule=rows))) == {
         "a": [3.0, 0.0, 4.0],
         "b": [1.0, 2.0],
     }

@@ -58,9 +58,10 @@ def mixed_spec():
 
 @functools.cache
 def mixed_plan() -> Plan:
-    from planner.solve import solve
+    """The mixed spec planned as `planner plan` plans it (with its annotations: baselines)."""
+    from planner.app import plan
 
-    return solve(mixed_spec())
+    return plan(mixed_spec())
 
 
 @functools.cache

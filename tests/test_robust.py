@@ -39,9 +39,17 @@ def scenarios(text, spec, catalog):
     return expand(parse_scenarios(text, "robust.yaml", spec, catalog))
 
 
-def covered_checks(plan, spec, catalog, found):
+def robust(*args, **kwargs):
+    """robust_plan's fleet and its coverage (what `planner plan --robust` puts in the plan's
+    annotations)."""
+    found = robust_plan(*args, **kwargs)
+    assert found.plan.annotations is None  # the use cases annotate it, not the driver
+    return found.plan, found.robust
+
+
+def covered_checks(plan, robust, spec, catalog, found):
     by_id = {s.id: s for s in found}
-    return {i: check_plan(plan, *apply(by_id[i], spec, catalog)) for i in plan.robust.covered}
+    return {i: check_plan(plan, *apply(by_id[i], spec, catalog)) for i in robust.covered}
 
 
 GRID = """\
@@ -58,10 +66,10 @@ def test_robust_fleet_keeps_every_promise_and_beats_any_single_scenario_plan(
     spec, catalog, direct_limit
 ):
     found = scenarios(GRID, spec, catalog)
-    plan = robust_plan(spec, catalog, found, options=EXACT, direct_limit=direct_limit)
-    assert plan.robust.coverage == 1.0 and plan.robust.uncovered == []
-    assert sorted(plan.robust.covered) == sorted(s.id for s in found)
-    for check in covered_checks(plan, spec, catalog, found).values():
+    plan, covered = robust(spec, catalog, found, options=EXACT, direct_limit=direct_limit)
+    assert covered.coverage == 1.0 and covered.uncovered == []
+    assert sorted(covered.covered) == sorted(s.id for s in found)
+    for check in covered_checks(plan, covered, spec, catalog, found).values():
         assert check.violations == () and check.lost == ()
     # each scenario's own cheapest plan, kept only if it serves every other scenario too
     serving_all = []
@@ -73,19 +81,18 @@ def test_robust_fleet_keeps_every_promise_and_beats_any_single_scenario_plan(
     assert plan.objective_value <= min(serving_all) * (1 + 1e-6)  # (plans round to 1e-6)
     # and it costs at least what the hardest scenario alone costs
     assert plan.objective_value >= plan.lower_bound
-    assert plan.robust.worst_case_cost >= plan.objective_value
+    assert covered.worst_case_cost >= plan.objective_value
 
 
 def test_scenarios_no_fleet_serves_are_left_out_with_their_reason(spec, catalog):
     text = "axes:\n  - {kind: traffic, workloads: [chat], values: [1, 1.5, 2, 30]}\n"
     found = scenarios(text, spec, catalog)
-    plan = robust_plan(spec, catalog, found, coverage=0.75)
-    robust = plan.robust
-    assert robust.coverage == 0.75
-    (left_out,) = robust.uncovered  # the most stressed one: verify says why
+    plan, covered = robust(spec, catalog, found, coverage=0.75)
+    assert covered.coverage == 0.75
+    (left_out,) = covered.uncovered  # the most stressed one: verify says why
     assert left_out.label == "traffic[chat]=30"
     assert "chat: the plan's instances cannot carry 360 requests/s" in left_out.reason
-    for check in covered_checks(plan, spec, catalog, found).values():
+    for check in covered_checks(plan, covered, spec, catalog, found).values():
         assert check.ok
     with pytest.raises(InfeasibleError) as caught:  # all of them: that one has no plan at all
         robust_plan(spec, catalog, found, coverage=1.0)
@@ -111,15 +118,14 @@ axes:
 @pytest.mark.parametrize("coverage", [1.0, 0.8])
 def test_many_scenarios_are_solved_on_a_subset_and_checked_on_all(spec, catalog, coverage):
     found = scenarios(SAMPLE, spec, catalog)
-    plan = robust_plan(spec, catalog, found, coverage=coverage, direct_limit=4, step=3)
-    robust = plan.robust
-    assert len(robust.modelled) < len(found)
-    assert robust.rounds >= 2
-    assert robust.coverage >= coverage
-    assert len(robust.covered) + len(robust.uncovered) == len(found)
-    for check in covered_checks(plan, spec, catalog, found).values():
+    plan, covered = robust(spec, catalog, found, coverage=coverage, direct_limit=4, step=3)
+    assert len(covered.modelled) < len(found)
+    assert covered.rounds >= 2
+    assert covered.coverage >= coverage
+    assert len(covered.covered) + len(covered.uncovered) == len(found)
+    for check in covered_checks(plan, covered, spec, catalog, found).values():
         assert check.ok
-    for u in robust.uncovered:
+    for u in covered.uncovered:
         assert u.reason
 
 
@@ -132,7 +138,7 @@ def test_planner_plan_robust_from_the_command_line(cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "Robust over 16 scenarios: covers 100.0% (target 90%)" in result.stdout
     saved = json.loads(out.read_text())
-    assert saved["robust"]["coverage_target"] == 0.9
+    assert saved["annotations"]["robust"]["coverage_target"] == 0.9
     assert saved["plan_date"] == "2027-01-10"  # --date holds for robust plans too
     # the grid holds the base scenario, so the fleet also passes an ordinary verify
     assert cli("verify", out, SMALL).exit_code == 0
@@ -147,9 +153,9 @@ PLAN_DATE = dt.date(2026, 11, 1)
 def _robust_and_checked(spec, catalog, text):
     """A robust plan over the scenarios of `text`, and each covered scenario's check."""
     found = scenarios(text, spec, catalog)
-    plan = robust_plan(spec, catalog, found, options=EXACT, as_of=PLAN_DATE)
-    assert plan.robust.coverage == 1.0, plan.robust.uncovered
-    return plan, covered_checks(plan, spec, catalog, found)
+    plan, covered = robust(spec, catalog, found, options=EXACT, as_of=PLAN_DATE)
+    assert covered.coverage == 1.0, covered.uncovered
+    return plan, covered_checks(plan, covered, spec, catalog, found)
 
 
 def test_robust_fleet_fills_owned_pools_and_edge_devices_in_every_scenario(catalog):
@@ -228,9 +234,9 @@ def test_spread_rules_hold_in_every_scenario(spec, catalog):
         "  - {kind: region_outage, values: [none, us-east-1, us-west-2]}\n"
     )
     found = scenarios(text, spread, catalog)
-    plan = robust_plan(spread, catalog, found)
-    assert plan.robust.coverage == 1.0
-    for check in covered_checks(plan, spread, catalog, found).values():
+    plan, covered = robust(spread, catalog, found)
+    assert covered.coverage == 1.0
+    for check in covered_checks(plan, covered, spread, catalog, found).values():
         assert check.ok, check.violations
     regions = {a.region for a in plan.allocations if a.workload == "chat"}
     assert len(regions) >= 2

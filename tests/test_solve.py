@@ -15,7 +15,7 @@ from planner.catalog import load_catalog
 from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
 from planner.errors import InfeasibleError
-from planner.solve import make_problem, solve
+from planner.solve import make_problem, solve, solved
 from planner.spec import load_spec, parse_spec
 from planner.verify import verify
 from tests.conftest import EXAMPLES
@@ -101,18 +101,20 @@ def test_shared_quota_is_respected_and_the_per_workload_baseline_breaks_it():
           quotas:
             - {provider: aws, region: us-east-1, accelerator: H100, max_accelerators: 3}
         """)
-    plan = solve(parse_spec(text), catalog)
+    found = solved(parse_spec(text), catalog)
+    plan = found.plan
     used = sum(a.count for a in plan.allocations if a.region == "us-east-1")
     assert used == 3
     assert any(a.region == "us-west-2" for a in plan.allocations)
-    baseline = next(b for b in plan.baselines if b.name == "cheapest-single-choice")
+    baseline = next(b for b in found.baselines if b.name == "cheapest-single-choice")
     assert baseline.over_quota and "quota 3" in baseline.over_quota[0]
 
 
 def test_mixed_request_sizes_get_a_cheaper_heterogeneous_fleet():
-    plan = solve(load_spec(next(p for p in EXAMPLES if p.name == "chatbot-fleet.yaml")))
+    found = solved(load_spec(next(p for p in EXAMPLES if p.name == "chatbot-fleet.yaml")))
+    plan = found.plan
     chat = [a for a in plan.allocations if a.workload == "chat-8b"]
-    single = next(b for b in plan.baselines if b.name == "best-single-accelerator-type")
+    single = next(b for b in found.baselines if b.name == "best-single-accelerator-type")
     assert len({a.accelerator for a in chat}) >= 2
     assert single.savings > 0 and plan.cost_per_hour < single.cost_per_hour
     assert len({a.region for a in chat}) >= 2  # min_regions: 2
@@ -185,7 +187,7 @@ def test_cli_plan_json_and_exit_codes(cli, tmp_path):
     result = cli("plan", example, "--format", "json", "-o", out)
     assert result.exit_code == 0
     data = json.loads(out.read_text())
-    assert data["schema_version"] == 2 and data["allocations"]
+    assert data["schema_version"] == 3 and data["allocations"]
     assert {a["region"] for a in data["allocations"]} <= {
         "eu-west-1", "eu-central-1", "europe-west4", "europe-west1", "westeurope",
         "northeurope", "swedencentral",

@@ -96,7 +96,10 @@ def rightsize(
         profiles=measured, use_calibration=use_calibration,
         solve_options=_options("rightsize", time_limit_s), settings=settings,
     )  # fmt: skip
-    new_plan = annotate(proposal.plan, proposal.spec, settings, measured)
+    from planner.solve import Solved
+
+    found = Solved(proposal.plan, baselines=proposal.baselines)
+    new_plan = annotate(found, proposal.spec, settings, measured)
     return dataclasses.replace(proposal, plan=new_plan)
 
 

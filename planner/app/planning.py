@@ -1,13 +1,16 @@
 """Planning use cases: `plan` (one fleet for a spec, or one for a set of what-if scenarios),
 `frontier` (cost against completion time) and `sweep` (a plan per scenario, or one plan checked
 in each). Every plan comes out the same way, whichever entry point asks: solved with the same
-settings, then annotated (baselines by the solver, the hourly replica schedule here)."""
+settings, then annotated here, in `annotate`, the one place that writes a plan's annotations
+document (baselines and frontier found by the solver, robust coverage by the robust driver, the
+hourly replica schedule worked out here)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from planner.app.inputs import (
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from planner.catalog import Catalog
     from planner.perf import PerfSettings, Profiles
     from planner.plans import Plan
+    from planner.solve import Solved
     from planner.spec import Spec
     from planner.sweep.outcome import ScenarioOutcome
     from planner.sweep.runner import SweepRun
@@ -52,12 +56,20 @@ def _options(function: str, time_limit_s: float, relative_gap: float = 1e-4, **m
     return SolveOptions(time_limit_s=float(time_limit_s), relative_gap=float(relative_gap), **more)
 
 
-def annotate(plan: Plan, spec: Spec, settings: PerfSettings, profiles: Profiles | None) -> Plan:
-    """`plan` with the annotations every entry point attaches the same way: the hourly replica
-    schedule of serving workloads with an hourly profile, sized with the same settings."""
-    from planner.schedule.hourly import with_schedule
+def annotate(solved: Solved, spec: Spec, settings: PerfSettings, profiles: Profiles | None) -> Plan:
+    """The solved plan with its annotations document, built the same way for every entry point:
+    the baselines, frontier and robust coverage the solve found, and the hourly replica schedule
+    of serving workloads with an hourly profile, sized with the same settings."""
+    from planner.plans import PlanAnnotations
+    from planner.schedule.hourly import hourly_schedule
 
-    return with_schedule(plan, spec, settings=settings, profiles=profiles)
+    found = PlanAnnotations(
+        baselines=list(solved.baselines),
+        schedule=hourly_schedule(solved.plan, spec, settings, profiles),
+        frontier=None if solved.frontier is None else list(solved.frontier),
+        robust=solved.robust,
+    )
+    return solved.plan.model_copy(update={"annotations": found})
 
 
 def plan(
@@ -117,15 +129,15 @@ def plan(
         if robust is not None:
             from planner.sweep.robust import plan_robust
 
-            solved = plan_robust(
+            found = plan_robust(
                 spec, catalog, robust, coverage, options, measured, day, settings=settings
             )
         else:
-            from planner.solve import solve
+            from planner.solve import solved
 
-            solved = solve(spec, catalog, profiles=measured, settings=settings, options=options,
+            found = solved(spec, catalog, profiles=measured, settings=settings, options=options,
                            as_of=day)  # fmt: skip
-    return annotate(solved, spec, settings, measured)
+    return annotate(found, spec, settings, measured)
 
 
 def frontier(
@@ -141,7 +153,8 @@ def frontier(
     time_limit_s: float = 60.0,
 ) -> Plan:
     """The cost-completion-time Pareto frontier of the spec's batch and training jobs (each
-    point: the cheapest plan finishing by then), attached to the fastest plan (`plan.frontier`)."""
+    point: the cheapest plan finishing by then), in the fastest plan's annotations
+    (`plan.annotations.frontier`)."""
     from planner.solve.frontier import frontier as pareto
 
     if isinstance(points, bool) or not isinstance(points, int) or not 2 <= points <= 50:
@@ -159,8 +172,8 @@ def frontier(
     )  # fmt: skip
     # named and warned like every plan `plan` makes (the fit it was sized with, stale prices,
     # supply no quota limits)
-    solved = with_fit(with_price_warnings(solved, options, spec), settings)
-    return annotate(solved, spec, settings, measured)
+    plan = with_fit(with_price_warnings(solved.plan, options, spec), settings)
+    return annotate(replace(solved, plan=plan), spec, settings, measured)
 
 
 def sweep(

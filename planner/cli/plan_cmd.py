@@ -40,8 +40,10 @@ RATES_HELP = (
 
 
 def _summary(plan) -> str:
+    from planner.plans import annotations_of
+
     robust = ""
-    if plan.robust is not None:
+    if annotations_of(plan).robust is not None:
         from planner.sweep.robust import describe
 
         robust = "; " + describe(plan)[0]
@@ -145,7 +147,10 @@ def frontier(
     if chosen != "table":
         show(result, chosen, output, _summary(result) + " with its frontier")
         return
-    show(result, chosen, output, f"{len(result.frontier or [])} frontier point(s)", kind="Frontier")
+    from planner.plans import annotations_of
+
+    points = len(annotations_of(result).frontier or [])
+    show(result, chosen, output, f"{points} frontier point(s)", kind="Frontier")
 
 
 def register(app: typer.Typer) -> None:

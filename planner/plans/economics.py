@@ -335,17 +335,17 @@ def plan_economics(plan: Plan) -> PlanEconomics:
         )
     idle = sum(plan.allocations[e.index].cost_per_hour for e in allocations if e.idle_rule)
     dynamic = saving = None
-    if plan.schedule:
+    schedule = plan.annotations.schedule if plan.annotations is not None else []
+    if schedule:
         per_day = HOURS_PER_MONTH / 24.0
-        scheduled = {s.workload for s in plan.schedule}
+        scheduled = {s.workload for s in schedule}
         unscheduled = sum(
             w.cost_per_hour for w in plan.workloads
             if w.kind == "serving" and w.name not in scheduled
         )  # fmt: skip
-        saving = round(sum(s.saving_per_day for s in plan.schedule) * per_day, 2)
+        saving = round(sum(s.saving_per_day for s in schedule) * per_day, 2)
         dynamic = round(
-            sum(s.dynamic_cost_per_day for s in plan.schedule) * per_day
-            + unscheduled * HOURS_PER_MONTH,
+            sum(s.dynamic_cost_per_day for s in schedule) * per_day + unscheduled * HOURS_PER_MONTH,
             2,
         )
     jobs_monthly = round(sum(u.cost_per_month or 0.0 for u in workloads if u.kind == "batch"), 2)

@@ -22,10 +22,13 @@ from planner.plans.model import SCHEMA_VERSION, Plan
 if TYPE_CHECKING:
     from planner.spec.models import Spec
 
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
 V2_ONLY = ("plan_date", "spec_sha256", "catalog_sha256")
 """Top-level fields a version 1 file cannot hold (a version 2 file upgraded from version 1
 holds them empty: what it was made from is unknown)."""
+ANNOTATION_FIELDS = ("baselines", "schedule", "frontier", "robust")
+"""Top-level fields of versions 1 and 2 that version 3 holds in its `annotations` document."""
+V3_ONLY = ("annotations",)
 MAX_PLAN_BYTES = 64 * 1024 * 1024
 MAX_LISTED = 20
 """Problems listed by field in an error; the rest are counted."""
@@ -60,20 +63,37 @@ def _parse(path: Path) -> Any:
         raise InputError(f"Invalid plan {path}: nested too deeply; {_hint()}") from None
 
 
-def _upgrade(path: Path, data: dict[str, Any], notes) -> dict[str, Any]:
-    """A version 1 plan as version 2: no date, no digests (the id stays as it was made)."""
-    present = [k for k in V2_ONLY if k in data]
+def _refuse_later_fields(path: Path, data: dict[str, Any], version: int, later) -> None:
+    present = [k for k in later if k in data]
     if present:
         raise InputError(
-            f"Invalid plan {path}: schema_version: 1, but it holds the version 2 field(s) "
-            f"{', '.join(present)}"
+            f"Invalid plan {path}: schema_version: {version}, but it holds the version "
+            f"{version + 1} field(s) {', '.join(present)}"
         )
+
+
+def _upgrade_1(path: Path, data: dict[str, Any], notes) -> dict[str, Any]:
+    """A version 1 plan as version 2: no date, no digests (the id stays as it was made)."""
+    _refuse_later_fields(path, data, 1, V2_ONLY)
     notes(
         f"note: {path} is a version 1 plan, read as version {SCHEMA_VERSION}: it records no "
         "plan date and no spec or catalog digest, so it cannot be matched to its spec; "
-        "re-plan to get a version 2 file"
+        "re-plan to get a file that records them"
     )
-    return {**data, "schema_version": SCHEMA_VERSION}
+    return {**data, "schema_version": 2}
+
+
+def _upgrade_2(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """A version 2 plan as version 3: its baselines, schedule, frontier and robust coverage
+    moved, unchanged, into the annotations document (none of them: no annotations). Nothing is
+    lost, so nothing is said; the id stays as it was made (annotations are not part of it)."""
+    _refuse_later_fields(path, data, 2, V3_ONLY)
+    moved = {k: data[k] for k in ANNOTATION_FIELDS if k in data}
+    upgraded = {k: v for k, v in data.items() if k not in ANNOTATION_FIELDS}
+    upgraded["schema_version"] = 3
+    held = {k: v for k, v in moved.items() if v not in (None, [])}
+    upgraded["annotations"] = moved if held else None
+    return upgraded
 
 
 def _stderr(message: str) -> None:
@@ -96,7 +116,9 @@ def read_plan_file(path: str | Path, notes=_stderr) -> Plan:
             f"planner reads ({', '.join(map(str, READABLE_VERSIONS))}); {_hint()}"
         )
     if version == 1:
-        data = _upgrade(path, data, notes)
+        data = _upgrade_1(path, data, notes)
+    if data["schema_version"] == 2:
+        data = _upgrade_2(path, data)
     try:
         return Plan.model_validate(data)
     except ValidationError as err:

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import Field, computed_field, model_validator
 
+from planner.plans.annotations import PlanAnnotations
 from planner.plans.economics import HOURS_PER_MONTH, PlanEconomics, plan_economics
+from planner.plans.frozen import Frozen
 from planner.plans.prices import PriceBasis, price_basis
 from planner.spec.capacity import PoolName
 from planner.spec.commitments import CommitmentName, CommitmentProduct
@@ -25,14 +27,11 @@ from planner.spec.grammars import (
 from planner.spec.models import Name as WorkloadName
 from planner.spec.recurrence import ScheduleText
 
-SCHEMA_VERSION = 2
-"""Version 2 added plan_date, spec_sha256, catalog_sha256, per-bucket routed rates, typed
-deploy and robust sections, and meets_slo computed from the predictions (version 1 files are
-read and upgraded by planner.plans.io)."""
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+SCHEMA_VERSION = 3
+"""Version 3 moved baselines, schedule, frontier and robust into one optional `annotations`
+document (planner.plans.annotations). Version 2 added plan_date, spec_sha256, catalog_sha256,
+per-bucket routed rates, typed deploy and robust sections, and meets_slo computed from the
+predictions. Version 1 and 2 files are read and upgraded by planner.plans.io."""
 
 
 class BucketRate(Frozen):
@@ -213,13 +212,13 @@ class WorkloadResult(Frozen):
     cost_per_hour: float
     job_cost: float = 0.0
     replicas: int = 0
-    regions: list[CloudRegion] = []
+    regions: list[CloudRegion] = Field(default_factory=list)
     meets_slo: bool = Field(
         True, description="Predicted TTFT and TPOT of every allocation are within the SLO."
     )
     slo_note: str = ""
     binding: list[str] = Field(default_factory=list, description="Constraints that bind.")
-    alternatives: list[Alternative] = []
+    alternatives: list[Alternative] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="Why capacity went unused, etc.")
     min_regions: int = Field(1, description="Placement rule: spread over this many regions.")
     survive_region_loss: bool = Field(False, description="Placement rule: lose any one region.")
@@ -242,21 +241,6 @@ class WorkloadResult(Frozen):
         default_factory=list,
         description="Sizing assumptions the spec asked for (prefix-cache hits, engine settings).",
     )
-
-
-class Baseline(Frozen):
-    """A simpler planner's answer, to show what this plan saves."""
-
-    name: str
-    description: str
-    cost_per_hour: float
-    job_cost: float
-    objective_value: float
-    savings: float = Field(
-        description="Baseline objective minus the plan's (positive: plan cheaper)."
-    )
-    over_quota: list[str] = []
-    breaks: list[str] = Field(default_factory=list, description="Spec rules it ignores.")
 
 
 class CapacityUse(Frozen):
@@ -324,30 +308,6 @@ class SharedGroup(Frozen):
     workloads: list[WorkloadName]
 
 
-class WorkloadSchedule(Frozen):
-    """A serving workload's hourly replicas (dynamic) against its peak-sized fleet (static)."""
-
-    workload: WorkloadName
-    replicas: list[int] = Field(description="Replicas in each UTC hour 0-23.")
-    slo_replicas: list[int] = Field(description="Fewest replicas that meet the SLO each hour.")
-    static_replicas: int
-    static_cost_per_day: float
-    dynamic_cost_per_day: float
-    saving_per_day: float
-    min_replicas: int = Field(description="Autoscaler lower bound.")
-    max_replicas: int = Field(description="Autoscaler upper bound.")
-    target_rps_per_replica: float = Field(description="Autoscaler target per replica.")
-
-
-class FrontierPoint(Frozen):
-    """One cost-optimal plan for a completion-time limit on the batch and training jobs."""
-
-    completion_hours: float
-    objective_value: float
-    cost_per_hour: float
-    job_cost: float
-
-
 class CatalogSource(Frozen):
     """A catalog file the plan's prices were read from."""
 
@@ -378,32 +338,11 @@ COMPUTED_FIELDS = ("economics", "price_basis")
 (they are re-derived, so a hand-edited figure can never disagree with the plan)."""
 
 
-class UncoveredScenario(Frozen):
-    """A scenario a robust plan does not serve, and why."""
-
-    id: str
-    label: str
-    reason: str
-
-
-class RobustCoverage(Frozen):
-    """planner plan --robust: which scenarios the one fleet serves."""
-
-    scenarios: int
-    coverage_target: float
-    coverage: float
-    covered: list[str]
-    uncovered: list[UncoveredScenario]
-    modelled: list[str]
-    rounds: int
-    worst_case_cost: float | None = None
-    worst_case_scenario: str | None = None
-
-
 class Plan(Frozen):
-    """A placement: allocations, their cost, how good the solution is, and what it beat."""
+    """A placement: allocations, their cost and how good the solution is; what it beat and the
+    rest worked out around it are its optional `annotations`."""
 
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[3] = SCHEMA_VERSION
     plan_id: str = Field(
         description="Stable id of this plan: hash of the spec digest, the plan date and the "
         "allocations (planner.plans.identity.plan_id)."
@@ -432,7 +371,6 @@ class Plan(Frozen):
     solver: str
     allocations: list[Allocation]
     workloads: list[WorkloadResult]
-    baselines: list[Baseline] = []
     capacity: list[CapacityUse] = Field(
         default_factory=list, description="Owned and committed capacity, used and idle."
     )
@@ -446,21 +384,17 @@ class Plan(Frozen):
     shared_groups: list[SharedGroup] = Field(
         default_factory=list, description="Instances shared by several workloads' replicas."
     )
-    schedule: list[WorkloadSchedule] = Field(
-        default_factory=list,
-        description="Hourly replica schedules of serving workloads with an hourly_profile.",
-    )
     makespan_hours: float | None = Field(
         None, description="When the last batch/training job finishes, hours from the start."
-    )
-    frontier: list[FrontierPoint] | None = Field(
-        None, description="Cost-time Pareto frontier, when asked for (planner frontier)."
     )
     deploy: Deploy = Field(
         default_factory=Deploy, description="The spec's deploy settings, for emitters/launchers."
     )
-    robust: RobustCoverage | None = Field(
-        None, description="planner plan --robust: coverage and the scenarios not covered."
+    annotations: PlanAnnotations | None = Field(
+        None,
+        description="Baselines, hourly schedule, frontier and robust coverage, as the use "
+        "cases attach them (planner.plans.annotations); None: a plan made by the solver alone. "
+        "Not part of the plan id.",
     )
     provenance: Provenance = Field(
         default_factory=Provenance, description="Catalog files and currency of the prices."

@@ -3,6 +3,7 @@ a server wrote is escaped by the renderers in planner.report and planner.sweep).
 
 from __future__ import annotations
 
+from planner.plans.annotations import annotations_of
 from planner.render import Format, renderer
 
 ALLOCATION_COLUMNS = [
@@ -31,7 +32,7 @@ def plan(result, *, width=None) -> str:
     for u in (result.economics.serving, result.economics.batch):
         if u is not None:
             lines.append(f"\n- {u.name}: {unit_costs_line(u)}")
-    for b in result.baselines:
+    for b in annotations_of(result).baselines:
         lines.append(f"\n- {baseline_line(result, b)}")
     for a in result.allocations:
         if a.calibration:

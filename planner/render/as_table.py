@@ -3,6 +3,7 @@ wrapped, optional columns dropped last first), or at full width for a file or a 
 
 from __future__ import annotations
 
+from planner.plans.annotations import annotations_of
 from planner.render import Format, renderer
 from planner.render.layout import table_text, wrap_text
 
@@ -131,7 +132,7 @@ def plan(plan, *, width=None) -> str:
         say(f"{w.name}: {unit_costs_line(by_name[w.name])}; {w.slo_note}{binding}")
         for alt in w.alternatives:
             say(f"    instead: {alt.description}: {alternative_cost(w, alt.cost)}")
-    for b in plan.baselines:
+    for b in annotations_of(plan).baselines:
         say(baseline_line(plan, b))
     if autoscaling_line(plan):
         say(autoscaling_line(plan))
@@ -146,7 +147,7 @@ def plan(plan, *, width=None) -> str:
     for w in plan.workloads:
         for assumption in w.assumptions:
             say(f"{w.name} assumes {assumption}")
-    if plan.robust is not None:
+    if annotations_of(plan).robust is not None:
         from planner.sweep.robust import describe
 
         out.append("\n".join(describe(plan)) + "\n")
@@ -156,7 +157,7 @@ def plan(plan, *, width=None) -> str:
 @renderer("Frontier", Format.table)
 def frontier(plan, *, width=None) -> str:
     """The frontier's points: completion time against cost."""
-    rows = [p.model_dump() for p in plan.frontier or []]
+    rows = [p.model_dump() for p in annotations_of(plan).frontier or []]
     title = "Cost against completion time (each point: the cheapest plan finishing by then)"
     columns = ["completion_hours", "objective_value", "cost_per_hour", "job_cost"]
     return table_text(rows, columns, title, (), width)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.plans import Plan
+from planner.plans import Plan, annotations_of
 from planner.report import plots
 from planner.report.breakdown import stacked_costs
 from planner.report.future import frontier_points, schedule_series
@@ -37,7 +37,7 @@ def _objective_unit(plan: Plan) -> str:
 def _static(plan: Plan) -> dict[str, int]:
     return {
         s.workload: s.static_replicas
-        for s in plan.schedule
+        for s in annotations_of(plan).schedule
         if getattr(s, "static_replicas", None) is not None
     }
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from planner.catalog.commitments import ProductLevel, product_levels
 from planner.clouds import cloud
-from planner.plans import Plan
+from planner.plans import Plan, annotations_of
 from planner.plans.model import Allocation
 
 HOURS_PER_MONTH = 730.0
@@ -91,7 +91,7 @@ def _shares(plan: Plan) -> dict[str, list[float]]:
     """Per workload with an hourly schedule: replicas each UTC hour over its peak."""
     return {
         s.workload: [r / s.static_replicas if s.static_replicas else 1.0 for r in s.replicas]
-        for s in plan.schedule
+        for s in annotations_of(plan).schedule
     }
 
 

@@ -1,13 +1,14 @@
-"""Optional plan parts the report draws when a plan has them: a cost/time frontier, a schedule.
+"""Optional plan parts the report draws when a plan has them: a cost/time frontier, a schedule,
+both from the plan's annotations document (planner.plans.annotations).
 
 Both are read by duck typing (items may be objects or mappings), so the report keeps working
-while these parts of the Plan evolve, and a plan without them simply gets no chart.
+while these parts of the annotations evolve, and a plan without them simply gets no chart.
 
-- `plan.frontier` (`planner frontier`): points, each with a cost (`objective_value`, `cost`,
-  `total_cost` or `job_cost`, dollars) and a completion time (`completion_hours`,
+- `plan.annotations.frontier` (`planner frontier`): points, each with a cost (`objective_value`,
+  `cost`, `total_cost` or `job_cost`, dollars) and a completion time (`completion_hours`,
   `completion_time_hours`, `makespan_hours` or `hours`). The plan's own point is the one flagged
   `chosen`/`selected`, else the one at the plan's `makespan_hours`.
-- `plan.schedule`: replicas per UTC hour for each workload, as a mapping
+- `plan.annotations.schedule`: replicas per UTC hour for each workload, as a mapping
   `{workload: [r0, r1, ...]}`, or a list of entries with `workload` and either a list
   (`replicas`, `counts`, `hourly_replicas`) or one `hour` with its `replicas`/`count`.
   Entries for the same workload and hour add up (several allocations of one workload).
@@ -50,10 +51,15 @@ class FrontierPoint:
     chosen: bool = False
 
 
+def _annotation(plan: Any, name: str) -> Any:
+    """The plan's annotation `name`; None when it has no annotations or not that one."""
+    return getattr(getattr(plan, "annotations", None), name, None)
+
+
 def frontier_points(plan: Any) -> list[FrontierPoint]:
     """The plan's frontier sorted by completion time; empty when it has none."""
     points = []
-    for item in getattr(plan, "frontier", None) or ():
+    for item in _annotation(plan, "frontier") or ():
         cost, hours = _number(_field(item, COST_KEYS)), _number(_field(item, TIME_KEYS))
         if cost is not None and hours is not None:
             points.append(FrontierPoint(hours, cost, bool(_field(item, CHOSEN_KEYS))))
@@ -80,7 +86,7 @@ def _add_list(series: dict[str, dict[int, float]], workload: str, values: Sequen
 
 def schedule_series(plan: Any) -> dict[str, list[float]]:
     """Replicas per hour for each workload (hours 0..last, gaps as 0); empty without a schedule."""
-    raw = getattr(plan, "schedule", None)
+    raw = _annotation(plan, "schedule")
     series: dict[str, dict[int, float]] = {}
     if isinstance(raw, Mapping):
         for workload, values in raw.items():

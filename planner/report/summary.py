@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.figures import ms, number, pct, usd
-from planner.plans import Allocation, Plan, WorkloadResult
+from planner.plans import Allocation, Plan, WorkloadResult, annotations_of
 from planner.report.wording import (
     baseline_verdict,
     input_output,
@@ -44,7 +44,7 @@ def slo_status(plan: Plan) -> str:
 
 def best_saving(plan: Plan) -> Headline | None:
     """The largest saving against a baseline, as a headline (None without a dearer baseline)."""
-    dearer = [b for b in plan.baselines if b.savings > 0.005]
+    dearer = [b for b in annotations_of(plan).baselines if b.savings > 0.005]
     if not dearer:
         return None
     b = max(dearer, key=lambda b: b.savings)
@@ -163,7 +163,7 @@ def baseline_rows(plan: Plan) -> list[BaselineRow]:
             cost=money(b.cost_per_hour, b.job_cost),
             verdict=baseline_verdict(plan, b),
         )
-        for b in plan.baselines
+        for b in annotations_of(plan).baselines
     ]
 
 

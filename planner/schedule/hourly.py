@@ -1,10 +1,11 @@
-"""The plan's hourly replica schedule: a driver above the solver that adds, to a solved plan,
-dynamic against static replicas for serving workloads with an hourly traffic profile."""
+"""The plan's hourly replica schedule: a driver above the solver that works out, for a solved
+plan, dynamic against static replicas for serving workloads with an hourly traffic profile (the
+use cases put it in the plan's annotations)."""
 
 from __future__ import annotations
 
-from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
-from planner.plans.model import Plan, WorkloadSchedule
+from planner.plans.annotations import WorkloadSchedule
+from planner.plans.model import Plan
 from planner.spec.models import ServingWorkload, Spec
 
 
@@ -30,14 +31,3 @@ def hourly_schedule(plan: Plan, spec: Spec, settings, profiles) -> list[Workload
         )
         for w in result.workloads
     ]
-
-
-def with_schedule(
-    plan: Plan,
-    spec: Spec,
-    settings: PerfSettings = DEFAULT_SETTINGS,
-    profiles: Profiles | None = None,
-) -> Plan:
-    """`plan` carrying its hourly schedule (unchanged when no workload has a profile)."""
-    schedule = hourly_schedule(plan, spec, settings, profiles)
-    return plan.model_copy(update={"schedule": schedule}) if schedule else plan

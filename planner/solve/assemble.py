@@ -428,7 +428,6 @@ def assemble_plan(
             workload_result(problem, w, allocations, peak, usage, by_workload.get(w.name, []))
             for w in spec.workloads
         ],
-        baselines=[],
         shared_groups=shared_groups(allocations),
         capacity=pools,
         committed_per_hour=round(

@@ -11,7 +11,7 @@ from dataclasses import replace
 from planner.catalog import Catalog
 from planner.errors import PlannerError
 from planner.perf import PerfSettings, Profiles
-from planner.plans.model import Baseline, Plan
+from planner.plans.annotations import Baseline
 from planner.solve.assemble import allocation, serving_allocations, value_of
 from planner.solve.backend import SolveOptions, run
 from planner.solve.candidates import Candidate
@@ -20,6 +20,7 @@ from planner.solve.placement import Placement, place
 from planner.solve.recommend import recommend
 from planner.solve.single_choice import single_choice_cost, single_instances
 from planner.solve.solution import read_solution
+from planner.solve.solved import Solved
 from planner.solve.usage import over_quota
 from planner.spec.models import ServingWorkload
 
@@ -172,9 +173,9 @@ def with_baselines(
     profiles: Profiles | None,
     settings: PerfSettings,
     options: SolveOptions,
-) -> Plan:
-    """The placement's plan with its baselines and, for idle committed capacity, what moving a
-    workload onto it would save."""
+) -> Solved:
+    """The placement's plan with, for idle committed capacity, what moving a workload onto it
+    would save, and its baselines (for the plan's annotations, attached by the use cases)."""
     problem, plan = placement.problem, placement.plan
     spec = problem.spec
     value = value_of(plan.allocations)
@@ -189,6 +190,6 @@ def with_baselines(
         recommend(p, problem, catalog, value, profiles, settings, options, plan.plan_date)
         for p in plan.capacity
     ]
-    return plan.model_copy(
-        update={"baselines": [b for b in found if b is not None], "capacity": pools}
+    return Solved(
+        plan.model_copy(update={"capacity": pools}), tuple(b for b in found if b is not None)
     )

@@ -11,12 +11,14 @@ from dataclasses import replace
 from planner.catalog import Catalog
 from planner.errors import InfeasibleError, InputError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.plans.annotations import FrontierPoint
 from planner.plans.identity import restamp
-from planner.plans.model import FrontierPoint, Plan
+from planner.plans.model import Plan
 from planner.solve.backend import SolveOptions
 from planner.solve.baselines import with_baselines
 from planner.solve.placement import place
 from planner.solve.problem import make_problem
+from planner.solve.solved import Solved
 from planner.spec.models import BatchWorkload, Spec, TrainingWorkload
 
 RELATIVE_TOLERANCE = 0.01
@@ -87,8 +89,9 @@ def solve_completion_time(
     settings: PerfSettings = DEFAULT_SETTINGS,
     options: SolveOptions = SolveOptions(),
     as_of=None,
-) -> Plan:
-    """The plan whose last job finishes soonest under the budget (cheapest among those)."""
+) -> Solved:
+    """The plan whose last job finishes soonest under the budget (cheapest among those), and
+    its baselines."""
     _check(spec)
     high = _loosest_horizon(spec, catalog, settings)
     best = _cheapest_within(spec, catalog, high, profiles, settings, options, as_of)
@@ -107,10 +110,9 @@ def solve_completion_time(
             best, high = found, min(middle, found.makespan_hours or middle)
     final = place(with_horizon(spec, high), catalog, profiles=profiles, settings=settings,
                   options=options, as_of=as_of)  # fmt: skip
-    final_plan = with_baselines(
-        final, catalog, profiles=profiles, settings=settings, options=options
-    )
-    return restamp(final_plan.model_copy(update={"objective": "completion_time"}), spec)
+    solved = with_baselines(final, catalog, profiles=profiles, settings=settings, options=options)
+    plan = restamp(solved.plan.model_copy(update={"objective": "completion_time"}), spec)
+    return replace(solved, plan=plan)
 
 
 def frontier(
@@ -122,14 +124,14 @@ def frontier(
     settings: PerfSettings = DEFAULT_SETTINGS,
     options: SolveOptions = SolveOptions(),
     as_of=None,
-) -> Plan:
-    """The cost-time Pareto frontier of the jobs, attached to the fastest plan, for the date
-    `as_of` (default: today, UTC)."""
+) -> Solved:
+    """The fastest plan and the cost-time Pareto frontier of the jobs, for the date `as_of`
+    (default: today, UTC)."""
     _check(spec)
     fastest = solve_completion_time(
         spec, catalog, profiles=profiles, settings=settings, options=options, as_of=as_of
     )
-    start = fastest.makespan_hours or 0.0
+    start = fastest.plan.makespan_hours or 0.0
     end = _loosest_horizon(spec, catalog, settings)
     ladder = [start * (end / start) ** (i / max(points - 1, 1)) for i in range(points)]
     found: list[FrontierPoint] = []
@@ -145,4 +147,4 @@ def frontier(
         )
         if not found or point.objective_value < found[-1].objective_value - 1e-9:
             found.append(point)
-    return fastest.model_copy(update={"frontier": found})
+    return replace(fastest, frontier=tuple(found))

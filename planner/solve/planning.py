@@ -1,8 +1,10 @@
-"""`solve()`: the plan `planner plan` makes, for either objective, with what it beat."""
+"""`solve()`: the plan `planner plan` makes, for either objective; `solved()`: the same plan
+with what it beat (the baselines), for the use cases to annotate it with."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from planner import clock
 from planner.catalog import Catalog, load_catalog
@@ -14,7 +16,49 @@ from planner.solve.backend import SolveOptions
 from planner.solve.baselines import with_baselines
 from planner.solve.frontier import solve_completion_time
 from planner.solve.placement import place
+from planner.solve.solved import Solved
 from planner.spec.models import Spec
+
+
+def solved(
+    spec: Spec,
+    catalog: Catalog | None = None,
+    *,
+    profiles: Profiles | None = None,
+    settings: PerfSettings = DEFAULT_SETTINGS,
+    options: SolveOptions = SolveOptions(),
+    baselines: bool = True,
+    diagnose: bool = True,
+    as_of: dt.date | None = None,
+) -> Solved:
+    """The best placement of every workload in `spec` on `catalog` (bundled by default),
+    for the date `as_of` (default: today, UTC): reservation terms are counted from it; with
+    `baselines`, what simpler planners would have paid (and what idle committed capacity could
+    save, in the plan's capacity notes).
+
+    Objective `cost` minimises serving $/h plus job dollars; `completion_time` minimises when
+    the last batch/training job finishes under the budget, then cost. Raises InfeasibleError
+    (exit 3) naming the conflicting constraints when no plan exists.
+    """
+    catalog = catalog if catalog is not None else load_catalog()
+    plan_date = as_of or clock.today()
+    if spec.constraints.objective == "completion_time":
+        found = solve_completion_time(
+            spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
+        )
+    else:
+        placement = place(
+            spec, catalog, profiles=profiles, settings=settings, options=options,
+            diagnose=diagnose, as_of=plan_date,
+        )  # fmt: skip
+        found = (
+            with_baselines(
+                placement, catalog, profiles=profiles, settings=settings, options=options
+            )
+            if baselines
+            else Solved(placement.plan)
+        )
+    return replace(found, plan=with_fit(with_price_warnings(found.plan, options, spec), settings))
 
 
 def solve(
@@ -28,28 +72,12 @@ def solve(
     diagnose: bool = True,
     as_of: dt.date | None = None,
 ) -> Plan:
-    """The best placement of every workload in `spec` on `catalog` (bundled by default),
-    for the date `as_of` (default: today, UTC): reservation terms are counted from it.
-
-    Objective `cost` minimises serving $/h plus job dollars; `completion_time` minimises when
-    the last batch/training job finishes under the budget, then cost. Raises InfeasibleError
-    (exit 3) naming the conflicting constraints when no plan exists.
-    """
-    catalog = catalog if catalog is not None else load_catalog()
-    plan_date = as_of or clock.today()
-    if spec.constraints.objective == "completion_time":
-        plan = solve_completion_time(
-            spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
-        )
-        return with_fit(with_price_warnings(plan, options, spec), settings)
-    placement = place(
+    """The plan of `solved()`, without annotations (`planner.plan()` and `planner.app.plan`
+    attach them: baselines, hourly schedule)."""
+    return solved(
         spec, catalog, profiles=profiles, settings=settings, options=options,
-        diagnose=diagnose, as_of=plan_date,
-    )  # fmt: skip
-    if not baselines:
-        return with_fit(with_price_warnings(placement.plan, options, spec), settings)
-    plan = with_baselines(placement, catalog, profiles=profiles, settings=settings, options=options)
-    return with_fit(with_price_warnings(plan, options, spec), settings)
+        baselines=baselines, diagnose=diagnose, as_of=as_of,
+    ).plan  # fmt: skip
 
 
 def with_price_warnings(plan: Plan, options: SolveOptions, spec: Spec) -> Plan:

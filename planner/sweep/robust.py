@@ -22,9 +22,18 @@ from planner import clock
 from planner.catalog import Catalog
 from planner.errors import InfeasibleError, InputError, PlannerError
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
+from planner.plans.annotations import RobustCoverage, annotations_of
 from planner.plans.identity import restamp
-from planner.plans.model import Plan, RobustCoverage
-from planner.solve import SOLVER_NAME, Fleet, SolveOptions, assemble_plan, solve, solve_fleet
+from planner.plans.model import Plan
+from planner.solve import (
+    SOLVER_NAME,
+    Fleet,
+    Solved,
+    SolveOptions,
+    assemble_plan,
+    solve,
+    solve_fleet,
+)
 from planner.spec.models import Spec
 from planner.sweep.apply import apply, apply_spec
 from planner.sweep.evaluate import Check, check_plan
@@ -183,10 +192,10 @@ def robust_plan(
     step: int = STEP,
     max_rounds: int = MAX_ROUNDS,
     as_of: dt.date | None = None,
-) -> Plan:
+) -> Solved:
     """The cheapest single fleet (at base prices) that serves at least `coverage` of the
-    scenarios, for the date `as_of` (default today); its `robust` field says which it covers.
-    InfeasibleError when none can."""
+    scenarios, for the date `as_of` (default today), and which scenarios it covers (the plan's
+    robust annotation). InfeasibleError when none can."""
     if not 0 < coverage <= 1:
         raise InputError(f"--coverage must be in (0, 1] (got {coverage:g})")
     if not scenarios:
@@ -215,7 +224,7 @@ def robust_plan(
         if covered >= needed:
             report = _report(state, scenarios, checks, coverage, rounds)
             robust = RobustCoverage.model_validate(report)
-            return restamp(plan.model_copy(update={"robust": robust}), given)
+            return Solved(restamp(plan, given), robust=robust)
         modelled = {w.scenario.id for w in state.modelled}
         failing = [s for s in _target(ranked, needed, state) if not checks[s.id].ok]
         order = _worst_first if coverage >= 1 else _mildest_first
@@ -270,7 +279,7 @@ def _unreachable(state: _State, scenarios: Sequence[Scenario], coverage: float) 
 
 def describe(plan: Plan) -> list[str]:
     """The robust part of a plan in a few lines, for the terminal."""
-    r = plan.robust
+    r = annotations_of(plan).robust
     if r is None:
         return []
     lines = [
@@ -287,7 +296,9 @@ def describe(plan: Plan) -> list[str]:
         first = u.reason.splitlines()[0] if u.reason else ""
         lines.append(f"  not covered: {u.id} ({u.label}): {first}")
     if len(r.uncovered) > SHOWN:
-        lines.append(f"  ... and {len(r.uncovered) - SHOWN} more (see the plan's robust field)")
+        lines.append(
+            f"  ... and {len(r.uncovered) - SHOWN} more (see the plan's annotations.robust)"
+        )
     return lines
 
 
@@ -301,7 +312,7 @@ def plan_robust(
     as_of: dt.date | None = None,
     *,
     settings: PerfSettings = DEFAULT_SETTINGS,
-) -> Plan:
+) -> Solved:
     """`planner plan --robust FILE`: read the scenarios (exit 2 on errors) and plan for them."""
     from planner.sweep.load import load_scenarios
     from planner.sweep.scenarios import expand
