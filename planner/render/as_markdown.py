@@ -3,7 +3,6 @@ a server wrote is escaped by the renderers in planner.report and planner.sweep).
 
 from __future__ import annotations
 
-from planner.plans.annotations import annotations_of
 from planner.render import Format, renderer
 
 ALLOCATION_COLUMNS = [
@@ -15,6 +14,7 @@ ALLOCATION_COLUMNS = [
 @renderer("Plan", Format.md)
 @renderer("Frontier", Format.md)
 def plan(result, *, width=None) -> str:
+    from planner.plans.annotations import annotations_of
     from planner.report.wording import baseline_line, unit_costs_line
 
     lines = [

@@ -3,7 +3,6 @@ wrapped, optional columns dropped last first), or at full width for a file or a 
 
 from __future__ import annotations
 
-from planner.plans.annotations import annotations_of
 from planner.render import Format, renderer
 from planner.render.layout import table_text, wrap_text
 
@@ -53,6 +52,8 @@ def _job_row(a, unit) -> dict:
 def plan(plan, *, width=None) -> str:
     """A summary that fits `width`: serving and job allocations apart, prose wrapped; a robust
     plan's coverage after it."""
+    from planner.plans.annotations import annotations_of
+
     out: list[str] = []
 
     def say(text: str) -> None:
@@ -157,6 +158,8 @@ def plan(plan, *, width=None) -> str:
 @renderer("Frontier", Format.table)
 def frontier(plan, *, width=None) -> str:
     """The frontier's points: completion time against cost."""
+    from planner.plans.annotations import annotations_of
+
     rows = [p.model_dump() for p in annotations_of(plan).frontier or []]
     title = "Cost against completion time (each point: the cheapest plan finishing by then)"
     columns = ["completion_hours", "objective_value", "cost_per_hour", "job_cost"]
