@@ -223,6 +223,71 @@ def _ttft_limit(timing: BucketTiming, ceiling: float, ttft_ms: float) -> float:
     return largest_batch(lambda b: timing.ttft(b, prefill) * 1e3 <= ttft_ms, ceiling)
 
 
+@lru_cache(maxsize=65536)
+def _unconstrained(
+    model: LLM,
+    accelerator: Accelerator,
+    tp: int,
+    input_tokens: int,
+    output_tokens: int,
+    weights_dtype: Dtype,
+    kv_dtype: Dtype,
+    settings: PerfSettings,
+) -> tuple[Capacity, BucketTiming | None, tuple[tuple[str, float], ...]]:
+    """What a bucket's capacity needs before any SLO (cached: every SLO of a fleet asks the
+    same (model, accelerator, TP, request size, engine settings)): the figures that do not
+    depend on it, the timing (None when the weights do not fit) and the admission limits on
+    the mean batch, in the order ties are broken."""
+    fit = memory_fit(
+        model, accelerator, tp, input_tokens + output_tokens, 1, weights_dtype, kv_dtype, settings
+    )
+    rules = admission(accelerator, settings)
+    held = fit.max_batch
+    if fit.fits:
+        held = paged_batch_limit(fit.kv_capacity_tokens, input_tokens, output_tokens, settings,
+                                 rules)  # fmt: skip
+        held = max(1, int(held))
+    result = Capacity(
+        model=model.name,
+        accelerator=accelerator.name,
+        tp=tp,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        weights_dtype=weights_dtype,
+        kv_dtype=kv_dtype,
+        slo=NO_SLO,
+        fits=fit.fits,
+        max_batch=min(held, rules.max_num_seqs or held),
+        batch=0.0,
+        kv_bytes_per_token=fit.kv_bytes_per_token,
+        ttft_ms=None,
+        tpot_ms=None,
+        tokens_per_s=0.0,
+        max_rps=0.0,
+        limited_by="",
+        source="roofline",
+        reason=fit.reason,
+    )
+    if not fit.fits:
+        return result, None, ()
+    timing = BucketTiming(
+        model, accelerator, tp, input_tokens, output_tokens, weights_dtype, kv_dtype, settings
+    )
+    limits = [
+        ("memory", float(held)),
+        ("max_batched_tokens", rules.token_budget_batch(input_tokens, output_tokens)),
+    ]
+    if rules.max_num_seqs is not None:
+        limits.append(("max_num_seqs", float(rules.max_num_seqs)))
+    return result, timing, tuple(limits)
+
+
+@lru_cache(maxsize=65536)
+def _at_batch_one(timing: BucketTiming) -> tuple[float, float]:
+    """TPOT and TTFT (seconds) at batch 1: what the SLO is checked against first."""
+    return timing.tpot(1.0), timing.ttft(1.0, timing.prefill)
+
+
 def roofline_capacity(
     model: LLM,
     accelerator: Accelerator,
@@ -241,56 +306,23 @@ def roofline_capacity(
         raise ValueError(
             f"input and output tokens must be at least 1, got {input_tokens}, {output_tokens}"
         )
-    fit = memory_fit(
-        model, accelerator, tp, input_tokens + output_tokens, 1, weights_dtype, kv_dtype, settings
-    )
-    rules = admission(accelerator, settings)
-    held = fit.max_batch
-    if fit.fits:
-        held = paged_batch_limit(fit.kv_capacity_tokens, input_tokens, output_tokens, settings,
-                                 rules)  # fmt: skip
-        held = max(1, int(held))
-    result = Capacity(
-        model=model.name,
-        accelerator=accelerator.name,
-        tp=tp,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        weights_dtype=weights_dtype,
-        kv_dtype=kv_dtype,
-        slo=slo,
-        fits=fit.fits,
-        max_batch=min(held, rules.max_num_seqs or held),
-        batch=0.0,
-        kv_bytes_per_token=fit.kv_bytes_per_token,
-        ttft_ms=None,
-        tpot_ms=None,
-        tokens_per_s=0.0,
-        max_rps=0.0,
-        limited_by="",
-        source="roofline",
-        reason=fit.reason,
-    )
-    if not fit.fits:
-        return result
-    timing = BucketTiming(
+    result, timing, admitted = _unconstrained(
         model, accelerator, tp, input_tokens, output_tokens, weights_dtype, kv_dtype, settings
     )
+    if timing is None:
+        return replace(result, slo=slo)
     prefill = timing.prefill
-    misses = _slo_misses(slo, timing.tpot(1.0), timing.ttft(1.0, prefill))
+    tpot_1, ttft_1 = _at_batch_one(timing)
+    misses = _slo_misses(slo, tpot_1, ttft_1)
     if misses:
         return replace(
             result,
-            ttft_ms=timing.ttft(1.0, prefill) * 1e3,
-            tpot_ms=timing.tpot(1.0) * 1e3,
+            slo=slo,
+            ttft_ms=ttft_1 * 1e3,
+            tpot_ms=tpot_1 * 1e3,
             reason=f"SLO not met even at batch 1: {misses}",
         )
-    limits = {
-        "memory": float(held),
-        "max_batched_tokens": rules.token_budget_batch(input_tokens, output_tokens),
-    }  # fmt: skip
-    if rules.max_num_seqs is not None:
-        limits["max_num_seqs"] = float(rules.max_num_seqs)
+    limits = dict(admitted)
     ceiling = min(limits.values())
     if slo.tpot_ms is not None:
         limits["tpot"] = _tpot_limit(timing, ceiling, slo.tpot_ms)
@@ -301,6 +333,7 @@ def roofline_capacity(
     max_rps = timing.rps(batch)
     return replace(
         result,
+        slo=slo,
         batch=batch,
         ttft_ms=timing.ttft(batch, prefill) * 1e3,
         tpot_ms=timing.tpot(batch) * 1e3,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
 
@@ -55,6 +57,7 @@ def tp_problem(
     return None
 
 
+@lru_cache(maxsize=4096)
 def valid_tp_degrees(
     model: LLM, count: int, accelerator: Accelerator | None = None
 ) -> tuple[int, ...]:

@@ -64,6 +64,8 @@ class Profiles:
     points: tuple[ProfilePoint, ...] = ()
     _by_config: dict = field(default_factory=dict, init=False, compare=False, repr=False)
     _hash: int = field(default=0, init=False, compare=False, repr=False)
+    _usable: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    """usable()'s answers: every bucket of a fleet asks the same few configurations."""
 
     def __post_init__(self) -> None:
         index: dict[tuple, list[ProfilePoint]] = {}
@@ -100,8 +102,13 @@ class Profiles:
         kv_dtype: Dtype = Dtype.bf16,
     ) -> tuple[ProfilePoint, ...]:
         """Measurements of this configuration taken under an SLO at least as strict as `slo`."""
-        same = self._by_config.get((model, accelerator, tp, weights_dtype, kv_dtype), ())
-        return tuple(p for p in same if p.slo.at_least_as_strict_as(slo))
+        key = (model, accelerator, tp, weights_dtype, kv_dtype)
+        found = self._usable.get((key, slo))
+        if found is None:
+            same = self._by_config.get(key, ())
+            found = tuple(p for p in same if p.slo.at_least_as_strict_as(slo))
+            self._usable[(key, slo)] = found
+        return found
 
     def estimate(
         self,

@@ -22,6 +22,7 @@ Interruptions of a whole spot pool at once (correlated reclaims) are not in thes
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any, Literal
 
 from planner.catalog.offering import Offering
@@ -72,13 +73,20 @@ def queueing_cap(capacity: Capacity, ttft_p95_ms: float | None) -> float:
     if ttft_p95_ms is None or capacity.max_rps <= 0:
         return MAX_UTILISATION
     slots = max(1, math.floor(capacity.batch))
-    slack_s = (ttft_p95_ms - (capacity.ttft_ms or 0.0)) / 1000
+    return _queueing_cap(slots, capacity.max_rps, capacity.ttft_ms or 0.0, ttft_p95_ms)
+
+
+@lru_cache(maxsize=65536)
+def _queueing_cap(slots: int, max_rps: float, ttft_ms: float, ttft_p95_ms: float) -> float:
+    """queueing_cap of a replica with `slots` slots, `max_rps` and unqueued TTFT `ttft_ms`
+    (cached: SLOs that differ only where the replica's operating point does not share it)."""
+    slack_s = (ttft_p95_ms - ttft_ms) / 1000
     if slack_s <= 0:
         return 0.0
-    mu = capacity.max_rps / slots
+    mu = max_rps / slots
 
     def ok(rho: float) -> bool:
-        return mmc_wait_percentile(rho * capacity.max_rps, mu, slots, 0.95) <= slack_s
+        return mmc_wait_percentile(rho * max_rps, mu, slots, 0.95) <= slack_s
 
     if ok(MAX_UTILISATION):
         return MAX_UTILISATION

@@ -23,7 +23,8 @@ def erlang_b(servers: int, offered_load: float) -> float:
         raise ValueError(f"need servers >= 0 and a finite load >= 0, got {servers}, {offered_load}")
     blocking = 1.0
     for k in range(1, servers + 1):
-        blocking = offered_load * blocking / (k + offered_load * blocking)
+        carried = offered_load * blocking
+        blocking = carried / (k + carried)
     return blocking
 
 

@@ -185,6 +185,11 @@ def profiled_accelerators(profiles: Profiles | None, model: str) -> frozenset[st
     """Accelerators the measured profiles cover for `model`."""
     if not profiles:
         return frozenset()
+    return _profiled(profiles, model)
+
+
+@lru_cache(maxsize=64)
+def _profiled(profiles: Profiles, model: str) -> frozenset[str]:
     return frozenset(p.accelerator for p in profiles.points if p.model == model)
 
 
@@ -226,18 +231,11 @@ def offering_choices(
     edge_ok = getattr(workload, "edge_share_max", 0.0) > 0
     owned_accelerators = tuple(sorted((n, p.accelerator) for n, p in (owned or {}).items()))
     engine = getattr(workload, "engine", "vllm")
-    allowed = workload.placement.regions
-    if allowed and deploy_json:
-        offerings = tuple(
-            o for o in offerings
-            if image_outside(deploy_json, engine, o.accelerator, o.service, o.region,
-                             tuple(allowed)) is None
-        )  # fmt: skip
     kind = getattr(workload, "kind", "serving")
     kv = kv_dtype_of(workload)
     key = (
         workload.placement, edge_ok, spot_allowed(workload), engine, kind, rules,
-        owned_accelerators, profiled, kv,
+        owned_accelerators, profiled, kv, deploy_json if workload.placement.regions else "",
     )  # fmt: skip
     if isinstance(offerings, tuple):
         return list(_choices(offerings, *key))
@@ -256,7 +254,15 @@ def _choices(
     owned_accelerators: tuple[tuple[str, Accelerator], ...],
     profiled: frozenset[str] = frozenset(),
     kv: str = "",
+    deploy_json: str = "",
 ) -> tuple[tuple[Offering, str, Accelerator], ...]:
+    if placement.regions and deploy_json:
+        allowed = tuple(placement.regions)
+        offerings = tuple(
+            o for o in offerings
+            if image_outside(deploy_json, engine, o.accelerator, o.service, o.region,
+                             allowed) is None
+        )  # fmt: skip
     owned = dict(owned_accelerators)
     cheapest: dict[tuple, tuple[float, tuple, Offering, str, Accelerator]] = {}
     kept: list[tuple[Offering, str, Accelerator]] = []
@@ -390,10 +396,13 @@ def serving_candidates(
     slo = SLO(tpot_ms=workload.slo.tpot_ms, ttft_ms=workload.slo.ttft_p95_ms)
     rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
-    why_not: list[Counter[str]] = [Counter() for _ in buckets]
     profiled = profiled_accelerators(profiles, model.name)
     choices = offering_choices(workload, offerings, rules, owned, profiled,
-                               spec.deploy.model_dump_json())  # fmt: skip
+                               _deploy_json(spec))  # fmt: skip
+    # capacity depends on the accelerator, its count per instance and the terms, not on the
+    # offering: worked out once per such shape, whatever the regions and services selling it
+    shapes: dict[tuple, list[tuple[int, tuple[Capacity, ...], tuple[float, ...]]]] = {}
+    asked: Counter[tuple] = Counter()
     for offering, pricing, accelerator in choices:
         if _window(offering, owned) is not None:
             continue  # a time window is for jobs
@@ -403,15 +412,22 @@ def serving_candidates(
             if terms is None:
                 continue
             dtype, target = terms
-        for tp in valid_tp_degrees(model, offering.accelerator_count, accelerator):
-            caps, utils = _serving_profile(
-                model, accelerator, tp, buckets, target, dtype, settings, profiles
-            )
-            _count_reasons(why_not, caps, utils, tp)
+        shape = (accelerator, offering.accelerator_count, dtype, target)
+        asked[shape] += 1
+        if shape not in shapes:
+            degrees = valid_tp_degrees(model, offering.accelerator_count, accelerator)
+            shapes[shape] = []
+            for tp in degrees:
+                caps, utils = _serving_profile(
+                    model, accelerator, tp, buckets, target, dtype, settings, profiles
+                )
+                shapes[shape].append((tp, caps, utils))
+        share = efficiency(offering, pricing, "serving")
+        price = offering.price(pricing)
+        for tp, caps, utils in shapes[shape]:
             if not any(c.max_rps > 0 for c in caps):
                 continue
             replicas = offering.accelerator_count // tp
-            share = efficiency(offering, pricing, "serving")
             found.append(
                 Candidate(
                     workload=workload.name,
@@ -419,7 +435,7 @@ def serving_candidates(
                     pricing=pricing,
                     tp=tp,
                     replicas_per_instance=replicas,
-                    price=offering.price(pricing),  # type: ignore[arg-type]
+                    price=price,  # type: ignore[arg-type]
                     bucket_rps=tuple(
                         replicas * c.max_rps * u * share for c, u in zip(caps, utils, strict=True)
                     ),
@@ -435,7 +451,7 @@ def serving_candidates(
                         pricing=pricing,
                         tp=tp,
                         replicas_per_instance=1,
-                        price=offering.price(pricing),  # type: ignore[arg-type]
+                        price=price,  # type: ignore[arg-type]
                         bucket_rps=tuple(
                             c.max_rps * u * share for c, u in zip(caps, utils, strict=True)
                         ),
@@ -449,9 +465,28 @@ def serving_candidates(
         found += _slice(workload, model, offering, pricing, accelerator, buckets, dtype, target,
                         settings)  # fmt: skip
     kept = prune_dominated(found, rules)
-    if kept:
+    if kept and not all(any(c.bucket_rps[b] > 0 for c in kept) for b in range(len(buckets))):
+        why_not: list[Counter[str]] = [Counter() for _ in buckets]
+        for shape, times in asked.items():
+            for tp, caps, utils in shapes[shape]:
+                for _ in range(times):
+                    _count_reasons(why_not, caps, utils, tp)
         _check_every_bucket_served(workload, kept, why_not)
     return kept
+
+
+@lru_cache(maxsize=16)
+def _deploy_json_of(deploy) -> str:
+    return deploy.model_dump_json()
+
+
+def _deploy_json(spec: Spec) -> str:
+    """The spec's deploy section as JSON (what rules.residency's cached answers are keyed by),
+    written once per spec."""
+    try:
+        return _deploy_json_of(spec.deploy)
+    except TypeError:  # an unhashable deploy section: written each time
+        return spec.deploy.model_dump_json()
 
 
 def _multinode(
@@ -591,7 +626,7 @@ def batch_candidates(
     rules = dominance_rules(spec, workload)
     found: list[Candidate] = []
     for offering, pricing, accelerator in offering_choices(
-        workload, offerings, rules, owned, deploy_json=spec.deploy.model_dump_json()
+        workload, offerings, rules, owned, deploy_json=_deploy_json(spec)
     ):
         window = _window(offering, owned)
         usable = 0.0
@@ -671,6 +706,7 @@ def _batch_multinode(
     )]  # fmt: skip
 
 
+@lru_cache(maxsize=16384)
 def _pipeline(
     engine: str,
     kind: str,
@@ -716,7 +752,7 @@ def training_candidates(
     )
     rules = dominance_rules(spec, workload)
     for offering, pricing, accelerator in offering_choices(
-        workload, offerings, rules, owned, deploy_json=spec.deploy.model_dump_json()
+        workload, offerings, rules, owned, deploy_json=_deploy_json(spec)
     ):
         memory_floor = workload.min_accelerator_memory_gb or 0.0
         if offering.accelerator_memory_gb < memory_floor:
