@@ -39,6 +39,7 @@ FIGURE_NAMES = {
     "output_tok_s": "throughput at a concurrency",
     "tpot_ms": "TPOT at a concurrency",
     "ttft_ms": "TTFT at a concurrency",
+    "latency_s": "latency of a static batch",
     "ttft_load": "TTFT under load (2-256 in flight)",
     "max_rps_slo": "max rps at a TPOT SLO",
 }
@@ -68,7 +69,9 @@ def _old_figure(m: Measurement) -> float | None:
     if point is None:
         return None
     return {"max_throughput": point.tokens_per_s, "output_tok_s": point.tokens_per_s,
-            "tpot_ms": point.tpot_ms, "ttft_ms": point.ttft_ms}[m.figure]  # fmt: skip
+            "tpot_ms": point.tpot_ms, "ttft_ms": point.ttft_ms,
+            "latency_s": (point.ttft_ms + (m.output_tokens - 1) * point.tpot_ms) / 1000,
+            }[m.figure]  # fmt: skip
 
 
 def _old_rps(m: Measurement, slo_ms: float, most_in_flight: float) -> float | None:

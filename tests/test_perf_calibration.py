@@ -73,3 +73,20 @@ def test_neuron_is_fitted_on_its_own_latency_and_predicts_its_held_out_tpot():
             and find_accelerator(m.accelerator).family == "neuron"]  # fmt: skip
     assert held
     assert all(0.75 <= predict(m) / m.value <= 1.33 for m in held)
+
+
+def test_cdna3_is_fitted_on_its_own_batch_latency_and_predicts_its_held_out_runs():
+    # AMD's vLLM latency tables (a batch of one: 128 in, 2,048 out on 8x MI300X) pin CDNA 3's
+    # fixed costs; with Hopper's, OCI's static batches of 405B were predicted 1.43x fast
+    held = [m for m in engine_measurements() if is_held_out(m)
+            and find_accelerator(m.accelerator).family == "cdna3"]  # fmt: skip
+    assert {"latency_s", "output_tok_s", "max_throughput"} <= {m.figure for m in held}
+    assert all(0.75 <= predict(m) / m.value <= 1.33 for m in held)
+
+
+def test_a_static_batch_takes_longer_the_more_prompts_it_holds():
+    runs = sorted((m for m in engine_measurements() if m.figure == "latency_s"
+                   and m.source == "amd-vllm-0.10.2"), key=lambda m: m.concurrency)  # fmt: skip
+    assert [m.concurrency for m in runs] == [1, 2, 4]
+    predicted = [predict(m) for m in runs]
+    assert predicted == sorted(predicted) and predicted[0] < predicted[-1]

@@ -11,6 +11,7 @@ from planner.catalog import load_catalog
 from planner.catalog.load import Catalog
 from planner.errors import InfeasibleError
 from planner.facts import find_accelerator
+from planner.facts.measurements import engine_measurements
 from planner.perf.efficiency import calibrated_families, is_calibrated
 from planner.solve import solve
 from planner.spec import load_spec
@@ -54,6 +55,12 @@ def test_published_amd_and_neuron_measurements_calibrate_their_families():
     assert {"cdna3", "neuron"} <= calibrated_families()
     for name in ("MI300X", "MI325X", "Inferentia2", "Trainium", "Trainium2"):
         assert is_calibrated(find_accelerator(name)), name
+
+
+def test_the_calibrated_families_are_exactly_those_with_published_measurements():
+    # the opt-in rule follows the data: a family's first published rows calibrate it
+    measured = {find_accelerator(m.accelerator).family for m in engine_measurements()}
+    assert calibrated_families() == measured
 
 
 def test_an_mi300x_only_spec_plans_on_the_fitted_cdna3_figures(tmp_path, catalog):

@@ -12,7 +12,7 @@ from planner._csvdata import read_commented_csv
 MEASUREMENTS_FILE = Path(__file__).parent / "data" / "engine_measurements.csv"
 COMPARISONS_FILE = Path(__file__).parent / "data" / "engine_comparisons.csv"
 
-FIGURES = ("max_throughput", "output_tok_s", "tpot_ms", "ttft_ms")
+FIGURES = ("max_throughput", "output_tok_s", "tpot_ms", "ttft_ms", "latency_s")
 
 
 @dataclass(frozen=True)

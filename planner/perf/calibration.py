@@ -58,8 +58,10 @@ Bounds = dict[str, tuple[float, float]]
 # Inf2/Trn1 tables), fixed costs far above the NVIDIA ones (a NeuronCore collective or a step
 # of a static-batch library costs more than an NVLink all-reduce or a CUDA-graph step). Ampere's
 # single-request points (LLMPerf's A10G sweep, TP 1) stay with LATENCY_FAMILY's fixed costs:
-# fitting its own moved its held-out TPOT median from 0.96 to 0.84.
-OWN_LATENCY_FAMILIES = frozenset({"neuron"})
+# fitting its own moved its held-out TPOT median from 0.96 to 0.84. CDNA 3 has its own batch-of-one
+# latency (AMD's vLLM latency tables, 128 in / 2,048 out on 8x MI300X): with Hopper's fixed costs
+# its 2024 static batches (OCI's 405B runs) were predicted 1.43x fast, with its own 0.93.
+OWN_LATENCY_FAMILIES = frozenset({"cdna3", "neuron"})
 LATENCY_BOUNDS: Bounds = {**_BOUNDS, "step_overhead_ms": (0.5, 10.0),
                           "allreduce_latency_us": (2.0, 200.0)}  # fmt: skip
 
@@ -137,6 +139,17 @@ def _encode(m: Measurement, prompts: int, settings: PerfSettings) -> float:
                         m.kv_dtype, settings)  # fmt: skip
 
 
+def _batch_first_token_ms(m: Measurement, settings: PerfSettings) -> float | None:
+    """TTFT of a static batch of `m.concurrency` prompts: the batch of one's plus what encoding
+    them all in one step takes beyond one prompt (None: the configuration does not fit)."""
+    alone = at_concurrency(find_llm(m.model), find_accelerator(m.accelerator), m.tp,
+                           m.input_tokens, m.output_tokens, 1, settings, m.weights_dtype,
+                           m.kv_dtype)  # fmt: skip
+    if alone is None:
+        return None
+    return alone.ttft_ms + 1000 * (_encode(m, m.concurrency, settings) - _encode(m, 1, settings))
+
+
 def predict(m: Measurement, eff: Efficiency | None = None, tpot_slo_ms: float | None = None,
             most_in_flight: float | None = None) -> float | None:  # fmt: skip
     """The model's figure for measurement `m` (or, with tpot_slo_ms, its max requests/s within
@@ -158,14 +171,17 @@ def predict(m: Measurement, eff: Efficiency | None = None, tpot_slo_ms: float | 
         cap = roofline_capacity(*args, NO_SLO, settings, *dtypes)
         return cap.tokens_per_s if cap.fits else None
     if m.figure == "ttft_ms" and m.engine in STATIC_BATCH_ENGINES and m.concurrency > 1:
-        alone = at_concurrency(*args, 1, settings, *dtypes)
-        if alone is None:
-            return None
-        together = _encode(m, m.concurrency, settings) - _encode(m, 1, settings)
-        return alone.ttft_ms + 1000 * together
+        return _batch_first_token_ms(m, settings)
     load = at_concurrency(*args, in_flight(m), settings, *dtypes)
     if load is None:
         return None
+    if m.figure == "latency_s":
+        # a static batch (vLLM's benchmark_latency): its prompts encoded together, then every
+        # output token at the batch's step time
+        first_ms = _batch_first_token_ms(m, settings) if m.concurrency > 1 else load.ttft_ms
+        if first_ms is None:
+            return None
+        return (first_ms + (m.output_tokens - 1) * load.tpot_ms) / 1000
     return {"output_tok_s": load.tokens_per_s, "tpot_ms": load.tpot_ms,
             "ttft_ms": load.ttft_ms, "max_throughput": load.tokens_per_s}[m.figure]  # fmt: skip
 
@@ -271,8 +287,9 @@ def _fit_family(points: Sequence[Measurement], fixed: dict[str, float],
 
 
 def _single_stream(points: Sequence[Measurement]) -> list[Measurement]:
-    """The single-request TPOT points among `points`: a weight read plus the fixed costs."""
-    return [m for m in points if m.concurrency == 1 and m.figure == "tpot_ms"]
+    """The single-request TPOT (or, from a batch of one, its decode-bound latency) points among
+    `points`: a weight read plus the fixed costs."""
+    return [m for m in points if m.concurrency == 1 and m.figure in ("tpot_ms", "latency_s")]
 
 
 def _fit_with_latency(points: Sequence[Measurement], bounds: Bounds = _BOUNDS) -> Efficiency:
