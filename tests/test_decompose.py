@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from planner.catalog.load import Catalog
 from planner.catalog.offering import Offering
 from planner.errors import InfeasibleError
 from planner.solve import SolveOptions, make_problem, solve
-from planner.solve.decompose import decompose
+from planner.solve.decompose import decompose, route
 from planner.solve.strategy import cost_of
 from planner.solve.subproblem import covering_rows, solve_covering
 from planner.spec import parse_spec
@@ -104,6 +105,51 @@ def test_priced_subproblem_equals_the_enumerated_optimum(rates, demand, prices, 
     # a start that does not cover is ignored
     unseeded = solve_covering(prices[:k], rows, tolerance=0.0, start=(0,) * k)
     assert unseeded.cost == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+def least_instance_time(rates, demand, counts) -> float:
+    """The least instance-time any routing of `demand` on `counts` instances takes (GLOP)."""
+    model = mathopt.Model()
+    x = {(c, b): model.add_variable(lb=0.0, ub=1.0)
+         for c in range(len(rates)) for b in range(len(demand))
+         if rates[c][b] > 0 and counts[c] > 0}  # fmt: skip
+    for b in range(len(demand)):
+        model.add_linear_constraint(mathopt.fast_sum(v for (_, bb), v in x.items() if bb == b) == 1)
+    for c in range(len(rates)):
+        time = [demand[b] / rates[c][b] * v for (cc, b), v in x.items() if cc == c]
+        model.add_linear_constraint(mathopt.fast_sum(time) <= counts[c])
+    model.minimize(mathopt.fast_sum(demand[b] / rates[c][b] * v for (c, b), v in x.items()))
+    return mathopt.solve(model, mathopt.SolverType.GLOP).objective_value()
+
+
+@FAST
+@given(
+    rates=rates_st,
+    demand=st.lists(st.floats(0.1, 6.0), min_size=3, max_size=3),
+    counts=st.lists(st.integers(0, 4), min_size=3, max_size=3),
+)
+def test_the_final_routing_carries_every_bucket_on_the_chosen_instances(rates, demand, counts):
+    """The decomposition's last step (decompose.route, its rows written by the routing and
+    capacity families) routes every request-size bucket within the instances chosen, taking
+    the least instance-time, exactly when some routing exists."""
+    k = len(rates)
+    counts = counts[:k]
+    w = SimpleNamespace(name="chat")
+    cands = tuple(SimpleNamespace(bucket_rps=tuple(r)) for r in rates)
+    problem = SimpleNamespace(candidates={"chat": cands}, demand=lambda _: tuple(demand))
+    if not routable(rates, demand, counts):
+        with pytest.raises(RuntimeError, match="no routing fits"):
+            route(problem, [(w, counts)])
+        return
+    shares = route(problem, [(w, counts)])
+    assert all(counts[i] > 0 and rates[i][b] > 0 for _, i, b in shares)
+    for b in range(len(demand)):
+        assert sum(x for (_, _, bb), x in shares.items() if bb == b) == pytest.approx(1.0)
+    time = {i: sum(demand[b] / rates[i][b] * x for (_, ii, b), x in shares.items() if ii == i)
+            for i in range(k)}  # fmt: skip
+    assert all(time[i] <= counts[i] + 1e-6 for i in range(k))
+    best = least_instance_time(rates, demand, counts)
+    assert sum(time.values()) == pytest.approx(best, rel=1e-6, abs=1e-6)
 
 
 REGIONS = ("us-east-1", "eu-west-1")

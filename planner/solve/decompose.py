@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.compute.executors import Executor
-from planner.rules import deadlines, families, spot_share
+from planner.rules import capacity, deadlines, families, routing, spot_share
 from planner.rules.rows import JobView, ServingView
 from planner.solve.backend import SolveOptions, fast_sum, new_model, run, run_model
 from planner.solve.candidates import Candidate
@@ -773,10 +773,12 @@ def route(
     problem: PlacementProblem, plans: Sequence[tuple[ServingWorkload, Sequence[int]]]
 ) -> dict:
     """Shares of each bucket per candidate that fit the counts: in proportion to capacity for
-    one bucket, one LP (least instance-time) for all workloads with more."""
+    one bucket; for all workloads with more, one LP whose rows the routing and capacity
+    families write (as in the MIP and the fleet LP), each candidate's instances fixed at its
+    count, sending each bucket where it takes the least instance-time."""
     shares: dict[tuple[str, int, int], float] = {}
     lp = SparseLP(np.zeros(0))
-    keys: list[tuple[str, int, int]] = []
+    routed: list[tuple[str, dict[tuple[int, int], int]]] = []
     for w, counts in plans:
         cands = problem.candidates[w.name]
         demand = problem.demand(w)
@@ -786,25 +788,25 @@ def route(
             shares.update({(w.name, i, 0): counts[i] * cands[i].bucket_rps[0] / total
                            for i in used})  # fmt: skip
             continue
-        load: dict[int, list[tuple[int, float]]] = {i: [] for i in used}
-        for b, d in enumerate(demand):
-            able = [i for i in used if cands[i].bucket_rps[b] > 0]
-            loads = np.array([d / cands[i].bucket_rps[b] for i in able])
-            x = lp.columns(loads, np.zeros(len(able)), np.ones(len(able)))
-            lp.row(x, np.ones(len(able)), 1.0, 1.0)
-            keys += [(w.name, i, b) for i in able]
-            for col, i, amount in zip(x.tolist(), able, loads.tolist(), strict=True):
-                load[i].append((col, amount))
-        for i, terms in load.items():
-            if terms:
-                cols = np.array([c for c, _ in terms])
-                lp.row(cols, np.array([a for _, a in terms]), -math.inf, float(counts[i]))
-    if not keys:
+        fixed = np.array([float(counts[i]) for i in used])
+        instances: list[int | None] = [None] * len(cands)  # columns of the used ones only
+        for i, col in zip(used, lp.columns(np.zeros(len(used)), fixed, fixed), strict=True):
+            instances[i] = int(col)
+        view = ServingView(0, w, demand, cands, [(i, cands[i]) for i in used], instances)
+        x, load = routing.route(lp, view, view.sold, keep=False)  # unnamed: nothing reads names
+        capacity.capacity(lp, view, load, keep=False)
+        for terms in load.values():  # the objective: instance-time of the routed load
+            lp.cost([col for col, _ in terms], [amount for _, amount in terms])
+        routed.append((w.name, x))
+    if not routed:
         return shares
     found = lp.solve(60.0)
     if not found.optimal:
         raise RuntimeError("no routing fits the chosen instance counts")
-    shares.update({key: float(x) for key, x in zip(keys, found.x, strict=True) if x > 1e-12})
+    for name, x in routed:
+        shares.update(
+            {(name, i, b): v for (i, b), col in x.items() if (v := float(found.x[col])) > 1e-12}
+        )
     return shares
 
 

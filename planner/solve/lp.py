@@ -1,6 +1,7 @@
-"""Sparse linear programs (the fleet's LP relaxation, the routing LP) as arrays: `SparseLP`
-is one put together block by block by the constraint families (planner.rules.rows.Rows), and
-solved by HiGHS through the solver's one door (planner.solve.backend.solve_arrays)."""
+"""Sparse linear programs (the fleet's LP relaxation, the decomposition's final routing LP) as
+arrays: `SparseLP` is one put together block by block by the constraint families
+(planner.rules.rows.Rows), and solved by HiGHS through the solver's one door
+(planner.solve.backend.solve_arrays)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class SparseLP:
         self._lo: list[np.ndarray] = []
         self._hi: list[np.ndarray] = []
         self._entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._extra_cost: list[tuple[np.ndarray, np.ndarray]] = []
         self._row_lo: list[float] = [-math.inf] * capacity.size
         self._row_hi: list[float] = [float(c) for c in capacity]
         self._n = 0
@@ -35,6 +37,10 @@ class SparseLP:
         self._lo.append(np.asarray(lo, dtype=float))
         self._hi.append(np.asarray(hi, dtype=float))
         return np.arange(first, self._n)
+
+    def cost(self, cols, coefs) -> None:
+        """Add coefs to the objective coefficients of columns already made."""
+        self._extra_cost.append((np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float)))
 
     def row(self, cols, coefs, lo: float, hi: float, name: str = "") -> None:
         """A new row lo <= coefs . x[cols] <= hi."""
@@ -59,8 +65,11 @@ class SparseLP:
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
         r, c, v = zip(*self._entries, strict=True) if self._entries else ((), (), ())
+        cost = cat(self._cost, float)
+        for cols, coefs in self._extra_cost:
+            np.add.at(cost, cols, coefs)
         return solve_arrays(
-            cat(self._cost, float), cat(self._lo, float), cat(self._hi, float),
+            cost, cat(self._lo, float), cat(self._hi, float),
             cat(r, np.int64), cat(c, np.int64), cat(v, float),
             np.array(self._row_lo), np.array(self._row_hi), time_limit_s=time_limit_s,
         )  # fmt: skip
