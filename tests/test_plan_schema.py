@@ -132,6 +132,14 @@ def test_a_version_2_file_holding_version_3_fields_is_refused(tmp_path):
         load_plan(path)
 
 
+def test_a_version_1_file_holding_version_3_fields_is_refused_naming_them(tmp_path):
+    data = json.loads(VERSION_1_PLAN.read_text()) | {"annotations": None}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="schema_version: 1, but it holds the version 3"):
+        load_plan(path)
+
+
 def test_a_version_3_file_with_annotations_at_the_top_level_is_refused(plan, tmp_path):
     data = plan.model_dump(mode="json") | {"baselines": []}
     path = tmp_path / "plan.json"

@@ -63,18 +63,24 @@ def _parse(path: Path) -> Any:
         raise InputError(f"Invalid plan {path}: nested too deeply; {_hint()}") from None
 
 
-def _refuse_later_fields(path: Path, data: dict[str, Any], version: int, later) -> None:
-    present = [k for k in later if k in data]
-    if present:
-        raise InputError(
-            f"Invalid plan {path}: schema_version: {version}, but it holds the version "
-            f"{version + 1} field(s) {', '.join(present)}"
-        )
+ADDED_IN = {2: V2_ONLY, 3: V3_ONLY}
+"""Top-level fields by the version that added them."""
+
+
+def _refuse_later_fields(path: Path, data: dict[str, Any], version: int) -> None:
+    """InputError when a file that says it is `version` holds a later version's fields."""
+    for later, fields in ADDED_IN.items():
+        present = [k for k in fields if k in data]
+        if later > version and present:
+            raise InputError(
+                f"Invalid plan {path}: schema_version: {version}, but it holds the version "
+                f"{later} field(s) {', '.join(present)}"
+            )
 
 
 def _upgrade_1(path: Path, data: dict[str, Any], notes) -> dict[str, Any]:
     """A version 1 plan as version 2: no date, no digests (the id stays as it was made)."""
-    _refuse_later_fields(path, data, 1, V2_ONLY)
+    _refuse_later_fields(path, data, 1)
     notes(
         f"note: {path} is a version 1 plan, read as version {SCHEMA_VERSION}: it records no "
         "plan date and no spec or catalog digest, so it cannot be matched to its spec; "
@@ -87,7 +93,7 @@ def _upgrade_2(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     """A version 2 plan as version 3: its baselines, schedule, frontier and robust coverage
     moved, unchanged, into the annotations document (none of them: no annotations). Nothing is
     lost, so nothing is said; the id stays as it was made (annotations are not part of it)."""
-    _refuse_later_fields(path, data, 2, V3_ONLY)
+    _refuse_later_fields(path, data, 2)
     moved = {k: data[k] for k in ANNOTATION_FIELDS if k in data}
     upgraded = {k: v for k, v in data.items() if k not in ANNOTATION_FIELDS}
     upgraded["schema_version"] = 3
