@@ -56,9 +56,10 @@ def place(
         return widened(problem, catalog, name, settings, profiles, plan_date)
 
     solved = solve_problem(problem, options, diagnose, widen)
-    allocations = [
-        with_compatible_instances(a, catalog) for a in allocations_of(problem, solved.solution)
-    ]
+    found = solved.allocations
+    if found is None:
+        found = allocations_of(problem, solved.solution)
+    allocations = [with_compatible_instances(a, catalog) for a in found]
     value = value_of(allocations)
     gap = (value - solved.bound) / value if value > 0 else 0.0
     status = "optimal" if gap <= options.relative_gap else solved.status

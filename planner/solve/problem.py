@@ -42,9 +42,15 @@ def make_problem(
     candidates: dict[str, tuple[Candidate, ...]] = {}
     missing: list[str] = []
     state = (spec, offerings, settings, profiles, owned)
-    found_all = parallel_map(
-        _candidates_of, state, list(spec.workloads), workers, executor=executor
+    # workloads of one model side by side: each worker process then fills its capacity caches
+    # for few models instead of every worker for every model
+    order = sorted(range(len(spec.workloads)), key=lambda i: _affinity(spec.workloads[i]))
+    found_sorted = parallel_map(
+        _candidates_of, state, [spec.workloads[i] for i in order], workers, executor=executor
     )
+    found_all: list[tuple[Candidate, ...]] = [()] * len(order)
+    for i, found in zip(order, found_sorted, strict=True):
+        found_all[i] = found
     for w, found in zip(spec.workloads, found_all, strict=True):
         candidates[w.name] = found
         if not found:
@@ -54,6 +60,14 @@ def make_problem(
             "No plan: some workloads cannot run on any offering:\n  - " + "\n  - ".join(missing)
         )
     return PlacementProblem(spec, candidates, owned, covers_of(spec.commitments))
+
+
+def _affinity(w: Workload) -> tuple:
+    """What workloads whose candidates share capacity figures have in common."""
+    buckets = ()
+    if isinstance(w, ServingWorkload):
+        buckets = tuple((b.input_tokens, b.output_tokens) for b in w.traffic.request_buckets())
+    return (getattr(w, "model", None) or "", w.kind, buckets)
 
 
 def _candidates_of(state, w: Workload) -> tuple[Candidate, ...]:

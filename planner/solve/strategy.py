@@ -8,9 +8,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from planner.errors import InfeasibleError, PlannerError
+from planner.plans.model import Allocation
 from planner.rules import families
 from planner.solve.assemble import allocations_of, capacity_use, value_of
 from planner.solve.backend import Outcome, SolveOptions, run
@@ -46,6 +47,31 @@ SINGLE_CHOICE_EXTRAS = 2
 def cost_of(problem: PlacementProblem, solution: Solution) -> float:
     """What a solution costs: serving $/h plus the jobs' total cost, as the plan reports them."""
     return value_of(allocations_of(problem, solution))
+
+
+class _Priced:
+    """Each solution's allocations, worked out once in a solve: the strategy's cost checks and
+    the plan assembled after it read the same ones (routing a 1,000-workload plan takes a
+    second or two)."""
+
+    def __init__(self, problem: PlacementProblem):
+        self.problem = problem
+        self._seen: dict[int, tuple[Solution, list[Allocation]]] = {}
+
+    def allocations(self, solution: Solution) -> list[Allocation]:
+        found = self._seen.get(id(solution))
+        if found is None or found[0] is not solution:
+            found = (solution, allocations_of(self.problem, solution))
+            self._seen[id(solution)] = found
+        return found[1]
+
+    def cost(self, solution: Solution) -> float:
+        return value_of(self.allocations(solution))
+
+    def known(self, solution: Solution) -> list[Allocation] | None:
+        """The allocations if they were worked out, else None."""
+        found = self._seen.get(id(solution))
+        return found[1] if found is not None and found[0] is solution else None
 
 
 def _uses_spread(w: Workload) -> bool:
@@ -128,7 +154,7 @@ def _in_full(problem: PlacementProblem, sub: PlacementProblem, solution: Solutio
 
 
 def _improve_with_full_mip(
-    problem: PlacementProblem, options: SolveOptions, guided: Attempt
+    problem: PlacementProblem, options: SolveOptions, guided: Attempt, priced: _Priced
 ) -> Attempt:
     """Run the full MIP from the LP-guided plan; keep whichever plan is cheaper, best bound."""
     status, bound, seconds, solution = guided.status, guided.bound, guided.seconds, guided.solution
@@ -144,7 +170,7 @@ def _improve_with_full_mip(
         bound = max(bound, outcome.bound)
     if outcome.status in ("optimal", "feasible"):
         full = read_solution(problem, built, outcome)
-        if solution is None or cost_of(problem, full) < cost_of(problem, solution) - 1e-9:
+        if solution is None or priced.cost(full) < priced.cost(solution) - 1e-9:
             solution, status = full, outcome.status
     elif solution is None:
         return Attempt(outcome.status, bound, seconds)
@@ -252,6 +278,8 @@ class Solved:
     bound: float
     seconds: float
     solution: Solution
+    allocations: list[Allocation] | None = field(default=None, compare=False, repr=False)
+    """The solution's allocations (allocations_of), where the strategy worked them out."""
 
 
 def solve_problem(
@@ -265,6 +293,7 @@ def solve_problem(
     `widen(name)` is the problem with workload `name`'s residency lifted: with it the words
     name a residency rule only where lifting it would make a plan possible."""
     started = time.perf_counter()
+    priced = _Priced(problem)
     if problem.commitments or time_windows(problem):
         # a commitment ties together every workload whose usage it may cover, and neither the
         # per-workload blocks nor the Lagrangian prices know its rows; time windows are paid
@@ -274,7 +303,7 @@ def solve_problem(
         decomposed, lp_seconds = lagrangian
         found = decomposed
         assert decomposed.solution is not None
-        cost = cost_of(problem, decomposed.solution)
+        cost = priced.cost(decomposed.solution)
         left = options.time_limit_s - (time.perf_counter() - started)
         if cost - decomposed.bound > options.relative_gap * cost and left > POLISH_COST * (
             lp_seconds + 0.05
@@ -282,7 +311,7 @@ def solve_problem(
             # short of the gap target with time for the full MIP: polish from this plan until
             # the limit (its plan is kept only where cheaper, its bound only where higher)
             polish = replace(options, time_limit_s=left - POLISH_COST / 2 * lp_seconds)
-            found = _improve_with_full_mip(problem, polish, decomposed)
+            found = _improve_with_full_mip(problem, polish, decomposed, priced)
     elif len(problem.spec.workloads) > DECOMPOSE_LIMIT:
         guided = _solve_lp_guided(problem, options)
         left = options.time_limit_s - (time.perf_counter() - started)
@@ -290,12 +319,12 @@ def solve_problem(
             # polish within what is left of the limit (all of it where no plan exists yet)
             least = 0.05 if guided.solution else options.time_limit_s
             polish = replace(options, time_limit_s=max(left, least))
-            found = _improve_with_full_mip(problem, polish, guided)
+            found = _improve_with_full_mip(problem, polish, guided, priced)
             for more in (2, 4):  # the first plan is never cut short: longer tries, then give up
                 if found.solution is not None or found.status != "unknown":
                     break
                 longer = replace(options, time_limit_s=more * options.time_limit_s)
-                found = _improve_with_full_mip(problem, longer, found)
+                found = _improve_with_full_mip(problem, longer, found, priced)
         else:
             found = guided
     else:
@@ -313,4 +342,4 @@ def solve_problem(
         status = outcome.status
         if math.isfinite(outcome.bound):
             bound = max(bound, outcome.bound)
-    return Solved(status, bound, seconds, solution)
+    return Solved(status, bound, seconds, solution, priced.known(solution))

@@ -47,7 +47,12 @@ def covering_rows(
     weights = _weights(r, buckets)
     rhs = weights @ d
     weights, rhs = weights[rhs > _FEASIBLE], rhs[rhs > _FEASIBLE]
-    rows = [(r[None, :, :] * weights[:, None, :]).max(axis=2) / rhs[:, None]]
+    # max over the buckets of w_b r_cb, bucket by bucket (a reduction over an axis of 2 or 3
+    # is far slower than as many elementwise maxima)
+    most = weights[:, None, 0] * r[None, :, 0]
+    for b in range(1, buckets):
+        most = np.maximum(most, weights[:, None, b] * r[None, :, b])
+    rows = [most / rhs[:, None]]
     if min_replicas > 0:
         rows.append(np.asarray(replicas, dtype=float) / min_replicas)
     if not rows:
