@@ -284,3 +284,13 @@ def test_a_plans_economics_are_worked_out_once_and_a_changed_copy_gets_its_own()
     for i in serving:
         before, after = plan.economics.allocations[i], changed.economics.allocations[i]
         assert after.usd_per_million_tokens == pytest.approx(2 * before.usd_per_million_tokens)
+
+
+def test_a_workloads_allocations_are_found_in_plan_order_and_follow_a_copy():
+    plan = plan_of([alloc("chat"), alloc("rag", count=2), alloc("chat", count=3)])
+    assert [a.count for a in plan.allocations_of("chat")] == [1, 3]
+    assert plan.workload_indices == {"chat": (0, 2), "rag": (1,)}
+    assert plan.allocations_of("nobody") == []
+    moved = plan.model_copy(update={"allocations": plan.allocations[1:]})
+    assert [a.count for a in moved.allocations_of("chat")] == [3]
+    assert "workload_indices" not in json.loads(plan.model_dump_json())

@@ -76,7 +76,7 @@ def bounds(plan: Plan, alloc: Allocation, workload: WorkloadResult) -> Bounds:
     max_replicas it stays at what the plan sized (more would cost more than the plan says).
     """
     mine = planned_replicas(alloc)
-    total = sum(planned_replicas(a) for a in plan.allocations if a.workload == alloc.workload)
+    total = sum(planned_replicas(a) for a in plan.allocations_of(alloc.workload))
     share = mine / total if total else 1.0
     low = math.ceil((workload.min_replicas or 0) * share - 1e-9)
     low = max(1, min(low, mine))

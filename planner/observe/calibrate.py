@@ -143,7 +143,7 @@ def calibrated_capacity(
 
 def _shape(plan: Plan, w: WorkloadResult, o: WorkloadObservation, spec: Spec | None):
     """The workload's replica shape, or why it cannot be calibrated."""
-    mine = [a for a in plan.allocations if a.workload == w.name]
+    mine = plan.allocations_of(w.name)
     kinds = {(a.accelerator, a.tp) for a in mine}
     if len(kinds) != 1:
         return "runs on several accelerator/TP shapes; observe each apart to calibrate"

@@ -50,7 +50,7 @@ def _last(found: dict[str, Series], name: str) -> float | None:
 
 def _memory_fraction(plan: Plan, workload: str, used_gib: float | None) -> float | None:
     """Used memory per GPU over the accelerator's memory, when the workload runs on one type."""
-    types = {a.accelerator for a in plan.allocations if a.workload == workload}
+    types = {a.accelerator for a in plan.allocations_of(workload)}
     accelerator = find_accelerator(types.pop()) if len(types) == 1 else None
     if used_gib is None or accelerator is None:
         return None

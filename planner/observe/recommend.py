@@ -20,7 +20,7 @@ def fleet(allocations: list[Allocation]) -> str:
 
 
 def _mine(plan: Plan, workload: str) -> list[Allocation]:
-    return [a for a in plan.allocations if a.workload == workload]
+    return plan.allocations_of(workload)
 
 
 def _where(a: Allocation) -> tuple:

@@ -153,7 +153,7 @@ def _workloads(plan: Plan) -> list[Inconsistency]:
         if w.name in seen:
             bad("name", f"{w.name} appears twice")
         seen.add(w.name)
-        mine = [a for a in plan.allocations if a.workload == w.name]
+        mine = plan.allocations_of(w.name)
         if not mine:
             bad("name", f"{w.name} has no allocation")
         cost = sum(a.cost_per_hour for a in mine if a.kind == "serving")

@@ -292,7 +292,7 @@ def _training_costs(w: WorkloadResult, mine: list[Allocation]) -> UnitCosts:
 
 def workload_costs(plan: Plan, w: WorkloadResult) -> UnitCosts:
     """The unit costs of one workload (a recurring job's per run, and per month)."""
-    return _workload_costs(w, [a for a in plan.allocations if a.workload == w.name])
+    return _workload_costs(w, plan.allocations_of(w.name))
 
 
 def _workload_costs(w: WorkloadResult, mine: list[Allocation]) -> UnitCosts:

@@ -427,9 +427,23 @@ class Plan(Frozen):
     def price_basis(self) -> PriceBasis:
         return price_basis(self)
 
+    @cached_property
+    def workload_indices(self) -> Mapping[str, tuple[int, ...]]:
+        """Each workload's allocation indices, in plan order: one pass over the plan, once per
+        plan object (a consumer asking per workload or per allocation stays linear in it)."""
+        found: dict[str, list[int]] = {}
+        for i, a in enumerate(self.allocations):
+            found.setdefault(a.workload, []).append(i)
+        return {name: tuple(mine) for name, mine in found.items()}
+
+    def allocations_of(self, workload: str) -> list[Allocation]:
+        """The allocations of `workload`, in plan order (none for a name the plan lacks)."""
+        return [self.allocations[i] for i in self.workload_indices.get(workload, ())]
+
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Plan:
         copied = super().model_copy(update=update, deep=deep)
-        copied.__dict__.pop("economics", None)
+        for derived in ("economics", "workload_indices"):
+            copied.__dict__.pop(derived, None)
         return copied
 
     def to_dataframe(self):

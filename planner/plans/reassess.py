@@ -30,7 +30,7 @@ def reassess(plan: Plan, spec: Spec) -> Plan:
             "tpot_ms": w.slo.tpot_ms if serving else None,
             "deadline_hours": None if serving else w.deadline_hours,
         }
-        mine = [a for a in plan.allocations if a.workload == result.name]
+        mine = plan.allocations_of(result.name)
         misses = slo_misses(
             result.kind,
             mine,

@@ -75,7 +75,7 @@ def check_plan(plan: Plan, limits: CheckLimits) -> CheckResult:
     if limits.require_slo:
         missed = []
         for w in plan.workloads:
-            mine = [a for a in plan.allocations if a.workload == w.name]
+            mine = plan.allocations_of(w.name)
             why = slo_misses(
                 w.kind, mine, ttft_ms=w.ttft_p95_ms, tpot_ms=w.tpot_ms,
                 deadline_hours=w.deadline_hours,

@@ -226,8 +226,8 @@ class WorkloadChange:
 def _worst(plan: Plan, workload: str, name: str) -> float | None:
     values = [
         getattr(a, name)
-        for a in plan.allocations
-        if a.workload == workload and a.routed_rps and getattr(a, name) is not None
+        for a in plan.allocations_of(workload)
+        if a.routed_rps and getattr(a, name) is not None
     ]
     return max(values) if values else None
 

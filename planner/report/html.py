@@ -67,15 +67,12 @@ def report_context(plan: Plan, quota_uses: list[QuotaUse] | None = None) -> dict
                 ],
                 "headers": SERVING_HEADERS if w.kind == "serving" else JOB_HEADERS,
                 "allocations": [
-                    report_allocation_cells(plan, i)
-                    for i, a in enumerate(plan.allocations)
-                    if a.workload == w.name
+                    report_allocation_cells(plan, i) for i in plan.workload_indices.get(w.name, ())
                 ],
                 "notes": [
                     f"{cells['where']} {cells['instance']} ({cells['$/h']}/h): {cells['note']}"
-                    for i, a in enumerate(plan.allocations)
-                    if a.workload == w.name
-                    and (cells := report_allocation_cells(plan, i))["note"] != "-"
+                    for i in plan.workload_indices.get(w.name, ())
+                    if (cells := report_allocation_cells(plan, i))["note"] != "-"
                 ],
             }
             for w in plan.workloads

@@ -175,7 +175,7 @@ def worst(values: list[float | None]) -> float | None:
 
 def allocations_of(plan: Plan, workload: str) -> list[Allocation]:
     """The allocations of one workload."""
-    return [a for a in plan.allocations if a.workload == workload]
+    return plan.allocations_of(workload)
 
 
 def workload_cells(plan: Plan, w: WorkloadResult) -> dict[str, str]:

@@ -133,7 +133,7 @@ def serving_models(
                 f"the plan's serving workload '{result.name}' is not a serving workload of the "
                 "spec given: pass the spec the plan was made from"
             )
-        allocations = [(i, a) for i, a in enumerate(plan.allocations) if a.workload == result.name]
+        allocations = [(i, plan.allocations[i]) for i in plan.workload_indices.get(result.name, ())]
         out.append(_serving_model(spec, workload, allocations, settings, profiles))
     return tuple(out)
 

@@ -132,9 +132,7 @@ def _scaled(w: Workload, share: float) -> Workload:
 def served_share(plan: Plan, spec: Spec, catalog: Catalog, w: Workload, **perf) -> float:
     """The largest share of `w`'s demand the plan's instances carry, by bisection over verify
     on the workload alone with its other rules lifted (capacity is all that is left to break)."""
-    mine = plan.model_copy(
-        update={"allocations": [a for a in plan.allocations if a.workload == w.name]}
-    )
+    mine = plan.model_copy(update={"allocations": plan.allocations_of(w.name)})
 
     def carries(share: float) -> bool:
         alone = spec.model_copy(
