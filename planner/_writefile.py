@@ -123,14 +123,15 @@ def _place_exclusively(tmp: str, path: Path, data: bytes) -> None:
 def inside(root: Path, relative: str) -> Path:
     """`root / relative`, refusing a path that leaves `root` or passes through a symlink in
     it (an emitted file must never land outside the output folder, --force or not)."""
-    if Path(relative).is_absolute() or ".." in Path(relative).parts:
+    given = Path(relative)
+    if given.is_absolute() or ".." in given.parts:
         raise InputError(f"{relative}: not a path inside {root}")
-    here = Path(root)
-    for part in Path(relative).parts:
-        here = here / part
-        if here.is_symlink():
+    here = os.fspath(root)
+    for part in given.parts:
+        here = os.path.join(here, part)
+        if os.path.islink(here):
             raise InputError(
-                f"{here} is a symbolic link; the planner does not write through links in its "
-                f"output folder {root} (remove it, or emit to a new folder)"
+                f"{Path(here)} is a symbolic link; the planner does not write through links in "
+                f"its output folder {root} (remove it, or emit to a new folder)"
             )
-    return here
+    return Path(here)

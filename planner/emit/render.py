@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from planner.emit import canonical
 from planner.emit.resource import Rendered, Resource
 from planner.errors import PlannerError
 from planner.resources import templates_dir
@@ -53,27 +54,9 @@ def environment():
     return env
 
 
-_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser and emitter where PyYAML was built with it (its wheels are): the same
-documents, several times faster on a plan of many workloads."""
-
-
-class _Dumper(_SafeDumper):
-    """Safe YAML with multi-line strings as literal blocks (readable embedded configs)."""
-
-
-def _str(dumper: Any, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value and not value.endswith((" ", "\n\n")) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-
-
 def dump_yaml(data: Any) -> str:
     """Canonical YAML: sorted keys, block style, ASCII."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=True, default_flow_style=False, width=1 << 16)
+    return canonical.dump(data)
 
 
 def dump_json(data: Any) -> str:
@@ -89,7 +72,7 @@ def render(resource: Resource) -> Rendered:
             data = json.loads(raw)
             return Rendered(resource, dump_json(data), data)
         if resource.extension == "yaml":
-            data = yaml.load(raw, Loader=_SafeLoader)
+            data = canonical.load(raw)
             return Rendered(resource, dump_yaml(data), data)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
         raise PlannerError(f"template {resource.template} rendered invalid data: {err}") from err

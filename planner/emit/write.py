@@ -83,7 +83,9 @@ def write_files(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} is not a folder")
     inside(out_dir, INDEX)
-    status = {f.path: _status(inside(out_dir, f.path), f.text) for f in files}
+    paths = [f.path for f in files]
+    where = {p: inside(out_dir, p) for p in paths}
+    status = {p: _status(where[p], f.text) for p, f in zip(paths, files, strict=True)}
     changed = sorted(p for p, s in status.items() if s == "changed")
     if changed and not force:
         shown = ", ".join(changed[:SHOWN]) + (" ..." if len(changed) > SHOWN else "")
@@ -93,14 +95,17 @@ def write_files(
         )
     old = _old_index(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for f in files:
-        if status[f.path] != "unchanged":
-            target = inside(out_dir, f.path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_output(inside(out_dir, f.path), f.text)
+    folders: set[Path] = set()
+    for path, f in zip(paths, files, strict=True):
+        if status[path] != "unchanged":
+            parent = where[path].parent
+            if parent not in folders:
+                parent.mkdir(parents=True, exist_ok=True)
+                folders.add(parent)
+            write_output(inside(out_dir, path), f.text)
     index = index_document(plan_id, targets, files, notes, old)
     write_output(out_dir / INDEX, json.dumps(index, indent=2, sort_keys=True) + "\n")
-    current = {f.path for f in files}
+    current = set(paths)
     stale = sorted(
         e["path"]
         for e in old.get("files", [])
