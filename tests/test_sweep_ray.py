@@ -126,7 +126,7 @@ def test_a_fleet_solve_on_ray_gives_the_plan_of_one_process(local_ray):
     executor = CountingRay()
     with executor:
         on_ray = solve(spec, catalog, baselines=False, options=replace(options, executor=executor))
-    assert executor.maps >= 3  # candidates, covering rows, priced subproblems
+    assert executor.maps >= 2  # candidates, priced subproblems (covering rows: in process)
     assert ray.is_initialized()  # the module's Ray: the executor did not shut it down
     assert on_ray.allocations == one.allocations
     assert (on_ray.lower_bound, on_ray.status) == (one.lower_bound, one.status)
