@@ -228,30 +228,52 @@ numbers_as_text = st.one_of(
 
 
 def _numeric_options():
-    from planner.cli import app, clicklib
+    """(verb, option, parser) of every numeric option, as the verbs declare them."""
+    import inspect
+
+    from planner.cli import app
+    from planner.cli.params import Number
+
+    app.build()
+
+    def walk(typer_app, prefix):
+        for info in typer_app.registered_commands:
+            name = prefix + (info.name or info.callback.__name__.replace("_", "-"))
+            for param in inspect.signature(info.callback).parameters.values():
+                parser = getattr(param.default, "parser", None)
+                if isinstance(parser, Number):
+                    yield name, param.name, parser
+        for group in typer_app.registered_groups:
+            yield from walk(group.typer_instance, f"{prefix}{group.name} ")
+
+    return sorted(walk(app.app, ""), key=lambda found: found[:2])
+
+
+def test_every_int_or_float_option_is_a_checked_number():
+    from planner.cli import app
     from planner.cli.config import _commands
 
-    for name, command in sorted(_commands(app.build()).items()):
+    declared = {(verb, name) for verb, name, _ in _numeric_options()}
+    assert len(declared) >= 45
+    for verb, command in _commands(app.build()).items():
         for param in command.params:
-            if clicklib.annotation(param) in (int, float):
-                yield name, param
+            if param.param_type_name == "option" and param.metavar in ("N", "NUMBER"):
+                assert (verb, param.name) in declared, (verb, param.name)
 
 
 @settings(max_examples=60, derandomize=True, database=None, deadline=None)
 @given(value=numbers_as_text, pick=st.integers(min_value=0))
 def test_every_numeric_option_takes_only_finite_numbers_in_its_range(value, pick):
-    from planner.cli import clicklib
-
-    options = list(_numeric_options())
-    verb, param = options[pick % len(options)]
+    options = _numeric_options()
+    verb, name, parser = options[pick % len(options)]
     try:
-        number = clicklib.number(param, value)
+        number = parser.parse(value)
     except ValueError as err:
         assert str(err) and len(str(err)) < 200  # a message, never the 400 digits
         return
-    low, high = clicklib.bounds(param)
-    assert number is not None and math.isfinite(number) and low <= number <= high, (verb, value)
-    if clicklib.annotation(param) is int:
+    assert number is not None and math.isfinite(number), (verb, name, value)
+    assert parser.low <= number <= parser.high, (verb, name, value)
+    if parser.kind is int:
         assert isinstance(number, int)
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
 from planner import __version__
-from planner.cli import clicklib, output
-from planner.cli.clicklib import click
+from planner.cli import output
 from planner.errors import PlannerError
 
 PANELS: dict[str, tuple[str, ...]] = {
@@ -34,12 +34,12 @@ PANELS: dict[str, tuple[str, ...]] = {
 class PlannerGroup(TyperGroup):
     """Lists verbs in workflow order, under the panel each belongs to."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         order = [name for names in PANELS.values() for name in names]
         known = [n for n in order if n in self.commands]
         return known + sorted(n for n in self.commands if n not in order)
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:
         panels: dict[str, list[tuple[str, str]]] = {}
         placed = {name: panel for panel, names in PANELS.items() for name in names}
         limit = formatter.width - 6 - max((len(n) for n in self.commands), default=0)
@@ -113,54 +113,10 @@ def _register() -> None:
     _registered = True
 
 
-_PATH_NAMES = {"catalog": "PATH", "base": "PATH", "endpoint_url": "URL", "url": "URL"}
-
-
-def _metavar(param) -> str:
-    """A readable placeholder: FILE, N, NUMBER, a|b|c, or the option's own word."""
-    import enum
-    from pathlib import Path
-
-    kind = clicklib.annotation(param)
-    name = param.name or "value"
-    if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return "|".join(str(m.value) for m in kind)
-    if name in _PATH_NAMES:
-        return _PATH_NAMES[name]
-    if kind is Path:
-        return "FILE"
-    if kind is int:
-        return "N"
-    if kind is float:
-        return "NUMBER"
-    return "TEXT"
-
-
-def _polish(command: click.Command) -> None:
-    """Name every placeholder (typer's defaults read `<list[str]>`, `{spec_file}`)."""
-    for param in command.params:
-        if not clicklib.is_option(param):
-            if param.metavar is None:
-                word = (param.name or "arg").removesuffix("_file").removesuffix("_files")
-                shown = word.upper() + ("..." if param.nargs == -1 else "")
-                param.metavar = shown
-                # typer writes a required argument as {NAME} and adds its type: plain NAME
-                param._usage_display_name = lambda shown=shown: shown
-                param.display_type_rich = lambda ctx=None: ""
-        elif not param.is_flag and param.metavar is None:
-            param.metavar = _metavar(param)
-    if clicklib.is_group(command):
-        for sub in command.commands.values():
-            _polish(sub)
-
-
 def build():
-    """The click command of the whole CLI, placeholders named."""
+    """The click command of the whole CLI."""
     _register()
-    command = typer.main.get_command(app)
-    _polish(command)
-    clicklib.checked_numbers(command)
-    return command
+    return typer.main.get_command(app)
 
 
 def _wants_json(args: list[str], command, default_map: dict) -> bool:
@@ -173,7 +129,7 @@ def _wants_json(args: list[str], command, default_map: dict) -> bool:
     node: dict = default_map
     group = command
     for arg in args:
-        if arg.startswith("-") or not clicklib.is_group(group):
+        if arg.startswith("-") or not isinstance(getattr(group, "commands", None), dict):
             continue
         sub = group.commands.get(arg)
         if sub is None:
@@ -230,17 +186,17 @@ def _run(argv: list[str] | None) -> None:
     except PlannerError as err:
         _fail(str(err), err.exit_code, as_json)
         return
-    except clicklib.NoArgsIsHelpError as err:
-        typer.echo(err.ctx.get_help() if err.ctx else str(err))
-        sys.exit(0 if not args else 2)
-    except clicklib.UsageError as err:
+    except typer.TyperException as err:  # click's errors: a usage error carries its context
+        context = getattr(err, "ctx", None)
+        if type(err).__name__ == "NoArgsIsHelpError":  # a group named without a verb
+            typer.echo(context.get_help() if context else str(err))
+            sys.exit(0 if not args else 2)
+        usage = hasattr(err, "cmd")
         hint = ""
-        if err.ctx is not None and err.cmd is not None:
-            hint = f"\nTry '{err.ctx.command_path} --help' for help."
-        _fail(f"Error: {err.format_message()}", err.exit_code, as_json, hint, "usage")
-        return
-    except clicklib.ClickException as err:
-        _fail(f"Error: {err.format_message()}", err.exit_code, as_json)
+        if usage and context is not None and err.cmd is not None:
+            hint = f"\nTry '{context.command_path} --help' for help."
+        code = getattr(err, "exit_code", 1)
+        _fail(f"Error: {err.format_message()}", code, as_json, hint, "usage" if usage else None)
         return
     except typer.Abort:
         _fail("Aborted.", 1, as_json)

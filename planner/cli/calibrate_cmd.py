@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.output import TextFormat, force_option, guard_output, print_summary, write_text
+from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
 from planner.perf.dtypes import Dtype
 
@@ -35,23 +36,37 @@ def calibrate(
         help="Result files: vllm bench serve JSON, GenAI-Perf/AIPerf JSON or CSV, LLMPerf "
         "*_summary.json or individual_responses.json (what `profiles import` reads).",
     ),
-    output: Path = typer.Option(..., "-o", "--output", help="Fit file (CSV) to write."),
-    force: bool = force_option(),
-    model: str = typer.Option(None, "--model", help="Model, when the files name none we know."),
-    accelerator: str = typer.Option(
-        None, "--accelerator", help="Accelerator the runs used (files rarely say)."
+    output: Path = typer.Option(
+        ..., "-o", "--output", metavar="FILE", help="Fit file (CSV) to write."
     ),
-    tp: int = typer.Option(None, "--tp", min=1, help="Tensor-parallel degree of the replica."),
-    weights_dtype: Dtype = typer.Option(Dtype.bf16, "--weights-dtype", help="Weights format."),
-    kv_dtype: Dtype = typer.Option(Dtype.bf16, "--kv-dtype", help="KV-cache format."),
+    force: bool = force_option(),
+    model: str = typer.Option(
+        None, "--model", metavar="TEXT", help="Model, when the files name none we know."
+    ),
+    accelerator: str = typer.Option(
+        None, "--accelerator", metavar="TEXT", help="Accelerator the runs used (files rarely say)."
+    ),
+    tp: int = number(int, None, "--tp", min=1, help="Tensor-parallel degree of the replica."),
+    weights_dtype: Dtype = typer.Option(
+        Dtype.bf16, "--weights-dtype", metavar="bf16|fp16|fp8|int8|int4|fp4", help="Weights format."
+    ),
+    kv_dtype: Dtype = typer.Option(
+        Dtype.bf16, "--kv-dtype", metavar="bf16|fp16|fp8|int8|int4|fp4", help="KV-cache format."
+    ),
     engine: ServingEngine = typer.Option(
-        ServingEngine.vllm, "--engine", help="Serving engine the runs were measured on."
+        ServingEngine.vllm,
+        "--engine",
+        metavar="vllm|sglang|trt-llm",
+        help="Serving engine the runs were measured on.",
     ),
     by: FitScope = typer.Option(
-        FitScope.family, "--by", help="One row per accelerator family or per accelerator type."
+        FitScope.family,
+        "--by",
+        metavar="family|accelerator",
+        help="One row per accelerator family or per accelerator type.",
     ),
     fmt: TextFormat = typer.Option(
-        TextFormat.text, "--format", help="stdout's summary: text or json."
+        TextFormat.text, "--format", metavar="text|json", help="stdout's summary: text or json."
     ),
 ) -> None:
     """Refit the model's efficiencies to your benchmark runs; report the error before and
@@ -122,4 +137,4 @@ def calibrate(
 
 def register(app: typer.Typer) -> None:
     """Add the `calibrate` verb to the CLI."""
-    app.command("calibrate")(calibrate)
+    app.command("calibrate", cls=PlannerCommand)(calibrate)

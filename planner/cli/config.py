@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from planner._readfile import MAX_NESTING, nesting_depth, read_input
-from planner.cli import clicklib
 from planner.errors import InputError
 
 ENV_KEYS = ("catalog", "profiles", "fit", "quotas", "format", "time_limit", "workers", "executor")
@@ -147,7 +146,7 @@ def _commands(root) -> dict[str, Any]:
     def walk(group, prefix: str) -> None:
         for name, command in group.commands.items():
             full = f"{prefix}{name}"
-            if clicklib.is_group(command):
+            if _is_group(command):
                 walk(command, f"{full} ")
             else:
                 found[full] = command
@@ -156,8 +155,12 @@ def _commands(root) -> dict[str, Any]:
     return found
 
 
+def _is_group(command) -> bool:
+    return isinstance(getattr(command, "commands", None), dict)
+
+
 def _options(command) -> list[Any]:
-    return [p for p in command.params if clicklib.is_option(p) and not p.hidden]
+    return [p for p in command.params if p.param_type_name == "option" and not p.hidden]
 
 
 def _option(command, key: str):
@@ -168,8 +171,11 @@ def _option(command, key: str):
     return None
 
 
-def _convert(param, value: Any, where: str, key: str) -> Any:
-    """The value as the option would take it from the command line; errors name `where`."""
+def _convert(command, param, value: Any, where: str, key: str) -> Any:
+    """The value as the option takes it from the command line (the option converts and checks
+    it itself: numbers by their `parser=`, choices, paths, flags); errors name `where`."""
+    import typer
+
     values = value if isinstance(value, list) else [value]
     if param.multiple:
         items = []
@@ -178,15 +184,31 @@ def _convert(param, value: Any, where: str, key: str) -> Any:
         values = items
     elif isinstance(value, list):
         raise InputError(f"{where}: {key}: one value expected, got a list")
-    out = []
     for item in values:
         if isinstance(item, (dict, list)):
             raise InputError(f"{where}: {key}: expected a value, got a table or nested list")
-        try:
-            out.append(clicklib.convert(param, item))
-        except ValueError as err:
-            raise InputError(f"{where}: {key}: {err}") from None
-    return out if param.multiple else out[0]
+    raw = values if param.multiple else values[0]
+    if not param.multiple and isinstance(raw, bool) and not getattr(param, "is_flag", False):
+        raw = str(raw).lower()
+    try:
+        converted = param.process_value(typer.Context(command), raw)
+    except typer.TyperException as err:  # click's BadParameter: "Invalid value for ...: why"
+        why = err.format_message().split(": ", 1)[-1]
+        raise InputError(f"{where}: {key}: {why}") from None
+    return _plain(converted)
+
+
+def _plain(value: Any) -> Any:
+    """What the option made of a value, as click's default_map holds it (text, numbers, flags)."""
+    import enum
+
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, Path):
+        return str(value)
+    return value
 
 
 def _resolve_paths(key: str, value: Any, base: Path) -> Any:
@@ -261,7 +283,7 @@ def resolve(root, environ: dict[str, str] | None = None) -> Resolved:
                     raise InputError(f"{source}: {key}: 'planner {verb}' has no such option{extra}")
                 continue
             try:
-                converted = _convert(param, value, source, key)
+                converted = _convert(verbs[target], param, value, source, key)
             except InputError as err:
                 if verb:
                     raise

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.output import choices, show
+from planner.cli.params import PlannerCommand
 
 
 class EmitTarget(enum.StrEnum):
@@ -25,7 +26,13 @@ EmitFormat = choices("Emitted")
 
 def emit(
     plan_file: Path = typer.Argument(..., help="Plan JSON (planner plan --format json -o FILE)."),
-    target: EmitTarget = typer.Option(..., "--target", "-t", help="What to emit, or all."),
+    target: EmitTarget = typer.Option(
+        ...,
+        "--target",
+        "-t",
+        metavar="sagemaker|vertex|kubernetes|ray|skypilot|all",
+        help="What to emit, or all.",
+    ),
     output: Path = typer.Option(
         ...,
         "-o",
@@ -36,7 +43,10 @@ def emit(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite files whose content changed."),
     fmt: EmitFormat = typer.Option(
-        EmitFormat.text, "--format", help="text or json (the files written, with their state)."
+        EmitFormat.text,
+        "--format",
+        metavar="text|json",
+        help="text or json (the files written, with their state).",
     ),
 ) -> None:
     """Write one file per resource (<target>/<workload>-<index>-<kind>.*) and an index.json.
@@ -58,4 +68,4 @@ def emit(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(emit)
+    app.command(cls=PlannerCommand)(emit)

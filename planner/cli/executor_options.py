@@ -14,11 +14,17 @@ class ExecutorKind(enum.StrEnum):
 
 def executor_option(what: str):
     return typer.Option(
-        ExecutorKind.local, "--executor", help=f"Where {what} run: local processes or ray."
+        ExecutorKind.local,
+        "--executor",
+        metavar="local|ray",
+        help=f"Where {what} run: local processes or ray.",
     )
 
 
 def address_option():
     return typer.Option(
-        None, "--address", help="Ray cluster to join (host:port, or auto); needs --executor ray."
+        None,
+        "--address",
+        metavar="TEXT",
+        help="Ray cluster to join (host:port, or auto); needs --executor ray.",
     )

@@ -2,50 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from pathlib import Path
 
 import typer
 
-from planner.cli.output import Format, print_rows, writes_output
+from planner.cli.output import choices, chosen, file_option, force_option, format_option, printed
+from planner.cli.params import PlannerCommand
 
-MODEL_OPTIONAL = ("hf_id", "kv_heads", "attention_heads", "hidden_size", "head_dim", "vocab_size")
-ACCELERATOR_OPTIONAL = ("fp8_tflops", "vendor", "family", "int8_tops", "interconnect_gbps",
-                        "link", "supports_bf16", "fp4_tflops", "scale_up_domain", "topology",
-                        "pcie_gbps", "tp_degrees", "aliases")  # fmt: skip
-"""Columns a narrow terminal drops, the last named first (--format json/csv keep them all)."""
-VIEW_FIELDS = ("pipeline_stages", "stage_link_gbps")
-"""Accelerator fields of the performance model's multi-instance view, not facts of the chip."""
+ListingFormat = choices("Listing")
 
 
 def models(
-    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    fmt: ListingFormat = format_option(ListingFormat, "table", "table, json or csv."),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """List the bundled open LLMs and their shapes."""
-    from planner.facts import llms
+    from planner.app.listing import models as listed
 
-    rows = [asdict(m) for m in llms()]
-    print_rows(rows, list(rows[0]), fmt, title="Bundled models", optional=MODEL_OPTIONAL)
+    printed(listed(), chosen(fmt, output, ListingFormat, "table"), output, force, "the model list")
 
 
 def accelerators(
-    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    fmt: ListingFormat = format_option(ListingFormat, "table", "table, json or csv."),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """List the bundled accelerators and their memory, bandwidth and FLOPs."""
-    from planner.facts import accelerators as all_accelerators
+    from planner.app.listing import accelerators as listed
 
-    rows = [
-        {
-            **{k: v for k, v in asdict(a).items() if k not in VIEW_FIELDS},
-            "aliases": ", ".join(a.aliases),
-            "tp_degrees": "|".join(map(str, a.tp_degrees)),
-        }
-        for a in all_accelerators()
-    ]
-    print_rows(
-        rows, list(rows[0]), fmt, title="Bundled accelerators", optional=ACCELERATOR_OPTIONAL
-    )
+    fmt = chosen(fmt, output, ListingFormat, "table")
+    printed(listed(), fmt, output, force, "the accelerator list")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(writes_output("the model list")(models))
-    app.command()(writes_output("the accelerator list")(accelerators))
+    app.command(cls=PlannerCommand)(models)
+    app.command(cls=PlannerCommand)(accelerators)

@@ -12,7 +12,17 @@ from pathlib import Path
 
 import typer
 
-from planner.cli.output import TextFormat, deliver, to_json, writes_output
+from planner.cli.output import (
+    TextFormat,
+    chosen,
+    deliver,
+    file_option,
+    force_option,
+    format_option,
+    printed_to,
+    to_json,
+)
+from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
 
 PLAN_HELP = "Plan JSON (planner plan --format json -o FILE)."
@@ -58,8 +68,8 @@ def _print_calls(calls, verb: str, fmt: TextFormat = TextFormat.text) -> None:
         typer.echo(f"nothing to {verb}: the plan has no allocations for this target")
         return
     typer.echo(f"Dry run: {len(calls)} call(s) {verb} would make (pass --apply to make them)")
-    for number, call in enumerate(calls, 1):
-        typer.echo(f"\n# {number}. {call.describe()}")
+    for step, call in enumerate(calls, 1):
+        typer.echo(f"\n# {step}. {call.describe()}")
 
 
 def _print_report(report, plan_id: str, fmt: TextFormat = TextFormat.text) -> None:
@@ -145,80 +155,115 @@ def _run(verb, plan, found, options, apply: bool, yes: bool, fmt, quiet: bool) -
 
 def launch(
     plan_file: Path = typer.Argument(..., help=PLAN_HELP),
-    target: str = typer.Option(..., "--target", "-t", help=TARGET_HELP),
+    target: str = typer.Option(..., "--target", "-t", metavar="TEXT", help=TARGET_HELP),
     apply: bool = typer.Option(False, "--apply", help="Make the calls (default: dry run)."),
     yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
     endpoint_url: str = typer.Option(
-        None, "--endpoint-url", envvar="PLANNER_AWS_ENDPOINT_URL", help=ENDPOINT_URL_HELP
+        None,
+        "--endpoint-url",
+        metavar="URL",
+        envvar="PLANNER_AWS_ENDPOINT_URL",
+        help=ENDPOINT_URL_HELP,
     ),
     api_endpoint: str = typer.Option(
-        None, "--api-endpoint", envvar="PLANNER_VERTEX_API_ENDPOINT", help=API_ENDPOINT_HELP
+        None,
+        "--api-endpoint",
+        metavar="TEXT",
+        envvar="PLANNER_VERTEX_API_ENDPOINT",
+        help=API_ENDPOINT_HELP,
     ),
     project: str = typer.Option(
-        None, "--project", envvar="GOOGLE_CLOUD_PROJECT", help="Google Cloud project."
+        None,
+        "--project",
+        metavar="TEXT",
+        envvar="GOOGLE_CLOUD_PROJECT",
+        help="Google Cloud project.",
     ),
     role_arn: str = typer.Option(
-        None, "--execution-role-arn", help="SageMaker execution role (overrides the plan's)."
+        None,
+        "--execution-role-arn",
+        metavar="TEXT",
+        help="SageMaker execution role (overrides the plan's).",
     ),
-    timeout: float = typer.Option(1800.0, "--timeout", help="Seconds to wait per endpoint."),
-    poll: float = typer.Option(15.0, "--poll", help="Seconds between status checks."),
-    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help=FORMAT_HELP),
+    timeout: float = number(float, 1800.0, "--timeout", help="Seconds to wait per endpoint."),
+    poll: float = number(float, 15.0, "--poll", help="Seconds between status checks."),
+    fmt: TextFormat = format_option(TextFormat, "text", FORMAT_HELP),
+    output: Path = file_option(),
+    force: bool = force_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display while waiting."),
 ) -> None:
     """Print (dry run) or make (--apply) the plan's endpoints; idempotent, all or nothing."""
-    from planner.plans.io import load_plan
-    from planner.spec.grammars import GcpProject, RoleArn, check_option
-    from providers.provider import LaunchOptions, launcher
+    fmt = chosen(fmt, output, TextFormat, "text")
+    with printed_to(output, force, fmt, "the launch calls"):
+        from planner.plans.io import load_plan
+        from planner.spec.grammars import GcpProject, RoleArn, check_option
+        from providers.provider import LaunchOptions, launcher
 
-    if timeout <= 0 or poll <= 0:
-        raise InputError("--timeout and --poll must be above 0")
-    check_option(project, GcpProject, "--project")
-    check_option(role_arn, RoleArn, "--execution-role-arn")
-    found = launcher(target)
-    plan = load_plan(plan_file)
-    options = LaunchOptions(
-        endpoint_url=endpoint_url,
-        api_endpoint=api_endpoint,
-        project=project,
-        role_arn=role_arn,
-        timeout_s=timeout,
-        poll_s=poll,
-    )
-    _run("launch", plan, found, options, apply, yes, fmt, quiet)
+        if timeout <= 0 or poll <= 0:
+            raise InputError("--timeout and --poll must be above 0")
+        check_option(project, GcpProject, "--project")
+        check_option(role_arn, RoleArn, "--execution-role-arn")
+        found = launcher(target)
+        plan = load_plan(plan_file)
+        options = LaunchOptions(
+            endpoint_url=endpoint_url,
+            api_endpoint=api_endpoint,
+            project=project,
+            role_arn=role_arn,
+            timeout_s=timeout,
+            poll_s=poll,
+        )
+        _run("launch", plan, found, options, apply, yes, fmt, quiet)
 
 
 def teardown(
     plan_file: Path = typer.Argument(..., help=PLAN_HELP),
-    target: str = typer.Option(..., "--target", "-t", help=TARGET_HELP),
+    target: str = typer.Option(..., "--target", "-t", metavar="TEXT", help=TARGET_HELP),
     apply: bool = typer.Option(False, "--apply", help="Make the calls (default: dry run)."),
     yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
     endpoint_url: str = typer.Option(
-        None, "--endpoint-url", envvar="PLANNER_AWS_ENDPOINT_URL", help=ENDPOINT_URL_HELP
+        None,
+        "--endpoint-url",
+        metavar="URL",
+        envvar="PLANNER_AWS_ENDPOINT_URL",
+        help=ENDPOINT_URL_HELP,
     ),
     api_endpoint: str = typer.Option(
-        None, "--api-endpoint", envvar="PLANNER_VERTEX_API_ENDPOINT", help=API_ENDPOINT_HELP
+        None,
+        "--api-endpoint",
+        metavar="TEXT",
+        envvar="PLANNER_VERTEX_API_ENDPOINT",
+        help=API_ENDPOINT_HELP,
     ),
     project: str = typer.Option(
-        None, "--project", envvar="GOOGLE_CLOUD_PROJECT", help="Google Cloud project."
+        None,
+        "--project",
+        metavar="TEXT",
+        envvar="GOOGLE_CLOUD_PROJECT",
+        help="Google Cloud project.",
     ),
-    timeout: float = typer.Option(1800.0, "--timeout", help="Seconds to wait per operation."),
-    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help=FORMAT_HELP),
+    timeout: float = number(float, 1800.0, "--timeout", help="Seconds to wait per operation."),
+    fmt: TextFormat = format_option(TextFormat, "text", FORMAT_HELP),
+    output: Path = file_option(),
+    force: bool = force_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display while waiting."),
 ) -> None:
     """Print (dry run) or delete (--apply) what `planner launch` made for this plan."""
-    from planner.plans.io import load_plan
-    from planner.spec.grammars import GcpProject, check_option
-    from providers.provider import LaunchOptions, launcher
+    fmt = chosen(fmt, output, TextFormat, "text")
+    with printed_to(output, force, fmt, "the teardown calls"):
+        from planner.plans.io import load_plan
+        from planner.spec.grammars import GcpProject, check_option
+        from providers.provider import LaunchOptions, launcher
 
-    check_option(project, GcpProject, "--project")
-    found = launcher(target)
-    plan = load_plan(plan_file)
-    options = LaunchOptions(
-        endpoint_url=endpoint_url, api_endpoint=api_endpoint, project=project, timeout_s=timeout
-    )
-    _run("teardown", plan, found, options, apply, yes, fmt, quiet)
+        check_option(project, GcpProject, "--project")
+        found = launcher(target)
+        plan = load_plan(plan_file)
+        options = LaunchOptions(
+            endpoint_url=endpoint_url, api_endpoint=api_endpoint, project=project, timeout_s=timeout
+        )
+        _run("teardown", plan, found, options, apply, yes, fmt, quiet)
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(writes_output("the launch calls")(launch))
-    app.command()(writes_output("the teardown calls")(teardown))
+    app.command(cls=PlannerCommand)(launch)
+    app.command(cls=PlannerCommand)(teardown)

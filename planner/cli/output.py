@@ -240,47 +240,12 @@ def console_text(text: str) -> str:
 
 # --- errors --------------------------------------------------------------------------------
 
-_KINDS = {1: "failed", 2: "input", 3: "infeasible"}
-
-
-def _problem(line: str) -> dict[str, Any]:
-    """`file:line: field: message` (the readers' convention) as fields; else just a message."""
-    import re
-
-    text = line.strip().removeprefix("- ").strip()
-    match = re.match(
-        r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<rest>.*)$", text
-    )
-    if not match:
-        return {"message": text}
-    found: dict[str, Any] = {"file": match["file"], "line": int(match["line"])}
-    rest = match["rest"]
-    field, sep, message = rest.partition(": ")
-    if sep and " " not in field.strip() and field:
-        found["field"] = field
-        found["message"] = message
-    else:
-        found["message"] = rest
-    return found
-
 
 def error_object(message: str, code: int, kind: str | None = None) -> dict[str, Any]:
-    """The JSON shape of an error: code, kind, message and, per problem, file/line/field."""
-    lines = [line for line in message.splitlines() if line.strip()]
-    if kind == "usage":
-        lines = lines[:1]
-    problems = [_problem(line) for line in lines[1:]] if len(lines) > 1 else []
-    first = _problem(lines[0]) if lines else {"message": ""}
-    if not problems and "file" in first:
-        problems = [first]
-    return {
-        "error": {
-            "code": code,
-            "kind": kind or _KINDS.get(code, "error"),
-            "message": message,
-            "problems": problems,
-        }
-    }
+    """The JSON shape of an error (planner.render.as_json.error_object)."""
+    from planner.render.as_json import error_object as shaped
+
+    return shaped(message, code, kind)
 
 
 def print_error_json(message: str, code: int, kind: str | None = None) -> None:
@@ -364,7 +329,11 @@ def print_record(record: Mapping[str, Any], fmt: Format | str = Format.table, ti
 def output_option(what: str = "the result in --format") -> Any:
     """`-o/--output FILE`: `what` goes to FILE and stdout gets one summary line."""
     return typer.Option(
-        None, "-o", "--output", help=f"Write {what} to FILE; stdout gets one summary line."
+        None,
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=f"Write {what} to FILE; stdout gets one summary line.",
     )
 
 
@@ -381,92 +350,58 @@ OUTPUT_FILE_HELP = (
 )
 
 
-def writes_output(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Give a verb that prints its result the convention's ``-o FILE`` (and ``--force``).
-
-    With ``-o``, what the verb prints on stdout goes to FILE instead (a table at full width),
-    and stdout gets ``Wrote <what> (<format>) to FILE``. Without ``--format``, FILE's suffix
-    picks the format when the verb has it. A verdict the verb gives as its exit code after
-    printing (check or verify failing: 1) still writes the file; an error writes nothing.
-    Verbs that write their own files keep their own ``-o`` (plan, report, emit...).
-    """
-    import functools
-    import inspect
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        signature = inspect.signature(func, eval_str=True)
-        has_force = "force" in signature.parameters
-        added = [
-            inspect.Parameter(
-                "output_file",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=typer.Option(None, "-o", "--output", help=OUTPUT_FILE_HELP),
-                annotation=Path,
-            )
-        ]
-        if not has_force:
-            added.append(
-                inspect.Parameter(
-                    "force_output",
-                    inspect.Parameter.KEYWORD_ONLY,
-                    default=typer.Option(False, "--force", help="Overwrite an existing -o file."),
-                    annotation=bool,
-                )
-            )
-
-        @functools.wraps(func)
-        def verb(**kwargs: Any) -> Any:
-            target: Path | None = kwargs.pop("output_file", None)
-            force = kwargs["force"] if has_force else kwargs.pop("force_output", False)
-            if target is None:
-                return func(**kwargs)
-            if "fmt" in kwargs:
-                kwargs["fmt"] = _format_by_suffix(kwargs["fmt"], target)
-            guard_output(target, force)
-            buffer = io.StringIO()
-            verdict: int | None = None
-            with contextlib.redirect_stdout(buffer):
-                try:
-                    func(**kwargs)
-                except typer.Exit as stop:  # exit code after a printed result
-                    if not stop.exit_code:
-                        raise
-                    verdict = stop.exit_code
-            shown = kwargs.get("fmt")
-            name = str(shown.value if isinstance(shown, enum.Enum) else shown) if shown else ""
-            kind = f" ({name})" if name else ""
-            text = buffer.getvalue()
-            if name in ("", "table", "text"):  # console text: as the console would show it
-                text = console_text(text)
-            deliver(text, target, f"{what}{kind}")
-            if verdict:
-                raise typer.Exit(code=verdict)
-            return None
-
-        parameters = [*signature.parameters.values()]
-        keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters]
-        verb.__signature__ = signature.replace(parameters=[*keyword, *added])  # type: ignore[attr-defined]
-        verb.__annotations__ = {
-            **{p.name: p.annotation for p in signature.parameters.values()},
-            **{p.name: p.annotation for p in added},
-            "return": signature.return_annotation,
-        }
-        return verb
-
-    return decorate
+def file_option() -> Any:
+    """`-o/--output FILE` of a verb whose result is what it prints (see `printed`)."""
+    return typer.Option(None, "-o", "--output", metavar="FILE", help=OUTPUT_FILE_HELP)
 
 
-def _format_by_suffix(chosen: Any, target: Path) -> Any:
-    """`chosen` unless --format was left at its default and FILE's suffix names another of the
-    verb's formats."""
-    from planner.cli.clicklib import get_current_context
+def format_option(kind: type[enum.StrEnum], default: str, help: str = "Output format.") -> Any:
+    """`--format` of a verb that also takes -o FILE: left out, FILE's suffix picks the format
+    (when the verb has it), else `default`."""
+    shown = "|".join(str(m.value) for m in kind)
+    return typer.Option(None, "--format", metavar=shown, help=f"{help}  [default: {default}]")
 
-    context = get_current_context(silent=True)
-    source = context.get_parameter_source("fmt") if context is not None else None
-    if source is not None and source.name not in ("DEFAULT",):
-        return chosen
-    wanted = SUFFIX_FORMATS.get(target.suffix.lower())
-    kind = type(chosen)
-    if wanted and isinstance(chosen, enum.Enum) and wanted in {str(m.value) for m in kind}:
-        return kind(wanted)
-    return chosen
+
+def chosen(fmt: Any, output: Path | None, kind: type[enum.StrEnum], default: str) -> Any:
+    """The format to print or write: --format, else -o FILE's suffix when `kind` has it, else
+    `default`."""
+    return kind(resolve_format(fmt, output, [str(m.value) for m in kind], default, default))
+
+
+def printed(
+    result: Any, fmt: Any, output: Path | None, force: bool, what: str, kind: str | None = None
+) -> None:
+    """Print `result` in `fmt` (planner.render), or with -o FILE write it there (never over a
+    file without --force) and print `Wrote <what> (<format>) to FILE` on stdout."""
+    if output is not None:
+        guard_output(output, force)
+    name = str(fmt.value if isinstance(fmt, enum.Enum) else fmt)
+    show(result, fmt, output, f"{what} ({name})", kind=kind)
+
+
+@contextlib.contextmanager
+def printed_to(output: Path | None, force: bool, fmt: Any, what: str):
+    """For a verb that prints its result line by line: with -o FILE, what the block prints on
+    stdout goes to FILE instead (a table or text as safe as the console shows it) and stdout
+    gets `Wrote <what> (<format>) to FILE`. A verdict given as an exit code after printing
+    (typer.Exit(1)) still writes the file; an error writes nothing."""
+    if output is None:
+        yield
+        return
+    guard_output(output, force)
+    buffer = io.StringIO()
+    verdict = 0
+    with contextlib.redirect_stdout(buffer):
+        try:
+            yield
+        except typer.Exit as stop:
+            if not stop.exit_code:
+                raise
+            verdict = stop.exit_code
+    name = str(fmt.value if isinstance(fmt, enum.Enum) else fmt)
+    text = buffer.getvalue()
+    if name in ("table", "text"):
+        text = console_text(text)
+    deliver(text, output, f"{what} ({name})")
+    if verdict:
+        raise typer.Exit(code=verdict)

@@ -9,6 +9,7 @@ import typer
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.executor_options import ExecutorKind, address_option, executor_option
 from planner.cli.output import choices, force_option, guard_output, resolve_format, show, status
+from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
 
 PlanFormat = choices("Plan")
@@ -58,20 +59,27 @@ FIT_HELP = "Efficiency fit from `planner calibrate` (the plan names it)."
 
 def plan(
     spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
-    catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
-    profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
-    fit: Path = typer.Option(None, "--fit", help=FIT_HELP),
-    quotas: list[Path] = typer.Option(None, "--quotas", help=QUOTAS_HELP),
-    rates: list[Path] = typer.Option(None, "--rates", help=RATES_HELP),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit, seconds."),
-    gap: float = typer.Option(1e-4, "--gap", help="Relative optimality gap to stop at."),
-    fmt: PlanFormat = typer.Option(None, "--format", help=FORMAT_HELP),
-    output: Path = typer.Option(None, "-o", "--output", help=OUTPUT_HELP),
+    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
+    profiles: Path = typer.Option(
+        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
+    ),
+    fit: Path = typer.Option(None, "--fit", metavar="FILE", help=FIT_HELP),
+    quotas: list[Path] = typer.Option(None, "--quotas", metavar="FILE", help=QUOTAS_HELP),
+    rates: list[Path] = typer.Option(None, "--rates", metavar="FILE", help=RATES_HELP),
+    time_limit: float = number(float, 60.0, "--time-limit", help="Solver time limit, seconds."),
+    gap: float = number(float, 1e-4, "--gap", help="Relative optimality gap to stop at."),
+    fmt: PlanFormat = typer.Option(
+        None, "--format", metavar="table|json|yaml|md", help=FORMAT_HELP
+    ),
+    output: Path = typer.Option(None, "-o", "--output", metavar="FILE", help=OUTPUT_HELP),
     force: bool = force_option(),
-    robust: Path = typer.Option(None, "--robust", help="Scenarios file: one fleet for them all."),
-    coverage: float = typer.Option(1.0, "--coverage", help="With --robust: share to cover."),
-    plan_date: str = typer.Option(None, "--date", "--as-of", help=DATE_HELP),
-    workers: int = typer.Option(
+    robust: Path = typer.Option(
+        None, "--robust", metavar="FILE", help="Scenarios file: one fleet for them all."
+    ),
+    coverage: float = number(float, 1.0, "--coverage", help="With --robust: share to cover."),
+    plan_date: str = typer.Option(None, "--date", "--as-of", metavar="TEXT", help=DATE_HELP),
+    workers: int = number(
+        int,
         1,
         "--workers",
         help="Processes (local) or CPUs of a local Ray, for candidates and subproblems.",
@@ -79,10 +87,11 @@ def plan(
     executor: ExecutorKind = executor_option("candidates and subproblems"),
     address: str = address_option(),
     strategy: str = typer.Option(
-        "auto", "--strategy", help="auto, decomposition or mip (one LP-guided MIP)."
+        "auto", "--strategy", metavar="TEXT", help="auto, decomposition or mip (one LP-guided MIP)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
-    max_price_age: int = typer.Option(
+    max_price_age: int = number(
+        int,
         90,
         "--max-price-age",
         min=0,
@@ -122,15 +131,19 @@ def plan(
 
 def frontier(
     spec_file: Path = typer.Argument(..., help="Spec file with batch/training jobs and a budget."),
-    catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
-    profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
-    fit: Path = typer.Option(None, "--fit", help=FIT_HELP),
-    points: int = typer.Option(8, "--points", min=2, max=50, help="Completion-time steps."),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per solve."),
-    fmt: FrontierFormat = typer.Option(None, "--format", help=FORMAT_HELP),
-    output: Path = typer.Option(None, "-o", "--output", help=OUTPUT_HELP),
+    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
+    profiles: Path = typer.Option(
+        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
+    ),
+    fit: Path = typer.Option(None, "--fit", metavar="FILE", help=FIT_HELP),
+    points: int = number(int, 8, "--points", min=2, max=50, help="Completion-time steps."),
+    time_limit: float = number(float, 60.0, "--time-limit", help="Solver time limit per solve."),
+    fmt: FrontierFormat = typer.Option(
+        None, "--format", metavar="table|json|yaml|md", help=FORMAT_HELP
+    ),
+    output: Path = typer.Option(None, "-o", "--output", metavar="FILE", help=OUTPUT_HELP),
     force: bool = force_option(),
-    plan_date: str = typer.Option(None, "--date", "--as-of", help=DATE_HELP),
+    plan_date: str = typer.Option(None, "--date", "--as-of", metavar="TEXT", help=DATE_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """The cost-completion-time Pareto frontier of the batch and training jobs."""
@@ -154,5 +167,5 @@ def frontier(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(plan)
-    app.command()(frontier)
+    app.command(cls=PlannerCommand)(plan)
+    app.command(cls=PlannerCommand)(frontier)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.output import TextFormat, force_option, guard_output, print_summary, write_text
+from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
 from planner.perf.dtypes import Dtype
 
@@ -16,29 +17,38 @@ profiles_app = typer.Typer(
 )
 
 
-@profiles_app.command("import")
+@profiles_app.command("import", cls=PlannerCommand)
 def import_results(
     files: list[Path] = typer.Argument(
         None,
         help="Result files: vllm bench serve JSON, GenAI-Perf/AIPerf JSON or CSV, LLMPerf "
         "*_summary.json or individual_responses.json.",
     ),
-    output: Path = typer.Option(..., "-o", "--output", help="Profiles CSV to write."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", metavar="FILE", help="Profiles CSV to write."
+    ),
     force: bool = force_option(),
-    model: str = typer.Option(None, "--model", help="Model, when the files name none we know."),
+    model: str = typer.Option(
+        None, "--model", metavar="TEXT", help="Model, when the files name none we know."
+    ),
     accelerator: str = typer.Option(
-        None, "--accelerator", help="Accelerator the runs used (files rarely say)."
+        None, "--accelerator", metavar="TEXT", help="Accelerator the runs used (files rarely say)."
     ),
-    tp: int = typer.Option(None, "--tp", min=1, help="Tensor-parallel degree of the replica."),
-    tpot_ms: float = typer.Option(
-        None, "--tpot-ms", help="SLO: keep the best rate whose mean TPOT met this."
+    tp: int = number(int, None, "--tp", min=1, help="Tensor-parallel degree of the replica."),
+    tpot_ms: float = number(
+        float, None, "--tpot-ms", help="SLO: keep the best rate whose mean TPOT met this."
     ),
-    ttft_ms: float = typer.Option(
-        None, "--ttft-ms", help="SLO: keep the best rate whose p95 TTFT met this."
+    ttft_ms: float = number(
+        float, None, "--ttft-ms", help="SLO: keep the best rate whose p95 TTFT met this."
     ),
-    weights_dtype: Dtype = typer.Option(Dtype.bf16, "--weights-dtype", help="Weights format."),
-    kv_dtype: Dtype = typer.Option(Dtype.bf16, "--kv-dtype", help="KV-cache format."),
-    concurrency: float = typer.Option(
+    weights_dtype: Dtype = typer.Option(
+        Dtype.bf16, "--weights-dtype", metavar="bf16|fp16|fp8|int8|int4|fp4", help="Weights format."
+    ),
+    kv_dtype: Dtype = typer.Option(
+        Dtype.bf16, "--kv-dtype", metavar="bf16|fp16|fp8|int8|int4|fp4", help="KV-cache format."
+    ),
+    concurrency: float = number(
+        float,
         None,
         "--concurrency",
         min=1,
@@ -53,19 +63,26 @@ def import_results(
         "credentials).",
     ),
     region: str = typer.Option(
-        None, "--region", envvar="AWS_REGION", help="AWS region of --sagemaker-job."
+        None, "--region", metavar="TEXT", envvar="AWS_REGION", help="AWS region of --sagemaker-job."
     ),
     endpoint_url: str = typer.Option(
-        None, "--endpoint-url", help="SageMaker API URL (e.g. a local test server)."
+        None, "--endpoint-url", metavar="URL", help="SageMaker API URL (e.g. a local test server)."
     ),
-    input_tokens: float = typer.Option(
-        None, "--input-tokens", min=1, help="--sagemaker-job: prompt tokens of its payloads."
+    input_tokens: float = number(
+        float, None, "--input-tokens", min=1, help="--sagemaker-job: prompt tokens of its payloads."
     ),
-    output_tokens: float = typer.Option(
-        None, "--output-tokens", min=1, help="--sagemaker-job: output tokens of its payloads."
+    output_tokens: float = number(
+        float,
+        None,
+        "--output-tokens",
+        min=1,
+        help="--sagemaker-job: output tokens of its payloads.",
     ),
     fmt: TextFormat = typer.Option(
-        TextFormat.text, "--format", help="stdout's summary: text (one line) or json."
+        TextFormat.text,
+        "--format",
+        metavar="text|json",
+        help="stdout's summary: text (one line) or json.",
     ),
 ) -> None:
     """Read benchmark result files into profile rows; a sweep over request rates or

@@ -17,6 +17,7 @@ import typer
 
 from planner.cli.catalog_cmd import catalog_app
 from planner.cli.output import TextFormat, print_summary
+from planner.cli.params import PlannerCommand
 from planner.clouds import cloud_names
 from planner.errors import InputError, PlannerError
 
@@ -151,24 +152,33 @@ def _catalog_comments(provider, result, merged, base_names, as_of) -> list[str]:
     return lines
 
 
-@catalog_app.command("refresh")
+@catalog_app.command("refresh", cls=PlannerCommand)
 def refresh_catalog(
     provider: str = typer.Option(
-        ..., "--provider", help="A cloud with price refresh (aws, gcp, azure, ...)."
+        ..., "--provider", metavar="TEXT", help="A cloud with price refresh (aws, gcp, azure, ...)."
     ),
-    output: Path = typer.Option(..., "-o", "--output", help="Catalog CSV to write."),
-    regions: list[str] = typer.Option(None, "--region", "--regions", help=REGIONS_HELP),
+    output: Path = typer.Option(
+        ..., "-o", "--output", metavar="FILE", help="Catalog CSV to write."
+    ),
+    regions: list[str] = typer.Option(
+        None, "--region", "--regions", metavar="TEXT", help=REGIONS_HELP
+    ),
     base: list[str] = typer.Option(
         None,
         "--base",
+        metavar="PATH",
         help="Catalog(s) whose rows are kept where not refreshed (default: bundled); repeatable.",
     ),
-    endpoint_url: list[str] = typer.Option(None, "--endpoint-url", help=ENDPOINT_HELP),
-    project: str = typer.Option(None, "--project", help=PROJECT_HELP),
-    as_of: str = typer.Option(None, "--as-of", help=AS_OF_HELP),
+    endpoint_url: list[str] = typer.Option(
+        None, "--endpoint-url", metavar="URL", help=ENDPOINT_HELP
+    ),
+    project: str = typer.Option(None, "--project", metavar="TEXT", help=PROJECT_HELP),
+    as_of: str = typer.Option(None, "--as-of", metavar="TEXT", help=AS_OF_HELP),
     force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
-    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help=SUMMARY_HELP),
+    fmt: TextFormat = typer.Option(
+        TextFormat.text, "--format", metavar="text|json", help=SUMMARY_HELP
+    ),
 ) -> None:
     """Fetch current offerings and prices from a cloud's APIs into a catalog CSV.
 
@@ -231,16 +241,21 @@ def refresh_catalog(
     print_summary(fmt, f"Wrote {len(merged.offerings)} offerings to {output}", data)
 
 
-@quotas_app.command("refresh")
+@quotas_app.command("refresh", cls=PlannerCommand)
 def refresh_quotas(
     provider: str = typer.Option(
-        ..., "--provider", help="A cloud with quota refresh (aws, gcp, ...)."
+        ..., "--provider", metavar="TEXT", help="A cloud with quota refresh (aws, gcp, ...)."
     ),
-    output: Path = typer.Option(..., "-o", "--output", help="Quotas YAML file to write."),
-    regions: list[str] = typer.Option(None, "--region", "--regions", help=REGIONS_HELP),
+    output: Path = typer.Option(
+        ..., "-o", "--output", metavar="FILE", help="Quotas YAML file to write."
+    ),
+    regions: list[str] = typer.Option(
+        None, "--region", "--regions", metavar="TEXT", help=REGIONS_HELP
+    ),
     catalog: list[str] = typer.Option(
         None,
         "--catalog",
+        metavar="PATH",
         help="Catalog(s) giving the EC2 types' vCPUs per accelerator and the default regions "
         "(default: bundled).",
     ),
@@ -250,12 +265,18 @@ def refresh_quotas(
         help="AWS: convert vCPU quotas with the fewest vCPUs per accelerator among a family's "
         "types (optimistic) instead of the most (conservative, the default).",
     ),
-    endpoint_url: list[str] = typer.Option(None, "--endpoint-url", help=ENDPOINT_HELP),
-    project: str = typer.Option(None, "--project", help=PROJECT_HELP),
-    as_of: str = typer.Option(None, "--as-of", help="Date written in the file's header."),
+    endpoint_url: list[str] = typer.Option(
+        None, "--endpoint-url", metavar="URL", help=ENDPOINT_HELP
+    ),
+    project: str = typer.Option(None, "--project", metavar="TEXT", help=PROJECT_HELP),
+    as_of: str = typer.Option(
+        None, "--as-of", metavar="TEXT", help="Date written in the file's header."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
-    fmt: TextFormat = typer.Option(TextFormat.text, "--format", help=SUMMARY_HELP),
+    fmt: TextFormat = typer.Option(
+        TextFormat.text, "--format", metavar="text|json", help=SUMMARY_HELP
+    ),
 ) -> None:
     """Fetch accelerator quotas (AWS Service Quotas, GCP regional quotas) into a quotas YAML."""
     from planner.catalog import load_catalog

@@ -10,13 +10,17 @@ import typer
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.output import (
     choices,
+    chosen,
+    file_option,
     force_option,
+    format_option,
     guard_output,
     output_option,
+    printed_to,
     resolve_format,
     show,
-    writes_output,
 )
+from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError, PlannerError
 
 ReportFormat = choices("Report")
@@ -37,10 +41,15 @@ class GateFailed(PlannerError):
 
 def report(
     plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
-    spec_file: Path = typer.Option(None, "--spec", help="The plan's spec: adds quota usage."),
+    spec_file: Path = typer.Option(
+        None, "--spec", metavar="FILE", help="The plan's spec: adds quota usage."
+    ),
     output: Path = output_option("the report"),
     fmt: ReportFormat = typer.Option(
-        None, "--format", help="html, md or json (default html; with -o, from the suffix)."
+        None,
+        "--format",
+        metavar="json|md|html",
+        help="html, md or json (default html; with -o, from the suffix).",
     ),
     force: bool = force_option(),
 ) -> None:
@@ -59,15 +68,20 @@ def diff(
     old_file: Path = typer.Argument(..., help="The old plan JSON (e.g. the base branch's)."),
     new_file: Path = typer.Argument(..., help="The new plan JSON (e.g. the pull request's)."),
     fmt: DiffFormat = typer.Option(
-        None, "--format", help="table, md or json (with -o FILE: from its suffix, else json)."
+        None,
+        "--format",
+        metavar="table|json|md",
+        help="table, md or json (with -o FILE: from its suffix, else json).",
     ),
-    fail_on_increase: float = typer.Option(
+    fail_on_increase: float = number(
+        float,
         None,
         "--fail-on-increase",
         metavar="PCT",
         help="Exit 1 if serving $/h or job $ rose by more than PCT percent.",
     ),
-    min_change: float = typer.Option(
+    min_change: float = number(
+        float,
         None,
         "--min-change",
         metavar="PCT",
@@ -103,91 +117,109 @@ def diff(
 
 def check(
     plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
-    max_cost_per_hour: float = typer.Option(
-        None, "--max-cost-per-hour", help="Most serving dollars per hour."
+    max_cost_per_hour: float = number(
+        float, None, "--max-cost-per-hour", help="Most serving dollars per hour."
     ),
-    max_cost_per_month: float = typer.Option(
-        None, "--max-cost-per-month", help="Most serving dollars per month (730 h)."
+    max_cost_per_month: float = number(
+        float, None, "--max-cost-per-month", help="Most serving dollars per month (730 h)."
     ),
-    max_job_cost: float = typer.Option(
-        None, "--max-job-cost", help="Most batch and training dollars in total."
+    max_job_cost: float = number(
+        float, None, "--max-job-cost", help="Most batch and training dollars in total."
     ),
     require_slo: bool = typer.Option(
         False, "--require-slo", help="Fail if any workload misses its SLO."
     ),
-    max_gap: float = typer.Option(
-        None, "--max-gap", help="Largest optimality gap, a fraction (0.01 = 1%)."
+    max_gap: float = number(
+        float, None, "--max-gap", help="Largest optimality gap, a fraction (0.01 = 1%)."
     ),
-    fmt: CheckFormat = typer.Option(CheckFormat.text, "--format", help="text or json (ok, line)."),
+    fmt: CheckFormat = format_option(CheckFormat, "text", "text or json (ok, line)."),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """A CI gate: one line 'OK ...', or a one-line reason and exit 1."""
-    from planner import app
+    fmt = chosen(fmt, output, CheckFormat, "text")
+    with printed_to(output, force, fmt, "the check result"):
+        from planner import app
 
-    if (
-        not any(
-            v is not None for v in (max_cost_per_hour, max_cost_per_month, max_job_cost, max_gap)
-        )
-        and not require_slo
-    ):
-        raise InputError(
-            "give at least one limit: --max-cost-per-hour, --max-cost-per-month, "
-            "--max-job-cost, --require-slo or --max-gap"
-        )
-    if any(v is not None and v < 0 for v in (max_cost_per_hour, max_cost_per_month, max_job_cost)):
-        raise InputError("cost limits must be 0 or more")
-    if max_gap is not None and not 0 <= max_gap < 1:
-        raise InputError("--max-gap is a fraction in [0, 1), e.g. 0.01 for 1%")
-    result = app.check(
-        plan_file, max_cost_per_hour=max_cost_per_hour, max_cost_per_month=max_cost_per_month,
-        max_job_cost=max_job_cost, require_slo=require_slo, max_gap=max_gap,
-    )  # fmt: skip
-    if fmt == "text" and not result.ok:
-        raise GateFailed(result.line)
-    show(result, fmt, None, "")
-    if not result.ok:
-        typer.echo(result.line, err=True)
-        raise typer.Exit(code=GateFailed.exit_code)
+        if (
+            not any(
+                v is not None
+                for v in (max_cost_per_hour, max_cost_per_month, max_job_cost, max_gap)
+            )
+            and not require_slo
+        ):
+            raise InputError(
+                "give at least one limit: --max-cost-per-hour, --max-cost-per-month, "
+                "--max-job-cost, --require-slo or --max-gap"
+            )
+        if any(
+            v is not None and v < 0 for v in (max_cost_per_hour, max_cost_per_month, max_job_cost)
+        ):
+            raise InputError("cost limits must be 0 or more")
+        if max_gap is not None and not 0 <= max_gap < 1:
+            raise InputError("--max-gap is a fraction in [0, 1), e.g. 0.01 for 1%")
+        result = app.check(
+            plan_file, max_cost_per_hour=max_cost_per_hour, max_cost_per_month=max_cost_per_month,
+            max_job_cost=max_job_cost, require_slo=require_slo, max_gap=max_gap,
+        )  # fmt: skip
+        if fmt == "text" and not result.ok:
+            raise GateFailed(result.line)
+        show(result, fmt, None, "")
+        if not result.ok:
+            typer.echo(result.line, err=True)
+            raise typer.Exit(code=GateFailed.exit_code)
 
 
 def export(
     plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
     fmt: ExportFormat = typer.Option(
-        ExportFormat.focus_csv, "--format", help="focus-csv, or json (the same rows)."
+        ExportFormat.focus_csv,
+        "--format",
+        metavar="json|focus-csv",
+        help="focus-csv, or json (the same rows).",
     ),
     period: PeriodOption = typer.Option(
-        PeriodOption.month, "--period", help="Length of the charge period: hour, day or month."
+        PeriodOption.month,
+        "--period",
+        metavar="hour|day|month",
+        help="Length of the charge period: hour, day or month.",
     ),
     start: str = typer.Option(
         None,
         "--start",
+        metavar="TEXT",
         help="ChargePeriodStart, ISO 8601 in UTC (default: 00:00 UTC on the 1st of next month).",
     ),
     catalog: list[str] = typer.Option(
-        None, "--catalog", help="Where list prices come from. " + CATALOG_HELP
+        None, "--catalog", metavar="PATH", help="Where list prices come from. " + CATALOG_HELP
     ),
     output: Path = output_option("the export"),
     force: bool = force_option(),
     billing_account_id: str = typer.Option(
         "planner-projection",
         "--billing-account-id",
+        metavar="TEXT",
         envvar="PLANNER_BILLING_ACCOUNT_ID",
         help="BillingAccountId of every row (the payer / billing account).",
     ),
     billing_account_name: str = typer.Option(
         "Projected by llm-placement-planner",
         "--billing-account-name",
+        metavar="TEXT",
         envvar="PLANNER_BILLING_ACCOUNT_NAME",
         help="BillingAccountName of every row.",
     ),
     sub_account_id: str = typer.Option(
         None,
         "--sub-account-id",
+        metavar="TEXT",
         envvar="PLANNER_SUB_ACCOUNT_ID",
         help="SubAccountId (AWS account, GCP project, Azure subscription); default null.",
     ),
     sub_account_name: str = typer.Option(
         None,
         "--sub-account-name",
+        metavar="TEXT",
         envvar="PLANNER_SUB_ACCOUNT_NAME",
         help="SubAccountName; default null.",
     ),
@@ -210,7 +242,7 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(report)
-    app.command()(diff)
-    app.command()(writes_output("the check result")(check))
-    app.command()(export)
+    app.command(cls=PlannerCommand)(report)
+    app.command(cls=PlannerCommand)(diff)
+    app.command(cls=PlannerCommand)(check)
+    app.command(cls=PlannerCommand)(export)

@@ -9,7 +9,16 @@ from pathlib import Path
 import typer
 
 from planner._writefile import refuse_overwrite
-from planner.cli.output import choices, show, writes_output
+from planner.cli.output import (
+    choices,
+    chosen,
+    file_option,
+    force_option,
+    format_option,
+    printed_to,
+    show,
+)
+from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
 
 ScheduleFormat = choices("Schedules")
@@ -47,43 +56,58 @@ class QueuePolicy(enum.StrEnum):
 def schedule(
     jobs_file: Path = typer.Argument(..., help="Jobs file (YAML or JSON)."),
     policy: list[SchedulePolicy] = typer.Option(
-        [SchedulePolicy.all], "--policy", help="Policy to run (repeatable); all: every one."
+        [SchedulePolicy.all],
+        "--policy",
+        metavar="fcfs|sjf|priority|priority-preemptive|rr|optimal|all",
+        help="Policy to run (repeatable); all: every one.",
     ),
     objective: ScheduleObjective | None = typer.Option(
-        None, "--objective", help="What 'optimal' minimises (default: the file's options)."
+        None,
+        "--objective",
+        metavar="makespan|weighted-completion|cost",
+        help="What 'optimal' minimises (default: the file's options).",
     ),
-    time_limit: float | None = typer.Option(
-        None, "--time-limit", help="CP-SAT deterministic time limit (about seconds)."
+    time_limit: float | None = number(
+        float, None, "--time-limit", help="CP-SAT deterministic time limit (about seconds)."
     ),
     fit: Path | None = typer.Option(
-        None, "--fit", help="Efficiency fit from `planner calibrate` for the jobs' durations."
+        None,
+        "--fit",
+        metavar="FILE",
+        help="Efficiency fit from `planner calibrate` for the jobs' durations.",
     ),
-    fmt: ScheduleFormat = typer.Option(ScheduleFormat.table, "--format", help="table or json."),
+    fmt: ScheduleFormat = format_option(ScheduleFormat, "table", "table or json."),
+    output: Path = file_option(),
     chart: Path | None = typer.Option(
-        None, "--chart", help="Write a Gantt chart (.png, .svg or .pdf; needs matplotlib)."
+        None,
+        "--chart",
+        metavar="FILE",
+        help="Write a Gantt chart (.png, .svg or .pdf; needs matplotlib).",
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing --chart file."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --chart or -o file."),
 ) -> None:
     """Schedule jobs on limited GPU pools under each policy and compare them side by side."""
-    from planner import app
-    from planner.schedule import write_gantt
+    fmt = chosen(fmt, output, ScheduleFormat, "table")
+    with printed_to(output, force, fmt, "the schedules"):
+        from planner import app
+        from planner.schedule import write_gantt
 
-    refuse_overwrite(chart, force)
-    if time_limit is not None and time_limit <= 0:
-        raise InputError("--time-limit must be above 0")
-    chosen = None if SchedulePolicy.all in policy else [p.value for p in policy]
-    found = app.schedule(
-        jobs_file,
-        policies=chosen,
-        objective=objective.value if objective is not None else None,
-        time_limit_s=time_limit,
-        fit=fit,
-    )
-    if chart is not None:
-        write_gantt(found.problem, found.comparison.schedules, chart)
-    show(found, fmt, None, "")
-    if chart is not None and fmt == "table":
-        typer.echo(f"Gantt chart: {chart}")
+        refuse_overwrite(chart, force)
+        if time_limit is not None and time_limit <= 0:
+            raise InputError("--time-limit must be above 0")
+        policies = None if SchedulePolicy.all in policy else [p.value for p in policy]
+        found = app.schedule(
+            jobs_file,
+            policies=policies,
+            objective=objective.value if objective is not None else None,
+            time_limit_s=time_limit,
+            fit=fit,
+        )
+        if chart is not None:
+            write_gantt(found.problem, found.comparison.schedules, chart)
+        show(found, fmt, None, "")
+        if chart is not None and fmt == "table":
+            typer.echo(f"Gantt chart: {chart}")
 
 
 # --- planner simulate ---------------------------------------------------------------------
@@ -91,35 +115,58 @@ def schedule(
 
 def simulate(
     plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
-    spec_file: Path = typer.Option(..., "--spec", help="The spec the plan was made from."),
-    requests: int | None = typer.Option(
-        None, "--requests", min=1, help="Requests (Poisson: default 100000; trace: the first N)."
+    spec_file: Path = typer.Option(
+        ..., "--spec", metavar="FILE", help="The spec the plan was made from."
     ),
-    policy: QueuePolicy = typer.Option(QueuePolicy.fcfs, "--policy", help="Queue discipline."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    requests: int | None = number(
+        int,
+        None,
+        "--requests",
+        min=1,
+        help="Requests (Poisson: default 100000; trace: the first N).",
+    ),
+    policy: QueuePolicy = typer.Option(
+        QueuePolicy.fcfs,
+        "--policy",
+        metavar="fcfs|sjf|priority|priority-preemptive|rr",
+        help="Queue discipline.",
+    ),
+    seed: int = number(int, 0, "--seed", help="Random seed."),
     trace: Path | None = typer.Option(
-        None, "--trace", help="CSV: arrival_s, input_tokens, output_tokens[, workload, priority]."
+        None,
+        "--trace",
+        metavar="FILE",
+        help="CSV: arrival_s, input_tokens, output_tokens[, workload, priority].",
     ),
-    quantum: float = typer.Option(2.0, "--quantum-s", help="Round robin time slice (seconds)."),
-    high_share: float = typer.Option(
-        0.0, "--high-priority-share", help="Poisson: share of requests in priority class 1."
+    quantum: float = number(float, 2.0, "--quantum-s", help="Round robin time slice (seconds)."),
+    high_share: float = number(
+        float, 0.0, "--high-priority-share", help="Poisson: share of requests in priority class 1."
     ),
-    profiles: Path | None = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    profiles: Path | None = typer.Option(
+        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
+    ),
     fit: Path | None = typer.Option(
-        None, "--fit", help="Efficiency fit from `planner calibrate` for the replicas' capacity."
+        None,
+        "--fit",
+        metavar="FILE",
+        help="Efficiency fit from `planner calibrate` for the replicas' capacity.",
     ),
-    fmt: SimulateFormat = typer.Option(SimulateFormat.table, "--format", help="table or json."),
+    fmt: SimulateFormat = format_option(SimulateFormat, "table", "table or json."),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """Simulate requests on the plan's replicas: TTFT, latency, waiting, utilisation, SLO."""
-    from planner import app
+    fmt = chosen(fmt, output, SimulateFormat, "table")
+    with printed_to(output, force, fmt, "the simulation"):
+        from planner import app
 
-    if quantum <= 0 or not 0 <= high_share <= 1:
-        raise InputError("--quantum-s must be above 0 and --high-priority-share in [0, 1]")
-    report = app.simulate(
-        plan_file, spec_file, requests=requests, policy=policy.value, seed=seed, trace=trace,
-        quantum_s=quantum, high_priority_share=high_share, profiles=profiles, fit=fit,
-    )  # fmt: skip
-    show(report, fmt, None, "")
+        if quantum <= 0 or not 0 <= high_share <= 1:
+            raise InputError("--quantum-s must be above 0 and --high-priority-share in [0, 1]")
+        report = app.simulate(
+            plan_file, spec_file, requests=requests, policy=policy.value, seed=seed, trace=trace,
+            quantum_s=quantum, high_priority_share=high_share, profiles=profiles, fit=fit,
+        )  # fmt: skip
+        show(report, fmt, None, "")
 
 
 # --- planner autoscale --------------------------------------------------------------------
@@ -127,20 +174,31 @@ def simulate(
 
 def autoscale(
     plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
-    spec_file: Path = typer.Option(..., "--spec", help="The spec the plan was made from."),
-    profiles: Path | None = typer.Option(None, "--profiles", help="Measured profiles CSV."),
-    fit: Path | None = typer.Option(
-        None, "--fit", help="Efficiency fit from `planner calibrate` for the replicas' capacity."
+    spec_file: Path = typer.Option(
+        ..., "--spec", metavar="FILE", help="The spec the plan was made from."
     ),
-    fmt: AutoscaleFormat = typer.Option(AutoscaleFormat.table, "--format", help="table or json."),
+    profiles: Path | None = typer.Option(
+        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
+    ),
+    fit: Path | None = typer.Option(
+        None,
+        "--fit",
+        metavar="FILE",
+        help="Efficiency fit from `planner calibrate` for the replicas' capacity.",
+    ),
+    fmt: AutoscaleFormat = format_option(AutoscaleFormat, "table", "table or json."),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """Hourly replicas from each workload's hourly_profile, against the peak-sized fleet."""
-    from planner import app
+    fmt = chosen(fmt, output, AutoscaleFormat, "table")
+    with printed_to(output, force, fmt, "the replica schedule"):
+        from planner import app
 
-    show(app.autoscale(plan_file, spec_file, profiles=profiles, fit=fit), fmt, None, "")
+        show(app.autoscale(plan_file, spec_file, profiles=profiles, fit=fit), fmt, None, "")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(writes_output("the schedules")(schedule))
-    app.command()(writes_output("the simulation")(simulate))
-    app.command()(writes_output("the replica schedule")(autoscale))
+    app.command(cls=PlannerCommand)(schedule)
+    app.command(cls=PlannerCommand)(simulate)
+    app.command(cls=PlannerCommand)(autoscale)

@@ -4,10 +4,22 @@ defaults in force and where each came from)."""
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 
 import typer
 
-from planner.cli.output import Format, deliver, rows_text, to_json, writes_output
+from planner.cli.output import (
+    Format,
+    chosen,
+    deliver,
+    file_option,
+    force_option,
+    format_option,
+    printed_to,
+    rows_text,
+    to_json,
+)
+from planner.cli.params import PlannerCommand
 
 COMPLETE_VAR = "_PLANNER_COMPLETE"
 
@@ -26,9 +38,11 @@ class CompletionFormat(enum.StrEnum):
 
 def completion(
     shell: Shell = typer.Argument(..., help="bash, zsh, fish or powershell."),
-    fmt: CompletionFormat = typer.Option(
-        CompletionFormat.script, "--format", help="script, or json ({shell, script})."
+    fmt: CompletionFormat = format_option(
+        CompletionFormat, "script", "script, or json ({shell, script})."
     ),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """Print the shell completion script.
 
@@ -36,17 +50,19 @@ def completion(
     ~/.local/share/bash-completion/completions/planner); zsh: planner completion zsh >
     "${fpath[1]}/_planner"; fish: planner completion fish > ~/.config/fish/completions/planner.fish.
     """
-    from typer._completion_classes import completion_init
-    from typer._completion_shared import get_completion_script
+    fmt = chosen(fmt, output, CompletionFormat, "script")
+    with printed_to(output, force, fmt, "the completion script"):
+        from typer._completion_classes import completion_init
+        from typer._completion_shared import get_completion_script
 
-    completion_init()
-    script = get_completion_script(
-        prog_name="planner", complete_var=COMPLETE_VAR, shell=shell.value
-    )
-    if fmt is CompletionFormat.json:
-        deliver(to_json({"shell": shell.value, "script": script}), None, "")
-        return
-    typer.echo(script)
+        completion_init()
+        script = get_completion_script(
+            prog_name="planner", complete_var=COMPLETE_VAR, shell=shell.value
+        )
+        if fmt is CompletionFormat.json:
+            deliver(to_json({"shell": shell.value, "script": script}), None, "")
+            return
+        typer.echo(script)
 
 
 config_app = typer.Typer(
@@ -55,52 +71,56 @@ config_app = typer.Typer(
 )
 
 
-@config_app.command("show")
-@writes_output("the defaults in force")
+@config_app.command("show", cls=PlannerCommand)
 def show(
-    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    fmt: Format = format_option(Format, Format.table.value, "table, json or csv."),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """Print each default set by the config file or the environment, and where it came from.
 
     Precedence: a flag > PLANNER_* environment variables > the config file > built-in defaults.
     """
-    from planner.cli.config import ENV_KEYS, RESOLVED
+    fmt = chosen(fmt, output, Format, "table")
+    with printed_to(output, force, fmt, "the defaults in force"):
+        from planner.cli.config import ENV_KEYS, RESOLVED
 
-    rows = [
-        {
-            "key": s.key,
-            "value": ", ".join(map(str, s.value)) if isinstance(s.value, list) else s.value,
-            "source": s.source + (f" (overridden by {s.overridden_by})" if s.overridden_by else ""),
-            "verbs": ", ".join(s.verbs) if len(s.verbs) <= 4 else f"{len(s.verbs)} verbs",
-        }
-        for s in RESOLVED.settings
-    ]
-    file = str(RESOLVED.file) if RESOLVED.file else None
-    if fmt is Format.json:
-        data = {
-            "config_file": file,
-            "environment_keys": [f"PLANNER_{k.upper()}" for k in ENV_KEYS],
-            "settings": [
-                {
-                    "key": s.key,
-                    "value": s.value,
-                    "source": s.source,
-                    "overridden_by": s.overridden_by,
-                    "verbs": list(s.verbs),
-                }
-                for s in RESOLVED.settings
-            ],
-        }
-        deliver(to_json(data), None, "")
-        return
-    if fmt is Format.table:
-        typer.echo(f"config file: {file or 'none (planner.toml or [tool.planner] not found)'}")
-        if not rows:
-            typer.echo("no defaults set: every option has its built-in default")
+        rows = [
+            {
+                "key": s.key,
+                "value": ", ".join(map(str, s.value)) if isinstance(s.value, list) else s.value,
+                "source": s.source
+                + (f" (overridden by {s.overridden_by})" if s.overridden_by else ""),
+                "verbs": ", ".join(s.verbs) if len(s.verbs) <= 4 else f"{len(s.verbs)} verbs",
+            }
+            for s in RESOLVED.settings
+        ]
+        file = str(RESOLVED.file) if RESOLVED.file else None
+        if fmt is Format.json:
+            data = {
+                "config_file": file,
+                "environment_keys": [f"PLANNER_{k.upper()}" for k in ENV_KEYS],
+                "settings": [
+                    {
+                        "key": s.key,
+                        "value": s.value,
+                        "source": s.source,
+                        "overridden_by": s.overridden_by,
+                        "verbs": list(s.verbs),
+                    }
+                    for s in RESOLVED.settings
+                ],
+            }
+            deliver(to_json(data), None, "")
             return
-    typer.echo(rows_text(rows, ["key", "value", "source", "verbs"], fmt), nl=False)
+        if fmt is Format.table:
+            typer.echo(f"config file: {file or 'none (planner.toml or [tool.planner] not found)'}")
+            if not rows:
+                typer.echo("no defaults set: every option has its built-in default")
+                return
+        typer.echo(rows_text(rows, ["key", "value", "source", "verbs"], fmt), nl=False)
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(writes_output("the completion script")(completion))
+    app.command(cls=PlannerCommand)(completion)
     app.add_typer(config_app, name="config")

@@ -2,65 +2,55 @@
 
 from __future__ import annotations
 
-import enum
-import json
 from pathlib import Path
 
 import typer
 
-from planner.cli.output import TextFormat, deliver, to_json, writes_output
-from planner.errors import InputError, listing
+from planner.cli.output import choices, chosen, file_option, force_option, format_option, printed
+from planner.cli.params import PlannerCommand
+from planner.errors import InputError
+
+ValidateFormat = choices("Validation")
+SchemaFormat = choices("SpecSchema")
 
 
 def validate(
     files: list[Path] = typer.Argument(..., help="Spec files (YAML or JSON) to check."),
-    fmt: TextFormat = typer.Option(
-        TextFormat.text, "--format", help="text or json (per file: valid, workloads, problems)."
+    fmt: ValidateFormat = format_option(
+        ValidateFormat, "text", "text or json (per file: valid, workloads, problems)."
     ),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """Check spec files; exit 2 with file, line, field and what is allowed when one is invalid."""
-    from planner.cli.output import error_object
-    from planner.spec import load_spec
+    from planner.app.listing import validate as checked
 
-    failures: list[str] = []
-    report: list[dict] = []
-    for file in files:
-        try:
-            spec = load_spec(file)
-        except InputError as err:
-            failures.append(str(err))
-            problems = error_object(str(err), err.exit_code)["error"]["problems"]
-            report.append({"file": str(file), "valid": False, "message": str(err),
-                           "problems": problems})  # fmt: skip
-            continue
-        kinds = listing([f"{w.name} ({w.kind})" for w in spec.workloads], limit=10)
-        workloads = [{"name": w.name, "kind": w.kind} for w in spec.workloads]
-        report.append({"file": str(file), "valid": True, "workloads": workloads})
-        if fmt is TextFormat.text:
-            typer.echo(f"{file}: valid: {len(spec.workloads)} workload(s): {kinds}")
-    if fmt is TextFormat.json:
-        deliver(to_json({"valid": not failures, "files": report}), None, "")
-        if failures:
-            typer.echo("\n".join(failures), err=True)
-            raise typer.Exit(code=InputError.exit_code)
+    fmt = chosen(fmt, output, ValidateFormat, "text")
+    found = checked(files)
+    if found.valid or fmt == "json":
+        printed(found, fmt, output, force, "the validation")
+    elif any(f.valid for f in found.files) and output is None:
+        printed(found, fmt, None, force, "the validation")  # the valid files' lines first
+    if found.valid:
         return
-    if failures:
-        raise InputError("\n".join(failures))
-
-
-class SchemaFormat(enum.StrEnum):
-    json = "json"
+    if fmt == "json":
+        typer.echo(found.message, err=True)
+        raise typer.Exit(code=InputError.exit_code)
+    raise InputError(found.message)
 
 
 def schema(
-    fmt: SchemaFormat = typer.Option(SchemaFormat.json, "--format", help="json (the only one)."),
+    fmt: SchemaFormat = format_option(SchemaFormat, "json", "json (the only one)."),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """Print the spec's JSON Schema (for editors and CI validation)."""
-    from planner.spec import spec_json_schema
+    from planner.app.listing import spec_schema
 
-    typer.echo(json.dumps(spec_json_schema(), indent=2, sort_keys=True))
+    fmt = chosen(fmt, output, SchemaFormat, "json")
+    printed(spec_schema(), fmt, output, force, "the spec JSON Schema")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(writes_output("the validation")(validate))
-    app.command()(writes_output("the spec JSON Schema")(schema))
+    app.command(cls=PlannerCommand)(validate)
+    app.command(cls=PlannerCommand)(schema)

@@ -10,6 +10,7 @@ import typer
 from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.executor_options import ExecutorKind, address_option, executor_option
 from planner.cli.output import choices, console, force_option, guard_output, resolve_format, show
+from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
 
 SweepFormat = choices("SweepRun")
@@ -39,27 +40,44 @@ def _progress(total: int):
 
 def sweep(
     spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
-    scenarios: Path = typer.Option(..., "--scenarios", help="Scenarios file (YAML)."),
+    scenarios: Path = typer.Option(
+        ..., "--scenarios", metavar="FILE", help="Scenarios file (YAML)."
+    ),
     plan_file: Path = typer.Option(
-        None, "--plan", help="Keep this plan's fleet fixed and check it in every scenario."
+        None,
+        "--plan",
+        metavar="FILE",
+        help="Keep this plan's fleet fixed and check it in every scenario.",
     ),
     executor: ExecutorKind = executor_option("scenarios"),
     address: str = address_option(),
-    workers: int = typer.Option(
-        None, "--workers", min=1, help="Processes (local) or CPUs of a local Ray; default all."
+    workers: int = number(
+        int, None, "--workers", min=1, help="Processes (local) or CPUs of a local Ray; default all."
     ),
-    retries: int = typer.Option(2, "--retries", min=0, help="Retries of a failing task."),
-    catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
-    profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
+    retries: int = number(int, 2, "--retries", min=0, help="Retries of a failing task."),
+    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
+    profiles: Path = typer.Option(
+        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
+    ),
     fit: Path = typer.Option(
-        None, "--fit", help="Efficiency fit from `planner calibrate` for every scenario's sizing."
+        None,
+        "--fit",
+        metavar="FILE",
+        help="Efficiency fit from `planner calibrate` for every scenario's sizing.",
     ),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per scenario."),
+    time_limit: float = number(float, 60.0, "--time-limit", help="Solver time limit per scenario."),
     fmt: SweepFormat = typer.Option(
-        None, "--format", help="table, json or md (with -o FILE: from its suffix, else json)."
+        None,
+        "--format",
+        metavar="table|json|md",
+        help="table, json or md (with -o FILE: from its suffix, else json).",
     ),
     output: Path = typer.Option(
-        None, "-o", "--output", help="Write the result in --format to FILE; stdout gets one line."
+        None,
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="Write the result in --format to FILE; stdout gets one line.",
     ),
     force: bool = force_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
@@ -107,4 +125,4 @@ def _counts(summary) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(sweep)
+    app.command(cls=PlannerCommand)(sweep)

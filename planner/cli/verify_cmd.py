@@ -7,7 +7,16 @@ from pathlib import Path
 import typer
 
 from planner.cli.catalog_cmd import CATALOG_HELP
-from planner.cli.output import choices, show, writes_output
+from planner.cli.output import (
+    choices,
+    chosen,
+    file_option,
+    force_option,
+    format_option,
+    printed_to,
+    show,
+)
+from planner.cli.params import PlannerCommand
 from planner.errors import PlannerError
 
 
@@ -21,34 +30,46 @@ VerifyFormat = choices("Verification")
 def verify(
     plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
     spec_file: Path = typer.Argument(..., help="The spec the plan was made for."),
-    catalog: list[str] = typer.Option(None, "--catalog", help=CATALOG_HELP),
-    profiles: Path = typer.Option(None, "--profiles", help="Measured profiles CSV."),
-    fit: Path = typer.Option(None, "--fit", help="The efficiency fit the plan was made with."),
+    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
+    profiles: Path = typer.Option(
+        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
+    ),
+    fit: Path = typer.Option(
+        None, "--fit", metavar="FILE", help="The efficiency fit the plan was made with."
+    ),
     quotas: list[Path] = typer.Option(
-        None, "--quotas", help="The quotas YAML(s) the plan was made with (plan --quotas)."
+        None,
+        "--quotas",
+        metavar="FILE",
+        help="The quotas YAML(s) the plan was made with (plan --quotas).",
     ),
     rates: list[Path] = typer.Option(
-        None, "--rates", help="The rate file(s) the plan was made with (plan --rates)."
+        None,
+        "--rates",
+        metavar="FILE",
+        help="The rate file(s) the plan was made with (plan --rates).",
     ),
-    fmt: VerifyFormat = typer.Option(
-        VerifyFormat.text, "--format", help="text or json (ok, violations)."
-    ),
+    fmt: VerifyFormat = format_option(VerifyFormat, "text", "text or json (ok, violations)."),
+    output: Path = file_option(),
+    force: bool = force_option(),
 ) -> None:
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
-    from planner import app
+    fmt = chosen(fmt, output, VerifyFormat, "text")
+    with printed_to(output, force, fmt, "the verification"):
+        from planner import app
 
-    found = app.verify(
-        plan_file, spec_file, catalog, profiles=profiles, fit=fit, quotas=quotas, rates=rates
-    )
-    if not found.ok and fmt == "text":
-        from planner.render import render
+        found = app.verify(
+            plan_file, spec_file, catalog, profiles=profiles, fit=fit, quotas=quotas, rates=rates
+        )
+        if not found.ok and fmt == "text":
+            from planner.render import render
 
-        raise VerifyFailed(render(found, fmt).rstrip("\n"))
-    show(found, fmt, None, "")
-    if not found.ok:
-        typer.echo(f"Plan {plan_file} breaks {len(found.violations)} constraint(s)", err=True)
-        raise typer.Exit(code=VerifyFailed.exit_code)
+            raise VerifyFailed(render(found, fmt).rstrip("\n"))
+        show(found, fmt, None, "")
+        if not found.ok:
+            typer.echo(f"Plan {plan_file} breaks {len(found.violations)} constraint(s)", err=True)
+            raise typer.Exit(code=VerifyFailed.exit_code)
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(writes_output("the verification")(verify))
+    app.command(cls=PlannerCommand)(verify)

@@ -13,3 +13,17 @@ def record(result, *, width=None) -> str:
     from planner.markup import csv_text
 
     return csv_text(["field", "value"], ([k, v] for k, v in result.record.items()))
+
+
+@renderer("Listing", Format.csv)
+def listing(result, *, width=None) -> str:
+    """Every row, every field."""
+    from planner.markup import csv_text
+
+    return csv_text(list(result.columns), ([r.get(c) for c in result.columns] for r in result.rows))
+
+
+@renderer("SpotRisk", Format.csv)
+def spot_risk(result, *, width=None) -> str:
+    """The spot-risk CSV a --catalog directory reads, its source and date in a comment."""
+    return result.csv_file

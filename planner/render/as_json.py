@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from planner.render import Format, renderer
@@ -107,3 +108,72 @@ def record(result, *, width=None) -> str:
 @renderer("AutoscalePlan", Format.json)
 def model(result, *, width=None) -> str:
     return result.model_dump_json(indent=2) + "\n"
+
+
+# --- errors: what every verb prints on stdout for an error with --format json ---------------
+
+_KINDS = {1: "failed", 2: "input", 3: "infeasible"}
+
+
+def _problem(line: str) -> dict[str, Any]:
+    """`file:line: field: message` (the readers' convention) as fields; else just a message."""
+    text = line.strip().removeprefix("- ").strip()
+    match = re.match(
+        r"^(?P<file>[^\s:][^:]*?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<rest>.*)$", text
+    )
+    if not match:
+        return {"message": text}
+    found: dict[str, Any] = {"file": match["file"], "line": int(match["line"])}
+    rest = match["rest"]
+    field, sep, message = rest.partition(": ")
+    if sep and " " not in field.strip() and field:
+        found["field"] = field
+        found["message"] = message
+    else:
+        found["message"] = rest
+    return found
+
+
+def error_object(message: str, code: int, kind: str | None = None) -> dict[str, Any]:
+    """The JSON shape of an error: code, kind, message and, per problem, file/line/field."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    if kind == "usage":
+        lines = lines[:1]
+    problems = [_problem(line) for line in lines[1:]] if len(lines) > 1 else []
+    first = _problem(lines[0]) if lines else {"message": ""}
+    if not problems and "file" in first:
+        problems = [first]
+    return {
+        "error": {
+            "code": code,
+            "kind": kind or _KINDS.get(code, "error"),
+            "message": message,
+            "problems": problems,
+        }
+    }
+
+
+@renderer("Listing", Format.json)
+@renderer("SpotRisk", Format.json)
+def listing(result, *, width=None) -> str:
+    """Every row, every field, native types kept."""
+    return to_json([{c: r.get(c) for c in result.columns} for r in result.rows])
+
+
+@renderer("Validation", Format.json)
+def validation(result, *, width=None) -> str:
+    files = []
+    for f in result.files:
+        if f.valid:
+            workloads = [{"name": name, "kind": kind} for name, kind in f.workloads]
+            files.append({"file": f.file, "valid": True, "workloads": workloads})
+        else:
+            problems = error_object(f.message, f.exit_code)["error"]["problems"]
+            files.append({"file": f.file, "valid": False, "message": f.message,
+                          "problems": problems})  # fmt: skip
+    return to_json({"valid": result.valid, "files": files})
+
+
+@renderer("SpecSchema", Format.json)
+def spec_schema(result, *, width=None) -> str:
+    return json.dumps(result.schema, indent=2, sort_keys=True) + "\n"

@@ -313,3 +313,12 @@ def autoscale(result, *, width=None) -> str:
         f"${result.dynamic_cost_per_day:,.2f}/day, saving ${result.saving_per_day:,.2f}/day\n"
     )
     return "".join(out)
+
+
+@renderer("Listing", Format.table)
+@renderer("SpotRisk", Format.table)
+def listing(result, *, width=None) -> str:
+    """The table view of the rows (its own columns when it has them), fitting `width`."""
+    rows = result.table_rows if result.table_rows is not None else result.rows
+    columns = result.table_columns or result.columns
+    return table_text(list(rows), list(columns), result.title, result.optional, width)

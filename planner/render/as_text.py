@@ -28,3 +28,16 @@ def emitted(result, *, width=None) -> str:
         f"{result.folder} ({len(result.created)} new, {len(result.changed)} changed, "
         f"{len(result.unchanged)} unchanged)\n"
     )
+
+
+@renderer("Validation", Format.text)
+def validation(result, *, width=None) -> str:
+    """One line per valid file (its workloads); invalid files are the error the CLI raises."""
+    from planner.errors import listing
+
+    lines = []
+    for f in result.files:
+        if f.valid:
+            kinds = listing([f"{name} ({kind})" for name, kind in f.workloads], limit=10)
+            lines.append(f"{f.file}: valid: {len(f.workloads)} workload(s): {kinds}\n")
+    return "".join(lines)
