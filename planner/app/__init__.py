@@ -9,10 +9,12 @@ and returning a typed, immutable result. The CLI (`planner.cli`) and the Python 
     app.emit(plan, "kubernetes", "deploy/")           # the files `planner emit` writes
 
 Modules: `inputs` (specs, catalogs, profiles, fits as every use case reads them), `planning`
-(plan, frontier, sweep), `review` (verify, report, diff, check, export), `deploy` (emit) and
-`operate` (observed, rightsize, schedule), `replica` (estimate,
-queue). Names are imported lazily: the CLI's start-up
-stays fast.
+(plan, frontier, sweep), `review` (verify, report, diff, check, export), `deploy` (emit),
+`launching` (launch and teardown calls), `operate` (observed, rightsize, schedule, simulate,
+autoscale), `observing` (metrics sources, saved observations), `replica` (estimate, queue),
+`listing` (models, accelerators, offerings, spot risk, commitment advice, spec validation),
+`refresh` (catalog and quotas from the clouds), `calibrate` and `profiles` (benchmark runs).
+Names are imported lazily: the CLI's start-up stays fast.
 """
 
 from __future__ import annotations
@@ -53,44 +55,105 @@ _EXPORTS = {
     "rightsize": "planner.app.operate",
     "schedule": "planner.app.operate",
     "Schedules": "planner.app.operate",
+    "Listing": "planner.app.listing",
+    "SpotRisk": "planner.app.listing",
+    "Validation": "planner.app.listing",
+    "SpecSchema": "planner.app.listing",
+    "models": "planner.app.listing",
+    "accelerators": "planner.app.listing",
+    "offerings": "planner.app.listing",
+    "spot_risk": "planner.app.listing",
+    "commit_advice": "planner.app.listing",
+    "validate": "planner.app.listing",
+    "spec_schema": "planner.app.listing",
+    "CatalogRefreshed": "planner.app.refresh",
+    "QuotasRefreshed": "planner.app.refresh",
+    "Fetch": "planner.app.refresh",
+    "refresh_catalog": "planner.app.refresh",
+    "refresh_quotas": "planner.app.refresh",
+    "Calibrated": "planner.app.calibrate",
+    "calibrate": "planner.app.calibrate",
+    "ProfilesImported": "planner.app.profiles",
+    "SageMakerJobs": "planner.app.profiles",
+    "import_profiles": "planner.app.profiles",
+    "LaunchCalls": "planner.app.launching",
+    "Launched": "planner.app.launching",
+    "launch_target": "planner.app.launching",
+    "launch_calls": "planner.app.launching",
+    "launch_apply": "planner.app.launching",
+    "MetricsQuery": "planner.app.observing",
+    "Rightsized": "planner.app.observing",
+    "observe": "planner.app.observing",
+    "read_observation": "planner.app.observing",
 }
 
 __all__ = [
+    "Calibrated",
+    "CatalogRefreshed",
     "Check",
     "Diff",
     "Emitted",
     "Estimate",
     "Export",
+    "Fetch",
+    "LaunchCalls",
+    "Launched",
+    "Listing",
+    "MetricsQuery",
     "Observed",
+    "ProfilesImported",
     "QueueFigures",
+    "QuotasRefreshed",
     "Report",
+    "Rightsized",
+    "SageMakerJobs",
     "Schedules",
+    "SpecSchema",
+    "SpotRisk",
+    "Validation",
     "Verification",
+    "accelerators",
     "autoscale",
+    "calibrate",
     "check",
+    "commit_advice",
     "diff",
     "emit",
     "estimate",
     "export",
     "frontier",
+    "import_profiles",
+    "launch_apply",
+    "launch_calls",
+    "launch_target",
     "load_catalog",
     "load_profiles",
     "load_spec",
+    "models",
+    "observe",
     "observed",
+    "offerings",
     "perf_settings",
     "plan",
     "plan_date",
     "queue",
+    "read_observation",
     "read_plan",
+    "refresh_catalog",
+    "refresh_quotas",
     "report",
     "rightsize",
     "schedule",
     "simulate",
+    "spec_schema",
+    "spot_risk",
     "sweep",
+    "validate",
     "verify",
 ]
 
 if TYPE_CHECKING:
+    from planner.app.calibrate import Calibrated, calibrate
     from planner.app.deploy import Emitted, emit
     from planner.app.inputs import (
         load_catalog,
@@ -100,6 +163,27 @@ if TYPE_CHECKING:
         plan_date,
         read_plan,
     )
+    from planner.app.launching import (
+        LaunchCalls,
+        Launched,
+        launch_apply,
+        launch_calls,
+        launch_target,
+    )
+    from planner.app.listing import (
+        Listing,
+        SpecSchema,
+        SpotRisk,
+        Validation,
+        accelerators,
+        commit_advice,
+        models,
+        offerings,
+        spec_schema,
+        spot_risk,
+        validate,
+    )
+    from planner.app.observing import MetricsQuery, Rightsized, observe, read_observation
     from planner.app.operate import (
         Observed,
         Schedules,
@@ -110,6 +194,14 @@ if TYPE_CHECKING:
         simulate,
     )
     from planner.app.planning import frontier, plan, sweep
+    from planner.app.profiles import ProfilesImported, SageMakerJobs, import_profiles
+    from planner.app.refresh import (
+        CatalogRefreshed,
+        Fetch,
+        QuotasRefreshed,
+        refresh_catalog,
+        refresh_quotas,
+    )
     from planner.app.replica import Estimate, QueueFigures, estimate, queue
     from planner.app.review import (
         Check,

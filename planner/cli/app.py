@@ -164,7 +164,7 @@ def _run(argv: list[str] | None) -> None:
     output.reset_switches()
     command = build()
     if any(name.endswith("_COMPLETE") for name in os.environ):  # a shell asks for completions
-        from typer._completion_classes import completion_init
+        from typer.completion import completion_init
 
         completion_init()
     from planner.cli import config

@@ -4,15 +4,15 @@ runs and write a fit file that `--fit` (or `fit = "FILE"` in planner.toml) appli
 from __future__ import annotations
 
 import enum
-import json
 from pathlib import Path
 
 import typer
 
-from planner.cli.output import TextFormat, force_option, guard_output, print_summary, write_text
+from planner.cli.output import choices, force_option, guard_output, show
 from planner.cli.params import PlannerCommand, number
-from planner.errors import InputError
 from planner.perf.dtypes import Dtype
+
+SummaryFormat = choices("Calibrated")
 
 
 class FitScope(enum.StrEnum):
@@ -65,74 +65,21 @@ def calibrate(
         metavar="family|accelerator",
         help="One row per accelerator family or per accelerator type.",
     ),
-    fmt: TextFormat = typer.Option(
-        TextFormat.text, "--format", metavar="text|json", help="stdout's summary: text or json."
+    fmt: SummaryFormat = typer.Option(
+        SummaryFormat.text, "--format", metavar="text|json", help="stdout's summary: text or json."
     ),
 ) -> None:
     """Refit the model's efficiencies to your benchmark runs; report the error before and
     after on them. Plans made with --fit FILE use the fit and name it."""
-    from planner import clock
-    from planner.facts import find_accelerator, find_llm
-    from planner.perf.bench_import import read_bench_file
-    from planner.perf.dtypes import as_kv_dtype
-    from planner.perf.refit import RunPoint, refit, render_fit
-    from planner.perf.settings import DEFAULT_SETTINGS
+    from planner.app.calibrate import calibrate as refit
 
     guard_output(output, force)
-    try:
-        kv = as_kv_dtype(kv_dtype)
-    except ValueError as err:
-        raise InputError(str(err)) from None
-    points = []
-    for path in files:
-        run = read_bench_file(path)
-        name = model or run.model
-        llm = find_llm(name) if name else None
-        if llm is None:
-            raise InputError(f"{path}: field 'model': unknown or missing ({name!r}); pass --model")
-        chip_name = accelerator or run.accelerator
-        chip = find_accelerator(chip_name) if chip_name else None
-        if chip is None:
-            raise InputError(f"{path}: field 'accelerator': unknown or missing ({chip_name!r}); "
-                             "pass --accelerator")  # fmt: skip
-        degree = tp or run.tp or 1
-        latency_s = (run.ttft_ms + (run.output_tokens - 1) * run.tpot_ms) / 1000
-        in_flight = run.requests_per_s * latency_s
-        if run.concurrency is not None:
-            in_flight = min(in_flight, run.concurrency)
-        points.append(
-            RunPoint(
-                source=str(path), model=llm, accelerator=chip, tp=degree,
-                input_tokens=max(1, round(run.input_tokens)),
-                output_tokens=max(1, round(run.output_tokens)),
-                weights_dtype=weights_dtype.value, kv_dtype=kv.value,
-                tokens_per_s=run.requests_per_s * run.output_tokens, tpot_ms=run.tpot_ms,
-                in_flight=max(1.0, in_flight),
-            )
-        )  # fmt: skip
-    try:
-        rows = refit(points, by.value, DEFAULT_SETTINGS.for_engine(engine.value))
-    except ValueError as err:
-        raise InputError(str(err)) from None
-    sources = [json.dumps(str(p), ensure_ascii=True) for p in files]
-    write_text(output, render_fit(rows, sources, clock.today().isoformat()))
-    described = "; ".join(
-        f"{r.scope} {r.name}: {r.points} run(s), RMS log error {r.rms_before:.3f} -> "
-        f"{r.rms_after:.3f}"
-        for r in rows
-    )
-    line = f"Wrote a fit of {len(rows)} row(s) from {len(points)} run(s) to {output} ({described})"
-    data = {
-        "file": str(output),
-        "runs": len(points),
-        "rows": [
-            {"scope": r.scope, "name": r.name, "points": r.points,
-             "rms_log_error_before": round(r.rms_before, 6),
-             "rms_log_error_after": round(r.rms_after, 6)}
-            for r in rows
-        ],
-    }  # fmt: skip
-    print_summary(fmt, line, data)
+    found = refit(
+        files, output, model=model, accelerator=accelerator, tp=tp,
+        weights_dtype=weights_dtype.value, kv_dtype=kv_dtype.value, engine=engine.value,
+        by=by.value, force=force,
+    )  # fmt: skip
+    show(found, fmt, None, "")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,14 +13,13 @@ from pathlib import Path
 import typer
 
 from planner.cli.output import (
-    TextFormat,
+    choices,
     chosen,
-    deliver,
     file_option,
     force_option,
     format_option,
-    printed_to,
-    to_json,
+    guard_output,
+    printed,
 )
 from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
@@ -40,47 +39,8 @@ YES_HELP = (
     "With --apply: do not ask for confirmation (for CI; without it a stdin that is not a "
     "terminal exits 2)."
 )
+LaunchFormat = choices("LaunchCalls")
 FORMAT_HELP = "text or json (the calls with their bodies, or what --apply did)."
-
-
-def _print_calls(calls, verb: str, fmt: TextFormat = TextFormat.text) -> None:
-    if fmt is TextFormat.json:
-        import json
-
-        from providers.launch import redact
-
-        data = {
-            "dry_run": True,
-            "verb": verb,
-            "calls": [
-                {
-                    "service": c.service,
-                    "region": c.region,
-                    "operation": c.operation,
-                    "body": json.loads(redact(json.dumps(c.body, sort_keys=True))),
-                }
-                for c in calls
-            ],
-        }
-        deliver(to_json(data), None, "")
-        return
-    if not calls:
-        typer.echo(f"nothing to {verb}: the plan has no allocations for this target")
-        return
-    typer.echo(f"Dry run: {len(calls)} call(s) {verb} would make (pass --apply to make them)")
-    for step, call in enumerate(calls, 1):
-        typer.echo(f"\n# {step}. {call.describe()}")
-
-
-def _print_report(report, plan_id: str, fmt: TextFormat = TextFormat.text) -> None:
-    if fmt is TextFormat.json:
-        data = {"dry_run": False, "plan_id": plan_id, "changes": report.changes,
-                "lines": list(report.lines)}  # fmt: skip
-        deliver(to_json(data), None, "")
-        return
-    for line in report.lines:
-        typer.echo(line)
-    typer.echo(f"plan {plan_id}: {report.changes} change(s)")
 
 
 class _Waiting:
@@ -139,18 +99,19 @@ def _confirm(verb: str, plan, where: str, yes: bool) -> None:
         raise typer.Exit(1)
 
 
-def _run(verb, plan, found, options, apply: bool, yes: bool, fmt, quiet: bool) -> None:
-    """The calls `verb` makes through launcher `found` (dry run), or make them (--apply)."""
-    from dataclasses import replace
+def _run(verb, target, apply: bool, yes: bool, fmt, output, force, quiet: bool) -> None:
+    """The calls `verb` makes for `target` (dry run), or make them (--apply)."""
+    from planner.app.launching import launch_apply, launch_calls
 
+    guard_output(output, force)
     if not apply:
-        _print_calls(found.calls(plan, verb, options), verb, fmt)
+        printed(launch_calls(target, verb), fmt, output, force, f"the {verb} calls")
         return
-    _confirm(verb, plan, found.title, yes)
+    _confirm(verb, target.plan, target.title, yes)
     doing = "launching" if verb == "launch" else "tearing down"
-    with _Waiting(f"{doing} on {found.title}", quiet) as shown:
-        report = found.apply(plan, verb, replace(options, on_poll=shown.poll))
-    _print_report(report, plan.plan_id, fmt)
+    with _Waiting(f"{doing} on {target.title}", quiet) as shown:
+        found = launch_apply(target, verb, shown.poll)
+    printed(found, fmt, output, force, f"the {verb} calls")
 
 
 def launch(
@@ -187,33 +148,20 @@ def launch(
     ),
     timeout: float = number(float, 1800.0, "--timeout", help="Seconds to wait per endpoint."),
     poll: float = number(float, 15.0, "--poll", help="Seconds between status checks."),
-    fmt: TextFormat = format_option(TextFormat, "text", FORMAT_HELP),
+    fmt: LaunchFormat = format_option(LaunchFormat, "text", FORMAT_HELP),
     output: Path = file_option(),
     force: bool = force_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display while waiting."),
 ) -> None:
     """Print (dry run) or make (--apply) the plan's endpoints; idempotent, all or nothing."""
-    fmt = chosen(fmt, output, TextFormat, "text")
-    with printed_to(output, force, fmt, "the launch calls"):
-        from planner.plans.io import load_plan
-        from planner.spec.grammars import GcpProject, RoleArn, check_option
-        from providers.provider import LaunchOptions, launcher
+    from planner.app.launching import launch_target
 
-        if timeout <= 0 or poll <= 0:
-            raise InputError("--timeout and --poll must be above 0")
-        check_option(project, GcpProject, "--project")
-        check_option(role_arn, RoleArn, "--execution-role-arn")
-        found = launcher(target)
-        plan = load_plan(plan_file)
-        options = LaunchOptions(
-            endpoint_url=endpoint_url,
-            api_endpoint=api_endpoint,
-            project=project,
-            role_arn=role_arn,
-            timeout_s=timeout,
-            poll_s=poll,
-        )
-        _run("launch", plan, found, options, apply, yes, fmt, quiet)
+    fmt = chosen(fmt, output, LaunchFormat, "text")
+    target = launch_target(
+        plan_file, target, endpoint_url=endpoint_url, api_endpoint=api_endpoint,
+        project=project, role_arn=role_arn, timeout_s=timeout, poll_s=poll,
+    )  # fmt: skip
+    _run("launch", target, apply, yes, fmt, output, force, quiet)
 
 
 def teardown(
@@ -243,25 +191,20 @@ def teardown(
         help="Google Cloud project.",
     ),
     timeout: float = number(float, 1800.0, "--timeout", help="Seconds to wait per operation."),
-    fmt: TextFormat = format_option(TextFormat, "text", FORMAT_HELP),
+    fmt: LaunchFormat = format_option(LaunchFormat, "text", FORMAT_HELP),
     output: Path = file_option(),
     force: bool = force_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display while waiting."),
 ) -> None:
     """Print (dry run) or delete (--apply) what `planner launch` made for this plan."""
-    fmt = chosen(fmt, output, TextFormat, "text")
-    with printed_to(output, force, fmt, "the teardown calls"):
-        from planner.plans.io import load_plan
-        from planner.spec.grammars import GcpProject, check_option
-        from providers.provider import LaunchOptions, launcher
+    from planner.app.launching import launch_target
 
-        check_option(project, GcpProject, "--project")
-        found = launcher(target)
-        plan = load_plan(plan_file)
-        options = LaunchOptions(
-            endpoint_url=endpoint_url, api_endpoint=api_endpoint, project=project, timeout_s=timeout
-        )
-        _run("teardown", plan, found, options, apply, yes, fmt, quiet)
+    fmt = chosen(fmt, output, LaunchFormat, "text")
+    target = launch_target(
+        plan_file, target, endpoint_url=endpoint_url, api_endpoint=api_endpoint,
+        project=project, timeout_s=timeout,
+    )  # fmt: skip
+    _run("teardown", target, apply, yes, fmt, output, force, quiet)
 
 
 def register(app: typer.Typer) -> None:

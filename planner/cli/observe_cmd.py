@@ -3,20 +3,17 @@ predicted, and a spec and plan sized to what was observed."""
 
 from __future__ import annotations
 
-import enum
-import json
 from pathlib import Path
 
 import typer
 
-from planner._readfile import load_json, read_input
-from planner._writefile import refuse_overwrite, write_output
+from planner._writefile import write_output
 from planner.cli.catalog_cmd import CATALOG_HELP
-from planner.cli.output import chosen, file_option, format_option, printed_to
+from planner.cli.output import choices, chosen, file_option, format_option, guard_output, show
 from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
+from planner.observe.promql import DEFAULT_LABEL
 
-DEFAULT_LABEL = "planner_workload"
 LABEL_HELP = (
     "Series label naming the workload. Default: `planner emit` labels pods planner-workload, "
     "which Prometheus's Kubernetes discovery stores as planner_workload; vLLM's own model_name "
@@ -25,21 +22,14 @@ LABEL_HELP = (
 STEP_HELP = "Length of each mean (peak = p95 of the step means; the 24-hour profile needs 1h)."
 
 
-PROMETHEUS = "prometheus"
 SOURCE_HELP = (
     "prometheus, or a cloud's metrics source (its provider's, or the cloud's name); a cloud "
     "without one exits 2 naming it."
 )
 
 
-class ObserveFormat(enum.StrEnum):
-    table = "table"
-    json = "json"
-    md = "md"
-
-
-def _guard(path: Path | None, force: bool) -> None:
-    refuse_overwrite(path, force)
+ObserveFormat = choices("Observed")
+RightsizeFormat = choices("Rightsized")
 
 
 def _write(path: Path, text: str, what: str) -> None:
@@ -47,82 +37,10 @@ def _write(path: Path, text: str, what: str) -> None:
     typer.echo(f"Wrote {what} to {path}", err=True)
 
 
-def _observe(plan, source, url, window, step, label, region, endpoint_url, token_env):
-    """Ask the source; the observation of every serving workload of `plan`."""
-    from planner import clock
-    from planner.observe.window import check_window, parse_duration
+def _query(source, url, window, step, label, region, endpoint_url, token_env):
+    from planner.app.observing import MetricsQuery
 
-    window_s, step_s = parse_duration(window, "--window"), parse_duration(step, "--step")
-    check_window(window_s, step_s)
-    if source is None:
-        raise InputError(
-            "give --source: prometheus or a cloud's metrics source (or --observation FILE)"
-        )
-    metrics = _metrics_source(source, url, label, region, endpoint_url, token_env)
-    end = clock.now().timestamp()  # the window ends now: read once, here at the edge
-    return metrics.observe(plan, window_s, step_s, end)
-
-
-def _check_source(source: str | None) -> None:
-    """Exit 2 before any work when `--source` names no source (or a cloud without one)."""
-    if source is not None and source != PROMETHEUS:
-        from providers.provider import metrics_source
-
-        metrics_source(source)
-
-
-def _metrics_source(source, url, label, region, endpoint_url, token_env):
-    """The MetricsSource `--source` names: Prometheus (over HTTP), or a cloud's, found through
-    its provider's registry entry."""
-    import os
-
-    if source == PROMETHEUS:
-        from planner.observe.prom_http import PrometheusClient
-        from planner.observe.prometheus import PrometheusSource
-
-        if not url:
-            raise InputError("--source prometheus needs --url (e.g. http://prometheus:9090)")
-        token = None
-        if token_env:
-            from planner._http import check_credential
-
-            token = os.environ.get(token_env)
-            if not token:
-                raise InputError(f"--token-env {token_env}: that environment variable is empty")
-            token = check_credential(token.strip(), f"--token-env {token_env}")
-        return PrometheusSource(PrometheusClient(url, token=token), label)
-    from providers.provider import MetricsOptions, metrics_source
-
-    found = metrics_source(source)
-    return found.open(MetricsOptions(url=url, region=region, endpoint_url=endpoint_url))
-
-
-def _read_observation(path: Path):
-    """An observation saved with `planner observe --format json`."""
-    from pydantic import ValidationError
-
-    from planner.observe.model import Observation
-
-    try:
-        data = load_json(read_input(path, "observation"), str(path), "observation JSON")
-        return Observation.model_validate(data.get("observation", data))
-    except (OSError, ValueError, AttributeError, ValidationError) as err:
-        raise InputError(
-            f"{path} is not an observation (from planner observe --format json): {err}"
-        ) from None
-
-
-def _section(observation, drifts, notes):
-    from planner.observe.render import DRIFT_COLUMNS, drift_rows, headline
-    from planner.report.observed import ObservedSection
-
-    rows = drift_rows(drifts)
-    return ObservedSection(
-        heading=headline(observation),
-        headers=tuple(DRIFT_COLUMNS),
-        rows=tuple(tuple(r[c] for c in DRIFT_COLUMNS) for r in rows),
-        notes=tuple(notes),
-    )
+    return MetricsQuery(source, url, window, step, label, region, endpoint_url, token_env)
 
 
 def observe(
@@ -180,59 +98,26 @@ def observe(
     A workload without series is shown as NO DATA (never as zero traffic). Exit 1 when the source
     cannot be reached, refuses access or rejects a query.
     """
+    from planner import app
+    from planner.app import observing
+
     fmt = chosen(fmt, output, ObserveFormat, "table")
-    with printed_to(output, force, fmt, "the observation"):
-        from planner import app
-        from planner.cli.output import Format, print_rows
-        from planner.observe.calibrate import profile_csv
-        from planner.observe.render import (
-            CALIBRATION_COLUMNS,
-            DRIFT_COLUMNS,
-            calibration_rows,
-            drift_rows,
-            headline,
-            observe_json,
-            observe_markdown,
-        )
+    observing.check_source(source)
+    for path in (output, profiles_out, html):
+        guard_output(path, force)
+    spec = app.load_spec(spec_file) if spec_file is not None else None
+    plan = app.read_plan(plan_file, spec)
+    query = _query(source, url, window, step, label, region, endpoint_url, token_env)
+    found = app.observed(plan, observing.observe(plan, query), spec, fit=fit)
+    show(found, fmt, output, f"the observation ({fmt})")
+    if profiles_out is not None:
+        text = observing.profile_rows(found.calibrations, found.observation)
+        _write(profiles_out, text, f"{len(found.calibrations)} profile row(s)")
+    if html is not None:
+        from planner.report import render_html
 
-        _check_source(source)
-        _guard(profiles_out, force)
-        _guard(html, force)
-        spec = app.load_spec(spec_file) if spec_file is not None else None
-        plan = app.read_plan(plan_file, spec)
-        observation = _observe(
-            plan, source, url, window, step, label, region, endpoint_url, token_env
-        )
-        found = app.observed(plan, observation, spec, fit=fit)
-        drifts, calibrations, notes = found.drifts, found.calibrations, found.notes
-        if fmt is ObserveFormat.json:
-            typer.echo(json.dumps(observe_json(observation, drifts, calibrations, notes), indent=2))
-        elif fmt is ObserveFormat.md:
-            typer.echo(observe_markdown(observation, drifts, calibrations, notes), nl=False)
-        else:
-            typer.echo(headline(observation))
-            print_rows(
-                drift_rows(drifts), DRIFT_COLUMNS, Format.table, title="Planned and observed"
-            )
-            if calibrations:
-                rows = calibration_rows(calibrations)
-                print_rows(
-                    rows, CALIBRATION_COLUMNS, Format.table, title="Roofline against observation"
-                )
-            for note in notes:
-                typer.echo(f"note: {note}")
-        if profiles_out is not None:
-            where = f"{observation.source} at {observation.url}"
-            _write(
-                profiles_out,
-                profile_csv(calibrations, where),
-                f"{len(calibrations)} profile row(s)",
-            )
-        if html is not None:
-            from planner.report import render_html
-
-            page = render_html(plan, None, observation=_section(observation, drifts, notes))
-            _write(html, page, "the report with observations")
+        page = render_html(plan, None, observation=observing.observed_section(found))
+        _write(html, page, "the report with observations")
 
 
 def _spec_output(spec_file: Path, output: Path | None, force: bool) -> Path:
@@ -240,7 +125,7 @@ def _spec_output(spec_file: Path, output: Path | None, force: bool) -> Path:
     target = output or spec_file.with_name(f"{spec_file.stem}.rightsized.yaml")
     if target.resolve() == spec_file.resolve() and not force:
         raise InputError(f"{target} is the spec itself; write elsewhere or pass --force")
-    _guard(target, force)
+    guard_output(target, force)
     return target
 
 
@@ -307,7 +192,7 @@ def rightsize(
         help="Write calibrated measured-profile rows (CSV) here.",
     ),
     time_limit: float = number(float, 60.0, "--time-limit", help="Solver time limit, seconds."),
-    fmt: ObserveFormat = format_option(ObserveFormat, "table", "table, json, md."),
+    fmt: RightsizeFormat = format_option(RightsizeFormat, "table", "table, json, md."),
     output: Path = file_option(),
     force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
 ) -> None:
@@ -316,74 +201,39 @@ def rightsize(
     Workloads without data keep their planned traffic. Exit 1 when the source fails, 3 when the
     right-sized spec has no plan.
     """
-    fmt = chosen(fmt, output, ObserveFormat, "table")
-    with printed_to(output, force, fmt, "the right-sizing result"):
-        from planner import app
-        from planner.cli.output import Format, print_rows
-        from planner.observe.calibrate import profile_csv
-        from planner.report.diff_render import CHANGE_COLUMNS, change_rows, diff_json, headline
+    from planner import app
+    from planner.app import observing
 
-        _check_source(source)
-        target = _spec_output(spec_file, spec_out, force)
-        for path in (plan_out, profiles_out):
-            _guard(path, force)
-        if (source is None) == (observation_file is None):
-            raise InputError(
-                "give one of --source (with --url or the cloud's settings) or --observation"
-            )
-        if time_limit <= 0:
-            raise InputError("--time-limit must be above 0")
-        spec = app.load_spec(spec_file)
-        plan = app.read_plan(plan_file, spec)
-        if observation_file is not None:
-            observation = _read_observation(observation_file)
-        else:
-            observation = _observe(
-                plan, source, url, window, step, label, region, endpoint_url, token_env
-            )
-        result = app.rightsize(
-            plan, spec_file, observation, catalog, profiles=profiles, fit=fit,
-            use_calibration=use_calibration, time_limit_s=time_limit,
-        )  # fmt: skip
-        _write(target, result.spec_text, "the right-sized spec")
-        if plan_out is not None:
-            _write(plan_out, result.plan.model_dump_json(indent=2) + "\n", "the new plan")
-        if profiles_out is not None:
-            where = f"{observation.source} at {observation.url}"
-            text = profile_csv(result.calibrations, where)
-            _write(profiles_out, text, f"{len(result.calibrations)} profile row(s)")
-        if fmt is ObserveFormat.json:
-            data = {
-                "spec": str(target),
-                "traffic": [
-                    {
-                        "workload": c.workload,
-                        "updated": c.updated,
-                        "reason": c.reason,
-                        "changes": list(c.changes),
-                    }
-                    for c in result.changes
-                ],
-                "recommendations": list(result.recommendations),
-                "notes": list(result.notes),
-                "diff": json.loads(diff_json(result.diff)),
-            }
-            typer.echo(json.dumps(data, indent=2))
-            return
-        bullet = "- " if fmt is ObserveFormat.md else "  "
-        lines = [f"Right-sized spec: {target}"]
-        for c in result.changes:
-            if c.updated:
-                what = "; ".join(c.changes) or "as observed: unchanged"
-            else:
-                what = f"{c.reason} ({c.detail})" if c.detail else c.reason
-            lines.append(f"{bullet}{c.workload}: {what}")
-        lines += ["", headline(result.diff), "", "Recommendations:"]
-        lines += [f"{bullet}{r}" for r in result.recommendations]
-        lines += [f"{bullet}note: {n}" for n in result.notes]
-        typer.echo("\n".join(lines))
-        if fmt is ObserveFormat.table and result.diff.changes:
-            print_rows(change_rows(result.diff), CHANGE_COLUMNS, Format.table, title="Changes")
+    fmt = chosen(fmt, output, RightsizeFormat, "table")
+    observing.check_source(source)
+    target = _spec_output(spec_file, spec_out, force)
+    for path in (output, plan_out, profiles_out):
+        guard_output(path, force)
+    if (source is None) == (observation_file is None):
+        raise InputError(
+            "give one of --source (with --url or the cloud's settings) or --observation"
+        )
+    if time_limit <= 0:
+        raise InputError("--time-limit must be above 0")
+    spec = app.load_spec(spec_file)
+    plan = app.read_plan(plan_file, spec)
+    if observation_file is not None:
+        observation = observing.read_observation(observation_file)
+    else:
+        query = _query(source, url, window, step, label, region, endpoint_url, token_env)
+        observation = observing.observe(plan, query)
+    result = app.rightsize(
+        plan, spec_file, observation, catalog, profiles=profiles, fit=fit,
+        use_calibration=use_calibration, time_limit_s=time_limit,
+    )  # fmt: skip
+    _write(target, result.spec_text, "the right-sized spec")
+    if plan_out is not None:
+        _write(plan_out, result.plan.model_dump_json(indent=2) + "\n", "the new plan")
+    if profiles_out is not None:
+        text = observing.profile_rows(result.calibrations, observation)
+        _write(profiles_out, text, f"{len(result.calibrations)} profile row(s)")
+    found = observing.Rightsized(result, str(target))
+    show(found, fmt, output, f"the right-sizing result ({fmt})")
 
 
 def register(app: typer.Typer) -> None:

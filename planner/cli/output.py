@@ -4,12 +4,16 @@ The convention (docs/cli.md, "Output, exit codes and configuration"):
 
 - ``--format F`` chooses the format; each verb lists the ones it supports, and every verb
   supports ``json``.
-- ``-o FILE`` writes the result in that same format to FILE and prints one summary line on
-  stdout (``deliver(...)`` does both). Without ``--format``, the format follows FILE's suffix
-  (``.json``, ``.md``, ``.yaml``, ``.csv``, ``.html``), else the verb's file default.
-  An existing FILE is refused (exit 2) unless ``--force``: call ``guard_output`` before any
-  slow work so the refusal comes first. ``emit`` writes a folder: its option is ``-o DIR``
-  (documented as a folder).
+- A verb returns its result from a ``planner.app`` use case and hands it to ``show`` (or
+  ``printed``), which renders it through ``planner.render``.
+- ``-o FILE`` (``file_option()``, with ``force_option()``) writes the result in that same format
+  to FILE and prints one summary line on stdout. Without ``--format`` (``format_option``), the
+  format follows FILE's suffix (``.json``, ``.md``, ``.yaml``, ``.csv``, ``.html``), else the
+  verb's default (``chosen``). An existing FILE is refused (exit 2) unless ``--force``: call
+  ``guard_output`` before any slow work so the refusal comes first. ``emit`` writes a folder:
+  its option is ``-o DIR`` (documented as a folder).
+- Numeric options are ``planner.cli.params.number(...)``; every verb is declared with
+  ``cls=PlannerCommand``.
 - Errors: raise a ``planner.errors.PlannerError`` subclass and never print it yourself. The CLI
   prints the message on stderr and exits with its code (0 ok, 1 a violation, a failed check or a
   failed task, 2 bad input, 3 no feasible plan); with ``--format json`` it also prints
@@ -20,7 +24,7 @@ The convention (docs/cli.md, "Output, exit codes and configuration"):
   build consoles with ``console(...)``.
 - Repeated filters are repeatable options that also take comma lists (``--region a --region
   b`` or ``--region a,b``): ``split_list(values)``.
-- Tables fit the terminal (its width, or ``COLUMNS``): ``print_rows`` wraps text columns,
+- Tables fit the terminal (its width, or ``COLUMNS``): ``planner.render.layout`` wraps text columns,
   keeps numbers whole, and drops the ``optional`` columns (last first) before it would cut a
   cell. Files and pipes get full-width rows.
 
@@ -37,28 +41,13 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from planner.errors import InputError
-
-
-class Format(enum.StrEnum):
-    """Output formats shared by the listing verbs."""
-
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class TextFormat(enum.StrEnum):
-    """Formats of verbs whose human output is a few lines of text (check, verify, validate...)."""
-
-    text = "text"
-    json = "json"
 
 
 def _suffixes() -> dict[str, str]:
@@ -206,27 +195,9 @@ def deliver(text: str, output: Path | None, summary: str) -> None:
     typer.echo(f"Wrote {summary} to {output}")
 
 
-def print_summary(fmt: Any, line: str, data: Mapping[str, Any]) -> None:
-    """For verbs whose -o file has a format of its own (a catalog CSV, a quotas YAML, a
-    profiles CSV): what was written, on stdout, as one line (text) or a JSON object (json)."""
-    if str(fmt) == "json":
-        typer.echo(to_json({**data, "summary": line}), nl=False)
-    else:
-        typer.echo(line)
-
-
 def to_json(data: Any) -> str:
     """JSON as every verb writes it: indented, keys in their given order, a final newline."""
     return json.dumps(data, indent=2, default=str) + "\n"
-
-
-def capture(render: Callable[[], None]) -> str:
-    """What `render` prints with typer.echo / print_rows, as text (for -o FILE of a table),
-    made as safe as the console makes it (`console_text`)."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        render()
-    return console_text(buffer.getvalue())
 
 
 def console_text(text: str) -> str:
@@ -264,46 +235,10 @@ def table_width() -> int | None:
     return probe.width if probe.is_terminal else None
 
 
-def wrap_text(text: str, width: int | None = None) -> str:
-    """`text` wrapped to `width` (default `table_width()`): planner.render.layout.wrap_text."""
-    from planner.render.layout import wrap_text as wrap
-
-    return wrap(text, width if width is not None else table_width())
-
-
-def say(text: str) -> None:
-    """Print prose lines on stdout, wrapped to the terminal's width (see `wrap_text`)."""
-    typer.echo(wrap_text(text))
-
-
-def table_text(
-    rows: Sequence[Mapping[str, Any]],
-    columns: Sequence[str],
-    title: str | None = None,
-    optional: Sequence[str] = (),
-    width: int | None = None,
-) -> str:
-    """`rows` as a table fitting `width` (default `table_width()`): planner.render.layout."""
-    from planner.render.layout import table_text as layout
-
-    return layout(rows, columns, title, optional, width if width is not None else table_width())
-
-
-def print_rows(
-    rows: Sequence[Mapping[str, Any]],
-    columns: Sequence[str],
-    fmt: Format | str = Format.table,
-    title: str | None = None,
-    optional: Sequence[str] = (),
-) -> None:
-    """Print `rows` restricted to `columns` in the chosen format (JSON keeps native types)."""
-    typer.echo(rows_text(rows, columns, fmt, title, optional), nl=False)
-
-
 def rows_text(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
-    fmt: Format | str = Format.table,
+    fmt: str = "table",
     title: str | None = None,
     optional: Sequence[str] = (),
 ) -> str:
@@ -312,15 +247,6 @@ def rows_text(
 
     width = table_width() if str(fmt) not in ("json", "csv") else None
     return layout(rows, columns, str(fmt), title, optional, width)
-
-
-def print_record(record: Mapping[str, Any], fmt: Format | str = Format.table, title=None):
-    """Print one record: JSON as an object, a table as field/value rows."""
-    if str(fmt) == "json":
-        typer.echo(to_json(dict(record)), nl=False)
-        return
-    rows = [{"field": k, "value": v} for k, v in record.items()]
-    print_rows(rows, ["field", "value"], fmt, title)
 
 
 # --- the options every verb names the same way ---------------------------------------------

@@ -84,7 +84,12 @@ class Number:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    """A refused value in a message: a number as written, other text quoted."""
+    text = str(value).strip()
+    try:
+        float(text)
+    except ValueError:
+        text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

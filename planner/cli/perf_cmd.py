@@ -13,7 +13,7 @@ from planner.cli.output import (
     file_option,
     force_option,
     format_option,
-    printed_to,
+    guard_output,
     show,
 )
 from planner.cli.params import PlannerCommand, number
@@ -103,16 +103,16 @@ def estimate(
     """Memory fit, TTFT, TPOT, tokens/s and the max requests/s one replica sustains at the SLO;
     with --concurrency or --rate, the latency percentiles at that load and whether it queues."""
     fmt = chosen(fmt, output, EstimateFormat, "table")
-    with printed_to(output, force, fmt, "the estimate"):
-        from planner.app.replica import estimate as figures
+    guard_output(output, force)
+    from planner.app.replica import estimate as figures
 
-        found = figures(
-            model, accelerator, input_tokens, output_tokens, count=count, tp=tp, tpot_ms=tpot_ms,
-            ttft_ms=ttft_ms, weights_dtype=weights_dtype, kv_dtype=kv_dtype, profiles=profiles,
-            engine=engine.value, concurrency=concurrency, rate=rate, max_num_seqs=max_num_seqs,
-            max_num_batched_tokens=max_num_batched_tokens, prefix_hit_rate=prefix_hit_rate, fit=fit,
-        )  # fmt: skip
-        show(found, fmt, None, "")
+    found = figures(
+        model, accelerator, input_tokens, output_tokens, count=count, tp=tp, tpot_ms=tpot_ms,
+        ttft_ms=ttft_ms, weights_dtype=weights_dtype, kv_dtype=kv_dtype, profiles=profiles,
+        engine=engine.value, concurrency=concurrency, rate=rate, max_num_seqs=max_num_seqs,
+        max_num_batched_tokens=max_num_batched_tokens, prefix_hit_rate=prefix_hit_rate, fit=fit,
+    )  # fmt: skip
+    show(found, fmt, output, f"the estimate ({fmt})")
 
 
 def queue(
@@ -128,10 +128,15 @@ def queue(
 ) -> None:
     """M/M/c figures: utilization, probability of waiting, mean wait and time in system."""
     fmt = chosen(fmt, output, QueueFormat, "table")
-    with printed_to(output, force, fmt, "the queue figures"):
-        from planner.app.replica import queue as figures
+    guard_output(output, force)
+    from planner.app.replica import queue as figures
 
-        show(figures(arrival_rate, service_rate, servers, wait_ms), fmt, None, "")
+    show(
+        figures(arrival_rate, service_rate, servers, wait_ms),
+        fmt,
+        output,
+        f"the queue figures ({fmt})",
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,6 @@ from planner.cli.output import (
     format_option,
     guard_output,
     output_option,
-    printed_to,
     resolve_format,
     show,
 )
@@ -138,36 +137,33 @@ def check(
 ) -> None:
     """A CI gate: one line 'OK ...', or a one-line reason and exit 1."""
     fmt = chosen(fmt, output, CheckFormat, "text")
-    with printed_to(output, force, fmt, "the check result"):
-        from planner import app
+    guard_output(output, force)
+    from planner import app
 
-        if (
-            not any(
-                v is not None
-                for v in (max_cost_per_hour, max_cost_per_month, max_job_cost, max_gap)
-            )
-            and not require_slo
-        ):
-            raise InputError(
-                "give at least one limit: --max-cost-per-hour, --max-cost-per-month, "
-                "--max-job-cost, --require-slo or --max-gap"
-            )
-        if any(
-            v is not None and v < 0 for v in (max_cost_per_hour, max_cost_per_month, max_job_cost)
-        ):
-            raise InputError("cost limits must be 0 or more")
-        if max_gap is not None and not 0 <= max_gap < 1:
-            raise InputError("--max-gap is a fraction in [0, 1), e.g. 0.01 for 1%")
-        result = app.check(
-            plan_file, max_cost_per_hour=max_cost_per_hour, max_cost_per_month=max_cost_per_month,
-            max_job_cost=max_job_cost, require_slo=require_slo, max_gap=max_gap,
-        )  # fmt: skip
-        if fmt == "text" and not result.ok:
-            raise GateFailed(result.line)
-        show(result, fmt, None, "")
-        if not result.ok:
-            typer.echo(result.line, err=True)
-            raise typer.Exit(code=GateFailed.exit_code)
+    if (
+        not any(
+            v is not None for v in (max_cost_per_hour, max_cost_per_month, max_job_cost, max_gap)
+        )
+        and not require_slo
+    ):
+        raise InputError(
+            "give at least one limit: --max-cost-per-hour, --max-cost-per-month, "
+            "--max-job-cost, --require-slo or --max-gap"
+        )
+    if any(v is not None and v < 0 for v in (max_cost_per_hour, max_cost_per_month, max_job_cost)):
+        raise InputError("cost limits must be 0 or more")
+    if max_gap is not None and not 0 <= max_gap < 1:
+        raise InputError("--max-gap is a fraction in [0, 1), e.g. 0.01 for 1%")
+    result = app.check(
+        plan_file, max_cost_per_hour=max_cost_per_hour, max_cost_per_month=max_cost_per_month,
+        max_job_cost=max_job_cost, require_slo=require_slo, max_gap=max_gap,
+    )  # fmt: skip
+    if fmt == "text" and not result.ok:
+        raise GateFailed(result.line)
+    show(result, fmt, output, f"the check result ({fmt})")
+    if not result.ok:
+        typer.echo(result.line, err=True)
+        raise typer.Exit(code=GateFailed.exit_code)
 
 
 def export(

@@ -15,7 +15,7 @@ from planner.cli.output import (
     file_option,
     force_option,
     format_option,
-    printed_to,
+    guard_output,
     show,
 )
 from planner.cli.params import PlannerCommand, number
@@ -88,26 +88,26 @@ def schedule(
 ) -> None:
     """Schedule jobs on limited GPU pools under each policy and compare them side by side."""
     fmt = chosen(fmt, output, ScheduleFormat, "table")
-    with printed_to(output, force, fmt, "the schedules"):
-        from planner import app
-        from planner.schedule import write_gantt
+    guard_output(output, force)
+    from planner import app
+    from planner.schedule import write_gantt
 
-        refuse_overwrite(chart, force)
-        if time_limit is not None and time_limit <= 0:
-            raise InputError("--time-limit must be above 0")
-        policies = None if SchedulePolicy.all in policy else [p.value for p in policy]
-        found = app.schedule(
-            jobs_file,
-            policies=policies,
-            objective=objective.value if objective is not None else None,
-            time_limit_s=time_limit,
-            fit=fit,
-        )
-        if chart is not None:
-            write_gantt(found.problem, found.comparison.schedules, chart)
-        show(found, fmt, None, "")
-        if chart is not None and fmt == "table":
-            typer.echo(f"Gantt chart: {chart}")
+    refuse_overwrite(chart, force)
+    if time_limit is not None and time_limit <= 0:
+        raise InputError("--time-limit must be above 0")
+    policies = None if SchedulePolicy.all in policy else [p.value for p in policy]
+    found = app.schedule(
+        jobs_file,
+        policies=policies,
+        objective=objective.value if objective is not None else None,
+        time_limit_s=time_limit,
+        fit=fit,
+    )
+    if chart is not None:
+        write_gantt(found.problem, found.comparison.schedules, chart)
+    show(found, fmt, output, f"the schedules ({fmt})")
+    if chart is not None and fmt == "table":
+        typer.echo(f"Gantt chart: {chart}", err=output is not None)
 
 
 # --- planner simulate ---------------------------------------------------------------------
@@ -157,16 +157,16 @@ def simulate(
 ) -> None:
     """Simulate requests on the plan's replicas: TTFT, latency, waiting, utilisation, SLO."""
     fmt = chosen(fmt, output, SimulateFormat, "table")
-    with printed_to(output, force, fmt, "the simulation"):
-        from planner import app
+    guard_output(output, force)
+    from planner import app
 
-        if quantum <= 0 or not 0 <= high_share <= 1:
-            raise InputError("--quantum-s must be above 0 and --high-priority-share in [0, 1]")
-        report = app.simulate(
-            plan_file, spec_file, requests=requests, policy=policy.value, seed=seed, trace=trace,
-            quantum_s=quantum, high_priority_share=high_share, profiles=profiles, fit=fit,
-        )  # fmt: skip
-        show(report, fmt, None, "")
+    if quantum <= 0 or not 0 <= high_share <= 1:
+        raise InputError("--quantum-s must be above 0 and --high-priority-share in [0, 1]")
+    report = app.simulate(
+        plan_file, spec_file, requests=requests, policy=policy.value, seed=seed, trace=trace,
+        quantum_s=quantum, high_priority_share=high_share, profiles=profiles, fit=fit,
+    )  # fmt: skip
+    show(report, fmt, output, f"the simulation ({fmt})")
 
 
 # --- planner autoscale --------------------------------------------------------------------
@@ -192,10 +192,15 @@ def autoscale(
 ) -> None:
     """Hourly replicas from each workload's hourly_profile, against the peak-sized fleet."""
     fmt = chosen(fmt, output, AutoscaleFormat, "table")
-    with printed_to(output, force, fmt, "the replica schedule"):
-        from planner import app
+    guard_output(output, force)
+    from planner import app
 
-        show(app.autoscale(plan_file, spec_file, profiles=profiles, fit=fit), fmt, None, "")
+    show(
+        app.autoscale(plan_file, spec_file, profiles=profiles, fit=fit),
+        fmt,
+        output,
+        f"the replica schedule ({fmt})",
+    )
 
 
 def register(app: typer.Typer) -> None:

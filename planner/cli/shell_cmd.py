@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.output import (
-    Format,
+    choices,
     chosen,
     deliver,
     file_option,
@@ -52,8 +52,7 @@ def completion(
     """
     fmt = chosen(fmt, output, CompletionFormat, "script")
     with printed_to(output, force, fmt, "the completion script"):
-        from typer._completion_classes import completion_init
-        from typer._completion_shared import get_completion_script
+        from typer.completion import completion_init, get_completion_script
 
         completion_init()
         script = get_completion_script(
@@ -70,10 +69,12 @@ config_app = typer.Typer(
     no_args_is_help=True,
 )
 
+ShowFormat = choices("Listing")
+
 
 @config_app.command("show", cls=PlannerCommand)
 def show(
-    fmt: Format = format_option(Format, Format.table.value, "table, json or csv."),
+    fmt: ShowFormat = format_option(ShowFormat, "table", "table, json or csv."),
     output: Path = file_option(),
     force: bool = force_option(),
 ) -> None:
@@ -81,7 +82,7 @@ def show(
 
     Precedence: a flag > PLANNER_* environment variables > the config file > built-in defaults.
     """
-    fmt = chosen(fmt, output, Format, "table")
+    fmt = chosen(fmt, output, ShowFormat, "table")
     with printed_to(output, force, fmt, "the defaults in force"):
         from planner.cli.config import ENV_KEYS, RESOLVED
 
@@ -96,7 +97,7 @@ def show(
             for s in RESOLVED.settings
         ]
         file = str(RESOLVED.file) if RESOLVED.file else None
-        if fmt is Format.json:
+        if fmt == "json":
             data = {
                 "config_file": file,
                 "environment_keys": [f"PLANNER_{k.upper()}" for k in ENV_KEYS],
@@ -113,7 +114,7 @@ def show(
             }
             deliver(to_json(data), None, "")
             return
-        if fmt is Format.table:
+        if fmt == "table":
             typer.echo(f"config file: {file or 'none (planner.toml or [tool.planner] not found)'}")
             if not rows:
                 typer.echo("no defaults set: every option has its built-in default")

@@ -13,7 +13,7 @@ from planner.cli.output import (
     file_option,
     force_option,
     format_option,
-    printed_to,
+    guard_output,
     show,
 )
 from planner.cli.params import PlannerCommand
@@ -55,20 +55,20 @@ def verify(
 ) -> None:
     """Check every constraint of the spec on the plan; exit 1 on any violation."""
     fmt = chosen(fmt, output, VerifyFormat, "text")
-    with printed_to(output, force, fmt, "the verification"):
-        from planner import app
+    guard_output(output, force)
+    from planner import app
 
-        found = app.verify(
-            plan_file, spec_file, catalog, profiles=profiles, fit=fit, quotas=quotas, rates=rates
-        )
-        if not found.ok and fmt == "text":
-            from planner.render import render
+    found = app.verify(
+        plan_file, spec_file, catalog, profiles=profiles, fit=fit, quotas=quotas, rates=rates
+    )
+    if not found.ok and fmt == "text":
+        from planner.render import render
 
-            raise VerifyFailed(render(found, fmt).rstrip("\n"))
-        show(found, fmt, None, "")
-        if not found.ok:
-            typer.echo(f"Plan {plan_file} breaks {len(found.violations)} constraint(s)", err=True)
-            raise typer.Exit(code=VerifyFailed.exit_code)
+        raise VerifyFailed(render(found, fmt).rstrip("\n"))
+    show(found, fmt, output, f"the verification ({fmt})")
+    if not found.ok:
+        typer.echo(f"Plan {plan_file} breaks {len(found.violations)} constraint(s)", err=True)
+        raise typer.Exit(code=VerifyFailed.exit_code)
 
 
 def register(app: typer.Typer) -> None:

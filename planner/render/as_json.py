@@ -177,3 +177,81 @@ def validation(result, *, width=None) -> str:
 @renderer("SpecSchema", Format.json)
 def spec_schema(result, *, width=None) -> str:
     return json.dumps(result.schema, indent=2, sort_keys=True) + "\n"
+
+
+@renderer("CatalogRefreshed", Format.json)
+@renderer("QuotasRefreshed", Format.json)
+def refreshed(result, *, width=None) -> str:
+    """What a refresh wrote: the file, its counts, failures and notes, and the summary line."""
+    from dataclasses import asdict
+
+    return to_json({**asdict(result), "summary": result.summary})
+
+
+@renderer("Calibrated", Format.json)
+def calibrated(result, *, width=None) -> str:
+    """The fit written: its file, the runs, each row's error before and after, the summary."""
+    from dataclasses import asdict
+
+    return to_json({**asdict(result), "summary": result.summary})
+
+
+@renderer("ProfilesImported", Format.json)
+def profiles_imported(result, *, width=None) -> str:
+    """The profiles written: file, rows, runs, what was read, notes, and the summary line."""
+    data = {"file": result.file, "rows": result.rows, "runs": result.runs,
+            "files": list(result.files), "sagemaker_jobs": list(result.sagemaker_jobs),
+            "notes": list(result.notes)}  # fmt: skip
+    return to_json({**data, "summary": result.summary})
+
+
+@renderer("Observed", Format.json)
+def observed(result, *, width=None) -> str:
+    from planner.observe.render import observe_json
+
+    data = observe_json(result.observation, result.drifts, result.calibrations, result.notes)
+    return json.dumps(data, indent=2) + "\n"
+
+
+@renderer("Rightsized", Format.json)
+def rightsized(result, *, width=None) -> str:
+    """The spec written, each workload's traffic change, recommendations, notes and the diff."""
+    from planner.report.diff_render import diff_json
+
+    proposal = result.proposal
+    data = {
+        "spec": result.spec_file,
+        "traffic": [
+            {"workload": c.workload, "updated": c.updated, "reason": c.reason,
+             "changes": list(c.changes)}
+            for c in proposal.changes
+        ],
+        "recommendations": list(proposal.recommendations),
+        "notes": list(proposal.notes),
+        "diff": json.loads(diff_json(proposal.diff)),
+    }  # fmt: skip
+    return json.dumps(data, indent=2) + "\n"
+
+
+@renderer("LaunchCalls", Format.json)
+def launch_calls(result, *, width=None) -> str:
+    """Every call with its body, credentials redacted."""
+    from providers.launch import redact
+
+    calls = [
+        {
+            "service": c.service,
+            "region": c.region,
+            "operation": c.operation,
+            "body": json.loads(redact(json.dumps(c.body, sort_keys=True))),
+        }
+        for c in result.calls
+    ]
+    return to_json({"dry_run": True, "verb": result.verb, "calls": calls})
+
+
+@renderer("Launched", Format.json)
+def launched(result, *, width=None) -> str:
+    data = {"dry_run": False, "plan_id": result.plan_id, "changes": result.changes,
+            "lines": list(result.lines)}  # fmt: skip
+    return to_json(data)

@@ -60,3 +60,17 @@ def sweep(result, *, width=None) -> str:
     from planner.sweep.render import markdown
 
     return markdown(result.sweep)
+
+
+@renderer("Observed", Format.md)
+def observed(result, *, width=None) -> str:
+    from planner.observe.render import observe_markdown
+
+    return observe_markdown(result.observation, result.drifts, result.calibrations, result.notes)
+
+
+@renderer("Rightsized", Format.md)
+def rightsized(result, *, width=None) -> str:
+    from planner.render.as_table import rightsized_lines
+
+    return rightsized_lines(result, "- ")

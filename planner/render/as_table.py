@@ -322,3 +322,57 @@ def listing(result, *, width=None) -> str:
     rows = result.table_rows if result.table_rows is not None else result.rows
     columns = result.table_columns or result.columns
     return table_text(list(rows), list(columns), result.title, result.optional, width)
+
+
+@renderer("Observed", Format.table)
+def observed(result, *, width=None) -> str:
+    """The window's headline, planned beside observed, the roofline against what was seen,
+    and the notes."""
+    from planner.observe.render import (
+        CALIBRATION_COLUMNS,
+        DRIFT_COLUMNS,
+        calibration_rows,
+        drift_rows,
+        headline,
+    )
+
+    out = [headline(result.observation) + "\n"]
+    out.append(table_text(drift_rows(result.drifts), DRIFT_COLUMNS, "Planned and observed",
+                          width=width))  # fmt: skip
+    if result.calibrations:
+        rows = calibration_rows(result.calibrations)
+        out.append(table_text(rows, CALIBRATION_COLUMNS, "Roofline against observation",
+                              width=width))  # fmt: skip
+    out += [f"note: {note}\n" for note in result.notes]
+    return "".join(out)
+
+
+def rightsized_lines(result, bullet: str) -> str:
+    """The right-sized spec, each workload's traffic change, the diff's headline and the
+    recommendations, as lines (Markdown bullets with `bullet="- "`)."""
+    from planner.report.diff_render import headline
+
+    proposal = result.proposal
+    lines = [f"Right-sized spec: {result.spec_file}"]
+    for c in proposal.changes:
+        if c.updated:
+            what = "; ".join(c.changes) or "as observed: unchanged"
+        else:
+            what = f"{c.reason} ({c.detail})" if c.detail else c.reason
+        lines.append(f"{bullet}{c.workload}: {what}")
+    lines += ["", headline(proposal.diff), "", "Recommendations:"]
+    lines += [f"{bullet}{r}" for r in proposal.recommendations]
+    lines += [f"{bullet}note: {n}" for n in proposal.notes]
+    return "\n".join(lines) + "\n"
+
+
+@renderer("Rightsized", Format.table)
+def rightsized(result, *, width=None) -> str:
+    """What changed and why, then the allocations that change."""
+    from planner.report.diff_render import CHANGE_COLUMNS, change_rows
+
+    text = rightsized_lines(result, "  ")
+    diff = result.proposal.diff
+    if diff.changes:
+        text += table_text(change_rows(diff), CHANGE_COLUMNS, "Changes", width=width)
+    return text

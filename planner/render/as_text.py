@@ -41,3 +41,37 @@ def validation(result, *, width=None) -> str:
             kinds = listing([f"{name} ({kind})" for name, kind in f.workloads], limit=10)
             lines.append(f"{f.file}: valid: {len(f.workloads)} workload(s): {kinds}\n")
     return "".join(lines)
+
+
+@renderer("CatalogRefreshed", Format.text)
+@renderer("QuotasRefreshed", Format.text)
+def refreshed(result, *, width=None) -> str:
+    """What was written, in one line."""
+    return result.summary + "\n"
+
+
+@renderer("Calibrated", Format.text)
+def calibrated(result, *, width=None) -> str:
+    return result.summary + "\n"
+
+
+@renderer("ProfilesImported", Format.text)
+def profiles_imported(result, *, width=None) -> str:
+    return result.summary + "\n"
+
+
+@renderer("LaunchCalls", Format.text)
+def launch_calls(result, *, width=None) -> str:
+    """How many calls, then each with its body (credentials redacted by describe())."""
+    if not result.calls:
+        return f"nothing to {result.verb}: the plan has no allocations for this target\n"
+    lines = [f"Dry run: {len(result.calls)} call(s) {result.verb} would make (pass --apply to "
+             "make them)"]  # fmt: skip
+    lines += [f"\n# {step}. {call.describe()}" for step, call in enumerate(result.calls, 1)]
+    return "\n".join(lines) + "\n"
+
+
+@renderer("Launched", Format.text)
+def launched(result, *, width=None) -> str:
+    lines = [*result.lines, f"plan {result.plan_id}: {result.changes} change(s)"]
+    return "\n".join(lines) + "\n"
