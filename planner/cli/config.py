@@ -65,6 +65,25 @@ RESOLVED = Resolved()
 """What the running command resolved (read by `planner config show`)."""
 
 
+@dataclass(frozen=True)
+class Defaults:
+    """The defaults in force (`planner config show`): the config file read, the environment
+    variables looked at, and each setting with where it came from."""
+
+    config_file: str | None
+    environment_keys: tuple[str, ...]
+    settings: tuple[Setting, ...]
+
+
+def defaults() -> Defaults:
+    """What the running command resolved, as `planner config show` shows it."""
+    return Defaults(
+        str(RESOLVED.file) if RESOLVED.file else None,
+        tuple(f"PLANNER_{k.upper()}" for k in ENV_KEYS),
+        tuple(RESOLVED.settings),
+    )
+
+
 def _norm(key: str) -> str:
     return key.strip().lstrip("-").replace("-", "_").lower()
 

@@ -15,8 +15,8 @@ from planner.cli.output import (
     file_option,
     force_option,
     format_option,
+    printed,
     printed_to,
-    rows_text,
     to_json,
 )
 from planner.cli.params import PlannerCommand
@@ -69,7 +69,7 @@ config_app = typer.Typer(
     no_args_is_help=True,
 )
 
-ShowFormat = choices("Listing")
+ShowFormat = choices("Defaults")
 
 
 @config_app.command("show", cls=PlannerCommand)
@@ -82,44 +82,10 @@ def show(
 
     Precedence: a flag > PLANNER_* environment variables > the config file > built-in defaults.
     """
-    fmt = chosen(fmt, output, ShowFormat, "table")
-    with printed_to(output, force, fmt, "the defaults in force"):
-        from planner.cli.config import ENV_KEYS, RESOLVED
+    from planner.cli.config import defaults
 
-        rows = [
-            {
-                "key": s.key,
-                "value": ", ".join(map(str, s.value)) if isinstance(s.value, list) else s.value,
-                "source": s.source
-                + (f" (overridden by {s.overridden_by})" if s.overridden_by else ""),
-                "verbs": ", ".join(s.verbs) if len(s.verbs) <= 4 else f"{len(s.verbs)} verbs",
-            }
-            for s in RESOLVED.settings
-        ]
-        file = str(RESOLVED.file) if RESOLVED.file else None
-        if fmt == "json":
-            data = {
-                "config_file": file,
-                "environment_keys": [f"PLANNER_{k.upper()}" for k in ENV_KEYS],
-                "settings": [
-                    {
-                        "key": s.key,
-                        "value": s.value,
-                        "source": s.source,
-                        "overridden_by": s.overridden_by,
-                        "verbs": list(s.verbs),
-                    }
-                    for s in RESOLVED.settings
-                ],
-            }
-            deliver(to_json(data), None, "")
-            return
-        if fmt == "table":
-            typer.echo(f"config file: {file or 'none (planner.toml or [tool.planner] not found)'}")
-            if not rows:
-                typer.echo("no defaults set: every option has its built-in default")
-                return
-        typer.echo(rows_text(rows, ["key", "value", "source", "verbs"], fmt), nl=False)
+    fmt = chosen(fmt, output, ShowFormat, "table")
+    printed(defaults(), fmt, output, force, "the defaults in force")
 
 
 def register(app: typer.Typer) -> None:

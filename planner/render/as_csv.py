@@ -27,3 +27,13 @@ def listing(result, *, width=None) -> str:
 def spot_risk(result, *, width=None) -> str:
     """The spot-risk CSV a --catalog directory reads, its source and date in a comment."""
     return result.csv_file
+
+
+@renderer("Defaults", Format.csv)
+def defaults(result, *, width=None) -> str:
+    """Each default and where it came from, a row each."""
+    from planner.markup import csv_text
+    from planner.render.as_table import SETTING_COLUMNS, _setting_rows
+
+    rows = _setting_rows(result)
+    return csv_text(SETTING_COLUMNS, ([r[c] for c in SETTING_COLUMNS] for r in rows))

@@ -255,3 +255,15 @@ def launched(result, *, width=None) -> str:
     data = {"dry_run": False, "plan_id": result.plan_id, "changes": result.changes,
             "lines": list(result.lines)}  # fmt: skip
     return to_json(data)
+
+
+@renderer("Defaults", Format.json)
+def defaults(result, *, width=None) -> str:
+    settings = [
+        {"key": s.key, "value": s.value, "source": s.source, "overridden_by": s.overridden_by,
+         "verbs": list(s.verbs)}
+        for s in result.settings
+    ]  # fmt: skip
+    data = {"config_file": result.config_file,
+            "environment_keys": list(result.environment_keys), "settings": settings}  # fmt: skip
+    return to_json(data)

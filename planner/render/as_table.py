@@ -376,3 +376,28 @@ def rightsized(result, *, width=None) -> str:
     if diff.changes:
         text += table_text(change_rows(diff), CHANGE_COLUMNS, "Changes", width=width)
     return text
+
+
+def _setting_rows(result) -> list[dict]:
+    return [
+        {
+            "key": s.key,
+            "value": ", ".join(map(str, s.value)) if isinstance(s.value, list) else s.value,
+            "source": s.source + (f" (overridden by {s.overridden_by})" if s.overridden_by else ""),
+            "verbs": ", ".join(s.verbs) if len(s.verbs) <= 4 else f"{len(s.verbs)} verbs",
+        }
+        for s in result.settings
+    ]
+
+
+SETTING_COLUMNS = ["key", "value", "source", "verbs"]
+
+
+@renderer("Defaults", Format.table)
+def defaults(result, *, width=None) -> str:
+    """The config file, then each default and where it came from (planner config show)."""
+    file = result.config_file or "none (planner.toml or [tool.planner] not found)"
+    head = f"config file: {file}\n"
+    if not result.settings:
+        return head + "no defaults set: every option has its built-in default\n"
+    return head + table_text(_setting_rows(result), SETTING_COLUMNS, width=width)
