@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import io
 import json
 import os
 import sys
@@ -303,31 +302,3 @@ def printed(
         guard_output(output, force)
     name = str(fmt.value if isinstance(fmt, enum.Enum) else fmt)
     show(result, fmt, output, f"{what} ({name})", kind=kind)
-
-
-@contextlib.contextmanager
-def printed_to(output: Path | None, force: bool, fmt: Any, what: str):
-    """For a verb that prints its result line by line: with -o FILE, what the block prints on
-    stdout goes to FILE instead (a table or text as safe as the console shows it) and stdout
-    gets `Wrote <what> (<format>) to FILE`. A verdict given as an exit code after printing
-    (typer.Exit(1)) still writes the file; an error writes nothing."""
-    if output is None:
-        yield
-        return
-    guard_output(output, force)
-    buffer = io.StringIO()
-    verdict = 0
-    with contextlib.redirect_stdout(buffer):
-        try:
-            yield
-        except typer.Exit as stop:
-            if not stop.exit_code:
-                raise
-            verdict = stop.exit_code
-    name = str(fmt.value if isinstance(fmt, enum.Enum) else fmt)
-    text = buffer.getvalue()
-    if name in ("table", "text"):
-        text = console_text(text)
-    deliver(text, output, f"{what} ({name})")
-    if verdict:
-        raise typer.Exit(code=verdict)

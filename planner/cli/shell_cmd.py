@@ -4,6 +4,7 @@ defaults in force and where each came from)."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -11,13 +12,11 @@ import typer
 from planner.cli.output import (
     choices,
     chosen,
-    deliver,
     file_option,
     force_option,
     format_option,
+    guard_output,
     printed,
-    printed_to,
-    to_json,
 )
 from planner.cli.params import PlannerCommand
 
@@ -31,9 +30,15 @@ class Shell(enum.StrEnum):
     powershell = "powershell"
 
 
-class CompletionFormat(enum.StrEnum):
-    script = "script"
-    json = "json"
+@dataclass(frozen=True)
+class CompletionScript:
+    """A shell's completion script for planner."""
+
+    shell: str
+    script: str
+
+
+CompletionFormat = choices("CompletionScript")
 
 
 def completion(
@@ -50,18 +55,13 @@ def completion(
     ~/.local/share/bash-completion/completions/planner); zsh: planner completion zsh >
     "${fpath[1]}/_planner"; fish: planner completion fish > ~/.config/fish/completions/planner.fish.
     """
-    fmt = chosen(fmt, output, CompletionFormat, "script")
-    with printed_to(output, force, fmt, "the completion script"):
-        from typer.completion import completion_init, get_completion_script
+    from typer.completion import completion_init, get_completion_script
 
-        completion_init()
-        script = get_completion_script(
-            prog_name="planner", complete_var=COMPLETE_VAR, shell=shell.value
-        )
-        if fmt is CompletionFormat.json:
-            deliver(to_json({"shell": shell.value, "script": script}), None, "")
-            return
-        typer.echo(script)
+    fmt = chosen(fmt, output, CompletionFormat, "script")
+    guard_output(output, force)
+    completion_init()
+    script = get_completion_script(prog_name="planner", complete_var=COMPLETE_VAR, shell=shell)
+    printed(CompletionScript(shell.value, script), fmt, output, force, "the completion script")
 
 
 config_app = typer.Typer(

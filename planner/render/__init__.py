@@ -1,7 +1,8 @@
 """Renderers: one registry of (result kind, format) -> text, and one `Format` for every verb.
 
 A renderer is registered in the module of its format (`as_table`, `as_text`, `as_json`,
-`as_yaml`, `as_markdown`, `as_html`, `as_focus_csv`) with `@renderer(kind, Format.x)`, where
+`as_yaml`, `as_markdown`, `as_html`, `as_focus_csv`, `as_script`) with
+`@renderer(kind, Format.x)`, where
 `kind` is the result's class name (`Plan`, `Verification`, `Diff`, `SweepRun` ...) or a name a
 verb asks for by `kind=` (`Frontier`: a Plan shown as its frontier). So adding a format to a verb
 is one function in that format's module, and a new format is one new module here (and its member
@@ -26,6 +27,7 @@ class Format(enum.StrEnum):
 
     table = "table"
     text = "text"
+    script = "script"
     json = "json"
     yaml = "yaml"
     md = "md"

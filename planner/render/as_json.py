@@ -267,3 +267,8 @@ def defaults(result, *, width=None) -> str:
     data = {"config_file": result.config_file,
             "environment_keys": list(result.environment_keys), "settings": settings}  # fmt: skip
     return to_json(data)
+
+
+@renderer("CompletionScript", Format.json)
+def completion(result, *, width=None) -> str:
+    return to_json({"shell": result.shell, "script": result.script})
