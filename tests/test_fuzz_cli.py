@@ -249,16 +249,33 @@ def _numeric_options():
     return sorted(walk(app.app, ""), key=lambda found: found[:2])
 
 
-def test_every_int_or_float_option_is_a_checked_number():
+def test_every_option_that_takes_a_number_refuses_nan_and_infinity():
+    import typer
+
     from planner.cli import app
     from planner.cli.config import _commands
 
     declared = {(verb, name) for verb, name, _ in _numeric_options()}
     assert len(declared) >= 45
+    numeric = set()
     for verb, command in _commands(app.build()).items():
+        context = typer.Context(command)
         for param in command.params:
-            if param.param_type_name == "option" and param.metavar in ("N", "NUMBER"):
-                assert (verb, param.name) in declared, (verb, param.name)
+            if param.param_type_name != "option" or getattr(param, "is_flag", False):
+                continue
+            taken = None
+            for probe in ("1", "2"):  # a number every numeric option's range holds
+                try:
+                    taken = param.process_value(context, [] if param.multiple else probe)
+                    break
+                except typer.TyperException:
+                    continue
+            if isinstance(taken, (int, float)) and not isinstance(taken, bool):
+                numeric.add((verb, param.name))
+                for value in ("nan", "inf", "1e308", "9" * 400):
+                    with pytest.raises(typer.BadParameter):
+                        param.process_value(context, value)
+    assert numeric == declared
 
 
 @settings(max_examples=60, derandomize=True, database=None, deadline=None)
