@@ -54,6 +54,10 @@ MAX_MULTIPLIER = 1_000.0
 """A scenario's multiplier (traffic, price, quota)."""
 MAX_SECONDS = 10 * 365 * 24 * 3600.0
 """A trace's arrival times, seconds from its start."""
+MAX_SOLVE_S = 7 * 86_400.0
+"""A week: the longest time limit of a solve or a schedule."""
+MAX_CONCURRENCY = 10_000_000
+"""Requests in flight on one replica (an estimate's load)."""
 MAX_SIMULATED_REQUESTS = 5_000_000
 """Requests one simulation holds in memory (about 100 bytes each: 5 million is about 0.5 GB)."""
 BASE_SLICES = 1_000_000

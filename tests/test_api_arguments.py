@@ -3,6 +3,8 @@ library's exception from deep inside, and never silently do something else."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import planner
@@ -11,6 +13,8 @@ from planner.catalog.select import select_offerings
 from planner.errors import ArgumentError, InputError
 from planner.facts import find_accelerator, find_llm
 from planner.spec import parse_spec
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_load_catalog_takes_one_name_as_one_source():
@@ -59,3 +63,64 @@ def test_parse_spec_refuses_what_is_neither_text_nor_a_mapping(bad):
 def test_argument_errors_are_planner_errors_and_type_errors():
     assert issubclass(ArgumentError, planner.errors.PlannerError)
     assert issubclass(ArgumentError, TypeError)
+
+
+# --- every use case of planner.app checks its arguments at the door ----------------------------
+
+
+def _use_cases():
+    import inspect
+
+    import planner.app as app
+
+    for name in sorted(app.__all__):
+        function = getattr(app, name)
+        if inspect.isfunction(function):
+            yield name, function
+
+
+def _parameters(kinds: tuple[str, ...] = ()):
+    import inspect
+
+    from planner.app.arguments import _atoms
+
+    for name, function in _use_cases():
+        for param in inspect.signature(function).parameters.values():
+            atoms = _atoms(param.annotation)
+            if atoms is not None and (not kinds or any(k in atoms for k in kinds)):
+                yield pytest.param(function, param.name, id=f"{name}-{param.name}")
+
+
+def test_every_use_case_checks_its_arguments():
+    assert len(list(_parameters())) > 60  # the checker reads the annotations it is meant to
+
+
+@pytest.mark.parametrize(("function", "argument"), list(_parameters()))
+def test_an_argument_of_no_type_a_use_case_takes_is_an_argument_error(function, argument):
+    with pytest.raises(ArgumentError) as caught:
+        function(**{argument: object()})
+    assert f"{function.__name__}(): {argument} must be" in str(caught.value)
+
+
+@pytest.mark.parametrize(("function", "argument"), list(_parameters(("int", "float"))))
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1e308, 10**400, True, "5"])
+def test_a_number_argument_is_finite_in_range_and_never_a_string_or_bool(function, argument, value):
+    with pytest.raises(ArgumentError) as caught:
+        function(**{argument: value})
+    assert f"{function.__name__}(): {argument} must be" in str(caught.value)
+    assert len(str(caught.value)) < 200  # never the 400 digits
+
+
+def test_a_whole_number_argument_is_never_truncated():
+    import planner.app as app
+
+    with pytest.raises(ArgumentError, match=r"count must be a whole number, not 2\.7"):
+        app.estimate("llama-3.1-8b", "H100", 100, 10, count=2.7)
+
+
+def test_an_unknown_simulation_policy_is_an_argument_error():
+    import planner.app as app
+
+    with pytest.raises(ArgumentError, match="policy must be one of"):
+        app.simulate(ROOT / "tests/golden/plans/sagemaker-endpoint.json",
+                     ROOT / "examples/sagemaker-endpoint.yaml", policy="zz")  # fmt: skip

@@ -215,3 +215,23 @@ def test_sizing_defaults_and_large_fleets():
     assert big.feasible and 5000 / 0.9 <= big.servers <= 5600
     impossible = size_servers(10, 4, 0.5)
     assert not impossible.feasible and "below the service time" in impossible.reason
+
+
+def test_erlang_b_stops_once_blocking_underflows_with_the_same_answer():
+    from planner.queueing.mmc import erlang_b
+
+    def plain(servers: int, load: float) -> float:
+        blocking = 1.0
+        for k in range(1, servers + 1):
+            blocking = load * blocking / (k + load * blocking)
+        return blocking
+
+    for servers, load in [(1, 0.5), (50, 40.0), (3000, 5.0), (3000, 2900.0)]:
+        assert erlang_b(servers, load) == plain(servers, load)
+    assert erlang_b(10**15, 5.0) == 0.0  # a step per server would never end
+
+
+def test_a_queue_of_more_servers_than_the_recursion_takes_exits_2(cli):
+    result = cli("queue", "--arrival-rate", "1", "--service-rate", "2", "--servers", "1000000000")
+    assert result.exit_code == 2 and "servers must be" in result.stderr, result.stderr
+    assert "1,000,000" in result.stderr

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import planner
 from planner.render import Format, formats, render
@@ -78,3 +80,44 @@ def test_an_output_files_suffix_picks_its_format(cli, tmp_path, results, suffix,
     result = cli("plan", CHATBOT, "--date", "2026-12-01", "-o", out, "--quiet")
     assert result.exit_code == 0, result.stderr
     assert out.read_text().startswith(first)
+
+
+# --- a long listing is drawn without rich, exactly as rich draws it ----------------------------
+
+_ascii_words = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12)
+_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**9), 10**9),
+    st.floats(allow_nan=False, allow_infinity=False, width=32), _ascii_words,
+)  # fmt: skip
+
+
+@settings(max_examples=200, database=None, deadline=None)
+@given(
+    columns=st.lists(st.sampled_from(["a", "name", "rate", "region x", "b"]), min_size=1,
+                     max_size=4, unique=True),
+    rows=st.lists(st.lists(_values, min_size=4, max_size=4), max_size=6),
+    title=st.none() | _ascii_words,
+    width=st.none() | st.integers(20, 120),
+)  # fmt: skip
+def test_a_table_drawn_directly_is_the_table_rich_draws(columns, rows, title, width):
+    from planner.render.layout import _cell, _layout, _numeric, _plain, _plain_table, _rich_table
+
+    cells = [{c: _cell(v) for c, v in zip(columns, row, strict=False)} for row in rows]
+    widths = _layout(columns, cells, None)
+    assume(_plain(columns, cells, title, widths))
+    numbers = [_numeric([row[c] for row in cells]) for c in columns]
+    assert _plain_table(columns, cells, title, widths, numbers) == _rich_table(
+        columns, cells, title, widths, numbers, width
+    )
+
+
+def test_a_long_listing_is_drawn_directly_row_by_row():
+    from planner.render.layout import table_text
+
+    rows = [
+        {"region": f"r{k % 7}", "type": f"Standard_NC{k}", "rate": k / 1000} for k in range(3000)
+    ]
+    text = table_text(rows, ["region", "type", "rate"])
+    lines = text.splitlines()
+    assert len(lines) == 3000 + 4 and lines[3].split() == ["r0", "Standard_NC0", "0"]
+    assert all(len(line) == len(lines[0]) for line in lines)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planner.app.arguments import checked
 from planner.app.inputs import PathLike, read_plan
 from planner.errors import ArgumentError, InputError
 
@@ -33,6 +34,7 @@ class Emitted:
     notes: tuple[str, ...]
 
 
+@checked()
 def emit(plan: Plan | PathLike, target: str, folder: PathLike, *, force: bool = False) -> Emitted:
     """Write one file per resource (<target>/<workload>-<index>-<kind>.*) and an index.json in
     `folder` for `target` (sagemaker, vertex, kubernetes, ray, skypilot or all). The same plan

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planner.app.arguments import checked
 from planner.errors import ArgumentError, InputError, names_argument
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 PathLike = str | os.PathLike[str]
 
 
+@checked()
 def load_spec(
     spec: Spec | PathLike,
     quotas: Sequence[PathLike] | PathLike | None = None,
@@ -44,6 +46,7 @@ def load_spec(
     return spec
 
 
+@checked()
 def load_catalog(catalog: Catalog | Sequence[PathLike] | PathLike | None = None) -> Catalog:
     """The catalog: a Catalog as it is, else the files or folders named ('bundled' for the
     bundled one; None: the bundled catalog). Its `warnings` say what was skipped."""
@@ -56,6 +59,7 @@ def load_catalog(catalog: Catalog | Sequence[PathLike] | PathLike | None = None)
     return read_catalog(list(names) or None)
 
 
+@checked()
 def load_profiles(profiles: Profiles | PathLike | None, spec: Spec) -> Profiles | None:
     """Measured profiles: as given, or read from a profiles CSV (the spec's own models known)."""
     from planner.perf import Profiles
@@ -66,6 +70,7 @@ def load_profiles(profiles: Profiles | PathLike | None, spec: Spec) -> Profiles 
     return read_profiles(profiles, spec.user_llms())
 
 
+@checked()
 def perf_settings(fit: PerfSettings | PathLike | None = None) -> PerfSettings:
     """The performance model's settings, with the efficiency fit of `planner calibrate` when a
     fit file is given (plans made with it name it)."""
@@ -83,6 +88,7 @@ def perf_settings(fit: PerfSettings | PathLike | None = None) -> PerfSettings:
     return replace(DEFAULT_SETTINGS, fit=load_fit(fit))
 
 
+@checked()
 def plan_date(value: dt.date | str | None, what: str = "as_of") -> dt.date:
     """The date to plan for: a date, a YYYY-MM-DD text, or None for today (UTC)."""
     from planner import clock
@@ -101,6 +107,7 @@ def plan_date(value: dt.date | str | None, what: str = "as_of") -> dt.date:
         raise InputError(f"{what} {value!r}: not a date (YYYY-MM-DD)") from None
 
 
+@checked()
 def read_plan(plan: Plan | PathLike, spec: Spec | None = None) -> Plan:
     """A plan: as given, or read and checked from its JSON file (and checked to belong to
     `spec`, when given)."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from planner.app.arguments import checked
 from planner.app.inputs import (
     PathLike,
     load_catalog,
@@ -19,6 +20,7 @@ from planner.app.inputs import (
     read_plan,
 )
 from planner.app.planning import annotate
+from planner.bounds import MAX_SIMULATED_REQUESTS, MAX_SOLVE_S
 from planner.errors import ArgumentError
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ class Observed:
     notes: tuple[str, ...]
 
 
+@checked()
 def observed(
     plan: Plan | PathLike,
     observation: Observation,
@@ -67,6 +70,7 @@ def observed(
     )
 
 
+@checked(time_limit_s=(0, MAX_SOLVE_S))
 def rightsize(
     plan: Plan | PathLike,
     spec: PathLike,
@@ -127,6 +131,7 @@ class Schedules:
         }
 
 
+@checked(time_limit_s=(0, MAX_SOLVE_S))
 def schedule(
     jobs: PathLike,
     *,
@@ -171,6 +176,12 @@ def _serving(plan: Plan | PathLike, spec: Spec | PathLike, profiles, fit):
     return found, loaded, serving_models(found, loaded, perf_settings(fit), measured)
 
 
+@checked(
+    requests=(1, MAX_SIMULATED_REQUESTS),
+    seed=(0, 2**32 - 1),
+    quantum_s=(1e-3, 86_400),
+    high_priority_share=(0, 1),
+)
 def simulate(
     plan: Plan | PathLike,
     spec: Spec | PathLike,
@@ -190,9 +201,11 @@ def simulate(
     from planner.errors import InputError
     from planner.schedule import read_trace
     from planner.schedule import simulate as run
+    from planner.schedule.queue_sim import QUEUE_POLICIES
 
-    if not 0 < quantum_s < 1e12 or not 0 <= high_priority_share <= 1:
-        raise ArgumentError("quantum_s must be above 0 and high_priority_share in [0, 1]")
+    if policy not in QUEUE_POLICIES:
+        raise ArgumentError(f"simulate(): policy must be one of {', '.join(QUEUE_POLICIES)}, "
+                            f"not {policy!r}")  # fmt: skip
     found, loaded, models = _serving(plan, spec, profiles, fit)
     if not models:
         raise InputError(f"{plan} has no serving workloads to simulate")
@@ -201,6 +214,7 @@ def simulate(
     return run(found, loaded, count, policy, seed, arrivals, quantum_s, high_priority_share, models)
 
 
+@checked()
 def autoscale(
     plan: Plan | PathLike,
     spec: Spec | PathLike,

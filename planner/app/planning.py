@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from planner.app.arguments import checked
 from planner.app.inputs import (
     PathLike,
     load_catalog,
@@ -22,6 +23,7 @@ from planner.app.inputs import (
     plan_date,
     read_plan,
 )
+from planner.bounds import MAX_SOLVE_S
 from planner.errors import ArgumentError
 
 if TYPE_CHECKING:
@@ -72,6 +74,13 @@ def annotate(solved: Solved, spec: Spec, settings: PerfSettings, profiles: Profi
     return solved.plan.model_copy(update={"annotations": found})
 
 
+@checked(
+    time_limit_s=(0, MAX_SOLVE_S),
+    relative_gap=(0, 1),
+    workers=(1, 1024),
+    max_price_age_days=(0, 36_500),
+    coverage=(0, 1),
+)
 def plan(
     spec: Spec | PathLike,
     catalog: Catalog | Sequence[PathLike] | PathLike | None = None,
@@ -140,6 +149,7 @@ def plan(
     return annotate(found, spec, settings, measured)
 
 
+@checked(points=(2, 50), time_limit_s=(0, MAX_SOLVE_S))
 def frontier(
     spec: Spec | PathLike,
     catalog: Catalog | Sequence[PathLike] | PathLike | None = None,
@@ -176,6 +186,7 @@ def frontier(
     return annotate(replace(solved, plan=plan), spec, settings, measured)
 
 
+@checked(time_limit_s=(0, MAX_SOLVE_S), workers=(1, 1024), retries=(0, 100))
 def sweep(
     spec: Spec | PathLike,
     scenarios: PathLike,

@@ -10,7 +10,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.app.arguments import MAX_INT, checked
+from planner.bounds import MAX_ACCELERATORS, MAX_CONCURRENCY, MAX_LATENCY_MS, MAX_RATE, MAX_TOKENS
 from planner.errors import InputError
+from planner.queueing.metrics import MAX_SERVERS
 
 if TYPE_CHECKING:
     from planner.facts.accelerators import Accelerator
@@ -188,6 +191,19 @@ def _load_record(llm, chip, tp, input_tokens, output_tokens, concurrency, rate, 
     return record
 
 
+@checked(
+    input_tokens=(1, MAX_TOKENS),
+    output_tokens=(1, MAX_TOKENS),
+    count=(1, MAX_ACCELERATORS),
+    tp=(1, MAX_ACCELERATORS),
+    tpot_ms=(0, MAX_LATENCY_MS),
+    ttft_ms=(0, MAX_LATENCY_MS),
+    concurrency=(1, MAX_CONCURRENCY),
+    rate=(0, MAX_RATE),
+    max_num_seqs=(1, MAX_INT),
+    max_num_batched_tokens=(1, MAX_INT),
+    prefix_hit_rate=(0, 1),
+)
 def estimate(
     model: str,
     accelerator: str,
@@ -260,6 +276,7 @@ def estimate(
     return Estimate(f"{llm.name} on {chip.name}", record)
 
 
+@checked(servers=(1, MAX_SERVERS))
 def queue(
     arrival_rate: float, service_rate: float, servers: int = 1, wait_ms: float | None = None
 ) -> QueueFigures:

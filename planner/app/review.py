@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from planner.app.arguments import checked
 from planner.app.inputs import (
     PathLike,
     load_catalog,
@@ -45,6 +46,7 @@ class Verification:
         return not self.violations
 
 
+@checked()
 def verify(
     plan: Plan | PathLike,
     spec: Spec | PathLike,
@@ -98,6 +100,7 @@ class Report:
         }
 
 
+@checked()
 def report(plan: Plan | PathLike, spec: Spec | PathLike | None = None) -> Report:
     """The plan (checked to belong to `spec`, when given) and the usage of the spec's quotas."""
     from planner.report.quota import quota_usage
@@ -144,6 +147,7 @@ def _moved(result: PlanDiff, percent: float) -> tuple[str, ...]:
     return tuple(out)
 
 
+@checked()
 def diff(
     old: Plan | PathLike,
     new: Plan | PathLike,
@@ -177,6 +181,7 @@ class Check:
     limits: CheckLimits
 
 
+@checked()
 def check(
     plan: Plan | PathLike,
     *,
@@ -226,6 +231,7 @@ class Export:
         )
 
 
+@checked()
 def export(
     plan: Plan | PathLike,
     catalog: Catalog | Sequence[PathLike] | PathLike | None = None,

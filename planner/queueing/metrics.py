@@ -32,6 +32,10 @@ class QueueMetrics:
     reason: str = ""
 
 
+MAX_SERVERS = 1_000_000
+"""Most servers of one queue (Erlang's recursion takes a step per server up to the load)."""
+
+
 def check_rates(arrival_rate: float, service_rate: float, servers: int = 1) -> None:
     """ValueError unless the arrival rate is >= 0, the service rate > 0 and servers >= 1."""
     if not (math.isfinite(arrival_rate) and arrival_rate >= 0):
@@ -40,6 +44,11 @@ def check_rates(arrival_rate: float, service_rate: float, servers: int = 1) -> N
         raise ValueError(f"service rate must be a positive number, got {service_rate!r}")
     if isinstance(servers, bool) or not isinstance(servers, int) or servers < 1:
         raise ValueError(f"servers must be a whole number of at least 1, got {servers!r}")
+    if servers > MAX_SERVERS:
+        raise ValueError(
+            f"servers must be at most {MAX_SERVERS:,} (the figures come from a recursion over "
+            f"the servers), got {servers:,}"
+        )
 
 
 def unstable_reason(arrival_rate: float, capacity: float) -> str:

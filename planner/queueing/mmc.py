@@ -25,6 +25,8 @@ def erlang_b(servers: int, offered_load: float) -> float:
     for k in range(1, servers + 1):
         carried = offered_load * blocking
         blocking = carried / (k + carried)
+        if blocking == 0.0:  # past the load it falls faster than geometrically: 0 from here on
+            break
     return blocking
 
 
