@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner.app.arguments import checked
 from planner.app.inputs import PathLike
+from planner.bounds import MAX_ACCELERATORS
 from planner.errors import InputError
 
 
@@ -44,6 +46,7 @@ class Calibrated:
         )
 
 
+@checked(tp=(1, MAX_ACCELERATORS))
 def calibrate(
     files: Sequence[PathLike],
     output: PathLike,

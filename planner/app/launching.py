@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from planner.app.arguments import checked
 from planner.app.inputs import PathLike
+from planner.bounds import MAX_SOLVE_S
 from planner.errors import InputError
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ class Target:
         return self.launcher.title
 
 
+@checked(timeout_s=(0, MAX_SOLVE_S), poll_s=(0.1, 86_400))
 def launch_target(
     plan: Plan | PathLike,
     target: str,
@@ -85,12 +88,14 @@ def launch_target(
     return Target(loaded, found, options)
 
 
+@checked()
 def launch_calls(target: Target, verb: str = "launch") -> LaunchCalls:
     """The calls `verb` (launch or teardown) would make: nothing is called."""
     calls = target.launcher.calls(target.plan, verb, target.options)
     return LaunchCalls(verb, target.plan.plan_id, tuple(calls))
 
 
+@checked()
 def launch_apply(
     target: Target, verb: str = "launch", on_poll: Callable[[str, str], None] | None = None
 ) -> Launched:

@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from planner.app.arguments import checked
 from planner.app.inputs import PathLike
+from planner.bounds import MAX_ACCELERATORS
 from planner.errors import InputError
 
 MODEL_OPTIONAL = ("hf_id", "kv_heads", "attention_heads", "hidden_size", "head_dim", "vocab_size")
@@ -42,6 +44,7 @@ def _listing(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], **view: 
     return Listing(columns=tuple(columns), rows=tuple(rows), **view)
 
 
+@checked()
 def models() -> Listing:
     """The bundled open LLMs and their shapes."""
     from planner.facts import llms
@@ -50,6 +53,7 @@ def models() -> Listing:
     return _listing(rows, list(rows[0]), title="Bundled models", optional=MODEL_OPTIONAL)
 
 
+@checked()
 def accelerators() -> Listing:
     """The bundled accelerators and their memory, bandwidth and FLOPs."""
     from planner.facts import accelerators as all_accelerators
@@ -77,6 +81,7 @@ OFFERING_TABLE = ("where", "service", "instance", "gpus", "GB/acc", "$/h", "spot
 dropped, service last, when the terminal is too narrow."""
 
 
+@checked(accelerator_count=(1, MAX_ACCELERATORS))
 def offerings(
     catalog: Sequence[str] | None = None,
     *,
@@ -172,6 +177,7 @@ class SpotRisk(Listing):
     csv_file: str = ""
 
 
+@checked()
 def spot_risk(
     data: PathLike | None,
     as_of: str,
@@ -242,6 +248,7 @@ def scenario_scales(path: PathLike) -> list[float]:
     return scales
 
 
+@checked()
 def commit_advice(plan: Any, scenarios: PathLike | None = None) -> Listing:
     """Commitment levels for 1 and 3 years per commitment product of the plan's clouds, with
     break-even utilisation and the expected saving; `scenarios` (a sweep result) gives the
@@ -291,6 +298,7 @@ class Validation:
         return "\n".join(f.message for f in self.files if not f.valid)
 
 
+@checked()
 def validate(files: Sequence[PathLike]) -> Validation:
     """Load each spec file; a file that does not load is reported, never raised."""
     from planner.spec import load_spec
@@ -314,6 +322,7 @@ class SpecSchema:
     schema: Mapping[str, Any]
 
 
+@checked()
 def spec_schema() -> SpecSchema:
     from planner.spec import spec_json_schema
 

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from planner.app.arguments import checked
 from planner.app.inputs import PathLike
 from planner.errors import InputError
 from planner.observe.promql import DEFAULT_LABEL
@@ -46,6 +47,7 @@ def check_source(source: str | None) -> None:
         metrics_source(source)
 
 
+@checked()
 def observe(plan: Plan, query: MetricsQuery) -> Observation:
     """Ask the source; the observation of every serving workload of `plan` over the window
     that ends now."""
@@ -93,6 +95,7 @@ def _metrics_source(query: MetricsQuery):
     return found.open(options)
 
 
+@checked()
 def read_observation(path: PathLike) -> Observation:
     """An observation saved with `planner observe --format json`."""
     from pathlib import Path

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner.app.arguments import checked
 from planner.app.inputs import PathLike
+from planner.bounds import MAX_ACCELERATORS, MAX_CONCURRENCY, MAX_LATENCY_MS
 from planner.errors import InputError
 
 
@@ -42,6 +44,12 @@ class SageMakerJobs:
     endpoint_url: str | None = None
 
 
+@checked(
+    tp=(1, MAX_ACCELERATORS),
+    tpot_ms=(0, MAX_LATENCY_MS),
+    ttft_ms=(0, MAX_LATENCY_MS),
+    concurrency=(1, MAX_CONCURRENCY),
+)
 def import_profiles(
     files: Sequence[PathLike],
     output: PathLike,

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.app.arguments import checked
 from planner.app.inputs import PathLike
 from planner.clouds import cloud_names
 from planner.errors import InputError, PlannerError
@@ -189,6 +190,7 @@ def _context(fetch: Fetch, provider: str, what: str, offerings, progress):
     return stamp, request
 
 
+@checked()
 def refresh_catalog(
     provider: str,
     output: PathLike,
@@ -244,6 +246,7 @@ def refresh_catalog(
     )
 
 
+@checked()
 def refresh_quotas(
     provider: str,
     output: PathLike,
