@@ -3,7 +3,7 @@ current strategy against the previous one on the same input files, each row a fr
 
     python -m benchmarks.matrix [--shapes a,b] [--sizes 100,1000,5000] [--large 20000]
         [--large-shapes reference,unseen] [--previous DIR] [--methods ours,previous]
-        [--work DIR] [--fresh] [--table-only] [-o BENCHMARKS.md]
+        [--work DIR] [--fresh] [--row-timeout S] [--table-only] [-o BENCHMARKS.md]
 
 --previous: a checkout of the previous strategy (say `git worktree add ../prev cce3dcd`); its
 rows run benchmarks/matrix_run.py with PYTHONPATH set to it. Inputs (fleet spec with binding
@@ -92,7 +92,9 @@ def _inputs(shape: Shape, n: int, work: Path) -> tuple[Path, list[str], str | No
     return spec_file, catalogs, str(profiles) if shape.profiles else None
 
 
-def _row(shape: Shape, n: int, method: str, tree: Path, work: Path, fresh: bool) -> dict:
+def _row(
+    shape: Shape, n: int, method: str, tree: Path, work: Path, fresh: bool, timeout: float | None
+) -> dict:
     done = work / shape.name / f"result-{n}-{method}.json"
     if done.exists() and not fresh:
         return json.loads(done.read_text())
@@ -106,7 +108,7 @@ def _row(shape: Shape, n: int, method: str, tree: Path, work: Path, fresh: bool)
     env = dict(os.environ, PYTHONPATH=str(tree))
     try:
         out = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
-                             timeout=LIMIT[n] * 6 + 600)  # fmt: skip
+                             timeout=timeout or LIMIT[n] * 6 + 600)  # fmt: skip
         if out.returncode:
             record = {"status": "crashed", "error": out.stderr.strip().splitlines()[-1:]}
         else:
@@ -185,6 +187,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/planner-matrix"))
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument(
+        "--row-timeout", type=float, help="Seconds before a row is killed (default: 6x its "
+        "limit + 600; a busy machine's candidate generation can need more)."
+    )  # fmt: skip
+    parser.add_argument(
         "--table-only", action="store_true", help="Write the rows already run; run none."
     )
     parser.add_argument("-o", "--output", type=Path)
@@ -206,7 +212,7 @@ def main() -> None:
                 if done.exists():
                     rows.append(json.loads(done.read_text()))
                 continue
-            rows.append(_row(shape, n, m, trees[m], args.work, args.fresh))
+            rows.append(_row(shape, n, m, trees[m], args.work, args.fresh, args.row_timeout))
     if args.output:
         previous = "not run"
         if args.previous:
