@@ -6,10 +6,11 @@ leaves unserved where it does not.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner import clock
 from planner.catalog import Catalog
+from planner.catalog.offering import Offering
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.perf.owned import owned_capacity
 from planner.plans.identity import allocation_key
@@ -129,17 +130,56 @@ def _scaled(w: Workload, share: float) -> Workload:
     return w.model_copy(update={"placement": placement})
 
 
-def served_share(plan: Plan, spec: Spec, catalog: Catalog, w: Workload, **perf) -> float:
+class _Alone:
+    """A plan's workloads one at a time, each with only what verifying it alone reads: its
+    allocations and result, and the catalog's offerings of those instances (and of the spec's
+    reservations). Indexed once per scenario, so the bisections of many broken workloads do
+    not each walk the whole plan and catalog again (quadratic on a large fleet)."""
+
+    def __init__(self, plan: Plan, spec: Spec, catalog: Catalog) -> None:
+        self.plan = plan
+        self.catalog = catalog
+        self.results = {r.name: r for r in plan.workloads}
+        self.offerings: dict[tuple[str, ...], list[Offering]] = {}
+        for o in catalog.offerings:
+            self.offerings.setdefault(o.key[:5], []).append(o)
+        pools = {
+            (p.provider, p.region, getattr(p, "vm_service", None), p.instance_type)
+            for p in spec.capacity
+            if getattr(p, "instance_type", None)
+        }
+        self.reserved = tuple(
+            o
+            for o in catalog.offerings
+            if (o.provider, o.region, o.service, o.instance_type) in pools
+        )
+
+    def of(self, name: str) -> tuple[Plan, Catalog]:
+        mine = self.plan.allocations_of(name)
+        result = self.results.get(name)
+        plan = self.plan.model_copy(
+            update={"allocations": mine, "workloads": [result] if result else []}
+        )
+        keys = {(a.provider, a.region, a.zone, a.service, a.instance_type) for a in mine}
+        found = {o.key: o for k in sorted(keys) for o in self.offerings.get(k, ())}
+        found.update((o.key, o) for o in self.reserved)
+        offerings = tuple(found[k] for k in sorted(found))
+        return plan, replace(self.catalog, offerings=offerings)
+
+
+def served_share(
+    plan: Plan, spec: Spec, catalog: Catalog, w: Workload, alone: _Alone | None = None, **perf
+) -> float:
     """The largest share of `w`'s demand the plan's instances carry, by bisection over verify
     on the workload alone with its other rules lifted (capacity is all that is left to break)."""
-    mine = plan.model_copy(update={"allocations": plan.allocations_of(w.name)})
+    mine, narrow = (alone or _Alone(plan, spec, catalog)).of(w.name)
 
     def carries(share: float) -> bool:
-        alone = spec.model_copy(
+        single = spec.model_copy(
             update={"workloads": (_scaled(w, share),), "constraints": Constraints()}
         )
         return not any(
-            v.subject == w.name for v in verify(mine, alone, catalog, figures=False, **perf)
+            v.subject == w.name for v in verify(mine, single, narrow, figures=False, **perf)
         )
 
     if carries(1.0):
@@ -179,9 +219,10 @@ def check_plan(
     found: list[Unmet] = []
     if unmet and violations:
         broken = {v.subject for v in violations}
+        alone = _Alone(reduced, spec, catalog)
         for w in spec.workloads:
             if w.name in broken:
-                share = served_share(reduced, spec, catalog, w, **perf)
+                share = served_share(reduced, spec, catalog, w, alone, **perf)
                 if share < 1.0:
                     found.append(_unmet(w, share))
     return Check(
