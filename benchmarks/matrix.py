@@ -3,7 +3,8 @@ current strategy against the previous one on the same input files, each row a fr
 
     python -m benchmarks.matrix [--shapes a,b] [--sizes 100,1000,5000] [--large 20000]
         [--large-shapes reference,unseen] [--previous DIR] [--methods ours,previous]
-        [--work DIR] [--fresh] [--row-timeout S] [--table-only] [-o BENCHMARKS.md]
+        [--work DIR] [--fresh] [--row-timeout S] [--save-plans] [--table-only]
+        [-o BENCHMARKS.md]
 
 --previous: a checkout of the previous strategy (say `git worktree add ../prev cce3dcd`); its
 rows run benchmarks/matrix_run.py with PYTHONPATH set to it. Inputs (fleet spec with binding
@@ -93,7 +94,14 @@ def _inputs(shape: Shape, n: int, work: Path) -> tuple[Path, list[str], str | No
 
 
 def _row(
-    shape: Shape, n: int, method: str, tree: Path, work: Path, fresh: bool, timeout: float | None
+    shape: Shape,
+    n: int,
+    method: str,
+    tree: Path,
+    work: Path,
+    fresh: bool,
+    timeout: float | None,
+    save: bool = False,
 ) -> dict:
     done = work / shape.name / f"result-{n}-{method}.json"
     if done.exists() and not fresh:
@@ -105,6 +113,8 @@ def _row(
         cmd += ["--catalog", c]
     if profiles:
         cmd += ["--profiles", profiles]
+    if save:
+        cmd += ["--save-plan", str(work / shape.name / f"plan-{n}-{method}.json")]
     env = dict(os.environ, PYTHONPATH=str(tree))
     try:
         out = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
@@ -187,6 +197,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/planner-matrix"))
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument(
+        "--save-plans", action="store_true", help="Keep each row's plan (plan-N-METHOD.json)."
+    )
+    parser.add_argument(
         "--row-timeout", type=float, help="Seconds before a row is killed (default: 6x its "
         "limit + 600; a busy machine's candidate generation can need more)."
     )  # fmt: skip
@@ -212,7 +225,10 @@ def main() -> None:
                 if done.exists():
                     rows.append(json.loads(done.read_text()))
                 continue
-            rows.append(_row(shape, n, m, trees[m], args.work, args.fresh, args.row_timeout))
+            rows.append(
+                _row(shape, n, m, trees[m], args.work, args.fresh, args.row_timeout,
+                     args.save_plans)
+            )  # fmt: skip
     if args.output:
         previous = "not run"
         if args.previous:

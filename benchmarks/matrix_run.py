@@ -3,13 +3,14 @@ PYTHONPATH (benchmarks/matrix.py runs it on this tree and on a checkout of the p
 strategy, on the same input files). Standard library and the planner's public API only.
 
     python benchmarks/matrix_run.py SPEC --catalog FILE... [--profiles FILE]
-        --time-limit S --gap G --workers N
+        --time-limit S --gap G --workers N [--save-plan FILE]
 
 Prints one JSON object: status, objective, bound, gap, wall and CPU seconds of the solve
 (candidates included, user+sys of this process and its worker processes), peak MiB (this
 process's peak resident set plus the largest worker's), and how many violations `verify`
 finds (after the clock), and the machine's 1-minute load average (the higher of before and
-after).
+after). --save-plan writes the plan's JSON (as solved, without the annotations `planner plan` adds),
+after the clock, for the verbs measured on it (benchmarks/verbs.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, required=True)
     parser.add_argument("--gap", type=float, default=0.005)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--save-plan")
     args = parser.parse_args()
 
     from pathlib import Path
@@ -73,6 +75,8 @@ def main() -> None:
         from planner.verify import verify
 
         record["violations"] = len(verify(plan, spec, catalog, profiles=profiles))
+        if args.save_plan:
+            Path(args.save_plan).write_text(plan.model_dump_json(indent=2) + "\n")
     print(json.dumps(record))
 
 
