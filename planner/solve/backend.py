@@ -156,6 +156,8 @@ class LPSolution:
     objective: float
     x: np.ndarray
     duals: np.ndarray
+    timed_out: bool = False
+    """The time limit passed before the solver decided (a longer try may solve it)."""
 
 
 def solve_arrays(
@@ -216,7 +218,11 @@ def solve_arrays(
         None,
     )
     if result.termination.reason != result_pb2.TERMINATION_REASON_OPTIMAL or not result.solutions:
-        return LPSolution(False, math.inf, np.zeros(n), np.zeros(m))
+        limited = result.termination.reason in (
+            result_pb2.TERMINATION_REASON_FEASIBLE,
+            result_pb2.TERMINATION_REASON_NO_SOLUTION_FOUND,
+        )
+        return LPSolution(False, math.inf, np.zeros(n), np.zeros(m), timed_out=limited)
     best = result.solutions[0]
     x = np.zeros(n)
     x[np.asarray(best.primal_solution.variable_values.ids, dtype=np.int64)] = np.asarray(

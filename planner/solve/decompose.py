@@ -835,8 +835,16 @@ def fleet_lp(
         if u.row_ids.size:
             r, i = np.nonzero(u.use)
             lp.shared(u.row_ids[r], cols[i], u.use[r, i])
-    # the whole limit: no plan exists yet, and one without the LP's prices is far dearer
-    found = lp.solve(max(1.0, options.time_limit_s))
+    # the whole limit: no plan exists yet, and one without the LP's prices is far dearer; the
+    # limit is wall-clock time, so on a loaded machine it can pass before the LP has had the
+    # CPU it needs (a 1,000-workload fleet LP: 2-4 s of CPU, unsolved after 10 s at a load
+    # of 17 on 2 cores): longer tries, as for the first plan of the other strategies
+    limit = max(1.0, options.time_limit_s)
+    found = lp.solve(limit)
+    for more in (2, 4):
+        if not found.timed_out:
+            break
+        found = lp.solve(more * limit)
     shared = rows.capacity.size
     if not found.optimal:
         return -math.inf, np.zeros(shared)
