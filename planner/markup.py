@@ -9,6 +9,9 @@ One place for each format, so no renderer escapes by hand:
 - `csv_cell(value)`: a CSV cell that a spreadsheet will not run as a formula: text starting
   with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe (OWASP's advice
   for CSV injection); numbers are written as numbers. `csv_text` writes a whole file with it.
+- `comment(text)`: the text of a '#' comment line in a CSV or YAML file the planner writes: one
+  line (a newline in a file name or a server's text cannot start a row or a key), and no cell a
+  spreadsheet splits it into (at a comma) starts a formula.
 """
 
 from __future__ import annotations
@@ -42,6 +45,18 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
+_CELL_FORMULA = re.compile(r"(,\s*)(?=[=+\-@])")
+
+
+def comment(text: Any) -> str:
+    """`text` for a '#' comment line (see the module docstring): newlines and other line breaks
+    become spaces, control characters go, and a spreadsheet cell after a comma that would start
+    a formula gets a leading apostrophe."""
+    value = _NEWLINES.sub(" ", str(text))
+    value = "".join(c if c >= " " and c != "\x7f" else " " for c in value)
+    return _CELL_FORMULA.sub(r"\1'", value)
+
+
 def csv_text(
     header: Sequence[str], rows: Iterable[Sequence[Any]], comments: Sequence[str] = ()
 ) -> str:
@@ -49,7 +64,7 @@ def csv_text(
     through `csv_cell`; lines end with a newline."""
     buf = io.StringIO()
     for line in comments:
-        buf.write(("# " + _NEWLINES.sub(" ", line)).rstrip() + "\n")
+        buf.write(("# " + comment(line)).rstrip() + "\n")
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
     for row in rows:

@@ -17,6 +17,7 @@ from pathlib import Path
 from planner._readfile import read_input
 from planner.facts import accelerators, find_accelerator
 from planner.facts.accelerators import canonical_accelerator_name
+from planner.markup import comment
 from planner.spec.base import Strict
 from planner.spec.load import FieldError, SpecError, validate_yaml
 from planner.spec.models import Quota, Spec
@@ -97,7 +98,7 @@ def _scalar(value: object) -> str:
 
 def quotas_yaml(quotas: Iterable[Quota], comments: Sequence[str] = ()) -> str:
     """The quotas file text: '#' comments, then one flow mapping per quota, sorted by pool."""
-    out = [f"# {c}".rstrip() for c in comments]
+    out = [f"# {comment(c)}".rstrip() for c in comments]
     out.append("quotas:")
     ordered = sorted(quotas, key=lambda q: (q.provider, q.region, q.accelerator, q.pricing or ""))
     for q in ordered:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from planner.catalog import Catalog
+from planner.markup import comment
 from planner.observe.calibrate import Calibration, calibrate, profile_points
 from planner.observe.drift import WorkloadDrift, drift
 from planner.observe.model import Observation
@@ -59,9 +60,10 @@ def spec_text(
     updated = ", ".join(c.workload for c in changes if c.updated) or "none"
     kept = ", ".join(f"{c.workload} ({c.reason})" for c in changes if not c.updated) or "none"
     header = (
-        f"# Right-sized by `planner rightsize` from {origin}, with traffic observed through\n"
-        f"# {obs.source} from {_day(obs.start)} to {_day(obs.end)} (plan {obs.plan_id}).\n"
-        f"# Traffic updated: {updated}. Kept as planned: {kept}.\n"
+        f"# Right-sized by `planner rightsize` from {comment(origin)}, with traffic observed "
+        f"through\n# {comment(obs.source)} from {_day(obs.start)} to {_day(obs.end)} (plan "
+        f"{comment(obs.plan_id)}).\n# Traffic updated: {comment(updated)}. Kept as planned: "
+        f"{comment(kept)}.\n"
     )
     body = yaml.safe_dump(
         document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None

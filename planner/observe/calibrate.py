@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from planner.facts import LLM, find_accelerator, find_llm
 from planner.facts.accelerators import Accelerator
-from planner.markup import csv_cell
+from planner.markup import comment, csv_cell
 from planner.observe.model import Observation, WorkloadObservation
 from planner.perf import (
     DEFAULT_SETTINGS,
@@ -275,14 +275,14 @@ def profile_points(calibrations: tuple[Calibration, ...]) -> Profiles:
 def profile_csv(calibrations: tuple[Calibration, ...], source: str) -> str:
     """The rows in the measured-profiles CSV format, each after a comment saying what was seen."""
     out = io.StringIO()
-    out.write(f"# Calibrated from {source}: the roofline's operating point at each SLO,\n")
+    out.write(f"# Calibrated from {comment(source)}: the roofline's operating point at each SLO,\n")
     out.write("# latencies scaled by observed/predicted at the observed load per replica.\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS])
     for c in _distinct(calibrations):
         ttft = "-" if c.observed_ttft_ms is None else f"{c.observed_ttft_ms:.1f} ms"
         out.write(
-            f"# {c.workload}: {c.load_per_replica:.3f} req/s per replica; TPOT "
+            f"# {comment(c.workload)}: {c.load_per_replica:.3f} req/s per replica; TPOT "
             f"{c.observed_tpot_ms:.1f} ms (roofline {c.predicted_tpot_ms:.1f}); TTFT {ttft} "
             f"(roofline {c.predicted_ttft_ms:.1f} ms)\n"
         )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
+from planner.markup import comment
 from planner.perf.calibration import _BOUNDS, nelder_mead
 from planner.perf.capacity import at_concurrency, roofline_capacity
 from planner.perf.efficiency import FIT_COLUMNS, PARAMETERS, Efficiency, efficiency
@@ -145,7 +146,7 @@ def render_fit(rows: Sequence[FitRow], sources: Sequence[str], date: str) -> str
     """The fit file (`planner calibrate -o`): comment lines, then one row per scope."""
     lines = [
         "# Efficiencies of the planner's performance model refitted to measured runs",
-        f"# by `planner calibrate` on {date}, from: {', '.join(sources)}",
+        f"# by `planner calibrate` on {date}, from: {comment(', '.join(sources))}",
         '# Use with --fit FILE (or `fit = "FILE"` in planner.toml). rms_log_error_before/after:',
         "# RMS of ln(predicted/measured) over these runs' throughput and TPOT.",
         ",".join((*FIT_COLUMNS, "points", "rms_log_error_before", "rms_log_error_after")),
