@@ -11,6 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,3 +70,116 @@ def test_a_quota_comment_with_a_newline_stays_a_comment():
     text = quotas_yaml([], ["fetched from http://x\nquotas: [{provider: evil}]"])
     assert yaml.safe_load(text) == {"quotas": None} or yaml.safe_load(text)["quotas"] in ([], None)
     assert all(line.startswith("#") for line in text.splitlines()[:-1])
+
+
+# --- catalog spot-risk --provider azure: the Resource Graph REST API is a server like any other
+
+TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.azure-test-token-0123456789"
+GRAPH_JSON = {"Content-Type": "application/json"}
+
+
+def _graph(cli, url: str):
+    return cli("catalog", "spot-risk", "--provider", "azure", "--endpoint-url", url,
+               "--as-of", "2026-12-01")  # fmt: skip
+
+
+def _clean(result) -> None:
+    assert result.exit_code in (0, 1, 2, 3), (result.exit_code, result.stderr[-2000:])
+    assert "Traceback" not in result.stderr + result.stdout
+    assert TOKEN not in result.stderr + result.stdout
+
+
+def _page(body, status: int = 200):
+    from tests.fakes.hostile import Answer
+
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Answer(status, data, GRAPH_JSON)
+
+
+RECORD = {"skuName": "Standard_NC24ads_A100_v4", "location": "eastus", "evictionRate": "0-5"}
+
+
+@pytest.fixture
+def azure_token(monkeypatch):
+    monkeypatch.setenv("AZURE_ACCESS_TOKEN", TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ({"data": [RECORD], "$skipToken": "p"}, "not a new page token"),  # points at itself
+        ({"data": [RECORD], "$skipToken": 5}, "not a new page token"),
+        ({"data": [RECORD], "$skipToken": "x" * 5000}, "not a new page token"),
+        ({"data": {"a": 1}}, "field 'data'"),
+        ([1, 2], "field 'data'"),
+        ({"data": [1]}, "field 'data[0]'"),
+        ({"data": [{**RECORD, "evictionRate": 5}]}, "field 'data[0]'"),
+        (b'{"data": [{"skuName": "a", "evictionRate": NaN}]}', "not JSON the planner reads"),
+        ({"data": [{**RECORD, "evictionRate": 1e308}]}, "field 'data[0]'"),
+        ({"data": [{**RECORD, "evictionRate": "-5"}]}, "evictionRate band"),
+        ({"data": [{**RECORD, "skuName": "=HYPERLINK(1)"}]}, "not a valid"),
+        ({"data": [{**RECORD, "location": "east\nus"}]}, "not a valid"),
+        (b"{\"data\": [", "not JSON"),
+    ],
+)  # fmt: skip
+def test_a_resource_graph_answer_of_the_wrong_shape_exits_2(cli, azure_token, answer, words):
+    from tests.fakes.hostile import HostileServer
+
+    def serve(path: str):
+        return _page(answer)
+
+    with HostileServer(serve) as server:
+        result = _graph(cli, server.url)
+    _clean(result)
+    assert result.exit_code == 2 and words in result.stderr, result.stderr
+    assert len(server.seen) <= 2  # a page that points back at itself is read once more at most
+
+
+def test_a_resource_graph_redirect_elsewhere_keeps_the_token(cli, azure_token):
+    from tests.fakes.hostile import Answer, HostileServer
+
+    with HostileServer(lambda path: _page({"data": [RECORD]})) as elsewhere:
+        moved = Answer(307, b"", {"Location": elsewhere.url + "/steal"})
+        with HostileServer(lambda path: moved) as server:
+            result = _graph(cli, server.url)
+    _clean(result)
+    assert result.exit_code == 2 and elsewhere.seen == []
+    assert server.seen[0][1]["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_a_resource_graph_token_with_a_newline_is_refused_unshown(cli, monkeypatch):
+    from tests.fakes.hostile import HostileServer
+
+    monkeypatch.setenv("AZURE_ACCESS_TOKEN", TOKEN + "\nX-Evil: 1")
+    with HostileServer(lambda path: _page({"data": [RECORD]})) as server:
+        result = _graph(cli, server.url)
+    _clean(result)
+    assert result.exit_code == 2 and "control character" in result.stderr
+    assert server.seen == []
+
+
+def test_an_endless_or_dripping_resource_graph_answer_is_cut(cli, azure_token, monkeypatch):
+    import providers.azure.spot_evictions as evictions
+    from tests.fakes.hostile import Answer, HostileServer, forever
+
+    monkeypatch.setattr(evictions, "MAX_RESPONSE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(evictions, "DEADLINE_S", 1.0)
+    endless = Answer(200, forever(b" " * 65536), GRAPH_JSON, length=False)
+    with HostileServer(lambda path: endless) as server:
+        result = _graph(cli, server.url)
+    _clean(result)
+    assert result.exit_code == 2 and "larger than 1,048,576 bytes" in result.stderr
+    drip = Answer(200, forever(b" "), GRAPH_JSON, pause_s=0.05, length=False)
+    with HostileServer(lambda path: drip) as server:
+        result = _graph(cli, server.url)
+    _clean(result)
+    assert result.exit_code == 2 and "after the deadline" in result.stderr
+
+
+def test_a_resource_graph_503_storm_is_one_request(cli, azure_token):
+    from tests.fakes.hostile import HostileServer
+
+    with HostileServer(lambda path: _page({"error": {"code": "busy"}}, 503)) as server:
+        result = _graph(cli, server.url)
+    _clean(result)
+    assert result.exit_code == 2 and "HTTP 503" in result.stderr and len(server.seen) == 1

@@ -22,7 +22,8 @@ import json
 import os
 from typing import Any
 
-from planner._http import MAX_PAGES, decode_json, exchange, redact_url
+from planner import _http
+from planner._http import MAX_PAGES, ResponseError, decode_json, exchange, redact_url, shown
 from planner._readfile import load_json
 from planner.catalog.spot_risk import SpotRisk, band_rates
 from planner.errors import InputError
@@ -39,6 +40,12 @@ QUERY = (
     " | order by skuName asc, location asc"
 )
 PAGE = 1000
+ANSWER_FIELDS = ("skuName", "location", "evictionRate")
+"""What the query projects (each `tostring`): every record of an answer has them as text."""
+DEADLINE_S = _http.DEADLINE_S
+"""Longest one page's request may take, connecting and reading included."""
+MAX_RESPONSE_BYTES = _http.MAX_RESPONSE_BYTES
+"""Largest page read."""
 BANDS = (("0-5", 0.05), ("5-10", 0.10), ("10-15", 0.15), ("15-20", 0.20), ("20+", 1.0))
 """Azure's bands (percent of capacity), as it writes them, ascending (the last one open)."""
 RATES = band_rates(BANDS)
@@ -122,20 +129,29 @@ def fetch_evictions(endpoint: str | None = None, environ: Any = None) -> str:
         if skip:
             options["$skipToken"] = skip
         body = json.dumps({"query": QUERY, "options": options}).encode()
-        reply = exchange("POST", url, headers, body)
+        reply = exchange("POST", url, headers, body, deadline_s=DEADLINE_S,
+                         max_bytes=MAX_RESPONSE_BYTES)  # fmt: skip
         where = redact_url(url)
         if reply.status != 200:
             raise InputError(f"{where}: HTTP {reply.status} from Azure Resource Graph")
         page = decode_json(reply.body, url)
-        found = _records(page)
-        if found is None:
-            raise InputError(f"{where}: field 'data': expected a list of records")
+        found = page.get("data") if isinstance(page, dict) else None
+        if not isinstance(found, list):
+            raise ResponseError(f"{where}: field 'data': expected a list of records")
+        for k, record in enumerate(found):
+            if not isinstance(record, dict) or not all(
+                isinstance(record.get(name), str) for name in ANSWER_FIELDS
+            ):
+                raise ResponseError(
+                    f"{where}: field 'data[{len(records) + k}]': expected an object whose "
+                    f"{', '.join(ANSWER_FIELDS)} are text, got {shown(record)}"
+                )
         records += found
         nxt = page.get("$skipToken") if isinstance(page, dict) else None
         if not nxt:
             return json.dumps({"data": records})
         if not isinstance(nxt, str) or nxt in seen or len(nxt) > 4096:
-            raise InputError(f"{where}: field '$skipToken': not a new page token")
+            raise ResponseError(f"{where}: field '$skipToken': not a new page token")
         seen.add(nxt)
         skip = nxt
     raise InputError(f"{redact_url(url)}: more than {MAX_PAGES} pages")
