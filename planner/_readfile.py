@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,8 +154,31 @@ def nesting_depth(text: str) -> tuple[int, int]:
     return deepest, deepest_line
 
 
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+"""A JSON string as nesting_depth reads one: to its closing quote, escapes skipped, or to the
+end of an unterminated one."""
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _deepest(text: str) -> int:
+    """How deep JSON text nests, as nesting_depth finds it, with the strings and every other
+    character dropped by the regular-expression engine first: the character loop of
+    nesting_depth takes seconds on a plan of 100 MB (20,000 workloads)."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    depth = deepest = 0
+    for char in brackets:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def check_json_nesting(text: str, source: str) -> None:
     """InputError when JSON text nests deeper than MAX_NESTING."""
+    if _deepest(text) <= MAX_NESTING:
+        return
     deepest, line = nesting_depth(text)
     if deepest > MAX_NESTING:
         raise InputError(

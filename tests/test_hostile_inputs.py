@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.catalog import load_catalog
 from planner.errors import InputError
@@ -97,6 +99,35 @@ def test_deeply_nested_yaml_and_json_exit_2_without_recursion_error(cli, tmp_pat
     for args in (("validate", deep_json), ("verify", deep_json, CHATBOT)):
         result = cli(*args)
         assert result.exit_code == 2 and "nested more than" in result.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet='[]{}"\\\n ax', max_size=200),
+        st.recursive(
+            st.one_of(st.none(), st.integers(), st.text(alphabet='[]{}"\\\n a', max_size=8)),
+            lambda inner: st.one_of(
+                st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)
+            ),
+            max_leaves=80,
+        ).map(json.dumps),
+    )
+)
+def test_json_nesting_is_measured_alike_by_the_fast_check_and_the_character_scan(text):
+    from planner._readfile import MAX_NESTING, _deepest, nesting_depth
+
+    assert min(_deepest(text), MAX_NESTING + 1) == nesting_depth(text)[0]
+
+
+def test_a_plan_file_over_the_plan_limit_is_refused_naming_the_limit(tmp_path, monkeypatch):
+    from planner.plans import io
+
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}" + " " * 4096)
+    monkeypatch.setattr(io, "MAX_PLAN_BYTES", 1024)
+    with pytest.raises(InputError, match="larger than"):
+        io.load_plan(plan)
 
 
 def test_billion_laughs_fails_fast_in_validate_and_plan(cli, tmp_path):

@@ -29,7 +29,9 @@ holds them empty: what it was made from is unknown)."""
 ANNOTATION_FIELDS = ("baselines", "schedule", "frontier", "robust")
 """Top-level fields of versions 1 and 2 that version 3 holds in its `annotations` document."""
 V3_ONLY = ("annotations",)
-MAX_PLAN_BYTES = 64 * 1024 * 1024
+MAX_PLAN_BYTES = 256 * 1024 * 1024
+"""Largest plan file read (256 MiB): `planner plan -o` writes about 3.5 KB per allocation, so
+a 20,000-workload plan (some 30,000 allocations) is about 110 MB, over the 64 MiB of inputs."""
 MAX_LISTED = 20
 """Problems listed by field in an error; the rest are counted."""
 
