@@ -322,7 +322,8 @@ def test_any_planner_environment_variable_exits_cleanly(cli, monkeypatch, name, 
 
 toml_texts = st.one_of(
     st.builds(lambda k, v: f"{k} = {v}\n",
-              st.sampled_from(["workers", "time-limit", "format", "catalog", "gap", "x"]),
+              st.sampled_from(["workers", "time-limit", "format", "catalog", "gap", "x", "fit",
+                               "profiles", "quotas"]),
               st.sampled_from(HOSTILE_NUMBERS[:10]).map(lambda v: v or '""')),
     st.text(alphabet='[]{}=".\n ab1', max_size=200),
     st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
@@ -379,3 +380,28 @@ def test_every_verb_refuses_a_special_file_at_once(cli, tmp_path, verb, special)
         result = cli(*[str(target) if a == "{}" else a for a in args])
     assert result.exit_code == 2, (verb, result.stderr[-500:])
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["PLANNER_FIT", "PLANNER_PROFILES", "PLANNER_QUOTAS",
+                                  "PLANNER_CATALOG", "PLANNER_CONFIG"])  # fmt: skip
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "folder", "long", "control"])
+def test_a_file_an_environment_variable_names_is_refused_at_once(
+    cli, tmp_path, monkeypatch, name, special
+):
+    if special == "fifo":
+        target = str(tmp_path / "pipe")
+        os.mkfifo(target)
+    elif special == "folder":
+        target = str(tmp_path)
+    elif special == "long":
+        target = str(tmp_path / ("a" * 300))
+    elif special == "control":
+        target = str(tmp_path / "a\x1b]0;x\x07b")
+    else:
+        target = special
+    monkeypatch.setenv(name, target)
+    args = ["models"] if name == "PLANNER_CONFIG" else ["verify", PLAN, SPEC]
+    with _Deadline(60):
+        result = cli(*args)
+    assert result.exit_code == 2, (name, special, result.stderr[-500:])
+    assert "Traceback" not in result.stderr and "\x1b" not in result.stderr
