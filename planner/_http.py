@@ -66,6 +66,30 @@ def redact_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+MAX_URL = 2048
+"""Longest URL an option takes."""
+
+
+def check_url(value: str, option: str, bare_host: bool = False) -> str:
+    """`value` (a URL the user gave with `option`) when it is an http(s) URL with a host and a
+    valid port (with `bare_host`, a host[:port] alone is one too); an InputError naming the
+    option otherwise, showing the URL without its credentials and query."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > MAX_URL or any(c.isspace() or not c.isprintable() for c in text):
+        raise InputError(f"{option}: not a URL (empty, longer than {MAX_URL:,} characters, or "
+                         "holding spaces or control characters)")  # fmt: skip
+    full = text if "://" in text or not bare_host else f"https://{text}"
+    try:
+        parts = urllib.parse.urlsplit(full)
+        port = parts.port
+    except ValueError as err:
+        raise InputError(f"{option}: not a URL ({err})") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{option} {redact_url(full)!r}: not an http(s) URL with a host")
+    del port
+    return value
+
+
 def origin(url: str) -> tuple[str, str, int | None]:
     """(scheme, host, port) of `url`, the port made explicit for http and https."""
     parts = urllib.parse.urlsplit(url)

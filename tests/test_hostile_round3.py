@@ -183,3 +183,46 @@ def test_a_resource_graph_503_storm_is_one_request(cli, azure_token):
         result = _graph(cli, server.url)
     _clean(result)
     assert result.exit_code == 2 and "HTTP 503" in result.stderr and len(server.seen) == 1
+
+
+# --- every URL option is checked the same way --------------------------------------------------
+
+SAGEMAKER_PLAN = ROOT / "tests" / "golden" / "plans" / "sagemaker-endpoint.json"
+VERTEX_PLAN = ROOT / "tests" / "data" / "plan-v1-vertex-two-machine-types.json"
+URL_VERBS = {
+    "spot-risk": ["catalog", "spot-risk", "--provider", "azure", "--as-of", "2026-12-01",
+                  "--endpoint-url", "{}"],
+    "observe prometheus": ["observe", "--plan", str(SAGEMAKER_PLAN), "--source", "prometheus",
+                           "--url", "{}"],
+    "observe cloudwatch": ["observe", "--plan", str(SAGEMAKER_PLAN), "--source", "cloudwatch",
+                           "--endpoint-url", "{}"],
+    "profiles import": ["profiles", "import", "--sagemaker-job", "j", "--region", "us-east-1",
+                        "--input-tokens", "5", "--output-tokens", "5", "--endpoint-url", "{}",
+                        "-o", "{out}"],
+    "catalog refresh": ["catalog", "refresh", "--provider", "azure", "--regions", "eastus",
+                        "--endpoint-url", "{}", "-o", "{out}"],
+    "quotas refresh": ["quotas", "refresh", "--provider", "aws", "--regions", "us-east-1",
+                       "--endpoint-url", "{}", "-o", "{out}"],
+    "launch sagemaker": ["launch", str(SAGEMAKER_PLAN), "--target", "sagemaker", "--apply",
+                         "--yes", "--endpoint-url", "{}"],
+    "launch vertex": ["launch", str(VERTEX_PLAN), "--target", "vertex", "--project", "acme-test",
+                      "--apply", "--yes", "--api-endpoint", "{}"],
+}  # fmt: skip
+
+
+BAD_URLS = ["http://[::1", "http://127.0.0.1:99999", "ftp://127.0.0.1/",
+            "http://127.0.0.1/\x1b]0;x\x07", "http://" + "a" * 3000]  # fmt: skip
+
+
+@pytest.mark.parametrize("verb", sorted(URL_VERBS))
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_malformed_url_option_exits_2_naming_the_option(cli, tmp_path, monkeypatch, verb, url):
+    monkeypatch.setenv("AZURE_ACCESS_TOKEN", TOKEN)
+    args = [a.replace("{out}", str(tmp_path / "out")) for a in URL_VERBS[verb]]
+    result = cli(*[url if a == "{}" else a for a in args])
+    _clean(result)
+    option = next(
+        a for a in args[::-1] if (a.startswith("--") and "url" in a) or a == "--api-endpoint"
+    )
+    assert result.exit_code == 2 and option in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()

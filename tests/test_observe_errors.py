@@ -96,7 +96,7 @@ def test_bad_options_exit_2(cli):
     no_url = cli("observe", "--plan", PLAN, "--source", "prometheus")
     assert no_url.exit_code == 2 and "--url" in no_url.stderr
     not_http = _observe(cli, "ftp://127.0.0.1:9")
-    assert not_http.exit_code == 1 and "not an http(s) URL" in not_http.stderr
+    assert not_http.exit_code == 2 and "not an http(s) URL" in not_http.stderr
 
 
 def test_unreachable_cloudwatch(cli, monkeypatch, tmp_path):

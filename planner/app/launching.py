@@ -66,6 +66,7 @@ def launch_target(
 ) -> Target:
     """The launcher `target` names (a launch target such as sagemaker, or a cloud with one)
     for `plan`, its options checked."""
+    from planner._http import check_url
     from planner.plans import Plan
     from planner.plans.io import load_plan
     from planner.spec.grammars import GcpProject, RoleArn, check_option
@@ -75,6 +76,10 @@ def launch_target(
         raise InputError("--timeout and --poll must be above 0")
     check_option(project, GcpProject, "--project")
     check_option(role_arn, RoleArn, "--execution-role-arn")
+    if endpoint_url is not None:
+        check_url(endpoint_url, "--endpoint-url")
+    if api_endpoint is not None:
+        check_url(api_endpoint, "--api-endpoint", bare_host=True)
     found = launcher(target)
     loaded = plan if isinstance(plan, Plan) else load_plan(plan)
     options = LaunchOptions(

@@ -189,6 +189,7 @@ def spot_risk(
     cloud's API where its provider reads it), dated `as_of` (YYYY-MM-DD)."""
     import datetime as dt
 
+    from planner._http import check_url
     from planner._readfile import read_input
     from planner.catalog.spot_risk import spot_risk_csv
     from providers.provider import provider, spot_risk_reader
@@ -205,6 +206,8 @@ def spot_risk(
             raise InputError(
                 f"{cloud}'s spot interruption data is read from a saved file only: give FILE"
             )
+        if endpoint_url is not None:
+            check_url(endpoint_url, "--endpoint-url")
         text, name = reader.fetch(endpoint_url), f"{cloud}-api"
     else:
         text, name = read_input(Path(data), "spot-risk data file"), Path(data).name

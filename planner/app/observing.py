@@ -52,6 +52,7 @@ def observe(plan: Plan, query: MetricsQuery) -> Observation:
     """Ask the source; the observation of every serving workload of `plan` over the window
     that ends now."""
     from planner import clock
+    from planner._http import check_url
     from planner.observe.window import check_window, parse_duration
 
     window_s, step_s = (
@@ -59,6 +60,9 @@ def observe(plan: Plan, query: MetricsQuery) -> Observation:
         parse_duration(query.step, "--step"),
     )
     check_window(window_s, step_s)
+    for value, option in ((query.url, "--url"), (query.endpoint_url, "--endpoint-url")):
+        if value is not None:
+            check_url(value, option)
     if query.source is None:
         raise InputError(
             "give --source: prometheus or a cloud's metrics source (or --observation FILE)"

@@ -145,6 +145,10 @@ def _sagemaker_runs(jobs: SageMakerJobs, model, tp):
         for o in load_catalog().offerings
         if o.service == "sagemaker" and o.accelerator_count > 0
     }
+    if jobs.endpoint_url is not None:
+        from planner._http import check_url
+
+        check_url(jobs.endpoint_url, "--endpoint-url")
     client = sagemaker_client(jobs.region, jobs.endpoint_url)
     runs = []
     for job in jobs.names:

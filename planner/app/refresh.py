@@ -88,6 +88,7 @@ def parse_regions(value: str | Sequence[str] | None) -> list[str] | str | None:
 
 def parse_endpoints(values: Sequence[str] | None, provider: str) -> dict[str, str]:
     """Service -> URL from `--endpoint-url [SERVICE=]URL` options ('' is every service)."""
+    from planner._http import check_url
     from providers.provider import provider as find
 
     allowed = find(provider).endpoint_services
@@ -103,6 +104,7 @@ def parse_endpoints(values: Sequence[str] | None, provider: str) -> dict[str, st
             )
         if not url.startswith(("http://", "https://")):
             raise InputError(f"--endpoint-url {value!r}: the URL must start with http(s)://")
+        check_url(url, "--endpoint-url")
         found[service] = url
     return found
 
