@@ -290,6 +290,7 @@ def test_a_workloads_allocations_are_found_in_plan_order_and_follow_a_copy():
     plan = plan_of([alloc("chat"), alloc("rag", count=2), alloc("chat", count=3)])
     assert [a.count for a in plan.allocations_of("chat")] == [1, 3]
     assert plan.workload_indices == {"chat": (0, 2), "rag": (1,)}
+    assert [plan.workloads[j].name for j in plan.workload_positions.values()] == ["chat", "rag"]
     assert plan.allocations_of("nobody") == []
     moved = plan.model_copy(update={"allocations": plan.allocations[1:]})
     assert [a.count for a in moved.allocations_of("chat")] == [3]

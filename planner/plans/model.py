@@ -436,13 +436,21 @@ class Plan(Frozen):
             found.setdefault(a.workload, []).append(i)
         return {name: tuple(mine) for name, mine in found.items()}
 
+    @cached_property
+    def workload_positions(self) -> Mapping[str, int]:
+        """Where each workload's result is in `workloads` (its first place, if named twice)."""
+        found: dict[str, int] = {}
+        for j, r in enumerate(self.workloads):
+            found.setdefault(r.name, j)
+        return found
+
     def allocations_of(self, workload: str) -> list[Allocation]:
         """The allocations of `workload`, in plan order (none for a name the plan lacks)."""
         return [self.allocations[i] for i in self.workload_indices.get(workload, ())]
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Plan:
         copied = super().model_copy(update=update, deep=deep)
-        for derived in ("economics", "workload_indices"):
+        for derived in ("economics", "workload_indices", "workload_positions"):
             copied.__dict__.pop(derived, None)
         return copied
 

@@ -324,10 +324,10 @@ def _demand_problems(w: ServingWorkload, mine: list[Allocation]) -> list[str]:
 
 def _slo_problems(plan: Plan, w, mine: list[Allocation]) -> list[str]:
     """meets_slo as the spec's SLO and the (re-derived) predictions give it."""
-    found = [(j, r) for j, r in enumerate(plan.workloads) if r.name == w.name]
-    if not found:
+    j = plan.workload_positions.get(w.name)
+    if j is None:
         return ["is not among the plan's workloads"]
-    j, result = found[0]
+    result = plan.workloads[j]
     serving = isinstance(w, ServingWorkload)
     misses = slo_misses(
         w.kind,
