@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, computed_field, model_validator
 
 from planner.plans.annotations import PlanAnnotations
-from planner.plans.economics import HOURS_PER_MONTH, PlanEconomics, plan_economics
+from planner.plans.economics import HOURS_PER_MONTH, PlanEconomics, UnitCosts, plan_economics
 from planner.plans.frozen import Frozen
 from planner.plans.prices import PriceBasis, price_basis
 from planner.spec.capacity import PoolName
@@ -443,6 +443,14 @@ class Plan(Frozen):
         for j, r in enumerate(self.workloads):
             found.setdefault(r.name, j)
         return found
+
+    def unit_costs_of(self, workload: str) -> UnitCosts | None:
+        """The unit economics of `workload` (economics.workloads follows `workloads`' order)."""
+        j = self.workload_positions.get(workload)
+        found = self.economics.workloads
+        if j is not None and j < len(found) and found[j].name == workload:
+            return found[j]
+        return next((u for u in found if u.name == workload), None)
 
     def allocations_of(self, workload: str) -> list[Allocation]:
         """The allocations of `workload`, in plan order (none for a name the plan lacks)."""

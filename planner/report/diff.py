@@ -287,8 +287,8 @@ def workload_changes(old: Plan, new: Plan, changed: set[str]) -> list[WorkloadCh
 
 
 def _unit(plan: Plan, workload: str, name: str) -> float | None:
-    found = [u for u in plan.economics.workloads if u.name == workload]
-    return getattr(found[0], name) if found else None
+    found = plan.unit_costs_of(workload)
+    return getattr(found, name) if found else None
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ def workload_cells(plan: Plan, w: WorkloadResult) -> dict[str, str]:
         slo.append(
             f"TTFT {ms(worst([a.ttft_ms for a in routed]))} (p95 target {ms(w.ttft_p95_ms)})"
         )
-    units = next((u for u in plan.economics.workloads if u.name == w.name), None)
+    units = plan.unit_costs_of(w.name)
     return {
         "workload": w.name,
         "kind": w.kind,
