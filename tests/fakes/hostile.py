@@ -4,12 +4,13 @@ It records the headers of every request, so a test can see which credentials rea
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.server import LocalServer
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Answer:
     length: bool = True  # send a Content-Length for a bytes body
 
 
-class HostileServer:
+class HostileServer(LocalServer):
     """Serves `answer(path)` until closed; `seen` holds (path, headers) of every request."""
 
     def __init__(self, answer: Callable[[str], Answer]):
@@ -60,21 +61,7 @@ class HostileServer:
             def log_message(self, *args: Any) -> None:
                 return None
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def __enter__(self) -> HostileServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
 
 
 def forever(chunk: bytes) -> Callable[[], Iterator[bytes]]:

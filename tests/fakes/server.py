@@ -34,7 +34,32 @@ class Reply:
 Route = Callable[[Request], Reply]
 
 
-class FakeServer:
+class LocalServer:
+    """A ThreadingHTTPServer on 127.0.0.1 (port 0) serving `handler` in a daemon thread, as a
+    context manager: the lifecycle every fake server here shares."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], poll_interval: float = 0.5):
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": poll_interval}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class FakeServer(LocalServer):
     """Serves `route` on 127.0.0.1 until closed; `requests` records every request in order."""
 
     def __init__(self, route: Route, content_type: str = "application/json"):
@@ -70,23 +95,7 @@ class FakeServer:
             def log_message(self, *args: Any) -> None:
                 return None
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def __enter__(self) -> FakeServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(Handler, poll_interval=0.02)
 
 
 class Faults:

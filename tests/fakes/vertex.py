@@ -14,11 +14,12 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.hostile import Answer
+from tests.fakes.server import LocalServer
 
 V1 = "type.googleapis.com/google.cloud.aiplatform.v1."
 LOCATION = r"/v1/(projects/[^/]+/locations/[^/]+)"
@@ -99,7 +100,7 @@ class FakeVertex:
         return [b for method, p, b in self.requests if method == "POST" and p.endswith(suffix)]
 
 
-class VertexServer:
+class VertexServer(LocalServer):
     """Serves a FakeVertex on 127.0.0.1 until closed; `url` is its API endpoint."""
 
     def __init__(self, state: FakeVertex | None = None):
@@ -148,18 +149,4 @@ class VertexServer:
             def log_message(self, *args: Any) -> None:
                 return None
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def __enter__(self) -> VertexServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
