@@ -15,8 +15,7 @@ from planner.cli.output import (
     printed,
     split_list,
 )
-from planner.cli.params import PlannerCommand, number
-from planner.clouds import catalog_services, cloud_names
+from planner.cli.params import CLOUDS_HELP, SERVICES_HELP, PlannerCommand, number
 
 catalog_app = typer.Typer(help="Browse cloud GPU offerings and prices.", no_args_is_help=True)
 
@@ -37,7 +36,7 @@ def list_offerings(
         None,
         "--provider",
         metavar="TEXT",
-        help=f"{', '.join(cloud_names())}; repeatable or comma-separated.",
+        help=f"{CLOUDS_HELP}; repeatable or comma-separated.",
     ),
     region: list[str] = typer.Option(
         None, "--region", metavar="TEXT", help="Region code; repeatable or comma-separated."
@@ -56,7 +55,7 @@ def list_offerings(
         None,
         "--service",
         metavar="TEXT",
-        help=f"{', '.join(catalog_services())}, or vm/kubernetes; repeatable or comma-separated.",
+        help=f"{SERVICES_HELP}, or vm/kubernetes; repeatable or comma-separated.",
     ),
     max_price: float = number(float, None, "--max-price", help="Most on-demand $/h."),
     spot_only: bool = typer.Option(False, "--spot-only", help="Only offerings sold as spot."),

@@ -6,7 +6,9 @@
   `PLANNER_*` variable and on a planner.toml value alike (click's default_map), and a refusal is
   a usage error (exit 2) naming the option.
 - `PlannerCommand`: the command class of every verb (`cls=`), which shows arguments by their
-  placeholder (`PLAN`, `FILES...`), never typer's `{PLAN}` or `<path>`.
+  placeholder (`PLAN`, `FILES...`), never typer's `{PLAN}` or `<path>`, and fills the
+  cloud registry's names into help texts (`CLOUDS_HELP`, `SERVICES_HELP`) when help is shown:
+  the registry loads every cloud, which starting the CLI need not do.
 """
 
 from __future__ import annotations
@@ -121,6 +123,23 @@ def placeholder(param: Any) -> str:
     return word + ("..." if param.nargs == -1 else "")
 
 
+CLOUDS_HELP = "{clouds}"
+"""Stands in a help text for the registered clouds' names, filled in when help is shown."""
+SERVICES_HELP = "{catalog_services}"
+"""Stands in a help text for the services a catalog row may name, filled in likewise."""
+
+
+def registry_help(text: str) -> str:
+    """`text` with `CLOUDS_HELP` and `SERVICES_HELP` filled from the cloud registry."""
+    if CLOUDS_HELP not in text and SERVICES_HELP not in text:
+        return text
+    from planner.clouds import catalog_services, cloud_names
+
+    return text.replace(CLOUDS_HELP, ", ".join(cloud_names())).replace(
+        SERVICES_HELP, ", ".join(catalog_services())
+    )
+
+
 class PlannerCommand(TyperCommand):
     """A verb: arguments shown by their placeholder in the usage line and under Arguments."""
 
@@ -141,7 +160,7 @@ class PlannerCommand(TyperCommand):
             if param.param_type_name == "argument":
                 arguments.append((placeholder(param), record[1]))
             else:
-                options.append(record)
+                options.append((record[0], registry_help(record[1])))
         for title, rows in (("Arguments", arguments), ("Options", options)):
             if rows:
                 with formatter.section(title):
