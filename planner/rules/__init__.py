@@ -5,7 +5,9 @@ The constraint families, one module each, hold a rule's spec field(s) and the wo
 it applies to (FIELD/FIELDS, KINDS), its rows in the placement MIP and in the decomposition's
 LP (written once against planner.rules.rows.Rows, which both models implement), when a
 decomposition subproblem without them is exact (`simple`), its words for the infeasibility
-diagnosis and its independent check where verify's is a plan-level count:
+diagnosis and its independent check where verify's is a plan-level count. Its SLOTS say which
+row groups take its functions and at which order key; planner.rules.families finds the modules
+with SLOTS and builds the registry from them:
 
     routing, capacity, replicas, edge_share       serving requests and instances
     regions, region_loss                          spread over regions (serving only: the spec

@@ -13,9 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 from planner.rules.quotas import over_budget, peak_cost
-from planner.rules.rows import SharedRow
+from planner.rules.rows import SharedRow, Slot
 
-__all__ = ["GROUP", "KINDS", "check", "coupling", "diagnosis", "over_budget", "peak_cost", "rows"]
+__all__ = [
+    "GROUP",
+    "KINDS",
+    "SLOTS",
+    "check",
+    "coupling",
+    "diagnosis",
+    "over_budget",
+    "peak_cost",
+    "rows",
+]
 
 FIELD = "constraints.budget_per_hour"
 KINDS = ("serving", "batch", "training")
@@ -30,8 +40,9 @@ def rows(m: Any, s: int, world: Any, ledger: Any) -> None:
         m.add(m.sum(hourly) <= world.budget, GROUP if m.tag(s) == "" else f"{GROUP}[{s}]")
 
 
-def coupling(budget: float | None) -> list[SharedRow]:
+def coupling(spec: Any, owned_pools: Any) -> list[SharedRow]:
     """The budget as the decomposition's shared row (none without a budget)."""
+    budget = spec.constraints.budget_per_hour
     return [] if budget is None else [SharedRow(GROUP, float(budget), None)]
 
 
@@ -49,3 +60,17 @@ def diagnosis(budget: float) -> str:
 def describe(spec: Any, kind: str, arg: str) -> str:
     """Constraint group `budget` in words."""
     return diagnosis(spec.constraints.budget_per_hour)
+
+
+def fleet_check(spec: Any, owned_pools: Any, allocations) -> list[str]:
+    """verify's check: the plan's peak cost within the budget."""
+    broken = check(spec.constraints.budget_per_hour, allocations)
+    return [] if broken is None else [broken]
+
+
+SLOTS = (
+    Slot("shared", 30, rows),
+    Slot("coupling", 30, coupling),
+    Slot("fleet_check", 30, fleet_check),
+)
+"""Last of the shared rows in both models."""

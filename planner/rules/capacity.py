@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from planner.rules.rows import Rows, ServingView
+from planner.rules.rows import Rows, ServingView, Slot
 
 KINDS = ("serving",)
 
@@ -55,3 +55,13 @@ def floor_rows(m: Rows, v: ServingView) -> None:
         cols = [v.n[i] for i, _ in v.sold]
         m.row(cols, [1.0] * len(cols), float(floor), math.inf,
               f"instances[{m.tag(v.s)}{v.workload.name}]")  # fmt: skip
+
+
+SLOTS = (
+    Slot("serving", 30, rows),
+    Slot("serving", 40, floor_rows),
+    Slot("lp_serving", 30, rows),
+    Slot("lp_serving", 55, floor_rows),
+)
+"""In the fleet LP the floor comes after the replica rows (50), where it has always been: the
+LP's row order is part of what fixes its duals, and so the decomposition's plans."""

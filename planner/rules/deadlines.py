@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from planner.rules.rows import JobView, Rows
+from planner.rules.rows import JobView, Rows, Slot
 
 FIELD = "deadline_hours"
 KINDS = ("batch", "training")
@@ -55,3 +55,11 @@ def training_rows(m: Rows, v: JobView) -> None:
 def gang_row(m: Rows, workload: Any, chosen: Sequence[Any]) -> None:
     """gang: exactly one gang shape."""
     m.row(list(chosen), [1.0] * len(chosen), 1.0, 1.0, f"gang[{workload.name}]")
+
+
+SLOTS = (
+    Slot("batch", 10, batch_rows),
+    Slot("lp_batch", 10, batch_rows),
+    Slot("training", 10, training_rows),
+    Slot("lp_training", 10, training_rows),
+)

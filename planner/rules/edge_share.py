@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from planner.rules.rows import Rows, ServingView
+from planner.rules.rows import Rows, ServingView, Slot
 
 FIELD = "edge_share_max"
 KINDS = ("serving",)
@@ -31,3 +31,7 @@ def simple(workload: Any, cands: Any = ()) -> bool:
     """Whether a subproblem that leaves the row out is still exact (no cap, or no edge
     candidate)."""
     return workload.edge_share_max >= 1 or not any(c.offering.service_kind == "edge" for c in cands)
+
+
+SLOTS = (Slot("serving", 20, rows),)
+"""MIP only (after routing, whose shares it caps)."""

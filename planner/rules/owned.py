@@ -15,9 +15,9 @@ from functools import partial
 from typing import Any
 
 from planner.rules.quotas import owned_covers, owned_used
-from planner.rules.rows import SharedRow
+from planner.rules.rows import SharedRow, Slot
 
-__all__ = ["GROUP", "KINDS", "check", "coupling", "owned_used", "rows"]
+__all__ = ["GROUP", "KINDS", "SLOTS", "check", "coupling", "owned_used", "rows"]
 
 FIELD = "capacity"
 KINDS = ("serving", "batch", "training")
@@ -33,7 +33,7 @@ def rows(m: Any, s: int, world: Any, ledger: Any) -> None:
             m.add(m.sum(terms) <= world.owned[name].accelerators, f"owned[{m.tag(s)}{name}]")
 
 
-def coupling(owned: Mapping[str, Any]) -> list[SharedRow]:
+def coupling(spec: Any, owned: Mapping[str, Any]) -> list[SharedRow]:
     """The owned pools (sorted by name) as the decomposition's shared rows."""
     return [
         SharedRow(f"{GROUP}:{n}", float(owned[n].accelerators), partial(owned_covers, n))
@@ -47,3 +47,17 @@ def check(name: str, accelerators: int, allocations) -> str | None:
     if used > accelerators:
         return f"uses {used} accelerators of {name}, which has {accelerators}"
     return None
+
+
+def fleet_check(spec: Any, owned: Mapping[str, Any], allocations) -> list[str]:
+    """verify's check: every owned pool (by name) holds what runs on it."""
+    found = (check(name, owned[name].accelerators, allocations) for name in sorted(owned))
+    return [words for words in found if words is not None]
+
+
+SLOTS = (
+    Slot("shared", 10, rows),
+    Slot("coupling", 20, coupling),
+    Slot("fleet_check", 10, fleet_check),
+)
+"""First of the MIP's shared rows, after the quotas in the decomposition's."""

@@ -21,7 +21,7 @@ from typing import Any
 
 from planner.facts import find_accelerator
 from planner.plans.model import Allocation
-from planner.rules.rows import SharedRow
+from planner.rules.rows import SharedRow, Slot
 from planner.spec.models import Quota
 
 Pool = tuple[str, str, str, str]
@@ -58,8 +58,9 @@ def rows(m: Any, s: int, world: Any, ledger: Any) -> None:
             m.add(m.sum(terms) <= quota.max_accelerators, label)
 
 
-def coupling(quotas: Sequence[Quota]) -> list[SharedRow]:
-    """The quotas as the decomposition's shared rows."""
+def coupling(spec: Any, owned_pools: Any) -> list[SharedRow]:
+    """The spec's quotas as the decomposition's shared rows."""
+    quotas: Sequence[Quota] = spec.constraints.quotas
     return [
         SharedRow(f"{GROUP}:{i}", float(q.max_accelerators),
                   partial(quota_covers, q, accelerator=quota_accelerator(q)))
@@ -79,6 +80,19 @@ def diagnosis(quota: Quota) -> str:
 def describe(spec: Any, kind: str, arg: str) -> str:
     """Constraint group `quota:<index>` in words."""
     return diagnosis(spec.constraints.quotas[int(arg)])
+
+
+def fleet_check(spec: Any, owned_pools: Any, allocations: Sequence[Allocation]) -> list[str]:
+    """verify's check: each quota the plan's allocations exceed, in words."""
+    return quota_breaches(spec.constraints.quotas, allocations)
+
+
+SLOTS = (
+    Slot("shared", 20, rows),
+    Slot("coupling", 10, coupling),
+    Slot("fleet_check", 20, fleet_check),
+)
+"""After the owned pools' rows in the MIP, first of the decomposition's shared rows."""
 
 
 def owned_covers(name: str, pool: Pool) -> bool:

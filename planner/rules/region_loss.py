@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.rules import capacity, routing
-from planner.rules.rows import Rows, ServingView
+from planner.rules.rows import Rows, ServingView, Slot
 
 FIELD = "survive_region_loss"
 GROUPS = (FIELD,)
@@ -52,3 +52,7 @@ def diagnosis(workload: Any) -> str:
 def describe(spec: Any, kind: str, arg: str) -> str:
     """Constraint group `kind:arg` (one of GROUPS) in words."""
     return diagnosis(next(w for w in spec.workloads if w.name == arg))
+
+
+SLOTS = (Slot("serving", 80, rows),)
+"""MIP only, last of a serving workload's rows: a copy of routing and capacity per region."""

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from planner.plans.model import Allocation
+from planner.rules.rows import Slot
 from planner.spec.models import MIN_REGION_SHARE
 
 __all__ = [
@@ -130,3 +131,7 @@ def diagnosis(workload: Any) -> str:
 def describe(spec: Any, kind: str, arg: str) -> str:
     """Constraint group `kind:arg` (one of GROUPS) in words."""
     return diagnosis(next(w for w in spec.workloads if w.name == arg))
+
+
+SLOTS = (Slot("serving", 70, rows),)
+"""MIP only (the spread's binary y_r per region)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from planner.rules.rows import Rows, ServingView
+from planner.rules.rows import Rows, ServingView, Slot
 
 FIELDS = ("min_replicas", "max_replicas")
 GROUPS = FIELDS
@@ -62,3 +62,6 @@ def diagnosis(workload: Any, group: str) -> str:
 def describe(spec: Any, kind: str, arg: str) -> str:
     """Constraint group `kind:arg` (one of GROUPS) in words."""
     return diagnosis(next(w for w in spec.workloads if w.name == arg), kind)
+
+
+SLOTS = (Slot("serving", 50, rows), Slot("lp_serving", 50, rows))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.rules.rows import Rows, ServingView
+from planner.rules.rows import Rows, ServingView, Slot
 
 KINDS = ("serving",)
 GROUP = None
@@ -48,3 +48,7 @@ def route(
 def rows(m: Rows, v: ServingView) -> None:
     """Route every bucket over the candidates sold in the view's world."""
     v.x, v.load = route(m, v, v.sold)
+
+
+SLOTS = (Slot("serving", 10, rows), Slot("lp_serving", 10, rows))
+"""Routing comes first in both models: the other serving rows read its shares."""

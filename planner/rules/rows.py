@@ -83,3 +83,33 @@ class SharedRow:
     covers: Callable[[Any], bool] | None
     """Whether the row limits a pool (accelerators drawn from it count); None: the row counts
     dollars per hour (the budget)."""
+
+
+ROW_GROUPS = {
+    "serving": "the MIP's rows of a serving workload, per world (f(model, ServingView))",
+    "lp_serving": "the decomposition's fleet LP rows of a serving workload (f(model, ServingView))",
+    "batch": "the MIP's rows of a batch job, per world (f(model, JobView))",
+    "lp_batch": "the fleet LP rows of a batch job (f(model, JobView))",
+    "training": "the MIP's rows of a training job, once (f(model, JobView))",
+    "lp_training": "the fleet LP rows of a training job (f(model, JobView))",
+    "shared": "the MIP's rows that tie workloads together, per world, after every workload's "
+    "(f(model, world index, world, ledger))",
+    "coupling": "the decomposition's priced shared rows (f(spec, owned pools) -> [SharedRow])",
+    "workload_check": "verify's per-workload check for every kind (f(workload, allocations) -> "
+    "[words])",
+    "fleet_check": "verify's check of what the fleet shares (f(spec, owned pools, allocations) -> "
+    "[words])",
+}
+"""Where a family's functions go (planner.rules.families builds one ordered tuple per group)."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One function of a family in row group `group` (a key of ROW_GROUPS), at position
+    `order` there: the models call a group's functions in increasing `order`, so the keys fix
+    the row order of every model (and its proto, and its plan). Two slots of one group may not
+    share a key; leave gaps (10, 20, ...) so that a new family can go between two."""
+
+    group: str
+    order: int
+    write: Callable[..., Any]

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from planner.plans.model import Allocation
+from planner.rules.rows import Slot
 
 FIELD = "max_spot_share"
 KINDS = ("serving", "batch", "training")
@@ -92,6 +93,20 @@ def simple(workload: Any, cands: Any = ()) -> bool:
     return cap(workload) is None or not any(c.pricing == "spot" for c in cands)
 
 
+def gang_allowed(workload: Any, candidate: Any) -> bool:
+    """Whether a training job may take `candidate`'s gang alone: its row for that one choice
+    (the decomposition enumerates gangs with this instead of solving a MIP)."""
+    amount = candidate.instances * candidate.accelerators
+    row = mip_row(workload, [(candidate.pricing, amount)])
+    return row is None or row[0] <= row[1] + 1e-9
+
+
+def cheapest_rate_exact(workload: Any) -> bool:
+    """Whether a batch job all on its cheapest work rate keeps the row: only without a cap
+    (the cheapest rate may be spot)."""
+    return cap(workload) is None
+
+
 def weight(a: Allocation) -> float:
     """Accelerator-hours per hour an allocation holds: its accelerators (a shared allocation's
     replicas' GPUs), times its hours against the longest for batch (work bought)."""
@@ -128,3 +143,12 @@ def diagnosis(workload: Any) -> str:
 def describe(spec: Any, kind: str, arg: str) -> str:
     """Constraint group `kind:arg` (one of GROUPS) in words."""
     return diagnosis(next(w for w in spec.workloads if w.name == arg))
+
+
+SLOTS = (
+    Slot("serving", 60, serving_rows),
+    Slot("batch", 20, batch_rows),
+    Slot("training", 20, training_rows),
+    Slot("workload_check", 10, check),
+)
+"""MIP only: the fleet LP leaves the row out (`simple` says when a subproblem needs it)."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.compute.executors import Executor
-from planner.rules import capacity, deadlines, families, routing, spot_share
+from planner.rules import capacity, deadlines, families, routing
 from planner.rules.rows import JobView, ServingView
 from planner.solve.backend import SolveOptions, fast_sum, new_model, run, run_model
 from planner.solve.candidates import Candidate
@@ -292,7 +292,9 @@ class Subproblems:
             return Answer(Column(counts, float(unit.base[i])), float(eff[i]))
         if unit.kind == "covering":
             return self._covering(unit, eff, room, start)
-        simple_batch = unit.kind == "batch" and spot_share.cap(self._workload[unit.name]) is None
+        simple_batch = unit.kind == "batch" and families.cheapest_rate_exact(
+            self._workload[unit.name]
+        )
         if simple_batch and room is None and np.array_equal(eff, unit.base):
             return self._batch_unpriced(unit)
         return self._mip(unit, eff, room)
@@ -821,7 +823,9 @@ def fleet_lp(
         cands = problem.candidates[w.name]
         if isinstance(w, TrainingWorkload):
             cols = lp.columns(u.base, np.zeros(len(cands)), np.ones(len(cands)))
-            deadlines.training_rows(lp, JobView(0, w, cands, list(range(len(cands))), cols))
+            view = JobView(0, w, cands, list(range(len(cands))), cols)
+            for family_rows in families.LP_TRAINING_ROWS:
+                family_rows(lp, view)
         elif isinstance(w, BatchWorkload):
             cols = _batch_lp(lp, w, cands)
         else:

@@ -47,10 +47,8 @@ from planner.perf.sizing import TRAINING_BYTES_PER_PARAM, edge_terms, efficiency
 from planner.perf.workload import workload_settings
 from planner.plans.model import Allocation, Plan
 from planner.plans.slo import slo_misses
-from planner.rules import budget, families, replicas
-from planner.rules import owned as owned_family
+from planner.rules import families, replicas
 from planner.rules import regions as spread_rule
-from planner.rules.quotas import quota_breaches
 from planner.rules.residency import breaches
 from planner.spec.models import (
     BatchWorkload,
@@ -615,12 +613,7 @@ def verify(
         problems += _slo_problems(plan, w, mine) if figures else []
         found += [Violation(w.name, m) for m in problems]
     found += _shared_group_problems(plan)
-    for name, pool in sorted(owned.items()):
-        if (broken := owned_family.check(name, pool.accelerators, plan.allocations)) is not None:
-            found.append(Violation("fleet", broken))
-    quotas = spec.constraints.quotas
-    found += [Violation("fleet", m) for m in quota_breaches(quotas, plan.allocations)]
+    for check in families.FLEET_CHECKS:
+        found += [Violation("fleet", m) for m in check(spec, owned, plan.allocations)]
     found += commitment_violations(plan, spec, offerings)
-    if (over := budget.check(spec.constraints.budget_per_hour, plan.allocations, _TOL)) is not None:
-        found.append(Violation("fleet", over))
     return found + residency_violations(plan)
