@@ -42,14 +42,19 @@ Rates = Mapping[tuple[str, int], Sequence[float]]
 
 
 def serving_allocations(
-    problem, solution: Solution, w: ServingWorkload, rates: Rates | None = None
+    problem,
+    solution: Solution,
+    w: ServingWorkload,
+    rates: Rates | None = None,
+    given: dict[tuple[int, int], float] | None = None,
 ) -> list[Allocation]:
     """A serving workload's allocations; their routed figures are the spec's demand routed by
     the tie rule (planner.solve.routing) over the solution's instances, or `rates`
     (requests/s per bucket by (workload, candidate)) where given,
-    and then the per-bucket routing is not recorded (it is not the spec's)."""
+    and then the per-bucket routing is not recorded (it is not the spec's). `given`: the
+    solution's shares of `w` where the caller grouped them (Solution.shares_by_workload)."""
     demand = problem.demand(w)
-    settled = settled_shares(problem, solution, w) if rates is None else {}
+    settled = settled_shares(problem, solution, w, given) if rates is None else {}
     out = []
     for i, c in enumerate(problem.candidates[w.name]):
         n = solution.count(w.name, i)
@@ -235,9 +240,11 @@ def allocations_of(
     """The plan's allocations from a solution of `problem` (serving figures from `rates`
     where given, see serving_allocations)."""
     allocations: list[Allocation] = []
+    shares = solution.shares_by_workload() if rates is None else {}
     for w in problem.spec.workloads:
         if isinstance(w, ServingWorkload):
-            allocations += serving_allocations(problem, solution, w, rates)
+            given = shares.get(w.name, {}) if rates is None else None
+            allocations += serving_allocations(problem, solution, w, rates, given)
         else:
             allocations += _job_allocations(problem, solution, w)
     return allocations
@@ -336,20 +343,33 @@ def offerings_of(problem: PlacementProblem):
     return [c.offering for cands in problem.candidates.values() for c in cands]
 
 
-def with_compatible_instances(a: Allocation, catalog: Catalog) -> Allocation:
+def by_place(catalog: Catalog) -> dict[tuple, list]:
+    """The catalog's offerings by (provider, region, zone, service, accelerator), in catalog
+    order: what with_compatible_instances reads for each of a plan's allocations (scanning the
+    whole catalog for each is a plan's size times the catalog's)."""
+    out: dict[tuple, list] = {}
+    for o in catalog:
+        out.setdefault((o.provider, o.region, o.zone, o.service, o.accelerator), []).append(o)
+    return out
+
+
+def with_compatible_instances(
+    a: Allocation, catalog: Catalog, places: dict[tuple, list] | None = None
+) -> Allocation:
     """`a` with the catalog's other instance types that hold its replicas unchanged (same
     provider, region, zone, service, accelerator, pricing; whole TP-sized replicas), cheapest
     per replica first, up to COMPATIBLE_TOLERANCE dearer per replica. Serving and batch on VM
-    services only: a training gang's shape and owned or shared capacity are fixed."""
+    services only: a training gang's shape and owned or shared capacity are fixed. `places`:
+    by_place(catalog), where the caller has it."""
     if (a.kind == "training" or a.service not in VM_SERVICES or a.capacity_pool or a.shared_group
             or a.nodes_per_replica):  # fmt: skip
         return a
     own = a.price_per_hour / max(1, a.replicas_per_instance)
     options = {}
-    for o in catalog:
+    here = (a.provider, a.region, a.zone, a.service, a.accelerator)
+    for o in catalog if places is None else places.get(here, ()):
         if (
-            (o.provider, o.region, o.zone, o.service, o.accelerator)
-            != (a.provider, a.region, a.zone, a.service, a.accelerator)
+            (o.provider, o.region, o.zone, o.service, o.accelerator) != here
             or o.owned
             or o.instance_type == a.instance_type
             or o.accelerator_count < a.tp

@@ -176,20 +176,33 @@ def shared_rows(problem: PlacementProblem) -> tuple[SharedRows, list[Unit]]:
     # of rows: 2.6 s of CPU here, 4.1-4.8 s over two worker processes, and no sooner done)
     found = [_covering_rows(problem, w) for w in covering]
     rows_of = {w.name: r for w, r in zip(covering, found, strict=True)}
+    # one candidates x candidates matrix per distinct (rates, replicas): workloads of one model
+    # and request mix over the same offerings share it (at 20,000 workloads, one each would
+    # hold gigabytes)
+    covers_of: dict[tuple, np.ndarray] = {}
     for unit, w in zip(units, spec.workloads, strict=True):
         if unit.kind == "covering":
             assert isinstance(w, ServingWorkload)
             cands = problem.candidates[w.name]
             unit.rows = rows_of[w.name]
-            # j covers every row at least as well as i iff it carries every bucket at least as
-            # fast (the rows include each bucket alone) and has as many replicas
             rates = np.array([c.bucket_rps for c in cands], dtype=float)
-            covers = (rates[:, None, :] >= rates[None, :, :] - 1e-12).all(axis=2)
-            if w.min_replicas:
-                reps = np.array([c.replicas_per_instance for c in cands])
-                covers &= reps[:, None] >= reps[None, :]
-            unit.covers = covers
+            reps = np.array([c.replicas_per_instance for c in cands]) if w.min_replicas else None
+            key = (rates.shape, rates.tobytes(), b"" if reps is None else reps.tobytes())
+            if key not in covers_of:
+                covers_of[key] = _covers(rates, reps)
+            unit.covers = covers_of[key]
     return SharedRows(tuple(names), np.array(caps)), units
+
+
+def _covers(rates: np.ndarray, replicas: np.ndarray | None) -> np.ndarray:
+    """covers[j, i]: candidate j covers every covering row at least as well as i: it carries
+    every bucket at least as fast (the rows include each bucket alone) and, where the workload
+    asks for replicas, has as many. Read-only (workloads share it)."""
+    covers = (rates[:, None, :] >= rates[None, :, :] - 1e-12).all(axis=2)
+    if replicas is not None:
+        covers &= replicas[:, None] >= replicas[None, :]
+    covers.flags.writeable = False
+    return covers
 
 
 def _kind(w, cands: tuple[Candidate, ...]) -> str:

@@ -16,6 +16,7 @@ from planner.plans.model import Plan
 from planner.solve.assemble import (
     allocations_of,
     assemble_plan,
+    by_place,
     value_of,
     with_compatible_instances,
 )
@@ -59,7 +60,8 @@ def place(
     found = solved.allocations
     if found is None:
         found = allocations_of(problem, solved.solution)
-    allocations = [with_compatible_instances(a, catalog) for a in found]
+    places = by_place(catalog)
+    allocations = [with_compatible_instances(a, catalog, places) for a in found]
     value = value_of(allocations)
     gap = (value - solved.bound) / value if value > 0 else 0.0
     status = "optimal" if gap <= options.relative_gap else solved.status

@@ -25,14 +25,18 @@ _TOL = 1e-9
 Shares = dict[tuple[int, int], float]
 
 
-def settled_shares(problem: PlacementProblem, solution: Solution, w: ServingWorkload) -> Shares:
+def settled_shares(
+    problem: PlacementProblem, solution: Solution, w: ServingWorkload, given: Shares | None = None
+) -> Shares:
     """Share of each bucket b routed to each candidate i of `w`, by (i, b), under the tie rule;
-    the solution's own routing when no split the rule allows keeps every rule."""
+    the solution's own routing when no split the rule allows keeps every rule. `given`: the
+    solution's shares of `w` (Solution.shares_by_workload), where the caller has them."""
     cands = problem.candidates[w.name]
     demand = problem.demand(w)
     counts = {i: solution.count(w.name, i) for i in range(len(cands))}
     used = [i for i, n in counts.items() if n > 0]
-    given = {(i, b): x for (name, i, b), x in solution.shares.items() if name == w.name}
+    if given is None:
+        given = solution.shares_by_workload().get(w.name, {})
     if not used:
         return given
     proportional: Shares = {}

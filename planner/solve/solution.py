@@ -25,6 +25,15 @@ class Solution:
     def count(self, workload: str, i: int) -> int:
         return self.counts.get((workload, i), 0)
 
+    def shares_by_workload(self) -> dict[str, dict[tuple[int, int], float]]:
+        """Each workload's routing shares by (candidate index, bucket), grouped in one pass (a
+        plan's workloads read theirs from it: scanning every share for each workload is
+        quadratic in the fleet)."""
+        out: dict[str, dict[tuple[int, int], float]] = {}
+        for (name, i, b), x in self.shares.items():
+            out.setdefault(name, {})[(i, b)] = x
+        return out
+
     def merge(self, other: Solution) -> None:
         """Add the decisions of a solution of other workloads (a block solved apart)."""
         self.counts.update(other.counts)
