@@ -9,7 +9,9 @@ current strategy against the previous one on the same input files, each row a fr
 --previous: a checkout of the previous strategy (say `git worktree add ../prev cce3dcd`); its
 rows run benchmarks/matrix_run.py with PYTHONPATH set to it. Inputs (fleet spec with binding
 quotas and owned clusters, cut-down catalog, generated profiles) are written once under --work
-and reused; so are finished rows (--fresh runs them again). Each solve gets the target's time
+and reused; so are finished rows (--fresh runs them again). Each row's phases (CPU, wall, memory)
+go to phases-N-METHOD.jsonl beside its result: a row stopped before its plan says where its
+time went. Each solve gets the target's time
 (2 s at 100, 10 s at 1,000, 60 s at 5,000, 300 s at 20,000) and a 0.5% gap target, the same
 for every shape and both strategies. Writes the "Fleet shapes" section of BENCHMARKS.md.
 """
@@ -115,6 +117,7 @@ def _row(
         cmd += ["--profiles", profiles]
     if save:
         cmd += ["--save-plan", str(work / shape.name / f"plan-{n}-{method}.json")]
+    cmd += ["--phases", str(work / shape.name / f"phases-{n}-{method}.jsonl")]
     env = dict(os.environ, PYTHONPATH=str(tree))
     try:
         out = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
