@@ -25,6 +25,20 @@ class InfeasibleError(PlannerError):
     exit_code = 3
 
 
+class OutOfTime(PlannerError):
+    """The time limit passed before any plan was found: exit code 1 (see `out_of_time`)."""
+
+    exit_code = 1
+
+
+def out_of_time(limit_s: float) -> OutOfTime:
+    """The error for a time limit of `limit_s` seconds that passed before any plan was found."""
+    return OutOfTime(
+        f"No plan found within the {limit_s:g} s time limit; "
+        "raise --time-limit or simplify the spec"
+    )
+
+
 class PlanRejected(PlannerError):
     """A readable plan file whose figures do not follow from its allocations, or that was made
     for another spec: exit code 1 (a file that is not a plan at all is an InputError, exit 2)."""

@@ -107,7 +107,17 @@ def plan(
     processes (or a Ray cluster: `executor="ray"`, `address`) with `strategy` auto,
     decomposition or mip. With `robust` (a scenarios file), one fleet for at least `coverage` of
     the scenarios. Raises planner.InputError for bad input (exit 2 in the CLI) and
-    planner.InfeasibleError, naming the conflicting constraints, when no plan exists (exit 3)."""
+    planner.InfeasibleError, naming the conflicting constraints, when no plan exists (exit 3).
+
+    For the cost objective `time_limit_s` is one deadline for the whole call, counted from its
+    start: reading the inputs, candidates, the solve, the plan's assembly, baselines and the
+    hourly schedule. When it comes the best plan found so far is returned, status feasible
+    with its proven bound (baselines not worked out by then are left out, with a warning);
+    a PlannerError (planner.errors.OutOfTime, exit 1) where no plan was found. The
+    completion-time objective and `robust` solve several times, each within `time_limit_s`."""
+    from planner.clock import Deadline
+
+    deadline = Deadline.after(_positive(time_limit_s, "time_limit_s", "plan"))
     if strategy not in STRATEGIES:
         raise ArgumentError(f"plan(): strategy must be one of {', '.join(STRATEGIES)}")
     if executor not in EXECUTORS:
@@ -135,6 +145,8 @@ def plan(
             "plan", time_limit_s, relative_gap, workers=workers, strategy=strategy,
             executor=runner, max_price_age_days=max_price_age_days,
         )  # fmt: skip
+        if robust is None and spec.constraints.objective == "cost":
+            options = replace(options, deadline=deadline)
         if robust is not None:
             from planner.sweep.robust import plan_robust
 

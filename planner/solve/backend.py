@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ortools.math_opt.python import mathopt
 
+from planner.clock import Deadline
 from planner.compute.executors import Executor
 
 if TYPE_CHECKING:
@@ -59,6 +60,24 @@ class SolveOptions:
     strategy: str = "auto"
     """auto (decomposition above a few dozen workloads), decomposition, or mip (one MIP,
     LP-guided: the strategy before the decomposition, kept to compare and fall back on)."""
+    deadline: Deadline | None = field(default=None, compare=False, repr=False)
+    """When the work stops: every solver call gets at most the time left until it, and none
+    starts after it. None: each solve (`solve_problem`, `place`) starts one `time_limit_s` from
+    its own start. `planner plan` makes one for the whole command (candidates, solve, plan
+    assembly, baselines)."""
+
+    def with_deadline(self) -> SolveOptions:
+        """These options with a deadline: theirs, or `time_limit_s` from now."""
+        if self.deadline is not None:
+            return self
+        return replace(self, deadline=Deadline.after(self.time_limit_s))
+
+    def seconds_left(self) -> float:
+        """What a solver call may take now: the time limit, or less where the deadline is
+        sooner (0 once it has passed)."""
+        if self.deadline is None:
+            return self.time_limit_s
+        return max(0.0, min(self.time_limit_s, self.deadline.left()))
 
 
 @dataclass(frozen=True)
@@ -86,6 +105,14 @@ class Outcome:
         return self.result.variable_values()
 
 
+_NOT_RUN = mathopt.SolveResult(
+    termination=mathopt.Termination(
+        reason=mathopt.TerminationReason.NO_SOLUTION_FOUND, limit=mathopt.Limit.TIME
+    )
+)
+"""What a solve that never started (its deadline had passed) reports."""
+
+
 def run(built: Built, options: SolveOptions, hint: dict | None = None) -> Outcome:
     """Solve a built model: SCIP for the MIP, GLOP for its LP relaxation.
 
@@ -98,14 +125,18 @@ def run_model(
     model: Model, options: SolveOptions, hint: dict | None = None, *, relaxed: bool = False
 ) -> Outcome:
     """Solve `model`: SCIP (within the options' time limit, gap, seed and threads), or GLOP
-    when `relaxed` (its variables are all continuous)."""
+    when `relaxed` (its variables are all continuous). Never past the options' deadline: the
+    call gets the time left, and none once it has passed (status unknown, no bound)."""
+    limit = options.seconds_left()
+    if limit <= 0.0:
+        return Outcome("unknown", math.nan, -math.inf, 0.0, _NOT_RUN)
     if relaxed:
         solver = mathopt.SolverType.GLOP
-        params = mathopt.SolveParameters(time_limit=timedelta(seconds=options.time_limit_s))
+        params = mathopt.SolveParameters(time_limit=timedelta(seconds=limit))
     else:
         solver = mathopt.SolverType.GSCIP
         params = mathopt.SolveParameters(
-            time_limit=timedelta(seconds=options.time_limit_s),
+            time_limit=timedelta(seconds=limit),
             relative_gap_tolerance=options.relative_gap,
             random_seed=options.seed,
             threads=options.threads,

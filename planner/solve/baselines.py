@@ -125,13 +125,16 @@ def _fractional_floor(cands: list[Candidate], demand: tuple[float, ...]) -> floa
 
 
 def _baseline_single_type(problem: PlacementProblem, options: SolveOptions, plan_hourly: float):
-    """(b) Each serving workload on the best single accelerator type (Mélange's baseline)."""
+    """(b) Each serving workload on the best single accelerator type (Mélange's baseline);
+    None where the options' deadline passes before every workload is done."""
     spec = problem.spec
     serving = [w for w in spec.workloads if isinstance(w, ServingWorkload)]
     if not serving:
         return None
     total, allocations = 0.0, []
     for w in serving:
+        if options.seconds_left() <= 0.0:
+            return None
         best = None
         demand = problem.demand(w)
         by_type: dict[str, list[Candidate]] = defaultdict(list)
@@ -175,7 +178,10 @@ def with_baselines(
     options: SolveOptions,
 ) -> Solved:
     """The placement's plan with, for idle committed capacity, what moving a workload onto it
-    would save, and its baselines (for the plan's annotations, attached by the use cases)."""
+    would save, and its baselines (for the plan's annotations, attached by the use cases).
+
+    Within the options' deadline: a baseline or recommendation that needs a solve is left out
+    where the deadline passes before it is done, and the plan then says so in its warnings."""
     problem, plan = placement.problem, placement.plan
     spec = problem.spec
     value = value_of(plan.allocations)
@@ -190,6 +196,13 @@ def with_baselines(
         recommend(p, problem, catalog, value, profiles, settings, options, plan.plan_date)
         for p in plan.capacity
     ]
-    return Solved(
-        plan.model_copy(update={"capacity": pools}), tuple(b for b in found if b is not None)
-    )
+    update: dict = {"capacity": pools}
+    if options.deadline is not None and options.deadline.passed():
+        update["warnings"] = [*plan.warnings, LATE_BASELINES]
+    return Solved(plan.model_copy(update=update), tuple(b for b in found if b is not None))
+
+
+LATE_BASELINES = (
+    "the time limit passed while the baselines were worked out: any not finished by then are "
+    "left out (raise --time-limit to see them all)"
+)

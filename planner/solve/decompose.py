@@ -23,12 +23,12 @@ per-workload optima it is at least the LP bound at the LP's duals. Steps:
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from planner.clock import Deadline
 from planner.compute.executors import Executor
 from planner.rules import capacity, deadlines, families, routing
 from planner.rules.rows import JobView, ServingView
@@ -58,7 +58,8 @@ NEIGHBOURHOOD_MISSES = 3
 doubles the next one's size)."""
 PRICE_STEPS_SHARE = 0.7
 """Price steps stop once the next one, taking as long as the last, would end past this share
-of the time limit (the master MIP and assembly get the rest)."""
+of the time left when the decomposition started (the master MIP and assembly get the rest);
+the fleet LP gets at most this share of it, and the subproblems stop at it."""
 
 
 def sub_tolerance(options: SolveOptions) -> float:
@@ -227,8 +228,8 @@ class Subproblems:
         self._alone: dict[str, PlacementProblem] = {}
         self._workload = {w.name: w for w in problem.spec.workloads}
         self.deadline: float | None = None
-        """time.time() past which searches stop at their best plan so far (the time limit's:
-        a wall-clock time, the same in every worker process)."""
+        """time.time() past which searches stop at their best plan so far (a wall-clock time,
+        the same in every worker process); repairs stop at `repair_deadline`."""
         self.repair_deadline: float | None = None
         self._last: dict[str, tuple[int, ...]] = {}
         """Each workload's counts at the last prices: the next search starts from them."""
@@ -309,20 +310,27 @@ class Subproblems:
             self._workload[unit.name]
         )
         if simple_batch and room is None and np.array_equal(eff, unit.base):
-            return self._batch_unpriced(unit)
+            found = self._batch_unpriced(unit)
+            assert found is not None
+            return found
         return self._mip(unit, eff, room)
 
-    def _batch_unpriced(self, unit: Unit) -> Answer:
-        """A batch job whose instances carry no price: all on its cheapest work rate."""
+    def _batch_unpriced(self, unit: Unit, room: np.ndarray | None = None) -> Answer | None:
+        """A batch job whose instances carry no price: all on its cheapest work rate (the
+        cheapest whose instances fit `room` of the shared rows, where given; None where none
+        does). Its cost bounds the job's optimum at any prices >= 0."""
         w = self._workload[unit.name]
         cands = self.problem.candidates[w.name]
-        i = min(range(len(cands)), key=lambda j: (cands[j].price / cands[j].batch_rps, j))
-        hours = w.volume.request_count / (cands[i].batch_rps * 3600)
-        n = max(1, math.ceil(hours / w.deadline_hours - 1e-9))
-        detail = Solution(counts={(w.name, i): n}, hours={(w.name, i): hours})
-        counts = tuple(n if j == i else 0 for j in range(len(cands)))
-        cost = hours * cands[i].price
-        return Answer(Column(counts, cost, detail), cost)
+        for i in sorted(range(len(cands)), key=lambda j: (cands[j].price / cands[j].batch_rps, j)):
+            hours = w.volume.request_count / (cands[i].batch_rps * 3600)
+            n = max(1, math.ceil(hours / w.deadline_hours - 1e-9))
+            if room is not None and (unit.use[:, i] * n > room + _EPS).any():
+                continue
+            detail = Solution(counts={(w.name, i): n}, hours={(w.name, i): hours})
+            counts = tuple(n if j == i else 0 for j in range(len(cands)))
+            cost = hours * cands[i].price
+            return Answer(Column(counts, cost, detail), cost)
+        return None
 
     def _covering(
         self,
@@ -365,10 +373,12 @@ class Subproblems:
                 coefs = {(w.name, i): float(unit.use[r, i]) for i in range(eff.size)}
                 rows.append((coefs, float(room[r])))
         built = build(alone, prices=priced, rows=rows)
-        left = self.options.time_limit_s
-        if self.repair_deadline is not None:
-            left = max(0.05, min(left, self.repair_deadline - time.time()))
-        outcome = run(built, replace(self.options, relative_gap=1e-6, time_limit_s=left))
+        outcome = run(built, replace(self.options, relative_gap=1e-6))  # by its deadline
+        simple_batch = isinstance(w, BatchWorkload) and spot_share.cap(w) is None
+        if outcome.status == "unknown" and simple_batch:
+            found = self._batch_unpriced(unit, room)  # out of time: its cheapest work rate
+            if found is not None:
+                return found
         if outcome.status not in ("optimal", "feasible"):
             return Answer(None, math.inf if outcome.status == "infeasible" else 0.0)
         detail = read_solution(alone, built, outcome)
@@ -436,24 +446,42 @@ def decompose(
     iterations: int = 8,
     mapper: Mapper | None = None,
 ) -> Result:
-    """Lagrangian decomposition of `problem` (see the module's docstring)."""
-    start = time.perf_counter()
-    deadline = start + options.time_limit_s
+    """Lagrangian decomposition of `problem` (see the module's docstring), by the options'
+    deadline (`time_limit_s` from now where they have none). Every phase stops there with what
+    it has: an LP stopped by it leaves no prices (each workload then starts from its own
+    optimum), subproblems stop at their best plan so far (or their cheapest single-candidate
+    plan), repairs and the master MIP are skipped once it has passed; the result is the best
+    plan that respects the shared rows, if any was found, with the best bound proved."""
+    options = options.with_deadline()
+    deadline = options.deadline
+    assert deadline is not None
+    clock = deadline.clock
+    start = clock()
+    steps_end = deadline.within(PRICE_STEPS_SHARE * max(0.0, deadline.left()))
+    deadline.phase("shared rows")
     rows, units = shared_rows(problem)
     subs = Subproblems(problem, units, options)
-    clock_offset = time.time() - start  # deadlines in wall-clock time for the worker processes
+
+    def on_time() -> None:
+        # from the start: searches stop at their best plan so far, or their cheapest single
+        # candidate, when the time is up (in wall-clock time for the worker processes)
+        subs.deadline, subs.repair_deadline = steps_end.wall(), deadline.wall()
+
     names = [u.name for u in units]
-    lp_started = time.perf_counter()
-    lp_bound, prices = fleet_lp(problem, rows, units, options)
+    deadline.phase("fleet LP")
+    lp_started = clock()
+    lp_bound, prices = fleet_lp(problem, rows, units, replace(options, deadline=steps_end))
     result = Result(None, lp_bound, lp_bound, -math.inf, 0.0)
-    result.lp_seconds = time.perf_counter() - lp_started
+    result.lp_seconds = clock() - lp_started
     columns: dict[str, dict[tuple[int, ...], Column]] = {n: {} for n in names}
     best_plan: dict[str, Column] | None = None
     best_value = math.inf
     step_scale = 0.5
     stalled, last = 0, (math.inf, -math.inf)
     for it in range(iterations):
-        step_started = time.perf_counter()
+        step_started = clock()
+        deadline.phase("first round" if it == 0 else "price step")
+        on_time()
         answers = subs.solve_all(names, prices, options.workers, options.executor)
         if any(a.column is None for a in answers):
             break  # a workload has no plan at all: the caller reports why
@@ -471,6 +499,8 @@ def decompose(
                 best_plan, best_value = plan, value  # type: ignore[assignment]
         else:
             # the two repairs of the first iteration are independent: one on each core
+            deadline.phase("repair")
+            on_time()
             modes = [False, True] if it == 0 else [False]
             state = (subs, units, plan, rows, prices)
             repairs = parallel_map(
@@ -486,17 +516,14 @@ def decompose(
                 if value < best_value:
                     best_plan, best_value = repaired, value
         result.iterations = it + 1
-        if best_plan is not None and subs.deadline is None:
-            # a plan exists: from now on searches stop at the limit with the best they have (the
-            # first plan is never cut short: one bounded round of subproblems and a repair)
-            subs.deadline = clock_offset + start + PRICE_STEPS_SHARE * options.time_limit_s
-            subs.repair_deadline = clock_offset + deadline
         bound = max(result.lp_bound, result.lagrangian_bound)
-        if it == 0 and best_plan is not None and _short(best_plan, bound, options):
+        in_time = not deadline.passed()
+        if it == 0 and best_plan is not None and _short(best_plan, bound, options) and in_time:
             # trade the binding rows between the workloads that compete for them, at once,
             # where the gap is: the workloads whose plans are furthest from their priced optima
             gaps = {n: _reduced_cost(u, best_plan[n], prices, a)
                     for n, u, a in zip(names, units, answers, strict=True)}  # fmt: skip
+            deadline.phase("neighbourhoods")
             best_plan = _neighbourhood(problem, units, rows, best_plan, prices, bound,
                                        options, deadline, result.log, gaps)  # fmt: skip
             best_value = sum(c.cost for c in best_plan.values())
@@ -504,14 +531,13 @@ def decompose(
                 columns[n].setdefault(c.counts, c)
         result.log.append(
             f"iteration {it}: L {lagr:,.4f}, bound {bound:,.4f}, plan {best_value:,.4f} "
-            f"({time.perf_counter() - start:.2f} s)"
+            f"({clock() - start:.2f} s)"
         )
         if best_value < math.inf and best_value - bound <= options.relative_gap * best_value:
             break
-        now = time.perf_counter()
-        if best_plan is not None and now + (now - step_started) > (
-            start + PRICE_STEPS_SHARE * options.time_limit_s
-        ):
+        if deadline.passed():
+            break  # the best plan so far, if any, with the best bound so far
+        if best_plan is not None and steps_end.left() < clock() - step_started:
             break  # another step as long as this one would not leave the rest their time
         progress = best_value < last[0] * (1 - 1e-6) or bound > last[1] + 1e-6 * abs(bound)
         stalled, last = (0 if progress else stalled + 1), (best_value, bound)
@@ -528,10 +554,12 @@ def decompose(
         prices = np.maximum(0.0, prices + step * over)
     result.bound = max(result.lp_bound, result.lagrangian_bound)
     if best_plan is not None:
-        best_plan = _master(problem, units, rows, columns, best_plan, options, deadline)
+        if not deadline.passed():
+            deadline.phase("master")
+            best_plan = _master(problem, units, rows, columns, best_plan, options, deadline)
         result.solution = _assemble(problem, units, best_plan)
     result.columns = sum(len(c) for c in columns.values())
-    result.seconds = time.perf_counter() - start
+    result.seconds = clock() - start
     return result
 
 
@@ -632,7 +660,7 @@ def _neighbourhood(
     prices: np.ndarray,
     bound: float,
     options: SolveOptions,
-    deadline: float,
+    deadline: Deadline,
     log: list[str],
     gaps: dict[str, float] | None = None,
 ) -> dict[str, Column]:
@@ -646,8 +674,9 @@ def _neighbourhood(
     slice or found nothing cheaper, and halves after a group ran out of its slice. It stops
     when the plan is within the gap target of `bound`, NEIGHBOURHOOD_SHARE of the time left is
     spent, or NEIGHBOURHOOD_MISSES groups in a row find nothing cheaper."""
-    started = time.perf_counter()
-    stop = min(deadline, started + NEIGHBOURHOOD_SHARE * max(0.0, deadline - started))
+    clock = deadline.clock
+    started = clock()
+    stop = deadline.within(NEIGHBOURHOOD_SHARE * max(0.0, deadline.left()))
 
     priced = prices > _EPS
     everyone = [u for u in units if u.kind == "covering" and priced[u.row_ids].any()]
@@ -657,19 +686,21 @@ def _neighbourhood(
         everyone.sort(key=lambda u: (-plan[u.name].cost, u.name))
     k, at, misses = 2, 0, 0
     while at < len(everyone):
-        left = stop - time.perf_counter()
+        left = stop.left()
         if not _short(plan, bound, options) or left < 0.05:
             break
         group = everyone[at : at + k]
         at += len(group)
         slice_s = max(0.05, min(left, left / 2 if at < len(everyone) else left))
         before = sum(c.cost for c in plan.values())
-        began = time.perf_counter()
-        plan, finished = _reoptimise(problem, units, rows, plan, group, options, began + slice_s)
-        took = time.perf_counter() - began
+        began = clock()
+        plan, finished = _reoptimise(
+            problem, units, rows, plan, group, options, stop.within(slice_s)
+        )
+        took = clock() - began
         after = sum(c.cost for c in plan.values())
         log.append(f"neighbourhood of {len(group)} workloads: plan {before:,.4f} -> "
-                   f"{after:,.4f} ({time.perf_counter() - started:.2f} s)")  # fmt: skip
+                   f"{after:,.4f} ({clock() - started:.2f} s)")  # fmt: skip
         misses = misses + 1 if after >= before else 0
         if misses == NEIGHBOURHOOD_MISSES:
             break  # the workloads furthest from their optima gain nothing by trading
@@ -687,7 +718,7 @@ def _reoptimise(
     plan: dict[str, Column],
     group: list[Unit],
     options: SolveOptions,
-    stop: float,
+    stop: Deadline,
 ) -> tuple[dict[str, Column], bool]:
     """The fleet MIP over the serving workloads in `group` within what the others leave of
     the shared rows, started from `plan`, until `stop`; the cheaper of its plan and `plan`,
@@ -707,8 +738,7 @@ def _reoptimise(
     mine = sum(plan[u.name].cost for u in group)
     # this part's share of the fleet's gap target: half of the fleet's slack in dollars
     gap = min(0.5, max(1e-6, options.relative_gap * value / max(mine, 1e-9) / 2))
-    limit = max(0.05, stop - time.perf_counter())
-    outcome = run(built, replace(options, time_limit_s=limit, relative_gap=gap), hint=hint)
+    outcome = run(built, replace(options, deadline=stop, relative_gap=gap), hint=hint)
     finished = outcome.status in ("optimal", "infeasible")
     if outcome.status not in ("optimal", "feasible"):
         return plan, finished
@@ -720,9 +750,10 @@ def _reoptimise(
     return (out if sum(c.cost for c in out.values()) < value - 1e-9 else plan), finished
 
 
-def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):
-    """Choose one seen plan per workload within the shared rows (SCIP), from `plan`."""
-    remaining = deadline - time.perf_counter()
+def _master(problem, units, rows: SharedRows, columns, plan, options, deadline: Deadline):
+    """Choose one seen plan per workload within the shared rows (SCIP), from `plan`; not
+    where less than half a second is left (building it takes a moment)."""
+    remaining = deadline.left()
     open_units = [u for u in units if len(columns[u.name]) > 1 and u.row_ids.size]
     if not open_units or remaining < 0.5:
         return plan
@@ -750,7 +781,7 @@ def _master(problem, units, rows: SharedRows, columns, plan, options, deadline):
         if per_row[r]:
             model.add_linear_constraint(fast_sum(per_row[r]) <= rows.capacity[r] - fixed[r] + 1e-9)
     model.minimize(fast_sum(cost))
-    limits = replace(options, time_limit_s=max(0.5, min(remaining, 30.0)),
+    limits = replace(options, time_limit_s=min(remaining, 30.0),
                      relative_gap=options.relative_gap / 2)  # fmt: skip
     outcome = run_model(model, limits, hint)
     if not outcome.solved:
@@ -852,17 +883,19 @@ def fleet_lp(
         if u.row_ids.size:
             r, i = np.nonzero(u.use)
             lp.shared(u.row_ids[r], cols[i], u.use[r, i])
-    # the whole limit: no plan exists yet, and one without the LP's prices is far dearer; the
-    # limit is wall-clock time, so on a loaded machine it can pass before the LP has had the
-    # CPU it needs (a 1,000-workload fleet LP: 2-4 s of CPU, unsolved after 10 s at a load
-    # of 17 on 2 cores): longer tries, as for the first plan of the other strategies
-    limit = max(1.0, options.time_limit_s)
+    # the time left by the deadline (or the limit): no plan exists yet, and one without the
+    # LP's prices is far dearer; the limit is wall-clock time, so on a loaded machine it can
+    # pass before the LP has had the CPU it needs (a 1,000-workload fleet LP: 2-4 s of CPU,
+    # unsolved after 10 s at a load of 17 on 2 cores): longer tries, within the time left
+    shared = rows.capacity.size
+    limit = options.seconds_left()
+    if limit <= 0.0:
+        return -math.inf, np.zeros(shared)
     found = lp.solve(limit)
     for more in (2, 4):
-        if not found.timed_out:
+        if not found.timed_out or options.seconds_left() <= 0.0:
             break
-        found = lp.solve(more * limit)
-    shared = rows.capacity.size
+        found = lp.solve(min(more * limit, options.seconds_left()))
     if not found.optimal:
         return -math.inf, np.zeros(shared)
     return found.objective, np.maximum(-found.duals[:shared], 0.0)

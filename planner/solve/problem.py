@@ -9,7 +9,7 @@ from planner import clock
 from planner.catalog import Catalog
 from planner.catalog.commitments import covers_of, with_negotiated_discounts
 from planner.compute.executors import Executor
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, out_of_time
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.perf.owned import owned_capacity
 from planner.solve.candidates import (
@@ -32,22 +32,26 @@ def make_problem(
     today: dt.date | None = None,
     workers: int = 1,
     executor: Executor | None = None,
+    deadline: clock.Deadline | None = None,
 ) -> PlacementProblem:
     """Each workload's candidates over the catalog and the spec's own capacity (reservations
     whose term has ended by `today`, default the clock's, are left out) at the prices its
     negotiated discounts leave, with its commitments, over `workers`
-    processes (or `executor`); InfeasibleError if a workload has none."""
+    processes (or `executor`); InfeasibleError if a workload has none. Each workload first
+    looks at `deadline`: once it has passed the rest are not made and OutOfTime is raised."""
     extra, owned, _ = owned_capacity(spec, catalog, today or clock.today())
     offerings = (*with_negotiated_discounts(catalog.offerings, spec.commitments), *extra)
     candidates: dict[str, tuple[Candidate, ...]] = {}
     missing: list[str] = []
-    state = (spec, offerings, settings, profiles, owned)
+    state = (spec, offerings, settings, profiles, owned, deadline)
     # workloads of one model side by side: each worker process then fills its capacity caches
     # for few models instead of every worker for every model
     order = sorted(range(len(spec.workloads)), key=lambda i: _affinity(spec.workloads[i]))
     found_sorted = parallel_map(
         _candidates_of, state, [spec.workloads[i] for i in order], workers, executor=executor
     )
+    if deadline is not None and any(found is None for found in found_sorted):
+        raise out_of_time(deadline.limit_s)
     found_all: list[tuple[Candidate, ...]] = [()] * len(order)
     for i, found in zip(order, found_sorted, strict=True):
         found_all[i] = found
@@ -70,8 +74,11 @@ def _affinity(w: Workload) -> tuple:
     return (getattr(w, "model", None) or "", w.kind, buckets)
 
 
-def _candidates_of(state, w: Workload) -> tuple[Candidate, ...]:
-    spec, offerings, settings, profiles, owned = state
+def _candidates_of(state, w: Workload) -> tuple[Candidate, ...] | None:
+    """`w`'s candidates; None once the deadline in `state` has passed."""
+    spec, offerings, settings, profiles, owned, deadline = state
+    if deadline is not None and deadline.passed():
+        return None
     if isinstance(w, ServingWorkload):
         return tuple(serving_candidates(spec, w, offerings, settings, profiles, owned))
     if isinstance(w, BatchWorkload):
@@ -103,5 +110,6 @@ def widened(
     extra, owned, _ = owned_capacity(wide, catalog, today or clock.today())
     offerings = (*catalog.offerings, *extra)
     target = next(w for w in wide.workloads if w.name == name)
-    found = _candidates_of((wide, offerings, settings, profiles, owned), target)
+    found = _candidates_of((wide, offerings, settings, profiles, owned, None), target)
+    assert found is not None
     return replace(problem, spec=wide, candidates={**problem.candidates, name: found})

@@ -6,11 +6,10 @@ none exists."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from planner.errors import InfeasibleError, PlannerError
+from planner.errors import InfeasibleError, out_of_time
 from planner.plans.model import Allocation
 from planner.rules import families
 from planner.solve.assemble import allocations_of, capacity_use, value_of
@@ -85,13 +84,16 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attemp
     candidates the LP used, with counts between the LP value rounded down and one above it
     rounded up (all candidates where spread rules or a training gang make that too tight), so
     it is small and its plan is feasible for the full problem. Returns None for the solution
-    when the restriction leaves no feasible plan.
+    when the restriction leaves no feasible plan. Every solve ends by the options' deadline
+    (nothing is built once it has passed).
     """
     spec = problem.spec
+    if options.seconds_left() <= 0.0:
+        return Attempt("unknown", 0.0, 0.0)
     lp_built = build(problem, relaxed=True)
     lp = run(lp_built, options)
-    for more in (2, 4):  # no plan exists yet: longer tries before giving up
-        if lp.status != "unknown":
+    for more in (2, 4):  # no plan exists yet: longer tries, within the time left
+        if lp.status != "unknown" or options.seconds_left() <= 0.0:
             break
         lp = run(lp_built, replace(options, time_limit_s=more * options.time_limit_s))
     if lp.status not in ("optimal", "feasible"):
@@ -124,9 +126,9 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attemp
             n_bounds[(w.name, j)] = (math.floor(value + 1e-9), math.ceil(value - 1e-9) + 1)
     sub = PlacementProblem(spec, restricted, problem.owned)
     built = build(sub, n_bounds=n_bounds)
-    outcome = run(built, options)  # no plan exists yet: the whole limit
-    for more in (2, 4):  # the first plan is never cut short: longer tries before giving up
-        if outcome.solved or outcome.status != "unknown":
+    outcome = run(built, options)  # no plan exists yet: the time left
+    for more in (2, 4):  # longer tries where a shorter limit than the deadline stopped it
+        if outcome.solved or outcome.status != "unknown" or options.seconds_left() <= 0.0:
             break
         outcome = run(built, replace(options, time_limit_s=more * options.time_limit_s))
     seconds = lp.seconds + outcome.seconds
@@ -240,10 +242,7 @@ def _no_plan(
 ):
     """Raise the error that says why no plan came back (`widen`: see explain_conflict)."""
     if status == "unknown":
-        raise PlannerError(
-            f"No plan found within the {options.time_limit_s:g} s time limit; "
-            "raise --time-limit or simplify the spec"
-        )
+        raise out_of_time(options.time_limit_s)
     if not diagnose:
         raise InfeasibleError("No plan satisfies the constraints")
     try:
@@ -288,11 +287,13 @@ def solve_problem(
     diagnose: bool = True,
     widen: Callable[[str], PlacementProblem] | None = None,
 ) -> Solved:
-    """The cheapest plan of `problem` the strategy for its size finds; raises InfeasibleError
-    (the conflict in words when `diagnose`) or PlannerError (out of time) when none is found.
-    `widen(name)` is the problem with workload `name`'s residency lifted: with it the words
-    name a residency rule only where lifting it would make a plan possible."""
-    started = time.perf_counter()
+    """The cheapest plan of `problem` the strategy for its size finds by the options'
+    deadline (`time_limit_s` from now where they have none): the best plan found so far with
+    its proven bound when the deadline comes; raises InfeasibleError (the conflict in words when
+    `diagnose`) or OutOfTime when none is found. `widen(name)` is the problem with workload
+    `name`'s residency lifted: with it the words name a residency rule only where lifting it
+    would make a plan possible."""
+    options = options.with_deadline()
     priced = _Priced(problem)
     if problem.commitments or time_windows(problem):
         # a commitment ties together every workload whose usage it may cover, and neither the
@@ -304,7 +305,7 @@ def solve_problem(
         found = decomposed
         assert decomposed.solution is not None
         cost = priced.cost(decomposed.solution)
-        left = options.time_limit_s - (time.perf_counter() - started)
+        left = options.seconds_left()
         if cost - decomposed.bound > options.relative_gap * cost and left > POLISH_COST * (
             lp_seconds + 0.05
         ):
@@ -314,14 +315,15 @@ def solve_problem(
             found = _improve_with_full_mip(problem, polish, decomposed, priced)
     elif len(problem.spec.workloads) > DECOMPOSE_LIMIT:
         guided = _solve_lp_guided(problem, options)
-        left = options.time_limit_s - (time.perf_counter() - started)
-        if guided.solution is None or left > 0.05:
-            # polish within what is left of the limit (all of it where no plan exists yet)
-            least = 0.05 if guided.solution else options.time_limit_s
-            polish = replace(options, time_limit_s=max(left, least))
-            found = _improve_with_full_mip(problem, polish, guided, priced)
-            for more in (2, 4):  # the first plan is never cut short: longer tries, then give up
+        left = options.seconds_left()
+        if left > max(0.05, POLISH_COST * guided.seconds):
+            # polish within what is left of the limit (building the full MIP costs a few of
+            # the fleet's LPs: not for a moment's time, even where no plan exists yet)
+            found = _improve_with_full_mip(problem, options, guided, priced)
+            for more in (2, 4):  # longer tries where a shorter limit than the deadline stopped it
                 if found.solution is not None or found.status != "unknown":
+                    break
+                if options.seconds_left() <= 0.0:
                     break
                 longer = replace(options, time_limit_s=more * options.time_limit_s)
                 found = _improve_with_full_mip(problem, longer, found, priced)
@@ -332,6 +334,8 @@ def solve_problem(
     status, bound, seconds, solution = found.status, found.bound, found.seconds, found.solution
     if solution is None and status in ("infeasible", "unknown"):
         _no_plan(status, problem, options, diagnose, widen)
+    if solution is None and options.seconds_left() <= 0.0:
+        _no_plan("unknown", problem, options, diagnose, widen)
     if solution is None:
         built: Built = build(problem)
         outcome = run(built, options)

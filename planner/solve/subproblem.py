@@ -140,8 +140,8 @@ def solve_covering(
     plan found breaks, until it breaks none (fewer rows only ever give a valid lower bound).
     `start`, counts that cover every row (and fit `room`), is the first best plan: the search
     then looks only for cheaper ones (ignored when it covers not every row).
-    `deadline` (time.time()) stops the search like the node limit does; without packing rows,
-    a search stopped before any plan returns the cheapest single-candidate cover.
+    `deadline` (time.time()) stops the search like the node limit does; a search stopped
+    before any plan returns the cheapest single-candidate cover (that fits `room`), if any.
     """
     rows = np.asarray(rows, dtype=float)
     if start is not None:
@@ -151,7 +151,7 @@ def solve_covering(
             start = None
     if rows.shape[0] <= 8:
         found = _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes, start, deadline)
-        return _or_single(found, prices, rows, usage)
+        return _or_single(found, prices, rows, usage, room)
     active = sorted({int(j) for j in rows.argmin(axis=0)} | {0, rows.shape[0] - 1})
     nodes = 0
     while True:
@@ -160,7 +160,7 @@ def solve_covering(
         )
         nodes += found.nodes
         if not found.feasible:
-            return _or_single(replace(found, nodes=nodes), prices, rows, usage)
+            return _or_single(replace(found, nodes=nodes), prices, rows, usage, room)
         slack = rows @ np.asarray(found.counts, dtype=float) - 1.0
         broken = [int(j) for j in np.argsort(slack)[:4] if slack[j] < -_FEASIBLE]
         if not broken:
@@ -168,20 +168,24 @@ def solve_covering(
         active = sorted(set(active) | set(broken))
 
 
-def _or_single(found: Covering, prices, rows: np.ndarray, usage) -> Covering:
-    """`found`, or where the search stopped (node limit, deadline) before any plan and there
-    are no packing rows, the cheapest single-candidate cover with the bound it proved."""
-    if found.feasible or usage is not None or not math.isfinite(found.bound):
+def _or_single(found: Covering, prices, rows: np.ndarray, usage, room=None) -> Covering:
+    """`found`, or where the search stopped (node limit, deadline) before any plan, the
+    cheapest single-candidate cover (within `room` of the packing rows `usage`) with the bound
+    it proved."""
+    if found.feasible or not math.isfinite(found.bound):
         return found
-    single = _single_cover(prices, rows)
+    single = _single_cover(prices, rows, usage, room)
     if single is None:
         return found
     cost = float(np.asarray(prices, dtype=float) @ np.asarray(single, dtype=float))
     return Covering(single, cost, min(found.bound, cost), found.nodes)
 
 
-def _single_cover(prices: Sequence[float], rows: np.ndarray) -> tuple[int, ...] | None:
-    """The cheapest plan on one candidate alone that covers every row (None: none does)."""
+def _single_cover(
+    prices: Sequence[float], rows: np.ndarray, usage=None, room=None
+) -> tuple[int, ...] | None:
+    """The cheapest plan on one candidate alone that covers every row and, given packing rows
+    `usage` (R x k), fits `room` (None: none does)."""
     a = np.asarray(rows, dtype=float)
     if a.size == 0:
         return None
@@ -192,6 +196,11 @@ def _single_cover(prices: Sequence[float], rows: np.ndarray) -> tuple[int, ...] 
         return None
     counts = np.where(able, np.ceil(1.0 / np.where(able, weakest, 1.0) - 1e-9), 0.0)
     counts = np.maximum(counts, 1.0)
+    if usage is not None:
+        use = np.asarray(usage, dtype=float)
+        able &= (use * counts <= np.asarray(room, dtype=float)[:, None] + _FEASIBLE).all(axis=0)
+        if not able.any():
+            return None
     cost = np.where(able, p * counts, np.inf)
     c = int(np.argmin(cost))
     plan = [0] * a.shape[1]
@@ -251,7 +260,7 @@ def _branch_and_bound(
         nonlocal best_cost, best, pruned_bound, nodes, exhausted
         nodes += 1
         if nodes > max_nodes or (
-            deadline is not None and not nodes & 511 and time.time() > deadline
+            deadline is not None and (nodes == 1 or not nodes & 511) and time.time() > deadline
         ):
             exhausted = True
             return
