@@ -374,7 +374,7 @@ class Subproblems:
                 rows.append((coefs, float(room[r])))
         built = build(alone, prices=priced, rows=rows)
         outcome = run(built, replace(self.options, relative_gap=1e-6))  # by its deadline
-        simple_batch = isinstance(w, BatchWorkload) and spot_share.cap(w) is None
+        simple_batch = isinstance(w, BatchWorkload) and families.cheapest_rate_exact(w)
         if outcome.status == "unknown" and simple_batch:
             found = self._batch_unpriced(unit, room)  # out of time: its cheapest work rate
             if found is not None:
