@@ -107,6 +107,47 @@ def test_priced_subproblem_equals_the_enumerated_optimum(rates, demand, prices, 
     assert unseeded.cost == pytest.approx(best, rel=1e-9, abs=1e-9)
 
 
+def covering_lp(prices, rows) -> float:
+    """The covering program's LP relaxation, min prices.n s.t. rows @ n >= 1 (GLOP)."""
+    model = mathopt.Model()
+    n = [model.add_variable(lb=0.0) for _ in prices]
+    for row in rows:
+        terms = [a * v for a, v in zip(row, n, strict=True)]
+        model.add_linear_constraint(mathopt.fast_sum(terms) >= 1)
+    model.minimize(mathopt.fast_sum(p * v for p, v in zip(prices, n, strict=True)))
+    return mathopt.solve(model, mathopt.SolverType.GLOP).objective_value()
+
+
+@FAST
+@given(
+    rates=rates_st,
+    demand=st.lists(st.floats(0.1, 3.0), min_size=3, max_size=3),
+    prices=st.lists(st.floats(0.2, 9.0), min_size=4, max_size=4),
+    min_replicas=st.integers(0, 3),
+    share=st.sampled_from([0.0, 0.5, 1.0]),
+    tolerance=st.sampled_from([0.0, 1e-3, 0.05]),
+    nodes=st.sampled_from([1, 3, 20_000]),
+)
+def test_a_known_lower_bound_stops_the_search_and_is_never_lost(
+    rates, demand, prices, min_replicas, share, tolerance, nodes
+):
+    # the decomposition hands each workload its LP relaxation's value at the LP's prices: a
+    # search given a valid floor (the LP, or any share of it) still ends within its tolerance
+    # of the optimum when it is not cut short, and its bound is never below the floor nor above
+    # the optimum
+    k = len(rates)
+    rows = covering_rows(rates, demand, [1 + c % 2 for c in range(k)], min_replicas)
+    exact = solve_covering(prices[:k], rows, tolerance=0.0)
+    floor = share * covering_lp(prices[:k], rows)
+    found = solve_covering(prices[:k], rows, tolerance=tolerance, max_nodes=nodes, floor=floor)
+    assert found.feasible
+    assert (rows @ np.array(found.counts) >= 1 - 1e-9).all()
+    assert floor - 1e-9 <= found.bound <= exact.cost + 1e-9
+    assert found.bound <= found.cost + 1e-9
+    if nodes == 20_000:
+        assert found.cost <= exact.cost / (1 - tolerance) + 1e-9
+
+
 def least_instance_time(rates, demand, counts) -> float:
     """The least instance-time any routing of `demand` on `counts` instances takes (GLOP)."""
     model = mathopt.Model()

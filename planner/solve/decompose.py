@@ -233,6 +233,28 @@ class Subproblems:
         self.repair_deadline: float | None = None
         self._last: dict[str, tuple[int, ...]] = {}
         """Each workload's counts at the last prices: the next search starts from them."""
+        self._lp_prices: np.ndarray | None = None
+        self._lp_counts: dict[str, np.ndarray] = {}
+
+    def at_lp_prices(self, prices: np.ndarray, counts: dict[str, np.ndarray]) -> None:
+        """The fleet LP's duals and its instance counts per serving workload. At those prices
+        each workload's share of the LP solution is optimal for the workload's own LP
+        relaxation (the LP decomposes at its duals), so its priced cost bounds the workload's
+        optimum from below (the search stops once within tolerance of it, and a search stopped
+        by its node limit keeps it as its bound), and the counts rounded up are a plan to
+        start the search from (they cover every row the fractional ones do)."""
+        self._lp_prices = prices.copy()
+        self._lp_counts = {n: c for n, c in counts.items() if self.units[n].kind == "covering"}
+
+    def _from_lp(self, name: str, prices: np.ndarray, eff: np.ndarray):
+        """The LP's bound and rounded-up plan of workload `name` at `prices` (-inf, None:
+        not the LP's prices, or no LP solution)."""
+        x = self._lp_counts.get(name)
+        if x is None or self._lp_prices is None or not np.array_equal(prices, self._lp_prices):
+            return -math.inf, None
+        # the LP's tolerances (1e-7) and rounding: a bound a hair under its value
+        floor = float(eff @ np.maximum(x, 0.0)) * (1 - 1e-6) - 1e-9
+        return floor, tuple(int(v) for v in np.ceil(x - 1e-6))
 
     def _key(self, name: str, prices: np.ndarray, room: np.ndarray | None):
         unit = self.units[name]
@@ -260,7 +282,7 @@ class Subproblems:
         plans cheaper than it at these prices are explored."""
         key, unit, eff, rooms = self._key(name, prices, room)
         if key not in self._seen:
-            self._seen[key] = self._solve(unit, eff, rooms, start)
+            self._seen[key] = self._solve(unit, eff, rooms, start, self._from_lp(name, prices, eff))
         return self._seen[key]
 
     def solve_all(
@@ -290,6 +312,7 @@ class Subproblems:
         eff: np.ndarray,
         room: np.ndarray | None,
         start: tuple[int, ...] | None = None,
+        lp: tuple[float, tuple[int, ...] | None] = (-math.inf, None),
     ) -> Answer:
         k = eff.size
         if unit.kind == "training":
@@ -305,7 +328,8 @@ class Subproblems:
             counts = tuple(int(j == i) for j in range(k))
             return Answer(Column(counts, float(unit.base[i])), float(eff[i]))
         if unit.kind == "covering":
-            return self._covering(unit, eff, room, start)
+            floor, rounded = lp
+            return self._covering(unit, eff, room, start or rounded, floor)
         simple_batch = unit.kind == "batch" and families.cheapest_rate_exact(
             self._workload[unit.name]
         )
@@ -338,6 +362,7 @@ class Subproblems:
         eff: np.ndarray,
         room: np.ndarray | None,
         start: tuple[int, ...] | None = None,
+        floor: float = -math.inf,
     ) -> Answer:
         assert unit.rows is not None
         keep = _undominated(eff, unit.covers, unit.use if room is not None else None)
@@ -350,7 +375,7 @@ class Subproblems:
             eff[keep], unit.rows[:, keep], usage=usage, room=room,
             tolerance=REPAIR_TOLERANCE if repair else sub_tolerance(self.options),
             max_nodes=REPAIR_NODES if repair else SUB_NODES, start=seed,
-            deadline=self.repair_deadline if repair else self.deadline,
+            deadline=self.repair_deadline if repair else self.deadline, floor=floor,
         )  # fmt: skip
         if not found.feasible:
             return Answer(None, found.bound)
@@ -470,7 +495,10 @@ def decompose(
     names = [u.name for u in units]
     deadline.phase("fleet LP")
     lp_started = clock()
-    lp_bound, prices = fleet_lp(problem, rows, units, replace(options, deadline=steps_end))
+    lp_bound, prices, lp_counts = fleet_lp(
+        problem, rows, units, replace(options, deadline=steps_end)
+    )
+    subs.at_lp_prices(prices, lp_counts)
     result = Result(None, lp_bound, lp_bound, -math.inf, 0.0)
     result.lp_seconds = clock() - lp_started
     columns: dict[str, dict[tuple[int, ...], Column]] = {n: {} for n in names}
@@ -859,10 +887,12 @@ def route(
 
 def fleet_lp(
     problem: PlacementProblem, rows: SharedRows, units: list[Unit], options: SolveOptions
-) -> tuple[float, np.ndarray]:
+) -> tuple[float, np.ndarray, dict[str, np.ndarray]]:
     """The fleet's LP relaxation, its rows written by the constraint families, with HiGHS:
-    its optimum and the shared rows' duals (prices >= 0)."""
+    its optimum, the shared rows' duals (prices >= 0) and each serving workload's instance
+    counts in its solution (empty where it was not solved)."""
     lp = SparseLP(rows.capacity)
+    serving: dict[str, np.ndarray] = {}
     for u, w in zip(units, problem.spec.workloads, strict=True):
         cands = problem.candidates[w.name]
         if isinstance(w, TrainingWorkload):
@@ -877,6 +907,7 @@ def fleet_lp(
             demand = problem.demand(w)
             high = np.array([float(instance_bound(w, demand, c)) for c in cands])
             cols = lp.columns(u.base, np.zeros(len(cands)), high)
+            serving[w.name] = cols
             view = ServingView(0, w, demand, cands, list(enumerate(cands)), cols)
             for family_rows in families.LP_SERVING_ROWS:
                 family_rows(lp, view)
@@ -890,15 +921,16 @@ def fleet_lp(
     shared = rows.capacity.size
     limit = options.seconds_left()
     if limit <= 0.0:
-        return -math.inf, np.zeros(shared)
+        return -math.inf, np.zeros(shared), {}
     found = lp.solve(limit)
     for more in (2, 4):
         if not found.timed_out or options.seconds_left() <= 0.0:
             break
         found = lp.solve(min(more * limit, options.seconds_left()))
     if not found.optimal:
-        return -math.inf, np.zeros(shared)
-    return found.objective, np.maximum(-found.duals[:shared], 0.0)
+        return -math.inf, np.zeros(shared), {}
+    counts = {name: found.x[cols] for name, cols in serving.items()}
+    return found.objective, np.maximum(-found.duals[:shared], 0.0), counts
 
 
 def _batch_lp(lp: SparseLP, w: BatchWorkload, cands: tuple[Candidate, ...]) -> np.ndarray:

@@ -130,6 +130,7 @@ def solve_covering(
     max_nodes: int = 20_000,
     start: Sequence[int] | None = None,
     deadline: float | None = None,
+    floor: float = -math.inf,
 ) -> Covering:
     """min prices.n s.t. rows @ n >= 1, n integer >= 0 (prices > 0), by branch and bound.
 
@@ -142,6 +143,10 @@ def solve_covering(
     then looks only for cheaper ones (ignored when it covers not every row).
     `deadline` (time.time()) stops the search like the node limit does; a search stopped
     before any plan returns the cheapest single-candidate cover (that fits `room`), if any.
+    `floor`, a lower bound on the optimum known beforehand (the LP relaxation's value), ends
+    the search once a plan is within `tolerance` of it, and is the bound where it is higher
+    than the one the search proves (a search stopped by its node limit proves little more
+    than its root's).
     """
     rows = np.asarray(rows, dtype=float)
     if start is not None:
@@ -150,13 +155,15 @@ def solve_covering(
         if not fits or (rows @ n < 1.0 - _FEASIBLE).any():
             start = None
     if rows.shape[0] <= 8:
-        found = _branch_and_bound(prices, rows, usage, room, tolerance, max_nodes, start, deadline)
+        found = _branch_and_bound(
+            prices, rows, usage, room, tolerance, max_nodes, start, deadline, floor
+        )
         return _or_single(found, prices, rows, usage, room)
     active = sorted({int(j) for j in rows.argmin(axis=0)} | {0, rows.shape[0] - 1})
     nodes = 0
     while True:
         found = _branch_and_bound(
-            prices, rows[active], usage, room, tolerance, max_nodes, start, deadline
+            prices, rows[active], usage, room, tolerance, max_nodes, start, deadline, floor
         )
         nodes += found.nodes
         if not found.feasible:
@@ -211,7 +218,7 @@ def _single_cover(
 
 
 def _branch_and_bound(
-    prices, rows, usage, room, tolerance, max_nodes, start=None, deadline=None
+    prices, rows, usage, room, tolerance, max_nodes, start=None, deadline=None, floor=-math.inf
 ) -> Covering:
     k = len(prices)
     p = [float(x) for x in prices]
@@ -246,6 +253,7 @@ def _branch_and_bound(
     nodes = 0
     counts = [0] * k
     exhausted = False
+    closed = floor >= best_cost * (1 - tolerance)  # a plan within tolerance of the known bound
 
     def lower(i: int, need: list[float]) -> float:
         lb = 0.0
@@ -257,7 +265,7 @@ def _branch_and_bound(
         return lb
 
     def dfs(i: int, need: list[float], left: list[float], cost: float) -> None:
-        nonlocal best_cost, best, pruned_bound, nodes, exhausted
+        nonlocal best_cost, best, pruned_bound, nodes, exhausted, closed
         nodes += 1
         if nodes > max_nodes or (
             deadline is not None and (nodes == 1 or not nodes & 511) and time.time() > deadline
@@ -270,6 +278,7 @@ def _branch_and_bound(
             return
         if max(need) <= _FEASIBLE:
             best_cost, best = cost, counts[:i] + [0] * (k - i)
+            closed = floor >= best_cost * (1 - tolerance)
             return
         if i == k:
             return
@@ -293,16 +302,19 @@ def _branch_and_bound(
                     [room_r - v * u for room_r, u in zip(left, ucol, strict=True)],
                     cost + v * price,
                 )
-            if exhausted:
+            if exhausted or closed:
                 break
         counts[i] = 0
 
     root = lower(0, [1.0] * len(a))
-    dfs(0, [1.0] * len(a), left0, 0.0)
+    if not closed:
+        dfs(0, [1.0] * len(a), left0, 0.0)
     if best is None:
-        return Covering((0,) * k, math.inf, root if exhausted else math.inf, nodes)
+        return Covering((0,) * k, math.inf, max(root, floor) if exhausted else math.inf, nodes)
     bound = root if exhausted else min(best_cost, pruned_bound)
+    if closed:  # stopped within tolerance of the known bound: the nodes left may hold cheaper
+        bound = floor
     result = [0] * k
     for pos, c in enumerate(order):
         result[c] = best[pos]
-    return Covering(tuple(result), best_cost, max(bound, root), nodes)
+    return Covering(tuple(result), best_cost, min(best_cost, max(bound, root, floor)), nodes)
