@@ -282,8 +282,27 @@ class Subproblems:
         plans cheaper than it at these prices are explored."""
         key, unit, eff, rooms = self._key(name, prices, room)
         if key not in self._seen:
-            self._seen[key] = self._solve(unit, eff, rooms, start, self._from_lp(name, prices, eff))
+            fitting = self._fitting(name, prices, unit, rooms)
+            if fitting is not None:
+                self._seen[key] = fitting
+            else:
+                lp = self._from_lp(name, prices, eff)
+                self._seen[key] = self._solve(unit, eff, rooms, start, lp)
         return self._seen[key]
+
+    def _fitting(
+        self, name: str, prices: np.ndarray, unit: Unit, rooms: np.ndarray | None
+    ) -> Answer | None:
+        """In a repair, the workload's plan at the same prices without `rooms`, where it was
+        searched for already and fits them: no plan that fits is cheaper (within the search's
+        tolerance), so it is the repair's answer without a second search. None otherwise."""
+        if rooms is None or unit.kind != "covering":
+            return None
+        free = self._seen.get(self._key(name, prices, None)[0])
+        if free is None or free.column is None:
+            return None
+        used = unit.use @ np.array(free.column.counts, dtype=float)
+        return free if (used <= rooms + 1e-7).all() else None
 
     def solve_all(
         self,

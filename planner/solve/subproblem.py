@@ -256,7 +256,9 @@ def _branch_and_bound(
     closed = floor >= best_cost * (1 - tolerance)  # a plan within tolerance of the known bound
 
     def lower(i: int, need: list[float]) -> float:
-        return max([n * q for n, q in zip(need, ratio[i]) if n > _FEASIBLE], default=0.0)
+        return max(
+            [n * q for n, q in zip(need, ratio[i], strict=False) if n > _FEASIBLE], default=0.0
+        )
 
     keep = 1 - tolerance
     last = k - 1
@@ -271,7 +273,7 @@ def _branch_and_bound(
         ):
             exhausted = True
             return
-        short = [n * q for n, q in zip(need, ratio[i]) if n > _FEASIBLE]
+        short = [n * q for n, q in zip(need, ratio[i], strict=False) if n > _FEASIBLE]
         lb = cost + max(short) if short else cost
         if lb >= best_cost * keep:
             if lb < pruned_bound:
@@ -285,11 +287,15 @@ def _branch_and_bound(
             return
         col, ucol, price = cols[i], ucols[i], pc[i]
         most = max(
-            [math.ceil(n / c - 1e-9) for n, c in zip(need, col) if n > _FEASIBLE and c > 0],
+            [
+                math.ceil(n / c - 1e-9)
+                for n, c in zip(need, col, strict=False)
+                if n > _FEASIBLE and c > 0
+            ],
             default=0,
         )
         if ucol:
-            fits = [math.floor(r / u + 1e-9) for r, u in zip(left, ucol) if u > 0]
+            fits = [math.floor(r / u + 1e-9) for r, u in zip(left, ucol, strict=False) if u > 0]
             if fits:
                 most = min(most, *fits)
         for v in [most] if i == last else range(most, -1, -1):
@@ -299,8 +305,8 @@ def _branch_and_bound(
             else:
                 dfs(
                     i + 1,
-                    [n - v * c for n, c in zip(need, col)],
-                    [r - v * u for r, u in zip(left, ucol)] if ucol else left,
+                    [n - v * c for n, c in zip(need, col, strict=False)],
+                    [r - v * u for r, u in zip(left, ucol, strict=False)] if ucol else left,
                     cost + v * price,
                 )
             if exhausted or closed:
