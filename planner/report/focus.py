@@ -196,7 +196,8 @@ def focus_row(
 ) -> dict[str, Any]:
     """The FOCUS row of one allocation for the charge period [start, end); `unit` is the
     allocation's AllocationEconomics (unit costs and standby rule) when known."""
-    schedule = next((w.schedule for w in plan.workloads if w.name == a.workload), None)
+    j = plan.workload_positions.get(a.workload)  # not a scan of every workload per row
+    schedule = plan.workloads[j].schedule if j is not None else None
     hours, runs = _hours_in_period(a, start, end, schedule)
     quantity = a.count * hours
     billed = _billed(a, hours)

@@ -6,6 +6,7 @@ leaves unserved where it does not.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from planner import clock
@@ -24,7 +25,7 @@ from planner.spec.models import (
     Workload,
 )
 from planner.sweep.outcome import Unmet
-from planner.verify import verify
+from planner.verify import Capacity, verify
 
 BISECTION_STEPS = 10
 """Served fractions are found to within 2^-10 (0.1%)."""
@@ -155,11 +156,14 @@ class _Alone:
         )
 
     def of(self, name: str) -> tuple[Plan, Catalog]:
-        mine = self.plan.allocations_of(name)
-        result = self.results.get(name)
-        plan = self.plan.model_copy(
-            update={"allocations": mine, "workloads": [result] if result else []}
-        )
+        return self.some((name,))
+
+    def some(self, names: Sequence[str]) -> tuple[Plan, Catalog]:
+        """The plan with only the allocations and results of `names`, and the catalog with only
+        the offerings they (and the spec's reservations) use."""
+        mine = [a for name in names for a in self.plan.allocations_of(name)]
+        results = [self.results[name] for name in names if name in self.results]
+        plan = self.plan.model_copy(update={"allocations": mine, "workloads": results})
         keys = {(a.provider, a.region, a.zone, a.service, a.instance_type) for a in mine}
         found = {o.key: o for k in sorted(keys) for o in self.offerings.get(k, ())}
         found.update((o.key, o) for o in self.reserved)
@@ -193,6 +197,60 @@ def served_share(
     return low
 
 
+def _on_grid(share: float, within: float) -> float | None:
+    """What bisection over a check that passes exactly up to `share` ends on (the largest step
+    of the grid at or below it, 0 at least, below 1), or None when `share` is within `within`
+    (relative) of a step, too near to tell which side of it the check itself puts that step."""
+    steps = 2**BISECTION_STEPS
+    scaled = share * steps
+    if scaled >= steps or math.isinf(within):
+        return None
+    k = math.floor(scaled)
+    near = within * steps
+    if scaled - k < near or k + 1 - scaled < near:
+        return None
+    return k / steps
+
+
+def served_shares(
+    plan: Plan, spec: Spec, catalog: Catalog, broken: Sequence[Workload], alone: _Alone, **perf
+) -> dict[str, float]:
+    """`served_share` of each of `broken`, what bisection would find, from one verify of them
+    all together (each alone with its other rules lifted, as bisection checks them): a workload
+    that passes carries all its demand; one broken by more than capacity, none; one short of
+    capacity only, the largest share its capacity carries (computed, not bisected: verify
+    records what its check weighed), put on bisection's grid. Where that share lies too near a
+    step of the grid, and for edge devices, the workload is bisected."""
+    names = [w.name for w in broken]
+    mine, narrow = alone.some(names)
+    lifted = spec.model_copy(
+        update={"workloads": tuple(_scaled(w, 1.0) for w in broken), "constraints": Constraints()}
+    )
+    capacity: dict[str, Capacity] = {}
+    messages: dict[str, set[str]] = {}
+    for v in verify(mine, lifted, narrow, figures=False, capacity=capacity, **perf):
+        messages.setdefault(v.subject, set()).add(v.message)
+    out: dict[str, float] = {}
+    for w in broken:
+        found = messages.get(w.name)
+        if not found:
+            out[w.name] = 1.0
+            continue
+        if not isinstance(w, ServingWorkload | BatchWorkload):
+            out[w.name] = 0.0
+            continue
+        c = capacity.get(w.name)
+        if c is None or c.problem is None or found != {c.problem}:
+            out[w.name] = 0.0  # broken whatever its demand: bisection finds 0
+            continue
+        largest = c.largest_share()
+        share = None if largest is None else _on_grid(*largest)
+        if share is None:
+            share = served_share(plan, spec, catalog, w, alone, **perf)
+        out[w.name] = share
+    return out
+
+
 def _unmet(w: Workload, share: float) -> Unmet:
     if isinstance(w, ServingWorkload):
         demand = w.traffic.requests_per_second
@@ -218,13 +276,14 @@ def check_plan(
     violations = verify(reduced, spec, catalog, figures=False, **perf)
     found: list[Unmet] = []
     if unmet and violations:
-        broken = {v.subject for v in violations}
+        subjects = {v.subject for v in violations}
+        broken = [w for w in spec.workloads if w.name in subjects]
         alone = _Alone(reduced, spec, catalog)
-        for w in spec.workloads:
-            if w.name in broken:
-                share = served_share(reduced, spec, catalog, w, alone, **perf)
-                if share < 1.0:
-                    found.append(_unmet(w, share))
+        if reduced.shared_groups:  # a shared group is checked on all its members at once
+            shares = {w.name: served_share(reduced, spec, catalog, w, alone, **perf) for w in broken}
+        else:
+            shares = served_shares(reduced, spec, catalog, broken, alone, **perf)
+        found = [_unmet(w, shares[w.name]) for w in broken if shares[w.name] < 1.0]
     return Check(
         plan=reduced,
         lost=lost,

@@ -62,6 +62,8 @@ from planner.spec.models import (
 _TOL = 1e-6
 _RATE_ROUNDING = 5e-7
 """Most a stored routed rate differs from the solver's (plans keep requests/s to 6 decimals)."""
+_CLOSE = 1e-7
+"""Capacity and demand this close (relative) are left to the LP to weigh."""
 HOURS_RESOLUTION = 1e-6
 """Plan files store hours rounded to six decimals (planner.solve.assemble.allocation)."""
 
@@ -75,6 +77,82 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.subject}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What one workload's capacity check weighed (`verify(..., capacity={})` records it): a
+    serving workload's instances (count, requests/s of each bucket per instance) against its
+    demand per bucket, or a batch job's requests done within its allocations' hours (their
+    rounding included) against those asked. `problem`: the message verify reported when the
+    capacity fell short, None when it sufficed; `edge`: edge devices were capped too (not
+    weighed by `largest_share`)."""
+
+    loads: tuple[tuple[int, tuple[float, ...]], ...] = ()
+    demand: tuple[float, ...] = ()
+    done: float | None = None
+    asked: float | None = None
+    problem: str | None = None
+    edge: bool = False
+
+    def largest_share(self) -> tuple[float, float] | None:
+        """The largest s for which the same check passes with every demand scaled by s (inf:
+        any s), computed directly, and how far off (relative) that may be from where the
+        check itself turns; None where it is not computed (edge caps). The check is monotone
+        in s: it passes for s up to that value and fails above it."""
+        if self.edge:
+            return None
+        if self.done is not None:
+            asked = (self.asked or 0.0) * (1 - 1e-6)
+            return (math.inf if asked <= 0 else self.done / asked), _CLOSED_FORM
+        return _largest_routable(list(self.loads), list(self.demand))
+
+
+_CLOSED_FORM = 1e-6
+"""How far (relative) a closed-form largest share may be from where the check turns: the check
+uses the same closed form, and leaves to the LP only capacity within _CLOSE of demand."""
+_BY_LP = 1e-5
+"""The same for a largest share found by an LP (its tolerances against the check's LP's)."""
+
+
+def _largest_routable(
+    loads: list[tuple[int, tuple[float, ...]]], demand: list[float]
+) -> tuple[float, float]:
+    """sup {s: _routable(loads, [s * d for d in demand])}, and how far off it may be."""
+    for b, d in enumerate(demand):
+        if not any(rps[b] > 0 for _, rps in loads):
+            # _routable decides at the first bucket nobody serves, before any other
+            return (math.inf if d <= 0 else _TOL / d), _CLOSED_FORM
+    if len(loads) == 1:  # every bucket routed to its one instance type
+        count, rps = loads[0]
+        need = sum(d / r for d, r in zip(demand, rps, strict=True) if r > 0)
+        return (math.inf if need <= 0 else count * (1 + _TOL) / need), _CLOSED_FORM
+    if len(demand) == 1:  # one bucket: the instance types' capacities add up
+        d = demand[0]
+        have = sum(c * (1 + _TOL) * r[0] for c, r in loads)
+        return (math.inf if d <= 0 else have / d), _CLOSED_FORM
+    from ortools.math_opt.python import mathopt
+
+    # y[i, b] = s * share[i, b]: routing s x demand is the LP of _routable with s a variable
+    model = mathopt.Model(name="verify-largest-share")
+    s = model.add_variable(lb=0, ub=2)
+    y = {}
+    for b in range(len(demand)):
+        terms = []
+        for i, (_, rps) in enumerate(loads):
+            if rps[b] > 0:
+                y[(i, b)] = model.add_variable(lb=0)
+                terms.append(y[(i, b)])
+        model.add_linear_constraint(mathopt.fast_sum(terms) == s)
+    for i, (count, rps) in enumerate(loads):
+        used = [demand[b] / rps[b] * y[(i, b)] for b in range(len(demand)) if (i, b) in y]
+        if used:
+            model.add_linear_constraint(mathopt.fast_sum(used) <= count * (1 + _TOL))
+    model.maximize(s)
+    result = mathopt.solve(model, mathopt.SolverType.GLOP)
+    if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
+        return 0.0, math.inf
+    return result.objective_value(), _BY_LP
 
 
 def _canonical(name: str) -> str:
@@ -131,6 +209,8 @@ def _routable(
 ) -> bool:
     """Whether instances (count, per-bucket planned rps) can carry every bucket's demand (LP);
     with `edge` (which loads are edge devices, most requests/s they may take) within that too."""
+    if edge is None and (direct := _routable_directly(loads, demand)) is not None:
+        return direct
     from ortools.math_opt.python import mathopt
 
     model = mathopt.Model(name="verify-routing")
@@ -154,6 +234,27 @@ def _routable(
             model.add_linear_constraint(mathopt.fast_sum(at_edge) <= edge[1])
     result = mathopt.solve(model, mathopt.SolverType.GLOP)
     return result.termination.reason == mathopt.TerminationReason.OPTIMAL
+
+
+def _routable_directly(loads: list[tuple[int, list[float]]], demand: list[float]) -> bool | None:
+    """`_routable` without the LP where it has a closed form: one instance type (it takes every
+    bucket) or one bucket (the instance types' capacities add up); None otherwise, and where
+    demand and capacity are too close for the closed form and the LP to be sure to agree."""
+    for d_b, b in zip(demand, range(len(demand)), strict=True):
+        if not any(rps[b] > 0 for _, rps in loads):
+            return d_b <= _TOL  # as the LP's model: it decides at the first unserved bucket
+    if len(loads) == 1:
+        count, rps = loads[0]
+        have = count * (1 + _TOL)
+        need = sum(d / r for d, r in zip(demand, rps, strict=True) if r > 0)
+    elif len(demand) == 1:
+        have = sum(c * (1 + _TOL) * rps[0] for c, rps in loads)
+        need = demand[0]
+    else:
+        return None
+    if abs(have - need) <= _CLOSE * max(have, need):
+        return None
+    return need < have
 
 
 def _figure_problems(
@@ -211,9 +312,11 @@ def _serving_problems(
     owned,
     index=None,
     shares: dict[int, float] | None = None,
+    capacity: dict[str, Capacity] | None = None,
 ) -> list[str]:
     """Capacity, replicas, spread and spot share; with `index` (allocation -> its position in
-    the plan) also the allocations' own figures (routed rates, utilisation, latencies)."""
+    the plan) also the allocations' own figures (routed rates, utilisation, latencies); what
+    the capacity check weighed goes into `capacity` when given."""
     settings = workload_settings(settings, w)
     model = find_llm(w.model, spec.user_llms())
     buckets = w.traffic.request_buckets()
@@ -277,8 +380,10 @@ def _serving_problems(
                 f"need more than its {a.accelerators_per_instance} accelerators"
             )
         loads.append((a.count, rps))
+    short = None
     if not out and not _routable(loads, demand):
-        out.append(f"the plan's instances cannot carry {sum(demand):g} requests/s within the SLO")
+        short = f"the plan's instances cannot carry {sum(demand):g} requests/s within the SLO"
+        out.append(short)
     edge_cap = w.edge_share_max * sum(demand) * (1 + 1e-6) + _TOL
     recorded = index is not None and mine and all(a.routed_by_bucket for a in mine)
     if recorded and edge_rps > edge_cap:
@@ -287,6 +392,13 @@ def _serving_problems(
         out.append(
             f"the plan's instances cannot carry {sum(demand):g} requests/s with edge devices "
             "serving at most edge_share_max of them"
+        )
+    if capacity is not None and len(loads) == len(mine):
+        capacity[w.name] = Capacity(
+            loads=tuple((c, tuple(r)) for c, r in loads),
+            demand=tuple(demand),
+            problem=short,
+            edge=bool(at_edge),
         )
     out += replicas.check(w, mine)
     regions = sorted({(a.provider, a.region) for a in mine})
@@ -372,6 +484,7 @@ def _batch_problems(
     settings,
     shares: dict[int, float],
     owned: dict[str, OwnedPool] | None = None,
+    capacity: dict[str, Capacity] | None = None,
 ) -> list[str]:
     settings = workload_settings(settings, w)
     model = find_llm(w.model, spec.user_llms())
@@ -409,8 +522,12 @@ def _batch_problems(
             out.append(
                 f"{a.instance_type} runs {a.hours:.2f} h, past the {w.deadline_hours:g} h deadline"
             )
+    short = None
     if done + rounding < v.request_count * (1 - 1e-6):
-        out.append(f"completes {done:,.0f} of {v.request_count:,.0f} requests")
+        short = f"completes {done:,.0f} of {v.request_count:,.0f} requests"
+        out.append(short)
+    if capacity is not None:
+        capacity[w.name] = Capacity(done=done + rounding, asked=v.request_count, problem=short)
     return out
 
 
@@ -537,6 +654,7 @@ def verify(
     settings: PerfSettings = DEFAULT_SETTINGS,
     profiles: Profiles | None = None,
     figures: bool = True,
+    capacity: dict[str, Capacity] | None = None,
 ) -> list[Violation]:
     """Every way `plan` breaks `spec` on `catalog`; empty when the plan keeps every promise.
 
@@ -544,7 +662,8 @@ def verify(
     routed rate per bucket (adding up to the spec's demand), utilisation and predicted TTFT and
     TPOT, and each workload's meets_slo against the spec's SLO. What-if evaluations of a fixed
     fleet under changed traffic (planner sweep --plan) turn that off: the routing recorded is
-    the one for the spec the plan was made for.
+    the one for the spec the plan was made for. Given `capacity` (a dict), what each serving
+    and batch workload's capacity check weighed is recorded in it by workload name.
     """
     found: list[Violation] = []
     extra, owned, _ = owned_capacity(spec, catalog, plan.plan_date or clock.today())
@@ -599,11 +718,11 @@ def verify(
         try:
             if isinstance(w, ServingWorkload):
                 problems = _serving_problems(
-                    spec, w, mine, settings, profiles, owned, index, shares
+                    spec, w, mine, settings, profiles, owned, index, shares, capacity
                 )
                 problems += _demand_problems(w, mine) if figures else []
             elif isinstance(w, BatchWorkload):
-                problems = _batch_problems(spec, w, mine, settings, shares, owned)
+                problems = _batch_problems(spec, w, mine, settings, shares, owned, capacity)
             else:
                 problems = _training_problems(spec, w, mine, settings, shares, owned)
         except (ValueError, ZeroDivisionError, OverflowError) as err:
