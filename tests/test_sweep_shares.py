@@ -18,7 +18,7 @@ from planner.sweep.evaluate import _Alone, in_scenario, served_share, served_sha
 from planner.sweep.load import parse_scenarios
 from planner.sweep.scenarios import expand
 from planner.verify import verify
-from planner.verify.checks import _largest_routable, _routable
+from planner.verify.checks import _largest_routable, _routable, _routable_directly
 from tests.conftest import ROOT
 
 SMALL = ROOT / "examples" / "sweep" / "small-fleet.yaml"
@@ -71,7 +71,7 @@ loads_strategy = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     loads=loads_strategy,
     buckets=st.integers(min_value=1, max_value=3),
@@ -88,3 +88,17 @@ def test_the_largest_share_is_where_the_routing_check_turns(loads, buckets, dema
     if abs(s - largest) <= 10 * within * max(largest, 1e-9):
         return  # too near the turn for either side to be promised
     assert _routable(loads, [s * d for d in demand]) == (s < largest)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    loads=loads_strategy,
+    buckets=st.integers(min_value=1, max_value=3),
+    demand=st.lists(st.floats(min_value=0.0, max_value=80.0), min_size=3, max_size=3),
+)
+def test_the_routing_check_without_an_lp_decides_as_the_lp(loads, buckets, demand):
+    loads = [(count, rps[:buckets]) for count, rps in loads]
+    demand = demand[:buckets]
+    direct = _routable_directly(loads, demand)
+    if direct is not None:
+        assert direct == _routable(loads, demand, closed_form=False)

@@ -172,10 +172,19 @@ class _Alone:
 
 
 def served_share(
-    plan: Plan, spec: Spec, catalog: Catalog, w: Workload, alone: _Alone | None = None, **perf
+    plan: Plan,
+    spec: Spec,
+    catalog: Catalog,
+    w: Workload,
+    alone: _Alone | None = None,
+    near: float | None = None,
+    **perf,
 ) -> float:
     """The largest share of `w`'s demand the plan's instances carry, by bisection over verify
-    on the workload alone with its other rules lifted (capacity is all that is left to break)."""
+    on the workload alone with its other rules lifted (capacity is all that is left to break).
+    `near` (for a workload the check fails on all of its demand): where the share is known to
+    be close to; the steps of bisection's grid around it are checked instead, from there up or
+    down (the same answer: the check is monotone in the share)."""
     mine, narrow = (alone or _Alone(plan, spec, catalog)).of(w.name)
 
     def carries(share: float) -> bool:
@@ -186,6 +195,17 @@ def served_share(
             v.subject == w.name for v in verify(mine, single, narrow, figures=False, **perf)
         )
 
+    steps = 2**BISECTION_STEPS
+    if near is not None and isinstance(w, ServingWorkload | BatchWorkload):
+        k = min(max(math.floor(near * steps), 1), steps - 1)
+        if carries(k / steps):
+            while k + 1 < steps and carries((k + 1) / steps):
+                k += 1
+            return k / steps
+        k -= 1
+        while k >= 1 and not carries(k / steps):
+            k -= 1
+        return k / steps
     if carries(1.0):
         return 1.0
     if not isinstance(w, ServingWorkload | BatchWorkload):
@@ -246,7 +266,8 @@ def served_shares(
         largest = c.largest_share()
         share = None if largest is None else _on_grid(*largest)
         if share is None:
-            share = served_share(plan, spec, catalog, w, alone, **perf)
+            near = largest[0] if largest is not None and largest[0] < 1 else None
+            share = served_share(plan, spec, catalog, w, alone, near, **perf)
         out[w.name] = share
     return out
 
@@ -280,7 +301,8 @@ def check_plan(
         broken = [w for w in spec.workloads if w.name in subjects]
         alone = _Alone(reduced, spec, catalog)
         if reduced.shared_groups:  # a shared group is checked on all its members at once
-            shares = {w.name: served_share(reduced, spec, catalog, w, alone, **perf) for w in broken}
+            shares = {w.name: served_share(reduced, spec, catalog, w, alone, **perf)
+                      for w in broken}  # fmt: skip
         else:
             shares = served_shares(reduced, spec, catalog, broken, alone, **perf)
         found = [_unmet(w, shares[w.name]) for w in broken if shares[w.name] < 1.0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from planner import clock
 from planner.catalog import Catalog
@@ -62,8 +63,9 @@ from planner.spec.models import (
 _TOL = 1e-6
 _RATE_ROUNDING = 5e-7
 """Most a stored routed rate differs from the solver's (plans keep requests/s to 6 decimals)."""
-_CLOSE = 1e-7
-"""Capacity and demand this close (relative) are left to the LP to weigh."""
+_CLOSE = 1e-5
+"""Capacity and demand this close (relative; absolute below 1) are left to the LP to weigh: its
+feasibility tolerance (1e-6) lets it accept a routing that much over."""
 HOURS_RESOLUTION = 1e-6
 """Plan files store hours rounded to six decimals (planner.solve.assemble.allocation)."""
 
@@ -108,10 +110,10 @@ class Capacity:
         return _largest_routable(list(self.loads), list(self.demand))
 
 
-_CLOSED_FORM = 1e-6
+_CLOSED_FORM = 2 * _CLOSE
 """How far (relative) a closed-form largest share may be from where the check turns: the check
 uses the same closed form, and leaves to the LP only capacity within _CLOSE of demand."""
-_BY_LP = 1e-5
+_BY_LP = 5 * _CLOSE
 """The same for a largest share found by an LP (its tolerances against the check's LP's)."""
 
 
@@ -131,11 +133,13 @@ def _largest_routable(
         d = demand[0]
         have = sum(c * (1 + _TOL) * r[0] for c, r in loads)
         return (math.inf if d <= 0 else have / d), _CLOSED_FORM
+    if len(loads) == 2:
+        return _two_largest(loads, demand), _CLOSED_FORM
     from ortools.math_opt.python import mathopt
 
     # y[i, b] = s * share[i, b]: routing s x demand is the LP of _routable with s a variable
     model = mathopt.Model(name="verify-largest-share")
-    s = model.add_variable(lb=0, ub=2)
+    s = model.add_variable(lb=0)
     y = {}
     for b in range(len(demand)):
         terms = []
@@ -150,7 +154,10 @@ def _largest_routable(
             model.add_linear_constraint(mathopt.fast_sum(used) <= count * (1 + _TOL))
     model.maximize(s)
     result = mathopt.solve(model, mathopt.SolverType.GLOP)
-    if result.termination.reason != mathopt.TerminationReason.OPTIMAL:
+    reason = result.termination.reason
+    if reason == mathopt.TerminationReason.UNBOUNDED:
+        return math.inf, _BY_LP
+    if reason != mathopt.TerminationReason.OPTIMAL:
         return 0.0, math.inf
     return result.objective_value(), _BY_LP
 
@@ -206,10 +213,13 @@ def _routable(
     loads: list[tuple[int, list[float]]],
     demand: list[float],
     edge: tuple[list[int], float] | None = None,
+    *,
+    closed_form: bool = True,
 ) -> bool:
     """Whether instances (count, per-bucket planned rps) can carry every bucket's demand (LP);
-    with `edge` (which loads are edge devices, most requests/s they may take) within that too."""
-    if edge is None and (direct := _routable_directly(loads, demand)) is not None:
+    with `edge` (which loads are edge devices, most requests/s they may take) within that too.
+    `closed_form`: decide without the LP where `_routable_directly` can."""
+    if closed_form and edge is None and (direct := _routable_directly(loads, demand)) is not None:
         return direct
     from ortools.math_opt.python import mathopt
 
@@ -238,23 +248,87 @@ def _routable(
 
 def _routable_directly(loads: list[tuple[int, list[float]]], demand: list[float]) -> bool | None:
     """`_routable` without the LP where it has a closed form: one instance type (it takes every
-    bucket) or one bucket (the instance types' capacities add up); None otherwise, and where
-    demand and capacity are too close for the closed form and the LP to be sure to agree."""
+    bucket), one bucket (the instance types' capacities add up) or two instance types (the
+    first takes the buckets that save the second most per unit of its own capacity first: a
+    fractional knapsack); None otherwise, and where what is needed and what is had are too
+    close for the closed form and the LP to be sure to agree."""
     for d_b, b in zip(demand, range(len(demand)), strict=True):
         if not any(rps[b] > 0 for _, rps in loads):
             return d_b <= _TOL  # as the LP's model: it decides at the first unserved bucket
     if len(loads) == 1:
         count, rps = loads[0]
-        have = count * (1 + _TOL)
-        need = sum(d / r for d, r in zip(demand, rps, strict=True) if r > 0)
-    elif len(demand) == 1:
-        have = sum(c * (1 + _TOL) * rps[0] for c, rps in loads)
-        need = demand[0]
-    else:
-        return None
-    if abs(have - need) <= _CLOSE * max(have, need):
+        return _compare(sum(d / r for d, r in zip(demand, rps, strict=True) if r > 0),
+                        count * (1 + _TOL))  # fmt: skip
+    if len(demand) == 1:
+        return _compare(demand[0], sum(c * (1 + _TOL) * rps[0] for c, rps in loads))
+    if len(loads) == 2:
+        return _two_routable(loads, demand)
+    return None
+
+
+def _compare(need: float, have: float) -> bool | None:
+    """need <= have, or None when the two are within _CLOSE of each other."""
+    if abs(have - need) <= _CLOSE * max(have, need, 1.0):
         return None
     return need < have
+
+
+def _two_routable(loads: list[tuple[int, list[float]]], demand: list[float]) -> bool | None:
+    """Two instance types: each bucket only one of them serves goes there; the first's
+    capacity left then takes the shared buckets in decreasing order of what they save the
+    second per unit of the first's capacity; the second must hold the rest."""
+    need1, have1, need2, have2 = _two_needs(loads, demand)
+    if (first := _compare(need1, have1)) is not True:
+        return first
+    return _compare(need2, have2)
+
+
+def _two_needs(
+    loads: list[tuple[int, list[float]]] | list[tuple[int, tuple[float, ...]]],
+    demand: list[float],
+) -> tuple[float, float, float, float]:
+    """What the first of two instance types must carry and has, and what the second then must
+    carry at least and has (the knapsack of `_two_routable`)."""
+    (c1, r1), (c2, r2) = loads
+    have1, have2 = c1 * (1 + _TOL), c2 * (1 + _TOL)
+    need1 = need2 = 0.0
+    shared = []
+    for d, x, y in zip(demand, r1, r2, strict=True):
+        if d <= 0:
+            continue
+        if y <= 0:
+            need1 += d / x
+        elif x <= 0:
+            need2 += d / y
+        else:
+            shared.append((x / y, d / x, d / y))
+    room = have1 - need1
+    for _, on_first, on_second in sorted(shared, reverse=True):
+        moved = max(0.0, min(1.0, room / on_first))
+        room -= moved * on_first
+        need2 += (1 - moved) * on_second
+    return need1, have1, need2, have2
+
+
+def _two_largest(loads: list[tuple[int, tuple[float, ...]]], demand: list[float]) -> float:
+    """sup {s: two instance types carry s x demand}, by bisection over `_two_needs` to the
+    precision of a float (it is monotone in s)."""
+
+    def fits(s: float) -> bool:
+        need1, have1, need2, have2 = _two_needs(loads, [s * d for d in demand])
+        return need1 <= have1 and need2 <= have2
+
+    low, high = 0.0, 2.0
+    while fits(high):
+        low, high = high, high * 2
+        if math.isinf(high):
+            return math.inf
+    for _ in range(64):
+        mid = (low + high) / 2
+        if mid in (low, high):
+            break
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    return low
 
 
 def _figure_problems(
@@ -301,6 +375,18 @@ def _figure_problems(
             ):
                 out.append(f"{where}.{name}: {given:g}, the performance model predicts {derived:g}")
     return out
+
+
+@lru_cache(maxsize=65536)
+def _bucket_capacity(model, acc, tp, input_tokens, output_tokens, slo, settings, dtype, profiles):
+    """A replica's capacity for one bucket and the share of it the TTFT SLO's queueing leaves
+    (pure functions of their arguments: remembered, since a sweep verifies the same instances
+    in every scenario, and twice in one that leaves workloads short)."""
+    cap = replica_capacity(
+        model, acc, tp, input_tokens, output_tokens, slo, settings, weights_dtype=dtype,
+        profiles=profiles,
+    )  # fmt: skip
+    return cap, queueing_cap(cap, slo.ttft_ms)
 
 
 def _serving_problems(
@@ -353,22 +439,13 @@ def _serving_problems(
             a = a.model_copy(update={"count": a.count // nodes})  # replicas, for the figures
         rps, caps = [], []
         for b in buckets:
-            cap = replica_capacity(
-                model,
-                acc,
-                a.tp,
-                b.input_tokens,
-                b.output_tokens,
-                target,
-                settings,
-                weights_dtype=dtype,
-                profiles=profiles if nodes == 1 else None,
-            )
+            cap, cap_share = _bucket_capacity(
+                model, acc, a.tp, b.input_tokens, b.output_tokens, target, settings, dtype,
+                profiles if nodes == 1 else None,
+            )  # fmt: skip
             caps.append(cap)
             up = (shares or {}).get(id(original), 1.0)
-            rps.append(
-                a.replicas_per_instance * cap.max_rps * queueing_cap(cap, target.ttft_ms) * up
-            )
+            rps.append(a.replicas_per_instance * cap.max_rps * cap_share * up)
         if index is not None:
             rtt = pool.rtt_ms if pool is not None and a.service == "edge" else 0.0
             out += _figure_problems(w, a, f"allocations[{index[id(original)]}]", caps, rps, rtt)
