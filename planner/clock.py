@@ -9,6 +9,7 @@ it how much time is left instead of reading the clock itself.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -28,6 +29,17 @@ def seconds() -> float:
     """Wall-clock seconds (time.time()): the same in every process of this machine, so a
     deadline in these units travels to worker processes as one number."""
     return time.time()
+
+
+def slowdown() -> float:
+    """Wall-clock seconds one second of CPU work takes now on this machine: its 1-minute load
+    average over its cores, at least 1 (time limits are wall-clock ones, and on a shared
+    machine a phase's wall time is its CPU time stretched by this)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not every platform has a load average
+        return 1.0
+    return max(1.0, load / (os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,22 @@ def test_a_deadline_during_candidate_generation_says_no_plan_was_found(fleet):
     assert clock.after_jump() == []
 
 
+class NearlyThereClock(JumpingClock):
+    """Seconds that move to a microsecond before the deadline as the candidates start."""
+
+    def watch(self, name: str) -> None:
+        self.seen.append(name)
+        self.now = LIMIT - 1e-6
+
+
+def test_no_solve_starts_when_the_candidates_leave_too_little_time_for_a_first_plan(fleet):
+    spec, catalog = fleet
+    clock = NearlyThereClock(None)
+    with pytest.raises(OutOfTime, match="No plan found within the 60 s time limit"):
+        solve(spec, catalog, options=_options(clock), baselines=False)
+    assert clock.seen == ["candidates"]
+
+
 @pytest.mark.parametrize("phase", ["fleet LP", "first round", "repair"])
 def test_a_deadline_before_the_first_plan_gives_the_cheap_first_round_plan(fleet, phase):
     spec, catalog = fleet
@@ -174,3 +190,22 @@ def test_planner_plan_past_its_time_limit_says_so_and_exits_1(capsys):
     err = capsys.readouterr().err
     assert "No plan found within the 1e-06 s time limit" in err
     assert "Traceback" not in err
+
+
+def test_the_hourly_schedule_is_left_out_with_a_warning_once_the_deadline_has_passed():
+    from planner.app.planning import LATE_SCHEDULE, annotate
+    from planner.perf import DEFAULT_SETTINGS
+    from planner.spec import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parent.parent / "examples" / "chatbot-fleet.yaml")
+    found = solved(spec, options=SolveOptions(time_limit_s=LIMIT), baselines=False)
+    on_time = annotate(found, spec, DEFAULT_SETTINGS, None, JumpingClock(None).deadline())
+    clock = JumpingClock("assembly")
+    late_deadline = clock.deadline()
+    late_deadline.phase("assembly")
+    late = annotate(found, spec, DEFAULT_SETTINGS, None, late_deadline)
+    assert on_time.annotations.schedule
+    assert LATE_SCHEDULE not in on_time.warnings
+    assert late.annotations.schedule == []
+    assert LATE_SCHEDULE in late.warnings
+    assert late.allocations == on_time.allocations

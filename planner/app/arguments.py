@@ -37,6 +37,7 @@ CLASSES = {
     "PerfSettings": "planner.perf",
     "Observation": "planner.observe.model",
     "Accounts": "planner.report.focus",
+    "Deadline": "planner.clock",
 }
 """Where the planner's own types named in the use cases' annotations live (imported only when
 a value is none of the plain types an annotation allows)."""

@@ -28,6 +28,7 @@ from planner.errors import ArgumentError
 
 if TYPE_CHECKING:
     from planner.catalog import Catalog
+    from planner.clock import Deadline
     from planner.perf import PerfSettings, Profiles
     from planner.plans import Plan
     from planner.solve import Solved
@@ -58,20 +59,39 @@ def _options(function: str, time_limit_s: float, relative_gap: float = 1e-4, **m
     return SolveOptions(time_limit_s=float(time_limit_s), relative_gap=float(relative_gap), **more)
 
 
-def annotate(solved: Solved, spec: Spec, settings: PerfSettings, profiles: Profiles | None) -> Plan:
+LATE_SCHEDULE = (
+    "the time limit passed before the hourly schedule was worked out: left out "
+    "(raise --time-limit for it)"
+)
+
+
+def annotate(
+    solved: Solved,
+    spec: Spec,
+    settings: PerfSettings,
+    profiles: Profiles | None,
+    deadline: Deadline | None = None,
+) -> Plan:
     """The solved plan with its annotations document, built the same way for every entry point:
     the baselines, frontier and robust coverage the solve found, and the hourly replica schedule
-    of serving workloads with an hourly profile, sized with the same settings."""
+    of serving workloads with an hourly profile, sized with the same settings (left out, with a
+    warning, where `deadline` has passed)."""
     from planner.plans import PlanAnnotations
     from planner.schedule.hourly import hourly_schedule
 
+    plan = solved.plan
+    late = deadline is not None and deadline.passed()
     found = PlanAnnotations(
         baselines=list(solved.baselines),
-        schedule=hourly_schedule(solved.plan, spec, settings, profiles),
+        schedule=[] if late else hourly_schedule(plan, spec, settings, profiles),
         frontier=None if solved.frontier is None else list(solved.frontier),
         robust=solved.robust,
     )
-    return solved.plan.model_copy(update={"annotations": found})
+    update: dict = {"annotations": found}
+    if late and any(getattr(getattr(w, "traffic", None), "hourly_profile", None)
+                    for w in spec.workloads):  # fmt: skip
+        update["warnings"] = [*plan.warnings, LATE_SCHEDULE]
+    return plan.model_copy(update=update)
 
 
 @checked(
@@ -99,6 +119,7 @@ def plan(
     max_price_age_days: int = 90,
     robust: PathLike | None = None,
     coverage: float = 1.0,
+    deadline: Deadline | None = None,
 ) -> Plan:
     """The best placement of `spec` (a Spec or a spec file) on `catalog` (a Catalog, catalog
     files, or None for the bundled one), as `planner plan` makes it: with the quota and rate
@@ -110,14 +131,16 @@ def plan(
     planner.InfeasibleError, naming the conflicting constraints, when no plan exists (exit 3).
 
     For the cost objective `time_limit_s` is one deadline for the whole call, counted from its
-    start: reading the inputs, candidates, the solve, the plan's assembly, baselines and the
-    hourly schedule. When it comes the best plan found so far is returned, status feasible
-    with its proven bound (baselines not worked out by then are left out, with a warning);
+    start (or `deadline`, where the caller's limit started earlier: `planner plan` starts it
+    before reading the spec): reading the inputs, candidates, the solve, the plan's assembly,
+    baselines and the hourly schedule. When it comes the best plan found so far is returned,
+    status feasible with its proven bound (baselines not finished are left out, with a warning);
     a PlannerError (planner.errors.OutOfTime, exit 1) where no plan was found. The
     completion-time objective and `robust` solve several times, each within `time_limit_s`."""
-    from planner.clock import Deadline
+    if deadline is None:
+        from planner.clock import Deadline
 
-    deadline = Deadline.after(_positive(time_limit_s, "time_limit_s", "plan"))
+        deadline = Deadline.after(_positive(time_limit_s, "time_limit_s", "plan"))
     if strategy not in STRATEGIES:
         raise ArgumentError(f"plan(): strategy must be one of {', '.join(STRATEGIES)}")
     if executor not in EXECUTORS:
@@ -158,7 +181,7 @@ def plan(
 
             found = solved(spec, catalog, profiles=measured, settings=settings, options=options,
                            as_of=day)  # fmt: skip
-    return annotate(found, spec, settings, measured)
+    return annotate(found, spec, settings, measured, options.deadline)
 
 
 @checked(points=(2, 50), time_limit_s=(0, MAX_SOLVE_S))

@@ -103,7 +103,9 @@ def plan(
 ) -> None:
     """Find the cheapest placement; exit 2 on invalid input, 3 when no plan exists."""
     from planner import app
+    from planner.clock import Deadline
 
+    deadline = Deadline.after(time_limit) if time_limit > 0 else None  # reading counts too
     chosen = PlanFormat(resolve_format(fmt, output, PlanFormat, "table", "json"))
     guard_output(output, force)
     if time_limit <= 0 or not 0 <= gap < 1:
@@ -121,6 +123,7 @@ def plan(
             spec, loaded, profiles=profiles, fit=fit, as_of=as_of, time_limit_s=time_limit,
             relative_gap=gap, workers=workers, strategy=strategy, executor=executor.value,
             address=address, max_price_age_days=max_price_age, robust=robust, coverage=coverage,
+            deadline=deadline,
         )  # fmt: skip
     if chosen != "table" or output is not None:
         # the table on the terminal lists them itself: said once, where the user looks

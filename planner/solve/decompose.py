@@ -909,7 +909,10 @@ def fleet_lp(
 ) -> tuple[float, np.ndarray, dict[str, np.ndarray]]:
     """The fleet's LP relaxation, its rows written by the constraint families, with HiGHS:
     its optimum, the shared rows' duals (prices >= 0) and each serving workload's instance
-    counts in its solution (empty where it was not solved)."""
+    counts in its solution (empty where it was not solved); -inf and no prices where the
+    options' deadline has passed (then it is not even built)."""
+    if options.seconds_left() <= 0.0:
+        return -math.inf, np.zeros(rows.capacity.size), {}
     lp = SparseLP(rows.capacity)
     serving: dict[str, np.ndarray] = {}
     for u, w in zip(units, problem.spec.workloads, strict=True):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from planner import clock
 from planner.catalog import Catalog, load_catalog
+from planner.errors import out_of_time
 from planner.perf import DEFAULT_SETTINGS, PerfSettings, Profiles
 from planner.plans.model import Plan
 from planner.solve.assemble import (
@@ -27,9 +28,26 @@ from planner.solve.strategy import solve_problem
 from planner.spec.models import Spec
 
 ASSEMBLY_S_PER_WORKLOAD = 1.5e-3
-"""Seconds per workload kept back from the solve for what comes after it before the deadline
-(each workload's allocations and routing, the Plan; about 0.6-1.5 ms each measured on
-1,000-workload fleets on 2 shared cores)."""
+"""CPU seconds per workload kept back from the solve for what comes after it before the
+deadline: each workload's allocations and routing, the Plan, the cheapest-single-choice
+baseline, the hourly schedule and writing the plan (0.9-1.4 ms of CPU per workload measured on
+the 1,000-workload reference fleet of benchmarks/fleet.py, 2026-12-07). Stretched by the
+machine's load (clock.slowdown): the deadline is a wall-clock one."""
+WRITING_S_PER_WORKLOAD = 0.5e-3
+"""CPU seconds per workload kept back from the baselines for what comes after them: the hourly
+schedule and writing the plan (0.5 ms of CPU per workload measured on the same fleet)."""
+FIRST_PLAN_S_PER_WORKLOAD = 1.5e-3
+"""CPU seconds per workload the quickest first plan takes (the decomposition's covering rows,
+one round of subproblems stopped at once, each workload on its cheapest single candidate, and a
+repair of the same kind: 1.3 ms per workload, from 7 s of wall-clock time at a load of 11 on 2
+cores on the same fleet). With less time left after the candidates than this and the assembly
+(stretched by the load) no solve starts: it could only end past the deadline."""
+
+
+def kept_back(per_workload_s: float, workloads: int) -> float:
+    """Wall-clock seconds that `per_workload_s` of CPU per workload take for `workloads` now
+    (stretched by the machine's load: clock.slowdown)."""
+    return per_workload_s * workloads * clock.slowdown()
 
 
 @dataclass(frozen=True)
@@ -55,8 +73,8 @@ def place(
 
     Within the options' deadline (by default `time_limit_s` from now) for everything: the
     candidates, the strategy and the Plan's assembly, for which the strategy stops
-    ASSEMBLY_S_PER_WORKLOAD per workload early. At the deadline the best plan found so far comes
-    back with its proven bound; OutOfTime where none was found."""
+    ASSEMBLY_S_PER_WORKLOAD per workload early (more on a loaded machine). At the deadline the
+    best plan found so far comes back with its proven bound; OutOfTime where none was found."""
     catalog = catalog if catalog is not None else load_catalog()
     plan_date = as_of or clock.today()
     options = options.with_deadline()
@@ -71,7 +89,9 @@ def place(
     def widen(name: str) -> PlacementProblem:
         return widened(problem, catalog, name, settings, profiles, plan_date)
 
-    reserve = ASSEMBLY_S_PER_WORKLOAD * len(spec.workloads)
+    reserve = kept_back(ASSEMBLY_S_PER_WORKLOAD, len(spec.workloads))
+    if deadline.left() < reserve + kept_back(FIRST_PLAN_S_PER_WORKLOAD, len(spec.workloads)):
+        raise out_of_time(deadline.limit_s)
     solved = solve_problem(
         problem, replace(options, deadline=deadline.earlier(reserve)), diagnose, widen
     )

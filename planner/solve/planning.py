@@ -15,7 +15,7 @@ from planner.rules.quotas import supply_warning
 from planner.solve.backend import SolveOptions
 from planner.solve.baselines import with_baselines
 from planner.solve.frontier import solve_completion_time
-from planner.solve.placement import place
+from planner.solve.placement import WRITING_S_PER_WORKLOAD, kept_back, place
 from planner.solve.solved import Solved
 from planner.spec.models import Spec
 
@@ -38,7 +38,9 @@ def solved(
 
     Objective `cost` minimises serving $/h plus job dollars; `completion_time` minimises when
     the last batch/training job finishes under the budget, then cost. Raises InfeasibleError
-    (exit 3) naming the conflicting constraints when no plan exists.
+    (exit 3) naming the conflicting constraints when no plan exists. For cost, the options'
+    deadline (`time_limit_s` from now where they have none) holds for the plan and its
+    baselines together (see `place` and `with_baselines`).
     """
     catalog = catalog if catalog is not None else load_catalog()
     plan_date = as_of or clock.today()
@@ -47,14 +49,17 @@ def solved(
             spec, catalog, profiles=profiles, settings=settings, options=options, as_of=plan_date
         )
     else:
+        options = options.with_deadline()  # one for the plan and its baselines
+        assert options.deadline is not None
         placement = place(
             spec, catalog, profiles=profiles, settings=settings, options=options,
             diagnose=diagnose, as_of=plan_date,
         )  # fmt: skip
+        # the baselines stop early enough for the schedule and the writing after them
+        writing = kept_back(WRITING_S_PER_WORKLOAD, len(spec.workloads))
+        before = replace(options, deadline=options.deadline.earlier(writing))
         found = (
-            with_baselines(
-                placement, catalog, profiles=profiles, settings=settings, options=options
-            )
+            with_baselines(placement, catalog, profiles=profiles, settings=settings, options=before)
             if baselines
             else Solved(placement.plan)
         )
