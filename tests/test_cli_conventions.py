@@ -328,3 +328,32 @@ def test_no_color_and_quiet_are_accepted_everywhere(cli, tmp_path):
     assert result.exit_code == 0 and out.exists()
     old = cli("sweep", EXAMPLES / "sweep" / "small-fleet.yaml", "--no-progress", "--help")
     assert old.exit_code == 0
+
+
+def test_an_option_two_verbs_declare_alike_is_declared_once():
+    """An option (or argument) whose flags and help are the same in two verbs is one Annotated
+    alias (planner/cli/options.py, or the module of the verbs that share it), not two copies
+    that can drift apart."""
+    import ast
+    from collections import defaultdict
+
+    declared = defaultdict(list)
+    for path in sorted((ROOT / "planner" / "cli").glob("*_cmd.py")):
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(fn, ast.FunctionDef):
+                continue
+            params = fn.args.args[len(fn.args.args) - len(fn.args.defaults) :]
+            for param, default in zip(params, fn.args.defaults, strict=True):
+                if not isinstance(default, ast.Call):
+                    continue
+                called = ast.unparse(default.func)
+                if called not in ("typer.Option", "typer.Argument", "number"):
+                    continue
+                flags = tuple(
+                    a.value for a in default.args if isinstance(a, ast.Constant) and a.value
+                )
+                shown = {k.arg: ast.unparse(k.value) for k in default.keywords}
+                key = (called, flags or param.arg, shown.get("help"), shown.get("metavar"))
+                declared[key].append(f"{path.stem}.{fn.name}")
+    twice = {key: where for key, where in declared.items() if len(where) > 1}
+    assert not twice, twice

@@ -239,10 +239,13 @@ def _numeric_options():
     def walk(typer_app, prefix):
         for info in typer_app.registered_commands:
             name = prefix + (info.name or info.callback.__name__.replace("_", "-"))
-            for param in inspect.signature(info.callback).parameters.values():
-                parser = getattr(param.default, "parser", None)
-                if isinstance(parser, Number):
-                    yield name, param.name, parser
+            signature = inspect.signature(info.callback, eval_str=True)
+            for param in signature.parameters.values():
+                # declared as the default (typer.Option(...)) or in Annotated[type, Option]
+                declared = (param.default, *getattr(param.annotation, "__metadata__", ()))
+                for parser in (getattr(d, "parser", None) for d in declared):
+                    if isinstance(parser, Number):
+                        yield name, param.name, parser
         for group in typer_app.registered_groups:
             yield from walk(group.typer_instance, f"{prefix}{group.name} ")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from planner.cli.options import Catalogs
 from planner.cli.output import (
     choices,
     chosen,
@@ -19,19 +20,13 @@ from planner.cli.params import CLOUDS_HELP, SERVICES_HELP, PlannerCommand, numbe
 
 catalog_app = typer.Typer(help="Browse cloud GPU offerings and prices.", no_args_is_help=True)
 
-CATALOG_HELP = (
-    "Catalog CSV file or SkyPilot catalog directory; repeat to combine. Replaces the bundled "
-    "catalog unless 'bundled' is also given (later files override matching rows)."
-)
-
-
 ListingFormat = choices("Listing")
 SpotRiskFormat = choices("SpotRisk")
 
 
 @catalog_app.command("list", cls=PlannerCommand)
 def list_offerings(
-    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
+    catalog: Catalogs = None,
     provider: list[str] = typer.Option(
         None,
         "--provider",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -41,6 +42,37 @@ YES_HELP = (
 )
 LaunchFormat = choices("LaunchCalls")
 FORMAT_HELP = "text or json (the calls with their bodies, or what --apply did)."
+
+# what launch and teardown share: the plan, the target and how to reach it
+LaunchPlan = Annotated[Path, typer.Argument(help=PLAN_HELP)]
+Target = Annotated[str, typer.Option("--target", "-t", metavar="TEXT", help=TARGET_HELP)]
+Apply = Annotated[bool, typer.Option("--apply", help="Make the calls (default: dry run).")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help=YES_HELP)]
+EndpointUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        metavar="URL",
+        envvar="PLANNER_AWS_ENDPOINT_URL",
+        help=ENDPOINT_URL_HELP,
+    ),
+]
+ApiEndpoint = Annotated[
+    str | None,
+    typer.Option(
+        "--api-endpoint",
+        metavar="TEXT",
+        envvar="PLANNER_VERTEX_API_ENDPOINT",
+        help=API_ENDPOINT_HELP,
+    ),
+]
+Project = Annotated[
+    str | None,
+    typer.Option(
+        "--project", metavar="TEXT", envvar="GOOGLE_CLOUD_PROJECT", help="Google Cloud project."
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display while waiting.")]
 
 
 class _Waiting:
@@ -115,31 +147,13 @@ def _run(verb, target, apply: bool, yes: bool, fmt, output, force, quiet: bool) 
 
 
 def launch(
-    plan_file: Path = typer.Argument(..., help=PLAN_HELP),
-    target: str = typer.Option(..., "--target", "-t", metavar="TEXT", help=TARGET_HELP),
-    apply: bool = typer.Option(False, "--apply", help="Make the calls (default: dry run)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
-    endpoint_url: str = typer.Option(
-        None,
-        "--endpoint-url",
-        metavar="URL",
-        envvar="PLANNER_AWS_ENDPOINT_URL",
-        help=ENDPOINT_URL_HELP,
-    ),
-    api_endpoint: str = typer.Option(
-        None,
-        "--api-endpoint",
-        metavar="TEXT",
-        envvar="PLANNER_VERTEX_API_ENDPOINT",
-        help=API_ENDPOINT_HELP,
-    ),
-    project: str = typer.Option(
-        None,
-        "--project",
-        metavar="TEXT",
-        envvar="GOOGLE_CLOUD_PROJECT",
-        help="Google Cloud project.",
-    ),
+    plan_file: LaunchPlan,
+    target: Target = ...,
+    apply: Apply = False,
+    yes: Yes = False,
+    endpoint_url: EndpointUrl = None,
+    api_endpoint: ApiEndpoint = None,
+    project: Project = None,
     role_arn: str = typer.Option(
         None,
         "--execution-role-arn",
@@ -151,7 +165,7 @@ def launch(
     fmt: LaunchFormat = format_option(LaunchFormat, "text", FORMAT_HELP),
     output: Path = file_option(),
     force: bool = force_option(),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display while waiting."),
+    quiet: Quiet = False,
 ) -> None:
     """Print (dry run) or make (--apply) the plan's endpoints; idempotent, all or nothing."""
     from planner.app.launching import launch_target
@@ -165,36 +179,18 @@ def launch(
 
 
 def teardown(
-    plan_file: Path = typer.Argument(..., help=PLAN_HELP),
-    target: str = typer.Option(..., "--target", "-t", metavar="TEXT", help=TARGET_HELP),
-    apply: bool = typer.Option(False, "--apply", help="Make the calls (default: dry run)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help=YES_HELP),
-    endpoint_url: str = typer.Option(
-        None,
-        "--endpoint-url",
-        metavar="URL",
-        envvar="PLANNER_AWS_ENDPOINT_URL",
-        help=ENDPOINT_URL_HELP,
-    ),
-    api_endpoint: str = typer.Option(
-        None,
-        "--api-endpoint",
-        metavar="TEXT",
-        envvar="PLANNER_VERTEX_API_ENDPOINT",
-        help=API_ENDPOINT_HELP,
-    ),
-    project: str = typer.Option(
-        None,
-        "--project",
-        metavar="TEXT",
-        envvar="GOOGLE_CLOUD_PROJECT",
-        help="Google Cloud project.",
-    ),
+    plan_file: LaunchPlan,
+    target: Target = ...,
+    apply: Apply = False,
+    yes: Yes = False,
+    endpoint_url: EndpointUrl = None,
+    api_endpoint: ApiEndpoint = None,
+    project: Project = None,
     timeout: float = number(float, 1800.0, "--timeout", help="Seconds to wait per operation."),
     fmt: LaunchFormat = format_option(LaunchFormat, "text", FORMAT_HELP),
     output: Path = file_option(),
     force: bool = force_option(),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display while waiting."),
+    quiet: Quiet = False,
 ) -> None:
     """Print (dry run) or delete (--apply) what `planner launch` made for this plan."""
     from planner.app.launching import launch_target

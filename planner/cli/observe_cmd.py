@@ -4,13 +4,14 @@ predicted, and a spec and plan sized to what was observed."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from planner._writefile import write_output
-from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.options import Catalogs, ProfilesCsv, SolverTimeLimit
 from planner.cli.output import choices, chosen, file_option, format_option, guard_output, show
-from planner.cli.params import PlannerCommand, number
+from planner.cli.params import PlannerCommand
 from planner.errors import InputError
 from planner.observe.promql import DEFAULT_LABEL
 
@@ -27,6 +28,51 @@ SOURCE_HELP = (
     "without one exits 2 naming it."
 )
 
+
+# the options observe and rightsize share: where the metrics are, and what to write
+MetricsSource = Annotated[str | None, typer.Option("--source", metavar="TEXT", help=SOURCE_HELP)]
+PrometheusUrl = Annotated[
+    str | None,
+    typer.Option("--url", metavar="URL", help="Prometheus base URL (user:password@ allowed)."),
+]
+Window = Annotated[
+    str, typer.Option("--window", metavar="TEXT", help="How far back to look (90s, 30m, 24h).")
+]
+Step = Annotated[str, typer.Option("--step", metavar="TEXT", help=STEP_HELP)]
+SeriesLabel = Annotated[str, typer.Option("--label", metavar="TEXT", help=LABEL_HELP)]
+MetricsRegion = Annotated[
+    str | None,
+    typer.Option("--region", metavar="TEXT", help="A cloud's metrics: only this region."),
+]
+MetricsEndpoint = Annotated[
+    str | None,
+    typer.Option("--endpoint-url", metavar="URL", help="A cloud's metrics API URL."),
+]
+TokenEnv = Annotated[
+    str | None,
+    typer.Option(
+        "--token-env",
+        metavar="TEXT",
+        help="Environment variable holding a Prometheus bearer token.",
+    ),
+]
+FitForFigures = Annotated[
+    Path | None,
+    typer.Option(
+        "--fit",
+        metavar="FILE",
+        help="Efficiency fit from `planner calibrate` for the model's figures.",
+    ),
+]
+ProfilesOut = Annotated[
+    Path | None,
+    typer.Option(
+        "--profiles-out",
+        metavar="FILE",
+        help="Write calibrated measured-profile rows (CSV) here.",
+    ),
+]
+OverwriteOutputs = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 
 ObserveFormat = choices("Observed")
 RightsizeFormat = choices("Rightsized")
@@ -47,51 +93,28 @@ def observe(
     plan_file: Path = typer.Option(
         ..., "--plan", metavar="FILE", help="Plan JSON (from planner plan -o)."
     ),
-    source: str = typer.Option(..., "--source", metavar="TEXT", help=SOURCE_HELP),
-    url: str = typer.Option(
-        None, "--url", metavar="URL", help="Prometheus base URL (user:password@ allowed)."
-    ),
-    window: str = typer.Option(
-        "24h", "--window", metavar="TEXT", help="How far back to look (90s, 30m, 24h)."
-    ),
-    step: str = typer.Option("1h", "--step", metavar="TEXT", help=STEP_HELP),
-    label: str = typer.Option(DEFAULT_LABEL, "--label", metavar="TEXT", help=LABEL_HELP),
-    region: str = typer.Option(
-        None, "--region", metavar="TEXT", help="A cloud's metrics: only this region."
-    ),
-    endpoint_url: str = typer.Option(
-        None, "--endpoint-url", metavar="URL", help="A cloud's metrics API URL."
-    ),
-    token_env: str = typer.Option(
-        None,
-        "--token-env",
-        metavar="TEXT",
-        help="Environment variable holding a Prometheus bearer token.",
-    ),
+    source: MetricsSource = ...,
+    url: PrometheusUrl = None,
+    window: Window = "24h",
+    step: Step = "1h",
+    label: SeriesLabel = DEFAULT_LABEL,
+    region: MetricsRegion = None,
+    endpoint_url: MetricsEndpoint = None,
+    token_env: TokenEnv = None,
     spec_file: Path = typer.Option(
         None,
         "--spec",
         metavar="FILE",
         help="The plan's spec: planned request sizes and hourly profile.",
     ),
-    fit: Path = typer.Option(
-        None,
-        "--fit",
-        metavar="FILE",
-        help="Efficiency fit from `planner calibrate` for the model's figures.",
-    ),
+    fit: FitForFigures = None,
     fmt: ObserveFormat = format_option(ObserveFormat, "table", "table, json, md."),
     output: Path = file_option(),
-    profiles_out: Path = typer.Option(
-        None,
-        "--profiles-out",
-        metavar="FILE",
-        help="Write calibrated measured-profile rows (CSV) here.",
-    ),
+    profiles_out: ProfilesOut = None,
     html: Path = typer.Option(
         None, "--html", metavar="FILE", help="Write the plan's report with an Observed part."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
+    force: OverwriteOutputs = False,
 ) -> None:
     """Planned beside observed per workload: traffic, sizes, latency, utilisation, replicas, cost.
 
@@ -136,33 +159,20 @@ def rightsize(
     spec_file: Path = typer.Option(
         ..., "--spec", metavar="FILE", help="The spec that plan was made from."
     ),
-    source: str = typer.Option(None, "--source", metavar="TEXT", help=SOURCE_HELP),
+    source: MetricsSource = None,
     observation_file: Path = typer.Option(
         None,
         "--observation",
         metavar="FILE",
         help="Instead of --source: JSON from planner observe.",
     ),
-    url: str = typer.Option(
-        None, "--url", metavar="URL", help="Prometheus base URL (user:password@ allowed)."
-    ),
-    window: str = typer.Option(
-        "24h", "--window", metavar="TEXT", help="How far back to look (90s, 30m, 24h)."
-    ),
-    step: str = typer.Option("1h", "--step", metavar="TEXT", help=STEP_HELP),
-    label: str = typer.Option(DEFAULT_LABEL, "--label", metavar="TEXT", help=LABEL_HELP),
-    region: str = typer.Option(
-        None, "--region", metavar="TEXT", help="A cloud's metrics: only this region."
-    ),
-    endpoint_url: str = typer.Option(
-        None, "--endpoint-url", metavar="URL", help="A cloud's metrics API URL."
-    ),
-    token_env: str = typer.Option(
-        None,
-        "--token-env",
-        metavar="TEXT",
-        help="Environment variable holding a Prometheus bearer token.",
-    ),
+    url: PrometheusUrl = None,
+    window: Window = "24h",
+    step: Step = "1h",
+    label: SeriesLabel = DEFAULT_LABEL,
+    region: MetricsRegion = None,
+    endpoint_url: MetricsEndpoint = None,
+    token_env: TokenEnv = None,
     spec_out: Path = typer.Option(
         None,
         "--write-spec",
@@ -172,29 +182,17 @@ def rightsize(
     plan_out: Path = typer.Option(
         None, "--plan-out", metavar="FILE", help="Write the new plan (JSON) here."
     ),
-    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
-    profiles: Path = typer.Option(
-        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
-    ),
-    fit: Path = typer.Option(
-        None,
-        "--fit",
-        metavar="FILE",
-        help="Efficiency fit from `planner calibrate` for the model's figures.",
-    ),
+    catalog: Catalogs = None,
+    profiles: ProfilesCsv = None,
+    fit: FitForFigures = None,
     use_calibration: bool = typer.Option(
         False, "--calibrate", help="Plan with the observed latencies (calibrated profile rows)."
     ),
-    profiles_out: Path = typer.Option(
-        None,
-        "--profiles-out",
-        metavar="FILE",
-        help="Write calibrated measured-profile rows (CSV) here.",
-    ),
-    time_limit: float = number(float, 60.0, "--time-limit", help="Solver time limit, seconds."),
+    profiles_out: ProfilesOut = None,
+    time_limit: SolverTimeLimit = 60.0,
     fmt: RightsizeFormat = format_option(RightsizeFormat, "table", "table, json, md."),
     output: Path = file_option(),
-    force: bool = typer.Option(False, "--force", help="Overwrite existing output files."),
+    force: OverwriteOutputs = False,
 ) -> None:
     """Observed traffic -> right-sized spec (a new file) -> new plan -> diff and recommendations.
 

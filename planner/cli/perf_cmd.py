@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from planner.cli.options import KvDtype, WeightsDtype
 from planner.cli.output import (
     choices,
     chosen,
@@ -46,12 +47,8 @@ def estimate(
     output_tokens: int = number(int, ..., "--output-tokens", min=1, help="Generated tokens."),
     tpot_ms: float | None = number(float, None, "--tpot-ms", help="Mean TPOT objective (ms)."),
     ttft_ms: float | None = number(float, None, "--ttft-ms", help="TTFT objective (ms)."),
-    weights_dtype: Dtype = typer.Option(
-        Dtype.bf16, "--weights-dtype", metavar="bf16|fp16|fp8|int8|int4|fp4", help="Weights format."
-    ),
-    kv_dtype: Dtype = typer.Option(
-        Dtype.bf16, "--kv-dtype", metavar="bf16|fp16|fp8|int8|int4|fp4", help="KV-cache format."
-    ),
+    weights_dtype: WeightsDtype = Dtype.bf16,
+    kv_dtype: KvDtype = Dtype.bf16,
     profiles: Path | None = typer.Option(
         None,
         "--profiles",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.executor_options import ExecutorKind, address_option, executor_option
+from planner.cli.options import Catalogs, ProfilesCsv, SolverTimeLimit, SpecArgument
 from planner.cli.output import choices, force_option, guard_output, resolve_format, show, status
 from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
@@ -56,28 +57,33 @@ def _summary(plan) -> str:
 
 FIT_HELP = "Efficiency fit from `planner calibrate` (the plan names it)."
 
+# what plan and frontier share
+FormatOption = typer.Option("--format", metavar="table|json|yaml|md", help=FORMAT_HELP)
+Fit = Annotated[Path | None, typer.Option("--fit", metavar="FILE", help=FIT_HELP)]
+OutputFile = Annotated[
+    Path | None, typer.Option("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
+]
+PlanDate = Annotated[str | None, typer.Option("--date", "--as-of", metavar="TEXT", help=DATE_HELP)]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
+
 
 def plan(
-    spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
-    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
-    profiles: Path = typer.Option(
-        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
-    ),
-    fit: Path = typer.Option(None, "--fit", metavar="FILE", help=FIT_HELP),
+    spec_file: SpecArgument,
+    catalog: Catalogs = None,
+    profiles: ProfilesCsv = None,
+    fit: Fit = None,
     quotas: list[Path] = typer.Option(None, "--quotas", metavar="FILE", help=QUOTAS_HELP),
     rates: list[Path] = typer.Option(None, "--rates", metavar="FILE", help=RATES_HELP),
-    time_limit: float = number(float, 60.0, "--time-limit", help="Solver time limit, seconds."),
+    time_limit: SolverTimeLimit = 60.0,
     gap: float = number(float, 1e-4, "--gap", help="Relative optimality gap to stop at."),
-    fmt: PlanFormat = typer.Option(
-        None, "--format", metavar="table|json|yaml|md", help=FORMAT_HELP
-    ),
-    output: Path = typer.Option(None, "-o", "--output", metavar="FILE", help=OUTPUT_HELP),
+    fmt: Annotated[PlanFormat | None, FormatOption] = None,
+    output: OutputFile = None,
     force: bool = force_option(),
     robust: Path = typer.Option(
         None, "--robust", metavar="FILE", help="Scenarios file: one fleet for them all."
     ),
     coverage: float = number(float, 1.0, "--coverage", help="With --robust: share to cover."),
-    plan_date: str = typer.Option(None, "--date", "--as-of", metavar="TEXT", help=DATE_HELP),
+    plan_date: PlanDate = None,
     workers: int = number(
         int,
         1,
@@ -89,7 +95,7 @@ def plan(
     strategy: str = typer.Option(
         "auto", "--strategy", metavar="TEXT", help="auto, decomposition or mip (one LP-guided MIP)."
     ),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    quiet: Quiet = False,
     max_price_age: int = number(
         int,
         90,
@@ -134,20 +140,16 @@ def plan(
 
 def frontier(
     spec_file: Path = typer.Argument(..., help="Spec file with batch/training jobs and a budget."),
-    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
-    profiles: Path = typer.Option(
-        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
-    ),
-    fit: Path = typer.Option(None, "--fit", metavar="FILE", help=FIT_HELP),
+    catalog: Catalogs = None,
+    profiles: ProfilesCsv = None,
+    fit: Fit = None,
     points: int = number(int, 8, "--points", min=2, max=50, help="Completion-time steps."),
     time_limit: float = number(float, 60.0, "--time-limit", help="Solver time limit per solve."),
-    fmt: FrontierFormat = typer.Option(
-        None, "--format", metavar="table|json|yaml|md", help=FORMAT_HELP
-    ),
-    output: Path = typer.Option(None, "-o", "--output", metavar="FILE", help=OUTPUT_HELP),
+    fmt: Annotated[FrontierFormat | None, FormatOption] = None,
+    output: OutputFile = None,
     force: bool = force_option(),
-    plan_date: str = typer.Option(None, "--date", "--as-of", metavar="TEXT", help=DATE_HELP),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
+    plan_date: PlanDate = None,
+    quiet: Quiet = False,
 ) -> None:
     """The cost-completion-time Pareto frontier of the batch and training jobs."""
     from planner import app

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from planner.cli.options import KvDtype, RunsAccelerator, RunsModel, RunsTp, WeightsDtype
 from planner.cli.output import choices, force_option, guard_output, show
 from planner.cli.params import PlannerCommand, number
 from planner.perf.dtypes import Dtype
@@ -28,25 +29,17 @@ def import_results(
         ..., "-o", "--output", metavar="FILE", help="Profiles CSV to write."
     ),
     force: bool = force_option(),
-    model: str = typer.Option(
-        None, "--model", metavar="TEXT", help="Model, when the files name none we know."
-    ),
-    accelerator: str = typer.Option(
-        None, "--accelerator", metavar="TEXT", help="Accelerator the runs used (files rarely say)."
-    ),
-    tp: int = number(int, None, "--tp", min=1, help="Tensor-parallel degree of the replica."),
+    model: RunsModel = None,
+    accelerator: RunsAccelerator = None,
+    tp: RunsTp = None,
     tpot_ms: float = number(
         float, None, "--tpot-ms", help="SLO: keep the best rate whose mean TPOT met this."
     ),
     ttft_ms: float = number(
         float, None, "--ttft-ms", help="SLO: keep the best rate whose p95 TTFT met this."
     ),
-    weights_dtype: Dtype = typer.Option(
-        Dtype.bf16, "--weights-dtype", metavar="bf16|fp16|fp8|int8|int4|fp4", help="Weights format."
-    ),
-    kv_dtype: Dtype = typer.Option(
-        Dtype.bf16, "--kv-dtype", metavar="bf16|fp16|fp8|int8|int4|fp4", help="KV-cache format."
-    ),
+    weights_dtype: WeightsDtype = Dtype.bf16,
+    kv_dtype: KvDtype = Dtype.bf16,
     concurrency: float = number(
         float,
         None,

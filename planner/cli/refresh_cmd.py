@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -38,6 +39,18 @@ SUMMARY_HELP = (
     "How stdout says what was written: text (one line) or json (file, counts, failures, notes)."
 )
 
+# what both refresh verbs take: where to ask, and how to say what was written
+Regions = Annotated[
+    list[str] | None, typer.Option("--region", "--regions", metavar="TEXT", help=REGIONS_HELP)
+]
+EndpointUrls = Annotated[
+    list[str] | None, typer.Option("--endpoint-url", metavar="URL", help=ENDPOINT_HELP)
+]
+Project = Annotated[str | None, typer.Option("--project", metavar="TEXT", help=PROJECT_HELP)]
+Force = Annotated[bool, typer.Option("--force", help="Overwrite the output file.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+Summary = Annotated[SummaryFormat, typer.Option("--format", metavar="text|json", help=SUMMARY_HELP)]
+
 
 def _report(result) -> None:
     for line in result.notes:
@@ -61,25 +74,19 @@ def refresh_catalog(
     output: Path = typer.Option(
         ..., "-o", "--output", metavar="FILE", help="Catalog CSV to write."
     ),
-    regions: list[str] = typer.Option(
-        None, "--region", "--regions", metavar="TEXT", help=REGIONS_HELP
-    ),
+    regions: Regions = None,
     base: list[str] = typer.Option(
         None,
         "--base",
         metavar="PATH",
         help="Catalog(s) whose rows are kept where not refreshed (default: bundled); repeatable.",
     ),
-    endpoint_url: list[str] = typer.Option(
-        None, "--endpoint-url", metavar="URL", help=ENDPOINT_HELP
-    ),
-    project: str = typer.Option(None, "--project", metavar="TEXT", help=PROJECT_HELP),
+    endpoint_url: EndpointUrls = None,
+    project: Project = None,
     as_of: str = typer.Option(None, "--as-of", metavar="TEXT", help=AS_OF_HELP),
-    force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
-    fmt: SummaryFormat = typer.Option(
-        SummaryFormat.text, "--format", metavar="text|json", help=SUMMARY_HELP
-    ),
+    force: Force = False,
+    quiet: Quiet = False,
+    fmt: Summary = SummaryFormat.text,
 ) -> None:
     """Fetch current offerings and prices from a cloud's APIs into a catalog CSV.
 
@@ -102,9 +109,7 @@ def refresh_quotas(
     output: Path = typer.Option(
         ..., "-o", "--output", metavar="FILE", help="Quotas YAML file to write."
     ),
-    regions: list[str] = typer.Option(
-        None, "--region", "--regions", metavar="TEXT", help=REGIONS_HELP
-    ),
+    regions: Regions = None,
     catalog: list[str] = typer.Option(
         None,
         "--catalog",
@@ -118,18 +123,14 @@ def refresh_quotas(
         help="AWS: convert vCPU quotas with the fewest vCPUs per accelerator among a family's "
         "types (optimistic) instead of the most (conservative, the default).",
     ),
-    endpoint_url: list[str] = typer.Option(
-        None, "--endpoint-url", metavar="URL", help=ENDPOINT_HELP
-    ),
-    project: str = typer.Option(None, "--project", metavar="TEXT", help=PROJECT_HELP),
+    endpoint_url: EndpointUrls = None,
+    project: Project = None,
     as_of: str = typer.Option(
         None, "--as-of", metavar="TEXT", help="Date written in the file's header."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
-    fmt: SummaryFormat = typer.Option(
-        SummaryFormat.text, "--format", metavar="text|json", help=SUMMARY_HELP
-    ),
+    force: Force = False,
+    quiet: Quiet = False,
+    fmt: Summary = SummaryFormat.text,
 ) -> None:
     """Fetch accelerator quotas (AWS Service Quotas, GCP regional quotas) into a quotas YAML."""
     from planner.app.refresh import refresh_quotas

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.options import CATALOG_HELP, PlanArgument
 from planner.cli.output import (
     choices,
     chosen,
@@ -39,7 +39,7 @@ class GateFailed(PlannerError):
 
 
 def report(
-    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
+    plan_file: PlanArgument,
     spec_file: Path = typer.Option(
         None, "--spec", metavar="FILE", help="The plan's spec: adds quota usage."
     ),
@@ -115,7 +115,7 @@ def diff(
 
 
 def check(
-    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
+    plan_file: PlanArgument,
     max_cost_per_hour: float = number(
         float, None, "--max-cost-per-hour", help="Most serving dollars per hour."
     ),
@@ -167,7 +167,7 @@ def check(
 
 
 def export(
-    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
+    plan_file: PlanArgument,
     fmt: ExportFormat = typer.Option(
         ExportFormat.focus_csv,
         "--format",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from planner._writefile import refuse_overwrite
+from planner.cli.options import PlanArgument, ProfilesCsv
 from planner.cli.output import (
     choices,
     chosen,
@@ -20,6 +22,19 @@ from planner.cli.output import (
 )
 from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
+
+# what simulate and autoscale share: the plan's spec, and the fit that sized its replicas
+SpecOfPlan = Annotated[
+    Path, typer.Option("--spec", metavar="FILE", help="The spec the plan was made from.")
+]
+FitForReplicas = Annotated[
+    Path | None,
+    typer.Option(
+        "--fit",
+        metavar="FILE",
+        help="Efficiency fit from `planner calibrate` for the replicas' capacity.",
+    ),
+]
 
 ScheduleFormat = choices("Schedules")
 SimulateFormat = choices("SimulationReport")
@@ -114,10 +129,8 @@ def schedule(
 
 
 def simulate(
-    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
-    spec_file: Path = typer.Option(
-        ..., "--spec", metavar="FILE", help="The spec the plan was made from."
-    ),
+    plan_file: PlanArgument,
+    spec_file: SpecOfPlan = ...,
     requests: int | None = number(
         int,
         None,
@@ -142,15 +155,8 @@ def simulate(
     high_share: float = number(
         float, 0.0, "--high-priority-share", help="Poisson: share of requests in priority class 1."
     ),
-    profiles: Path | None = typer.Option(
-        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
-    ),
-    fit: Path | None = typer.Option(
-        None,
-        "--fit",
-        metavar="FILE",
-        help="Efficiency fit from `planner calibrate` for the replicas' capacity.",
-    ),
+    profiles: ProfilesCsv = None,
+    fit: FitForReplicas = None,
     fmt: SimulateFormat = format_option(SimulateFormat, "table", "table or json."),
     output: Path = file_option(),
     force: bool = force_option(),
@@ -173,19 +179,10 @@ def simulate(
 
 
 def autoscale(
-    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
-    spec_file: Path = typer.Option(
-        ..., "--spec", metavar="FILE", help="The spec the plan was made from."
-    ),
-    profiles: Path | None = typer.Option(
-        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
-    ),
-    fit: Path | None = typer.Option(
-        None,
-        "--fit",
-        metavar="FILE",
-        help="Efficiency fit from `planner calibrate` for the replicas' capacity.",
-    ),
+    plan_file: PlanArgument,
+    spec_file: SpecOfPlan = ...,
+    profiles: ProfilesCsv = None,
+    fit: FitForReplicas = None,
     fmt: AutoscaleFormat = format_option(AutoscaleFormat, "table", "table or json."),
     output: Path = file_option(),
     force: bool = force_option(),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from planner.cli.catalog_cmd import CATALOG_HELP
 from planner.cli.executor_options import ExecutorKind, address_option, executor_option
+from planner.cli.options import Catalogs, ProfilesCsv, SpecArgument
 from planner.cli.output import choices, console, force_option, guard_output, resolve_format, show
 from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
@@ -39,7 +39,7 @@ def _progress(total: int):
 
 
 def sweep(
-    spec_file: Path = typer.Argument(..., help="Spec file (YAML or JSON)."),
+    spec_file: SpecArgument,
     scenarios: Path = typer.Option(
         ..., "--scenarios", metavar="FILE", help="Scenarios file (YAML)."
     ),
@@ -55,10 +55,8 @@ def sweep(
         int, None, "--workers", min=1, help="Processes (local) or CPUs of a local Ray; default all."
     ),
     retries: int = number(int, 2, "--retries", min=0, help="Retries of a failing task."),
-    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
-    profiles: Path = typer.Option(
-        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
-    ),
+    catalog: Catalogs = None,
+    profiles: ProfilesCsv = None,
     fit: Path = typer.Option(
         None,
         "--fit",

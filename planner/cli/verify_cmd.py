@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from planner.cli.catalog_cmd import CATALOG_HELP
+from planner.cli.options import Catalogs, PlanArgument, ProfilesCsv
 from planner.cli.output import (
     choices,
     chosen,
@@ -28,12 +28,10 @@ VerifyFormat = choices("Verification")
 
 
 def verify(
-    plan_file: Path = typer.Argument(..., help="Plan JSON (from planner plan -o)."),
+    plan_file: PlanArgument,
     spec_file: Path = typer.Argument(..., help="The spec the plan was made for."),
-    catalog: list[str] = typer.Option(None, "--catalog", metavar="PATH", help=CATALOG_HELP),
-    profiles: Path = typer.Option(
-        None, "--profiles", metavar="FILE", help="Measured profiles CSV."
-    ),
+    catalog: Catalogs = None,
+    profiles: ProfilesCsv = None,
     fit: Path = typer.Option(
         None, "--fit", metavar="FILE", help="The efficiency fit the plan was made with."
     ),
