@@ -22,6 +22,7 @@ per-workload optima it is at least the LP bound at the LP's duals. Steps:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -108,6 +109,9 @@ class Unit:
     """Covering rows (kind covering)."""
     covers: np.ndarray | None = None
     """covers[j, i]: candidate j covers every row at least as well as i (kind covering)."""
+    same_rows: int = -1
+    """Workloads with the same covering rows (kind covering) share this number: at the same
+    prices they share one solve."""
 
 
 @dataclass(frozen=True)
@@ -181,11 +185,13 @@ def shared_rows(problem: PlacementProblem) -> tuple[SharedRows, list[Unit]]:
     # and request mix over the same offerings share it (at 20,000 workloads, one each would
     # hold gigabytes)
     covers_of: dict[tuple, np.ndarray] = {}
+    same = _SameRows()
     for unit, w in zip(units, spec.workloads, strict=True):
         if unit.kind == "covering":
             assert isinstance(w, ServingWorkload)
             cands = problem.candidates[w.name]
             unit.rows = rows_of[w.name]
+            unit.same_rows = same.number(unit.rows)
             rates = np.array([c.bucket_rps for c in cands], dtype=float)
             reps = np.array([c.replicas_per_instance for c in cands]) if w.min_replicas else None
             key = (rates.shape, rates.tobytes(), b"" if reps is None else reps.tobytes())
@@ -193,6 +199,27 @@ def shared_rows(problem: PlacementProblem) -> tuple[SharedRows, list[Unit]]:
                 covers_of[key] = _covers(rates, reps)
             unit.covers = covers_of[key]
     return SharedRows(tuple(names), np.array(caps)), units
+
+
+class _SameRows:
+    """Numbers covering-row matrices, equal matrices alike (found by a digest, then compared
+    in full): what the subproblems' cache keys on instead of the rows' bytes (a copy of every
+    workload's rows in every key, tens of kilobytes each, kept for every price step: about
+    1 GB a step at 20,000 workloads)."""
+
+    def __init__(self):
+        self._seen: dict[tuple, list[tuple[np.ndarray, int]]] = {}
+        self._count = 0
+
+    def number(self, rows: np.ndarray) -> int:
+        key = (rows.shape, hashlib.blake2b(rows.tobytes(), digest_size=16).digest())
+        alike = self._seen.setdefault(key, [])
+        for other, n in alike:
+            if np.array_equal(other, rows):
+                return n
+        alike.append((rows, self._count))
+        self._count += 1
+        return self._count - 1
 
 
 def _covers(rates: np.ndarray, replicas: np.ndarray | None) -> np.ndarray:
@@ -263,7 +290,7 @@ class Subproblems:
         rooms = room[unit.row_ids] if room is not None and unit.row_ids.size else None
         # workloads whose covering rows are the same (same rates, request mix, demand and
         # replicas, candidate for candidate) share one solve at the same prices
-        who = (unit.rows.shape, unit.rows.tobytes()) if unit.kind == "covering" else name
+        who = unit.same_rows if unit.kind == "covering" else name
         use = (unit.use.tobytes(), unit.row_ids.tobytes()) if rooms is not None else b""
         key = (who, eff.round(12).tobytes(), None if rooms is None else rooms.round(9).tobytes(),
                use)  # fmt: skip
