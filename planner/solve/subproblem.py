@@ -57,7 +57,7 @@ def covering_rows(
         rows.append(np.asarray(replicas, dtype=float) / min_replicas)
     if not rows:
         return np.zeros((0, r.shape[0]))
-    rows_a = np.unique(np.round(np.vstack(rows), 12), axis=0)
+    rows_a = unique_rows(np.round(np.vstack(rows), 12))
     return _minimal(rows_a) if rows_a.shape[0] <= 64 else rows_a
 
 
@@ -70,7 +70,7 @@ def _weights(r: np.ndarray, buckets: int) -> np.ndarray:
     if buckets == 1:
         return np.ones((1, 1))
     shapes = r / np.where(r.max(axis=1, keepdims=True) > 0, r.max(axis=1, keepdims=True), 1.0)
-    shapes = np.unique(np.round(shapes, 12), axis=0)
+    shapes = unique_rows(np.round(shapes, 12))
     lines = [np.eye(buckets)[b] for b in range(buckets)]
     for b in range(buckets):
         for b2 in range(b + 1, buckets):
@@ -89,7 +89,23 @@ def _weights(r: np.ndarray, buckets: int) -> np.ndarray:
     ok = np.abs(total) > 1e-15
     w = w[ok] / total[ok, None]
     w = w[(w >= -1e-12).all(axis=1)]
-    return np.unique(np.round(np.clip(w, 0, None), 12), axis=0)
+    return unique_rows(np.round(np.clip(w, 0, None), 12))
+
+
+def unique_rows(a: np.ndarray) -> np.ndarray:
+    """np.unique(a, axis=0) for a 2-D array of finite numbers >= 0: the distinct rows in
+    lexicographic order. Such doubles order as their bit patterns do, so each row is sorted as
+    one string of big-endian bytes (several times faster than numpy's field-by-field sort of
+    rows; thousands of rows per three-bucket workload)."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim != 2 or a.shape[0] < 2 or a.shape[1] == 0:
+        return np.unique(a + 0.0, axis=0)
+    if not (a >= 0).all():
+        raise ValueError("unique_rows needs numbers >= 0")
+    packed = np.ascontiguousarray((a + 0.0).astype(">f8"))  # + 0.0: no -0.0 left
+    keys = packed.view(np.dtype((np.void, 8 * a.shape[1]))).ravel()
+    distinct = np.unique(keys)
+    return np.frombuffer(distinct.tobytes(), dtype=">f8").reshape(-1, a.shape[1]).astype(float)
 
 
 def _minimal(rows: np.ndarray) -> np.ndarray:
