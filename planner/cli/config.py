@@ -16,29 +16,25 @@ option; a table named after a verb (`[plan]`, `["catalog list"]`) applies to tha
 
 Keys are option names without the dashes (`time-limit` or `time_limit`). Unknown keys, values
 of the wrong type and malformed TOML exit 2 naming the file, the line and the key. The result is
-click's `default_map`, so a flag always wins.
+click's `default_map`, so a flag always wins. Finding and reading the file is
+planner.cli.config_file; this module maps its keys, and the environment's, onto the verbs.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-import re
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from planner._readfile import MAX_NESTING, nesting_depth, read_input
+from planner.cli.config_file import find_config, line_of, table_line
 from planner.errors import InputError
 
 ENV_KEYS = ("catalog", "profiles", "fit", "quotas", "format", "time_limit", "workers", "executor")
 """The options a `PLANNER_<KEY>` variable sets (PLANNER_CATALOG, PLANNER_TIME_LIMIT...)."""
 PATH_KEYS = ("catalog", "profiles", "fit", "quotas")
 """Keys whose values are paths, resolved against the config file's folder."""
-CONFIG_FILE = "planner.toml"
-MAX_CONFIG_BYTES = 1_000_000
-"""Largest config file read (1 MB)."""
 
 
 @dataclass(frozen=True)
@@ -86,76 +82,6 @@ def defaults() -> Defaults:
 
 def _norm(key: str) -> str:
     return key.strip().lstrip("-").replace("-", "_").lower()
-
-
-def find_config(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
-    """The config file in use and its planner table, or None."""
-    named = os.environ.get("PLANNER_CONFIG")
-    if named:
-        path = Path(named)
-        data = _read_toml(path)
-        return path, data.get("tool", {}).get(
-            "planner", {}
-        ) if path.name == "pyproject.toml" else data
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / CONFIG_FILE
-        if candidate.is_file():
-            return candidate, _read_toml(candidate)
-        project = folder / "pyproject.toml"
-        if project.is_file():
-            data = _read_toml(project)
-            table = data.get("tool", {}).get("planner")
-            if table is not None:
-                if not isinstance(table, dict):
-                    raise InputError(f"{project}: [tool.planner] must be a table")
-                return project, table
-    return None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    text = read_input(path, "config file", limit=MAX_CONFIG_BYTES)
-    deepest, line = _toml_depth(text)
-    if deepest > MAX_NESTING:
-        raise InputError(
-            f"{path}:{line}: nested more than {MAX_NESTING} levels deep, more than a config "
-            "file needs"
-        )
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        where = re.search(r"line (\d+)", str(err))
-        line_text = where.group(1) if where else "1"
-        raise InputError(f"{path}:{line_text}: malformed TOML: {err}") from None
-    except (RecursionError, ValueError) as err:  # ValueError: an integer of 4,300+ digits
-        raise InputError(f"{path}: not a config file the planner reads ({err})") from None
-
-
-def _toml_depth(text: str) -> tuple[int, int]:
-    """How deep TOML text nests ([ and { outside strings, dotted keys aside) and where."""
-    deepest, line = nesting_depth(text)
-    dotted = max((header.count(".") + 1 for header in re.findall(r"^\s*\[+([^\]]*)", text,
-                  re.MULTILINE)), default=0)  # fmt: skip
-    return max(deepest, dotted), line
-
-
-def _line_of(path: Path, key: str, table: str | None) -> int:
-    """The line where `key` is set (inside `table` when given), for messages."""
-    try:
-        lines = read_input(path, "config file", limit=MAX_CONFIG_BYTES).splitlines()
-    except InputError:
-        return 1
-    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-    section: str | None = None
-    for number, line in enumerate(lines, 1):
-        header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
-        if header:
-            name = header.group(1).strip().strip("\"'")
-            section = name.removeprefix("tool.planner").strip(".").strip("\"'") or None
-            continue
-        if pattern.match(line) and (section == table or (table is None and section is None)):
-            return number
-    return 1
 
 
 def _commands(root) -> dict[str, Any]:
@@ -253,87 +179,26 @@ def _set(default_map: dict[str, Any], verb: str, name: str, value: Any) -> None:
     node[name] = value
 
 
+class Layer(NamedTuple):
+    """One setting as given: for `verb` ("" : every verb with the option), where it came from."""
+
+    verb: str
+    key: str
+    value: Any
+    source: str
+
+
 def resolve(root, environ: dict[str, str] | None = None) -> Resolved:
     """Read the config file and the environment into click's default_map (and remember it)."""
     environ = dict(os.environ if environ is None else environ)
     verbs = _commands(root)
-    layers: list[tuple[str, str, Any, str]] = []  # (verb, key, value, source)
     found = find_config()
-    path = None
-    if found is not None:
-        path, table = found
-        for key, value in table.items():
-            if isinstance(value, dict):
-                verb = key.replace(".", " ").strip()
-                if verb not in verbs:
-                    hint = difflib.get_close_matches(verb, list(verbs), 1)
-                    extra = f" (did you mean [{hint[0]}]?)" if hint else ""
-                    line = _table_line(path, key)
-                    raise InputError(f"{path}:{line}: [{key}]: no verb {verb!r}{extra}")
-                for sub, sub_value in value.items():
-                    where = f"{path}:{_line_of(path, sub, key)}"
-                    layers.append((verb, sub, _resolve_paths(sub, sub_value, path.parent), where))
-            else:
-                where = f"{path}:{_line_of(path, key, None)}"
-                layers.append(("", key, _resolve_paths(key, value, path.parent), where))
-    for key in ENV_KEYS:
-        name = f"PLANNER_{key.upper()}"
-        if environ.get(name, "") != "":
-            layers.append(("", key, environ[name], f"environment {name}"))
-    result = Resolved(file=path)
-    applied: list[Setting] = []
-    for verb, key, value, source in layers:
-        targets = [verb] if verb else list(verbs)
-        used: list[str] = []
-        shown_value: Any = value
-        refused: InputError | None = None
-        for target in targets:
-            param = _option(verbs[target], key)
-            if param is None:
-                if verb:
-                    names = sorted(
-                        o.lstrip("-")
-                        for p in _options(verbs[target])
-                        for o in p.opts
-                        if o.startswith("--")
-                    )
-                    hint = difflib.get_close_matches(key.replace("_", "-"), names, 1)
-                    extra = f" (did you mean '{hint[0]}'?)" if hint else ""
-                    raise InputError(f"{source}: {key}: 'planner {verb}' has no such option{extra}")
-                continue
-            try:
-                converted = _convert(verbs[target], param, value, source, key)
-            except InputError as err:
-                if verb:
-                    raise
-                refused = refused or err
-                continue  # e.g. format = "json" on a verb without json: keep its default
-            used.append(target)
-            shown_value = converted
-            _set(result.default_map, target, param.name, converted)
-        if not used and not verb:
-            everywhere = {
-                o.lstrip("-")
-                for c in verbs.values()
-                for p in _options(c)
-                for o in p.opts
-                if o.startswith("--")
-            }
-            if key.replace("_", "-") not in everywhere and _norm(key) != "format":
-                hint = difflib.get_close_matches(key.replace("_", "-"), sorted(everywhere), 1)
-                extra = f" (did you mean '{hint[0]}'?)" if hint else ""
-                raise InputError(f"{source}: {key}: no verb has this option{extra}")
-            if refused is not None and _norm(key) != "format":
-                raise refused
-            raise InputError(f"{source}: {key}: {value!r} is not a value any verb accepts")
-        if used:
-            for i, earlier in enumerate(applied):
-                if _norm(earlier.key) == _norm(key) and set(earlier.verbs) & set(used):
-                    applied[i] = Setting(
-                        earlier.key, earlier.value, earlier.source, earlier.verbs, source
-                    )
-            applied.append(Setting(key, shown_value, source, tuple(used)))
-    result.settings = applied
+    layers = _file_layers(*found, verbs) if found is not None else []
+    layers += _environment_layers(environ)
+    result = Resolved(file=found[0] if found is not None else None)
+    for layer in layers:  # later layers win: the environment over the file
+        used, value = _apply(layer, verbs, result.default_map)
+        _record(result.settings, layer, used, value)
     RESOLVED.file, RESOLVED.settings, RESOLVED.default_map = (
         result.file,
         result.settings,
@@ -342,12 +207,93 @@ def resolve(root, environ: dict[str, str] | None = None) -> Resolved:
     return result
 
 
-def _table_line(path: Path, table: str) -> int:
-    try:
-        lines = read_input(path, "config file", limit=MAX_CONFIG_BYTES).splitlines()
-    except InputError:
-        return 1
-    for number, line in enumerate(lines, 1):
-        if re.match(rf"^\s*\[\s*(tool\.planner\.)?[\"']?{re.escape(table)}[\"']?\s*\]", line):
-            return number
-    return 1
+def _file_layers(path: Path, table: dict[str, Any], verbs: dict[str, Any]) -> list[Layer]:
+    """The config file's settings: top-level keys for every verb, a verb's table for it."""
+    layers = []
+    for key, value in table.items():
+        if not isinstance(value, dict):
+            where = f"{path}:{line_of(path, key, None)}"
+            layers.append(Layer("", key, _resolve_paths(key, value, path.parent), where))
+            continue
+        verb = key.replace(".", " ").strip()
+        if verb not in verbs:
+            hint = difflib.get_close_matches(verb, list(verbs), 1)
+            extra = f" (did you mean [{hint[0]}]?)" if hint else ""
+            raise InputError(f"{path}:{table_line(path, key)}: [{key}]: no verb {verb!r}{extra}")
+        for sub, sub_value in value.items():
+            where = f"{path}:{line_of(path, sub, key)}"
+            layers.append(Layer(verb, sub, _resolve_paths(sub, sub_value, path.parent), where))
+    return layers
+
+
+def _environment_layers(environ: dict[str, str]) -> list[Layer]:
+    """The `PLANNER_*` variables set (and not empty), for every verb with the option."""
+    names = ((key, f"PLANNER_{key.upper()}") for key in ENV_KEYS)
+    return [
+        Layer("", key, environ[name], f"environment {name}")
+        for key, name in names
+        if environ.get(name, "") != ""
+    ]
+
+
+def _apply(layer: Layer, verbs: dict[str, Any], default_map: dict[str, Any]) -> tuple[list, Any]:
+    """Put `layer` into `default_map` for each verb it applies to; those verbs and the value as
+    they took it. A verb's own table must fit that verb; a top-level key is kept by the verbs
+    whose option takes it (format = "json" leaves verbs without json alone) and refused when
+    none does."""
+    targets = [layer.verb] if layer.verb else list(verbs)
+    used: list[str] = []
+    shown: Any = layer.value
+    refused: InputError | None = None
+    for target in targets:
+        param = _option(verbs[target], layer.key)
+        if param is None:
+            if layer.verb:
+                raise _no_such_option(layer, verbs[target])
+            continue
+        try:
+            converted = _convert(verbs[target], param, layer.value, layer.source, layer.key)
+        except InputError as err:
+            if layer.verb:
+                raise
+            refused = refused or err
+            continue
+        used.append(target)
+        shown = converted
+        _set(default_map, target, param.name, converted)
+    if not used:
+        raise _taken_by_none(layer, verbs, refused)
+    return used, shown
+
+
+def _no_such_option(layer: Layer, command) -> InputError:
+    names = sorted(o.lstrip("-") for p in _options(command) for o in p.opts if o.startswith("--"))
+    hint = difflib.get_close_matches(layer.key.replace("_", "-"), names, 1)
+    extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+    return InputError(
+        f"{layer.source}: {layer.key}: 'planner {layer.verb}' has no such option{extra}"
+    )
+
+
+def _taken_by_none(layer: Layer, verbs: dict[str, Any], refused: InputError | None) -> InputError:
+    """Why no verb took a top-level key: no verb has it, or none takes its value."""
+    key, source = layer.key, layer.source
+    everywhere = {
+        o.lstrip("-") for c in verbs.values() for p in _options(c) for o in p.opts
+        if o.startswith("--")
+    }  # fmt: skip
+    if key.replace("_", "-") not in everywhere and _norm(key) != "format":
+        hint = difflib.get_close_matches(key.replace("_", "-"), sorted(everywhere), 1)
+        extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return InputError(f"{source}: {key}: no verb has this option{extra}")
+    if refused is not None and _norm(key) != "format":
+        return refused
+    return InputError(f"{source}: {key}: {layer.value!r} is not a value any verb accepts")
+
+
+def _record(applied: list[Setting], layer: Layer, used: list[str], value: Any) -> None:
+    """Add the setting `planner config show` lists, marking what it overrides."""
+    for i, earlier in enumerate(applied):
+        if _norm(earlier.key) == _norm(layer.key) and set(earlier.verbs) & set(used):
+            applied[i] = replace(earlier, overridden_by=layer.source)
+    applied.append(Setting(layer.key, value, layer.source, tuple(used)))
