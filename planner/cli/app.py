@@ -157,6 +157,7 @@ def run(argv: list[str] | None = None) -> None:
         _run(argv)
     finally:
         sys.stdout, sys.stderr = out, err
+        output.forget_started()
 
 
 def _run(argv: list[str] | None) -> None:

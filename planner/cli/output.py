@@ -90,14 +90,31 @@ def show(
 
 # Process-wide switches set by the root options (`planner -q --no-color VERB ...`).
 _SWITCHES = {"quiet": False, "color": True}
+_STARTED = [0.0]
 
 
 def reset_switches() -> None:
     """Back to the defaults (each run of the CLI starts here; tests run it many times)."""
+    from planner import clock
     from planner._writefile import reset
 
     _SWITCHES.update(quiet=False, color=True)
+    _STARTED[0] = clock.seconds()
     reset()
+
+
+def started() -> float:
+    """When this run of the CLI started (clock.seconds()): a verb's time limit counts from
+    here, so loading the verbs and reading their options is inside it. Now, where the verb runs
+    outside `planner.cli.app.run` (its click command called directly)."""
+    from planner import clock
+
+    return _STARTED[0] or clock.seconds()
+
+
+def forget_started() -> None:
+    """The run has ended (see `started`)."""
+    _STARTED[0] = 0.0
 
 
 def set_quiet(value: bool) -> None:

@@ -9,7 +9,15 @@ import typer
 
 from planner.cli.executor_options import ExecutorKind, address_option, executor_option
 from planner.cli.options import Catalogs, ProfilesCsv, SolverTimeLimit, SpecArgument
-from planner.cli.output import choices, force_option, guard_output, resolve_format, show, status
+from planner.cli.output import (
+    choices,
+    force_option,
+    guard_output,
+    resolve_format,
+    show,
+    started,
+    status,
+)
 from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
 
@@ -111,7 +119,8 @@ def plan(
     from planner import app
     from planner.clock import Deadline
 
-    deadline = Deadline.after(time_limit) if time_limit > 0 else None  # reading counts too
+    # from the start of the command: loading the verbs and reading the spec count too
+    deadline = Deadline(started() + time_limit, limit_s=time_limit) if time_limit > 0 else None
     chosen = PlanFormat(resolve_format(fmt, output, PlanFormat, "table", "json"))
     guard_output(output, force)
     if time_limit <= 0 or not 0 <= gap < 1:
