@@ -302,18 +302,13 @@ def _branch_and_bound(
         if i == k:
             return
         col, ucol, price = cols[i], ucols[i], pc[i]
-        most = max(
-            [
-                math.ceil(n / c - 1e-9)
-                for n, c in zip(need, col, strict=False)
-                if n > _FEASIBLE and c > 0
-            ],
-            default=0,
-        )
+        # ceil and floor are monotone: one of each on the extreme ratio, not one per row
+        ratios = [n / c - 1e-9 for n, c in zip(need, col, strict=False) if n > _FEASIBLE and c > 0]
+        most = max(0, math.ceil(max(ratios))) if ratios else 0
         if ucol:
-            fits = [math.floor(r / u + 1e-9) for r, u in zip(left, ucol, strict=False) if u > 0]
+            fits = [r / u + 1e-9 for r, u in zip(left, ucol, strict=False) if u > 0]
             if fits:
-                most = min(most, *fits)
+                most = min(most, math.floor(min(fits)))
         for v in [most] if i == last else range(most, -1, -1):
             counts[i] = v
             if v == 0:  # the same figures as subtracting zero
