@@ -47,12 +47,14 @@ def serving_allocations(
     w: ServingWorkload,
     rates: Rates | None = None,
     given: dict[tuple[int, int], float] | None = None,
+    used_by: dict[tuple, int] | None = None,
 ) -> list[Allocation]:
     """A serving workload's allocations; their routed figures are the spec's demand routed by
     the tie rule (planner.solve.routing) over the solution's instances, or `rates`
     (requests/s per bucket by (workload, candidate)) where given,
     and then the per-bucket routing is not recorded (it is not the spec's). `given`: the
-    solution's shares of `w` where the caller grouped them (Solution.shares_by_workload)."""
+    solution's shares of `w` where the caller grouped them (Solution.shares_by_workload);
+    `used_by`: shared_use of the solution, likewise."""
     demand = problem.demand(w)
     settled = settled_shares(problem, solution, w, given) if rates is None else {}
     out = []
@@ -72,7 +74,7 @@ def serving_allocations(
         batches = [c.capacities[b].max_batch for b in used] or [
             cap.max_batch for cap in c.capacities
         ]
-        shared = _shared_share(problem, solution, c, n) if c.shared else {}
+        shared = _shared_share(problem, solution, c, n, used_by) if c.shared else {}
         shared["routed_by_bucket"] = [
             BucketRate(input_tokens=b.input_tokens, output_tokens=b.output_tokens,
                        rps=round(max(r, 0.0), 6))
@@ -99,14 +101,32 @@ def group_id(group: tuple) -> str:
     return "/".join(p for p in (provider, region, zone, service, instance_type, pricing) if p)
 
 
-def _shared_share(problem: PlacementProblem, solution: Solution, c: Candidate, n: int) -> dict:
-    """A shared allocation's group, the group's instances, and its share of their cost."""
-    used = sum(
-        s.tp * solution.count(name, i)
-        for name, cands in problem.candidates.items()
-        for i, s in enumerate(cands)
-        if s.shared and s.shared_group == c.shared_group
-    )
+def shared_use(problem: PlacementProblem, solution: Solution) -> dict[tuple, int]:
+    """Accelerators the shared replicas of `solution` take in each shared group, every
+    workload of `problem` together (worked out once for a plan: a scan of every candidate for
+    each shared allocation is quadratic in the fleet)."""
+    used: dict[tuple, int] = {}
+    for (name, i), n in solution.counts.items():
+        cands = problem.candidates.get(name)
+        if cands is None or not 0 <= i < len(cands) or not cands[i].shared:
+            continue
+        group = cands[i].shared_group
+        used[group] = used.get(group, 0) + cands[i].tp * n
+    return used
+
+
+def _shared_share(
+    problem: PlacementProblem,
+    solution: Solution,
+    c: Candidate,
+    n: int,
+    used_by: dict[tuple, int] | None = None,
+) -> dict:
+    """A shared allocation's group, the group's instances, and its share of their cost
+    (`used_by`: shared_use of the solution, where the caller has it)."""
+    if used_by is None:
+        used_by = shared_use(problem, solution)
+    used = used_by.get(c.shared_group, 0)
     instances = solution.shared_instances.get(c.shared_group, 0)
     share = c.tp * n / used if used else 0.0
     return {
@@ -241,10 +261,11 @@ def allocations_of(
     where given, see serving_allocations)."""
     allocations: list[Allocation] = []
     shares = solution.shares_by_workload() if rates is None else {}
+    used_by = shared_use(problem, solution)
     for w in problem.spec.workloads:
         if isinstance(w, ServingWorkload):
             given = shares.get(w.name, {}) if rates is None else None
-            allocations += serving_allocations(problem, solution, w, rates, given)
+            allocations += serving_allocations(problem, solution, w, rates, given, used_by)
         else:
             allocations += _job_allocations(problem, solution, w)
     return allocations
