@@ -12,13 +12,14 @@ not turn the system's /dev/null into a regular file).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
 import tempfile
 from pathlib import Path
 
-from planner._readfile import node_kind
+from planner._readfile import node_kind, text_of
 from planner.errors import InputError
 
 _FORCED: dict[str, bool] = {}
@@ -135,3 +136,166 @@ def inside(root: Path, relative: str) -> Path:
                 f"its output folder {root} (remove it, or emit to a new folder)"
             )
     return Path(here)
+
+
+def _parts(root: Path, relative: str) -> tuple[str, ...]:
+    given = Path(relative)
+    if given.is_absolute() or ".." in given.parts or not given.parts:
+        raise InputError(f"{relative}: not a path inside {root}")
+    return given.parts
+
+
+def _link_error(path: Path, root: Path) -> InputError:
+    return InputError(
+        f"{path} is a symbolic link; the planner does not write through links in its output "
+        f"folder {root} (remove it, or emit to a new folder)"
+    )
+
+
+class Folder:
+    """Many files written under one folder (planner emit), each as `write_output` writes one:
+    to a temporary file beside it, mode 0644, renamed into place; never through a symbolic
+    link in the folder (a link where a file or subfolder goes is refused, --force or not), and
+    never over a device, FIFO, socket or folder. Each subfolder is opened once and every name
+    is resolved in it, so a file costs a handful of system calls, not a walk of its path."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._fds: dict[tuple[str, ...], int | None] = {}
+        self._made = 0
+        self._pid = os.getpid()
+
+    def __enter__(self) -> Folder:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            if fd is not None:
+                os.close(fd)
+        self._fds.clear()
+
+    def _folder(self, parts: tuple[str, ...], create: bool) -> int | None:
+        """The open subfolder `parts` (() the root), None when it does not exist (and not
+        `create`)."""
+        if parts in self._fds and (self._fds[parts] is not None or not create):
+            return self._fds[parts]
+        where = self.root.joinpath(*parts)
+        try:
+            if not parts:
+                if create:
+                    self.root.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+            else:
+                parent = self._folder(parts[:-1], create)
+                if parent is None:
+                    return None
+                flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                try:
+                    fd = os.open(parts[-1], flags, dir_fd=parent)
+                except FileNotFoundError:
+                    if not create:
+                        self._fds[parts] = None
+                        return None
+                    os.mkdir(parts[-1], dir_fd=parent)
+                    fd = os.open(parts[-1], flags, dir_fd=parent)
+        except FileNotFoundError:
+            if create:
+                raise InputError(f"Cannot write {where}: it vanished while being written") from None
+            self._fds[parts] = None
+            return None
+        except OSError as err:
+            if parts and err.errno in (errno.ELOOP, errno.ENOTDIR):
+                found = self._lstat(parts[:-1], parts[-1])
+                if found is not None and stat.S_ISLNK(found.st_mode):
+                    raise _link_error(where, self.root) from None
+            raise InputError(f"Cannot write {where}: {err.strerror or err}") from None
+        self._fds[parts] = fd
+        return fd
+
+    def _lstat(self, folder: tuple[str, ...], name: str) -> os.stat_result | None:
+        fd = self._fds.get(folder)
+        try:
+            if fd is None:
+                return os.lstat(self.root.joinpath(*folder, name))
+            return os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            return None
+
+    def state(self, relative: str, text: str) -> str:
+        """ "created", "unchanged" or "changed": what writing `text` at `relative` would do."""
+        parts = _parts(self.root, relative)
+        fd = self._folder(parts[:-1], create=False)
+        if fd is None:
+            return "created"
+        try:
+            found = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return "created"
+        except OSError as err:
+            raise InputError(f"Cannot write {self.root / relative}: {err.strerror}") from None
+        if stat.S_ISLNK(found.st_mode):
+            raise _link_error(self.root / relative, self.root)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > 4 * len(text) + 16:
+            return "changed"
+        try:
+            handle = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+        except OSError:
+            return "changed"
+        with os.fdopen(handle, "rb") as read:
+            data = read.read()
+        try:
+            return "unchanged" if text_of(data, str(self.root / relative)) == text else "changed"
+        except InputError:
+            return "changed"
+
+    def write(self, relative: str, content: str | bytes) -> None:
+        """Write `content` at `relative`, replacing what is there (a file or a link's name)."""
+        parts = _parts(self.root, relative)
+        where = self.root / relative
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        fd = self._folder(parts[:-1], create=True)
+        assert fd is not None
+        name = parts[-1]
+        while True:
+            self._made += 1
+            tmp = f".planner-{self._pid}-{self._made}.tmp"
+            try:
+                handle = os.open(
+                    tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=fd
+                )
+                break
+            except FileExistsError:
+                continue
+            except OSError as err:
+                raise InputError(f"Cannot write {where}: {err.strerror or err}") from None
+        placed = False
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(handle, view) :]
+                os.fchmod(handle, 0o644)
+            finally:
+                os.close(handle)
+            self._refuse(fd, name, where)
+            os.replace(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
+            placed = True
+        except OSError as err:
+            raise InputError(f"Cannot write {where}: {err.strerror or err}") from None
+        finally:
+            if not placed:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp, dir_fd=fd)
+
+    @staticmethod
+    def _refuse(fd: int, name: str, where: Path) -> None:
+        try:
+            found = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return
+        except OSError as err:
+            raise InputError(f"Cannot write {where}: {err.strerror or err}") from None
+        _refuse_special(where, found)

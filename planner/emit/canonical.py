@@ -218,7 +218,17 @@ def _sequence(data: list, indent: int, lead: str | None, out: list[str], seen: s
         _value(item, start, indent, out, seen)
 
 
-def _value(value: Any, start: str, indent: int, out: list[str], seen: set[int]) -> None:
+class Hole:
+    """A value left out of a text being compiled (planner.emit.shapes): its lines go after
+    `start` (a key and colon, or a dash) at `indent`."""
+
+    __slots__ = ("indent", "index", "start")
+
+    def __init__(self, index: int, start: str = "", indent: int = 0) -> None:
+        self.index, self.start, self.indent = index, start, indent
+
+
+def _value(value: Any, start: str, indent: int, out: list, seen: set[int]) -> None:
     """`value` after `start` (a key and colon, or a dash) written at `indent`. A sequence under
     a key stays at the key's indentation (PyYAML's indentless sequences); under a dash, the
     nested mapping or sequence starts on the dash's line."""
@@ -240,6 +250,8 @@ def _value(value: Any, start: str, indent: int, out: list[str], seen: set[int]) 
                 _sequence(value, indent + 2, lead, out, seen)
     elif kind in _SCALARS:
         _scalar_lines(value, start, indent + 2, out)
+    elif kind is Hole:
+        out.append(Hole(value.index, start, indent))
     else:
         raise _Off
 

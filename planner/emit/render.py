@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from planner.emit import canonical
+from planner.emit import canonical, shapes
 from planner.emit.resource import Rendered, Resource
 from planner.errors import PlannerError
 from planner.resources import templates_dir
@@ -29,6 +29,12 @@ def _not_serialisable(value: Any) -> Any:
 def quote(value: Any) -> str:
     """A JSON literal of `value`, which is also valid YAML (flow style)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=True, default=_not_serialisable)
+
+
+def _quote_or_slot(context, value: Any) -> str:
+    """`quote`, or, in a rendering for its shape (planner.emit.shapes), a placeholder for it."""
+    slots = context.get(shapes.SLOTS)
+    return quote(value) if slots is None else shapes.record(slots, value, quote)
 
 
 def shell_quote(value: Any) -> str:
@@ -49,7 +55,7 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["q"] = quote
+    env.filters["q"] = jinja2.pass_context(_quote_or_slot)
     env.filters["sh"] = shell_quote
     return env
 
@@ -65,15 +71,22 @@ def dump_json(data: Any) -> str:
 
 
 def render(resource: Resource) -> Rendered:
-    """Render one resource and normalise it; a template that yields invalid data is a bug."""
-    raw = environment().get_template(resource.template).render(**resource.context)
+    """Render one resource and normalise it; a template that yields invalid data is a bug.
+    YAML goes through its template's shape where that settles it (planner.emit.shapes)."""
+    env = environment()
+    template = env.get_template(resource.template)
+    if resource.extension == "yaml" and shapes.safe(env, resource.template):
+        found = shapes.render(template, resource.context)
+        if found is not None:
+            return Rendered(resource, *found)
+    raw = template.render(**resource.context)
     try:
         if resource.extension == "json":
             data = json.loads(raw)
-            return Rendered(resource, dump_json(data), data)
+            return Rendered(resource, dump_json(data), lambda: data)
         if resource.extension == "yaml":
             data = canonical.load(raw)
-            return Rendered(resource, dump_yaml(data), data)
+            return Rendered(resource, dump_yaml(data), lambda: data)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
         raise PlannerError(f"template {resource.template} rendered invalid data: {err}") from err
-    return Rendered(resource, raw, None)
+    return Rendered(resource, raw, lambda: None)

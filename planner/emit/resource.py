@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -58,11 +59,16 @@ class Built:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered file: its path, its exact text, and the data it holds (None for scripts)."""
+    """A rendered file: its path, its exact text, and the data it holds (None for scripts),
+    made when first asked for (writing files needs only the text)."""
 
     resource: Resource
     text: str
-    data: Any
+    make_data: Callable[[], Any] = field(repr=False, compare=False)
+
+    @cached_property
+    def data(self) -> Any:
+        return self.make_data()
 
     @property
     def path(self) -> str:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from planner._readfile import load_json, read_input
-from planner._writefile import inside, write_output
+from planner._writefile import Folder
 from planner.emit.resource import Rendered
 from planner.errors import InputError
 
@@ -33,16 +32,6 @@ class Written:
     changed: tuple[str, ...]
     unchanged: tuple[str, ...]
     stale: tuple[str, ...]
-
-
-def _status(path: Path, text: str) -> str:
-    if not os.path.lexists(path):
-        return "created"
-    try:
-        same = read_input(path, "emitted file") == text
-    except InputError:
-        same = False
-    return "unchanged" if same else "changed"
 
 
 def _old_index(out_dir: Path) -> dict:
@@ -82,29 +71,23 @@ def write_files(
     """Write `files` under `out_dir`; raise InputError (nothing written) on edits without force."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} is not a folder")
-    inside(out_dir, INDEX)
     paths = [f.path for f in files]
-    where = {p: inside(out_dir, p) for p in paths}
-    status = {p: _status(where[p], f.text) for p, f in zip(paths, files, strict=True)}
-    changed = sorted(p for p, s in status.items() if s == "changed")
-    if changed and not force:
-        shown = ", ".join(changed[:SHOWN]) + (" ..." if len(changed) > SHOWN else "")
-        raise InputError(
-            f"{len(changed)} file(s) in {out_dir} differ from what this plan emits: {shown}; "
-            "pass --force to overwrite them"
-        )
-    old = _old_index(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    folders: set[Path] = set()
-    for path, f in zip(paths, files, strict=True):
-        if status[path] != "unchanged":
-            parent = where[path].parent
-            if parent not in folders:
-                parent.mkdir(parents=True, exist_ok=True)
-                folders.add(parent)
-            write_output(inside(out_dir, path), f.text)
-    index = index_document(plan_id, targets, files, notes, old)
-    write_output(out_dir / INDEX, json.dumps(index, indent=2, sort_keys=True) + "\n")
+    with Folder(out_dir) as folder:
+        folder.state(INDEX, "")  # a link at the index is refused before anything is written
+        status = {p: folder.state(p, f.text) for p, f in zip(paths, files, strict=True)}
+        changed = sorted(p for p, s in status.items() if s == "changed")
+        if changed and not force:
+            shown = ", ".join(changed[:SHOWN]) + (" ..." if len(changed) > SHOWN else "")
+            raise InputError(
+                f"{len(changed)} file(s) in {out_dir} differ from what this plan emits: {shown}; "
+                "pass --force to overwrite them"
+            )
+        old = _old_index(out_dir)
+        for path, f in zip(paths, files, strict=True):
+            if status[path] != "unchanged":
+                folder.write(path, f.text)
+        index = index_document(plan_id, targets, files, notes, old)
+        folder.write(INDEX, json.dumps(index, indent=2, sort_keys=True) + "\n")
     current = set(paths)
     stale = sorted(
         e["path"]
