@@ -7,6 +7,7 @@ deadline, so no test depends on how fast the machine is."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,21 @@ def test_a_deadline_before_the_first_plan_gives_the_cheap_first_round_plan(fleet
         (plan.objective_value - plan.lower_bound) / plan.objective_value, abs=1e-5
     )
     assert not set(clock.after_jump()) & set(LATER)
+
+
+@pytest.mark.parametrize("phase", ["candidates", "first round"])
+def test_worker_processes_stop_at_the_deadline_as_one_process_does(fleet, phase):
+    spec, catalog = fleet
+
+    def outcome(workers: int):
+        options = replace(_options(JumpingClock(phase)), workers=workers)
+        try:
+            plan = solve(spec, catalog, options=options, baselines=False)
+        except OutOfTime as err:
+            return str(err)
+        return plan.allocations, plan.lower_bound
+
+    assert outcome(2) == outcome(1)
 
 
 def test_a_deadline_during_the_fleet_lp_leaves_it_unsolved_and_the_plan_still_comes(fleet):
