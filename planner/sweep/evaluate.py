@@ -227,8 +227,8 @@ def _on_grid(share: float, within: float) -> float | None:
         return None
     k = math.floor(scaled)
     near = within * steps
-    if scaled - k < near or k + 1 - scaled < near:
-        return None
+    if (k >= 1 and scaled - k < near) or k + 1 - scaled < near:
+        return None  # (step 0 is never checked: below step 1, bisection ends on 0)
     return k / steps
 
 

@@ -26,7 +26,7 @@ from planner.clouds import (
     region_country,
 )
 from planner.errors import InputError
-from planner.facts import find_accelerator, find_llm
+from planner.facts import LLM, find_accelerator, find_llm
 from planner.facts.engines import undeployable
 from planner.perf import (
     DEFAULT_SETTINGS,
@@ -377,6 +377,12 @@ def _figure_problems(
     return out
 
 
+@lru_cache(maxsize=4096)
+def _model(name: str, defined: tuple) -> LLM | None:
+    """find_llm, remembered (every workload of a fleet asks for one of a few models)."""
+    return find_llm(name, defined)
+
+
 @lru_cache(maxsize=65536)
 def _bucket_capacity(model, acc, tp, input_tokens, output_tokens, slo, settings, dtype, profiles):
     """A replica's capacity for one bucket and the share of it the TTFT SLO's queueing leaves
@@ -404,7 +410,7 @@ def _serving_problems(
     the plan) also the allocations' own figures (routed rates, utilisation, latencies); what
     the capacity check weighed goes into `capacity` when given."""
     settings = workload_settings(settings, w)
-    model = find_llm(w.model, spec.user_llms())
+    model = _model(w.model, spec.user_llms())
     buckets = w.traffic.request_buckets()
     demand = [w.traffic.requests_per_second * b.fraction for b in buckets]
     slo = SLO(tpot_ms=w.slo.tpot_ms, ttft_ms=w.slo.ttft_p95_ms)
@@ -564,7 +570,7 @@ def _batch_problems(
     capacity: dict[str, Capacity] | None = None,
 ) -> list[str]:
     settings = workload_settings(settings, w)
-    model = find_llm(w.model, spec.user_llms())
+    model = _model(w.model, spec.user_llms())
     # Plan files keep hours to 1e-6 h, so each allocation's stored hours may fall short of the
     # solver's by half of that: a shortfall within the rounding is not a broken promise.
     v, out, done, rounding = w.volume, [], 0.0, 0.0
@@ -629,7 +635,7 @@ def _training_problems(
     if w.min_accelerator_memory_gb and memory < w.min_accelerator_memory_gb:
         out.append(f"{a.accelerator} has {memory:g} GB, below {w.min_accelerator_memory_gb:g} GB")
     if w.model is not None:
-        model = find_llm(w.model, spec.user_llms())
+        model = _model(w.model, spec.user_llms())
         network = None if a.capacity_pool else network_gbps(a.provider, a.instance_type)
         gang = training_gang(model, acc, acc.memory_gb if acc else 0.0,
                              a.accelerators_per_instance, w.gang_size, w.tokens or 0.0,
