@@ -224,6 +224,22 @@ class Folder:
         except OSError:
             return None
 
+    def exists(self, relative: str) -> bool:
+        """Whether something is at `relative` (a link there is refused, as `state` does)."""
+        parts = _parts(self.root, relative)
+        fd = self._folder(parts[:-1], create=False)
+        if fd is None:
+            return False
+        try:
+            found = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as err:
+            raise InputError(f"Cannot write {self.root / relative}: {err.strerror}") from None
+        if stat.S_ISLNK(found.st_mode):
+            raise _link_error(self.root / relative, self.root)
+        return True
+
     def state(self, relative: str, text: str) -> str:
         """ "created", "unchanged" or "changed": what writing `text` at `relative` would do."""
         parts = _parts(self.root, relative)

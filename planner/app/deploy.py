@@ -40,9 +40,8 @@ def emit(plan: Plan | PathLike, target: str, folder: PathLike, *, force: bool = 
     `folder` for `target` (sagemaker, vertex, kubernetes, ray, skypilot or all). The same plan
     always gives byte-identical files. InputError (nothing written) when a file would change
     without `force`, or when the target has nothing of the plan to write."""
-    from planner.emit import emit as render_all
-    from planner.emit import expand
-    from planner.emit.write import write_files
+    from planner.emit import expand, render, resources
+    from planner.emit.write import write_resources
 
     if not isinstance(target, str):
         raise ArgumentError(f"emit(): target must be a string, not {type(target).__name__}")
@@ -51,8 +50,8 @@ def emit(plan: Plan | PathLike, target: str, folder: PathLike, *, force: bool = 
     where = f"Plan {plan}" if isinstance(plan, (str, os.PathLike)) else "The plan"
     found = read_plan(plan)
     targets = expand(target)
-    files, notes = render_all(found, targets)
-    wrote = tuple(t for t in targets if any(f.resource.target == t for f in files))
+    files, notes = resources(found, targets)
+    wrote = tuple(t for t in targets if any(f.target == t for f in files))
     if not wrote:
         raise InputError(
             "\n".join(
@@ -64,8 +63,8 @@ def emit(plan: Plan | PathLike, target: str, folder: PathLike, *, force: bool = 
             )
         )
     out = Path(folder)
-    written = write_files(
-        files, out, plan_id=found.plan_id, targets=targets, notes=notes, force=force
+    written = write_resources(
+        files, render, out, plan_id=found.plan_id, targets=targets, notes=notes, force=force
     )
     return Emitted(
         plan_id=found.plan_id,

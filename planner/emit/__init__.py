@@ -2,6 +2,7 @@
 
 rendered, notes = emit(plan, ["kubernetes"])   # data in, files (path, text, data) out
 write_files(rendered, Path("deploy/"), plan)  # the only step that touches the disk
+(planner.app.deploy.emit renders and writes one file at a time: resources, write_resources)
 """
 
 from __future__ import annotations
@@ -78,13 +79,18 @@ def check_residency(plan: Plan) -> None:
         )
 
 
+def resources(plan: Plan, targets: Iterable[str]) -> tuple[tuple[Resource, ...], list[str]]:
+    """The files for `targets` not yet rendered (`render` renders one), and `emit`'s notes."""
+    check_residency(plan)
+    built = build(plan, targets)
+    return built.resources, [n.text for n in built.notes] + list(built.advisories)
+
+
 def emit(plan: Plan, targets: Iterable[str]) -> tuple[list[Rendered], list[str]]:
     """Rendered files for `targets`, notes on the allocations each target skipped, and notes
     on security settings loosened where the deployment could not run otherwise."""
-    check_residency(plan)
-    built = build(plan, targets)
-    notes = [n.text for n in built.notes] + list(built.advisories)
-    return [render(r) for r in built.resources], notes
+    found, notes = resources(plan, targets)
+    return [render(r) for r in found], notes
 
 
 def expand(target: str) -> tuple[str, ...]:
@@ -106,4 +112,6 @@ __all__ = [
     "emit",
     "expand",
     "launchable",
+    "render",
+    "resources",
 ]

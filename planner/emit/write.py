@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from planner._readfile import load_json, read_input
 from planner._writefile import Folder
-from planner.emit.resource import Rendered
+from planner.emit.resource import Rendered, Resource
 from planner.errors import InputError
 
 INDEX = "index.json"
@@ -42,10 +43,11 @@ def _old_index(out_dir: Path) -> dict:
 
 
 def index_document(
-    plan_id: str, targets: tuple[str, ...], files: list[Rendered], notes: list[str], old: dict
+    plan_id: str, targets: tuple[str, ...], digests: dict[str, str], notes: list[str], old: dict
 ) -> dict:
-    """The index: this run's files, plus other targets' entries when the plan is the same."""
-    entries = {f.path: {"path": f.path, "sha256": sha256(f.text)} for f in files}
+    """The index: this run's files (path -> sha256), plus other targets' entries when the plan
+    is the same."""
+    entries = {path: {"path": path, "sha256": digest} for path, digest in digests.items()}
     kept_notes = list(notes)
     if old.get("plan_id") == plan_id:
         for entry in old.get("files", []):
@@ -69,12 +71,40 @@ def write_files(
     force: bool = False,
 ) -> Written:
     """Write `files` under `out_dir`; raise InputError (nothing written) on edits without force."""
+    rendered = {id(f.resource): f for f in files}
+    return write_resources(
+        [f.resource for f in files], lambda r: rendered[id(r)], out_dir,
+        plan_id=plan_id, targets=targets, notes=notes, force=force,
+    )  # fmt: skip
+
+
+def write_resources(
+    resources: Sequence[Resource],
+    render: Callable[[Resource], Rendered],
+    out_dir: Path,
+    *,
+    plan_id: str,
+    targets: tuple[str, ...],
+    notes: list[str],
+    force: bool = False,
+) -> Written:
+    """Render each of `resources` and write it under `out_dir`, one at a time (no file is held
+    once written: a plan of many workloads writes hundreds of thousands); raise InputError
+    (nothing written) when a file there would change without force. Only files already there
+    are rendered before writing starts (to compare), and again when they are rewritten."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} is not a folder")
-    paths = [f.path for f in files]
+    status: dict[str, str] = {}
+    digests: dict[str, str] = {}
     with Folder(out_dir) as folder:
         folder.state(INDEX, "")  # a link at the index is refused before anything is written
-        status = {p: folder.state(p, f.text) for p, f in zip(paths, files, strict=True)}
+        for r in resources:
+            if folder.exists(r.path):
+                text = render(r).text
+                status[r.path] = folder.state(r.path, text)
+                digests[r.path] = sha256(text)
+            else:
+                status[r.path] = "created"
         changed = sorted(p for p, s in status.items() if s == "changed")
         if changed and not force:
             shown = ", ".join(changed[:SHOWN]) + (" ..." if len(changed) > SHOWN else "")
@@ -83,16 +113,17 @@ def write_files(
                 "pass --force to overwrite them"
             )
         old = _old_index(out_dir)
-        for path, f in zip(paths, files, strict=True):
-            if status[path] != "unchanged":
-                folder.write(path, f.text)
-        index = index_document(plan_id, targets, files, notes, old)
+        for r in resources:
+            if status[r.path] != "unchanged":
+                text = render(r).text
+                folder.write(r.path, text)
+                digests[r.path] = sha256(text)
+        index = index_document(plan_id, targets, digests, notes, old)
         folder.write(INDEX, json.dumps(index, indent=2, sort_keys=True) + "\n")
-    current = set(paths)
     stale = sorted(
         e["path"]
         for e in old.get("files", [])
-        if e.get("path", "").split("/")[0] in targets and e["path"] not in current
+        if e.get("path", "").split("/")[0] in targets and e["path"] not in status
     )
     return Written(
         created=tuple(sorted(p for p, s in status.items() if s == "created")),
