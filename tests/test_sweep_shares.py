@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from planner.catalog import load_catalog
@@ -96,9 +96,22 @@ def test_the_largest_share_is_where_the_routing_check_turns(loads, buckets, dema
     buckets=st.integers(min_value=1, max_value=3),
     demand=st.lists(st.floats(min_value=0.0, max_value=80.0), min_size=3, max_size=3),
 )
+# a shared bucket whose demand's share of capacity underflows to 0 (it divided by zero)
+@example(loads=[(0, [0.0, 2.0, 0.0]), (0, [1.0, 1.0, 0.0])], buckets=2, demand=[0.0, 5e-324, 0.0])
 def test_the_routing_check_without_an_lp_decides_as_the_lp(loads, buckets, demand):
     loads = [(count, rps[:buckets]) for count, rps in loads]
     demand = demand[:buckets]
     direct = _routable_directly(loads, demand)
     if direct is not None:
         assert direct == _routable(loads, demand, closed_form=False)
+
+
+@pytest.mark.parametrize("closed_form", [True, False])
+def test_a_bucket_nobody_serves_does_not_excuse_the_buckets_over_capacity(closed_form):
+    # bucket 0: no instance serves it, and its demand is none; bucket 1: 30 rps on 1 x 10 rps
+    loads = [(1, [0.0, 10.0])]
+    assert not _routable(loads, [0.0, 30.0], closed_form=closed_form)
+    assert _routable(loads, [0.0, 5.0], closed_form=closed_form)
+    assert not _routable(loads, [1.0, 5.0], closed_form=closed_form)
+    largest, _ = _largest_routable([(1, (0.0, 10.0))], [0.0, 30.0])
+    assert largest == pytest.approx(1 / 3, rel=1e-5)

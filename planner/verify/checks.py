@@ -121,10 +121,16 @@ def _largest_routable(
     loads: list[tuple[int, tuple[float, ...]]], demand: list[float]
 ) -> tuple[float, float]:
     """sup {s: _routable(loads, [s * d for d in demand])}, and how far off it may be."""
-    for b, d in enumerate(demand):
-        if not any(rps[b] > 0 for _, rps in loads):
-            # _routable decides at the first bucket nobody serves, before any other
-            return (math.inf if d <= 0 else _TOL / d), _CLOSED_FORM
+    served = [any(rps[b] > 0 for _, rps in loads) for b in range(len(demand))]
+    if not all(served):
+        # a bucket nobody serves carries s x d only while that is within tolerance of none;
+        # the buckets served decide the rest
+        unserved = min(math.inf if d <= 0 else _TOL / d
+                       for d, ok in zip(demand, served, strict=True) if not ok)  # fmt: skip
+        rest = [d for d, ok in zip(demand, served, strict=True) if ok]
+        kept = [(c, tuple(r for r, ok in zip(rps, served, strict=True) if ok)) for c, rps in loads]
+        largest, within = _largest_routable(kept, rest)
+        return (unserved, _CLOSED_FORM) if unserved < largest else (largest, within)
     if len(loads) == 1:  # every bucket routed to its one instance type
         count, rps = loads[0]
         need = sum(d / r for d, r in zip(demand, rps, strict=True) if r > 0)
@@ -232,7 +238,9 @@ def _routable(
                 share[(i, b)] = model.add_variable(lb=0, ub=1)
                 terms.append(share[(i, b)])
         if not terms:
-            return d <= _TOL
+            if d > _TOL:
+                return False
+            continue  # a bucket no instance serves, its demand within tolerance of none
         model.add_linear_constraint(mathopt.fast_sum(terms) == 1)
     for i, (count, rps) in enumerate(loads):
         used = [demand[b] / rps[b] * share[(i, b)] for b in range(len(demand)) if (i, b) in share]
@@ -252,9 +260,12 @@ def _routable_directly(loads: list[tuple[int, list[float]]], demand: list[float]
     first takes the buckets that save the second most per unit of its own capacity first: a
     fractional knapsack); None otherwise, and where what is needed and what is had are too
     close for the closed form and the LP to be sure to agree."""
-    for d_b, b in zip(demand, range(len(demand)), strict=True):
-        if not any(rps[b] > 0 for _, rps in loads):
-            return d_b <= _TOL  # as the LP's model: it decides at the first unserved bucket
+    served = [any(rps[b] > 0 for _, rps in loads) for b in range(len(demand))]
+    if any(d > _TOL for d, s in zip(demand, served, strict=True) if not s):
+        return False
+    if not all(served):  # buckets no instance serves, each demand within tolerance of none
+        demand = [d for d, s in zip(demand, served, strict=True) if s]
+        loads = [(c, [r for r, s in zip(rps, served, strict=True) if s]) for c, rps in loads]
     if len(loads) == 1:
         count, rps = loads[0]
         return _compare(sum(d / r for d, r in zip(demand, rps, strict=True) if r > 0),
@@ -304,7 +315,8 @@ def _two_needs(
             shared.append((x / y, d / x, d / y))
     room = have1 - need1
     for _, on_first, on_second in sorted(shared, reverse=True):
-        moved = max(0.0, min(1.0, room / on_first))
+        # a demand so small its share of the first's capacity underflows to 0 costs nothing
+        moved = 1.0 if on_first <= 0 else max(0.0, min(1.0, room / on_first))
         room -= moved * on_first
         need2 += (1 - moved) * on_second
     return need1, have1, need2, have2
