@@ -135,6 +135,26 @@ def test_every_verb_has_format_json_and_o_file():
         assert "-o" in options and "--force" in options, path
 
 
+def test_every_verbs_format_help_shows_exactly_the_formats_it_takes():
+    # the choices come from planner.render's registry: a new renderer shows up in help too
+    import typer
+
+    from planner.cli.app import build
+    from planner.render import Format
+
+    for path, command in _verbs(build()):
+        fmt = next(p for p in command.params if "--format" in getattr(p, "opts", []))
+        shown = fmt.metavar.split("|")
+        taken = []
+        for value in sorted({str(f.value) for f in Format} | set(shown)):
+            try:
+                fmt.process_value(typer.Context(command), value)
+            except Exception:
+                continue
+            taken.append(value)
+        assert sorted(shown) == taken, path
+
+
 def test_o_on_a_verb_that_prints_writes_that_format_and_one_summary_line(cli, tmp_path, eu_plan):
     report = tmp_path / "check.json"
     passed = cli("check", eu_plan, "--max-cost-per-hour", "1000", "-o", report)

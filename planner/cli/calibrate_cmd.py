@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.options import KvDtype, RunsAccelerator, RunsModel, RunsTp, WeightsDtype
-from planner.cli.output import choices, force_option, guard_output, show
+from planner.cli.output import choices, force_option, guard_output, metavar, show
 from planner.cli.params import PlannerCommand
 from planner.perf.dtypes import Dtype
 
@@ -59,7 +59,7 @@ def calibrate(
         help="One row per accelerator family or per accelerator type.",
     ),
     fmt: SummaryFormat = typer.Option(
-        SummaryFormat.text, "--format", metavar="text|json", help="stdout's summary: text or json."
+        SummaryFormat.text, "--format", metavar=metavar(SummaryFormat), help="stdout's summary."
     ),
 ) -> None:
     """Refit the model's efficiencies to your benchmark runs; report the error before and

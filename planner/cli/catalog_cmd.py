@@ -57,7 +57,7 @@ def list_offerings(
     sort: str = typer.Option(
         "price", "--sort", metavar="TEXT", help="price, price-per-accelerator, spot, region."
     ),
-    fmt: ListingFormat = format_option(ListingFormat, "table", "table, json or csv."),
+    fmt: ListingFormat = format_option(ListingFormat, "table"),
     output: Path = file_option(),
     force: bool = force_option(),
 ) -> None:
@@ -100,9 +100,7 @@ def spot_risk(
     endpoint_url: str = typer.Option(
         None, "--endpoint-url", metavar="URL", help="Without FILE: another URL for the cloud's API."
     ),
-    fmt: SpotRiskFormat = format_option(
-        SpotRiskFormat, "csv", "csv (the file --catalog reads), json or table."
-    ),
+    fmt: SpotRiskFormat = format_option(SpotRiskFormat, "csv", "csv is the file --catalog reads."),
     output: Path = file_option(),
     force: bool = force_option(),
 ) -> None:

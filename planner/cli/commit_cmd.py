@@ -24,7 +24,7 @@ def advise(
         metavar="FILE",
         help="A `planner sweep` JSON result: its scenarios' serving costs are the uncertainty.",
     ),
-    fmt: ListingFormat = format_option(ListingFormat, "table", "table, json or csv."),
+    fmt: ListingFormat = format_option(ListingFormat, "table"),
     output: Path = file_option(),
     force: bool = force_option(),
 ) -> None:

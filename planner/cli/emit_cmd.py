@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from planner.cli.output import choices, show
+from planner.cli.output import choices, metavar, show
 from planner.cli.params import PlannerCommand
 
 
@@ -45,8 +45,8 @@ def emit(
     fmt: EmitFormat = typer.Option(
         EmitFormat.text,
         "--format",
-        metavar="text|json",
-        help="text or json (the files written, with their state).",
+        metavar=metavar(EmitFormat),
+        help="json: the files written, with their state.",
     ),
 ) -> None:
     """Write one file per resource (<target>/<workload>-<index>-<kind>.*) and an index.json.

@@ -13,7 +13,7 @@ ListingFormat = choices("Listing")
 
 
 def models(
-    fmt: ListingFormat = format_option(ListingFormat, "table", "table, json or csv."),
+    fmt: ListingFormat = format_option(ListingFormat, "table"),
     output: Path = file_option(),
     force: bool = force_option(),
 ) -> None:
@@ -24,7 +24,7 @@ def models(
 
 
 def accelerators(
-    fmt: ListingFormat = format_option(ListingFormat, "table", "table, json or csv."),
+    fmt: ListingFormat = format_option(ListingFormat, "table"),
     output: Path = file_option(),
     force: bool = force_option(),
 ) -> None:

@@ -108,7 +108,7 @@ def observe(
         help="The plan's spec: planned request sizes and hourly profile.",
     ),
     fit: FitForFigures = None,
-    fmt: ObserveFormat = format_option(ObserveFormat, "table", "table, json, md."),
+    fmt: ObserveFormat = format_option(ObserveFormat, "table"),
     output: Path = file_option(),
     profiles_out: ProfilesOut = None,
     html: Path = typer.Option(
@@ -190,7 +190,7 @@ def rightsize(
     ),
     profiles_out: ProfilesOut = None,
     time_limit: SolverTimeLimit = 60.0,
-    fmt: RightsizeFormat = format_option(RightsizeFormat, "table", "table, json, md."),
+    fmt: RightsizeFormat = format_option(RightsizeFormat, "table"),
     output: Path = file_option(),
     force: OverwriteOutputs = False,
 ) -> None:

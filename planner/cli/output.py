@@ -59,6 +59,11 @@ SUFFIX_FORMATS = _suffixes()
 """Output file suffix -> the format it asks for (planner.render.SUFFIXES)."""
 
 
+def metavar(kind: type[enum.StrEnum]) -> str:
+    """`--format`'s metavar: the choices of `kind` as they are (a new renderer shows up in help)."""
+    return "|".join(str(m.value) for m in kind)
+
+
 def choices(kind: str) -> type[enum.StrEnum]:
     """The --format choices of a verb whose result is of `kind`: every format planner.render
     has a renderer of that kind for (a new renderer there is a new choice here)."""
@@ -300,8 +305,9 @@ def file_option() -> Any:
 def format_option(kind: type[enum.StrEnum], default: str, help: str = "Output format.") -> Any:
     """`--format` of a verb that also takes -o FILE: left out, FILE's suffix picks the format
     (when the verb has it), else `default`."""
-    shown = "|".join(str(m.value) for m in kind)
-    return typer.Option(None, "--format", metavar=shown, help=f"{help}  [default: {default}]")
+    return typer.Option(
+        None, "--format", metavar=metavar(kind), help=f"{help}  [default: {default}]"
+    )
 
 
 def chosen(fmt: Any, output: Path | None, kind: type[enum.StrEnum], default: str) -> Any:

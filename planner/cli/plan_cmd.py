@@ -13,6 +13,7 @@ from planner.cli.output import (
     choices,
     force_option,
     guard_output,
+    metavar,
     resolve_format,
     show,
     started,
@@ -35,7 +36,7 @@ def parse_date(text: str, option: str):
         raise InputError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
 
 
-FORMAT_HELP = "table, json, yaml or md; with -o FILE, default from its suffix, else json."
+FORMAT_HELP = "Default table; with -o FILE, from its suffix, else json."
 OUTPUT_HELP = "Write the result in --format (default json) to FILE; stdout gets one line."
 QUIET_HELP = "No progress display on stderr."
 DATE_HELP = (
@@ -66,7 +67,7 @@ def _summary(plan) -> str:
 FIT_HELP = "Efficiency fit from `planner calibrate` (the plan names it)."
 
 # what plan and frontier share
-FormatOption = typer.Option("--format", metavar="table|json|yaml|md", help=FORMAT_HELP)
+FormatOption = typer.Option("--format", metavar=metavar(PlanFormat), help=FORMAT_HELP)
 Fit = Annotated[Path | None, typer.Option("--fit", metavar="FILE", help=FIT_HELP)]
 OutputFile = Annotated[
     Path | None, typer.Option("-o", "--output", metavar="FILE", help=OUTPUT_HELP)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from planner.cli.options import KvDtype, RunsAccelerator, RunsModel, RunsTp, WeightsDtype
-from planner.cli.output import choices, force_option, guard_output, show
+from planner.cli.output import choices, force_option, guard_output, metavar, show
 from planner.cli.params import PlannerCommand, number
 from planner.perf.dtypes import Dtype
 
@@ -74,8 +74,8 @@ def import_results(
     fmt: SummaryFormat = typer.Option(
         SummaryFormat.text,
         "--format",
-        metavar="text|json",
-        help="stdout's summary: text (one line) or json.",
+        metavar=metavar(SummaryFormat),
+        help="stdout's summary (text: one line).",
     ),
 ) -> None:
     """Read benchmark result files into profile rows; a sweep over request rates or

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from planner.cli.catalog_cmd import catalog_app
-from planner.cli.output import choices, show
+from planner.cli.output import choices, metavar, show
 from planner.cli.params import PlannerCommand
 
 SLEEP: Callable[[float], None] = time.sleep
@@ -49,7 +49,9 @@ EndpointUrls = Annotated[
 Project = Annotated[str | None, typer.Option("--project", metavar="TEXT", help=PROJECT_HELP)]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite the output file.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
-Summary = Annotated[SummaryFormat, typer.Option("--format", metavar="text|json", help=SUMMARY_HELP)]
+Summary = Annotated[
+    SummaryFormat, typer.Option("--format", metavar=metavar(SummaryFormat), help=SUMMARY_HELP)
+]
 
 
 def _report(result) -> None:

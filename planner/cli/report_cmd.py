@@ -15,6 +15,7 @@ from planner.cli.output import (
     force_option,
     format_option,
     guard_output,
+    metavar,
     output_option,
     resolve_format,
     show,
@@ -47,8 +48,8 @@ def report(
     fmt: ReportFormat = typer.Option(
         None,
         "--format",
-        metavar="json|md|html",
-        help="html, md or json (default html; with -o, from the suffix).",
+        metavar=metavar(ReportFormat),
+        help="Default html; with -o, from the suffix.",
     ),
     force: bool = force_option(),
 ) -> None:
@@ -69,8 +70,8 @@ def diff(
     fmt: DiffFormat = typer.Option(
         None,
         "--format",
-        metavar="table|json|md",
-        help="table, md or json (with -o FILE: from its suffix, else json).",
+        metavar=metavar(DiffFormat),
+        help="Default table; with -o FILE, from its suffix, else json.",
     ),
     fail_on_increase: float = number(
         float,
@@ -171,8 +172,8 @@ def export(
     fmt: ExportFormat = typer.Option(
         ExportFormat.focus_csv,
         "--format",
-        metavar="json|focus-csv",
-        help="focus-csv, or json (the same rows).",
+        metavar=metavar(ExportFormat),
+        help="json has the same rows as focus-csv.",
     ),
     period: PeriodOption = typer.Option(
         PeriodOption.month,

@@ -91,7 +91,7 @@ def schedule(
         metavar="FILE",
         help="Efficiency fit from `planner calibrate` for the jobs' durations.",
     ),
-    fmt: ScheduleFormat = format_option(ScheduleFormat, "table", "table or json."),
+    fmt: ScheduleFormat = format_option(ScheduleFormat, "table"),
     output: Path = file_option(),
     chart: Path | None = typer.Option(
         None,
@@ -157,7 +157,7 @@ def simulate(
     ),
     profiles: ProfilesCsv = None,
     fit: FitForReplicas = None,
-    fmt: SimulateFormat = format_option(SimulateFormat, "table", "table or json."),
+    fmt: SimulateFormat = format_option(SimulateFormat, "table"),
     output: Path = file_option(),
     force: bool = force_option(),
 ) -> None:
@@ -183,7 +183,7 @@ def autoscale(
     spec_file: SpecOfPlan = ...,
     profiles: ProfilesCsv = None,
     fit: FitForReplicas = None,
-    fmt: AutoscaleFormat = format_option(AutoscaleFormat, "table", "table or json."),
+    fmt: AutoscaleFormat = format_option(AutoscaleFormat, "table"),
     output: Path = file_option(),
     force: bool = force_option(),
 ) -> None:

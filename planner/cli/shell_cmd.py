@@ -74,7 +74,7 @@ ShowFormat = choices("Defaults")
 
 @config_app.command("show", cls=PlannerCommand)
 def show(
-    fmt: ShowFormat = format_option(ShowFormat, "table", "table, json or csv."),
+    fmt: ShowFormat = format_option(ShowFormat, "table"),
     output: Path = file_option(),
     force: bool = force_option(),
 ) -> None:

@@ -9,7 +9,15 @@ import typer
 
 from planner.cli.executor_options import ExecutorKind, address_option, executor_option
 from planner.cli.options import Catalogs, ProfilesCsv, SpecArgument
-from planner.cli.output import choices, console, force_option, guard_output, resolve_format, show
+from planner.cli.output import (
+    choices,
+    console,
+    force_option,
+    guard_output,
+    metavar,
+    resolve_format,
+    show,
+)
 from planner.cli.params import PlannerCommand, number
 from planner.errors import InputError
 
@@ -67,8 +75,8 @@ def sweep(
     fmt: SweepFormat = typer.Option(
         None,
         "--format",
-        metavar="table|json|md",
-        help="table, json or md (with -o FILE: from its suffix, else json).",
+        metavar=metavar(SweepFormat),
+        help="Default table; with -o FILE, from its suffix, else json.",
     ),
     output: Path = typer.Option(
         None,
