@@ -96,3 +96,9 @@ def test_other_types_are_written_as_pyyaml_writes_them():
     assert canonical.dump(value) == canonical.reference_dump(value)
     with pytest.raises(yaml.representer.RepresenterError):
         canonical.dump({"k": object()})
+
+
+def test_zero_and_negative_zero_keep_their_signs_in_one_document():
+    # the scalar text cache once took -0.0 for 0.0 (equal keys): the file depended on order
+    for value in ({"a": 0.0, "b": -0.0}, {"a": -0.0, "b": 0.0}):
+        assert canonical.dump(value) == canonical.reference_dump(value)

@@ -12,6 +12,7 @@ both ways give the same data and the same bytes.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -143,10 +144,10 @@ def load(text: str) -> Any:
 
 
 @lru_cache(maxsize=65536)
-def _value_text(kind: type, value: Any) -> tuple[str, tuple[str, ...]] | None:
+def _value_text(kind: type, signed: bool, value: Any) -> tuple[str, tuple[str, ...]] | None:
     """How PyYAML writes `value` as a mapping value: its text on the key's line, and the lines
     below it (a literal block, unindented), or None when it is off the fast path."""
-    del kind  # in the cache key only: True, 1 and 1.0 are equal keys
+    del kind, signed  # in the cache key only: True, 1 and 1.0 are equal keys, as are 0.0, -0.0
     if isinstance(value, str) and len(value) > _LONG:
         return None
     first, _, rest = reference_dump({"k": value}).partition("\n")
@@ -179,7 +180,8 @@ def _key_text(key: str) -> str | None:
 def _scalar_lines(value: Any, lead: str, indent: int, out: list[str]) -> None:
     """`lead` (the key or dash, with its indentation) then `value`; a literal block's lines go
     `indent` spaces in."""
-    found = _value_text(type(value), value)
+    kind = type(value)
+    found = _value_text(kind, kind is float and math.copysign(1.0, value) < 0, value)
     if found is None:
         raise _Off
     head, body = found
