@@ -1,8 +1,8 @@
 """Turn a plan into deployment files: SageMaker, Vertex AI, Kubernetes, Ray and SkyPilot.
 
 rendered, notes = emit(plan, ["kubernetes"])   # data in, files (path, text, data) out
-write_files(rendered, Path("deploy/"), plan)  # the only step that touches the disk
-(planner.app.deploy.emit renders and writes one file at a time: resources, write_resources)
+write_resources(...)  # the only step that touches the disk: renders and writes one file at a
+                      # a time (planner.app.deploy.emit)
 """
 
 from __future__ import annotations

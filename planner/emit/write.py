@@ -61,23 +61,6 @@ def index_document(
     }
 
 
-def write_files(
-    files: list[Rendered],
-    out_dir: Path,
-    *,
-    plan_id: str,
-    targets: tuple[str, ...],
-    notes: list[str],
-    force: bool = False,
-) -> Written:
-    """Write `files` under `out_dir`; raise InputError (nothing written) on edits without force."""
-    rendered = {id(f.resource): f for f in files}
-    return write_resources(
-        [f.resource for f in files], lambda r: rendered[id(r)], out_dir,
-        plan_id=plan_id, targets=targets, notes=notes, force=force,
-    )  # fmt: skip
-
-
 def write_resources(
     resources: Sequence[Resource],
     render: Callable[[Resource], Rendered],
