@@ -44,6 +44,13 @@ def _image(deploy: Deploy, engine: str, accelerator: str, service: str, region: 
         return []
 
 
+@lru_cache(maxsize=16)
+def _deploy(deploy_json: str) -> Deploy:
+    """The deploy section `deploy_json` holds, parsed once (a fleet has one; every offering
+    asks)."""
+    return Deploy.model_validate_json(deploy_json)
+
+
 @lru_cache(maxsize=4096)
 def image_outside(
     deploy_json: str, engine: str, accelerator: str, service: str, region: str,
@@ -53,7 +60,7 @@ def image_outside(
     pull breaks residency in `allowed`, or None. The solver asks this before it considers an
     offering, so that it never plans what `breaches` (emit, verify) then refuses; `deploy_json`
     is the spec's deploy section as JSON (hashable, so answers are shared across workloads)."""
-    deploy = Deploy.model_validate_json(deploy_json)
+    deploy = _deploy(deploy_json)
     for image in _image(deploy, engine, accelerator, service, region):
         found = locate("image", image, deploy.security.bucket_regions)
         why = outside(found, list(allowed)) if found is not None else None
