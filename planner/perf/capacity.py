@@ -27,6 +27,7 @@ from functools import lru_cache
 from planner.facts.accelerators import Accelerator
 from planner.facts.llms import LLM
 from planner.perf.admission import Admission, admission
+from planner.perf.bisect import bracket, halvings
 from planner.perf.dtypes import Dtype, as_dtype, as_kv_dtype
 from planner.perf.efficiency import efficiency
 from planner.perf.engines import engine_factor
@@ -195,32 +196,40 @@ def paged_batch_limit(kv_capacity_tokens: int, input_tokens: int, output_tokens:
     return kv_capacity_tokens / held
 
 
-def largest_batch(ok: Callable[[float], bool], ceiling: float = _BATCH_CEILING) -> float:
+def largest_batch(
+    ok: Callable[[float], bool],
+    ceiling: float = _BATCH_CEILING,
+    value: Callable[[float], float] | None = None,
+) -> float:
     """The largest B in [1, ceiling] with ok(B), for ok true at 1 and monotone; fixed grid, so
-    a weaker condition never yields a smaller B. Above `ceiling` another limit binds anyway."""
-    if ok(ceiling):
+    a weaker condition never yields a smaller B. Above `ceiling` another limit binds anyway.
+    `value`, where given, is increasing with ok(B) exactly when value(B) <= 0: the same grid
+    point is then found with fewer calls (planner.perf.bisect)."""
+    if value is None:
+        if ok(ceiling):
+            return ceiling
+        return halvings(ok, 1.0, ceiling, _BISECTIONS)
+    at_ceiling = value(ceiling)
+    if at_ceiling <= 0:
         return ceiling
-    low, high = 1.0, ceiling
-    for _ in range(_BISECTIONS):
-        middle = (low + high) / 2
-        if ok(middle):
-            low = middle
-        else:
-            high = middle
-    return low
+    true_to, false_from = bracket(value, 1.0, value(1.0), ceiling, at_ceiling,
+                                  (ceiling - 1.0) / 2 ** (_BISECTIONS + 2))  # fmt: skip
+    return halvings(ok, 1.0, ceiling, _BISECTIONS, true_to, false_from)
 
 
 @lru_cache(maxsize=65536)
 def _tpot_limit(timing: BucketTiming, ceiling: float, tpot_ms: float) -> float:
     """Largest mean batch within `tpot_ms` (cached: SLOs differing only in TTFT share it)."""
-    return largest_batch(lambda b: timing.tpot(b) * 1e3 <= tpot_ms, ceiling)
+    return largest_batch(lambda b: timing.tpot(b) * 1e3 <= tpot_ms, ceiling,
+                         lambda b: timing.tpot(b) * 1e3 - tpot_ms)  # fmt: skip
 
 
 @lru_cache(maxsize=65536)
 def _ttft_limit(timing: BucketTiming, ceiling: float, ttft_ms: float) -> float:
     """Largest mean batch within `ttft_ms` (cached: SLOs differing only in TPOT share it)."""
     prefill = timing.prefill
-    return largest_batch(lambda b: timing.ttft(b, prefill) * 1e3 <= ttft_ms, ceiling)
+    return largest_batch(lambda b: timing.ttft(b, prefill) * 1e3 <= ttft_ms, ceiling,
+                         lambda b: timing.ttft(b, prefill) * 1e3 - ttft_ms)  # fmt: skip
 
 
 @lru_cache(maxsize=65536)

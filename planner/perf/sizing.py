@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from planner.catalog.offering import Offering
 from planner.catalog.spot_risk import interruption_rate
+from planner.perf.bisect import bracket, halvings
 from planner.perf.capacity import Capacity
 from planner.perf.slo import SLO
 from planner.queueing.mmc import mmc_wait_percentile
@@ -85,16 +86,21 @@ def _queueing_cap(slots: int, max_rps: float, ttft_ms: float, ttft_p95_ms: float
         return 0.0
     mu = max_rps / slots
 
-    def ok(rho: float) -> bool:
-        return mmc_wait_percentile(rho * max_rps, mu, slots, 0.95) <= slack_s
+    def wait(rho: float) -> float:
+        return mmc_wait_percentile(rho * max_rps, mu, slots, 0.95)
 
-    if ok(MAX_UTILISATION):
+    at_most = wait(MAX_UTILISATION)
+    if at_most <= slack_s:
         return MAX_UTILISATION
-    low, high = 0.0, MAX_UTILISATION
-    for _ in range(24):
-        mid = (low + high) / 2
-        low, high = (mid, high) if ok(mid) else (low, mid)
-    return low
+    # 24 halvings of [0, MAX_UTILISATION]: the wait grows with the load, so a secant search
+    # brackets where it meets the slack first and the halvings call it only inside (the same
+    # answer with a third of the Erlang sums)
+    true_to, false_from = bracket(
+        lambda rho: wait(rho) - slack_s, 0.0, -slack_s, MAX_UTILISATION, at_most - slack_s,
+        MAX_UTILISATION / 2**26,
+    )  # fmt: skip
+    return halvings(lambda rho: wait(rho) <= slack_s, 0.0, MAX_UTILISATION, 24, true_to,
+                    false_from)  # fmt: skip
 
 
 def edge_terms(workload: Any, pool: Any, slo: SLO) -> tuple[str, SLO] | None:
