@@ -32,9 +32,12 @@ def parallel_map(
     *,
     per_worker: int = 2,
     executor: Executor | None = None,
+    chunks_per_worker: int = 4,
 ) -> list:
     """[fn(state, item) for item in items], over `executor` when given, else over `workers`
-    forked processes (in this one when there are fewer than `per_worker` items per worker)."""
+    forked processes (in this one when there are fewer than `per_worker` items per worker).
+    The items go out in `chunks_per_worker` contiguous chunks per worker: more balance the
+    load, fewer keep neighbouring items (which may share a worker's caches) in one process."""
     global _STATE, _FN
     if executor is not None and len(items) >= per_worker:
         return _on_executor(executor, fn, state, items)
@@ -44,7 +47,7 @@ def parallel_map(
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         return [fn(state, item) for item in items]
-    size = -(-len(items) // (workers * 4))
+    size = -(-len(items) // (workers * chunks_per_worker))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     _STATE, _FN = state, fn
     try:
