@@ -57,6 +57,10 @@ NEIGHBOURHOOD_SHARE = 0.5
 NEIGHBOURHOOD_MISSES = 3
 """Neighbourhoods in a row that find nothing cheaper before the search gives up (each miss
 doubles the next one's size)."""
+FIRST_ROUND_SHARE = 0.5
+"""Until a plan exists, a round's searches may take this share of the time left as it starts
+(more than PRICE_STEPS_SHARE leaves them when the fleet LP took most of it); the repairs that
+make its answers fit the shared rows get the rest."""
 PRICE_STEPS_SHARE = 0.7
 """Price steps stop once the next one, taking as long as the last, would end past this share
 of the time left when the decomposition started (the master MIP and assembly get the rest);
@@ -533,10 +537,16 @@ def decompose(
     rows, units = shared_rows(problem)
     subs = Subproblems(problem, units, options)
 
-    def on_time() -> None:
+    def on_time(first: bool = False) -> None:
         # from the start: searches stop at their best plan so far, or their cheapest single
-        # candidate, when the time is up (in wall-clock time for the worker processes)
-        subs.deadline, subs.repair_deadline = steps_end.wall(), deadline.wall()
+        # candidate, when the time is up (in wall-clock time for the worker processes). The
+        # first round, with no plan yet, may take half the time left whatever the steps' share
+        # leaves it: a plan from searches cut short costs more than the master MIP saves
+        end = steps_end
+        if first:
+            end = max(steps_end, deadline.within(FIRST_ROUND_SHARE * max(0.0, deadline.left())),
+                      key=lambda d: d.at)  # fmt: skip
+        subs.deadline, subs.repair_deadline = end.wall(), deadline.wall()
 
     names = [u.name for u in units]
     deadline.phase("fleet LP")
@@ -555,7 +565,7 @@ def decompose(
     for it in range(iterations):
         step_started = clock()
         deadline.phase("first round" if it == 0 else "price step")
-        on_time()
+        on_time(first=best_plan is None)
         answers = subs.solve_all(names, prices, options.workers, options.executor)
         if any(a.column is None for a in answers):
             break  # a workload has no plan at all: the caller reports why
