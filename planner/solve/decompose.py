@@ -600,6 +600,7 @@ def decompose(
                 if value < best_value:
                     best_plan, best_value = repaired, value
         result.iterations = it + 1
+        step_took = clock() - step_started  # a price step: its round and repair
         bound = max(result.lp_bound, result.lagrangian_bound)
         in_time = not deadline.passed()
         if it == 0 and best_plan is not None and _short(best_plan, bound, options) and in_time:
@@ -621,8 +622,9 @@ def decompose(
             break
         if deadline.passed():
             break  # the best plan so far, if any, with the best bound so far
-        if best_plan is not None and steps_end.left() < clock() - step_started:
+        if best_plan is not None and steps_end.left() < step_took:
             break  # another step as long as this one would not leave the rest their time
+            # (the first step's neighbourhoods, which no later step repeats, not counted)
         progress = best_value < last[0] * (1 - 1e-6) or bound > last[1] + 1e-6 * abs(bound)
         stalled, last = (0 if progress else stalled + 1), (best_value, bound)
         if stalled == STALL_ITERATIONS:
