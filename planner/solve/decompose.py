@@ -58,13 +58,16 @@ NEIGHBOURHOOD_MISSES = 3
 """Neighbourhoods in a row that find nothing cheaper before the search gives up (each miss
 doubles the next one's size)."""
 FIRST_ROUND_SHARE = 0.5
-"""Until a plan exists, a round's searches may take this share of the time left as it starts
-(more than PRICE_STEPS_SHARE leaves them when the fleet LP took most of it); the repairs that
-make its answers fit the shared rows get the rest."""
+"""Until a plan exists, a round's searches stop at this share of the time left as it starts:
+the repairs that make its answers fit the shared rows get the rest (a repair cut short keeps a
+workload's cheapest single candidate, far dearer than a search cut short)."""
 PRICE_STEPS_SHARE = 0.7
-"""Price steps stop once the next one, taking as long as the last, would end past this share
-of the time left when the decomposition started (the master MIP and assembly get the rest);
-the fleet LP gets at most this share of it, and the subproblems stop at it."""
+"""Each phase of the price steps keeps the rest of the time left for what comes after it: the
+fleet LP may take this share of the time left when the decomposition starts, a round of
+subproblems this share of the time left as it starts (its repairs may run to the deadline),
+another price step starts only if one as long as the last (its round and repair) takes at most
+this share of the time left; the master MIP and the assembly get the rest. The first round,
+with no plan yet, stops at FIRST_ROUND_SHARE instead."""
 
 
 def sub_tolerance(options: SolveOptions) -> float:
@@ -532,28 +535,22 @@ def decompose(
     assert deadline is not None
     clock = deadline.clock
     start = clock()
-    steps_end = deadline.within(PRICE_STEPS_SHARE * max(0.0, deadline.left()))
+    lp_end = deadline.within(PRICE_STEPS_SHARE * max(0.0, deadline.left()))
     deadline.phase("shared rows")
     rows, units = shared_rows(problem)
     subs = Subproblems(problem, units, options)
 
-    def on_time(first: bool = False) -> None:
+    def on_time(share: float = PRICE_STEPS_SHARE) -> None:
         # from the start: searches stop at their best plan so far, or their cheapest single
-        # candidate, when the time is up (in wall-clock time for the worker processes). The
-        # first round, with no plan yet, may take half the time left whatever the steps' share
-        # leaves it: a plan from searches cut short costs more than the master MIP saves
-        end = steps_end
-        if first:
-            end = max(steps_end, deadline.within(FIRST_ROUND_SHARE * max(0.0, deadline.left())),
-                      key=lambda d: d.at)  # fmt: skip
+        # candidate, when the time is up (in wall-clock time for the worker processes): a
+        # round's searches at `share` of the time left as it starts, repairs at the deadline
+        end = deadline.within(share * max(0.0, deadline.left()))
         subs.deadline, subs.repair_deadline = end.wall(), deadline.wall()
 
     names = [u.name for u in units]
     deadline.phase("fleet LP")
     lp_started = clock()
-    lp_bound, prices, lp_counts = fleet_lp(
-        problem, rows, units, replace(options, deadline=steps_end)
-    )
+    lp_bound, prices, lp_counts = fleet_lp(problem, rows, units, replace(options, deadline=lp_end))
     subs.at_lp_prices(prices, lp_counts)
     result = Result(None, lp_bound, lp_bound, -math.inf, 0.0)
     result.lp_seconds = clock() - lp_started
@@ -565,7 +562,7 @@ def decompose(
     for it in range(iterations):
         step_started = clock()
         deadline.phase("first round" if it == 0 else "price step")
-        on_time(first=best_plan is None)
+        on_time(PRICE_STEPS_SHARE if best_plan is not None else FIRST_ROUND_SHARE)
         answers = subs.solve_all(names, prices, options.workers, options.executor)
         if any(a.column is None for a in answers):
             break  # a workload has no plan at all: the caller reports why
@@ -622,7 +619,7 @@ def decompose(
             break
         if deadline.passed():
             break  # the best plan so far, if any, with the best bound so far
-        if best_plan is not None and steps_end.left() < step_took:
+        if best_plan is not None and PRICE_STEPS_SHARE * max(0.0, deadline.left()) < step_took:
             break  # another step as long as this one would not leave the rest their time
             # (the first step's neighbourhoods, which no later step repeats, not counted)
         progress = best_value < last[0] * (1 - 1e-6) or bound > last[1] + 1e-6 * abs(bound)
