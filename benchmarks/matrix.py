@@ -2,7 +2,7 @@
 current strategy against the previous one on the same input files, each row a fresh process.
 
     python -m benchmarks.matrix [--shapes a,b] [--sizes 100,1000,5000] [--large 20000]
-        [--large-shapes reference,unseen] [--previous DIR] [--methods ours,previous]
+        [--large-shapes reference,unseen] [--previous DIR] [--methods previous,ours,ours@previous]
         [--work DIR] [--fresh] [--row-timeout S] [--save-plans] [--table-only]
         [-o BENCHMARKS.md]
 
@@ -13,7 +13,9 @@ and reused; so are finished rows (--fresh runs them again). Each row's phases (C
 go to phases-N-METHOD.jsonl beside its result: a row stopped before its plan says where its
 time went. Each solve gets the target's time
 (2 s at 100, 10 s at 1,000, 60 s at 5,000, 300 s at 20,000) and a 0.5% gap target, the same
-for every shape and both strategies. Writes the "Fleet shapes" section of BENCHMARKS.md.
+for every shape and both strategies; the ours@previous rows (run after the previous ones) give
+ours the wall time the previous strategy's row took instead. Writes the "Fleet shapes" section
+of BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import subprocess
@@ -44,6 +47,10 @@ LIMIT = {100: 2.0, 1000: 10.0, 5000: 60.0, 20000: 300.0}
 """Seconds per solve: the target's."""
 TARGET_GAP = {100: 0.005, 1000: 0.01, 5000: 0.01, 20000: 0.02}
 GAP = 0.005
+SAME_TIME = "ours@previous"
+"""The method whose rows run ours with the wall seconds the previous strategy's row took as
+the limit (at least the target's): the previous strategy's limit left out its candidates and
+some phases, so it ran past it; this gives both the same time on the same input."""
 QUOTA_FLEET = 1000
 """Larger fleets scale the quotas found on this size's unconstrained plan (a larger fleet starts
 with the smaller one's workloads, so the mix is the same)."""
@@ -104,13 +111,15 @@ def _row(
     fresh: bool,
     timeout: float | None,
     save: bool = False,
+    limit: float | None = None,
 ) -> dict:
     done = work / shape.name / f"result-{n}-{method}.json"
     if done.exists() and not fresh:
         return json.loads(done.read_text())
     spec, catalogs, profiles = _inputs(shape, n, work)
+    limit = limit or LIMIT[n]
     cmd = [sys.executable, str(ROOT / "benchmarks" / "matrix_run.py"), str(spec),
-           "--time-limit", str(LIMIT[n]), "--gap", str(GAP), "--workers", "2"]  # fmt: skip
+           "--time-limit", str(limit), "--gap", str(GAP), "--workers", "2"]  # fmt: skip
     for c in catalogs:
         cmd += ["--catalog", c]
     if profiles:
@@ -121,14 +130,14 @@ def _row(
     env = dict(os.environ, PYTHONPATH=str(tree))
     try:
         out = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True,
-                             timeout=timeout or LIMIT[n] * 6 + 600)  # fmt: skip
+                             timeout=timeout or limit * 6 + 600)  # fmt: skip
         if out.returncode:
             record = {"status": "crashed", "error": out.stderr.strip().splitlines()[-1:]}
         else:
             record = json.loads(out.stdout.strip().splitlines()[-1])
     except subprocess.TimeoutExpired:
         record = {"status": "killed (time)"}
-    record |= {"shape": shape.name, "workloads": n, "method": method}
+    record |= {"shape": shape.name, "workloads": n, "method": method, "limit_s": limit}
     print(json.dumps(record), file=sys.stderr, flush=True)
     done.write_text(json.dumps(record))
     return record
@@ -152,9 +161,11 @@ def section(rows: list[dict], command: str, previous: str) -> list[str]:
         "Every shape of `benchmarks/fleet.py` (`MATRIX`) at each size, the same defaults for every "
         "row: 2 worker processes, a 0.5% gap target, the target's time as the limit (2 s at 100, "
         "10 s at 1,000, 60 s at 5,000, 300 s at 20,000). Quotas on the shape's busiest pools of "
-        "the unconstrained 1,000-workload plan (100: its own), scaled by size. *cpu s*: user+sys "
-        "of the solving process and its worker processes, candidates included (the machine was "
-        "shared with other work, so wall seconds run longer than an idle machine's); *peak MiB*: "
+        "the unconstrained 1,000-workload plan (100: its own), scaled by size. *ours@previous*: "
+        "ours with the wall seconds the previous strategy's row took as its limit (its limit "
+        "left out the candidates, so it ran past it). *cpu s*: user+sys "
+        "of the solving process and its worker processes, candidates included; *limit s*: the "
+        "time limit the row ran with; *peak MiB*: "
         "the process's peak resident set plus its largest worker's; *gap*: to the bound the "
         "method proved; *to best*: to the best bound either method proved on that input; "
         "*verify*: violations `planner verify` finds; *load*: the machine's 1-minute load "
@@ -162,12 +173,12 @@ def section(rows: list[dict], command: str, previous: str) -> list[str]:
         "solver less than its share of CPU); *dearer*: ours against previous.",
         "",
         "| shape | workloads | method | status | verify | $ objective | gap | to best | cpu s "
-        "| wall s | load | peak MiB | dearer |",
-        "|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| limit s | wall s | load | peak MiB | dearer |",
+        "|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     by = {(r["shape"], r["workloads"], r["method"]): r for r in rows}
     for r in rows:
-        pair = [by.get((r["shape"], r["workloads"], m)) for m in ("ours", "previous")]
+        pair = [by.get((r["shape"], r["workloads"], m)) for m in ("ours", "previous", SAME_TIME)]
         bounds = [p["bound"] for p in pair if p and isinstance(p.get("bound"), float)]
         best = max(bounds) if bounds else None
         obj = r.get("objective")
@@ -176,12 +187,13 @@ def section(rows: list[dict], command: str, previous: str) -> list[str]:
         verify = "-" if v is None else "passes" if v == 0 else f"{v} broken"
         dearer = "-"
         other = pair[1]
-        if r["method"] == "ours" and obj and other and other.get("objective"):
+        if r["method"].startswith("ours") and obj and other and other.get("objective"):
             dearer = f"{(obj - other['objective']) / other['objective']:+.2%}"
         lines.append(
             f"| {r['shape']} | {r['workloads']:,} | {r['method']} | {r.get('status')} | {verify} "
             f"| {_num(obj, 2)} | {_pct(r.get('gap'))} | {_pct(to_best)} | {_num(r.get('cpu_s'))} "
-            f"| {_num(r.get('wall_s'))} | {_num(r.get('load'))} | {_num(r.get('peak_mib'), 0)} "
+            f"| {_num(r.get('limit_s', LIMIT[r['workloads']]), 0)} | {_num(r.get('wall_s'))} "
+            f"| {_num(r.get('load'))} | {_num(r.get('peak_mib'), 0)} "
             f"| {dearer} |"
         )
     lines += ["", "Shapes:", ""]
@@ -212,8 +224,8 @@ def main() -> None:
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()
     methods = args.methods.split(",")
-    trees = {"ours": ROOT, "previous": args.previous}
-    if "previous" in methods and not args.previous:
+    trees = {"ours": ROOT, "previous": args.previous, SAME_TIME: ROOT}
+    if ("previous" in methods or SAME_TIME in methods) and not args.previous:
         parser.error("--previous DIR is needed for the previous strategy's rows")
     # size by size, so that an interrupted run has every shape at the smaller sizes
     plan = [(MATRIX[s], int(n)) for n in args.sizes.split(",") for s in args.shapes.split(",")]
@@ -228,9 +240,16 @@ def main() -> None:
                 if done.exists():
                     rows.append(json.loads(done.read_text()))
                 continue
+            limit = None
+            if m == SAME_TIME:  # ours, given the wall time the previous strategy took
+                before = args.work / shape.name / f"result-{n}-previous.json"
+                if not before.exists():
+                    continue
+                took = json.loads(before.read_text()).get("wall_s")
+                limit = max(LIMIT[n], math.ceil(took)) if isinstance(took, float) else None
             rows.append(
                 _row(shape, n, m, trees[m], args.work, args.fresh, args.row_timeout,
-                     args.save_plans)
+                     args.save_plans, limit)
             )  # fmt: skip
     if args.output:
         previous = "not run"
