@@ -246,7 +246,9 @@ def main() -> None:
                 if not before.exists():
                     continue
                 took = json.loads(before.read_text()).get("wall_s")
-                limit = max(LIMIT[n], math.ceil(took)) if isinstance(took, float) else None
+                if not isinstance(took, float):
+                    continue  # the previous row has no time to give
+                limit = max(LIMIT[n], math.ceil(took))
             rows.append(
                 _row(shape, n, m, trees[m], args.work, args.fresh, args.row_timeout,
                      args.save_plans, limit)

@@ -68,8 +68,8 @@ def test_bracket_holds_an_increasing_functions_zero(root, scale, power):
         return scale * (x - root) ** power if x >= root else -scale * (root - x)
 
     a, b = bracket(value, 0.0, value(0.0), 1.0, value(1.0), 1e-9)
-    assert a <= root <= b or (value(a) <= 0 < value(b))
     assert value(a) <= 0 < value(b)
+    assert 0.0 <= a < b <= 1.0
 
 
 @settings(max_examples=300, deadline=None)
