@@ -517,6 +517,10 @@ class Result:
     log: list[str] = field(default_factory=list)
     lp_seconds: float = 0.0
     """How long the fleet LP took: what the caller predicts the full MIP's cost from."""
+    prices: np.ndarray | None = None
+    """The prices of the best Lagrangian bound (None: no round of subproblems finished)."""
+    priced_bounds: dict[str, float] = field(default_factory=dict)
+    """Each workload's bound on its priced optimum at `prices`."""
 
 
 Mapper = Callable[[Callable, Sequence], list]
@@ -577,7 +581,8 @@ def decompose(
             break  # a workload has no plan at all: the caller reports why
         lagr = sum(a.bound for a in answers) - float(prices @ rows.capacity)
         if lagr > result.lagrangian_bound:
-            result.lagrangian_bound = lagr
+            result.lagrangian_bound, result.prices = lagr, prices.copy()
+            result.priced_bounds = {n: a.bound for n, a in zip(names, answers, strict=True)}
         for n, a in zip(names, answers, strict=True):
             columns[n].setdefault(a.column.counts, a.column)  # type: ignore[union-attr]
         plan = {n: a.column for n, a in zip(names, answers, strict=True)}
@@ -652,6 +657,36 @@ def decompose(
     result.columns = sum(len(c) for c in columns.values())
     result.seconds = clock() - start
     return result
+
+
+def wider_bound(
+    wider: PlacementProblem, names: Sequence[str], found: Result, options: SolveOptions
+) -> float:
+    """A lower bound on the optimum of `wider`: the problem `found` decomposed, with more
+    candidates for the workloads `names` (-inf where `found` proved no Lagrangian bound).
+
+    The Lagrangian bound at `found`'s best prices, with those workloads' subproblems solved
+    again over their wider candidates (the others' are unchanged, and so are the shared rows:
+    they follow from the spec's constraints and owned pools alone). Any prices give a bound;
+    a search the options' deadline stops gives its own proven bound."""
+    prices = found.prices
+    if prices is None:
+        return -math.inf
+    wanted = set(names)
+    spec = wider.spec.model_copy(
+        update={"workloads": tuple(w for w in wider.spec.workloads if w.name in wanted)}
+    )
+    sub = PlacementProblem(spec, {w.name: wider.candidates[w.name] for w in spec.workloads},
+                           wider.owned)  # fmt: skip
+    rows, units = shared_rows(sub)
+    subs = Subproblems(sub, units, options)
+    if options.deadline is not None:
+        subs.deadline = subs.repair_deadline = options.deadline.wall()
+    answers = subs.solve_all([u.name for u in units], prices, options.workers, options.executor)
+    if not all(math.isfinite(a.bound) for a in answers):
+        return -math.inf
+    others = sum(b for n, b in found.priced_bounds.items() if n not in wanted)
+    return others + sum(a.bound for a in answers) - float(prices @ rows.capacity)
 
 
 def _usage(units: list[Unit], plan: dict[str, Column]) -> np.ndarray:

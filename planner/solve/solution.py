@@ -3,6 +3,7 @@ batch hours, training choices and shared instances, keyed by (workload, candidat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from planner.solve.backend import Outcome
@@ -33,6 +34,16 @@ class Solution:
         for (name, i, b), x in self.shares.items():
             out.setdefault(name, {})[(i, b)] = x
         return out
+
+    def reindexed(self, index: Mapping[tuple[str, int], int]) -> Solution:
+        """This solution with each (workload, candidate index) key moved to `index`'s (a
+        problem restricted to some candidates and the full one)."""
+        return Solution(
+            counts={(w, index[(w, i)]): n for (w, i), n in self.counts.items()},
+            shares={(w, index[(w, i)], b): x for (w, i, b), x in self.shares.items()},
+            hours={(w, index[(w, i)]): h for (w, i), h in self.hours.items()},
+            shared_instances=dict(self.shared_instances),
+        )
 
     def merge(self, other: Solution) -> None:
         """Add the decisions of a solution of other workloads (a block solved apart)."""

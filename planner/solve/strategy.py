@@ -12,15 +12,15 @@ from dataclasses import dataclass, field, replace
 from planner.errors import InfeasibleError, out_of_time
 from planner.plans.model import Allocation
 from planner.rules import families
-from planner.solve.assemble import allocations_of, capacity_use, value_of
+from planner.solve.assemble import allocations_of, value_of
 from planner.solve.backend import Outcome, SolveOptions, run
 from planner.solve.candidates import Candidate
 from planner.solve.decompose import decompose, eligible, time_windows
 from planner.solve.diagnose import conflicting_groups, explain_conflict
 from planner.solve.mip import Built, PlacementProblem, build
+from planner.solve.sharing import FirstPlan, first_plan, keeps_shared_limits
 from planner.solve.single_choice import single_choice_cost
 from planner.solve.solution import Solution, read_solution
-from planner.solve.usage import over_quota
 from planner.spec.models import ServingWorkload, TrainingWorkload, Workload
 
 
@@ -77,19 +77,27 @@ def _uses_spread(w: Workload) -> bool:
     return families.spread(w)
 
 
-def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attempt:
+def _solve_lp_guided(
+    problem: PlacementProblem,
+    options: SolveOptions,
+    priced: _Priced,
+    start: Solution | None = None,
+) -> Attempt:
     """LP relaxation of the whole fleet, then the MIP over each workload's LP support.
 
     The LP's optimum is a valid lower bound. The restricted MIP keeps, per workload, only the
     candidates the LP used, with counts between the LP value rounded down and one above it
     rounded up (all candidates where spread rules or a training gang make that too tight), so
-    it is small and its plan is feasible for the full problem. Returns None for the solution
-    when the restriction leaves no feasible plan. Every solve ends by the options' deadline
-    (nothing is built once it has passed).
+    it is small and its plan is feasible for the full problem. A `start` plan's candidates and
+    counts stay in the restriction too, and the MIP starts from it: its plan is then never
+    dearer than `start`, which comes back where the LP or the MIP finds nothing better in
+    time. Returns None for the solution when the restriction leaves no feasible plan and there
+    is no `start`. Every solve ends by the options' deadline (nothing is built once it has
+    passed).
     """
     spec = problem.spec
     if options.seconds_left() <= 0.0:
-        return Attempt("unknown", 0.0, 0.0)
+        return Attempt("feasible" if start else "unknown", 0.0, 0.0, start)
     lp_built = build(problem, relaxed=True)
     lp = run(lp_built, options)
     for more in (2, 4):  # no plan exists yet: longer tries, within the time left
@@ -97,7 +105,12 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attemp
             break
         lp = run(lp_built, replace(options, time_limit_s=more * options.time_limit_s))
     if lp.status not in ("optimal", "feasible"):
-        return Attempt(lp.status, 0.0, lp.seconds)
+        return (
+            Attempt("feasible", 0.0, lp.seconds, start)
+            if start
+            else Attempt(lp.status, 0.0, lp.seconds)
+        )
+    kept = _used(start) if start is not None else {}
     restricted: dict[str, tuple[Candidate, ...]] = {}
     n_bounds: dict[tuple[str, int], tuple[float, float]] = {}
     for w in spec.workloads:
@@ -119,40 +132,65 @@ def _solve_lp_guided(problem: PlacementProblem, options: SolveOptions) -> Attemp
             for i, c in enumerate(cands)
             if i not in in_support and (cost := single_choice_cost(w, c, demand)) is not None
         )[:SINGLE_CHOICE_EXTRAS]
-        restricted[w.name] = tuple(cands[i] for i, _ in support) + tuple(
-            cands[i] for _, i in single
-        )
-        for j, (_, value) in enumerate(support):
-            n_bounds[(w.name, j)] = (math.floor(value + 1e-9), math.ceil(value - 1e-9) + 1)
+        picked = [i for i, _ in support] + [i for _, i in single]
+        picked += sorted(set(kept.get(w.name, ())) - set(picked))
+        restricted[w.name] = tuple(cands[i] for i in picked)
+        for j, (i, value) in enumerate(support):
+            low, high = math.floor(value + 1e-9), math.ceil(value - 1e-9) + 1
+            if start is not None and (w.name, i) in start.counts:
+                low, high = (
+                    min(low, start.counts[(w.name, i)]),
+                    max(high, start.counts[(w.name, i)]),
+                )
+            n_bounds[(w.name, j)] = (low, high)
     sub = PlacementProblem(spec, restricted, problem.owned)
     built = build(sub, n_bounds=n_bounds)
-    outcome = run(built, options)  # no plan exists yet: the time left
+    hint = None
+    if start is not None:
+        hint = built.hint(_in_sub(problem, sub, start).counts)
+    outcome = run(built, options, hint=hint)  # the time left: no plan exists yet, or this one
     for more in (2, 4):  # longer tries where a shorter limit than the deadline stopped it
         if outcome.solved or outcome.status != "unknown" or options.seconds_left() <= 0.0:
             break
         outcome = run(built, replace(options, time_limit_s=more * options.time_limit_s))
     seconds = lp.seconds + outcome.seconds
     if not outcome.solved:
-        return Attempt("feasible", lp.objective, seconds)
+        return Attempt("feasible", lp.objective, seconds, start)
     solution = _in_full(problem, sub, read_solution(sub, built, outcome))
+    if start is not None and priced.cost(start) <= priced.cost(solution) + 1e-9:
+        solution = start
     return Attempt("feasible", lp.objective, seconds, solution)
 
 
-def _in_full(problem: PlacementProblem, sub: PlacementProblem, solution: Solution) -> Solution:
-    """A solution of a problem restricted to some candidates, keyed by the full problem's
-    candidate indices."""
-    index = {
+def _used(solution: Solution) -> dict[str, list[int]]:
+    """Each workload's candidate indices a solution buys or routes to."""
+    used: dict[str, set[int]] = {}
+    for w, i in (*solution.counts, *solution.hours, *((w, i) for w, i, _ in solution.shares)):
+        used.setdefault(w, set()).add(i)
+    return {w: sorted(found) for w, found in used.items()}
+
+
+def _positions(problem: PlacementProblem, sub: PlacementProblem) -> dict[tuple[str, int], int]:
+    """Where each candidate of `sub`, a problem restricted to some of `problem`'s candidates,
+    stands in `problem`: (workload, index in sub) -> index in problem."""
+    return {
         (w, j): full[id(c)]
         for w, cands in sub.candidates.items()
         for full in [{id(c): i for i, c in enumerate(problem.candidates[w])}]
         for j, c in enumerate(cands)
     }
-    return Solution(
-        counts={(w, index[(w, j)]): n for (w, j), n in solution.counts.items()},
-        shares={(w, index[(w, j)], b): x for (w, j, b), x in solution.shares.items()},
-        hours={(w, index[(w, j)]): h for (w, j), h in solution.hours.items()},
-        shared_instances=dict(solution.shared_instances),
-    )
+
+
+def _in_full(problem: PlacementProblem, sub: PlacementProblem, solution: Solution) -> Solution:
+    """A solution of a problem restricted to some candidates, keyed by the full problem's
+    candidate indices."""
+    return solution.reindexed(_positions(problem, sub))
+
+
+def _in_sub(problem: PlacementProblem, sub: PlacementProblem, solution: Solution) -> Solution:
+    """A solution of `problem` keyed by the candidate indices of `sub`, a restriction of it
+    that keeps every candidate the solution uses."""
+    return solution.reindexed({(w, i): j for (w, j), i in _positions(problem, sub).items()})
 
 
 def _improve_with_full_mip(
@@ -160,6 +198,8 @@ def _improve_with_full_mip(
 ) -> Attempt:
     """Run the full MIP from the LP-guided plan; keep whichever plan is cheaper, best bound."""
     status, bound, seconds, solution = guided.status, guided.bound, guided.seconds, guided.solution
+    if options.deadline is not None:
+        options.deadline.phase("full MIP")
     built = build(problem)
     hint = {}
     if solution is not None:
@@ -211,11 +251,7 @@ def _solve_decomposed(problem: PlacementProblem, options: SolveOptions) -> Attem
         if outcome.status == "feasible":
             status = "feasible"
         solution.merge(read_solution(sub, built, outcome))
-    allocations = allocations_of(problem, solution)
-    budget = spec.constraints.budget_per_hour
-    peak = sum(a.cost_per_hour for a in allocations)
-    owned_full = any(p.used > p.accelerators for p in capacity_use(problem, allocations, None))
-    if over_quota(spec, allocations) or owned_full or (budget is not None and peak > budget + 1e-9):
+    if not keeps_shared_limits(problem, allocations_of(problem, solution)):
         return Attempt("feasible", bound, seconds)
     return Attempt(status, bound, seconds, solution)
 
@@ -313,10 +349,24 @@ def solve_problem(
             # the limit (its plan is kept only where cheaper, its bound only where higher)
             polish = replace(options, time_limit_s=left - POLISH_COST / 2 * lp_seconds)
             found = _improve_with_full_mip(problem, polish, decomposed, priced)
-    elif len(problem.spec.workloads) > DECOMPOSE_LIMIT:
-        guided = _solve_lp_guided(problem, options)
+    elif len(problem.spec.workloads) > DECOMPOSE_LIMIT or options.strategy == "decomposition":
+        # shared instances (else the decomposition above ran): a first plan without them, and
+        # the LP-guided MIP over every candidate from it where there is time to build it (a
+        # few of the fleet's LPs)
+        first = FirstPlan(None, 0.0)
+        if options.strategy != "mip":
+            first = first_plan(problem, options)
+        if first.solution is not None and options.seconds_left() <= POLISH_COST * (
+            first.lp_seconds + 0.05
+        ):
+            guided = Attempt("feasible", first.bound, 0.0, first.solution)
+        else:
+            if options.deadline is not None:
+                options.deadline.phase("LP-guided MIP")
+            guided = _solve_lp_guided(problem, options, priced, first.solution)
+            guided = replace(guided, bound=max(guided.bound, first.bound))
         left = options.seconds_left()
-        if left > max(0.05, POLISH_COST * guided.seconds):
+        if left > max(0.05, POLISH_COST * max(guided.seconds, first.lp_seconds)):
             # polish within what is left of the limit (building the full MIP costs a few of
             # the fleet's LPs: not for a moment's time, even where no plan exists yet)
             found = _improve_with_full_mip(problem, options, guided, priced)
