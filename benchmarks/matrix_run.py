@@ -34,6 +34,7 @@ def _cpu() -> float:
 PHASES = (
     ("planner.solve.placement", "make_problem", "candidates"),
     ("planner.solve.decompose", "shared_rows", "covering rows"),
+    ("planner.solve.decompose", "add_covering", "covering rows"),
     ("planner.solve.decompose", "fleet_lp", "fleet LP"),
     ("planner.solve.decompose", "Subproblems.solve_all", "round of subproblems"),
     ("planner.solve.decompose", "_repair_in", "repair"),

@@ -230,6 +230,7 @@ def _solve_arrays(
 ) -> LPSolution:
     from ortools.math_opt import model_pb2, parameters_pb2, result_pb2
     from ortools.math_opt.core.python import solver
+    from ortools.math_opt.solvers import highs_pb2
 
     cost = np.asarray(cost, dtype=float)
     n, m = cost.size, len(row_lower)
@@ -263,6 +264,10 @@ def _solve_arrays(
     params = mathopt.SolveParameters(
         random_seed=0, time_limit=timedelta(seconds=time_limit_s), presolve=mathopt.Emphasis.OFF
     )
+    # one thread: the dual simplex gains nothing from more here, and a HiGHS that never
+    # started worker threads is safe to use in a process forked from this one (the fleet LP
+    # runs in one, beside the covering rows)
+    params.highs = highs_pb2.HighsOptionsProto(int_options={"threads": 1})
     result = solver.solve(
         model,
         mathopt.SolverType.HIGHS.value,

@@ -37,7 +37,7 @@ from planner.solve.backend import SolveOptions, fast_sum, new_model, run, run_mo
 from planner.solve.candidates import Candidate
 from planner.solve.lp import SparseLP
 from planner.solve.mip import OWNED_TIE_BREAK, PlacementProblem, build, instance_bound
-from planner.solve.parallel import parallel_map
+from planner.solve.parallel import beside, parallel_map
 from planner.solve.solution import Solution, read_solution
 from planner.solve.subproblem import MAX_BUCKETS, covering_rows, solve_covering
 from planner.spec.models import BatchWorkload, ServingWorkload, TrainingWorkload
@@ -152,8 +152,9 @@ def _covering_rows(problem: PlacementProblem, w: ServingWorkload) -> np.ndarray:
     )  # fmt: skip
 
 
-def shared_rows(problem: PlacementProblem) -> tuple[SharedRows, list[Unit]]:
-    """The coupling rows of `problem` and each workload's subproblem data."""
+def priced_rows(problem: PlacementProblem) -> tuple[SharedRows, list[Unit]]:
+    """The coupling rows of `problem` and each workload's subproblem data, without the
+    serving workloads' covering rows (`add_covering`): what the fleet LP needs."""
     spec = problem.spec
     coupling = families.coupling(spec, problem.owned)
     names = [r.name for r in coupling]
@@ -187,6 +188,12 @@ def shared_rows(problem: PlacementProblem) -> tuple[SharedRows, list[Unit]]:
         row_ids = np.array(sorted(per), dtype=int)
         use = np.array([per[r] for r in row_ids]) if per else np.zeros((0, k))
         units.append(Unit(w.name, _kind(w, cands), base, row_ids, use))
+    return SharedRows(tuple(names), np.array(caps)), units
+
+
+def add_covering(problem: PlacementProblem, units: list[Unit]) -> None:
+    """Each covering unit's rows and dominance matrix, in place."""
+    spec = problem.spec
     covering = [w for u, w in zip(units, spec.workloads, strict=True) if u.kind == "covering"]
     # in this process: a workload's rows (thousands for three buckets) cost less to work out
     # than to send back from a worker (on the 1,000-workload unseen input of the matrix, 300 MB
@@ -210,7 +217,13 @@ def shared_rows(problem: PlacementProblem) -> tuple[SharedRows, list[Unit]]:
             if key not in covers_of:
                 covers_of[key] = _covers(rates, reps)
             unit.covers = covers_of[key]
-    return SharedRows(tuple(names), np.array(caps)), units
+
+
+def shared_rows(problem: PlacementProblem) -> tuple[SharedRows, list[Unit]]:
+    """The coupling rows of `problem` and each workload's subproblem data."""
+    rows, units = priced_rows(problem)
+    add_covering(problem, units)
+    return rows, units
 
 
 class _SameRows:
@@ -546,7 +559,7 @@ def decompose(
     start = clock()
     lp_end = deadline.within(PRICE_STEPS_SHARE * max(0.0, deadline.left()))
     deadline.phase("shared rows")
-    rows, units = shared_rows(problem)
+    rows, units = priced_rows(problem)
     subs = Subproblems(problem, units, options)
 
     def on_time(first: bool) -> None:
@@ -563,7 +576,13 @@ def decompose(
     names = [u.name for u in units]
     deadline.phase("fleet LP")
     lp_started = clock()
-    lp_bound, prices, lp_counts = fleet_lp(problem, rows, units, replace(options, deadline=lp_end))
+    # the LP on one core (HiGHS's simplex), the covering rows on the other meanwhile; where
+    # the solve has an executor, one after the other here (the LP needs no covering rows)
+    lp_state = (problem, rows, units, replace(options, deadline=lp_end, executor=None))
+    lp_found = beside(_fleet_lp_of, lp_state, 1 if options.executor else options.workers)
+    deadline.phase("covering rows")
+    add_covering(problem, units)
+    lp_bound, prices, lp_counts = lp_found()
     subs.at_lp_prices(prices, lp_counts)
     result = Result(None, lp_bound, lp_bound, -math.inf, 0.0)
     result.lp_seconds = clock() - lp_started
@@ -981,6 +1000,10 @@ def route(
             {(name, i, b): v for (i, b), col in x.items() if (v := float(found.x[col])) > 1e-12}
         )
     return shares
+
+
+def _fleet_lp_of(state) -> tuple[float, np.ndarray, dict[str, np.ndarray]]:
+    return fleet_lp(*state)
 
 
 def fleet_lp(

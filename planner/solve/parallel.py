@@ -58,6 +58,35 @@ def parallel_map(
     return [r for part in parts for r in part]
 
 
+def _call_one(_: Any) -> Any:
+    assert _FN is not None
+    return _FN(_STATE)
+
+
+def beside(fn: Callable[[Any], Any], state: Any, workers: int) -> Callable[[], Any]:
+    """fn(state) in one forked worker process while this one goes on, where there are two or
+    more workers and processes can fork (else here, when the result is asked for): returns
+    what waits for the result (a failure in the worker is raised there)."""
+    global _STATE, _FN
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return lambda: fn(state)
+    _STATE, _FN = state, fn
+    try:
+        pool = multiprocessing.get_context("fork").Pool(1)  # forks now, with the state
+    finally:
+        _STATE, _FN = None, None
+    pending = pool.apply_async(_call_one, (None,))
+
+    def result() -> Any:
+        try:
+            return pending.get()
+        finally:
+            pool.terminate()
+            pool.join()
+
+    return result
+
+
 def _chunk(shared: tuple[Callable, Any], chunk: Sequence) -> list:
     fn, state = shared
     return [fn(state, item) for item in chunk]
