@@ -581,8 +581,10 @@ def decompose(
     lp_state = (problem, rows, units, replace(options, deadline=lp_end, executor=None))
     lp_found = beside(_fleet_lp_of, lp_state, 1 if options.executor else options.workers)
     deadline.phase("covering rows")
-    add_covering(problem, units)
-    lp_bound, prices, lp_counts = lp_found()
+    try:
+        add_covering(problem, units)
+    finally:  # the LP's process ends here, whatever happened in this one
+        lp_bound, prices, lp_counts = lp_found()
     subs.at_lp_prices(prices, lp_counts)
     result = Result(None, lp_bound, lp_bound, -math.inf, 0.0)
     result.lp_seconds = clock() - lp_started

@@ -66,9 +66,11 @@ def keeps_shared_limits(problem: PlacementProblem, allocations: list[Allocation]
 def first_plan(problem: PlacementProblem, options: SolveOptions) -> FirstPlan:
     """A first plan and a bound for `problem` (see the module's docstring), the plan within
     FIRST_PLAN_SHARE of the time left and the bound by the deadline; FirstPlan(None, 0) where
-    the decomposition does not apply (commitments, time windows) or a workload has no
-    dedicated candidate."""
+    no candidate is shared, the decomposition does not apply (commitments, time windows) or a
+    workload has no dedicated candidate."""
     keep = {w: tuple(c for c in cands if not c.shared) for w, cands in problem.candidates.items()}
+    if all(len(keep[w]) == len(cands) for w, cands in problem.candidates.items()):
+        return FirstPlan(None, 0.0)  # nothing is shared: the decomposition itself plans it
     dedicated = PlacementProblem(problem.spec, keep, problem.owned)
     if not all(keep.values()) or not eligible(dedicated):
         return FirstPlan(None, 0.0)

@@ -256,6 +256,18 @@ def _solve_decomposed(problem: PlacementProblem, options: SolveOptions) -> Attem
     return Attempt(status, bound, seconds, solution)
 
 
+def _shares(problem: PlacementProblem) -> bool:
+    """Whether some workload may put replicas on instances shared with others."""
+    return any(c.shared for cands in problem.candidates.values() for c in cands)
+
+
+def _within_gap(priced: _Priced, found: Attempt, options: SolveOptions) -> bool:
+    """Whether a plan is within the gap target of its bound (nothing left to polish)."""
+    assert found.solution is not None
+    cost = priced.cost(found.solution)
+    return cost - found.bound <= options.relative_gap * cost
+
+
 def _solve_lagrangian(
     problem: PlacementProblem, options: SolveOptions
 ) -> tuple[Attempt, float] | None:
@@ -349,7 +361,9 @@ def solve_problem(
             # the limit (its plan is kept only where cheaper, its bound only where higher)
             polish = replace(options, time_limit_s=left - POLISH_COST / 2 * lp_seconds)
             found = _improve_with_full_mip(problem, polish, decomposed, priced)
-    elif len(problem.spec.workloads) > DECOMPOSE_LIMIT or options.strategy == "decomposition":
+    elif len(problem.spec.workloads) > DECOMPOSE_LIMIT or (
+        options.strategy == "decomposition" and _shares(problem)
+    ):
         # shared instances (else the decomposition above ran): a first plan without them, and
         # the LP-guided MIP over every candidate from it where there is time to build it (a
         # few of the fleet's LPs)
@@ -366,7 +380,9 @@ def solve_problem(
             guided = _solve_lp_guided(problem, options, priced, first.solution)
             guided = replace(guided, bound=max(guided.bound, first.bound))
         left = options.seconds_left()
-        if left > max(0.05, POLISH_COST * max(guided.seconds, first.lp_seconds)):
+        if guided.solution is not None and _within_gap(priced, guided, options):
+            found = guided
+        elif left > max(0.05, POLISH_COST * max(guided.seconds, first.lp_seconds)):
             # polish within what is left of the limit (building the full MIP costs a few of
             # the fleet's LPs: not for a moment's time, even where no plan exists yet)
             found = _improve_with_full_mip(problem, options, guided, priced)
