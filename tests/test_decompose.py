@@ -268,14 +268,20 @@ fleet_st = st.fixed_dictionaries({
 })  # fmt: skip
 
 
-def _solve_pair(data):
+def _solve_pair(data, shared: bool = False):
+    """The fleet of `data` (its serving workloads allowed to share instances where `shared`)
+    with quotas at a share of what its unconstrained plan uses, and the catalog."""
     catalog = _catalog(data["prices"])
     spec_data, _ = _fleet(data, data["share"])
+    for w in spec_data["workloads"]:
+        if shared and w["kind"] == "serving":
+            w["sharing"] = "shared"
     free = solve(parse_spec(yaml.safe_dump(spec_data)), catalog, baselines=False)
     used: dict[tuple, int] = {}
     for a in free.allocations:
         key = (a.provider, a.region, a.accelerator)
-        used[key] = used.get(key, 0) + a.count * a.accelerators_per_instance
+        per = a.tp if a.shared_group else a.accelerators_per_instance
+        used[key] = used.get(key, 0) + a.count * per
     spec_data["constraints"]["quotas"] = [
         {"provider": p, "region": r, "accelerator": acc,
          "max_accelerators": max(1, int(n * data["share"]))}
@@ -284,23 +290,33 @@ def _solve_pair(data):
     return parse_spec(yaml.safe_dump(spec_data)), catalog
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=fleet_st)
-def test_decomposition_plans_verify_and_stay_within_their_proven_gap(data):
-    spec, catalog = _solve_pair(data)
+def decomposed_and_exact(spec, catalog):
+    """The decomposition's plan of `spec` (it passes verify) and the exact MIP's; None where
+    the quotas leave no plan at all."""
     options = SolveOptions(relative_gap=0.005, strategy="decomposition")
     try:
         plan = solve(spec, catalog, baselines=False, options=options, diagnose=False)
     except Exception as err:  # quotas at a share of the free plan may leave no plan at all
         assert "No plan" in str(err)
-        return
+        return None
     assert verify(plan, spec, catalog) == []
+    exact = solve(spec, catalog, baselines=False, diagnose=False,
+                  options=SolveOptions(relative_gap=1e-7, strategy="mip"))  # fmt: skip
+    return plan, exact
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=fleet_st)
+def test_decomposition_plans_verify_and_stay_within_their_proven_gap(data):
+    spec, catalog = _solve_pair(data)
+    found = decomposed_and_exact(spec, catalog)
+    if found is None:
+        return
+    plan, exact = found
     assert plan.lower_bound <= plan.objective_value + 1e-6
     assert plan.gap == pytest.approx(
         (plan.objective_value - plan.lower_bound) / plan.objective_value, abs=1e-5
     )
-    exact = solve(spec, catalog, baselines=False, diagnose=False,
-                  options=SolveOptions(relative_gap=1e-7, strategy="mip"))  # fmt: skip
     # the bound is valid: never above the exact optimum
     assert plan.lower_bound <= exact.objective_value * (1 + 1e-6) + 1e-6
     # within the gap target of the optimum, polished by the full MIP where it fell short

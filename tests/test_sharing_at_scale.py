@@ -6,7 +6,6 @@ has time."""
 from __future__ import annotations
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 
 from benchmarks.fleet import binding_quotas, fleet_spec
@@ -14,47 +13,19 @@ from planner.catalog import load_catalog
 from planner.solve import SolveOptions, make_problem, solve
 from planner.solve.sharing import first_plan, pro_rata
 from planner.solve.strategy import cost_of
-from planner.spec import parse_spec
 from planner.verify import verify
 from tests.test_deadline import JumpingClock
-from tests.test_decompose import _catalog, _fleet, fleet_st
-
-
-def _shared_fleet(data) -> tuple:
-    """The decomposition tests' fleet with its serving workloads allowed to share instances,
-    and quotas at a share of what its unconstrained plan uses."""
-    catalog = _catalog(data["prices"])
-    spec_data, _ = _fleet(data, data["share"])
-    for w in spec_data["workloads"]:
-        if w["kind"] == "serving":
-            w["sharing"] = "shared"
-    free = solve(parse_spec(yaml.safe_dump(spec_data)), catalog, baselines=False)
-    used: dict[tuple, int] = {}
-    for a in free.allocations:
-        key = (a.provider, a.region, a.accelerator)
-        per = a.tp if a.shared_group else a.accelerators_per_instance
-        used[key] = used.get(key, 0) + a.count * per
-    spec_data["constraints"]["quotas"] = [
-        {"provider": p, "region": r, "accelerator": acc,
-         "max_accelerators": max(1, int(n * data["share"]))}
-        for (p, r, acc), n in sorted(used.items())
-    ]  # fmt: skip
-    return parse_spec(yaml.safe_dump(spec_data)), catalog
+from tests.test_decompose import _solve_pair, decomposed_and_exact, fleet_st
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=fleet_st)
 def test_a_shared_fleet_s_decomposed_plan_verifies_and_its_bound_never_passes_the_optimum(data):
-    spec, catalog = _shared_fleet(data)
-    options = SolveOptions(relative_gap=0.005, strategy="decomposition")
-    try:
-        plan = solve(spec, catalog, baselines=False, options=options, diagnose=False)
-    except Exception as err:  # quotas at a share of the free plan may leave no plan at all
-        assert "No plan" in str(err)
+    spec, catalog = _solve_pair(data, shared=True)
+    found = decomposed_and_exact(spec, catalog)
+    if found is None:
         return
-    assert verify(plan, spec, catalog) == []
-    exact = solve(spec, catalog, baselines=False, diagnose=False,
-                  options=SolveOptions(relative_gap=1e-7, strategy="mip"))  # fmt: skip
+    plan, exact = found
     assert plan.lower_bound <= exact.objective_value * (1 + 1e-6) + 1e-6
     assert plan.objective_value >= exact.objective_value * (1 - 1e-6) - 1e-6
     # the first plan buys no shared instance; its bound is the pro-rata one
