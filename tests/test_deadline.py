@@ -7,6 +7,7 @@ deadline, so no test depends on how fast the machine is."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -225,3 +226,42 @@ def test_the_hourly_schedule_is_left_out_with_a_warning_once_the_deadline_has_pa
     assert late.annotations.schedule == []
     assert LATE_SCHEDULE in late.warnings
     assert late.allocations == on_time.allocations
+
+
+def test_each_phase_of_the_decomposition_gets_its_share_of_the_time_left(fleet, monkeypatch):
+    """With the clock standing still the time left stays the limit, so each phase's own
+    deadline is its share of it: the fleet LP PRICE_STEPS_SHARE, the first round of
+    subproblems FIRST_ROUND_SHARE with its repairs to the deadline (no plan exists yet), a
+    later step's round PRICE_STEPS_SHARE with its repairs leaving the master MASTER_SHARE."""
+    from planner.solve import decompose as d
+
+    spec, catalog = fleet
+    lp_left: list[float] = []
+    rounds: list[tuple[float, float]] = []
+    beside, solve_all = d.beside, d.Subproblems.solve_all
+
+    def lp_beside(fn, state, workers):
+        lp_left.append(state[3].deadline.left())
+        return beside(fn, state, workers)
+
+    def recorded(self, *args, **kwargs):
+        now = time.time()
+        rounds.append((self.deadline - now, self.repair_deadline - now))
+        return solve_all(self, *args, **kwargs)
+
+    monkeypatch.setattr(d, "beside", lp_beside)
+    monkeypatch.setattr(d.Subproblems, "solve_all", recorded)
+    clock = JumpingClock(None)
+    plan = solve(spec, catalog, options=_options(clock), baselines=False)
+    assert verify(plan, spec, catalog) == []
+    # the solve keeps back a little time for the plan's assembly: what the decomposition
+    # has is a little under LIMIT, the same at every phase (the clock stands still)
+    assert len(lp_left) == 1
+    left = lp_left[0] / d.PRICE_STEPS_SHARE
+    assert LIMIT - 1.0 < left <= LIMIT
+    first, *later = rounds
+    assert first == (pytest.approx(d.FIRST_ROUND_SHARE * left, abs=2.0),
+                     pytest.approx(left, abs=2.0))  # fmt: skip
+    for round_end, repair_end in later:
+        assert round_end == pytest.approx(d.PRICE_STEPS_SHARE * left, abs=2.0)
+        assert repair_end == pytest.approx((1 - d.MASTER_SHARE) * left, abs=2.0)
