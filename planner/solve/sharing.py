@@ -22,7 +22,7 @@ from planner.solve.backend import SolveOptions
 from planner.solve.candidates import Candidate
 from planner.solve.decompose import decompose, eligible, wider_bound
 from planner.solve.mip import PlacementProblem
-from planner.solve.solution import Solution
+from planner.solve.solution import Solution, positions
 from planner.solve.usage import over_quota
 
 FIRST_PLAN_SHARE = 0.8
@@ -71,7 +71,7 @@ def first_plan(problem: PlacementProblem, options: SolveOptions) -> FirstPlan:
     keep = {w: tuple(c for c in cands if not c.shared) for w, cands in problem.candidates.items()}
     if all(len(keep[w]) == len(cands) for w, cands in problem.candidates.items()):
         return FirstPlan(None, 0.0)  # nothing is shared: the decomposition itself plans it
-    dedicated = PlacementProblem(problem.spec, keep, problem.owned)
+    dedicated = replace(problem, candidates=keep)
     if not all(keep.values()) or not eligible(dedicated):
         return FirstPlan(None, 0.0)
     options = options.with_deadline()
@@ -81,18 +81,11 @@ def first_plan(problem: PlacementProblem, options: SolveOptions) -> FirstPlan:
     found = decompose(dedicated, replace(options, deadline=share))
     if found.solution is None:
         return FirstPlan(None, 0.0, found.lp_seconds)
-    index = {
-        (w, j): i
-        for w, cands in problem.candidates.items()
-        for j, i in enumerate(i for i, c in enumerate(cands) if not c.shared)
-    }
-    plan = found.solution.reindexed(index)
+    plan = found.solution.reindexed(positions(problem, dedicated))
     sharing = [w for w, cands in problem.candidates.items() if any(c.shared for c in cands)]
     wider = {
         w: tuple(pro_rata(c) if c.shared else c for c in problem.candidates[w]) for w in sharing
     }
     deadline.phase("pro-rata bound")
-    bound = wider_bound(
-        PlacementProblem(problem.spec, keep | wider, problem.owned), sharing, found, options
-    )
+    bound = wider_bound(replace(problem, candidates=keep | wider), sharing, found, options)
     return FirstPlan(plan, bound if math.isfinite(bound) else 0.0, found.lp_seconds)

@@ -53,6 +53,17 @@ class Solution:
         self.shared_instances.update(other.shared_instances)
 
 
+def positions(problem: PlacementProblem, sub: PlacementProblem) -> dict[tuple[str, int], int]:
+    """Where each candidate of `sub`, a problem restricted to some of `problem`'s candidates,
+    stands in `problem`: (workload, index in sub) -> index in problem."""
+    return {
+        (w, j): full[id(c)]
+        for w, cands in sub.candidates.items()
+        for full in [{id(c): i for i, c in enumerate(problem.candidates[w])}]
+        for j, c in enumerate(cands)
+    }
+
+
 def read_solution(problem: PlacementProblem, built: Built, outcome: Outcome) -> Solution:
     """The solution a MathOpt run of `built` found."""
     values = outcome.result.variable_values()

@@ -20,7 +20,7 @@ from planner.solve.diagnose import conflicting_groups, explain_conflict
 from planner.solve.mip import Built, PlacementProblem, build
 from planner.solve.sharing import FirstPlan, first_plan, keeps_shared_limits
 from planner.solve.single_choice import single_choice_cost
-from planner.solve.solution import Solution, read_solution
+from planner.solve.solution import Solution, positions, read_solution
 from planner.spec.models import ServingWorkload, TrainingWorkload, Workload
 
 
@@ -170,27 +170,16 @@ def _used(solution: Solution) -> dict[str, list[int]]:
     return {w: sorted(found) for w, found in used.items()}
 
 
-def _positions(problem: PlacementProblem, sub: PlacementProblem) -> dict[tuple[str, int], int]:
-    """Where each candidate of `sub`, a problem restricted to some of `problem`'s candidates,
-    stands in `problem`: (workload, index in sub) -> index in problem."""
-    return {
-        (w, j): full[id(c)]
-        for w, cands in sub.candidates.items()
-        for full in [{id(c): i for i, c in enumerate(problem.candidates[w])}]
-        for j, c in enumerate(cands)
-    }
-
-
 def _in_full(problem: PlacementProblem, sub: PlacementProblem, solution: Solution) -> Solution:
     """A solution of a problem restricted to some candidates, keyed by the full problem's
     candidate indices."""
-    return solution.reindexed(_positions(problem, sub))
+    return solution.reindexed(positions(problem, sub))
 
 
 def _in_sub(problem: PlacementProblem, sub: PlacementProblem, solution: Solution) -> Solution:
     """A solution of `problem` keyed by the candidate indices of `sub`, a restriction of it
     that keeps every candidate the solution uses."""
-    return solution.reindexed({(w, i): j for (w, j), i in _positions(problem, sub).items()})
+    return solution.reindexed({(w, i): j for (w, j), i in positions(problem, sub).items()})
 
 
 def _improve_with_full_mip(
